@@ -1,0 +1,155 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "incidentd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "incidentd", targets: ["incidentd"]),
+        .executable(name: "incidentctl", targets: ["incidentctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C shim: the system libpq, found through pkg-config.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // Our small, safe libpq binding.
+        .target(
+            name: "Postgres",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Domain values, validation and (later) the pure workflow engine and access policy.
+        .target(
+            name: "IncidentCore",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+        // Everything that reaches PostgreSQL: migrations, repositories, audit.
+        .target(
+            name: "IncidentStore",
+            dependencies: [
+                "Postgres",
+                "IncidentCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Varlink framing, messages, interface descriptions, validation and a blocking client.
+        .target(
+            name: "Varlink",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio")
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The wire: io.incidentd interface descriptions and the parameter and reply types,
+        // shared by the daemon and every client.
+        .target(
+            name: "IncidentProtocol",
+            dependencies: ["Varlink", "IncidentCore"],
+            swiftSettings: swiftSettings
+        ),
+        // The daemon: socket server, API handlers, config, embedded PostgreSQL, lifecycle.
+        .target(
+            name: "IncidentDaemon",
+            dependencies: [
+                "Postgres",
+                "IncidentCore",
+                "IncidentStore",
+                "IncidentProtocol",
+                "Varlink",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // incidentctl's command tree, as a library so tests reach it without a subprocess.
+        .target(
+            name: "IncidentCLI",
+            dependencies: [
+                "Varlink",
+                "IncidentProtocol",
+                "IncidentCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "incidentd",
+            dependencies: [
+                "IncidentDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "incidentctl",
+            dependencies: ["IncidentCLI"],
+            swiftSettings: swiftSettings
+        ),
+
+        // Pure tests: no database, no sockets.
+        .testTarget(
+            name: "VarlinkTests",
+            dependencies: [
+                "Varlink",
+                "IncidentProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IncidentCoreTests",
+            dependencies: ["IncidentCore"],
+            swiftSettings: swiftSettings
+        ),
+        // Live-database tests of the binding and the store (PostgreSQL from the environment).
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "Postgres",
+                "IncidentCore",
+                "IncidentStore",
+                "IncidentDaemon",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The built incidentd driven by the built incidentctl and by Python's varlink client.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "Varlink",
+                "Postgres",
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

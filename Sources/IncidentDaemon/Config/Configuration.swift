@@ -1,0 +1,139 @@
+import Foundation
+import Logging
+import Yams
+
+/// Everything the daemon needs to start, from defaults, the YAML config file, the environment
+/// and flags — later sources override earlier ones. Every key is documented in
+/// `docs/configuration.md`.
+public struct Configuration: Sendable, Equatable {
+    /// Where the Varlink socket is created.
+    public var socketPath: String
+    /// The group that owns the socket; members may connect (mode 0660).
+    public var socketGroup: String?
+    public var socketMode: UInt16 = 0o660
+    /// A libpq conninfo string or URI. Nil with no `PG*` variables set means: run the embedded cluster.
+    public var database: String?
+    /// Where the embedded cluster and other state live.
+    public var stateDirectory: String
+    /// The SQL migrations applied at start-up.
+    public var migrationsDirectory: String?
+    /// The system user that runs the embedded PostgreSQL when incidentd runs as root.
+    public var embeddedPostgresUser: String = "postgres"
+    public var databaseConnections: Int = 8
+    public var logLevel: Logger.Level = .info
+    /// The largest message a client may send, in bytes.
+    public var maximumMessageSize: Int = 1 << 20
+    /// A connection that sends nothing for this long is closed.
+    public var idleTimeout: Duration = .seconds(300)
+
+    public init(socketPath: String, stateDirectory: String) {
+        self.socketPath = socketPath
+        self.stateDirectory = stateDirectory
+    }
+
+    /// Defaults for the current user: root gets the system paths, anyone else their XDG directories.
+    public static func defaults(environment: [String: String] = ProcessInfo.processInfo.environment) -> Configuration {
+        if getuid() == 0 {
+            return Configuration(
+                socketPath: "/run/incidentd/incidentd.sock",
+                stateDirectory: environment["STATE_DIRECTORY"] ?? "/var/lib/incidentd"
+            )
+        }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("incidentd-\(getuid())").path
+        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(home)/.local/state"
+        return Configuration(socketPath: "\(runtime)/incidentd.sock", stateDirectory: "\(state)/incidentd")
+    }
+
+    /// True when libpq will find a server from the environment alone.
+    public static func environmentNamesDatabase(_ environment: [String: String]) -> Bool {
+        ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGSERVICE"].contains { environment[$0] != nil }
+    }
+}
+
+/// A problem in the configuration, with the file and line where it can be fixed.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var line: Int?
+    public var message: String
+
+    public var description: String {
+        "\(file)\(line.map { ":\($0)" } ?? ""): \(message)"
+    }
+}
+
+extension Configuration {
+    /// The keys of the YAML file; anything else is refused, so a typo never goes unnoticed.
+    static let fileKeys: Set<String> = [
+        "socket", "socketGroup", "socketMode", "database", "stateDirectory", "migrationsDirectory",
+        "embeddedPostgresUser", "databaseConnections", "logLevel", "maximumMessageSize", "idleTimeoutSeconds",
+    ]
+
+    /// Applies the YAML config file at `path` on top of `self`.
+    public func applying(file path: String) throws(ConfigurationError) -> Configuration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: path, message: "cannot read the file: \(error.localizedDescription)")
+        }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError(file: path, message: "is not valid YAML: \(error)")
+        }
+        guard let node else { return self }
+        guard let mapping = node.mapping else {
+            throw ConfigurationError(file: path, line: node.mark?.line, message: "must be a mapping of keys to values")
+        }
+        var configuration = self
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string else { continue }
+            let line = keyNode.mark?.line
+            func fail(_ message: String) -> ConfigurationError {
+                ConfigurationError(file: path, line: line, message: message)
+            }
+            guard Self.fileKeys.contains(key) else {
+                throw fail("unknown key \(key); known keys are \(Self.fileKeys.sorted().joined(separator: ", "))")
+            }
+            guard let scalar = value.scalar?.string else { throw fail("\(key) must be a single value") }
+            switch key {
+            case "socket": configuration.socketPath = scalar
+            case "socketGroup": configuration.socketGroup = scalar
+            case "socketMode":
+                guard let mode = UInt16(scalar, radix: 8), mode <= 0o777 else {
+                    throw fail("socketMode must be an octal mode such as \"0660\"")
+                }
+                configuration.socketMode = mode
+            case "database": configuration.database = scalar
+            case "stateDirectory": configuration.stateDirectory = scalar
+            case "migrationsDirectory": configuration.migrationsDirectory = scalar
+            case "embeddedPostgresUser": configuration.embeddedPostgresUser = scalar
+            case "databaseConnections":
+                guard let count = Int(scalar), (1...256).contains(count) else {
+                    throw fail("databaseConnections must be a whole number from 1 to 256")
+                }
+                configuration.databaseConnections = count
+            case "logLevel":
+                guard let level = Logger.Level(rawValue: scalar) else {
+                    throw fail("logLevel must be one of trace, debug, info, notice, warning, error, critical")
+                }
+                configuration.logLevel = level
+            case "maximumMessageSize":
+                guard let size = Int(scalar), size >= 1024 else {
+                    throw fail("maximumMessageSize must be a number of bytes, at least 1024")
+                }
+                configuration.maximumMessageSize = size
+            case "idleTimeoutSeconds":
+                guard let seconds = Int(scalar), seconds > 0 else {
+                    throw fail("idleTimeoutSeconds must be a positive whole number")
+                }
+                configuration.idleTimeout = .seconds(seconds)
+            default: break
+            }
+        }
+        return configuration
+    }
+}

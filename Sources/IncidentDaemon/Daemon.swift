@@ -1,0 +1,102 @@
+import Foundation
+import IncidentStore
+import Logging
+import NIOPosix
+import Postgres
+import ServiceLifecycle
+import UnixSignals
+import Varlink
+
+/// Starts incidentd: the database (embedded or configured), the migrations, then the services.
+///
+/// Start-up is sequential — nothing listens before the schema is current — and the services
+/// then run in one `ServiceGroup` that shuts down gracefully on SIGTERM or SIGINT.
+public struct Daemon: Sendable {
+    public let configuration: Configuration
+    public let logger: Logger
+
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs until a shutdown signal; the embedded cluster, if started, is stopped on the way out.
+    public func run(onReady: @escaping @Sendable () -> Void = {}) async throws {
+        let (conninfo, embedded) = try await startDatabase()
+        let pool = PostgresPool(
+            configuration: .init(conninfo: conninfo, maximumConnections: configuration.databaseConnections),
+            logger: logger
+        )
+        do {
+            try await migrate(pool)
+            let api = IncidentsAPI(store: IncidentStore(pool: pool), logger: logger)
+            let server = VarlinkServer(
+                settings: .init(
+                    socketPath: configuration.socketPath,
+                    socketMode: configuration.socketMode,
+                    socketGroup: configuration.socketGroup,
+                    maximumMessageSize: configuration.maximumMessageSize,
+                    idleTimeout: configuration.idleTimeout
+                ),
+                router: api.makeRouter(),
+                logger: logger,
+                onReady: { [logger] in
+                    logger.notice("incidentd is ready")
+                    onReady()
+                }
+            )
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: server)],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                )
+            )
+            try await group.run()
+        } catch {
+            await pool.shutdown()
+            await embedded?.stop()
+            throw error
+        }
+        await pool.shutdown()
+        await embedded?.stop()
+        logger.notice("incidentd stopped")
+    }
+
+    private func startDatabase() async throws -> (String, EmbeddedPostgres?) {
+        if let database = configuration.database {
+            return (database, nil)
+        }
+        if Configuration.environmentNamesDatabase(ProcessInfo.processInfo.environment) {
+            return ("", nil)
+        }
+        let embedded = try EmbeddedPostgres(
+            directory: URL(fileURLWithPath: configuration.stateDirectory).appendingPathComponent("postgres"),
+            runAsUser: configuration.embeddedPostgresUser,
+            logger: logger
+        )
+        try await embedded.start()
+        return (embedded.conninfo, embedded)
+    }
+
+    private func migrate(_ pool: PostgresPool) async throws {
+        let directory = configuration.migrationsDirectory.map { URL(fileURLWithPath: $0) }
+            ?? Migration.defaultDirectory()
+        let migrations = try Migration.load(from: directory)
+        do {
+            try await Migrator(pool: pool, logger: logger).migrate(migrations)
+        } catch let error as PostgresError where error.code == .connectionFailed {
+            throw DaemonError(
+                message: "cannot connect to PostgreSQL (\(error.serverMessage.trimmingCharacters(in: .whitespacesAndNewlines))); "
+                    + "check --database or the PG* environment"
+            )
+        }
+    }
+}
+
+/// A start-up failure, said in one sentence.
+public struct DaemonError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import IncidentCore
+import NIOCore
+
+/// Mirrors Linux's `struct ucred` (pid, uid, gid), which Glibc does not export to Swift.
+struct PeerCredentials: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+
+    /// Reads `SO_PEERCRED` from a connected Unix socket channel.
+    static func of(_ channel: any Channel) -> EventLoopFuture<PeerCredentials> {
+        guard case .unixDomainSocket? = channel.localAddress,
+            let provider = channel as? any SocketOptionProvider
+        else {
+            return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
+        }
+        return provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED))
+    }
+}
+
+/// Resolves uids to user names and groups through the system's user database.
+enum UserDirectory {
+    static func caller(for credentials: PeerCredentials) -> Caller {
+        var account = passwd()
+        var buffer = [CChar](repeating: 0, count: 4096)
+        var result: UnsafeMutablePointer<passwd>?
+        getpwuid_r(credentials.uid, &account, &buffer, buffer.count, &result)
+        guard result != nil else {
+            // No passwd entry: still identified, by number.
+            return Caller(uid: credentials.uid, gid: credentials.gid, pid: credentials.pid)
+        }
+        let name = String(cString: account.pw_name)
+        return Caller(
+            uid: credentials.uid,
+            gid: credentials.gid,
+            pid: credentials.pid,
+            userName: name,
+            groups: groupNames(user: account.pw_name, primary: account.pw_gid)
+        )
+    }
+
+    private static func groupNames(user: UnsafePointer<CChar>, primary: gid_t) -> [String] {
+        var count: Int32 = 64
+        var ids = [gid_t](repeating: 0, count: Int(count))
+        if getgrouplist(user, primary, &ids, &count) < 0 {
+            ids = [gid_t](repeating: 0, count: Int(count))
+            guard getgrouplist(user, primary, &ids, &count) >= 0 else { return [] }
+        }
+        return ids.prefix(Int(count)).compactMap { id in
+            var group = group()
+            var buffer = [CChar](repeating: 0, count: 4096)
+            var result: UnsafeMutablePointer<group>?
+            getgrgid_r(id, &group, &buffer, buffer.count, &result)
+            return result == nil ? nil : String(cString: group.gr_name)
+        }
+    }
+}

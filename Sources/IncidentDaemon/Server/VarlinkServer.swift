@@ -1,0 +1,201 @@
+import Foundation
+import IncidentCore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Varlink
+
+/// Serves Varlink on a Unix socket: accepts connections, frames messages, learns each peer's
+/// identity from the kernel, and hands calls to the router one at a time per connection.
+/// One misbehaving client only ever loses its own connection.
+public actor VarlinkServer: Service {
+    public struct Settings: Sendable {
+        public var socketPath: String
+        public var socketMode: UInt16
+        public var socketGroup: String?
+        public var maximumMessageSize: Int
+        public var idleTimeout: Duration
+
+        public init(
+            socketPath: String, socketMode: UInt16 = 0o660, socketGroup: String? = nil,
+            maximumMessageSize: Int = VarlinkFrameDecoder.defaultMaximumMessageSize,
+            idleTimeout: Duration = .seconds(300)
+        ) {
+            self.socketPath = socketPath
+            self.socketMode = socketMode
+            self.socketGroup = socketGroup
+            self.maximumMessageSize = maximumMessageSize
+            self.idleTimeout = idleTimeout
+        }
+    }
+
+    enum State {
+        case initial
+        case starting
+        case running(any Channel)
+        case shuttingDown
+        case shutdown
+    }
+
+    private typealias Connection = (channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, credentials: PeerCredentials)
+
+    private let settings: Settings
+    private let router: VarlinkRouter<Caller>
+    private let eventLoopGroup: any EventLoopGroup
+    private let logger: Logger
+    private var state: State = .initial
+    private let onReady: @Sendable () -> Void
+
+    public init(
+        settings: Settings,
+        router: VarlinkRouter<Caller>,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger,
+        onReady: @escaping @Sendable () -> Void = {}
+    ) {
+        self.settings = settings
+        self.router = router
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+        self.onReady = onReady
+    }
+
+    public func run() async throws {
+        guard case .initial = state else { preconditionFailure("VarlinkServer.run() called twice") }
+        state = .starting
+        let settings = self.settings
+        let directory = (settings.socketPath as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let serverChannel = try await ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(.backlog, value: 256)
+            .bind(unixDomainSocketPath: settings.socketPath, cleanupExistingSocketFile: true) { channel in
+                PeerCredentials.of(channel).flatMapThrowing { credentials -> Connection in
+                    let handlers = channel.pipeline.syncOperations
+                    try handlers.addHandler(IdleStateHandler(readTimeout: .nanoseconds(Int64(settings.idleTimeout.nanoseconds))))
+                    try handlers.addHandler(IdleConnectionCloser())
+                    try handlers.addHandler(
+                        ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: settings.maximumMessageSize))
+                    )
+                    let asyncChannel = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    return (asyncChannel, credentials)
+                }
+            }
+        try applySocketPermissions()
+        state = .running(serverChannel.channel)
+        logger.info("listening", metadata: ["socket.path": "\(settings.socketPath)"])
+        onReady()
+
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await serverChannel.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask {
+                            await self.serve(connection)
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            Task { await self.stopAccepting() }
+        }
+        state = .shutdown
+        try? FileManager.default.removeItem(atPath: settings.socketPath)
+    }
+
+    private func stopAccepting() {
+        guard case .running(let channel) = state else { return }
+        state = .shuttingDown
+        logger.info("no longer accepting connections")
+        channel.close(promise: nil)
+    }
+
+    private func applySocketPermissions() throws {
+        if chmod(settings.socketPath, mode_t(settings.socketMode)) != 0 {
+            throw ServerError(message: "cannot set the mode of \(settings.socketPath): \(String(cString: strerror(errno)))")
+        }
+        if let groupName = settings.socketGroup {
+            guard let group = getgrnam(groupName) else {
+                throw ServerError(message: "socket group \(groupName) does not exist; create it or change socketGroup")
+            }
+            if chown(settings.socketPath, uid_t.max, group.pointee.gr_gid) != 0 {
+                throw ServerError(
+                    message: "cannot give \(settings.socketPath) to group \(groupName): \(String(cString: strerror(errno)))"
+                )
+            }
+        }
+    }
+
+    /// Serves one connection until the peer leaves, breaks the protocol, or idles out.
+    /// Nonisolated: connections are served in parallel, not through the actor.
+    private nonisolated func serve(_ connection: Connection) async {
+        let caller = UserDirectory.caller(for: connection.credentials)
+        var logger = self.logger
+        logger[metadataKey: "peer.uid"] = "\(caller.uid)"
+        logger[metadataKey: "peer.pid"] = "\(caller.pid)"
+        do {
+            try await connection.channel.executeThenClose { inbound, outbound in
+                do {
+                    for try await message in inbound {
+                        let reply: VarlinkReply
+                        let oneway: Bool
+                        do throws(VarlinkProtocolError) {
+                            let call = try VarlinkCall(decoding: message.readableBytesView)
+                            oneway = call.oneway
+                            reply = await router.route(call, context: caller)
+                        } catch {
+                            oneway = false
+                            logger.info("malformed message", metadata: ["varlink.error": "\(error.reason)"])
+                            reply = VarlinkReply(
+                                error: VarlinkError(
+                                    name: "io.incidentd.MalformedMessage",
+                                    parameters: ["reason": .string(error.reason)]
+                                )
+                            )
+                        }
+                        if !oneway {
+                            try await outbound.write(ByteBuffer(bytes: try reply.encoded()))
+                        }
+                    }
+                } catch let error as VarlinkProtocolError where error.code == .messageTooLarge {
+                    logger.info("message too large; closing the connection")
+                    let reply = VarlinkReply(
+                        error: VarlinkError(
+                            name: "io.incidentd.MessageTooLarge",
+                            parameters: ["limit": .integer(Int64(settings.maximumMessageSize))]
+                        )
+                    )
+                    try? await outbound.write(ByteBuffer(bytes: try reply.encoded()))
+                }
+            }
+        } catch {
+            logger.debug("connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+struct ServerError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Closes a connection on which nothing arrived within the read timeout: idle clients and
+/// clients that sent half a message and stalled both lose their connection.
+final class IdleConnectionCloser: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import IncidentCore
+
+/// Parameters and replies of `io.incidentd.Incidents`, exactly as its interface describes them.
+public enum IncidentsWire {
+    public struct ReportParameters: Codable, Sendable, Equatable {
+        public var title: String
+        public var description: String
+        public var aware: Date?
+        public var discovered: Date?
+        public var category: IncidentCategory?
+        public var severity: Severity?
+        public var dataCategories: [DataCategory]?
+        public var peopleAffected: Int64?
+        public var recordsAffected: Int64?
+        public var jurisdictions: [Jurisdiction]?
+        public var idempotencyKey: String?
+
+        public init(draft: ReportDraft) {
+            title = draft.title
+            description = draft.description
+            aware = draft.aware
+            discovered = draft.discovered
+            category = draft.category
+            severity = draft.severity
+            dataCategories = draft.dataCategories.isEmpty ? nil : draft.dataCategories
+            peopleAffected = draft.peopleAffected
+            recordsAffected = draft.recordsAffected
+            jurisdictions = draft.jurisdictions.isEmpty ? nil : draft.jurisdictions
+            idempotencyKey = draft.idempotencyKey
+        }
+
+        public var draft: ReportDraft {
+            ReportDraft(
+                title: title, description: description, aware: aware, discovered: discovered,
+                category: category, severity: severity ?? .untriaged, dataCategories: dataCategories ?? [],
+                peopleAffected: peopleAffected, recordsAffected: recordsAffected,
+                jurisdictions: jurisdictions ?? [], idempotencyKey: idempotencyKey
+            )
+        }
+    }
+
+    public struct ReportReply: Codable, Sendable, Equatable {
+        public var incident: Incident
+        /// False when the idempotency key had already filed this incident.
+        public var created: Bool
+
+        public init(incident: Incident, created: Bool) {
+            self.incident = incident
+            self.created = created
+        }
+    }
+
+    public struct GetParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public init(reference: IncidentReference) { self.reference = reference }
+    }
+
+    public struct GetReply: Codable, Sendable, Equatable {
+        public var incident: Incident
+        public init(incident: Incident) { self.incident = incident }
+    }
+
+    public struct ListParameters: Codable, Sendable, Equatable {
+        public var phases: [Phase]?
+        public var severities: [Severity]?
+        public var since: Date?
+        public var openOnly: Bool?
+        public var limit: Int?
+        public var after: IncidentReference?
+
+        public init(
+            phases: [Phase]? = nil, severities: [Severity]? = nil, since: Date? = nil, openOnly: Bool? = nil,
+            limit: Int? = nil, after: IncidentReference? = nil
+        ) {
+            self.phases = phases
+            self.severities = severities
+            self.since = since
+            self.openOnly = openOnly
+            self.limit = limit
+            self.after = after
+        }
+
+        public var filter: IncidentFilter {
+            IncidentFilter(
+                phases: phases ?? [], severities: severities ?? [], since: since, openOnly: openOnly ?? false,
+                limit: limit ?? IncidentFilter.defaultLimit, after: after
+            )
+        }
+    }
+
+    public struct ListReply: Codable, Sendable, Equatable {
+        public var incidents: [IncidentSummary]
+        /// Pass as `after` to get the next page; absent on the last page.
+        public var next: IncidentReference?
+
+        public init(incidents: [IncidentSummary], next: IncidentReference?) {
+            self.incidents = incidents
+            self.next = next
+        }
+    }
+
+    public struct StatusParameters: Codable, Sendable, Equatable {
+        public init() {}
+    }
+
+    public struct StatusReply: Codable, Sendable, Equatable {
+        public var open: Int
+        public var byPhase: [String: Int]
+        public var bySeverity: [String: Int]
+        public var oldestOpen: IncidentSummary?
+
+        public init(summary: StatusSummary) {
+            open = summary.openTotal
+            byPhase = Dictionary(uniqueKeysWithValues: summary.openByPhase.map { ($0.key.rawValue, $0.value) })
+            bySeverity = Dictionary(
+                uniqueKeysWithValues: summary.openBySeverity.map { ($0.key.rawValue, $0.value) }
+            )
+            oldestOpen = summary.oldestOpen
+        }
+    }
+}

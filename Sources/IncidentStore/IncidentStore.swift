@@ -1,0 +1,224 @@
+import Foundation
+import IncidentCore
+import Logging
+import Postgres
+
+/// Reads and writes incidents. Every method is one PostgreSQL transaction that also writes
+/// the call's audit record, so a change without its record cannot exist.
+public struct IncidentStore: Sendable {
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    /// The outcome of filing a report.
+    public struct ReportResult: Sendable {
+        public var incident: Incident
+        /// False when the idempotency key matched an incident filed before.
+        public var created: Bool
+    }
+
+    /// Files a validated report for `reporter`, or returns the incident its idempotency key filed.
+    public func report(_ draft: ReportDraft, by reporter: Caller) async throws -> ReportResult {
+        try await pool.transaction { connection in
+            let aware = draft.aware ?? Date()
+            let rows = try connection.query(
+                """
+                WITH inserted AS (
+                    INSERT INTO incidents (
+                        reference, title, description, severity, category, data_categories,
+                        people_affected, records_affected, jurisdictions, reporter_uid, reporter_name,
+                        aware_at, discovered_at, idempotency_key)
+                    VALUES (
+                        'INC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-'
+                            || lpad(nextval('incident_number')::text, 6, '0'),
+                        \(draft.title), \(draft.description), \(draft.severity.rawValue),
+                        \(draft.category?.rawValue), \(draft.dataCategories.map(\.rawValue)),
+                        \(draft.peopleAffected), \(draft.recordsAffected),
+                        \(draft.jurisdictions.map(\.rawValue)), \(Int64(reporter.uid)), \(reporter.userName),
+                        \(aware), \(draft.discovered), \(draft.idempotencyKey))
+                    ON CONFLICT (reporter_uid, idempotency_key) DO NOTHING
+                    RETURNING *
+                ), event AS (
+                    INSERT INTO events (incident_id, kind, actor_uid, actor_name)
+                    SELECT id, 'incident.reported', reporter_uid, reporter_name FROM inserted
+                ), audit AS (
+                    INSERT INTO audit_log (uid, user_name, pid, action, incident_ref, outcome)
+                    SELECT reporter_uid, reporter_name, \(reporter.pid), 'Report', reference, 'created'
+                    FROM inserted
+                )
+                SELECT \(unsafeSQL: Self.incidentColumns) FROM inserted
+                """
+            )
+            if let row = rows.first {
+                return ReportResult(incident: try Incident(row: row), created: true)
+            }
+            // The key was used before (perhaps by a retry of this very call): return that incident.
+            let existing = try connection.query(
+                """
+                SELECT \(unsafeSQL: Self.incidentColumns) FROM incidents
+                WHERE reporter_uid = \(Int64(reporter.uid)) AND idempotency_key = \(draft.idempotencyKey)
+                """
+            )
+            guard let row = existing.first else {
+                throw PostgresError(code: .server, serverMessage: "idempotency conflict without a row")
+            }
+            let incident = try Incident(row: row)
+            try connection.query(
+                AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate)
+                    .insert
+            )
+            return ReportResult(incident: incident, created: false)
+        }
+    }
+
+    /// The incident with `reference`, or nil; the read is audited either way.
+    public func incident(_ reference: IncidentReference, audit: AuditRecord) async throws -> Incident? {
+        try await pool.transaction { connection in
+            let rows = try connection.query(
+                "SELECT \(unsafeSQL: Self.incidentColumns) FROM incidents WHERE reference = \(reference.rawValue)"
+            )
+            var record = audit
+            record.incident = reference
+            record.outcome = rows.isEmpty ? .notFound : audit.outcome
+            try connection.query(record.insert)
+            return try rows.first.map(Incident.init(row:))
+        }
+    }
+
+    /// A page of incidents, newest first.
+    public func list(_ filter: IncidentFilter, audit: AuditRecord) async throws -> [IncidentSummary] {
+        try await pool.transaction { connection in
+            var conditions: [PostgresQuery] = []
+            if !filter.phases.isEmpty {
+                conditions.append("phase = ANY(\(filter.phases.map(\.rawValue)))")
+            } else if filter.openOnly {
+                conditions.append("phase <> 'closed'")
+            }
+            if !filter.severities.isEmpty {
+                conditions.append("severity = ANY(\(filter.severities.map(\.rawValue)))")
+            }
+            if let since = filter.since {
+                conditions.append("reported_at >= \(since)")
+            }
+            if let after = filter.after {
+                conditions.append(
+                    "(reported_at, id) < (SELECT reported_at, id FROM incidents WHERE reference = \(after.rawValue))"
+                )
+            }
+            var query: PostgresQuery =
+                "SELECT reference, title, phase, severity, reported_at, assignee FROM incidents"
+            for (index, condition) in conditions.enumerated() {
+                query = "\(query)\(unsafeSQL: index == 0 ? " WHERE " : " AND ")\(condition)"
+            }
+            query = "\(query) ORDER BY reported_at DESC, id DESC LIMIT \(filter.limit)"
+            let rows = try connection.query(query)
+            try connection.query(audit.insert)
+            return try rows.map(IncidentSummary.init(row:))
+        }
+    }
+
+    /// Open incidents by phase and severity, and the oldest one.
+    public func status(audit: AuditRecord) async throws -> StatusSummary {
+        try await pool.transaction { connection in
+            let counts = try connection.query(
+                "SELECT phase, severity, count(*) AS n FROM incidents WHERE phase <> 'closed' GROUP BY phase, severity"
+            )
+            var byPhase: [Phase: Int] = [:]
+            var bySeverity: [Severity: Int] = [:]
+            for row in counts {
+                let phase = try row.decodeEnum(Phase.self, "phase")
+                let severity = try row.decodeEnum(Severity.self, "severity")
+                let count = try row.decode(Int.self, "n")
+                byPhase[phase, default: 0] += count
+                bySeverity[severity, default: 0] += count
+            }
+            let oldest = try connection.query(
+                """
+                SELECT reference, title, phase, severity, reported_at, assignee FROM incidents
+                WHERE phase <> 'closed' ORDER BY reported_at, id LIMIT 1
+                """
+            )
+            try connection.query(audit.insert)
+            return StatusSummary(
+                openByPhase: byPhase,
+                openBySeverity: bySeverity,
+                oldestOpen: try oldest.first.map(IncidentSummary.init(row:))
+            )
+        }
+    }
+
+    /// Writes an audit record on its own: for calls refused before they reached the store.
+    public func recordAudit(_ record: AuditRecord) async throws {
+        _ = try await pool.transaction { connection in
+            try connection.query(record.insert)
+        }
+    }
+
+    static let incidentColumns = """
+        reference, title, description, phase, severity, category, data_categories, people_affected,
+        records_affected, jurisdictions, reporter_uid, reporter_name, assignee, restricted, reported_at,
+        aware_at, discovered_at, phase_entered_at, closed_at, version
+        """
+}
+
+extension PostgresRow {
+    func decodeEnum<T: RawRepresentable>(_ type: T.Type, _ column: String) throws(PostgresError) -> T
+    where T.RawValue == String {
+        let text = try decode(String.self, column)
+        guard let value = T(rawValue: text) else {
+            throw PostgresError(code: .decoding, serverMessage: "unknown \(T.self) \(text) in column \(column)")
+        }
+        return value
+    }
+
+    func decodeEnums<T: RawRepresentable>(_ type: T.Type, _ column: String) throws(PostgresError) -> [T]
+    where T.RawValue == String {
+        try decode([String].self, column).map { text throws(PostgresError) in
+            guard let value = T(rawValue: text) else {
+                throw PostgresError(code: .decoding, serverMessage: "unknown \(T.self) \(text) in column \(column)")
+            }
+            return value
+        }
+    }
+}
+
+extension Incident {
+    init(row: PostgresRow) throws(PostgresError) {
+        self.init(
+            reference: try row.decodeEnum(IncidentReference.self, "reference"),
+            title: try row.decode(String.self, "title"),
+            description: try row.decode(String.self, "description"),
+            phase: try row.decodeEnum(Phase.self, "phase"),
+            severity: try row.decodeEnum(Severity.self, "severity"),
+            category: try row.decode(String?.self, "category").flatMap(IncidentCategory.init(rawValue:)),
+            dataCategories: try row.decodeEnums(DataCategory.self, "data_categories"),
+            peopleAffected: try row.decode(Int64?.self, "people_affected"),
+            recordsAffected: try row.decode(Int64?.self, "records_affected"),
+            jurisdictions: try row.decodeEnums(Jurisdiction.self, "jurisdictions"),
+            reporter: Person(uid: try row.decode(UInt32.self, "reporter_uid"), name: try row.decode(String.self, "reporter_name")),
+            assignee: try row.decode(String?.self, "assignee"),
+            restricted: try row.decode(Bool.self, "restricted"),
+            reported: try row.decode(Date.self, "reported_at"),
+            aware: try row.decode(Date.self, "aware_at"),
+            discovered: try row.decode(Date?.self, "discovered_at"),
+            phaseEntered: try row.decode(Date.self, "phase_entered_at"),
+            closed: try row.decode(Date?.self, "closed_at"),
+            version: try row.decode(Int.self, "version")
+        )
+    }
+}
+
+extension IncidentSummary {
+    init(row: PostgresRow) throws(PostgresError) {
+        self.init(
+            reference: try row.decodeEnum(IncidentReference.self, "reference"),
+            title: try row.decode(String.self, "title"),
+            phase: try row.decodeEnum(Phase.self, "phase"),
+            severity: try row.decodeEnum(Severity.self, "severity"),
+            reported: try row.decode(Date.self, "reported_at"),
+            assignee: try row.decode(String?.self, "assignee")
+        )
+    }
+}

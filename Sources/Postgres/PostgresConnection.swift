@@ -1,0 +1,178 @@
+import CLibPQ
+import Foundation
+import Logging
+
+/// One libpq connection.
+///
+/// Every method blocks the calling thread, so a connection is only ever used from a thread
+/// of ``PostgresPool``'s thread pool (or a test's own thread), and by one thread at a time:
+/// libpq allows no more. It is `@unchecked Sendable` so the pool can hand it between threads.
+public final class PostgresConnection: @unchecked Sendable {
+    private var handle: OpaquePointer?
+
+    /// Connects with a conninfo string (`host=/run/pg dbname=x`) or a URI (`postgresql://…`);
+    /// an empty string uses the `PG*` environment variables and libpq's defaults.
+    public init(conninfo: String, applicationName: String = "incidentd") throws(PostgresError) {
+        // PQconnectdbParams with expand_dbname: the conninfo is parsed by libpq itself,
+        // never assembled by string interpolation.
+        let keywords = ["dbname", "fallback_application_name"]
+        let values = [conninfo, applicationName]
+        let connection = withArrayOfCStrings(keywords) { keywordPointers in
+            withArrayOfCStrings(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let connection, PQstatus(connection) == CONNECTION_OK else {
+            let message = connection.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+            PQfinish(connection)
+            throw PostgresError(code: .connectionFailed, serverMessage: message)
+        }
+        self.handle = connection
+        // Server notices ("relation already exists, skipping") are not errors; libpq would
+        // print them to standard error, outside the daemon's structured log.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        // Fix the session's text formats so decoding never depends on server configuration.
+        _ = try execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3")
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// False once the connection broke; the pool then discards it.
+    public var isUsable: Bool {
+        guard let handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// True inside a transaction block (including a failed one).
+    public var isInTransaction: Bool {
+        guard let handle else { return false }
+        return PQtransactionStatus(handle) != PQTRANS_IDLE
+    }
+
+    /// The server process serving this connection.
+    public var backendPID: Int32 {
+        handle.map { PQbackendPID($0) } ?? 0
+    }
+
+    public func close() {
+        PQfinish(handle)
+        handle = nil
+    }
+
+    /// Runs one parameterised statement and copies out its rows.
+    @discardableResult
+    public func query(_ query: PostgresQuery) throws(PostgresError) -> PostgresRows {
+        guard let handle else { throw PostgresError(code: .connectionLost, serverMessage: "connection is closed") }
+        // libpq takes C strings: a NUL would silently cut the value short, so refuse it.
+        if let index = query.binds.firstIndex(where: { $0?.utf8.contains(0) ?? false }) {
+            throw PostgresError(code: .invalidValue, serverMessage: "parameter $\(index + 1) contains a NUL character")
+        }
+        let result: OpaquePointer? = query.sql.withCString { sql in
+            withArrayOfOptionalCStrings(query.binds) { values in
+                PQexecParams(handle, sql, Int32(query.binds.count), nil, values, nil, nil, 0)
+            }
+        }
+        return try consume(result)
+    }
+
+    /// Runs one or more statements without parameters (simple query protocol).
+    @discardableResult
+    public func execute(_ sql: String) throws(PostgresError) -> PostgresRows {
+        guard let handle else { throw PostgresError(code: .connectionLost, serverMessage: "connection is closed") }
+        let result = PQexec(handle, sql)
+        return try consume(result)
+    }
+
+    /// Runs `body` inside BEGIN … COMMIT; any error thrown rolls back and is rethrown.
+    public func transaction<R>(_ body: (PostgresConnection) throws -> R) throws -> R {
+        try execute("BEGIN")
+        do {
+            let result = try body(self)
+            try execute("COMMIT")
+            return result
+        } catch {
+            if isUsable, isInTransaction { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    private func consume(_ result: OpaquePointer?) throws(PostgresError) -> PostgresRows {
+        guard let result else {
+            throw PostgresError(code: isUsable ? .server : .connectionLost, serverMessage: lastErrorMessage)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return copyRows(result)
+        default:
+            throw error(from: result)
+        }
+    }
+
+    private var lastErrorMessage: String {
+        handle.map { String(cString: PQerrorMessage($0)) } ?? "connection is closed"
+    }
+
+    private func error(from result: OpaquePointer) -> PostgresError {
+        func field(_ code: UInt8) -> String? {
+            PQresultErrorField(result, Int32(code)).map { String(cString: $0) }
+        }
+        let message = field(UInt8(ascii: "M")) ?? String(cString: PQresultErrorMessage(result))
+        guard let state = field(UInt8(ascii: "C")) else {
+            // No SQLSTATE: libpq itself failed, which means the connection went away.
+            return PostgresError(code: isUsable ? .server : .connectionLost, serverMessage: message)
+        }
+        let sqlState = SQLState(rawValue: state)
+        let code: PostgresError.Code =
+            (sqlState.rawValue.hasPrefix("08") || !isUsable) ? .connectionLost : .server
+        return PostgresError(
+            code: code,
+            sqlState: sqlState,
+            serverMessage: message,
+            constraint: field(UInt8(ascii: "n"))
+        )
+    }
+
+    private func copyRows(_ result: OpaquePointer) -> PostgresRows {
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        var columns: [String] = []
+        columns.reserveCapacity(columnCount)
+        for column in 0..<columnCount {
+            columns.append(String(cString: PQfname(result, Int32(column))))
+        }
+        var values: [[String?]] = []
+        values.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            var rowValues: [String?] = []
+            rowValues.reserveCapacity(columnCount)
+            for column in 0..<columnCount {
+                if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
+                    rowValues.append(nil)
+                } else {
+                    rowValues.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                }
+            }
+            values.append(rowValues)
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresRows(columns: columns, values: values, affectedRows: affected)
+    }
+}
+
+/// Calls `body` with a NULL-terminated C array of C strings that lives only for the call.
+func withArrayOfCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    withArrayOfOptionalCStrings(strings.map { Optional($0) }) { pointer in body(pointer) }
+}
+
+func withArrayOfOptionalCStrings<R>(
+    _ strings: [String?],
+    _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R
+) -> R {
+    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
+    defer { copies.forEach { free($0) } }
+    let pointers = copies.map { UnsafePointer($0) } + [nil]
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

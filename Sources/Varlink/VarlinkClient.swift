@@ -1,0 +1,148 @@
+import Foundation
+import Glibc
+
+/// A small blocking Varlink client over a Unix socket, for command-line tools: no event loop
+/// to start, so a one-shot call costs little more than the connect and the round trip.
+public final class VarlinkClient {
+    /// Why the client could not talk to the service at all.
+    public struct ConnectionError: Error, CustomStringConvertible, Sendable {
+        public enum Code: Sendable, Equatable {
+            /// No socket at the path, or nobody listening on it.
+            case notRunning
+            /// The socket exists but this user may not open it.
+            case permissionDenied
+            /// The path is too long for a Unix socket address.
+            case pathTooLong
+            /// The connection broke or the service sent something that is not Varlink.
+            case io
+        }
+
+        public var code: Code
+        public var path: String
+        public var errno: Int32
+
+        public var description: String {
+            switch code {
+            case .notRunning: return "nothing is listening on \(path)"
+            case .permissionDenied: return "permission denied on \(path)"
+            case .pathTooLong: return "socket path \(path) is too long"
+            case .io: return "the connection to \(path) failed (\(String(cString: strerror(errno))))"
+            }
+        }
+    }
+
+    public let path: String
+    private var descriptor: Int32
+    private var buffer: [UInt8] = []
+
+    /// Connects to the Unix socket at `path`.
+    public init(path: String) throws(ConnectionError) {
+        self.path = path
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw ConnectionError(code: .io, path: path, errno: errno) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard path.utf8.count < capacity else {
+            Glibc.close(fd)
+            throw ConnectionError(code: .pathTooLong, path: path, errno: ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8)
+            raw[path.utf8.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard result == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            switch code {
+            case EACCES, EPERM: throw ConnectionError(code: .permissionDenied, path: path, errno: code)
+            case ENOENT, ECONNREFUSED, ENOTDIR: throw ConnectionError(code: .notRunning, path: path, errno: code)
+            default: throw ConnectionError(code: .io, path: path, errno: code)
+            }
+        }
+        self.descriptor = fd
+    }
+
+    deinit {
+        if descriptor >= 0 { Glibc.close(descriptor) }
+    }
+
+    /// Sends one call and returns its reply (the first one, for a `more` call; use
+    /// ``nextReply()`` for the rest).
+    public func call(_ call: VarlinkCall) throws -> VarlinkReply {
+        try send(call.encoded())
+        return try nextReply()
+    }
+
+    /// Calls `method` with `parameters` and decodes the reply, or throws its ``VarlinkError``.
+    public func call<Parameters: Encodable, Result: Decodable>(
+        _ method: String,
+        _ parameters: Parameters,
+        as result: Result.Type
+    ) throws -> Result {
+        let data = try VarlinkJSON.encoder().encode(parameters)
+        guard case .object(let members) = try VarlinkJSON.decoder().decode(JSONValue.self, from: data) else {
+            throw VarlinkProtocolError(code: .malformedCall, reason: "call parameters must be an object")
+        }
+        return try call(VarlinkCall(method: method, parameters: members)).decode(Result.self)
+    }
+
+    /// Writes raw bytes: for tests that need to send what a correct client never would.
+    public func send(_ bytes: [UInt8]) throws(ConnectionError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { raw in
+                Glibc.send(descriptor, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw ConnectionError(code: .io, path: path, errno: errno)
+            }
+            offset += written
+        }
+    }
+
+    /// Reads the next reply from the connection.
+    public func nextReply() throws -> VarlinkReply {
+        try VarlinkReply(decoding: try readMessage())
+    }
+
+    /// Reads bytes up to the next NUL; throws `.io` with `ECONNRESET` when the peer closes first.
+    public func readMessage() throws(ConnectionError) -> [UInt8] {
+        while true {
+            if let end = buffer.firstIndex(of: 0) {
+                let message = Array(buffer[..<end])
+                buffer.removeSubrange(...end)
+                return message
+            }
+            var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+            let count = chunk.withUnsafeMutableBytes { raw in
+                recv(descriptor, raw.baseAddress, raw.count, 0)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ConnectionError(code: .io, path: path, errno: errno)
+            }
+            if count == 0 { throw ConnectionError(code: .io, path: path, errno: ECONNRESET) }
+            buffer.append(contentsOf: chunk[..<count])
+        }
+    }
+
+    /// Sets a receive timeout, after which reads fail with `EAGAIN`.
+    public func setReceiveTimeout(seconds: Int) {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    public func close() {
+        if descriptor >= 0 {
+            Glibc.close(descriptor)
+            descriptor = -1
+        }
+    }
+}

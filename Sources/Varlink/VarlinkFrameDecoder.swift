@@ -1,0 +1,55 @@
+import NIOCore
+
+/// Splits the byte stream into Varlink messages, each terminated by a NUL byte.
+///
+/// A message longer than `maximumMessageSize` is a protocol error: the decoder throws
+/// ``VarlinkProtocolError`` with code `messageTooLarge` as soon as it has seen that many bytes
+/// without a terminator, so a client cannot make the server buffer without bound.
+public struct VarlinkFrameDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = ByteBuffer
+
+    public static let defaultMaximumMessageSize = 1 << 20
+
+    public let maximumMessageSize: Int
+
+    public init(maximumMessageSize: Int = Self.defaultMaximumMessageSize) {
+        self.maximumMessageSize = maximumMessageSize
+    }
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let message = try nextMessage(&buffer) else { return .needMoreData }
+        context.fireChannelRead(Self.wrapInboundOut(message))
+        return .continue
+    }
+
+    public mutating func decodeLast(
+        context: ChannelHandlerContext,
+        buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws -> DecodingState {
+        // A half-sent message at EOF is dropped: the peer is gone and cannot get a reply.
+        while let message = try nextMessage(&buffer) {
+            context.fireChannelRead(Self.wrapInboundOut(message))
+        }
+        buffer.clear()
+        return .needMoreData
+    }
+
+    /// The next complete message in `buffer` (without its NUL), consuming it; nil if incomplete.
+    public func nextMessage(_ buffer: inout ByteBuffer) throws(VarlinkProtocolError) -> ByteBuffer? {
+        let view = buffer.readableBytesView
+        guard let terminator = view.firstIndex(of: 0) else {
+            if view.count > maximumMessageSize { throw Self.tooLarge(maximumMessageSize) }
+            return nil
+        }
+        let length = terminator - view.startIndex
+        if length > maximumMessageSize { throw Self.tooLarge(maximumMessageSize) }
+        let message = buffer.readSlice(length: length)!
+        buffer.moveReaderIndex(forwardBy: 1)
+        return message
+    }
+
+    static func tooLarge(_ limit: Int) -> VarlinkProtocolError {
+        VarlinkProtocolError(code: .messageTooLarge, reason: "a message is larger than the limit of \(limit) bytes")
+    }
+}

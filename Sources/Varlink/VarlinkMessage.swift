@@ -1,0 +1,147 @@
+import Foundation
+
+/// A method call as received: `{"method": "io.example.Iface.Method", "parameters": {...}}`.
+public struct VarlinkCall: Sendable, Equatable {
+    public var method: String
+    public var parameters: [String: JSONValue]
+    /// The caller wants no reply.
+    public var oneway: Bool
+    /// The caller accepts a stream of replies (`continues: true` on all but the last).
+    public var more: Bool
+
+    public init(method: String, parameters: [String: JSONValue] = [:], oneway: Bool = false, more: Bool = false) {
+        self.method = method
+        self.parameters = parameters
+        self.oneway = oneway
+        self.more = more
+    }
+
+    /// `io.example.Iface` of `io.example.Iface.Method`.
+    public var interface: String {
+        guard let dot = method.lastIndex(of: ".") else { return "" }
+        return String(method[..<dot])
+    }
+
+    /// `Method` of `io.example.Iface.Method`.
+    public var methodName: String {
+        guard let dot = method.lastIndex(of: ".") else { return method }
+        return String(method[method.index(after: dot)...])
+    }
+
+    /// Parses one message (without its NUL terminator).
+    public init(decoding bytes: some Collection<UInt8>) throws(VarlinkProtocolError) {
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch {
+            throw VarlinkProtocolError(code: .malformedJSON, reason: "the message is not valid JSON")
+        }
+        guard case .object(let members) = value else {
+            throw VarlinkProtocolError(code: .malformedCall, reason: "the message is not a JSON object")
+        }
+        guard case .string(let method)? = members["method"] else {
+            throw VarlinkProtocolError(code: .malformedCall, reason: "the message has no \"method\" string")
+        }
+        var parameters: [String: JSONValue] = [:]
+        switch members["parameters"] {
+        case nil, .null?: break
+        case .object(let object)?: parameters = object
+        default: throw VarlinkProtocolError(code: .malformedCall, reason: "\"parameters\" is not an object")
+        }
+        func flag(_ name: String) throws(VarlinkProtocolError) -> Bool {
+            switch members[name] {
+            case nil, .null?: return false
+            case .bool(let value)?: return value
+            default: throw VarlinkProtocolError(code: .malformedCall, reason: "\"\(name)\" is not a boolean")
+            }
+        }
+        let oneway = try flag("oneway")
+        let more = try flag("more")
+        _ = try flag("upgrade")
+        for key in members.keys where !["method", "parameters", "oneway", "more", "upgrade"].contains(key) {
+            throw VarlinkProtocolError(code: .malformedCall, reason: "unknown message field \"\(key)\"")
+        }
+        self.init(method: method, parameters: parameters, oneway: oneway, more: more)
+    }
+
+    /// The message as bytes, NUL terminator included.
+    public func encoded() throws -> [UInt8] {
+        var envelope: [String: JSONValue] = ["method": .string(method)]
+        if !parameters.isEmpty { envelope["parameters"] = .object(parameters) }
+        if oneway { envelope["oneway"] = .bool(true) }
+        if more { envelope["more"] = .bool(true) }
+        return try Array(VarlinkJSON.encoder().encode(JSONValue.object(envelope))) + [0]
+    }
+}
+
+/// A reply: parameters, or a named error; `continues` while more replies follow.
+public struct VarlinkReply: Sendable, Equatable {
+    public var parameters: [String: JSONValue]
+    public var error: String?
+    public var continues: Bool
+
+    public init(parameters: [String: JSONValue] = [:], error: String? = nil, continues: Bool = false) {
+        self.parameters = parameters
+        self.error = error
+        self.continues = continues
+    }
+
+    public init(error: VarlinkError) {
+        self.init(parameters: error.parameters, error: error.name)
+    }
+
+    /// Builds a reply from any `Encodable` whose JSON form is an object.
+    public init(encoding value: some Encodable, continues: Bool = false) throws {
+        let data = try VarlinkJSON.encoder().encode(value)
+        guard case .object(let members) = try JSONDecoder().decode(JSONValue.self, from: data) else {
+            throw VarlinkProtocolError(code: .malformedCall, reason: "reply parameters must be an object")
+        }
+        self.init(parameters: members, continues: continues)
+    }
+
+    public func encoded() throws -> [UInt8] {
+        var envelope: [String: JSONValue] = ["parameters": .object(parameters)]
+        if let error { envelope["error"] = .string(error) }
+        if continues { envelope["continues"] = .bool(true) }
+        return try Array(VarlinkJSON.encoder().encode(JSONValue.object(envelope))) + [0]
+    }
+
+    public init(decoding bytes: some Collection<UInt8>) throws(VarlinkProtocolError) {
+        guard case .object(let members)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
+            throw VarlinkProtocolError(code: .malformedJSON, reason: "the reply is not a JSON object")
+        }
+        var parameters: [String: JSONValue] = [:]
+        if case .object(let object)? = members["parameters"] { parameters = object }
+        self.init(
+            parameters: parameters,
+            error: members["error"]?.stringValue,
+            continues: members["continues"]?.boolValue ?? false
+        )
+    }
+
+    /// Decodes the parameters into `T`, or throws the reply's error.
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        if let error { throw VarlinkError(name: error, parameters: parameters) }
+        let data = try VarlinkJSON.encoder().encode(JSONValue.object(parameters))
+        return try VarlinkJSON.decoder().decode(T.self, from: data)
+    }
+}
+
+/// A message that breaks the protocol itself, before any method is involved.
+public struct VarlinkProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case malformedJSON
+        case malformedCall
+        case messageTooLarge
+    }
+
+    public var code: Code
+    public var reason: String
+
+    public init(code: Code, reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { reason }
+}

@@ -1,0 +1,110 @@
+/// Identifies the service in `org.varlink.service.GetInfo`.
+public struct VarlinkServiceInfo: Sendable, Codable, Equatable {
+    public var vendor: String
+    public var product: String
+    public var version: String
+    public var url: String
+
+    public init(vendor: String, product: String, version: String, url: String) {
+        self.vendor = vendor
+        self.product = product
+        self.version = version
+        self.url = url
+    }
+}
+
+/// Routes calls to handlers: answers `org.varlink.service` itself, refuses unknown interfaces
+/// and methods, and checks parameters against the method's declared input before a handler
+/// ever sees them. Pure: no I/O, so it is tested directly.
+public struct VarlinkRouter<Context: Sendable>: Sendable {
+    public typealias Handler = @Sendable (VarlinkCall, Context) async throws -> VarlinkReply
+    /// Told about every call refused before reaching a handler (for auditing).
+    public typealias RejectionObserver = @Sendable (VarlinkCall, VarlinkError, Context) async -> Void
+
+    public let info: VarlinkServiceInfo
+    public let interfaces: [VarlinkInterface]
+    private var handlers: [String: Handler] = [:]
+    private let onRejection: RejectionObserver?
+    private let mapError: @Sendable (any Error) -> VarlinkError
+
+    /// - Parameters:
+    ///   - interfaces: Every interface served, `org.varlink.service` included.
+    ///   - mapError: Turns an error a handler threw (that is not a `VarlinkError`) into one.
+    public init(
+        info: VarlinkServiceInfo,
+        interfaces: [VarlinkInterface],
+        onRejection: RejectionObserver? = nil,
+        mapError: @escaping @Sendable (any Error) -> VarlinkError
+    ) {
+        self.info = info
+        self.interfaces = interfaces
+        self.onRejection = onRejection
+        self.mapError = mapError
+    }
+
+    /// Registers the handler for `interface.method`, which must be declared.
+    public mutating func register(_ method: String, handler: @escaping Handler) {
+        precondition(resolve(method) != nil, "\(method) is not declared in any served interface")
+        handlers[method] = handler
+    }
+
+    private func resolve(_ method: String) -> (VarlinkInterface, VarlinkInterface.Method)? {
+        let call = VarlinkCall(method: method)
+        guard let interface = interfaces.first(where: { $0.name == call.interface }),
+            let declaration = interface.method(named: call.methodName)
+        else { return nil }
+        return (interface, declaration)
+    }
+
+    /// Answers one call. Never throws: every failure is a reply carrying a named error.
+    public func route(_ call: VarlinkCall, context: Context) async -> VarlinkReply {
+        guard let interface = interfaces.first(where: { $0.name == call.interface }) else {
+            return await reject(call, .interfaceNotFound(call.interface), context)
+        }
+        guard let method = interface.method(named: call.methodName) else {
+            return await reject(call, .methodNotFound(call.method), context)
+        }
+        do {
+            try interface.validate(call.parameters, for: method)
+        } catch {
+            return await reject(call, error, context)
+        }
+        if interface.name == VarlinkInterface.service.name {
+            return serviceReply(call)
+        }
+        guard let handler = handlers[call.method] else {
+            return await reject(call, .methodNotImplemented(call.method), context)
+        }
+        do {
+            return try await handler(call, context)
+        } catch let error as VarlinkError {
+            return VarlinkReply(error: error)
+        } catch {
+            return VarlinkReply(error: mapError(error))
+        }
+    }
+
+    private func reject(_ call: VarlinkCall, _ error: VarlinkError, _ context: Context) async -> VarlinkReply {
+        await onRejection?(call, error, context)
+        return VarlinkReply(error: error)
+    }
+
+    private func serviceReply(_ call: VarlinkCall) -> VarlinkReply {
+        switch call.methodName {
+        case "GetInfo":
+            return VarlinkReply(parameters: [
+                "vendor": .string(info.vendor), "product": .string(info.product),
+                "version": .string(info.version), "url": .string(info.url),
+                "interfaces": .array(interfaces.map { .string($0.name) }),
+            ])
+        case "GetInterfaceDescription":
+            let name = call.parameters["interface"]?.stringValue ?? ""
+            guard let interface = interfaces.first(where: { $0.name == name }) else {
+                return VarlinkReply(error: .interfaceNotFound(name))
+            }
+            return VarlinkReply(parameters: ["description": .string(interface.description)])
+        default:
+            return VarlinkReply(error: .methodNotImplemented(call.method))
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import IncidentDaemon
+import Logging
+
+/// The incidentd daemon: keeps the case file of every data-breach incident.
+@main
+struct Incidentd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incidentd",
+        abstract: "Keep the case file of every data-breach incident, served over a Varlink socket.",
+        discussion: """
+            With no database configured (no --database, no 'database' in the config file, no PG* \
+            variables) incidentd runs a private PostgreSQL cluster in its state directory.
+
+            Example:
+              incidentd --socket /tmp/incidentd.sock --state-dir /tmp/incidentd-state
+            """,
+        version: IncidentdVersion.current
+    )
+
+    @Option(name: .long, help: "The YAML config file (default /etc/incidentd/incidentd.yaml when it exists).")
+    var config: String?
+
+    @Option(name: .long, help: "The Varlink socket to create.")
+    var socket: String?
+
+    @Option(name: .long, help: "The group that owns the socket; its members may connect.")
+    var socketGroup: String?
+
+    @Option(name: .long, help: "A libpq conninfo string or URI, e.g. postgresql:///incidentd.")
+    var database: String?
+
+    @Option(name: .long, help: "Where the embedded PostgreSQL and other state live.")
+    var stateDir: String?
+
+    @Option(name: .long, help: "The directory of SQL migrations.")
+    var migrationsDir: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    @Flag(name: .long, help: "Check the configuration, print what would be used, and exit.")
+    var checkConfig = false
+
+    func resolvedConfiguration() throws -> Configuration {
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = Configuration.defaults(environment: environment)
+        let file = config ?? environment["INCIDENTD_CONFIG"]
+        if let file {
+            configuration = try configuration.applying(file: file)
+        } else if FileManager.default.fileExists(atPath: "/etc/incidentd/incidentd.yaml") {
+            configuration = try configuration.applying(file: "/etc/incidentd/incidentd.yaml")
+        }
+        if let socket { configuration.socketPath = socket }
+        if let socketGroup { configuration.socketGroup = socketGroup }
+        if let database { configuration.database = database }
+        if let stateDir { configuration.stateDirectory = stateDir }
+        if let migrationsDir { configuration.migrationsDirectory = migrationsDir }
+        if let logLevel {
+            guard let level = Logger.Level(rawValue: logLevel) else {
+                throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            configuration.logLevel = level
+        }
+        return configuration
+    }
+
+    func run() async throws {
+        let configuration: Configuration
+        do {
+            configuration = try resolvedConfiguration()
+        } catch let error as ConfigurationError {
+            printError("incidentd: \(error)")
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        if checkConfig {
+            print("socket: \(configuration.socketPath)")
+            print("state directory: \(configuration.stateDirectory)")
+            print("database: \(configuration.database == nil ? "embedded or PG* environment" : "configured")")
+            print("configuration is valid")
+            return
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "incidentd")
+        do {
+            try await Daemon(configuration: configuration, logger: logger).run()
+        } catch {
+            logger.critical("incidentd cannot start: \(error)")
+            printError("incidentd: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
