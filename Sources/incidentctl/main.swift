@@ -1,1 +1,4 @@
-print("x")
+import Foundation
+import IncidentCLI
+
+exit(IncidentCtl.run(arguments: Array(CommandLine.arguments.dropFirst())))

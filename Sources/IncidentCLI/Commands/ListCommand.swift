@@ -1,0 +1,74 @@
+import ArgumentParser
+import IncidentCore
+import IncidentProtocol
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List incidents, newest first.",
+        discussion: """
+            Examples:
+              incidentctl list --open
+              incidentctl list --phase investigate --severity high --severity critical
+              incidentctl list --since 2026-01-01 --limit 20 --after INC-2026-000120
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "Only this phase (report, investigate, notify, closed); repeatable.")
+    var phase: [Phase] = []
+
+    @Option(name: .long, help: "Only this severity (untriaged, low, medium, high, critical); repeatable.")
+    var severity: [Severity] = []
+
+    @Option(name: .long, help: "Only incidents reported at or after this date or instant.")
+    var since: String?
+
+    @Flag(name: .long, help: "Only open incidents (not closed).")
+    var open = false
+
+    @Option(name: .long, help: "At most this many (1 to 1000).")
+    var limit: Int = 50
+
+    @Option(name: .long, help: "Continue after this reference (printed at the end of the previous page).")
+    var after: String?
+
+    func run() throws {
+        var parameters = IncidentsWire.ListParameters(
+            phases: phase.isEmpty ? nil : phase,
+            severities: severity.isEmpty ? nil : severity,
+            openOnly: open ? true : nil,
+            limit: limit
+        )
+        if let since {
+            guard let instant = InstantParser.parse(since) else {
+                throw CLIError("--since \(since) is not a date such as 2026-05-01 or 2026-05-01T09:30:00Z.", status: .usage)
+            }
+            parameters.since = instant
+        }
+        if let after {
+            guard let reference = IncidentReference(rawValue: after) else {
+                throw CLIError("--after \(after) is not a reference like INC-2026-000123.", status: .usage)
+            }
+            parameters.after = reference
+        }
+        var connection = global.connection()
+        let reply = try connection.call(
+            "io.incidentd.Incidents.List", parameters, as: IncidentsWire.ListReply.self, retries: 2
+        )
+        if global.json {
+            printOut(try Output.json(reply))
+            return
+        }
+        printOut(Output().table(reply.incidents))
+        if let next = reply.next {
+            printOut("More: incidentctl list --after \(next.rawValue)")
+        }
+    }
+}
+
+extension Phase: ExpressibleByArgument {}
+extension Severity: ExpressibleByArgument {}
+extension DataCategory: ExpressibleByArgument {}
+extension IncidentCategory: ExpressibleByArgument {}

@@ -1,0 +1,250 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import IncidentCore
+import IncidentProtocol
+import Yams
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Report a data breach now; add facts later.",
+        discussion: """
+            Only a title and a description are needed. On a terminal, incidentctl asks for
+            whichever is missing. Scripts pass flags, or a JSON or YAML file with the same
+            keys as the Report method (title, description, aware, category, severity,
+            dataCategories, peopleAffected, recordsAffected, jurisdictions, idempotencyKey);
+            flags override the file. A report is sent with an idempotency key, so a retry
+            after a dropped connection never files it twice.
+
+            Examples:
+              incidentctl report --title "Customer list e-mailed to the wrong partner" \\
+                  --description "Sent 09:12, recalled 09:40" --data contact --people 1200 \\
+                  --jurisdiction DE --jurisdiction EU
+              dlp-alert | incidentctl report --from-file -
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "One line saying what happened.")
+    var title: String?
+
+    @Option(name: .long, help: "What is known so far.")
+    var description: String?
+
+    @Option(name: .long, help: "When you became aware of it (default: now), e.g. 2026-05-01T09:30:00Z.")
+    var aware: String?
+
+    @Option(name: .long, help: "When it was discovered, if different.")
+    var discovered: String?
+
+    @Option(name: .long, help: "external_attack, accidental_disclosure, lost_or_stolen_device, vendor_exposure, insider_misuse or other.")
+    var category: IncidentCategory?
+
+    @Option(name: .long, help: "untriaged (default), low, medium, high or critical.")
+    var severity: Severity?
+
+    @Option(name: .customLong("data"), help: "A kind of personal data involved (identity, contact, transactions, financial, credentials, health, other); repeatable.")
+    var dataCategories: [DataCategory] = []
+
+    @Option(name: .customLong("people"), help: "Estimated number of people affected.")
+    var peopleAffected: Int64?
+
+    @Option(name: .customLong("records"), help: "Estimated number of records affected.")
+    var recordsAffected: Int64?
+
+    @Option(name: .customLong("jurisdiction"), help: "An ISO country code or EU; repeatable.")
+    var jurisdictions: [String] = []
+
+    @Option(name: .long, help: "A key that makes retries safe (default: a new random one).")
+    var idempotencyKey: String?
+
+    @Option(name: .long, help: "Read the report from a JSON or YAML file, or - for standard input.")
+    var fromFile: String?
+
+    func run() throws {
+        var parameters = try fromFile.map(Self.load) ?? ReportFile()
+        try apply(to: &parameters)
+        if parameters.title == nil || parameters.description == nil {
+            if isatty(STDIN_FILENO) == 1, fromFile != "-" {
+                try prompt(&parameters)
+            } else {
+                let missing = [parameters.title == nil ? "--title" : nil, parameters.description == nil ? "--description" : nil]
+                    .compactMap { $0 }.joined(separator: " and ")
+                throw CLIError("A report needs \(missing); pass it as a flag or in --from-file.", status: .usage)
+            }
+        }
+        var wire = try parameters.wire()
+        wire.idempotencyKey = wire.idempotencyKey ?? UUID().uuidString.lowercased()
+        var connection = global.connection()
+        let reply = try connection.call("io.incidentd.Incidents.Report", wire, as: IncidentsWire.ReportReply.self, retries: 3)
+        if global.json {
+            printOut(try Output.json(reply))
+            return
+        }
+        let incident = reply.incident
+        if reply.created {
+            printOut("Reported \(incident.reference): \(incident.title)")
+        } else {
+            printOut("Already reported as \(incident.reference): \(incident.title)")
+        }
+        printOut("Follow it with: incidentctl show \(incident.reference)")
+    }
+
+    private func apply(to parameters: inout ReportFile) throws {
+        if let title { parameters.title = title }
+        if let description { parameters.description = description }
+        if let aware { parameters.aware = try Self.instant(aware, flag: "--aware") }
+        if let discovered { parameters.discovered = try Self.instant(discovered, flag: "--discovered") }
+        if let category { parameters.category = category }
+        if let severity { parameters.severity = severity }
+        if !dataCategories.isEmpty { parameters.dataCategories = dataCategories }
+        if let peopleAffected { parameters.peopleAffected = peopleAffected }
+        if let recordsAffected { parameters.recordsAffected = recordsAffected }
+        if !jurisdictions.isEmpty {
+            parameters.jurisdictions = try jurisdictions.map { code in
+                guard let jurisdiction = Jurisdiction(rawValue: code) else {
+                    throw CLIError("--jurisdiction \(code) is not an ISO 3166-1 country code or EU.", status: .usage)
+                }
+                return jurisdiction
+            }
+        }
+        if let idempotencyKey { parameters.idempotencyKey = idempotencyKey }
+    }
+
+    private func prompt(_ parameters: inout ReportFile) throws {
+        printOut("Reporting a data breach. Say what you know now; facts can be added later.")
+        if parameters.title == nil {
+            parameters.title = try ask("In one line, what happened?")
+        }
+        if parameters.description == nil {
+            parameters.description = try ask("Describe it: what data, whose, how it leaked, what you did so far.")
+        }
+    }
+
+    private func ask(_ question: String) throws -> String {
+        while true {
+            print(question, terminator: "\n> ")
+            guard let line = readLine() else {
+                throw CLIError("Nothing was reported: the input ended before the report was complete.", status: .usage)
+            }
+            let answer = line.trimmingCharacters(in: .whitespaces)
+            if !answer.isEmpty { return answer }
+        }
+    }
+
+    static func instant(_ text: String, flag: String) throws -> Date {
+        guard let date = InstantParser.parse(text) else {
+            throw CLIError("\(flag) \(text) is not a date or time such as 2026-05-01T09:30:00Z.", status: .usage)
+        }
+        return date
+    }
+
+    /// Loads a report from a JSON or YAML file (JSON is YAML), refusing unknown keys.
+    static func load(_ path: String) throws -> ReportFile {
+        let text: String
+        if path == "-" {
+            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        } else {
+            guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw CLIError("Cannot read \(path); check the path and its permissions.", status: .usage)
+            }
+            text = contents
+        }
+        let source = path == "-" ? "standard input" : path
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw CLIError("\(source) is neither JSON nor YAML: \(error)", status: .usage)
+        }
+        guard let mapping = node?.mapping else {
+            throw CLIError("\(source) must hold one object with keys such as title and description.", status: .usage)
+        }
+        for key in mapping.keys.compactMap(\.string) where !ReportFile.keys.contains(key) {
+            throw CLIError(
+                "\(source) has an unknown key \(key); known keys are \(ReportFile.keys.sorted().joined(separator: ", ")).",
+                status: .usage
+            )
+        }
+        var file = ReportFile()
+        func string(_ key: String) throws -> String? {
+            guard let value = mapping[key] else { return nil }
+            guard let text = value.scalar?.string else {
+                throw CLIError("\(key) in \(source) must be a single value.", status: .usage)
+            }
+            return text
+        }
+        func list(_ key: String) throws -> [String]? {
+            guard let value = mapping[key] else { return nil }
+            if let text = value.scalar?.string { return [text] }
+            guard let items = value.sequence?.compactMap({ $0.scalar?.string }) else {
+                throw CLIError("\(key) in \(source) must be a list.", status: .usage)
+            }
+            return items
+        }
+        func number(_ key: String) throws -> Int64? {
+            guard let text = try string(key) else { return nil }
+            guard let value = Int64(text) else {
+                throw CLIError("\(key) in \(source) must be a whole number.", status: .usage)
+            }
+            return value
+        }
+        func choice<T: RawRepresentable>(_ key: String, _ text: String, _ type: T.Type) throws -> T where T.RawValue == String {
+            guard let value = T(rawValue: text) else {
+                throw CLIError("\(key) in \(source) cannot be \(text).", status: .usage)
+            }
+            return value
+        }
+        file.title = try string("title")
+        file.description = try string("description")
+        file.aware = try string("aware").map { try instant($0, flag: "aware") }
+        file.discovered = try string("discovered").map { try instant($0, flag: "discovered") }
+        file.category = try string("category").map { try choice("category", $0, IncidentCategory.self) }
+        file.severity = try string("severity").map { try choice("severity", $0, Severity.self) }
+        file.dataCategories = try list("dataCategories")?.map { try choice("dataCategories", $0, DataCategory.self) }
+        file.peopleAffected = try number("peopleAffected")
+        file.recordsAffected = try number("recordsAffected")
+        file.jurisdictions = try list("jurisdictions")?.map { try choice("jurisdictions", $0, Jurisdiction.self) }
+        file.idempotencyKey = try string("idempotencyKey")
+        return file
+    }
+}
+
+/// A report being assembled from a file, flags and prompts; every field optional until sent.
+struct ReportFile {
+    static let keys: Set<String> = [
+        "title", "description", "aware", "discovered", "category", "severity", "dataCategories",
+        "peopleAffected", "recordsAffected", "jurisdictions", "idempotencyKey",
+    ]
+
+    var title: String?
+    var description: String?
+    var aware: Date?
+    var discovered: Date?
+    var category: IncidentCategory?
+    var severity: Severity?
+    var dataCategories: [DataCategory]?
+    var peopleAffected: Int64?
+    var recordsAffected: Int64?
+    var jurisdictions: [Jurisdiction]?
+    var idempotencyKey: String?
+
+    func wire() throws -> IncidentsWire.ReportParameters {
+        guard let title, let description else {
+            throw CLIError("A report needs a title and a description.", status: .usage)
+        }
+        var draft = ReportDraft(title: title, description: description)
+        draft.aware = aware
+        draft.discovered = discovered
+        draft.category = category
+        draft.severity = severity ?? .untriaged
+        draft.dataCategories = dataCategories ?? []
+        draft.peopleAffected = peopleAffected
+        draft.recordsAffected = recordsAffected
+        draft.jurisdictions = jurisdictions ?? []
+        draft.idempotencyKey = idempotencyKey
+        return IncidentsWire.ReportParameters(draft: draft)
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+
+/// incidentctl: the command-line client of incidentd.
+public struct IncidentCtl: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "incidentctl",
+        abstract: "Report and work data-breach incidents kept by incidentd.",
+        discussion: """
+            Exit status: 0 success, 1 error, 2 usage or invalid value, 3 no such incident,
+            4 permission denied, 5 conflict, 69 incidentd unavailable.
+            """,
+        version: "0.1.0",
+        subcommands: [ReportCommand.self, ShowCommand.self, ListCommand.self, StatusCommand.self]
+    )
+
+    public init() {}
+
+    /// Parses `arguments`, runs the command, and returns the process exit status; what the
+    /// command prints goes to standard output, errors to standard error.
+    public static func run(arguments: [String]) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch let error as CLIError {
+            printError("incidentctl: \(error.message)")
+            return error.status.rawValue
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                print(message)
+                return 0
+            }
+            printError(message)
+            return code == .validationFailure ? CLIError.ExitStatus.usage.rawValue : code.rawValue
+        }
+    }
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The incidentd socket (default: $INCIDENTD_SOCKET, your own daemon's, or the system one).")
+    var socket: String?
+
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+
+    func connection() -> DaemonConnection {
+        DaemonConnection(path: DaemonConnection.socketPath(option: socket))
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+func printOut(_ text: String) {
+    print(text)
+}

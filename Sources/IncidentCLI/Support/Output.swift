@@ -1,0 +1,140 @@
+import Foundation
+import IncidentCore
+import Varlink
+
+/// How incidentctl prints: times in local time with their zone, JSON when asked.
+struct Output {
+    var timeZone: TimeZone = .current
+    var now: Date = Date()
+
+    /// `2026-11-29 14:05 CET`
+    func time(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        func pad(_ value: Int?) -> String {
+            let text = String(value ?? 0)
+            return text.count < 2 ? "0" + text : text
+        }
+        let zone = timeZone.abbreviation(for: date) ?? timeZone.identifier
+        return "\(parts.year ?? 0)-\(pad(parts.month))-\(pad(parts.day)) \(pad(parts.hour)):\(pad(parts.minute)) \(zone)"
+    }
+
+    /// `3h 12m ago`, `in 2d 4h`
+    func relative(_ date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince(now).rounded())
+        let magnitude = abs(seconds)
+        let text: String
+        switch magnitude {
+        case ..<60: return "just now"
+        case ..<3600: text = "\(magnitude / 60)m"
+        case ..<86_400: text = "\(magnitude / 3600)h \(magnitude % 3600 / 60)m"
+        default: text = "\(magnitude / 86_400)d \(magnitude % 86_400 / 3600)h"
+        }
+        return seconds < 0 ? "\(text) ago" : "in \(text)"
+    }
+
+    func count(_ value: Int64) -> String {
+        let digits = String(value)
+        var result = ""
+        for (index, char) in digits.reversed().enumerated() {
+            if index > 0, index % 3 == 0 { result.append(",") }
+            result.append(char)
+        }
+        return String(result.reversed())
+    }
+
+    /// The case file of one incident, as people read it.
+    func incident(_ incident: Incident) -> String {
+        var lines: [String] = []
+        lines.append("\(incident.reference)  \(incident.title)")
+        var facts: [(String, String)] = [
+            ("Phase", "\(incident.phase.rawValue) (since \(time(incident.phaseEntered)))"),
+            ("Severity", incident.severity.rawValue),
+        ]
+        if let category = incident.category { facts.append(("Category", category.rawValue)) }
+        if !incident.dataCategories.isEmpty {
+            facts.append(("Data", incident.dataCategories.map(\.rawValue).joined(separator: ", ")))
+        }
+        var affected: [String] = []
+        if let people = incident.peopleAffected { affected.append("\(count(people)) people") }
+        if let records = incident.recordsAffected { affected.append("\(count(records)) records") }
+        if !affected.isEmpty { facts.append(("Affected", affected.joined(separator: ", "))) }
+        if !incident.jurisdictions.isEmpty {
+            facts.append(("Jurisdictions", incident.jurisdictions.map(\.rawValue).joined(separator: ", ")))
+        }
+        facts.append(("Reported", "\(time(incident.reported)) by \(incident.reporter.name) (\(relative(incident.reported)))"))
+        facts.append(("Aware", time(incident.aware)))
+        if let discovered = incident.discovered { facts.append(("Discovered", time(discovered))) }
+        facts.append(("Assignee", incident.assignee ?? "nobody yet"))
+        if incident.restricted { facts.append(("Restricted", "yes: only assignees, managers and auditors see it")) }
+        if let closed = incident.closed { facts.append(("Closed", time(closed))) }
+        let width = facts.map(\.0.count).max() ?? 0
+        for (label, value) in facts {
+            lines.append("  " + label + String(repeating: " ", count: width - label.count) + "  " + value)
+        }
+        lines.append("")
+        for line in incident.description.split(separator: "\n", omittingEmptySubsequences: false) {
+            lines.append("  " + line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// One line per incident, in columns.
+    func table(_ incidents: [IncidentSummary]) -> String {
+        guard !incidents.isEmpty else { return "No incidents match." }
+        var rows: [[String]] = [["REFERENCE", "PHASE", "SEVERITY", "REPORTED", "ASSIGNEE", "TITLE"]]
+        for incident in incidents {
+            rows.append([
+                incident.reference.rawValue, incident.phase.rawValue, incident.severity.rawValue,
+                time(incident.reported), incident.assignee ?? "-", incident.title,
+            ])
+        }
+        return columns(rows)
+    }
+
+    func columns(_ rows: [[String]]) -> String {
+        let count = rows.map(\.count).max() ?? 0
+        var widths = [Int](repeating: 0, count: count)
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < count - 1 {
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index < row.count - 1 ? cell + String(repeating: " ", count: widths[index] - cell.count) : cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    /// Pretty, stable JSON for `--json`.
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = VarlinkJSON.encoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// Parses the instants people type: RFC 3339, a date, or a date and time in local time.
+enum InstantParser {
+    static func parse(_ text: String, timeZone: TimeZone = .current) -> Date? {
+        if let date = VarlinkJSON.parseInstant(text) { return date }
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" })
+        guard let datePart = parts.first else { return nil }
+        let ymd = datePart.split(separator: "-").compactMap { Int($0) }
+        guard ymd.count == 3 else { return nil }
+        var components = DateComponents(year: ymd[0], month: ymd[1], day: ymd[2], hour: 0, minute: 0)
+        if parts.count == 2 {
+            let hm = parts[1].split(separator: ":").compactMap { Int($0) }
+            guard hm.count >= 2 else { return nil }
+            components.hour = hm[0]
+            components.minute = hm[1]
+        } else if parts.count > 2 {
+            return nil
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar.date(from: components)
+    }
+}
