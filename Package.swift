@@ -114,6 +114,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Shared by the live tests: throwaway databases, temporary directories, processes.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Postgres", "Varlink"],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         // Pure tests: no database, no sockets.
         .testTarget(
             name: "VarlinkTests",
@@ -138,6 +145,7 @@ let package = Package(
                 "IncidentCore",
                 "IncidentStore",
                 "IncidentDaemon",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -148,6 +156,9 @@ let package = Package(
             dependencies: [
                 "Varlink",
                 "Postgres",
+                "IncidentCore",
+                "IncidentProtocol",
+                "TestSupport",
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import IncidentProtocol
 import Varlink
 
 /// Finds the daemon's socket and makes calls to it, turning connection failures into
@@ -15,12 +16,9 @@ struct DaemonConnection {
     {
         if let option { return option }
         if let path = environment["INCIDENTD_SOCKET"], !path.isEmpty { return path }
-        let system = "/run/incidentd/incidentd.sock"
-        if getuid() != 0, let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
-            let personal = runtime + "/incidentd.sock"
-            if FileManager.default.fileExists(atPath: personal) { return personal }
-        }
-        return system
+        let personal = DefaultPaths.socket(uid: getuid(), environment: environment)
+        if FileManager.default.fileExists(atPath: personal) { return personal }
+        return DefaultPaths.systemSocket
     }
 
     init(path: String) {

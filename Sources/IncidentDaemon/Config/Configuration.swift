@@ -1,4 +1,5 @@
 import Foundation
+import IncidentProtocol
 import Logging
 import Yams
 
@@ -35,15 +36,16 @@ public struct Configuration: Sendable, Equatable {
     public static func defaults(environment: [String: String] = ProcessInfo.processInfo.environment) -> Configuration {
         if getuid() == 0 {
             return Configuration(
-                socketPath: "/run/incidentd/incidentd.sock",
+                socketPath: DefaultPaths.systemSocket,
                 stateDirectory: environment["STATE_DIRECTORY"] ?? "/var/lib/incidentd"
             )
         }
         let home = environment["HOME"] ?? NSHomeDirectory()
-        let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("incidentd-\(getuid())").path
         let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(home)/.local/state"
-        return Configuration(socketPath: "\(runtime)/incidentd.sock", stateDirectory: "\(state)/incidentd")
+        return Configuration(
+            socketPath: DefaultPaths.socket(uid: getuid(), environment: environment),
+            stateDirectory: "\(state)/incidentd"
+        )
     }
 
     /// True when libpq will find a server from the environment alone.

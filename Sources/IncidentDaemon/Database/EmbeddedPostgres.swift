@@ -20,7 +20,16 @@ public final class EmbeddedPostgres: Sendable {
     private let binaries: URL
 
     public var dataDirectory: URL { directory.appendingPathComponent("data") }
-    public var socketDirectory: URL { directory.appendingPathComponent("run") }
+    /// `run/` beside the data, unless that path is too long for a Unix socket address
+    /// (`sun_path` holds 107 bytes, and PostgreSQL appends `/.s.PGSQL.5432`): then a short
+    /// private directory under /tmp.
+    public var socketDirectory: URL {
+        let preferred = directory.appendingPathComponent("run")
+        if preferred.path.utf8.count + 15 < 100 { return preferred }
+        var hash: UInt64 = 14_695_981_039_346_656_037
+        for byte in directory.path.utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
+        return URL(fileURLWithPath: "/tmp/incidentd-pg-\(String(hash, radix: 36))")
+    }
     public var logFile: URL { directory.appendingPathComponent("postgres.log") }
 
     /// The conninfo for the cluster's incidentd database.

@@ -1,0 +1,84 @@
+import Foundation
+import Varlink
+
+/// The real `incidentd` binary, started for one test on its own socket and database.
+public final class DaemonProcess: @unchecked Sendable {
+    public let directory: TemporaryDirectory
+    public let socketPath: String
+    public let logPath: String
+    private let process: Process
+
+    /// Starts incidentd. With `database` nil it runs its embedded PostgreSQL in `state/`.
+    public init(database: TestDatabase?, arguments: [String] = [], environment: [String: String]? = nil) throws {
+        directory = try TemporaryDirectory(prefix: "idd")
+        socketPath = directory.appending("incidentd.sock")
+        logPath = directory.appending("incidentd.log")
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Binaries.incidentd)
+        var allArguments = ["--socket", socketPath, "--state-dir", directory.appending("state"), "--log-level", "debug"]
+        if let database { allArguments += ["--database", database.conninfo] }
+        process.arguments = allArguments + arguments
+        if let environment { process.environment = environment }
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Waits until the socket answers `GetInfo`; fails with the daemon's log if it does not.
+    public func waitUntilReady(timeout: Duration = .seconds(60)) throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !process.isRunning {
+                throw TestSetupError("incidentd exited with status \(process.terminationStatus) during start-up:\n\(log)")
+            }
+            if let client = try? VarlinkClient(path: socketPath),
+                (try? client.call(VarlinkCall(method: "org.varlink.service.GetInfo")))?.error == nil
+            {
+                return
+            }
+            usleep(50_000)
+        }
+        throw TestSetupError("incidentd did not become ready within \(timeout):\n\(log)")
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    @discardableResult
+    public func stop() -> Int32 {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    /// Stops the daemon and removes its directory.
+    public func cleanUp() {
+        stop()
+        directory.remove()
+    }
+
+    /// Runs the built incidentctl against this daemon.
+    public func ctl(_ arguments: [String], input: String? = nil, asUser user: String? = nil) throws -> CommandResult {
+        try runCommand(Binaries.incidentctl, arguments + ["--socket", socketPath], input: input, asUser: user)
+    }
+}
+
+/// Starts a daemon on a fresh database, runs `body`, then stops both.
+public func withDaemon<R>(
+    arguments: [String] = [],
+    _ body: (DaemonProcess, TestDatabase) async throws -> R
+) async throws -> R {
+    try await withTestDatabase { database in
+        let daemon = try DaemonProcess(database: database, arguments: arguments)
+        defer { daemon.cleanUp() }
+        try daemon.waitUntilReady()
+        return try await body(daemon, database)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// What a finished command printed and how it ended.
+public struct CommandResult: Sendable, CustomStringConvertible {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+
+    public var description: String {
+        "exit \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)"
+    }
+}
+
+/// Finds the built executables: `$INCIDENTD_BIN_DIR`, else beside the running test bundle.
+public enum Binaries {
+    public static var directory: URL {
+        if let override = ProcessInfo.processInfo.environment["INCIDENTD_BIN_DIR"] {
+            return URL(fileURLWithPath: override)
+        }
+        var candidates: [URL] = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        ]
+        // The bundle may be nested (swift-testing helper); walk up a few levels.
+        for _ in 0..<3 {
+            candidates.append(candidates.last!.deletingLastPathComponent())
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug"))
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("incidentd").path) }
+            ?? candidates[0]
+    }
+
+    public static var incidentd: String { directory.appendingPathComponent("incidentd").path }
+    public static var incidentctl: String { directory.appendingPathComponent("incidentctl").path }
+}
+
+/// Runs a program to completion, feeding `input` on standard input.
+public func runCommand(
+    _ executable: String,
+    _ arguments: [String],
+    input: String? = nil,
+    environment: [String: String]? = nil,
+    asUser user: String? = nil
+) throws -> CommandResult {
+    let process = Process()
+    if let user {
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        process.arguments = ["-u", user, "--", executable] + arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+    }
+    if let environment { process.environment = environment }
+    let stdout = Pipe()
+    let stderr = Pipe()
+    let stdin = Pipe()
+    process.standardOutput = stdout
+    process.standardError = stderr
+    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+    try process.run()
+    if let input {
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+    }
+    // Read both pipes at once so a chatty stderr cannot block the child.
+    let errorData = LockedData()
+    let reader = Thread { errorData.set(stderr.fileHandleForReading.readDataToEndOfFile()) }
+    reader.start()
+    let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while !errorData.isSet { usleep(1000) }
+    return CommandResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: outputData, as: UTF8.self),
+        stderr: String(decoding: errorData.get(), as: UTF8.self)
+    )
+}
+
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+
+    func set(_ value: Data) {
+        lock.lock()
+        data = value
+        lock.unlock()
+    }
+
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return data != nil
+    }
+
+    func get() -> Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return data ?? Data()
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Postgres
+
+/// Why a live test could not even start. Tests fail with it — they never skip — so a CI run
+/// without PostgreSQL is red, not silently green.
+public struct TestSetupError: Error, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A database of its own for one test, created from the PostgreSQL the `PG*` variables name
+/// (`scripts/with-postgres.sh` sets them; `make test` uses it), dropped afterwards.
+public struct TestDatabase: Sendable {
+    public let name: String
+
+    /// The conninfo for this database; host, port and user come from the environment.
+    public var conninfo: String { "dbname=\(name)" }
+
+    public static func requireServer() throws -> Void {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["PGHOST"] != nil || environment["PGDATABASE"] != nil || environment["PGSERVICE"] != nil else {
+            throw TestSetupError(
+                "these tests need PostgreSQL: run them with 'make test', or set PGHOST/PGUSER to a server "
+                    + "where the user may create databases"
+            )
+        }
+    }
+
+    /// Creates a fresh, empty database.
+    public static func create(prefix: String = "t") throws -> TestDatabase {
+        try requireServer()
+        let name = "\(prefix)_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))"
+        let admin = try PostgresConnection(conninfo: "")
+        defer { admin.close() }
+        try admin.execute("CREATE DATABASE \(name)")
+        return TestDatabase(name: name)
+    }
+
+    /// Drops the database, disconnecting anyone still using it.
+    public func drop() {
+        guard let admin = try? PostgresConnection(conninfo: "") else { return }
+        defer { admin.close() }
+        _ = try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+
+    public func connect() throws -> PostgresConnection {
+        try PostgresConnection(conninfo: conninfo)
+    }
+}
+
+/// Runs `body` with a fresh database and drops it afterwards, whatever happens.
+public func withTestDatabase<R>(_ body: (TestDatabase) async throws -> R) async throws -> R {
+    let database = try TestDatabase.create()
+    do {
+        let result = try await body(database)
+        database.drop()
+        return result
+    } catch {
+        database.drop()
+        throw error
+    }
+}

@@ -1,0 +1,73 @@
+import Testing
+
+@testable import Varlink
+
+@Suite struct MessageTests {
+    @Test func decodesACall() throws {
+        let call = try VarlinkCall(
+            decoding: Array(#"{"method":"io.incidentd.Incidents.Get","parameters":{"reference":"INC-2026-000001"},"more":true}"#.utf8)
+        )
+        #expect(call.interface == "io.incidentd.Incidents")
+        #expect(call.methodName == "Get")
+        #expect(call.parameters["reference"] == JSONValue.string("INC-2026-000001"))
+        #expect(call.more)
+        #expect(!call.oneway)
+    }
+
+    @Test func parametersMayBeAbsent() throws {
+        let call = try VarlinkCall(decoding: Array(#"{"method":"org.varlink.service.GetInfo"}"#.utf8))
+        #expect(call.parameters.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("{\"method\":", VarlinkProtocolError.Code.malformedJSON),
+        ("\u{FF}\u{FE}", .malformedJSON),
+        ("[1,2]", .malformedCall),
+        ("\"text\"", .malformedCall),
+        ("{}", .malformedCall),
+        ("{\"method\":42}", .malformedCall),
+        ("{\"method\":\"a.B\",\"parameters\":[]}", .malformedCall),
+        ("{\"method\":\"a.B\",\"more\":\"yes\"}", .malformedCall),
+        ("{\"method\":\"a.B\",\"surprise\":1}", .malformedCall),
+    ])
+    func refusesMalformedMessages(text: String, code: VarlinkProtocolError.Code) {
+        #expect(throws: VarlinkProtocolError(code: code, reason: "")) {
+            do throws(VarlinkProtocolError) {
+                _ = try VarlinkCall(decoding: Array(text.utf8))
+            } catch {
+                throw VarlinkProtocolError(code: error.code, reason: "")
+            }
+        }
+    }
+
+    @Test func refusesInvalidUTF8() {
+        #expect(throws: VarlinkProtocolError.self) {
+            _ = try VarlinkCall(decoding: [0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D])
+        }
+    }
+
+    @Test func encodesAReplyWithNULTerminator() throws {
+        let bytes = try VarlinkReply(parameters: ["ok": .bool(true)]).encoded()
+        #expect(bytes.last == 0)
+        #expect(String(decoding: bytes.dropLast(), as: UTF8.self) == #"{"parameters":{"ok":true}}"#)
+    }
+
+    @Test func encodesAnErrorReply() throws {
+        let bytes = try VarlinkReply(error: .invalidParameter("title")).encoded()
+        #expect(
+            String(decoding: bytes.dropLast(), as: UTF8.self)
+                == #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"title"}}"#
+        )
+    }
+
+    @Test func replyRoundTrips() throws {
+        let reply = VarlinkReply(parameters: ["n": .integer(3)], continues: true)
+        let decoded = try VarlinkReply(decoding: try reply.encoded().dropLast())
+        #expect(decoded == reply)
+    }
+
+    @Test func integersSurviveAsIntegers() throws {
+        let call = try VarlinkCall(decoding: Array(#"{"method":"a.B","parameters":{"n":9007199254740993}}"#.utf8))
+        #expect(call.parameters["n"] == JSONValue.integer(9_007_199_254_740_993))
+    }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# A short walk-through: start incidentd on its embedded-PostgreSQL default, file two breach
+# reports (one by a person, one by an automated reporter), and look at them the way staff,
+# investigators and managers do. Stops the daemon at the end; its data stays in the state
+# directory for the next run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=$(swift build --show-bin-path)
+export PATH="$bin:$PATH"
+log=$(mktemp "${TMPDIR:-/tmp}/incidentd-demo.XXXXXX.log")
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+
+echo "Starting incidentd (embedded PostgreSQL; log in $log) ..."
+incidentd >"$log" 2>&1 &
+daemon=$!
+stop() {
+    kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
+}
+trap stop EXIT
+
+for _ in $(seq 1 120); do
+    if incidentctl status >/dev/null 2>&1; then break; fi
+    if ! kill -0 "$daemon" 2>/dev/null; then
+        echo "incidentd stopped during start-up:" >&2
+        cat "$log" >&2
+        exit 1
+    fi
+    sleep 0.5
+done
+
+step incidentctl report \
+    --title "Customer list e-mailed to the wrong partner" \
+    --description "A CSV with names, e-mail addresses and order totals went to partner B at 09:12; recall requested 09:40." \
+    --category accidental_disclosure --severity high --data contact --data transactions \
+    --people 1200 --records 1350 --jurisdiction DE --jurisdiction EU
+
+ref=$(incidentctl list --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"][0]["reference"])')
+
+printf '\n\033[1m$ %s\033[0m\n' "incidentctl report --from-file -   (an automated DLP reporter, YAML on stdin)"
+incidentctl report --from-file - <<'YAML'
+title: Unencrypted card numbers in application log
+description: DLP rule PAN-7 matched 40 card numbers in app-server logs shipped to the log vendor.
+category: external_attack
+severity: critical
+dataCategories: [financial]
+recordsAffected: 40
+jurisdictions: [US]
+idempotencyKey: dlp-PAN-7-app-server-2026
+YAML
+
+step incidentctl list
+step incidentctl show "$ref"
+step incidentctl status
+
+cat <<EOF2
+
+That was incidentd with its embedded PostgreSQL (data kept in its state directory).
+Run it yourself:  $bin/incidentd
+and in another shell:  $bin/incidentctl --help
+EOF2

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing incidentd need, when it is missing:
+# PostgreSQL (server and libpq-dev), pkg-config, and Python's varlink client for the tests.
+set -euo pipefail
+
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgresql); fi
+command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "install-deps: missing ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
+        exit 69
+    fi
+    echo "install-deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! python3 -c 'import varlink' >/dev/null 2>&1; then
+    echo "install-deps: installing Python's varlink package (the independent client the tests use)"
+    python3 -m pip install --quiet --disable-pip-version-check varlink 2>/dev/null \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages varlink \
+        || python3 -m pip install --quiet --disable-pip-version-check --user varlink
+fi

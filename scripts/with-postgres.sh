@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs a command with a throwaway PostgreSQL cluster, reachable through the PG* variables.
+#
+#   scripts/with-postgres.sh swift test
+#
+# The cluster lives in a temporary directory, listens on a Unix socket only, and is
+# removed afterwards. PostgreSQL refuses to run as root, so as root it runs as the
+# 'postgres' user (created by the postgresql package).
+set -euo pipefail
+
+bindir=$(pg_config --bindir 2>/dev/null || true)
+if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
+    bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+fi
+if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
+    echo "with-postgres: PostgreSQL's server programs are missing; install them: apt-get install postgresql" >&2
+    exit 69
+fi
+
+dir=$(mktemp -d /tmp/incidentd-pg.XXXXXX)
+chmod 755 "$dir"
+as_owner=()
+if [ "$(id -u)" = 0 ]; then
+    chown postgres: "$dir"
+    as_owner=(runuser -u postgres --)
+fi
+
+cleanup() {
+    "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+"${as_owner[@]}" "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-instructions >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; exit 1; }
+# Tests create many small databases and run suites in parallel: allow enough connections,
+# and trade durability for speed (this cluster is thrown away).
+"${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -o \
+    "-k $dir -c listen_addresses= -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null
+
+export PGHOST="$dir" PGUSER=postgres PGDATABASE=postgres
+export INCIDENTD_TEST_PG_BINDIR="$bindir"
+unset PGPORT PGHOSTADDR PGSERVICE
+"$@"
