@@ -1,0 +1,193 @@
+import Foundation
+import Logging
+import Postgres
+import Testing
+import TestSupport
+
+@Suite struct PostgresBindingTests {
+    func withConnection<R>(_ body: (PostgresConnection) throws -> R) async throws -> R {
+        try await withTestDatabase { database in
+            let connection = try database.connect()
+            defer { connection.close() }
+            return try body(connection)
+        }
+    }
+
+    @Test func everyTypeRoundTrips() async throws {
+        try await withConnection { connection in
+            let instant = Date(timeIntervalSince1970: 1_780_000_000.123456)
+            let id = UUID()
+            let json = PostgresJSON(text: #"{"a": [1, 2, {"b": null}]}"#)
+            let rows = try connection.query(
+                """
+                SELECT \("héllo ' \" \\ world")::text AS text, \(Int32.max)::int AS int,
+                       \(Int64.min)::bigint AS bigint, \(true)::bool AS yes, \(false)::bool AS no,
+                       \(instant)::timestamptz AS instant, \(id)::uuid AS id, \(json)::jsonb AS json,
+                       \(["a", "b c", "d,e", "\"q\"", "NULL", ""])::text[] AS texts,
+                       \([Int64(1), -2, 3])::bigint[] AS numbers, \(2.5)::float8 AS real,
+                       \(PostgresBytes([0, 1, 254, 255]))::bytea AS bytes, \([String]())::text[] AS empty
+                """
+            )
+            let row = try #require(rows.first)
+            #expect(try row.decode(String.self, "text") == "héllo ' \" \\ world")
+            #expect(try row.decode(Int32.self, "int") == Int32.max)
+            #expect(try row.decode(Int64.self, "bigint") == Int64.min)
+            #expect(try row.decode(Bool.self, "yes") == true)
+            #expect(try row.decode(Bool.self, "no") == false)
+            #expect(abs(try row.decode(Date.self, "instant").timeIntervalSince(instant)) < 0.000_001)
+            #expect(try row.decode(UUID.self, "id") == id)
+            #expect(try row.decode(PostgresJSON.self, "json").text == #"{"a": [1, 2, {"b": null}]}"#)
+            #expect(try row.decode([String].self, "texts") == ["a", "b c", "d,e", "\"q\"", "NULL", ""])
+            #expect(try row.decode([Int64].self, "numbers") == [1, -2, 3])
+            #expect(try row.decode(Double.self, "real") == 2.5)
+            #expect(try row.decode(PostgresBytes.self, "bytes").bytes == [0, 1, 254, 255])
+            #expect(try row.decode([String].self, "empty") == [])
+        }
+    }
+
+    @Test func timestampsBeforeTheEpochAndWithOffsetsDecode() async throws {
+        try await withConnection { connection in
+            let row = try #require(
+                try connection.query(
+                    "SELECT '1969-07-20 20:17:40+00'::timestamptz AS moon, '2026-03-01 12:00:00+05:30'::timestamptz::text AS text"
+                ).first
+            )
+            #expect(try row.decode(Date.self, "moon") == Date(timeIntervalSince1970: -14_182_940))
+            #expect(try row.decode(String.self, "text") == "2026-03-01 06:30:00+00")
+        }
+    }
+
+    @Test func nullsDecodeAsNilAndRefuseNonOptionals() async throws {
+        try await withConnection { connection in
+            let text: String? = nil
+            let row = try #require(try connection.query("SELECT \(text)::text AS missing").first)
+            #expect(try row.isNull("missing"))
+            #expect(try row.decode(String?.self, "missing") == nil)
+            #expect(throws: PostgresError.self) { try row.decode(String.self, "missing") }
+            #expect(throws: PostgresError.self) { try row.decode(String.self, "no_such_column") }
+        }
+    }
+
+    @Test func interpolatedValuesCannotInjectSQL() async throws {
+        try await withConnection { connection in
+            try connection.execute("CREATE TABLE t (v text)")
+            let hostile = "x'); DROP TABLE t; --"
+            try connection.query("INSERT INTO t VALUES (\(hostile))")
+            let rows = try connection.query("SELECT v FROM t")
+            #expect(try rows.first?.decode(String.self, "v") == hostile)
+        }
+    }
+
+    @Test func fragmentsRenumberTheirParameters() async throws {
+        try await withConnection { connection in
+            let condition: PostgresQuery = "x = \(2) OR x = \(3)"
+            let query: PostgresQuery = "SELECT x FROM generate_series(\(1)::int, \(10)::int) AS x WHERE \(condition) ORDER BY x"
+            #expect(query.sql == "SELECT x FROM generate_series($1::int, $2::int) AS x WHERE x = $3 OR x = $4 ORDER BY x")
+            let values = try connection.query(query).map { try $0.decode(Int.self, "x") }
+            #expect(values == [2, 3])
+        }
+    }
+
+    @Test func errorsCarryTheirSQLState() async throws {
+        try await withConnection { connection in
+            try connection.execute("CREATE TABLE u (id int PRIMARY KEY)")
+            try connection.query("INSERT INTO u VALUES (\(1))")
+            do {
+                try connection.query("INSERT INTO u VALUES (\(1))")
+                Issue.record("a duplicate key was accepted")
+            } catch let error as PostgresError {
+                #expect(error.code == .server)
+                #expect(error.sqlState == .uniqueViolation)
+                #expect(error.constraint == "u_pkey")
+                #expect(!error.isRetryable)
+                #expect(!error.description.contains("(id)=(1)"), "descriptions never quote values")
+            }
+            #expect(throws: PostgresError.self) { try connection.execute("SELEC 1") }
+            do {
+                try connection.execute("SELECT * FROM no_such_table")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == .undefinedTable)
+            }
+        }
+    }
+
+    @Test func aNULCharacterIsRefusedNotTruncated() async throws {
+        try await withConnection { connection in
+            do {
+                try connection.query("SELECT \("before\u{0}after")::text")
+                Issue.record("a NUL was sent")
+            } catch let error as PostgresError {
+                #expect(error.code == .invalidValue)
+            }
+        }
+    }
+
+    @Test func transactionsRollBackOnAnyError() async throws {
+        struct Abort: Error {}
+        try await withConnection { connection in
+            try connection.execute("CREATE TABLE r (v int)")
+            #expect(throws: Abort.self) {
+                try connection.transaction { connection in
+                    try connection.query("INSERT INTO r VALUES (\(1))")
+                    throw Abort()
+                }
+            }
+            #expect(throws: PostgresError.self) {
+                try connection.transaction { connection in
+                    try connection.query("INSERT INTO r VALUES (\(2))")
+                    try connection.execute("SELECT 1/0")
+                }
+            }
+            try connection.transaction { connection in
+                try connection.query("INSERT INTO r VALUES (\(3))")
+            }
+            let values = try connection.query("SELECT v FROM r").map { try $0.decode(Int.self, "v") }
+            #expect(values == [3])
+            #expect(!connection.isInTransaction)
+        }
+    }
+
+    @Test func badConninfoFailsToConnect() {
+        do {
+            _ = try PostgresConnection(conninfo: "host=/nonexistent/socket/dir connect_timeout=1")
+            Issue.record("connected to nothing")
+        } catch {
+            #expect(error.code == .connectionFailed)
+            #expect(error.isRetryable)
+        }
+    }
+
+    @Test func poolTransactionsCommitOrRollBack() async throws {
+        try await withTestDatabase { database in
+            let pool = PostgresPool(configuration: .init(conninfo: database.conninfo, maximumConnections: 4), logger: Logger(label: "test"))
+            try await pool.transaction { try $0.execute("CREATE TABLE p (v int)") }
+            await #expect(throws: PostgresError.self) {
+                try await pool.transaction { connection in
+                    try connection.query("INSERT INTO p VALUES (\(1))")
+                    try connection.execute("SELECT 1/0")
+                }
+            }
+            // Many concurrent transactions share four connections.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for value in 0..<40 {
+                    group.addTask {
+                        _ = try await pool.transaction { connection in
+                            try connection.query("INSERT INTO p VALUES (\(value))")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let count = try await pool.transaction { try $0.query("SELECT count(*) AS n FROM p").first!.decode(Int.self, "n") }
+            #expect(count == 40)
+            let backends = try await pool.withConnection { connection in
+                try connection.query(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()"
+                ).first!.decode(Int.self, "n")
+            }
+            #expect(backends <= 4)
+            await pool.shutdown()
+            await #expect(throws: (any Error).self) { try await pool.transaction { _ in 1 } }
+        }
+    }
+}
