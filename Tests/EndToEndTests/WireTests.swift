@@ -1,0 +1,118 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+import Varlink
+
+/// Bad input on the socket: each gets a named error, the daemon keeps serving everyone else,
+/// and nothing partial is stored.
+@Suite struct WireTests {
+    static let validReport = #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d"}}"#
+
+    func send(_ daemon: DaemonProcess, _ text: String) throws -> VarlinkReply {
+        let client = try VarlinkClient(path: daemon.socketPath)
+        client.setReceiveTimeout(seconds: 10)
+        try client.send(Array(text.utf8) + [0])
+        return try client.nextReply()
+    }
+
+    func incidentCount(_ database: TestDatabase) throws -> Int {
+        let connection = try database.connect()
+        defer { connection.close() }
+        return try connection.query("SELECT count(*) AS n FROM incidents").first!.decode(Int.self, "n")
+    }
+
+    @Test(arguments: [
+        ("{not json", "io.incidentd.MalformedMessage", nil),
+        ("[]", "io.incidentd.MalformedMessage", nil),
+        (#"{"parameters":{}}"#, "io.incidentd.MalformedMessage", nil),
+        ("{\"method\":\"io.incidentd.Incidents.Report\",\"parameters\":{\"title\":\"\u{FF}\"", "io.incidentd.MalformedMessage", nil),
+        (#"{"method":"io.incidentd.Nothing.Here"}"#, "org.varlink.service.InterfaceNotFound", nil),
+        (#"{"method":"io.incidentd.Incidents.Delete"}"#, "org.varlink.service.MethodNotFound", nil),
+        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t"}}"#,
+         "org.varlink.service.InvalidParameter", "description"),
+        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":7,"description":"d"}}"#,
+         "org.varlink.service.InvalidParameter", "title"),
+        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","severity":"apocalyptic"}}"#,
+         "org.varlink.service.InvalidParameter", "severity"),
+        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","reporter":"mallory"}}"#,
+         "org.varlink.service.InvalidParameter", "reporter"),
+        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","peopleAffected":1.5}}"#,
+         "org.varlink.service.InvalidParameter", "peopleAffected"),
+        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","dataCategories":["dna"]}}"#,
+         "org.varlink.service.InvalidParameter", "dataCategories[0]"),
+        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","jurisdictions":["XX"]}}"#,
+         "io.incidentd.InvalidValue", "jurisdictions[0]"),
+        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","aware":"yesterday"}}"#,
+         "io.incidentd.InvalidValue", "aware"),
+        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"a\u0000b","description":"d"}}"#,
+         "io.incidentd.InvalidValue", "title"),
+        (#"{"method":"io.incidentd.Incidents.Get","parameters":{"reference":"INC-1"}}"#,
+         "io.incidentd.InvalidValue", "reference"),
+        (#"{"method":"io.incidentd.Incidents.List","parameters":{"limit":100000}}"#,
+         "io.incidentd.InvalidValue", "limit"),
+    ] as [(String, String, String?)])
+    func badMessagesGetNamedErrorsAndStoreNothing(message: String, error: String, parameter: String?) async throws {
+        try await withDaemon { daemon, database in
+            let reply = try send(daemon, message)
+            #expect(reply.error == error, "\(reply)")
+            if let parameter {
+                #expect(reply.parameters["parameter"]?.stringValue == parameter)
+            }
+            #expect(try incidentCount(database) == 0, "nothing partial is stored")
+            // The same connection is still usable after a recoverable error; and everyone else is served.
+            #expect(try send(daemon, Self.validReport).error == nil)
+            #expect(try incidentCount(database) == 1)
+        }
+    }
+
+    @Test func anOversizedMessageClosesOnlyThatConnection() async throws {
+        try await withDaemon { daemon, database in
+            let bystander = try VarlinkClient(path: daemon.socketPath)
+            let client = try VarlinkClient(path: daemon.socketPath)
+            client.setReceiveTimeout(seconds: 10)
+            let huge = #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":""#
+                + String(repeating: "x", count: (1 << 20) + 10) + "\"}}"
+            try? client.send(Array(huge.utf8) + [0])
+            let reply = try client.nextReply()
+            #expect(reply.error == "io.incidentd.MessageTooLarge")
+            #expect(throws: VarlinkClient.ConnectionError.self) { _ = try client.readMessage() }
+            #expect(try incidentCount(database) == 0)
+            try bystander.send(Array(Self.validReport.utf8) + [0])
+            #expect(try bystander.nextReply().error == nil)
+        }
+    }
+
+    @Test func pipelinedCallsAreAnsweredInOrderAndOnewayGetsNoReply() async throws {
+        try await withDaemon { daemon, _ in
+            let client = try VarlinkClient(path: daemon.socketPath)
+            client.setReceiveTimeout(seconds: 10)
+            let oneway = #"{"method":"io.incidentd.Incidents.Status","oneway":true}"#
+            let info = #"{"method":"org.varlink.service.GetInfo"}"#
+            try client.send(Array((oneway + "\0" + Self.validReport + "\0" + info + "\0").utf8))
+            #expect(try client.nextReply().parameters["incident"] != nil)
+            #expect(try client.nextReply().parameters["vendor"]?.stringValue == "incidentd")
+        }
+    }
+
+    @Test func aStalledHalfMessageTimesOut() async throws {
+        try await withTestDatabase { database in
+            let daemon = try DaemonProcess(database: database, arguments: ["--config", try Self.shortIdleConfig()])
+            defer { daemon.cleanUp() }
+            try daemon.waitUntilReady()
+            let client = try VarlinkClient(path: daemon.socketPath)
+            client.setReceiveTimeout(seconds: 10)
+            try client.send(Array(#"{"method":"io.incidentd.Inc"#.utf8))
+            let started = ContinuousClock.now
+            #expect(throws: VarlinkClient.ConnectionError.self) { _ = try client.readMessage() }
+            #expect(ContinuousClock.now - started < .seconds(8))
+            #expect(try send(daemon, Self.validReport).error == nil)
+        }
+    }
+
+    static func shortIdleConfig() throws -> String {
+        let path = "/tmp/incidentd-idle-\(UUID().uuidString).yaml"
+        try "idleTimeoutSeconds: 1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
