@@ -1,0 +1,243 @@
+/// What a person may be in incidentd. A caller may hold several roles.
+public enum Role: String, CaseIterable, Codable, Sendable, Comparable {
+    /// May file reports and follow their own.
+    case reporter
+    /// Works incidents: triage, tasks, notes — not restricted ones unless assigned.
+    case investigator
+    /// Sees every incident, assigns, approves, closes.
+    case manager
+    /// Reads everything, the audit trail included; changes nothing.
+    case auditor
+    /// Runs operations (reload, retry, purge); reads restricted content only if also a manager.
+    case admin
+
+    public static func < (lhs: Role, rhs: Role) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// Everything the policy may be asked about.
+public enum Action: String, CaseIterable, Codable, Sendable {
+    case report
+    case readIncident
+    case listIncidents
+    case status
+    case queryAudit
+    case verifyAudit
+    // Later issues' commands, decided here from the start so the table stays complete.
+    case updateIncident
+    case assign
+    case restrict
+    case addNote
+    case completeTask
+    case approveGate
+    case advance
+    case close
+    case reopen
+    case reloadPlaybooks
+    case retryHook
+    case purge
+
+    /// Actions on one incident (the policy needs its facts).
+    public var concernsIncident: Bool {
+        switch self {
+        case .readIncident, .updateIncident, .assign, .restrict, .addNote, .completeTask, .approveGate, .advance,
+            .close, .reopen:
+            return true
+        case .report, .listIncidents, .status, .queryAudit, .verifyAudit, .reloadPlaybooks, .retryHook, .purge:
+            return false
+        }
+    }
+
+    /// Actions that change something.
+    public var isChange: Bool {
+        switch self {
+        case .readIncident, .listIncidents, .status, .queryAudit, .verifyAudit: return false
+        default: return true
+        }
+    }
+}
+
+/// The facts of an incident that access depends on.
+public struct IncidentAccessFacts: Sendable, Equatable {
+    public var reporterUID: UInt32
+    public var assignee: String?
+    public var restricted: Bool
+
+    public init(reporterUID: UInt32, assignee: String?, restricted: Bool) {
+        self.reporterUID = reporterUID
+        self.assignee = assignee
+        self.restricted = restricted
+    }
+}
+
+extension Incident {
+    public var accessFacts: IncidentAccessFacts {
+        IncidentAccessFacts(reporterUID: reporter.uid, assignee: assignee, restricted: restricted)
+    }
+}
+
+/// A caller with the roles the configuration gives them.
+public struct Principal: Sendable, Equatable {
+    public var caller: Caller
+    public var roles: Set<Role>
+
+    public init(caller: Caller, roles: Set<Role>) {
+        self.caller = caller
+        self.roles = roles
+    }
+
+    public func has(_ role: Role) -> Bool { roles.contains(role) }
+}
+
+/// How much of an incident a caller sees.
+public enum IncidentView: String, Sendable, Equatable {
+    /// Everything.
+    case full
+    /// A reporter's view of their own report: what they filed and where it stands, without
+    /// the team's working details (assignee, notes).
+    case reporter
+}
+
+/// The answer to "may this caller do this?".
+public enum AccessDecision: Sendable, Equatable {
+    case allow(IncidentView)
+    case deny(reason: String)
+
+    public var isAllowed: Bool {
+        if case .allow = self { return true }
+        return false
+    }
+}
+
+/// Which incidents a caller may see in lists and counts — the same rule as
+/// `AccessPolicy.decide(.readIncident, …)`, in a form the store turns into SQL.
+public struct VisibilityScope: Sendable, Equatable {
+    /// Every incident, restricted ones included.
+    public var everything: Bool
+    /// Incidents that are not restricted.
+    public var unrestricted: Bool
+    /// Incidents assigned to this user name.
+    public var assignedTo: String?
+    /// Unrestricted incidents this uid reported.
+    public var reportedBy: UInt32?
+
+    public init(everything: Bool = false, unrestricted: Bool = false, assignedTo: String? = nil, reportedBy: UInt32? = nil) {
+        self.everything = everything
+        self.unrestricted = unrestricted
+        self.assignedTo = assignedTo
+        self.reportedBy = reportedBy
+    }
+
+    public var isEmpty: Bool { !everything && !unrestricted && assignedTo == nil && reportedBy == nil }
+
+    public func contains(_ incident: IncidentAccessFacts) -> Bool {
+        if everything { return true }
+        if unrestricted && !incident.restricted { return true }
+        if let assignedTo, incident.assignee == assignedTo { return true }
+        if let reportedBy, incident.reporterUID == reportedBy, !incident.restricted { return true }
+        return false
+    }
+}
+
+/// Who may do what: one pure function of (caller, action, incident), tested as a table.
+///
+/// - Reporters see only the incidents they filed, in the reporter view.
+/// - Restricted incidents are seen only by their assignee, managers and auditors.
+/// - Investigators see and work every unrestricted incident, and restricted ones assigned to them.
+/// - Managers see and do everything about incidents.
+/// - Auditors read everything, the audit trail included, and change nothing.
+/// - Admins run operations; they read unrestricted incidents, restricted ones only if also managers.
+public enum AccessPolicy {
+    public static func decide(_ principal: Principal, _ action: Action, incident: IncidentAccessFacts? = nil)
+        -> AccessDecision
+    {
+        let roles = principal.roles
+        guard !roles.isEmpty else { return .deny(reason: "you have no incidentd role") }
+        if action.concernsIncident, incident == nil {
+            return .deny(reason: "\(action.rawValue) needs an incident")
+        }
+
+        switch action {
+        case .report:
+            return roles.contains(.reporter) || roles.contains(.investigator) || roles.contains(.manager)
+                || roles.contains(.admin)
+                ? .allow(.full) : .deny(reason: "only reporters, investigators and managers file reports")
+
+        case .listIncidents, .status:
+            return .allow(.full)  // narrowed by visibility(of:)
+
+        case .queryAudit, .verifyAudit:
+            return roles.contains(.auditor) || roles.contains(.admin)
+                ? .allow(.full) : .deny(reason: "only auditors and admins read the audit trail")
+
+        case .reloadPlaybooks, .retryHook, .purge:
+            return roles.contains(.admin) ? .allow(.full) : .deny(reason: "only admins run operations")
+
+        case .readIncident:
+            guard let incident else { return .deny(reason: "no incident") }
+            if let view = readView(principal, incident) { return .allow(view) }
+            return .deny(reason: incident.restricted ? "the incident is restricted" : "you may only see incidents you reported")
+
+        case .assign, .restrict, .approveGate, .close, .reopen:
+            return roles.contains(.manager) ? .allow(.full) : .deny(reason: "only managers may \(verb(action))")
+
+        case .updateIncident, .addNote, .completeTask, .advance:
+            guard let incident else { return .deny(reason: "no incident") }
+            if roles.contains(.manager) { return .allow(.full) }
+            guard roles.contains(.investigator) else {
+                return .deny(reason: "only investigators and managers may \(verb(action))")
+            }
+            if incident.restricted, incident.assignee != principal.caller.userName {
+                return .deny(reason: "the incident is restricted to its assignee and managers")
+            }
+            return .allow(.full)
+        }
+    }
+
+    /// The incidents `principal` may see, for `List` and `Status`.
+    public static func visibility(of principal: Principal) -> VisibilityScope {
+        let roles = principal.roles
+        var scope = VisibilityScope()
+        if roles.contains(.manager) || roles.contains(.auditor) {
+            scope.everything = true
+            return scope
+        }
+        if roles.contains(.investigator) || roles.contains(.admin) {
+            scope.unrestricted = true
+        }
+        if roles.contains(.investigator) {
+            scope.assignedTo = principal.caller.userName
+        }
+        if roles.contains(.reporter) {
+            scope.reportedBy = principal.caller.uid
+        }
+        return scope
+    }
+
+    private static func readView(_ principal: Principal, _ incident: IncidentAccessFacts) -> IncidentView? {
+        let roles = principal.roles
+        if roles.contains(.manager) || roles.contains(.auditor) { return .full }
+        if incident.assignee == principal.caller.userName, roles.contains(.investigator) { return .full }
+        if !incident.restricted, roles.contains(.investigator) || roles.contains(.admin) { return .full }
+        if !incident.restricted, incident.reporterUID == principal.caller.uid, roles.contains(.reporter) {
+            return .reporter
+        }
+        return nil
+    }
+
+    private static func verb(_ action: Action) -> String {
+        switch action {
+        case .assign: "assign incidents"
+        case .restrict: "restrict incidents"
+        case .approveGate: "approve gates"
+        case .close: "close incidents"
+        case .reopen: "reopen incidents"
+        case .updateIncident: "update incidents"
+        case .addNote: "add notes"
+        case .completeTask: "complete tasks"
+        case .advance: "advance incidents"
+        default: action.rawValue
+        }
+    }
+}
