@@ -129,6 +129,9 @@ public struct VisibilityScope: Sendable, Equatable {
         self.reportedBy = reportedBy
     }
 
+    /// Everything, restricted incidents included.
+    public static let all = VisibilityScope(everything: true)
+
     public var isEmpty: Bool { !everything && !unrestricted && assignedTo == nil && reportedBy == nil }
 
     public func contains(_ incident: IncidentAccessFacts) -> Bool {

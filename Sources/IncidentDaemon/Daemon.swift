@@ -29,7 +29,11 @@ public struct Daemon: Sendable {
         )
         do {
             try await migrate(pool)
-            let api = IncidentsAPI(store: IncidentStore(pool: pool), logger: logger)
+            let auditStore = AuditStore(pool: pool)
+            let api = IncidentsAPI(
+                store: IncidentStore(pool: pool), auditStore: auditStore, assignments: configuration.roles, logger: logger
+            )
+            let sealer = AuditSealer(store: auditStore, interval: configuration.auditSealInterval, logger: logger)
             let server = VarlinkServer(
                 settings: .init(
                     socketPath: configuration.socketPath,
@@ -47,7 +51,8 @@ public struct Daemon: Sendable {
             )
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: server)],
+                    // Shut down in reverse: the server stops first, the sealer seals what it left.
+                    services: [.init(service: sealer), .init(service: server)],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger
                 )

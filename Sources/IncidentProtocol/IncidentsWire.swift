@@ -120,3 +120,80 @@ public enum IncidentsWire {
         }
     }
 }
+
+extension IncidentsWire {
+    public struct AssignParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        /// The user name to assign; absent to unassign.
+        public var assignee: String?
+        /// The version the caller last saw; a stale one is refused with `Conflict`.
+        public var version: Int?
+
+        public init(reference: IncidentReference, assignee: String?, version: Int? = nil) {
+            self.reference = reference
+            self.assignee = assignee
+            self.version = version
+        }
+    }
+
+    public struct RestrictParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public var restricted: Bool
+        public var version: Int?
+
+        public init(reference: IncidentReference, restricted: Bool, version: Int? = nil) {
+            self.reference = reference
+            self.restricted = restricted
+            self.version = version
+        }
+    }
+}
+
+/// Parameters and replies of `io.incidentd.Audit`.
+public enum AuditWire {
+    public struct QueryParameters: Codable, Sendable, Equatable {
+        public var incident: IncidentReference?
+        public var user: String?
+        public var action: String?
+        public var since: Date?
+        public var until: Date?
+        public var limit: Int?
+        public var after: Int64?
+
+        public init(
+            incident: IncidentReference? = nil, user: String? = nil, action: String? = nil, since: Date? = nil,
+            until: Date? = nil, limit: Int? = nil, after: Int64? = nil
+        ) {
+            self.incident = incident
+            self.user = user
+            self.action = action
+            self.since = since
+            self.until = until
+            self.limit = limit
+            self.after = after
+        }
+
+        public var filter: AuditFilter {
+            AuditFilter(
+                incident: incident, userName: user, action: action, since: since, until: until,
+                limit: limit ?? 100, after: after
+            )
+        }
+    }
+
+    public struct QueryReply: Codable, Sendable, Equatable {
+        public var records: [AuditEntry]
+        public var next: Int64?
+
+        public init(records: [AuditEntry], next: Int64?) {
+            self.records = records
+            self.next = next
+        }
+    }
+
+    public struct VerifyParameters: Codable, Sendable, Equatable {
+        public init() {}
+    }
+
+    public typealias VerifyReply = AuditVerification
+}

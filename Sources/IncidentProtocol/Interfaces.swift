@@ -118,6 +118,26 @@ public enum IncidentInterfaces {
                 doc: "List incidents, newest first, a page at a time."
             ),
             .init(
+                "Assign",
+                input: [
+                    .init("reference", .string),
+                    .init("assignee", .optional(.string), doc: "A user name; absent to unassign."),
+                    .init("version", .optional(.int), doc: "The version you last saw; a stale one is a Conflict."),
+                ],
+                output: [.init("incident", .named("Incident"))],
+                doc: "Assign an incident to an investigator (managers)."
+            ),
+            .init(
+                "Restrict",
+                input: [
+                    .init("reference", .string),
+                    .init("restricted", .bool),
+                    .init("version", .optional(.int)),
+                ],
+                output: [.init("incident", .named("Incident"))],
+                doc: "Restrict an incident to its assignee, managers and auditors, or lift that (managers)."
+            ),
+            .init(
                 "Status",
                 output: [
                     .init("open", .int),
@@ -130,5 +150,61 @@ public enum IncidentInterfaces {
         ]
     )
 
-    public static let all: [VarlinkInterface] = [.service, errors, incidents]
+    public static let audit = VarlinkInterface(
+        name: "io.incidentd.Audit",
+        doc: "The audit trail: every call, including reads and denials, in a hash chain\n"
+            + "kept by the database. For auditors and admins.",
+        types: [
+            .init(
+                "Record",
+                .structure([
+                    .init("seq", .int),
+                    .init("at", .string),
+                    .init("uid", .int),
+                    .init("userName", .string),
+                    .init("pid", .int),
+                    .init("action", .string),
+                    .init("incident", .optional(.string)),
+                    .init("outcome", .string, doc: "ok, created, duplicate, not-found, denied, invalid or failed."),
+                    .init("detail", .string),
+                    .init("chainPosition", .optional(.int), doc: "Absent until sealed, within seconds."),
+                ])
+            ),
+            .init(
+                "Break",
+                .structure([
+                    .init("chainPosition", .optional(.int)),
+                    .init("seq", .optional(.int)),
+                    .init("reason", .string),
+                ])
+            ),
+        ],
+        methods: [
+            .init(
+                "Query",
+                input: [
+                    .init("incident", .optional(.string)),
+                    .init("user", .optional(.string)),
+                    .init("action", .optional(.string), doc: "A method name, such as Get or Report."),
+                    .init("since", .optional(.string)),
+                    .init("until", .optional(.string)),
+                    .init("limit", .optional(.int), doc: "1 to 10000; 100 when absent."),
+                    .init("after", .optional(.int), doc: "The next cursor of the previous page."),
+                ],
+                output: [.init("records", .array(.named("Record"))), .init("next", .optional(.int))],
+                doc: "Audit records, oldest first."
+            ),
+            .init(
+                "Verify",
+                output: [
+                    .init("verified", .int),
+                    .init("pending", .int),
+                    .init("broken", .optional(.named("Break"))),
+                ],
+                doc: "Seal what is committed, then walk the whole chain; names the first broken record."
+            ),
+        ]
+    )
+
+    public static let all: [VarlinkInterface] = [.service, errors, incidents, audit]
 }

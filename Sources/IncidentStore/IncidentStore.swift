@@ -73,24 +73,41 @@ public struct IncidentStore: Sendable {
         }
     }
 
-    /// The incident with `reference`, or nil; the read is audited either way.
-    public func incident(_ reference: IncidentReference, audit: AuditRecord) async throws -> Incident? {
+    /// The incident with `reference`, if it exists and `authorize` allows it; the read is
+    /// audited either way, with its outcome (ok, not-found or denied), in the same transaction.
+    public func incident(
+        _ reference: IncidentReference,
+        audit: AuditRecord,
+        authorize: @escaping @Sendable (Incident) -> AccessDecision
+    ) async throws -> (Incident, AccessDecision)? {
         try await pool.transaction { connection in
             let rows = try connection.query(
                 "SELECT \(unsafeSQL: Self.incidentColumns) FROM incidents WHERE reference = \(reference.rawValue)"
             )
             var record = audit
             record.incident = reference
-            record.outcome = rows.isEmpty ? .notFound : audit.outcome
+            let found = try rows.first.map(Incident.init(row:))
+            let decision = found.map(authorize)
+            switch decision {
+            case nil: record.outcome = .notFound
+            case .deny(let reason)?:
+                record.outcome = .denied
+                record.detail = reason
+            case .allow?: break
+            }
             try connection.query(record.insert)
-            return try rows.first.map(Incident.init(row:))
+            guard let found, let decision else { return nil }
+            return (found, decision)
         }
     }
 
     /// A page of incidents, newest first.
-    public func list(_ filter: IncidentFilter, audit: AuditRecord) async throws -> [IncidentSummary] {
+    public func list(_ filter: IncidentFilter, visibleTo scope: VisibilityScope, audit: AuditRecord) async throws
+        -> [IncidentSummary]
+    {
         try await pool.transaction { connection in
             var conditions: [PostgresQuery] = []
+            if let visibility = Self.condition(for: scope) { conditions.append(visibility) }
             if !filter.phases.isEmpty {
                 conditions.append("phase = ANY(\(filter.phases.map(\.rawValue)))")
             } else if filter.openOnly {
@@ -120,10 +137,14 @@ public struct IncidentStore: Sendable {
     }
 
     /// Open incidents by phase and severity, and the oldest one.
-    public func status(audit: AuditRecord) async throws -> StatusSummary {
+    public func status(visibleTo scope: VisibilityScope, audit: AuditRecord) async throws -> StatusSummary {
         try await pool.transaction { connection in
+            let visible = Self.condition(for: scope) ?? "true"
             let counts = try connection.query(
-                "SELECT phase, severity, count(*) AS n FROM incidents WHERE phase <> 'closed' GROUP BY phase, severity"
+                """
+                SELECT phase, severity, count(*) AS n FROM incidents
+                WHERE phase <> 'closed' AND \(visible) GROUP BY phase, severity
+                """
             )
             var byPhase: [Phase: Int] = [:]
             var bySeverity: [Severity: Int] = [:]
@@ -137,7 +158,7 @@ public struct IncidentStore: Sendable {
             let oldest = try connection.query(
                 """
                 SELECT reference, title, phase, severity, reported_at, assignee FROM incidents
-                WHERE phase <> 'closed' ORDER BY reported_at, id LIMIT 1
+                WHERE phase <> 'closed' AND \(visible) ORDER BY reported_at, id LIMIT 1
                 """
             )
             try connection.query(audit.insert)
@@ -154,6 +175,20 @@ public struct IncidentStore: Sendable {
         _ = try await pool.transaction { connection in
             try connection.query(record.insert)
         }
+    }
+
+    /// The SQL form of `AccessPolicy.visibility(of:)`; nil when everything is visible.
+    static func condition(for scope: VisibilityScope) -> PostgresQuery? {
+        if scope.everything { return nil }
+        var alternatives: [PostgresQuery] = []
+        if scope.unrestricted { alternatives.append("NOT restricted") }
+        if let name = scope.assignedTo { alternatives.append("assignee = \(name)") }
+        if let uid = scope.reportedBy { alternatives.append("(reporter_uid = \(Int64(uid)) AND NOT restricted)") }
+        guard var combined = alternatives.first else { return "false" }
+        for alternative in alternatives.dropFirst() {
+            combined = "\(combined) OR \(alternative)"
+        }
+        return "(\(combined))"
     }
 
     static let incidentColumns = """

@@ -87,12 +87,17 @@ import TestSupport
     @Test func getReturnsTheIncidentOrNilAndAuditsBoth() async throws {
         try await withStore { store, pool in
             let filed = try await store.report(try draft(), by: alice).incident
-            let read = try await store.incident(filed.reference, audit: AuditRecord(caller: bob, action: "Get"))
-            #expect(read == filed)
+            let read = try await store.incident(filed.reference, audit: AuditRecord(caller: bob, action: "Get")) { _ in .allow(.full) }
+            #expect(read?.0 == filed)
             let missing = IncidentReference(year: 2026, number: 999_999)
-            #expect(try await store.incident(missing, audit: AuditRecord(caller: bob, action: "Get")) == nil)
+            #expect(try await store.incident(missing, audit: AuditRecord(caller: bob, action: "Get")) { _ in .allow(.full) } == nil)
+            let denied = try await store.incident(filed.reference, audit: AuditRecord(caller: bob, action: "Get")) { _ in
+                .deny(reason: "not yours")
+            }
+            #expect(denied?.1 == .deny(reason: "not yours"))
             #expect(try await count(pool, "SELECT count(*) FROM audit_log WHERE action = 'Get' AND outcome = 'ok'") == 1)
             #expect(try await count(pool, "SELECT count(*) FROM audit_log WHERE action = 'Get' AND outcome = 'not-found'") == 1)
+            #expect(try await count(pool, "SELECT count(*) FROM audit_log WHERE action = 'Get' AND outcome = 'denied' AND detail = 'not yours'") == 1)
         }
     }
 
@@ -105,20 +110,20 @@ import TestSupport
             }
             try await pool.transaction { try $0.execute("UPDATE incidents SET phase = 'closed' WHERE title = 'Incident 6'") }
             let audit = AuditRecord(caller: alice, action: "List")
-            let all = try await store.list(IncidentFilter(limit: 100), audit: audit)
+            let all = try await store.list(IncidentFilter(limit: 100), visibleTo: .all, audit: audit)
             #expect(all.map(\.reference) == filed.reversed())
 
-            let firstPage = try await store.list(IncidentFilter(limit: 3), audit: audit)
-            let secondPage = try await store.list(IncidentFilter(limit: 3, after: firstPage.last!.reference), audit: audit)
+            let firstPage = try await store.list(IncidentFilter(limit: 3), visibleTo: .all, audit: audit)
+            let secondPage = try await store.list(IncidentFilter(limit: 3, after: firstPage.last!.reference), visibleTo: .all, audit: audit)
             #expect((firstPage + secondPage).map(\.reference) == Array(filed.reversed().prefix(6)))
 
-            let high = try await store.list(IncidentFilter(severities: [.high], limit: 100), audit: audit)
+            let high = try await store.list(IncidentFilter(severities: [.high], limit: 100), visibleTo: .all, audit: audit)
             #expect(high.count == 4)
-            let open = try await store.list(IncidentFilter(openOnly: true, limit: 100), audit: audit)
+            let open = try await store.list(IncidentFilter(openOnly: true, limit: 100), visibleTo: .all, audit: audit)
             #expect(open.count == 6)
-            let closed = try await store.list(IncidentFilter(phases: [.closed], limit: 100), audit: audit)
+            let closed = try await store.list(IncidentFilter(phases: [.closed], limit: 100), visibleTo: .all, audit: audit)
             #expect(closed.map(\.title) == ["Incident 6"])
-            let future = try await store.list(IncidentFilter(since: Date().addingTimeInterval(3600), limit: 100), audit: audit)
+            let future = try await store.list(IncidentFilter(since: Date().addingTimeInterval(3600), limit: 100), visibleTo: .all, audit: audit)
             #expect(future.isEmpty)
         }
     }
@@ -126,14 +131,14 @@ import TestSupport
     @Test func statusCountsOpenIncidentsByPhaseAndSeverity() async throws {
         try await withStore { store, pool in
             let audit = AuditRecord(caller: alice, action: "Status")
-            let empty = try await store.status(audit: audit)
+            let empty = try await store.status(visibleTo: .all, audit: audit)
             #expect(empty.openTotal == 0)
             #expect(empty.oldestOpen == nil)
             let first = try await store.report(try draft("first", severity: .critical), by: alice).incident
             _ = try await store.report(try draft("second", severity: .critical), by: alice)
             _ = try await store.report(try draft("third", severity: .low), by: bob)
             try await pool.transaction { try $0.execute("UPDATE incidents SET phase = 'closed' WHERE title = 'third'") }
-            let status = try await store.status(audit: audit)
+            let status = try await store.status(visibleTo: .all, audit: audit)
             #expect(status.openTotal == 2)
             #expect(status.openByPhase == [.report: 2])
             #expect(status.openBySeverity == [.critical: 2])
@@ -153,6 +158,107 @@ import TestSupport
                     )
                 }
             }
+        }
+    }
+}
+
+@Suite struct VisibilityAndChangeTests {
+    let logger = Logger(label: "test")
+    let alice = Caller(uid: 1001, gid: 1001, pid: 42, userName: "alice")
+    let bob = Caller(uid: 1002, gid: 1002, pid: 43, userName: "bob")
+
+    func withStore<R>(_ body: (IncidentStore, PostgresPool) async throws -> R) async throws -> R {
+        try await withTestDatabase { database in
+            let pool = PostgresPool(configuration: .init(conninfo: database.conninfo, maximumConnections: 4), logger: logger)
+            try await Migrator(pool: pool, logger: logger).migrate(try Migration.load(from: Migration.defaultDirectory()))
+            let result = try await body(IncidentStore(pool: pool), pool)
+            await pool.shutdown()
+            return result
+        }
+    }
+
+    func file(_ store: IncidentStore, _ title: String, by caller: Caller) async throws -> Incident {
+        try await store.report(try ReportDraft(title: title, description: "d").validated(now: Date()), by: caller).incident
+    }
+
+    @Test func theSQLScopeMatchesThePolicy() async throws {
+        try await withStore { store, _ in
+            let alicesOpen = try await file(store, "alice open", by: alice)
+            let alicesRestricted = try await file(store, "alice restricted", by: alice)
+            let bobsAssignedToAlice = try await file(store, "bob assigned to alice", by: bob)
+            let bobsRestricted = try await file(store, "bob restricted", by: bob)
+            let audit = AuditRecord(caller: alice, action: "Change")
+            for (reference, assignee, restricted) in [
+                (alicesRestricted.reference, "carol", true),
+                (bobsAssignedToAlice.reference, "alice", true),
+                (bobsRestricted.reference, nil, true),
+            ] as [(IncidentReference, String?, Bool)] {
+                _ = try await store.change(reference, expectedVersion: nil, audit: audit, authorize: { _ in nil }) {
+                    $0.assignee = assignee
+                    $0.restricted = restricted
+                    return []
+                }
+            }
+            let all = try await store.list(IncidentFilter(limit: 100), visibleTo: .all, audit: audit)
+            for roles in [Set<Role>([.reporter]), [.investigator], [.admin], [.reporter, .investigator], [.auditor], []] {
+                let principal = Principal(caller: alice, roles: roles)
+                let scope = AccessPolicy.visibility(of: principal)
+                let listed = Set(try await store.list(IncidentFilter(limit: 100), visibleTo: scope, audit: audit).map(\.reference))
+                var expected = Set<IncidentReference>()
+                for summary in all {
+                    let incident = try #require(
+                        try await store.incident(summary.reference, audit: audit) { _ in .allow(.full) }?.0
+                    )
+                    if AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts).isAllowed {
+                        expected.insert(summary.reference)
+                    }
+                }
+                #expect(listed == expected, "\(roles.sorted())")
+                let status = try await store.status(visibleTo: scope, audit: audit)
+                #expect(status.openTotal == expected.count, "\(roles.sorted())")
+            }
+            _ = alicesOpen
+        }
+    }
+
+    @Test func changesCheckTheVersionAndAuditRefusals() async throws {
+        try await withStore { store, pool in
+            let incident = try await file(store, "to assign", by: alice)
+            let audit = AuditRecord(caller: bob, action: "Assign")
+            let assigned = try await store.change(incident.reference, expectedVersion: 1, audit: audit, authorize: { _ in nil }) {
+                $0.assignee = "bob"
+                return [TimelineEvent(kind: "incident.assigned", data: ["to": "bob"])]
+            }
+            #expect(assigned.version == 2)
+            #expect(assigned.assignee == "bob")
+            await #expect(throws: ChangeRefusal.conflict(incident.reference, current: 2)) {
+                _ = try await store.change(incident.reference, expectedVersion: 1, audit: audit, authorize: { _ in nil }) {
+                    $0.assignee = "mallory"
+                    return []
+                }
+            }
+            await #expect(throws: ChangeRefusal.denied(reason: "no")) {
+                _ = try await store.change(incident.reference, expectedVersion: nil, audit: audit, authorize: { _ in .denied(reason: "no") }) {
+                    $0.assignee = "mallory"
+                    return []
+                }
+            }
+            let missing = IncidentReference(year: 2026, number: 999_999)
+            await #expect(throws: ChangeRefusal.notFound(missing)) {
+                _ = try await store.change(missing, expectedVersion: nil, audit: audit, authorize: { _ in nil }) { _ in [] }
+            }
+            let after = try await store.incident(incident.reference, audit: AuditRecord(caller: bob, action: "Get")) { _ in .allow(.full) }
+            #expect(after?.0.assignee == "bob", "refused changes changed nothing")
+            let outcomes = try await pool.withConnection { connection in
+                try connection.query("SELECT outcome FROM audit_log WHERE action = 'Assign' ORDER BY seq").map {
+                    try $0.decode(String.self, "outcome")
+                }
+            }
+            #expect(outcomes == ["ok", "failed", "denied", "not-found"])
+            let events = try await pool.withConnection { connection in
+                try connection.query("SELECT count(*) AS n FROM events WHERE kind = 'incident.assigned'").first!.decode(Int.self, "n")
+            }
+            #expect(events == 1)
         }
     }
 }

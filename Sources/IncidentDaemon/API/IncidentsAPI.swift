@@ -10,11 +10,18 @@ import Varlink
 /// the store, and turns the result — or the failure — into a reply. Every call is audited.
 public struct IncidentsAPI: Sendable {
     let store: IncidentStore
+    let auditStore: AuditStore
+    let assignments: RoleAssignments
     let logger: Logger
     let clock: @Sendable () -> Date
 
-    public init(store: IncidentStore, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: IncidentStore, auditStore: AuditStore, assignments: RoleAssignments, logger: Logger,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
+        self.auditStore = auditStore
+        self.assignments = assignments
         self.logger = logger
         self.clock = clock
     }
@@ -48,6 +55,10 @@ public struct IncidentsAPI: Sendable {
         router.register("io.incidentd.Incidents.Get") { call, caller in try await get(call, caller) }
         router.register("io.incidentd.Incidents.List") { call, caller in try await list(call, caller) }
         router.register("io.incidentd.Incidents.Status") { call, caller in try await status(call, caller) }
+        router.register("io.incidentd.Incidents.Assign") { call, caller in try await assign(call, caller) }
+        router.register("io.incidentd.Incidents.Restrict") { call, caller in try await restrict(call, caller) }
+        router.register("io.incidentd.Audit.Query") { call, caller in try await queryAudit(call, caller) }
+        router.register("io.incidentd.Audit.Verify") { call, caller in try await verifyAudit(call, caller) }
         return router
     }
 
@@ -55,6 +66,7 @@ public struct IncidentsAPI: Sendable {
 
     func report(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
         let parameters = try await decode(IncidentsWire.ReportParameters.self, call, caller)
+        try await authorize(.report, call, caller)
         let draft = try await validate(call, caller) { () throws(ValidationError) in
             try parameters.draft.validated(now: clock())
         }
@@ -68,11 +80,16 @@ public struct IncidentsAPI: Sendable {
 
     func get(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
         let parameters = try await decode(IncidentsWire.GetParameters.self, call, caller)
+        let principal = assignments.principal(for: caller)
         let audit = AuditRecord(caller: caller, action: "Get", incident: parameters.reference)
-        guard let incident = try await store.incident(parameters.reference, audit: audit) else {
+        let found = try await store.incident(parameters.reference, audit: audit) { incident in
+            AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts)
+        }
+        // A denied read answers as if the incident did not exist: existence is itself confidential.
+        guard let (incident, decision) = found, case .allow(let view) = decision else {
             throw VarlinkError.noSuchIncident(parameters.reference)
         }
-        return try VarlinkReply(encoding: IncidentsWire.GetReply(incident: incident))
+        return try VarlinkReply(encoding: IncidentsWire.GetReply(incident: incident.seen(as: view)))
     }
 
     func list(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
@@ -80,14 +97,111 @@ public struct IncidentsAPI: Sendable {
         let filter = try await validate(call, caller) { () throws(ValidationError) in
             try parameters.filter.validated()
         }
-        let incidents = try await store.list(filter, audit: AuditRecord(caller: caller, action: "List"))
+        let scope = AccessPolicy.visibility(of: assignments.principal(for: caller))
+        let incidents = try await store.list(filter, visibleTo: scope, audit: AuditRecord(caller: caller, action: "List"))
         let next = incidents.count == filter.limit ? incidents.last?.reference : nil
         return try VarlinkReply(encoding: IncidentsWire.ListReply(incidents: incidents, next: next))
     }
 
     func status(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
-        let summary = try await store.status(audit: AuditRecord(caller: caller, action: "Status"))
+        let scope = AccessPolicy.visibility(of: assignments.principal(for: caller))
+        let summary = try await store.status(visibleTo: scope, audit: AuditRecord(caller: caller, action: "Status"))
         return try VarlinkReply(encoding: IncidentsWire.StatusReply(summary: summary))
+    }
+
+    func assign(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
+        let parameters = try await decode(IncidentsWire.AssignParameters.self, call, caller)
+        if let assignee = parameters.assignee {
+            _ = try await validate(call, caller) { () throws(ValidationError) in
+                guard !assignee.isEmpty, assignee.count <= 64, !assignee.contains(where: { $0.isWhitespace || $0 == "\u{0}" })
+                else { throw ValidationError(field: "assignee", reason: "must be a user name") }
+            }
+        }
+        let incident = try await change(
+            parameters.reference, .assign, version: parameters.version, call, caller
+        ) { incident in
+            let previous = incident.assignee
+            incident.assignee = parameters.assignee
+            return [TimelineEvent(kind: "incident.assigned", data: ["from": previous ?? "", "to": parameters.assignee ?? ""])]
+        }
+        return try VarlinkReply(encoding: IncidentsWire.GetReply(incident: incident))
+    }
+
+    func restrict(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
+        let parameters = try await decode(IncidentsWire.RestrictParameters.self, call, caller)
+        let incident = try await change(
+            parameters.reference, .restrict, version: parameters.version, call, caller
+        ) { incident in
+            incident.restricted = parameters.restricted
+            return [TimelineEvent(kind: parameters.restricted ? "incident.restricted" : "incident.unrestricted")]
+        }
+        return try VarlinkReply(encoding: IncidentsWire.GetReply(incident: incident))
+    }
+
+    func queryAudit(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
+        let parameters = try await decode(AuditWire.QueryParameters.self, call, caller)
+        try await authorize(.queryAudit, call, caller)
+        let filter = try await validate(call, caller) { () throws(ValidationError) in
+            try parameters.filter.validated()
+        }
+        let records = try await auditStore.query(filter, audit: AuditRecord(caller: caller, action: "AuditQuery"))
+        let next = records.count == filter.limit ? records.last?.seq : nil
+        return try VarlinkReply(encoding: AuditWire.QueryReply(records: records, next: next))
+    }
+
+    func verifyAudit(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
+        try await authorize(.verifyAudit, call, caller)
+        let verification = try await auditStore.verify(audit: AuditRecord(caller: caller, action: "AuditVerify"))
+        if let broken = verification.broken {
+            logger.critical("the audit chain is broken", metadata: ["audit.seq": "\(broken.seq ?? 0)", "audit.reason": "\(broken.reason)"])
+        }
+        return try VarlinkReply(encoding: verification)
+    }
+
+    // MARK: Authorisation
+
+    /// Refuses, audits and throws `PermissionDenied` when the caller may not take `action`.
+    private func authorize(_ action: Action, _ call: VarlinkCall, _ caller: Caller) async throws {
+        let principal = assignments.principal(for: caller)
+        guard case .deny(let reason) = AccessPolicy.decide(principal, action) else { return }
+        await Self.audit(
+            store: store, logger: logger,
+            AuditRecord(caller: caller, action: call.methodName, outcome: .denied, detail: reason)
+        )
+        throw VarlinkError.permissionDenied(reason)
+    }
+
+    /// Runs a change of one incident through the policy, the version check and the store.
+    private func change(
+        _ reference: IncidentReference, _ action: Action, version: Int?, _ call: VarlinkCall, _ caller: Caller,
+        _ body: @escaping @Sendable (inout Incident) throws -> [TimelineEvent]
+    ) async throws -> Incident {
+        let principal = assignments.principal(for: caller)
+        do {
+            return try await store.change(
+                reference, expectedVersion: version, audit: AuditRecord(caller: caller, action: call.methodName),
+                authorize: { incident in
+                    guard AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts).isAllowed else {
+                        return .hidden(reference)
+                    }
+                    if case .deny(let reason) = AccessPolicy.decide(principal, action, incident: incident.accessFacts) {
+                        return .denied(reason: reason)
+                    }
+                    return nil
+                },
+                change: body
+            )
+        } catch let refusal as ChangeRefusal {
+            switch refusal {
+            case .notFound(let reference), .hidden(let reference): throw VarlinkError.noSuchIncident(reference)
+            case .denied(let reason): throw VarlinkError.permissionDenied(reason)
+            case .conflict(let reference, let current):
+                throw VarlinkError(
+                    name: "io.incidentd.Conflict",
+                    parameters: ["reference": .string(reference.rawValue), "version": .integer(Int64(current))]
+                )
+            }
+        }
     }
 
     // MARK: Decoding, validation and errors
@@ -163,11 +277,29 @@ extension VarlinkError {
         VarlinkError(name: "io.incidentd.NoSuchIncident", parameters: ["reference": .string(reference.rawValue)])
     }
 
+    static func permissionDenied(_ reason: String) -> VarlinkError {
+        VarlinkError(name: "io.incidentd.PermissionDenied", parameters: ["reason": .string(reason)])
+    }
+
     static func invalidValue(_ parameter: String, reason: String) -> VarlinkError {
         VarlinkError(
             name: "io.incidentd.InvalidValue",
             parameters: ["parameter": .string(parameter), "reason": .string(reason)]
         )
+    }
+}
+
+extension Incident {
+    /// The incident as a caller with `view` may see it.
+    func seen(as view: IncidentView) -> Incident {
+        switch view {
+        case .full:
+            return self
+        case .reporter:
+            var visible = self
+            visible.assignee = nil
+            return visible
+        }
     }
 }
 

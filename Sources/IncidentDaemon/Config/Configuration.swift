@@ -1,4 +1,5 @@
 import Foundation
+import IncidentCore
 import IncidentProtocol
 import Logging
 import Yams
@@ -26,6 +27,10 @@ public struct Configuration: Sendable, Equatable {
     public var maximumMessageSize: Int = 1 << 20
     /// A connection that sends nothing for this long is closed.
     public var idleTimeout: Duration = .seconds(300)
+    /// How users and groups map to roles.
+    public var roles: RoleAssignments = .defaults
+    /// How often committed audit records are sealed into the hash chain.
+    public var auditSealInterval: Duration = .seconds(1)
 
     public init(socketPath: String, stateDirectory: String) {
         self.socketPath = socketPath
@@ -70,6 +75,7 @@ extension Configuration {
     static let fileKeys: Set<String> = [
         "socket", "socketGroup", "socketMode", "database", "stateDirectory", "migrationsDirectory",
         "embeddedPostgresUser", "databaseConnections", "logLevel", "maximumMessageSize", "idleTimeoutSeconds",
+        "roles", "auditSealIntervalMilliseconds",
     ]
 
     /// Applies the YAML config file at `path` on top of `self`.
@@ -99,6 +105,10 @@ extension Configuration {
             }
             guard Self.fileKeys.contains(key) else {
                 throw fail("unknown key \(key); known keys are \(Self.fileKeys.sorted().joined(separator: ", "))")
+            }
+            if key == "roles" {
+                configuration.roles = try Self.roles(from: value, file: path)
+                continue
             }
             guard let scalar = value.scalar?.string else { throw fail("\(key) must be a single value") }
             switch key {
@@ -133,9 +143,64 @@ extension Configuration {
                     throw fail("idleTimeoutSeconds must be a positive whole number")
                 }
                 configuration.idleTimeout = .seconds(seconds)
+            case "auditSealIntervalMilliseconds":
+                guard let milliseconds = Int(scalar), milliseconds >= 10 else {
+                    throw fail("auditSealIntervalMilliseconds must be a whole number, at least 10")
+                }
+                configuration.auditSealInterval = .milliseconds(milliseconds)
             default: break
             }
         }
         return configuration
+    }
+}
+
+extension Configuration {
+    /// Parses the `roles` section:
+    ///
+    /// ```yaml
+    /// roles:
+    ///   anyoneMayReport: true
+    ///   users: { alice: [manager], bob: [investigator, auditor] }
+    ///   groups: { dpo: [manager] }
+    /// ```
+    /// `users` and `groups` are added to the defaults (root and the `incidentd-*` groups).
+    static func roles(from node: Node, file: String) throws(ConfigurationError) -> RoleAssignments {
+        func fail(_ node: Node, _ message: String) -> ConfigurationError {
+            ConfigurationError(file: file, line: node.mark?.line, message: message)
+        }
+        guard let mapping = node.mapping else { throw fail(node, "roles must be a mapping") }
+        var assignments = RoleAssignments.defaults
+        for (keyNode, value) in mapping {
+            switch keyNode.string {
+            case "anyoneMayReport":
+                guard let flag = value.bool else { throw fail(value, "roles.anyoneMayReport must be true or false") }
+                assignments.anyoneMayReport = flag
+            case "users", "groups":
+                guard let entries = value.mapping else { throw fail(value, "roles.\(keyNode.string ?? "") must be a mapping") }
+                for (nameNode, rolesNode) in entries {
+                    guard let name = nameNode.string else { throw fail(nameNode, "a name must be text") }
+                    let names = rolesNode.sequence?.compactMap(\.string) ?? rolesNode.string.map { [$0] } ?? []
+                    var roles: Set<Role> = []
+                    for roleName in names {
+                        guard let role = Role(rawValue: roleName) else {
+                            throw fail(
+                                rolesNode,
+                                "unknown role \(roleName); roles are \(Role.allCases.map(\.rawValue).joined(separator: ", "))"
+                            )
+                        }
+                        roles.insert(role)
+                    }
+                    if keyNode.string == "users" {
+                        assignments.users[name, default: []].formUnion(roles)
+                    } else {
+                        assignments.groups[name, default: []].formUnion(roles)
+                    }
+                }
+            default:
+                throw fail(keyNode, "unknown key roles.\(keyNode.string ?? ""); known keys are anyoneMayReport, users, groups")
+            }
+        }
+        return assignments
     }
 }

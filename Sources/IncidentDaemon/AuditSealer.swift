@@ -1,0 +1,29 @@
+import IncidentStore
+import Logging
+import ServiceLifecycle
+
+/// Seals committed audit records into the hash chain at a fixed interval. With several
+/// daemons on one database only one seals at a time (the database's advisory lock); the
+/// others find nothing to do. A final seal runs on shutdown.
+struct AuditSealer: Service {
+    let store: AuditStore
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            await sealOnce()
+            try? await Task.sleep(for: interval)
+        }
+        await sealOnce()
+    }
+
+    private func sealOnce() async {
+        do {
+            let sealed = try await store.seal()
+            if sealed > 0 { logger.trace("sealed audit records", metadata: ["audit.sealed": "\(sealed)"]) }
+        } catch {
+            logger.warning("cannot seal audit records; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import IncidentCore
+import Postgres
+
+/// A change refused for a reason the caller can act on.
+public enum ChangeRefusal: Error, Sendable, Equatable {
+    case notFound(IncidentReference)
+    /// The caller may not see the incident at all (reported as not found, to hide it).
+    case hidden(IncidentReference)
+    case denied(reason: String)
+    /// The caller's version is stale; `current` is the incident's version now.
+    case conflict(IncidentReference, current: Int)
+}
+
+/// One line of an incident's timeline, written with the change that caused it.
+public struct TimelineEvent: Sendable, Equatable {
+    public var kind: String
+    public var data: [String: String]
+
+    public init(kind: String, data: [String: String] = [:]) {
+        self.kind = kind
+        self.data = data
+    }
+}
+
+extension IncidentStore {
+    /// Applies `change` to the incident under a row lock, in one transaction with its events and
+    /// its audit record. `authorize` sees the incident as it is and returns nil to allow the
+    /// change, or the refusal (`.hidden` when the caller may not even see it, `.denied` when
+    /// they may see but not change it). `expectedVersion`, when given, must match or the
+    /// change is refused as a conflict. Refusals are audited too.
+    public func change(
+        _ reference: IncidentReference,
+        expectedVersion: Int?,
+        audit: AuditRecord,
+        authorize: @escaping @Sendable (Incident) -> ChangeRefusal?,
+        change: @escaping @Sendable (inout Incident) throws -> [TimelineEvent]
+    ) async throws -> Incident {
+        try await pool.transaction { connection in
+            var record = audit
+            record.incident = reference
+            let rows = try connection.query(
+                """
+                SELECT id, \(unsafeSQL: Self.incidentColumns) FROM incidents
+                WHERE reference = \(reference.rawValue) FOR UPDATE
+                """
+            )
+            guard let row = rows.first else {
+                record.outcome = .notFound
+                try connection.query(record.insert)
+                return Result<Incident, ChangeRefusal>.failure(.notFound(reference))
+            }
+            let id = try row.decode(Int64.self, "id")
+            var incident = try Incident(row: row)
+            // Refusals are audited, and their audit record must commit: write it, then end the
+            // transaction normally by returning the refusal instead of throwing inside it.
+            if let refusal = authorize(incident) {
+                record.outcome = .denied
+                if case .denied(let reason) = refusal { record.detail = reason }
+                if case .hidden = refusal { record.detail = "may not see the incident" }
+                try connection.query(record.insert)
+                return .failure(refusal)
+            }
+            if let expectedVersion, expectedVersion != incident.version {
+                record.outcome = .failed
+                record.detail = "stale version \(expectedVersion), current \(incident.version)"
+                try connection.query(record.insert)
+                return .failure(.conflict(reference, current: incident.version))
+            }
+            let events = try change(&incident)
+            incident.version += 1
+            try connection.query(
+                """
+                UPDATE incidents SET
+                    title = \(incident.title), severity = \(incident.severity.rawValue),
+                    category = \(incident.category?.rawValue), data_categories = \(incident.dataCategories.map(\.rawValue)),
+                    people_affected = \(incident.peopleAffected), records_affected = \(incident.recordsAffected),
+                    jurisdictions = \(incident.jurisdictions.map(\.rawValue)), assignee = \(incident.assignee),
+                    restricted = \(incident.restricted), version = \(incident.version)
+                WHERE id = \(id)
+                """
+            )
+            for event in events {
+                try connection.query(
+                    """
+                    INSERT INTO events (incident_id, kind, actor_uid, actor_name, data)
+                    VALUES (\(id), \(event.kind), \(Int64(audit.caller.uid)), \(audit.caller.userName),
+                            \(try PostgresJSON(encoding: event.data)))
+                    """
+                )
+            }
+            try connection.query(record.insert)
+            return .success(incident)
+        }.get()
+    }
+}
