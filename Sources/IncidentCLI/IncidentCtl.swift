@@ -11,7 +11,10 @@ public struct IncidentCtl: ParsableCommand {
             4 permission denied, 5 conflict, 69 incidentd unavailable.
             """,
         version: "0.1.0",
-        subcommands: [ReportCommand.self, ShowCommand.self, ListCommand.self, StatusCommand.self]
+        subcommands: [
+            ReportCommand.self, ShowCommand.self, ListCommand.self, StatusCommand.self, AssignCommand.self,
+            RestrictCommand.self, AuditCommand.self,
+        ]
     )
 
     public init() {}

@@ -36,6 +36,7 @@ public struct AuditFilter: Sendable, Equatable {
     public var incident: IncidentReference?
     public var userName: String?
     public var action: String?
+    public var outcome: String?
     public var since: Date?
     public var until: Date?
     public var limit: Int
@@ -43,12 +44,13 @@ public struct AuditFilter: Sendable, Equatable {
     public var after: Int64?
 
     public init(
-        incident: IncidentReference? = nil, userName: String? = nil, action: String? = nil, since: Date? = nil,
-        until: Date? = nil, limit: Int = 100, after: Int64? = nil
+        incident: IncidentReference? = nil, userName: String? = nil, action: String? = nil, outcome: String? = nil,
+        since: Date? = nil, until: Date? = nil, limit: Int = 100, after: Int64? = nil
     ) {
         self.incident = incident
         self.userName = userName
         self.action = action
+        self.outcome = outcome
         self.since = since
         self.until = until
         self.limit = limit

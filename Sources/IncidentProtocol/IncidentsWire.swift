@@ -155,18 +155,20 @@ public enum AuditWire {
         public var incident: IncidentReference?
         public var user: String?
         public var action: String?
+        public var outcome: String?
         public var since: Date?
         public var until: Date?
         public var limit: Int?
         public var after: Int64?
 
         public init(
-            incident: IncidentReference? = nil, user: String? = nil, action: String? = nil, since: Date? = nil,
-            until: Date? = nil, limit: Int? = nil, after: Int64? = nil
+            incident: IncidentReference? = nil, user: String? = nil, action: String? = nil, outcome: String? = nil,
+            since: Date? = nil, until: Date? = nil, limit: Int? = nil, after: Int64? = nil
         ) {
             self.incident = incident
             self.user = user
             self.action = action
+            self.outcome = outcome
             self.since = since
             self.until = until
             self.limit = limit
@@ -175,7 +177,7 @@ public enum AuditWire {
 
         public var filter: AuditFilter {
             AuditFilter(
-                incident: incident, userName: user, action: action, since: since, until: until,
+                incident: incident, userName: user, action: action, outcome: outcome, since: since, until: until,
                 limit: limit ?? 100, after: after
             )
         }

@@ -186,6 +186,7 @@ public enum IncidentInterfaces {
                     .init("incident", .optional(.string)),
                     .init("user", .optional(.string)),
                     .init("action", .optional(.string), doc: "A method name, such as Get or Report."),
+                    .init("outcome", .optional(.string), doc: "Such as denied or invalid."),
                     .init("since", .optional(.string)),
                     .init("until", .optional(.string)),
                     .init("limit", .optional(.int), doc: "1 to 10000; 100 when absent."),

@@ -57,6 +57,7 @@ public struct AuditStore: Sendable {
             if let incident = filter.incident { conditions.append("a.incident_ref = \(incident.rawValue)") }
             if let user = filter.userName { conditions.append("a.user_name = \(user)") }
             if let action = filter.action { conditions.append("a.action = \(action)") }
+            if let outcome = filter.outcome { conditions.append("a.outcome = \(outcome)") }
             if let since = filter.since { conditions.append("a.at >= \(since)") }
             if let until = filter.until { conditions.append("a.at < \(until)") }
             if let after = filter.after { conditions.append("a.seq > \(after)") }

@@ -1,4 +1,5 @@
 import Foundation
+import IncidentCore
 import IncidentStore
 import Logging
 import Postgres
@@ -89,6 +90,26 @@ import TestSupport
                 return try await group.reduce(into: [Int]()) { $0 += $1 }
             }
             #expect(applied.sorted() == migrations.map(\.version))
+        }
+    }
+
+    @Test func upgradingSealsRecordsWrittenBeforeTheChainExisted() async throws {
+        try await withPool { pool, _ in
+            let migrations = try Migration.load(from: Migration.defaultDirectory())
+            let migrator = Migrator(pool: pool, logger: logger)
+            try await migrator.migrate(Array(migrations.prefix(1)))
+            try await pool.transaction { connection in
+                try connection.execute(
+                    "INSERT INTO audit_log (uid, user_name, pid, action, outcome) VALUES (0, 'root', 1, 'Report', 'created')"
+                )
+            }
+            try await migrator.migrate(migrations)
+            #expect(try await AuditStore(pool: pool).seal() == 1)
+            let verification = try await AuditStore(pool: pool).verify(
+                audit: AuditRecord(caller: Caller(uid: 0, gid: 0, pid: 1, userName: "root"), action: "AuditVerify")
+            )
+            #expect(verification.broken == nil)
+            #expect(verification.verified == 1)
         }
     }
 

@@ -137,3 +137,6 @@ $$;
 
 CREATE INDEX audit_log_at ON audit_log (at);
 CREATE INDEX audit_log_user ON audit_log (user_name, seq);
+
+-- Records written before the chain existed are sealed first, in their order.
+INSERT INTO audit_pending (seq) SELECT seq FROM audit_log;

@@ -44,7 +44,7 @@ public struct IncidentsAPI: Sendable {
                 await Self.audit(
                     store: store, logger: logger,
                     AuditRecord(
-                        caller: caller, action: call.methodName, outcome: .invalid,
+                        caller: caller, action: call.auditAction, outcome: .invalid,
                         detail: Self.auditDetail(for: error)
                     )
                 )
@@ -81,7 +81,7 @@ public struct IncidentsAPI: Sendable {
     func get(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
         let parameters = try await decode(IncidentsWire.GetParameters.self, call, caller)
         let principal = assignments.principal(for: caller)
-        let audit = AuditRecord(caller: caller, action: "Get", incident: parameters.reference)
+        let audit = AuditRecord(caller: caller, action: call.auditAction, incident: parameters.reference)
         let found = try await store.incident(parameters.reference, audit: audit) { incident in
             AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts)
         }
@@ -98,14 +98,14 @@ public struct IncidentsAPI: Sendable {
             try parameters.filter.validated()
         }
         let scope = AccessPolicy.visibility(of: assignments.principal(for: caller))
-        let incidents = try await store.list(filter, visibleTo: scope, audit: AuditRecord(caller: caller, action: "List"))
+        let incidents = try await store.list(filter, visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction))
         let next = incidents.count == filter.limit ? incidents.last?.reference : nil
         return try VarlinkReply(encoding: IncidentsWire.ListReply(incidents: incidents, next: next))
     }
 
     func status(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
         let scope = AccessPolicy.visibility(of: assignments.principal(for: caller))
-        let summary = try await store.status(visibleTo: scope, audit: AuditRecord(caller: caller, action: "Status"))
+        let summary = try await store.status(visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction))
         return try VarlinkReply(encoding: IncidentsWire.StatusReply(summary: summary))
     }
 
@@ -144,14 +144,14 @@ public struct IncidentsAPI: Sendable {
         let filter = try await validate(call, caller) { () throws(ValidationError) in
             try parameters.filter.validated()
         }
-        let records = try await auditStore.query(filter, audit: AuditRecord(caller: caller, action: "AuditQuery"))
+        let records = try await auditStore.query(filter, audit: AuditRecord(caller: caller, action: call.auditAction))
         let next = records.count == filter.limit ? records.last?.seq : nil
         return try VarlinkReply(encoding: AuditWire.QueryReply(records: records, next: next))
     }
 
     func verifyAudit(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
         try await authorize(.verifyAudit, call, caller)
-        let verification = try await auditStore.verify(audit: AuditRecord(caller: caller, action: "AuditVerify"))
+        let verification = try await auditStore.verify(audit: AuditRecord(caller: caller, action: call.auditAction))
         if let broken = verification.broken {
             logger.critical("the audit chain is broken", metadata: ["audit.seq": "\(broken.seq ?? 0)", "audit.reason": "\(broken.reason)"])
         }
@@ -166,7 +166,7 @@ public struct IncidentsAPI: Sendable {
         guard case .deny(let reason) = AccessPolicy.decide(principal, action) else { return }
         await Self.audit(
             store: store, logger: logger,
-            AuditRecord(caller: caller, action: call.methodName, outcome: .denied, detail: reason)
+            AuditRecord(caller: caller, action: call.auditAction, outcome: .denied, detail: reason)
         )
         throw VarlinkError.permissionDenied(reason)
     }
@@ -179,7 +179,7 @@ public struct IncidentsAPI: Sendable {
         let principal = assignments.principal(for: caller)
         do {
             return try await store.change(
-                reference, expectedVersion: version, audit: AuditRecord(caller: caller, action: call.methodName),
+                reference, expectedVersion: version, audit: AuditRecord(caller: caller, action: call.auditAction),
                 authorize: { incident in
                     guard AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts).isAllowed else {
                         return .hidden(reference)
@@ -217,7 +217,7 @@ public struct IncidentsAPI: Sendable {
             let reason = error.reason
             await Self.audit(
                 store: store, logger: logger,
-                AuditRecord(caller: caller, action: call.methodName, outcome: .invalid, detail: "invalid \(parameter)")
+                AuditRecord(caller: caller, action: call.auditAction, outcome: .invalid, detail: "invalid \(parameter)")
             )
             throw VarlinkError.invalidValue(parameter, reason: reason)
         }
@@ -231,7 +231,7 @@ public struct IncidentsAPI: Sendable {
         } catch {
             await Self.audit(
                 store: store, logger: logger,
-                AuditRecord(caller: caller, action: call.methodName, outcome: .invalid, detail: "invalid \(error.field)")
+                AuditRecord(caller: caller, action: call.auditAction, outcome: .invalid, detail: "invalid \(error.field)")
             )
             throw VarlinkError.invalidValue(error.field, reason: error.reason)
         }
@@ -269,6 +269,17 @@ public struct IncidentsAPI: Sendable {
             name: "io.incidentd.InternalError",
             parameters: ["reason": .string("the daemon could not complete the call; nothing was changed")]
         )
+    }
+}
+
+extension VarlinkCall {
+    /// The action name audit records carry: the method for `io.incidentd.Incidents`
+    /// (`Get`, `Report`), else the interface's last word and the method (`AuditQuery`).
+    var auditAction: String {
+        let interface = self.interface
+        if interface == "io.incidentd.Incidents" { return methodName }
+        let last = interface.split(separator: ".").last.map(String.init) ?? ""
+        return last + methodName
     }
 }
 

@@ -1,0 +1,104 @@
+import ArgumentParser
+import IncidentCore
+import IncidentProtocol
+
+struct AssignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assign",
+        abstract: "Assign an incident to an investigator (managers).",
+        discussion: """
+            Examples:
+              incidentctl assign INC-2026-000123 alice
+              incidentctl assign INC-2026-000123 --nobody
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The incident's reference.")
+    var reference: String
+
+    @Argument(help: "The user name to assign.")
+    var assignee: String?
+
+    @Flag(name: .long, help: "Remove the assignment.")
+    var nobody = false
+
+    @Option(name: .long, help: "Refuse if the incident changed since this version.")
+    var ifVersion: Int?
+
+    func validate() throws {
+        if (assignee == nil) == !nobody {
+            throw ValidationError("Name one assignee, or pass --nobody to remove the assignment.")
+        }
+    }
+
+    func run() throws {
+        let reference = try IncidentReference.parse(reference)
+        var connection = global.connection()
+        let reply = try connection.call(
+            "io.incidentd.Incidents.Assign",
+            IncidentsWire.AssignParameters(reference: reference, assignee: assignee, version: ifVersion),
+            as: IncidentsWire.GetReply.self
+        )
+        if global.json {
+            printOut(try Output.json(reply.incident))
+        } else if let assignee = reply.incident.assignee {
+            printOut("\(reference) is assigned to \(assignee).")
+        } else {
+            printOut("\(reference) is assigned to nobody.")
+        }
+    }
+}
+
+struct RestrictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restrict",
+        abstract: "Restrict an incident to its assignee, managers and auditors (managers).",
+        discussion: """
+            Examples:
+              incidentctl restrict INC-2026-000123
+              incidentctl restrict INC-2026-000123 --lift
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The incident's reference.")
+    var reference: String
+
+    @Flag(name: .long, help: "Lift the restriction.")
+    var lift = false
+
+    @Option(name: .long, help: "Refuse if the incident changed since this version.")
+    var ifVersion: Int?
+
+    func run() throws {
+        let reference = try IncidentReference.parse(reference)
+        var connection = global.connection()
+        let reply = try connection.call(
+            "io.incidentd.Incidents.Restrict",
+            IncidentsWire.RestrictParameters(reference: reference, restricted: !lift, version: ifVersion),
+            as: IncidentsWire.GetReply.self
+        )
+        if global.json {
+            printOut(try Output.json(reply.incident))
+        } else {
+            printOut(
+                reply.incident.restricted
+                    ? "\(reference) is restricted: only its assignee, managers and auditors see it."
+                    : "\(reference) is no longer restricted."
+            )
+        }
+    }
+}
+
+extension IncidentReference {
+    /// Parses a reference typed on the command line, or says what one looks like.
+    static func parse(_ text: String) throws(CLIError) -> IncidentReference {
+        guard let reference = IncidentReference(rawValue: text) else {
+            throw CLIError("\(text) is not a reference like INC-2026-000123.", status: .usage)
+        }
+        return reference
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import IncidentCore
+import IncidentProtocol
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Read the audit trail: who saw and did what (auditors and admins).",
+        discussion: """
+            Examples:
+              incidentctl audit --incident INC-2026-000123
+              incidentctl audit --user alice --since 2026-05-01 --until 2026-06-01
+              incidentctl audit --action Get --outcome denied
+              incidentctl audit verify
+            """,
+        subcommands: [AuditQueryCommand.self, AuditVerifyCommand.self],
+        defaultSubcommand: AuditQueryCommand.self
+    )
+}
+
+struct AuditQueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "List audit records, oldest first."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "Only records about this incident.")
+    var incident: String?
+
+    @Option(name: .long, help: "Only records of this user name.")
+    var user: String?
+
+    @Option(name: .long, help: "Only this action (a method name such as Get, Report, Assign).")
+    var action: String?
+
+    @Option(name: .long, help: "Only this outcome: ok, created, duplicate, not-found, denied, invalid, failed.")
+    var outcome: String?
+
+    @Option(name: .long, help: "Only records at or after this date or instant.")
+    var since: String?
+
+    @Option(name: .long, help: "Only records before this date or instant.")
+    var until: String?
+
+    @Option(name: .long, help: "At most this many (1 to 10000).")
+    var limit: Int = 100
+
+    @Option(name: .long, help: "Continue after this sequence number.")
+    var after: Int64?
+
+    func run() throws {
+        var parameters = AuditWire.QueryParameters(
+            user: user, action: action, outcome: outcome, limit: limit, after: after
+        )
+        if let incident { parameters.incident = try IncidentReference.parse(incident) }
+        if let since { parameters.since = try ReportCommand.instant(since, flag: "--since") }
+        if let until { parameters.until = try ReportCommand.instant(until, flag: "--until") }
+        var connection = global.connection()
+        let reply = try connection.call("io.incidentd.Audit.Query", parameters, as: AuditWire.QueryReply.self, retries: 2)
+        if global.json {
+            printOut(try Output.json(reply))
+            return
+        }
+        guard !reply.records.isEmpty else {
+            printOut("No audit records match.")
+            return
+        }
+        let output = Output()
+        var rows: [[String]] = [["SEQ", "TIME", "USER", "ACTION", "INCIDENT", "OUTCOME", "DETAIL"]]
+        for record in reply.records {
+            rows.append([
+                String(record.seq), output.time(record.at), "\(record.userName) (\(record.uid))", record.action,
+                record.incident?.rawValue ?? "-", record.outcome, record.detail,
+            ])
+        }
+        printOut(output.columns(rows))
+        if let next = reply.next {
+            printOut("More: incidentctl audit --after \(next)")
+        }
+    }
+}
+
+struct AuditVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Walk the audit hash chain and name the first broken record.",
+        discussion: "Exit status 1 when the chain is broken."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        var connection = global.connection()
+        let reply = try connection.call(
+            "io.incidentd.Audit.Verify", AuditWire.VerifyParameters(), as: AuditWire.VerifyReply.self, retries: 2
+        )
+        if global.json {
+            printOut(try Output.json(reply))
+        } else if let broken = reply.broken {
+            printOut("BROKEN after \(reply.verified) verified records.")
+            printOut("First broken record: seq \(broken.seq.map(String.init) ?? "?")"
+                + (broken.chainPosition.map { ", chain position \($0)" } ?? "") + ": \(broken.reason)")
+        } else {
+            printOut("Verified \(reply.verified) audit records: the chain is intact."
+                + (reply.pending > 0 ? " \(reply.pending) newer records await sealing." : ""))
+        }
+        if reply.broken != nil {
+            throw CLIError("The audit chain is broken; keep this output and the database as evidence.", status: .failure)
+        }
+    }
+}

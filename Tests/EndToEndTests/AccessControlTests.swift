@@ -1,0 +1,108 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+import Varlink
+
+/// Real, different users on one machine (CI runs as root, so it can create them): the
+/// policy holds end to end, and every denial is in the audit log.
+@Suite(.enabled(if: getuid() == 0, "creates system users and groups; CI runs it as root"))
+struct AccessControlTests {
+    static let clients = "idt-clients"
+    static let users: [(String, String?)] = [
+        ("idt-rep1", nil), ("idt-rep2", nil), ("idt-inv", "incidentd-investigators"),
+        ("idt-mgr", "incidentd-managers"), ("idt-aud", "incidentd-auditors"),
+    ]
+
+    /// Created once per test process, however many tests ask.
+    static let accounts: Result<Void, TestSetupError> = {
+        func run(_ arguments: [String]) -> Int32 {
+            (try? runCommand(arguments[0], Array(arguments.dropFirst())).status) ?? -1
+        }
+        for group in [clients, "incidentd-investigators", "incidentd-managers", "incidentd-auditors"] {
+            _ = run(["/usr/sbin/groupadd", "-f", group])
+        }
+        for (user, group) in users where run(["/usr/bin/id", user]) != 0 {
+            var arguments = ["/usr/sbin/useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-g", clients]
+            if let group { arguments += ["-G", group] }
+            guard run(arguments + [user]) == 0 else {
+                return .failure(TestSetupError("cannot create user \(user) with useradd"))
+            }
+        }
+        return .success(())
+    }()
+
+    func withSharedDaemon(_ body: (DaemonProcess, TestDatabase) async throws -> Void) async throws {
+        try Self.accounts.get()
+        try await withDaemon(arguments: ["--socket-group", Self.clients]) { daemon, database in
+            try await body(daemon, database)
+        }
+    }
+
+    func reference(_ result: CommandResult) throws -> String {
+        let incident = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)"
+        )
+        return try #require((incident["incident"] as? [String: Any])?["reference"] as? String)
+    }
+
+    @Test func eachRoleSeesAndDoesOnlyWhatItMay() async throws {
+        try await withSharedDaemon { daemon, database in
+            let a = try reference(try daemon.ctl(["report", "--title", "A", "--description", "rep1's", "--json"], asUser: "idt-rep1"))
+            let b = try reference(try daemon.ctl(["report", "--title", "B", "--description", "rep2's", "--json"], asUser: "idt-rep2"))
+
+            // A reporter cannot see another reporter's incident, and lists and counts only their own.
+            #expect(try daemon.ctl(["show", a], asUser: "idt-rep2").status == 3)
+            #expect(try daemon.ctl(["show", b], asUser: "idt-rep2").status == 0)
+            let rep2List = try daemon.ctl(["list"], asUser: "idt-rep2").stdout
+            #expect(rep2List.contains(b) && !rep2List.contains(a))
+            #expect(try daemon.ctl(["status"], asUser: "idt-rep2").stdout.contains("Open incidents: 1"))
+
+            // A manager restricts A to its assignee (nobody yet) and assigns B to the investigator.
+            #expect(try daemon.ctl(["restrict", a], asUser: "idt-mgr").status == 0)
+            #expect(try daemon.ctl(["assign", b, "idt-inv"], asUser: "idt-mgr").status == 0)
+            #expect(try daemon.ctl(["assign", b, "idt-rep2"], asUser: "idt-inv").status == 4, "investigators do not assign")
+
+            // An investigator cannot see a restricted incident not assigned to them.
+            #expect(try daemon.ctl(["show", a], asUser: "idt-inv").status == 3)
+            #expect(try daemon.ctl(["show", b], asUser: "idt-inv").status == 0)
+            #expect(!(try daemon.ctl(["list"], asUser: "idt-inv").stdout.contains(a)))
+            // Not even its reporter, once restricted.
+            #expect(try daemon.ctl(["show", a], asUser: "idt-rep1").status == 3)
+
+            // An auditor reads everything and changes nothing.
+            #expect(try daemon.ctl(["show", a], asUser: "idt-aud").status == 0)
+            #expect(try daemon.ctl(["assign", a, "idt-aud"], asUser: "idt-aud").status == 4)
+            #expect(try daemon.ctl(["restrict", b, "--lift"], asUser: "idt-aud").status == 4)
+            #expect(try daemon.ctl(["report", "--title", "x", "--description", "y"], asUser: "idt-aud").status == 0,
+                    "anyone who reaches the socket may report; that changes no existing incident")
+
+            // Only auditors and admins read the trail.
+            #expect(try daemon.ctl(["audit"], asUser: "idt-rep1").status == 4)
+            let denials = try daemon.ctl(["audit", "--outcome", "denied", "--json", "--limit", "100"], asUser: "idt-aud")
+            #expect(denials.status == 0, "\(denials)")
+            let records = try #require(
+                (try JSONSerialization.jsonObject(with: Data(denials.stdout.utf8)) as? [String: Any])?["records"] as? [[String: Any]]
+            )
+            let seen = Set(records.map { "\($0["userName"] as? String ?? "") \($0["action"] as? String ?? "") \($0["incident"] as? String ?? "-")" })
+            for expected in ["idt-rep2 Get \(a)", "idt-inv Assign \(b)", "idt-inv Get \(a)", "idt-rep1 Get \(a)",
+                             "idt-aud Assign \(a)", "idt-aud Restrict \(b)", "idt-rep1 AuditQuery -"] {
+                #expect(seen.contains(expected), "no denial recorded for \(expected); have \(seen.sorted())")
+            }
+            let verify = try daemon.ctl(["audit", "verify"], asUser: "idt-aud")
+            #expect(verify.status == 0, "\(verify)")
+            #expect(verify.stdout.contains("the chain is intact"))
+            _ = database
+        }
+    }
+
+    @Test func theSocketBelongsToTheConfiguredGroup() async throws {
+        try await withSharedDaemon { daemon, _ in
+            var info = stat()
+            #expect(stat(daemon.socketPath, &info) == 0)
+            let group = try #require(getgrgid(info.st_gid))
+            #expect(String(cString: group.pointee.gr_name) == Self.clients)
+            #expect(info.st_mode & 0o777 == 0o660)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+import Varlink
+
+/// Several daemons on one database keep one unbroken chain that contains every call.
+@Suite struct AuditChainEndToEndTests {
+    @Test(.timeLimit(.minutes(3)))
+    func twoDaemonsEightClientsOneChain() async throws {
+        try await withTestDatabase { database in
+            let first = try DaemonProcess(database: database)
+            defer { first.cleanUp() }
+            try first.waitUntilReady()
+            let second = try DaemonProcess(database: database)
+            defer { second.cleanUp() }
+            try second.waitUntilReady()
+
+            let clients = 8
+            let callsPerClient = 500
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<clients {
+                    let socket = client.isMultiple(of: 2) ? first.socketPath : second.socketPath
+                    group.addTask {
+                        let connection = try VarlinkClient(path: socket)
+                        for call in 0..<callsPerClient {
+                            let reply: VarlinkReply
+                            if call.isMultiple(of: 5) {
+                                reply = try connection.call(VarlinkCall(
+                                    method: "io.incidentd.Incidents.Report",
+                                    parameters: ["title": .string("c\(client)-\(call)"), "description": .string("load")]
+                                ))
+                            } else {
+                                reply = try connection.call(VarlinkCall(method: "io.incidentd.Incidents.Status"))
+                            }
+                            if let error = reply.error { throw VarlinkError(name: error, parameters: reply.parameters) }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+
+            let verify = try VarlinkClient(path: first.socketPath).call(VarlinkCall(method: "io.incidentd.Audit.Verify"))
+            #expect(verify.error == nil, "\(verify)")
+            #expect(verify.parameters["broken"] == nil, "\(verify)")
+            let verified = try #require(verify.parameters["verified"]?.integerValue)
+            #expect(verified >= Int64(clients * callsPerClient), "every call is in the chain")
+
+            let connection = try database.connect()
+            defer { connection.close() }
+            let calls = try connection.query(
+                "SELECT count(*) AS n FROM audit_log WHERE action IN ('Report', 'Status')"
+            ).first!.decode(Int.self, "n")
+            #expect(calls == clients * callsPerClient)
+            let duplicates = try connection.query(
+                "SELECT count(*) AS n FROM (SELECT seq FROM audit_seal GROUP BY seq HAVING count(*) > 1) d"
+            ).first!.decode(Int.self, "n")
+            #expect(duplicates == 0)
+        }
+    }
+}
