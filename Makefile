@@ -5,13 +5,14 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CONFIGURATION ?= debug
 
-.PHONY: help deps build release test test-unit demo install uninstall clean lint
+.PHONY: help deps build release test demo bench install uninstall clean lint
 
 help:
 	@echo "make demo     install what is missing, build, and walk a sample breach through incidentctl"
 	@echo "make test     run the whole test suite against a throwaway PostgreSQL"
 	@echo "make build    build incidentd and incidentctl (debug)"
 	@echo "make release  build optimised binaries"
+	@echo "make bench    measure throughput and latency beside raw PostgreSQL (a few minutes)"
 	@echo "make install  install binaries, migrations and docs under PREFIX (default /usr/local)"
 	@echo "make lint     check formatting with swift format"
 
@@ -32,6 +33,9 @@ test: deps
 demo: deps
 	$(SWIFT) build
 	scripts/demo.sh
+
+bench: deps
+	scripts/bench.sh
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/incidentd/migrations

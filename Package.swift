@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "incidentd", targets: ["incidentd"]),
         .executable(name: "incidentctl", targets: ["incidentctl"]),
+        .executable(name: "incidentd-bench", targets: ["incidentd-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -120,7 +121,16 @@ let package = Package(
             dependencies: ["Postgres", "Varlink"],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
+        ),        // The load generator behind `make bench`.
+        .executableTarget(
+            name: "incidentd-bench",
+            dependencies: [
+                "Varlink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
         ),
+
         // Pure tests: no database, no sockets.
         .testTarget(
             name: "VarlinkTests",

@@ -34,10 +34,13 @@ trap cleanup EXIT
 "${as_owner[@]}" "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-instructions >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
 # Tests create many small databases and run suites in parallel: allow enough connections,
-# and trade durability for speed (this cluster is thrown away).
-"${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -o \
-    "-k $dir -c listen_addresses= -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start >/dev/null
+# and trade durability for speed (this cluster is thrown away). Benchmarks set
+# WITH_POSTGRES_DURABLE=1 to keep PostgreSQL's default durability.
+options="-k $dir -c listen_addresses= -c max_connections=300"
+if [ "${WITH_POSTGRES_DURABLE:-0}" != 1 ]; then
+    options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
+"${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -o "$options" start >/dev/null
 
 export PGHOST="$dir" PGUSER=postgres PGDATABASE=postgres
 export INCIDENTD_TEST_PG_BINDIR="$bindir"

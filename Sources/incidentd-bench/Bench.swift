@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import Varlink
+
+/// A load generator for incidentd: resident clients, each on its own connection and thread,
+/// filing reports with idempotency keys (or other calls) as fast as the daemon answers.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incidentd-bench",
+        abstract: "Measure incidentd throughput and latency with resident Varlink clients."
+    )
+
+    @Option(help: "The incidentd socket.")
+    var socket: String
+
+    @Option(help: "Concurrent clients, each with its own connection.")
+    var clients: Int = 8
+
+    @Option(help: "How long to run, in seconds.")
+    var seconds: Double = 10
+
+    @Option(help: "What to call: report, status or get.")
+    var call: String = "report"
+
+    @Option(help: "For get: the reference to read.")
+    var reference: String?
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        let results = Results()
+        let runID = UUID().uuidString.prefix(8)
+        var threads: [Thread] = []
+        for client in 0..<clients {
+            let thread = Thread { [socket, call, reference] in
+                do {
+                    let connection = try VarlinkClient(path: socket)
+                    var latencies: [Double] = []
+                    var count = 0
+                    while Date() < deadline {
+                        let message: VarlinkCall
+                        switch call {
+                        case "status": message = VarlinkCall(method: "io.incidentd.Incidents.Status")
+                        case "get":
+                            message = VarlinkCall(
+                                method: "io.incidentd.Incidents.Get", parameters: ["reference": .string(reference ?? "")]
+                            )
+                        default:
+                            message = VarlinkCall(
+                                method: "io.incidentd.Incidents.Report",
+                                parameters: [
+                                    "title": .string("Benchmark report \(client)-\(count)"),
+                                    "description": .string("Filed by incidentd-bench to measure throughput."),
+                                    "dataCategories": .array([.string("contact")]),
+                                    "idempotencyKey": .string("bench-\(runID)-\(client)-\(count)"),
+                                ]
+                            )
+                        }
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        let reply = try connection.call(message)
+                        latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
+                        if let error = reply.error { throw VarlinkError(name: error, parameters: reply.parameters) }
+                        count += 1
+                    }
+                    results.add(latencies)
+                } catch {
+                    results.fail("\(error)")
+                }
+            }
+            threads.append(thread)
+            thread.start()
+        }
+        while results.finished < clients { usleep(10_000) }
+        if let failure = results.failure { throw ValidationError("a client failed: \(failure)") }
+        let latencies = results.latencies.sorted()
+        let rate = Double(latencies.count) / seconds
+        func percentile(_ p: Double) -> Double {
+            latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+        }
+        if json {
+            print(
+                #"{"call":"\#(call)","clients":\#(clients),"calls":\#(latencies.count),"perSecond":\#(Int(rate)),"#
+                    + #""p50ms":\#(percentile(0.5)),"p99ms":\#(percentile(0.99))}"#
+            )
+        } else {
+            print(String(format: "%@ × %d clients: %d calls, %.0f/s, p50 %.2f ms, p99 %.2f ms",
+                         call, clients, latencies.count, rate, percentile(0.5), percentile(0.99)))
+        }
+    }
+}
+
+final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var latencies: [Double] = []
+    private(set) var finished = 0
+    private(set) var failure: String?
+
+    func add(_ values: [Double]) {
+        lock.lock()
+        latencies += values
+        finished += 1
+        lock.unlock()
+    }
+
+    func fail(_ message: String) {
+        lock.lock()
+        failure = failure ?? message
+        finished += 1
+        lock.unlock()
+    }
+}

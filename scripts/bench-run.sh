@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The body of `make bench`, run by with-postgres.sh (PG* variables point at a fresh cluster).
+set -euo pipefail
+[ -n "${BENCH_TRACE:-}" ] && set -x
+bin=${BENCH_BIN:?}
+seconds=${BENCH_SECONDS:-5}
+work=$(mktemp -d /tmp/incidentd-bench.XXXXXX)
+chmod 755 "$work"
+sock="$work/incidentd.sock"
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d bench "$@"; }
+
+createdb bench
+"$bin/incidentd" --database "dbname=bench" --socket "$sock" --state-dir "$work/state" --log-level warning \
+    >"$work/incidentd.log" 2>&1 &
+daemon=$!
+trap 'kill -TERM $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do "$bin/incidentctl" status --socket "$sock" >/dev/null 2>&1 && break; sleep 0.1; done
+
+rows=()
+row() { rows+=("$(printf '| %-44s | %14s | %14s | %6s |' "$1" "$2" "$3" "$4")"); }
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+rate() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['perSecond'])" "$1"; }
+
+# The SQL incidentd runs for one report (IncidentStore.report), replayed by pgbench with the
+# same durability, so the ratio shows what the daemon adds: socket, JSON, validation, pool.
+cat >"$work/report.sql" <<'SQL'
+\set n random(1, 2000000000)
+BEGIN;
+WITH inserted AS (
+    INSERT INTO incidents (reference, title, description, severity, category, data_categories,
+        people_affected, records_affected, jurisdictions, reporter_uid, reporter_name,
+        aware_at, discovered_at, idempotency_key)
+    VALUES ('INC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-' || lpad(nextval('incident_number')::text, 6, '0'),
+        'Benchmark report', 'Filed by pgbench to measure throughput.', 'untriaged', NULL, '{contact}',
+        NULL, NULL, '{}', 0, 'root', now(), NULL, 'pgbench-' || :n || '-' || :client_id)
+    ON CONFLICT (reporter_uid, idempotency_key) DO NOTHING
+    RETURNING *
+), event AS (
+    INSERT INTO events (incident_id, kind, actor_uid, actor_name)
+    SELECT id, 'incident.reported', reporter_uid, reporter_name FROM inserted
+), audit AS (
+    INSERT INTO audit_log (uid, user_name, pid, action, incident_ref, outcome)
+    SELECT reporter_uid, reporter_name, 1, 'Report', reference, 'created' FROM inserted
+)
+SELECT reference, title, description, phase, severity, category, data_categories, people_affected,
+    records_affected, jurisdictions, reporter_uid, reporter_name, assignee, restricted, reported_at,
+    aware_at, discovered_at, phase_entered_at, closed_at, version FROM inserted;
+COMMIT;
+SQL
+
+echo "Report filing throughput (${seconds}s per point) ..." >&2
+for clients in 1 8 32; do
+    ours=$(rate "$("$bin/incidentd-bench" --socket "$sock" --clients $clients --seconds "$seconds" --json)")
+    theirs=$(pgbench -n -T "$seconds" -c $clients -j $((clients < 2 ? 1 : 2)) -f "$work/report.sql" bench 2>"$work/pgbench.log" \
+        | awk '/^tps/ {print int($3)}')
+    [ -n "$theirs" ] || { echo "pgbench failed:" >&2; cat "$work/pgbench.log" >&2; exit 1; }
+    row "reports/s, $clients client(s), vs pgbench same SQL" "$ours" "$theirs" "$(ratio "$ours" "$theirs")"
+done
+
+echo "Audit chain cost at 8 clients ..." >&2
+on=$(rate "$("$bin/incidentd-bench" --socket "$sock" --clients 8 --seconds "$seconds" --json)")
+psql_q -c "ALTER TABLE audit_log DISABLE TRIGGER audit_log_queue_seal"
+off=$(rate "$("$bin/incidentd-bench" --socket "$sock" --clients 8 --seconds "$seconds" --json)")
+psql_q -c "ALTER TABLE audit_log ENABLE TRIGGER audit_log_queue_seal"
+psql_q -c "INSERT INTO audit_pending SELECT seq FROM audit_log a WHERE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.seq = a.seq) ON CONFLICT DO NOTHING"
+row "reports/s, 8 clients, chain on vs off" "$on" "$off" "$(ratio "$on" "$off")"
+
+echo "Whole-process incidentctl show vs psql -c, 100 runs each ..." >&2
+ref=$("$bin/incidentctl" list --socket "$sock" --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"][0]["reference"])')
+median_ms() {
+    python3 - "$@" <<'PY'
+import subprocess, sys, time
+times = []
+for _ in range(100):
+    start = time.perf_counter()
+    subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
+    times.append((time.perf_counter() - start) * 1000)
+times.sort()
+print(f"{times[50]:.2f}")
+PY
+}
+ctl=$(median_ms "$bin/incidentctl" show "$ref" --socket "$sock")
+raw=$(median_ms psql -X -q -d bench -c "SELECT * FROM incidents WHERE reference = '$ref'")
+row "median ms, incidentctl show vs psql -c" "$ctl" "$raw" "$(ratio "$raw" "$ctl")"
+
+printf '\n| %-44s | %14s | %14s | %6s |\n' "measure" "incidentd" "baseline" "ratio"
+printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..8})"
+printf '%s\n' "${rows[@]}"
+echo
+echo "Ratios: throughput incidentd/baseline; latency baseline/incidentd (above 1 means incidentd is faster)."
+echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), PostgreSQL $(postgres --version 2>/dev/null | awk '{print $3}' || pg_config --version)"
