@@ -58,4 +58,25 @@ import Varlink
             #expect(duplicates == 0)
         }
     }
+
+    @Test func auditVerifyNamesTheFirstBrokenRecordAndFails() async throws {
+        try await withDaemon { daemon, database in
+            for index in 0..<5 {
+                #expect(try daemon.ctl(["report", "--title", "r\(index)", "--description", "d"]).status == 0)
+            }
+            let intact = try daemon.ctl(["audit", "verify"])
+            #expect(intact.status == 0, "\(intact)")
+            // The database superuser, bypassing the guards, rewrites one record's outcome.
+            let connection = try database.connect()
+            defer { connection.close() }
+            try connection.execute(
+                "SET session_replication_role = replica; UPDATE audit_log SET outcome = 'denied' WHERE seq = 3"
+            )
+            let broken = try daemon.ctl(["audit", "verify"])
+            #expect(broken.status == 1, "\(broken)")
+            #expect(broken.stdout.contains("First broken record: seq 3"), "\(broken)")
+            let json = try daemon.ctl(["audit", "verify", "--json"])
+            #expect(json.stdout.contains("\"seq\" : 3"), "\(json)")
+        }
+    }
 }

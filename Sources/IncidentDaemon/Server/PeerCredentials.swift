@@ -1,5 +1,6 @@
 import Foundation
 import IncidentCore
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// Mirrors Linux's `struct ucred` (pid, uid, gid), which Glibc does not export to Swift.
@@ -19,9 +20,38 @@ struct PeerCredentials: Sendable {
     }
 }
 
-/// Resolves uids to user names and groups through the system's user database.
-enum UserDirectory {
-    static func caller(for credentials: PeerCredentials) -> Caller {
+/// Resolves uids to user names and groups through the system's user database, caching each
+/// answer briefly: a lookup may go to NSS (LDAP, sssd), and a change of someone's groups
+/// should take effect within seconds, not at the next restart.
+final class UserDirectory: Sendable {
+    private struct Entry {
+        var caller: Caller
+        var expires: ContinuousClock.Instant
+    }
+
+    private let cache = NIOLockedValueBox([UInt32: Entry]())
+    private let lifetime: Duration
+
+    init(lifetime: Duration = .seconds(10)) {
+        self.lifetime = lifetime
+    }
+
+    func caller(for credentials: PeerCredentials) -> Caller {
+        let now = ContinuousClock.now
+        if let entry = cache.withLockedValue({ $0[credentials.uid] }), entry.expires > now {
+            var caller = entry.caller
+            caller.pid = credentials.pid
+            return caller
+        }
+        let caller = Self.lookUp(credentials)
+        cache.withLockedValue { entries in
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[credentials.uid] = Entry(caller: caller, expires: now + lifetime)
+        }
+        return caller
+    }
+
+    static func lookUp(_ credentials: PeerCredentials) -> Caller {
         var account = passwd()
         var buffer = [CChar](repeating: 0, count: 4096)
         var result: UnsafeMutablePointer<passwd>?

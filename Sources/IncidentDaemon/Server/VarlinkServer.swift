@@ -46,6 +46,7 @@ public actor VarlinkServer: Service {
     private let logger: Logger
     private var state: State = .initial
     private let onReady: @Sendable () -> Void
+    private let users = UserDirectory()
 
     public init(
         settings: Settings,
@@ -129,7 +130,7 @@ public actor VarlinkServer: Service {
     /// Serves one connection until the peer leaves, breaks the protocol, or idles out.
     /// Nonisolated: connections are served in parallel, not through the actor.
     private nonisolated func serve(_ connection: Connection) async {
-        let caller = UserDirectory.caller(for: connection.credentials)
+        let caller = users.caller(for: connection.credentials)
         var logger = self.logger
         logger[metadataKey: "peer.uid"] = "\(caller.uid)"
         logger[metadataKey: "peer.pid"] = "\(caller.pid)"
