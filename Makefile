@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CONFIGURATION ?= debug
 
-.PHONY: help deps build release test demo bench install uninstall clean lint
+.PHONY: help deps build release test demo bench install install-files uninstall clean lint
 
 help:
 	@echo "make demo     install what is missing, build, and walk a sample breach through incidentctl"
@@ -37,14 +37,45 @@ demo: deps
 bench: deps
 	scripts/bench.sh
 
-install: release
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/incidentd/migrations
-	install -m 0755 .build/release/incidentd .build/release/incidentctl $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 db/migrations/*.sql $(DESTDIR)$(PREFIX)/share/incidentd/migrations/
+# Installs under DESTDIR/PREFIX. BUILD_DIR names the binaries to install (the release build
+# by default); `make install-files BUILD_DIR=...` installs an existing build without rebuilding.
+BINDIR ?= $(PREFIX)/bin
+SHAREDIR ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BUILD_DIR ?= .build/release
+
+install: release install-files
+
+install-files:
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/incidentd/migrations $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(SYSCONFDIR)/incidentd \
+		$(DESTDIR)$(SHAREDIR)/doc/incidentd/docs $(DESTDIR)$(SHAREDIR)/bash-completion/completions \
+		$(DESTDIR)$(SHAREDIR)/zsh/site-functions $(DESTDIR)$(SHAREDIR)/fish/vendor_completions.d
+	install -m 0755 $(BUILD_DIR)/incidentd $(BUILD_DIR)/incidentctl $(DESTDIR)$(BINDIR)/
+	install -m 0644 db/migrations/*.sql $(DESTDIR)$(SHAREDIR)/incidentd/migrations/
+	sed 's|/usr/local/bin/|$(BINDIR)/|; s|/usr/local/share/|$(SHAREDIR)/|' systemd/incidentd.service \
+		> $(DESTDIR)$(UNITDIR)/incidentd.service
+	sed 's|/usr/local/share/|$(SHAREDIR)/|' systemd/incidentd.socket > $(DESTDIR)$(UNITDIR)/incidentd.socket
+	chmod 0644 $(DESTDIR)$(UNITDIR)/incidentd.service $(DESTDIR)$(UNITDIR)/incidentd.socket
+	install -m 0644 systemd/incidentd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/incidentd.conf
+	install -m 0644 systemd/incidentd.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/incidentd.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/incidentd/incidentd.yaml \
+		|| install -m 0644 systemd/incidentd.yaml $(DESTDIR)$(SYSCONFDIR)/incidentd/incidentd.yaml
+	install -m 0644 README.md $(DESTDIR)$(SHAREDIR)/doc/incidentd/
+	install -m 0644 docs/*.md $(DESTDIR)$(SHAREDIR)/doc/incidentd/docs/
+	$(BUILD_DIR)/incidentctl --generate-completion-script bash > $(DESTDIR)$(SHAREDIR)/bash-completion/completions/incidentctl
+	$(BUILD_DIR)/incidentctl --generate-completion-script zsh > $(DESTDIR)$(SHAREDIR)/zsh/site-functions/_incidentctl
+	$(BUILD_DIR)/incidentctl --generate-completion-script fish > $(DESTDIR)$(SHAREDIR)/fish/vendor_completions.d/incidentctl.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/incidentd $(DESTDIR)$(PREFIX)/bin/incidentctl
-	rm -rf $(DESTDIR)$(PREFIX)/share/incidentd
+	rm -f $(DESTDIR)$(BINDIR)/incidentd $(DESTDIR)$(BINDIR)/incidentctl
+	rm -rf $(DESTDIR)$(SHAREDIR)/incidentd $(DESTDIR)$(SHAREDIR)/doc/incidentd
+	rm -f $(DESTDIR)$(UNITDIR)/incidentd.service $(DESTDIR)$(UNITDIR)/incidentd.socket
+	rm -f $(DESTDIR)$(PREFIX)/lib/sysusers.d/incidentd.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/incidentd.conf
+	rm -f $(DESTDIR)$(SHAREDIR)/bash-completion/completions/incidentctl \
+		$(DESTDIR)$(SHAREDIR)/zsh/site-functions/_incidentctl $(DESTDIR)$(SHAREDIR)/fish/vendor_completions.d/incidentctl.fish
+	@echo "Left $(SYSCONFDIR)/incidentd and /var/lib/incidentd in place: they hold your configuration and data."
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests

@@ -14,24 +14,32 @@ import Varlink
 public struct Daemon: Sendable {
     public let configuration: Configuration
     public let logger: Logger
+    /// Loads the configuration again, for SIGHUP; nil disables reloading.
+    public let reload: (@Sendable () throws -> Configuration)?
 
-    public init(configuration: Configuration, logger: Logger) {
+    public init(configuration: Configuration, logger: Logger, reload: (@Sendable () throws -> Configuration)? = nil) {
         self.configuration = configuration
         self.logger = logger
+        self.reload = reload
     }
 
     /// Runs until a shutdown signal; the embedded cluster, if started, is stopped on the way out.
     public func run(onReady: @escaping @Sendable () -> Void = {}) async throws {
+        let notifier = SystemdNotifier()
+        let listeningDescriptor = SocketActivation.takeListeningDescriptor()
+        notifier.status("Starting the database")
         let (conninfo, embedded) = try await startDatabase()
         let pool = PostgresPool(
             configuration: .init(conninfo: conninfo, maximumConnections: configuration.databaseConnections),
             logger: logger
         )
         do {
+            notifier.status("Applying migrations")
             try await migrate(pool)
             let auditStore = AuditStore(pool: pool)
+            let settings = LiveSettings(roles: configuration.roles)
             let api = IncidentsAPI(
-                store: IncidentStore(pool: pool), auditStore: auditStore, assignments: configuration.roles, logger: logger
+                store: IncidentStore(pool: pool), auditStore: auditStore, settings: settings, logger: logger
             )
             let sealer = AuditSealer(store: auditStore, interval: configuration.auditSealInterval, logger: logger)
             let server = VarlinkServer(
@@ -40,24 +48,35 @@ public struct Daemon: Sendable {
                     socketMode: configuration.socketMode,
                     socketGroup: configuration.socketGroup,
                     maximumMessageSize: configuration.maximumMessageSize,
-                    idleTimeout: configuration.idleTimeout
+                    idleTimeout: configuration.idleTimeout,
+                    listeningDescriptor: listeningDescriptor
                 ),
                 router: api.makeRouter(),
                 logger: logger,
                 onReady: { [logger] in
                     logger.notice("incidentd is ready")
+                    notifier.ready(status: "Ready")
                     onReady()
                 }
             )
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: sealer)]
+            if let interval = SystemdNotifier.watchdogInterval() {
+                services.append(.init(service: Watchdog(notifier: notifier, interval: interval, logger: logger)))
+            }
+            if let reload {
+                services.append(.init(service: ReloadOnHangup(load: reload, settings: settings, notifier: notifier, logger: logger)))
+            }
+            // Shut down in reverse: the server stops first, the sealer seals what it left.
+            services.append(.init(service: server))
             let group = ServiceGroup(
                 configuration: .init(
-                    // Shut down in reverse: the server stops first, the sealer seals what it left.
-                    services: [.init(service: sealer), .init(service: server)],
+                    services: services,
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger
                 )
             )
             try await group.run()
+            notifier.stopping()
         } catch {
             await pool.shutdown()
             await embedded?.stop()

@@ -89,7 +89,10 @@ struct Incidentd: AsyncParsableCommand {
         }
         let logger = Logger(label: "incidentd")
         do {
-            try await Daemon(configuration: configuration, logger: logger).run()
+            let command = self
+            try await Daemon(
+                configuration: configuration, logger: logger, reload: { try command.resolvedConfiguration() }
+            ).run()
         } catch {
             logger.critical("incidentd cannot start: \(error)")
             printError("incidentd: \(error)")

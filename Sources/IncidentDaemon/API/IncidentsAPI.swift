@@ -11,17 +11,17 @@ import Varlink
 public struct IncidentsAPI: Sendable {
     let store: IncidentStore
     let auditStore: AuditStore
-    let assignments: RoleAssignments
+    let settings: LiveSettings
     let logger: Logger
     let clock: @Sendable () -> Date
 
     public init(
-        store: IncidentStore, auditStore: AuditStore, assignments: RoleAssignments, logger: Logger,
+        store: IncidentStore, auditStore: AuditStore, settings: LiveSettings, logger: Logger,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.auditStore = auditStore
-        self.assignments = assignments
+        self.settings = settings
         self.logger = logger
         self.clock = clock
     }
@@ -80,7 +80,7 @@ public struct IncidentsAPI: Sendable {
 
     func get(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
         let parameters = try await decode(IncidentsWire.GetParameters.self, call, caller)
-        let principal = assignments.principal(for: caller)
+        let principal = settings.roles.principal(for: caller)
         let audit = AuditRecord(caller: caller, action: call.auditAction, incident: parameters.reference)
         let found = try await store.incident(parameters.reference, audit: audit) { incident in
             AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts)
@@ -97,14 +97,14 @@ public struct IncidentsAPI: Sendable {
         let filter = try await validate(call, caller) { () throws(ValidationError) in
             try parameters.filter.validated()
         }
-        let scope = AccessPolicy.visibility(of: assignments.principal(for: caller))
+        let scope = AccessPolicy.visibility(of: settings.roles.principal(for: caller))
         let incidents = try await store.list(filter, visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction))
         let next = incidents.count == filter.limit ? incidents.last?.reference : nil
         return try VarlinkReply(encoding: IncidentsWire.ListReply(incidents: incidents, next: next))
     }
 
     func status(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
-        let scope = AccessPolicy.visibility(of: assignments.principal(for: caller))
+        let scope = AccessPolicy.visibility(of: settings.roles.principal(for: caller))
         let summary = try await store.status(visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction))
         return try VarlinkReply(encoding: IncidentsWire.StatusReply(summary: summary))
     }
@@ -162,7 +162,7 @@ public struct IncidentsAPI: Sendable {
 
     /// Refuses, audits and throws `PermissionDenied` when the caller may not take `action`.
     private func authorize(_ action: Action, _ call: VarlinkCall, _ caller: Caller) async throws {
-        let principal = assignments.principal(for: caller)
+        let principal = settings.roles.principal(for: caller)
         guard case .deny(let reason) = AccessPolicy.decide(principal, action) else { return }
         await Self.audit(
             store: store, logger: logger,
@@ -176,7 +176,7 @@ public struct IncidentsAPI: Sendable {
         _ reference: IncidentReference, _ action: Action, version: Int?, _ call: VarlinkCall, _ caller: Caller,
         _ body: @escaping @Sendable (inout Incident) throws -> [TimelineEvent]
     ) async throws -> Incident {
-        let principal = assignments.principal(for: caller)
+        let principal = settings.roles.principal(for: caller)
         do {
             return try await store.change(
                 reference, expectedVersion: version, audit: AuditRecord(caller: caller, action: call.auditAction),

@@ -161,6 +161,8 @@ public final class EmbeddedPostgres: Sendable {
                 "-D", dataDirectory.path, "-k", socketDirectory.path,
                 "-c", "listen_addresses=", "-c", "unix_socket_permissions=0700",
                 "-c", "max_connections=100", "-c", "shared_buffers=32MB",
+                // No JIT: it needs writable executable memory, which the hardened unit forbids.
+                "-c", "jit=off",
             ]
         )
         process.executableURL = URL(fileURLWithPath: executable)

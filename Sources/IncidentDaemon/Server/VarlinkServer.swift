@@ -1,6 +1,7 @@
 import Foundation
 import IncidentCore
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -16,17 +17,24 @@ public actor VarlinkServer: Service {
         public var socketGroup: String?
         public var maximumMessageSize: Int
         public var idleTimeout: Duration
+        /// A listening socket passed by systemd socket activation, used instead of creating one.
+        public var listeningDescriptor: Int32?
+        /// On shutdown, how long calls in flight may take before their connections are cut.
+        public var drainTimeout: Duration
 
         public init(
             socketPath: String, socketMode: UInt16 = 0o660, socketGroup: String? = nil,
             maximumMessageSize: Int = VarlinkFrameDecoder.defaultMaximumMessageSize,
-            idleTimeout: Duration = .seconds(300)
+            idleTimeout: Duration = .seconds(300), listeningDescriptor: Int32? = nil,
+            drainTimeout: Duration = .seconds(10)
         ) {
             self.socketPath = socketPath
             self.socketMode = socketMode
             self.socketGroup = socketGroup
             self.maximumMessageSize = maximumMessageSize
             self.idleTimeout = idleTimeout
+            self.listeningDescriptor = listeningDescriptor
+            self.drainTimeout = drainTimeout
         }
     }
 
@@ -47,6 +55,8 @@ public actor VarlinkServer: Service {
     private var state: State = .initial
     private let onReady: @Sendable () -> Void
     private let users = UserDirectory()
+    /// Open connections, so a graceful shutdown can stop reading from them.
+    private let openConnections = NIOLockedValueBox([ObjectIdentifier: any Channel]())
 
     public init(
         settings: Settings,
@@ -68,23 +78,40 @@ public actor VarlinkServer: Service {
         let settings = self.settings
         let directory = (settings.socketPath as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let serverChannel = try await ServerBootstrap(group: eventLoopGroup)
-            .serverChannelOption(.backlog, value: 256)
-            .bind(unixDomainSocketPath: settings.socketPath, cleanupExistingSocketFile: true) { channel in
-                PeerCredentials.of(channel).flatMapThrowing { credentials -> Connection in
-                    let handlers = channel.pipeline.syncOperations
-                    try handlers.addHandler(IdleStateHandler(readTimeout: .nanoseconds(Int64(settings.idleTimeout.nanoseconds))))
-                    try handlers.addHandler(IdleConnectionCloser())
-                    try handlers.addHandler(
-                        ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: settings.maximumMessageSize))
-                    )
-                    let asyncChannel = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    return (asyncChannel, credentials)
-                }
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
+            PeerCredentials.of(channel).flatMapThrowing { credentials -> Connection in
+                let handlers = channel.pipeline.syncOperations
+                try handlers.addHandler(IdleStateHandler(readTimeout: .nanoseconds(settings.idleTimeout.nanoseconds)))
+                try handlers.addHandler(IdleConnectionCloser())
+                try handlers.addHandler(
+                    ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: settings.maximumMessageSize))
+                )
+                let asyncChannel = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                return (asyncChannel, credentials)
             }
-        try applySocketPermissions()
+        }
+        let bootstrap = ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+        let serverChannel: NIOAsyncChannel<Connection, Never>
+        if let descriptor = settings.listeningDescriptor {
+            serverChannel = try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
+        } else {
+            let directory = (settings.socketPath as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            serverChannel = try await bootstrap.bind(
+                unixDomainSocketPath: settings.socketPath, cleanupExistingSocketFile: true,
+                childChannelInitializer: initializer
+            )
+        }
+        if settings.listeningDescriptor == nil {
+            try applySocketPermissions()
+        }
         state = .running(serverChannel.channel)
-        logger.info("listening", metadata: ["socket.path": "\(settings.socketPath)"])
+        logger.info(
+            settings.listeningDescriptor == nil ? "listening" : "listening on the socket systemd passed",
+            metadata: ["socket.path": "\(settings.socketPath)"]
+        )
         onReady()
 
         try await withGracefulShutdownHandler {
@@ -101,14 +128,33 @@ public actor VarlinkServer: Service {
             Task { await self.stopAccepting() }
         }
         state = .shutdown
-        try? FileManager.default.removeItem(atPath: settings.socketPath)
+        if settings.listeningDescriptor == nil {
+            try? FileManager.default.removeItem(atPath: settings.socketPath)
+        }
     }
 
+    /// Stops accepting, lets every open connection finish the call it is in, then closes it;
+    /// connections still busy after the drain timeout are cut.
     private func stopAccepting() {
         guard case .running(let channel) = state else { return }
         state = .shuttingDown
-        logger.info("no longer accepting connections")
+        let open = openConnections.withLockedValue { Array($0.values) }
+        logger.info("no longer accepting connections; draining", metadata: ["connections.open": "\(open.count)"])
         channel.close(promise: nil)
+        for connection in open {
+            connection.close(mode: .input, promise: nil)
+        }
+        let timeout = settings.drainTimeout
+        let openConnections = self.openConnections
+        let logger = self.logger
+        Task {
+            try? await Task.sleep(for: timeout)
+            let remaining = openConnections.withLockedValue { Array($0.values) }
+            if !remaining.isEmpty {
+                logger.warning("cutting connections still busy after the drain timeout", metadata: ["connections.open": "\(remaining.count)"])
+            }
+            for connection in remaining { connection.close(promise: nil) }
+        }
     }
 
     private func applySocketPermissions() throws {
@@ -131,6 +177,10 @@ public actor VarlinkServer: Service {
     /// Nonisolated: connections are served in parallel, not through the actor.
     private nonisolated func serve(_ connection: Connection) async {
         let caller = users.caller(for: connection.credentials)
+        let channel = connection.channel.channel
+        let key = ObjectIdentifier(channel)
+        openConnections.withLockedValue { $0[key] = channel }
+        defer { openConnections.withLockedValue { _ = $0.removeValue(forKey: key) } }
         var logger = self.logger
         logger[metadataKey: "peer.uid"] = "\(caller.uid)"
         logger[metadataKey: "peer.pid"] = "\(caller.pid)"
