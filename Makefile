@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CONFIGURATION ?= debug
 
-.PHONY: help deps build release test demo bench install install-files uninstall clean lint
+.PHONY: help deps build release test demo bench install install-files manual-tool uninstall clean lint
 
 help:
 	@echo "make demo     install what is missing, build, and walk a sample breach through incidentctl"
@@ -28,6 +28,7 @@ release:
 # The same command CI runs. Each suite makes its own databases, so suites run in parallel.
 test: deps
 	$(SWIFT) build --build-tests
+	$(SWIFT) build --product generate-manual
 	scripts/with-postgres.sh $(SWIFT) test --skip-build
 
 demo: deps
@@ -44,14 +45,21 @@ SHAREDIR ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 BUILD_DIR ?= .build/release
+MANDIR ?= $(SHAREDIR)/man
+# swift-argument-parser's manual generator, built from the package's dependencies.
+MANUAL_TOOL ?= $(shell $(SWIFT) build --show-bin-path)/generate-manual
 
-install: release install-files
+install: release manual-tool install-files
+
+manual-tool:
+	$(SWIFT) build --product generate-manual
 
 install-files:
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/incidentd/migrations $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(SYSCONFDIR)/incidentd \
 		$(DESTDIR)$(SHAREDIR)/doc/incidentd/docs $(DESTDIR)$(SHAREDIR)/bash-completion/completions \
-		$(DESTDIR)$(SHAREDIR)/zsh/site-functions $(DESTDIR)$(SHAREDIR)/fish/vendor_completions.d
+		$(DESTDIR)$(SHAREDIR)/zsh/site-functions $(DESTDIR)$(SHAREDIR)/fish/vendor_completions.d \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD_DIR)/incidentd $(BUILD_DIR)/incidentctl $(DESTDIR)$(BINDIR)/
 	install -m 0644 db/migrations/*.sql $(DESTDIR)$(SHAREDIR)/incidentd/migrations/
 	sed 's|/usr/local/bin/|$(BINDIR)/|; s|/usr/local/share/|$(SHAREDIR)/|' systemd/incidentd.service \
@@ -67,6 +75,8 @@ install-files:
 	$(BUILD_DIR)/incidentctl --generate-completion-script bash > $(DESTDIR)$(SHAREDIR)/bash-completion/completions/incidentctl
 	$(BUILD_DIR)/incidentctl --generate-completion-script zsh > $(DESTDIR)$(SHAREDIR)/zsh/site-functions/_incidentctl
 	$(BUILD_DIR)/incidentctl --generate-completion-script fish > $(DESTDIR)$(SHAREDIR)/fish/vendor_completions.d/incidentctl.fish
+	$(MANUAL_TOOL) $(BUILD_DIR)/incidentctl --multi-page --section 1 -o $(DESTDIR)$(MANDIR)/man1
+	$(MANUAL_TOOL) $(BUILD_DIR)/incidentd --section 8 -o $(DESTDIR)$(MANDIR)/man8
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/incidentd $(DESTDIR)$(BINDIR)/incidentctl
@@ -75,6 +85,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/sysusers.d/incidentd.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/incidentd.conf
 	rm -f $(DESTDIR)$(SHAREDIR)/bash-completion/completions/incidentctl \
 		$(DESTDIR)$(SHAREDIR)/zsh/site-functions/_incidentctl $(DESTDIR)$(SHAREDIR)/fish/vendor_completions.d/incidentctl.fish
+	rm -f $(DESTDIR)$(MANDIR)/man1/incidentctl*.1 $(DESTDIR)$(MANDIR)/man8/incidentd.8
 	@echo "Left $(SYSCONFDIR)/incidentd and /var/lib/incidentd in place: they hold your configuration and data."
 
 lint:

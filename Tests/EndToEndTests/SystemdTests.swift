@@ -159,7 +159,8 @@ import Varlink
         let result = try runCommand(
             "/usr/bin/make",
             ["-C", Self.repository.path, "install-files", "DESTDIR=\(destination.path)", "PREFIX=/usr",
-             "BUILD_DIR=\(Binaries.directory.path)"]
+             "BUILD_DIR=\(Binaries.directory.path)",
+             "MANUAL_TOOL=\(Binaries.directory.appendingPathComponent("generate-manual").path)"]
         )
         #expect(result.status == 0, "\(result)")
         let expected = [
@@ -169,6 +170,7 @@ import Varlink
             "usr/lib/sysusers.d/incidentd.conf", "usr/lib/tmpfiles.d/incidentd.conf", "etc/incidentd/incidentd.yaml",
             "usr/share/doc/incidentd/README.md", "usr/share/bash-completion/completions/incidentctl",
             "usr/share/zsh/site-functions/_incidentctl", "usr/share/fish/vendor_completions.d/incidentctl.fish",
+            "usr/share/man/man1/incidentctl.1", "usr/share/man/man1/incidentctl.report.1", "usr/share/man/man8/incidentd.8",
         ]
         for path in expected {
             let full = destination.appending(path)
