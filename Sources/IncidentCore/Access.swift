@@ -1,5 +1,5 @@
 /// What a person may be in incidentd. A caller may hold several roles.
-public enum Role: String, CaseIterable, Codable, Sendable, Comparable {
+public enum Role: String, Codable, Sendable, DeclarationOrdered {
     /// May file reports and follow their own.
     case reporter
     /// Works incidents: triage, tasks, notes — not restricted ones unless assigned.
@@ -10,10 +10,6 @@ public enum Role: String, CaseIterable, Codable, Sendable, Comparable {
     case auditor
     /// Runs operations (reload, retry, purge); reads restricted content only if also a manager.
     case admin
-
-    public static func < (lhs: Role, rhs: Role) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
 }
 
 /// Everything the policy may be asked about.

@@ -1,28 +1,30 @@
+/// An enumeration ordered by the order its cases are declared in.
+public protocol DeclarationOrdered: CaseIterable, Comparable, Equatable {}
+
+extension DeclarationOrdered {
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        let cases = Array(allCases)
+        return cases.firstIndex(of: lhs)! < cases.firstIndex(of: rhs)!
+    }
+}
+
 /// The four phases every incident moves through, the same for every playbook.
-public enum Phase: String, CaseIterable, Codable, Sendable, Comparable {
+public enum Phase: String, Codable, Sendable, DeclarationOrdered {
     case report
     case investigate
     case notify
     case closed
 
     public var isOpen: Bool { self != .closed }
-
-    public static func < (lhs: Phase, rhs: Phase) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
 }
 
 /// How bad an incident is; `untriaged` until someone has looked.
-public enum Severity: String, CaseIterable, Codable, Sendable, Comparable {
+public enum Severity: String, Codable, Sendable, DeclarationOrdered {
     case untriaged
     case low
     case medium
     case high
     case critical
-
-    public static func < (lhs: Severity, rhs: Severity) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
 }
 
 /// The kinds of personal data an incident may involve.

@@ -14,7 +14,6 @@ public struct Migration: Sendable, Equatable {
         self.sql = sql
     }
 
-    public var fileName: String { name }
 }
 
 /// Why the schema could not be brought up to date. Start-up stops on any of these.

@@ -7,17 +7,10 @@ import Testing
 import TestSupport
 
 @Suite struct AuditChainTests {
-    let logger = Logger(label: "test")
     let auditor = Caller(uid: 1003, gid: 1003, pid: 7, userName: "audrey")
 
     func withAudit<R>(_ body: (AuditStore, PostgresPool, TestDatabase) async throws -> R) async throws -> R {
-        try await withTestDatabase { database in
-            let pool = PostgresPool(configuration: .init(conninfo: database.conninfo, maximumConnections: 4), logger: logger)
-            try await Migrator(pool: pool, logger: logger).migrate(try Migration.load(from: Migration.defaultDirectory()))
-            let result = try await body(AuditStore(pool: pool), pool, database)
-            await pool.shutdown()
-            return result
-        }
+        try await withMigratedPool { pool, database in try await body(AuditStore(pool: pool), pool, database) }
     }
 
     func append(_ pool: PostgresPool, _ count: Int, action: String = "Get") async throws {

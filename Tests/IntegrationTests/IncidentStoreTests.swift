@@ -7,18 +7,11 @@ import Testing
 import TestSupport
 
 @Suite struct IncidentStoreTests {
-    let logger = Logger(label: "test")
     let alice = Caller(uid: 1001, gid: 1001, pid: 42, userName: "alice")
     let bob = Caller(uid: 1002, gid: 1002, pid: 43, userName: "bob")
 
     func withStore<R>(_ body: (IncidentStore, PostgresPool) async throws -> R) async throws -> R {
-        try await withTestDatabase { database in
-            let pool = PostgresPool(configuration: .init(conninfo: database.conninfo, maximumConnections: 4), logger: logger)
-            try await Migrator(pool: pool, logger: logger).migrate(try Migration.load(from: Migration.defaultDirectory()))
-            let result = try await body(IncidentStore(pool: pool), pool)
-            await pool.shutdown()
-            return result
-        }
+        try await withMigratedPool { pool, _ in try await body(IncidentStore(pool: pool), pool) }
     }
 
     func draft(_ title: String = "Laptop stolen", key: String? = nil, severity: Severity = .untriaged) throws -> ReportDraft {
@@ -163,18 +156,11 @@ import TestSupport
 }
 
 @Suite struct VisibilityAndChangeTests {
-    let logger = Logger(label: "test")
     let alice = Caller(uid: 1001, gid: 1001, pid: 42, userName: "alice")
     let bob = Caller(uid: 1002, gid: 1002, pid: 43, userName: "bob")
 
     func withStore<R>(_ body: (IncidentStore, PostgresPool) async throws -> R) async throws -> R {
-        try await withTestDatabase { database in
-            let pool = PostgresPool(configuration: .init(conninfo: database.conninfo, maximumConnections: 4), logger: logger)
-            try await Migrator(pool: pool, logger: logger).migrate(try Migration.load(from: Migration.defaultDirectory()))
-            let result = try await body(IncidentStore(pool: pool), pool)
-            await pool.shutdown()
-            return result
-        }
+        try await withMigratedPool { pool, _ in try await body(IncidentStore(pool: pool), pool) }
     }
 
     func file(_ store: IncidentStore, _ title: String, by caller: Caller) async throws -> Incident {

@@ -21,20 +21,25 @@ public func spawnSocketActivated(
     return pid
 }
 
-/// A listening Unix stream socket at `path`, as systemd would create it.
-public func makeListeningSocket(path: String) throws -> Int32 {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw TestSetupError("socket() failed") }
+/// Binds `fd` to the Unix socket address `path`; true on success.
+func bindUnix(_ fd: Int32, path: String) -> Bool {
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
     withUnsafeMutableBytes(of: &address.sun_path) { raw in
         raw.copyBytes(from: path.utf8)
         raw[path.utf8.count] = 0
     }
-    let bound = withUnsafePointer(to: &address) {
+    return withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    } == 0
+}
+
+/// A listening Unix stream socket at `path`, as systemd would create it.
+public func makeListeningSocket(path: String) throws -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0, bindUnix(fd, path: path), listen(fd, 16) == 0 else {
+        throw TestSetupError("cannot listen on \(path)")
     }
-    guard bound == 0, listen(fd, 16) == 0 else { throw TestSetupError("cannot listen on \(path)") }
     return fd
 }
 
@@ -46,16 +51,7 @@ public final class NotifyListener: @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path.utf8)
-            raw[path.utf8.count] = 0
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard fd >= 0, bound == 0 else { throw TestSetupError("cannot bind the notify socket \(path)") }
+        guard fd >= 0, bindUnix(fd, path: path) else { throw TestSetupError("cannot bind the notify socket \(path)") }
         var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
