@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C shim: the system libpq, found through pkg-config.
@@ -42,7 +43,10 @@ let package = Package(
         // Domain values, validation and (later) the pure workflow engine and access policy.
         .target(
             name: "IncidentCore",
-            dependencies: [],
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Everything that reaches PostgreSQL: migrations, repositories, audit.

@@ -1,11 +1,14 @@
-/// Where an incident has legal effect: an ISO 3166-1 alpha-2 country code, or `EU`.
+/// Where an incident has legal effect: an ISO 3166-1 alpha-2 country code, `EU`, or a US
+/// state as its ISO 3166-2 code (`US-CA`), since US breach laws are the states'.
 public struct Jurisdiction: RawRepresentable, Hashable, Codable, Sendable, Comparable, CustomStringConvertible {
     public let rawValue: String
 
     /// Accepts any case (`de`, `DE`) and stores upper case; nil for anything not a known code.
     public init?(rawValue: String) {
         let code = rawValue.uppercased()
-        guard code == "EU" || Self.countryCodes.contains(code) else { return nil }
+        guard code == "EU" || Self.countryCodes.contains(code)
+            || (code.hasPrefix("US-") && Self.usStates.contains(String(code.dropFirst(3))))
+        else { return nil }
         self.rawValue = code
     }
 
@@ -35,6 +38,17 @@ public struct Jurisdiction: RawRepresentable, Hashable, Codable, Sendable, Compa
         "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
         "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
     ]
+
+    /// The country a subdivision code belongs to (`US` for `US-CA`), or the code itself.
+    public var country: String { String(rawValue.prefix(while: { $0 != "-" })) }
+
+    /// US states and DC, the suffixes of their ISO 3166-2 codes.
+    static let usStates: Set<String> = Set(
+        """
+        AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC
+        ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC
+        """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+    )
 
     /// ISO 3166-1 alpha-2, officially assigned codes.
     static let countryCodes: Set<String> = Set(

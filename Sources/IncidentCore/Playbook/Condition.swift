@@ -1,0 +1,150 @@
+import Foundation
+
+/// A declarative condition on an incident's facts — equality and membership, thresholds,
+/// data categories, decisions, and all/any/not — never a general expression language.
+public indirect enum Condition: Sendable, Equatable {
+    case all([Condition])
+    case any([Condition])
+    case not(Condition)
+    /// The field's value is one of these (`severity: {in: [high, critical]}`).
+    case isIn(field: String, values: [String])
+    /// A set-valued field contains this value (`jurisdictions: {includes: EU}`).
+    case includes(field: String, value: String)
+    /// A set-valued field shares at least one value (`dataCategories: {any: [health, financial]}`).
+    case includesAny(field: String, values: [String])
+    /// A set-valued field contains every value.
+    case includesAll(field: String, values: [String])
+    /// A number is at least this (`peopleAffected: {atLeast: 500}`); false when unknown.
+    case atLeast(field: String, value: Int64)
+    /// A number is below this; false when unknown.
+    case below(field: String, value: Int64)
+    /// A boolean (a decision) is this; false when not yet decided.
+    case isBool(field: String, value: Bool)
+    /// The field has a value at all.
+    case known(field: String)
+    /// Some single jurisdiction of a counts field reaches this number; `within: US` looks only
+    /// at US states (`peopleAffectedIn: {anyAtLeast: 500, within: US}` — HIPAA's media rule).
+    case anyCountAtLeast(field: String, value: Int64, within: String?)
+
+    /// Every field the condition reads, for the loader to check.
+    public var fields: [String] {
+        switch self {
+        case .all(let conditions), .any(let conditions): return conditions.flatMap(\.fields)
+        case .not(let condition): return condition.fields
+        case .isIn(let field, _), .includes(let field, _), .includesAny(let field, _), .includesAll(let field, _),
+            .atLeast(let field, _), .below(let field, _), .isBool(let field, _), .known(let field),
+            .anyCountAtLeast(let field, _, _):
+            return [field]
+        }
+    }
+
+    public func holds(for facts: CaseFacts) -> Bool {
+        switch self {
+        case .all(let conditions): return conditions.allSatisfy { $0.holds(for: facts) }
+        case .any(let conditions): return conditions.contains { $0.holds(for: facts) }
+        case .not(let condition): return !condition.holds(for: facts)
+        case .isIn(let field, let values):
+            guard let value = facts.value(of: field)?.text else { return false }
+            return values.contains(value)
+        case .includes(let field, let value):
+            return facts.value(of: field)?.set?.contains(value) ?? false
+        case .includesAny(let field, let values):
+            guard let set = facts.value(of: field)?.set else { return false }
+            return values.contains(where: set.contains)
+        case .includesAll(let field, let values):
+            guard let set = facts.value(of: field)?.set else { return false }
+            return values.allSatisfy(set.contains)
+        case .atLeast(let field, let value):
+            guard let number = facts.value(of: field)?.number else { return false }
+            return number >= value
+        case .below(let field, let value):
+            guard let number = facts.value(of: field)?.number else { return false }
+            return number < value
+        case .isBool(let field, let value):
+            return facts.value(of: field)?.bool == value
+        case .known(let field):
+            return facts.value(of: field) != nil
+        case .anyCountAtLeast(let field, let value, let within):
+            guard case .counts(let counts)? = facts.value(of: field) else { return false }
+            return counts.contains { key, count in
+                count >= value && (within.map { key.hasPrefix($0 + "-") } ?? true)
+            }
+        }
+    }
+}
+
+/// A value of one of an incident's facts.
+public enum FactValue: Sendable, Hashable, Codable {
+    case text(String)
+    case number(Int64)
+    case bool(Bool)
+    case set([String])
+    case instant(Date)
+    /// Counts per jurisdiction (`peopleAffectedIn`).
+    case counts([String: Int64])
+
+    var text: String? {
+        if case .text(let value) = self { return value }
+        return nil
+    }
+
+    var number: Int64? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    var bool: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    var set: Set<String>? {
+        if case .set(let values) = self { return Set(values) }
+        return nil
+    }
+}
+
+/// What the workflow knows about an incident: its triage facts, the facts and decisions
+/// tasks captured, and the instants clocks start from.
+public struct CaseFacts: Sendable, Equatable {
+    public var values: [String: FactValue]
+    public var instants: [String: Date]
+
+    public init(values: [String: FactValue] = [:], instants: [String: Date] = [:]) {
+        self.values = values
+        self.instants = instants
+    }
+
+    /// A field's value. `peopleAffectedIn.US` reads one jurisdiction of a counts field; a count
+    /// for `EU` adds up the member states, and one for a country its states (`US-CA`, …), when
+    /// no figure for the whole was given.
+    public func value(of field: String) -> FactValue? {
+        if let value = values[field] { return value }
+        let parts = field.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, case .counts(let counts)? = values[parts[0]] else { return nil }
+        if let count = counts[parts[1]] { return .number(count) }
+        let members = counts.filter { key, _ in
+            parts[1] == "EU" ? Jurisdiction.euMemberStates.contains(key) : key.hasPrefix(parts[1] + "-")
+        }
+        return members.isEmpty ? nil : .number(members.values.reduce(0, +))
+    }
+
+    /// The facts of an incident's own attributes, before any task captured more.
+    public init(incident: Incident) {
+        var values: [String: FactValue] = [
+            "severity": .text(incident.severity.rawValue),
+            "dataCategories": .set(incident.dataCategories.map(\.rawValue)),
+            "jurisdictions": .set(incident.jurisdictions.map(\.rawValue)),
+            "restricted": .bool(incident.restricted),
+        ]
+        if let category = incident.category { values["category"] = .text(category.rawValue) }
+        if let people = incident.peopleAffected { values["peopleAffected"] = .number(people) }
+        if let records = incident.recordsAffected { values["recordsAffected"] = .number(records) }
+        var instants: [String: Date] = [
+            "reported": incident.reported, "aware": incident.aware, "phase": incident.phaseEntered,
+        ]
+        // HIPAA's clock runs from discovery: when it was not given, awareness is the latest it can be.
+        instants["discovered"] = incident.discovered ?? incident.aware
+        self.init(values: values, instants: instants)
+    }
+}

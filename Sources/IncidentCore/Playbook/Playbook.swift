@@ -1,0 +1,225 @@
+import Foundation
+
+/// The emergency plan for one kind of incident: who does what, by when, in each phase.
+public struct Playbook: Sendable, Equatable {
+    public var name: String
+    public var version: String
+    public var title: String
+    /// The playbook for reports no other playbook matches.
+    public var isDefault: Bool
+    public var match: Match
+    /// Facts tasks may capture beyond the built-in ones.
+    public var fields: [FieldDeclaration]
+    /// Instants tasks record when a decision is taken (`assessed`, `material`).
+    public var instants: [String]
+    /// Hooks the playbook fires; each must exist in the daemon's hook configuration.
+    public var hooks: [String]
+    public var phases: [PhasePlan]
+    public var escalations: [Escalation]
+    /// SHA-256 of the source text, hex: an incident keeps the exact version it started with.
+    public var digest: String
+    /// The YAML it was loaded from.
+    public var source: String
+
+    public init(
+        name: String, version: String, title: String, isDefault: Bool, match: Match, fields: [FieldDeclaration],
+        instants: [String], hooks: [String], phases: [PhasePlan], escalations: [Escalation], digest: String,
+        source: String
+    ) {
+        self.name = name
+        self.version = version
+        self.title = title
+        self.isDefault = isDefault
+        self.match = match
+        self.fields = fields
+        self.instants = instants
+        self.hooks = hooks
+        self.phases = phases
+        self.escalations = escalations
+        self.digest = digest
+        self.source = source
+    }
+
+    public func plan(for phase: Phase) -> PhasePlan? {
+        phases.first { $0.phase == phase }
+    }
+
+    public var allTasks: [TaskPlan] { phases.flatMap(\.tasks) }
+
+    public func task(_ id: String) -> TaskPlan? {
+        allTasks.first { $0.id == id }
+    }
+
+    public func field(_ name: String) -> FieldDeclaration? {
+        fields.first { $0.name == name } ?? FieldDeclaration.builtIn.first { $0.name == name }
+    }
+
+    /// Which reports a playbook takes. Every list given must match; an empty list matches all.
+    public struct Match: Sendable, Equatable {
+        public var categories: [IncidentCategory]
+        /// Any of these data categories.
+        public var dataCategories: [DataCategory]
+        public var severities: [Severity]
+        /// Any of these jurisdictions.
+        public var jurisdictions: [Jurisdiction]
+
+        public init(
+            categories: [IncidentCategory] = [], dataCategories: [DataCategory] = [], severities: [Severity] = [],
+            jurisdictions: [Jurisdiction] = []
+        ) {
+            self.categories = categories
+            self.dataCategories = dataCategories
+            self.severities = severities
+            self.jurisdictions = jurisdictions
+        }
+
+        public var isEmpty: Bool {
+            categories.isEmpty && dataCategories.isEmpty && severities.isEmpty && jurisdictions.isEmpty
+        }
+
+        public func matches(_ incident: Incident) -> Bool {
+            (categories.isEmpty || incident.category.map(categories.contains) == true)
+                && (dataCategories.isEmpty || incident.dataCategories.contains(where: dataCategories.contains))
+                && (severities.isEmpty || severities.contains(incident.severity))
+                && (jurisdictions.isEmpty || incident.jurisdictions.contains(where: jurisdictions.contains))
+        }
+
+        /// How specific the match is, so the most specific matching playbook wins.
+        public var specificity: Int {
+            [categories.isEmpty, dataCategories.isEmpty, severities.isEmpty, jurisdictions.isEmpty].filter { !$0 }.count
+        }
+    }
+}
+
+/// A fact a task can capture.
+public struct FieldDeclaration: Sendable, Equatable {
+    public enum FieldType: Sendable, Equatable {
+        case integer
+        case boolean
+        case text
+        case instant
+        case choice([String])
+        case categories([String])
+        /// A count per jurisdiction (`{US: 600, DE: 40}`).
+        case counts
+    }
+
+    public var name: String
+    public var type: FieldType
+    /// A decision: a boolean kept with who took it, when and why.
+    public var isDecision: Bool
+    /// Personal data: encrypted at rest and masked in exports (once protection is built).
+    public var isSensitive: Bool
+
+    public init(name: String, type: FieldType, isDecision: Bool = false, isSensitive: Bool = false) {
+        self.name = name
+        self.type = type
+        self.isDecision = isDecision
+        self.isSensitive = isSensitive
+    }
+
+    /// The incident's own triage attributes, which conditions and captures may use.
+    public static let builtIn: [FieldDeclaration] = [
+        FieldDeclaration(name: "severity", type: .choice(Severity.allCases.map(\.rawValue))),
+        FieldDeclaration(name: "category", type: .choice(IncidentCategory.allCases.map(\.rawValue))),
+        FieldDeclaration(name: "dataCategories", type: .categories(DataCategory.allCases.map(\.rawValue))),
+        FieldDeclaration(name: "jurisdictions", type: .categories([])),
+        FieldDeclaration(name: "peopleAffected", type: .integer),
+        FieldDeclaration(name: "recordsAffected", type: .integer),
+        FieldDeclaration(name: "peopleAffectedIn", type: .counts),
+        FieldDeclaration(name: "restricted", type: .boolean),
+    ]
+}
+
+/// The tasks of one phase and the gate that closes it.
+public struct PhasePlan: Sendable, Equatable {
+    public var phase: Phase
+    public var tasks: [TaskPlan]
+    /// Leaving the phase needs approval by this role.
+    public var gate: Role?
+
+    public init(phase: Phase, tasks: [TaskPlan], gate: Role?) {
+        self.phase = phase
+        self.tasks = tasks
+        self.gate = gate
+    }
+}
+
+/// When a task falls due: a duration after a named instant.
+public struct Clock: Sendable, Equatable, CustomStringConvertible {
+    public var duration: ClockDuration
+    public var after: String
+
+    public init(duration: ClockDuration, after: String) {
+        self.duration = duration
+        self.after = after
+    }
+
+    public var description: String { "\(duration) after \(after)" }
+
+    /// The built-in instants; playbooks add the ones their tasks record.
+    public static let builtInInstants = ["reported", "aware", "discovered", "phase", "approved"]
+}
+
+public struct TaskPlan: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var description: String
+    public var role: Role
+    public var required: Bool
+    public var when: Condition?
+    public var due: Clock?
+    /// Fields that must be given when the task is completed.
+    public var captures: [String]
+    /// The instant recorded when the task is completed.
+    public var records: String?
+    /// For notify-phase tasks: the notification this task makes.
+    public var notification: NotificationRecipient?
+    /// Hooks fired when the task is completed.
+    public var hooks: [String]
+
+    public init(
+        id: String, title: String, description: String = "", role: Role, required: Bool = true,
+        when: Condition? = nil, due: Clock? = nil, captures: [String] = [], records: String? = nil,
+        notification: NotificationRecipient? = nil, hooks: [String] = []
+    ) {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.role = role
+        self.required = required
+        self.when = when
+        self.due = due
+        self.captures = captures
+        self.records = records
+        self.notification = notification
+        self.hooks = hooks
+    }
+}
+
+/// Who a notification goes to.
+public enum NotificationRecipient: String, Sendable, Codable, CaseIterable, Equatable {
+    case authority
+    case individuals
+    case partner
+    case media
+    case controller
+}
+
+/// A hook fired when a task becomes due soon or overdue.
+public struct Escalation: Sendable, Equatable {
+    public enum Trigger: String, Sendable, CaseIterable {
+        case dueSoon = "due_soon"
+        case overdue
+    }
+
+    public var trigger: Trigger
+    public var task: String
+    public var hook: String
+
+    public init(trigger: Trigger, task: String, hook: String) {
+        self.trigger = trigger
+        self.task = task
+        self.hook = hook
+    }
+}

@@ -1,0 +1,660 @@
+import Crypto
+import Foundation
+import Yams
+
+/// One problem in a playbook, located to file, line and column, said in a sentence.
+public struct PlaybookProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var message: String
+
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String { "\(file):\(line):\(column): \(message)" }
+}
+
+/// The problems that refused a set of playbooks; any one refuses the whole set.
+public struct PlaybookSetError: Error, Sendable, CustomStringConvertible {
+    public var problems: [PlaybookProblem]
+
+    public init(problems: [PlaybookProblem]) {
+        self.problems = problems
+    }
+
+    public var description: String {
+        "\(problems.count) problem\(problems.count == 1 ? "" : "s") in the playbooks:\n"
+            + problems.map { "  \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Reads playbooks from YAML, checking everything a person could get wrong and reporting
+/// every problem found, not just the first.
+public enum PlaybookLoader {
+    /// Loads a set of playbooks: every file must be valid, names unique, and exactly one default.
+    /// - Parameter knownHooks: the hooks the daemon knows; nil skips that check (offline validation).
+    public static func loadSet(
+        _ sources: [(file: String, text: String)], knownHooks: Set<String>? = nil
+    ) -> Result<[Playbook], PlaybookSetError> {
+        var playbooks: [(Playbook, String)] = []
+        var problems: [PlaybookProblem] = []
+        for source in sources {
+            switch load(source.text, file: source.file, knownHooks: knownHooks) {
+            case .success(let playbook): playbooks.append((playbook, source.file))
+            case .failure(let error): problems += error.problems
+            }
+        }
+        var seen: [String: String] = [:]
+        for (playbook, file) in playbooks {
+            if let other = seen[playbook.name] {
+                problems.append(
+                    PlaybookProblem(file: file, line: 1, column: 1, message: "playbook \(playbook.name) is also defined in \(other)")
+                )
+            }
+            seen[playbook.name] = file
+        }
+        let defaults = playbooks.filter { $0.0.isDefault }
+        if problems.isEmpty, !playbooks.isEmpty, defaults.count != 1 {
+            let file = defaults.dropFirst().first?.1 ?? playbooks[0].1
+            problems.append(
+                PlaybookProblem(
+                    file: file, line: 1, column: 1,
+                    message: defaults.isEmpty
+                        ? "no playbook is the default; mark one with 'default: true' to take reports no other matches"
+                        : "more than one playbook is the default (\(defaults.map(\.0.name).joined(separator: ", ")))"
+                )
+            )
+        }
+        return problems.isEmpty ? .success(playbooks.map(\.0)) : .failure(PlaybookSetError(problems: problems))
+    }
+
+    /// Loads every `*.yaml` / `*.yml` file of a directory as one set.
+    public static func loadDirectory(_ directory: URL, knownHooks: Set<String>? = nil) -> Result<[Playbook], PlaybookSetError> {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            return .failure(PlaybookSetError(problems: [
+                PlaybookProblem(file: directory.path, line: 0, column: 0, message: "cannot read the directory: \(error.localizedDescription)")
+            ]))
+        }
+        var sources: [(String, String)] = []
+        for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+            let url = directory.appendingPathComponent(name)
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                return .failure(PlaybookSetError(problems: [
+                    PlaybookProblem(file: url.path, line: 0, column: 0, message: "cannot read the file as UTF-8 text")
+                ]))
+            }
+            sources.append((url.path, text))
+        }
+        return loadSet(sources, knownHooks: knownHooks)
+    }
+
+    /// Loads one playbook.
+    public static func load(_ text: String, file: String, knownHooks: Set<String>? = nil) -> Result<Playbook, PlaybookSetError> {
+        var parser = Parser(file: file, knownHooks: knownHooks)
+        let playbook = parser.parse(text)
+        if let playbook, parser.problems.isEmpty { return .success(playbook) }
+        return .failure(PlaybookSetError(problems: parser.problems))
+    }
+}
+
+private struct Parser {
+    let file: String
+    let knownHooks: Set<String>?
+    var problems: [PlaybookProblem] = []
+
+    init(file: String, knownHooks: Set<String>?) {
+        self.file = file
+        self.knownHooks = knownHooks
+    }
+
+    mutating func problem(_ node: Node?, _ message: String) {
+        problems.append(
+            PlaybookProblem(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, message: message)
+        )
+    }
+
+    /// The mapping's entries, refusing keys outside `allowed`.
+    mutating func entries(_ node: Node, _ what: String, allowed: [String]) -> [(key: String, keyNode: Node, value: Node)]? {
+        guard let mapping = node.mapping else {
+            problem(node, "\(what) must be a mapping")
+            return nil
+        }
+        var result: [(String, Node, Node)] = []
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string else {
+                problem(keyNode, "keys in \(what) must be text")
+                continue
+            }
+            guard allowed.contains(key) else {
+                problem(keyNode, "unknown key '\(key)' in \(what); expected one of \(allowed.joined(separator: ", "))")
+                continue
+            }
+            result.append((key, keyNode, value))
+        }
+        return result
+    }
+
+    mutating func string(_ node: Node, _ what: String) -> String? {
+        guard let text = node.scalar?.string, !text.isEmpty else {
+            problem(node, "\(what) must be a non-empty text")
+            return nil
+        }
+        return text
+    }
+
+    mutating func strings(_ node: Node, _ what: String) -> [String] {
+        if let single = node.scalar?.string { return [single] }
+        guard let sequence = node.sequence else {
+            problem(node, "\(what) must be a list")
+            return []
+        }
+        return sequence.compactMap { item in
+            guard let text = item.scalar?.string else {
+                problem(item, "\(what) must hold only texts")
+                return nil
+            }
+            return text
+        }
+    }
+
+    mutating func enumValues<T: RawRepresentable>(_ node: Node, _ what: String, _ type: T.Type, all: [String]) -> [T]
+    where T.RawValue == String {
+        strings(node, what).compactMap { text in
+            guard let value = T(rawValue: text) else {
+                problem(node, "unknown \(what) value '\(text)'; expected one of \(all.joined(separator: ", "))")
+                return nil
+            }
+            return value
+        }
+    }
+
+    // MARK: The playbook
+
+    mutating func parse(_ text: String) -> Playbook? {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            problem(nil, "is not valid YAML: \(error)")
+            if case .scanner(_, _, let mark, _) = error {
+                problems[problems.count - 1].line = mark.line
+                problems[problems.count - 1].column = mark.column
+            } else if case .parser(_, _, let mark, _) = error {
+                problems[problems.count - 1].line = mark.line
+                problems[problems.count - 1].column = mark.column
+            }
+            return nil
+        } catch {
+            problem(nil, "is not valid YAML: \(error)")
+            return nil
+        }
+        guard let root else {
+            problem(nil, "is empty")
+            return nil
+        }
+        let keys = ["playbook", "version", "title", "default", "match", "fields", "instants", "hooks", "phases", "escalations"]
+        guard let top = entries(root, "the playbook", allowed: keys) else { return nil }
+        func node(_ key: String) -> Node? { top.first { $0.key == key }?.value }
+
+        for required in ["playbook", "version", "title", "phases"] where node(required) == nil {
+            problem(root, "the playbook has no '\(required)'")
+        }
+        let name = node("playbook").flatMap { string($0, "playbook") } ?? ""
+        if !name.isEmpty, !name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) {
+            problem(node("playbook"), "playbook name '\(name)' must be lower-case letters, digits and hyphens")
+        }
+        let version = node("version").flatMap { string($0, "version") } ?? ""
+        let title = node("title").flatMap { string($0, "title") } ?? ""
+        var isDefault = false
+        if let flag = node("default") {
+            if let value = flag.bool { isDefault = value } else { problem(flag, "default must be true or false") }
+        }
+        let match = node("match").map { parseMatch($0) } ?? Playbook.Match()
+        let fields = node("fields").map { parseFields($0) } ?? []
+        var instants: [String] = []
+        if let instantsNode = node("instants") {
+            instants = strings(instantsNode, "instants")
+            for instant in instants where Clock.builtInInstants.contains(instant) {
+                problem(instantsNode, "instant '\(instant)' is built in; declare only instants tasks record")
+            }
+        }
+        let hooks = node("hooks").map { strings($0, "hooks") } ?? []
+        if let knownHooks, let hooksNode = node("hooks") {
+            for hook in hooks where !knownHooks.contains(hook) {
+                problem(hooksNode, "unknown hook '\(hook)'; configured hooks are \(knownHooks.sorted().joined(separator: ", "))")
+            }
+        }
+        let context = Context(fields: fields, instants: Clock.builtInInstants + instants, hooks: hooks)
+        let phases = node("phases").map { parsePhases($0, context) } ?? []
+        let escalations = node("escalations").map { parseEscalations($0, context, tasks: phases.flatMap(\.tasks)) } ?? []
+        checkInstantCycles(phases.flatMap(\.tasks), declared: instants, node: node("phases"))
+        checkDeclaredInstantsAreRecorded(instants, tasks: phases.flatMap(\.tasks), node: node("instants"))
+
+        let digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Playbook(
+            name: name, version: version, title: title, isDefault: isDefault, match: match, fields: fields,
+            instants: instants, hooks: hooks, phases: phases, escalations: escalations, digest: digest, source: text
+        )
+    }
+
+    struct Context {
+        var fields: [FieldDeclaration]
+        var instants: [String]
+        var hooks: [String]
+
+        func field(_ name: String) -> FieldDeclaration? {
+            fields.first { $0.name == name } ?? FieldDeclaration.builtIn.first { $0.name == name }
+        }
+    }
+
+    mutating func parseMatch(_ node: Node) -> Playbook.Match {
+        var match = Playbook.Match()
+        for (key, _, value) in entries(node, "match", allowed: ["categories", "dataCategories", "severities", "jurisdictions"]) ?? [] {
+            switch key {
+            case "categories":
+                match.categories = enumValues(value, "category", IncidentCategory.self, all: IncidentCategory.allCases.map(\.rawValue))
+            case "dataCategories":
+                match.dataCategories = enumValues(value, "data category", DataCategory.self, all: DataCategory.allCases.map(\.rawValue))
+            case "severities":
+                match.severities = enumValues(value, "severity", Severity.self, all: Severity.allCases.map(\.rawValue))
+            default:
+                match.jurisdictions = strings(value, "jurisdictions").compactMap { code in
+                    guard let jurisdiction = Jurisdiction(rawValue: code) else {
+                        problem(value, "'\(code)' is not an ISO 3166-1 country code or EU")
+                        return nil
+                    }
+                    return jurisdiction
+                }
+            }
+        }
+        return match
+    }
+
+    mutating func parseFields(_ node: Node) -> [FieldDeclaration] {
+        guard let mapping = node.mapping else {
+            problem(node, "fields must be a mapping of field names to their type")
+            return []
+        }
+        var fields: [FieldDeclaration] = []
+        for (keyNode, value) in mapping {
+            guard let name = keyNode.string else { continue }
+            if FieldDeclaration.builtIn.contains(where: { $0.name == name }) {
+                problem(keyNode, "field '\(name)' is built in")
+                continue
+            }
+            guard let spec = entries(value, "field '\(name)'", allowed: ["type", "values", "decision", "sensitive"]) else { continue }
+            let get = { (key: String) in spec.first { $0.key == key }?.value }
+            guard let typeNode = get("type"), let typeName = typeNode.scalar?.string else {
+                problem(value, "field '\(name)' needs a type: integer, boolean, text, instant, choice or counts")
+                continue
+            }
+            let type: FieldDeclaration.FieldType
+            switch typeName {
+            case "integer": type = .integer
+            case "boolean": type = .boolean
+            case "text": type = .text
+            case "instant": type = .instant
+            case "counts": type = .counts
+            case "choice":
+                let values = get("values").map { strings($0, "values") } ?? []
+                if values.isEmpty { problem(typeNode, "choice field '\(name)' needs 'values'") }
+                type = .choice(values)
+            default:
+                problem(typeNode, "unknown type '\(typeName)' for field '\(name)'; expected integer, boolean, text, instant, choice or counts")
+                continue
+            }
+            let isDecision = get("decision")?.bool ?? false
+            if isDecision, type != .boolean {
+                problem(value, "decision field '\(name)' must be of type boolean")
+            }
+            fields.append(FieldDeclaration(name: name, type: type, isDecision: isDecision, isSensitive: get("sensitive")?.bool ?? false))
+        }
+        return fields
+    }
+
+    mutating func parsePhases(_ node: Node, _ context: Context) -> [PhasePlan] {
+        guard let mapping = node.mapping else {
+            problem(node, "phases must be a mapping of report, investigate and notify")
+            return []
+        }
+        var plans: [PhasePlan] = []
+        var ids: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string else { continue }
+            guard let phase = Phase(rawValue: key), phase != .closed else {
+                problem(keyNode, "unknown phase '\(key)'; phases are report, investigate and notify")
+                continue
+            }
+            guard let spec = entries(value, "phase \(key)", allowed: ["tasks", "gate"]) else { continue }
+            var gate: Role?
+            if let gateNode = spec.first(where: { $0.key == "gate" })?.value {
+                gate = parseGate(gateNode)
+            }
+            var tasks: [TaskPlan] = []
+            if let tasksNode = spec.first(where: { $0.key == "tasks" })?.value {
+                guard let sequence = tasksNode.sequence else {
+                    problem(tasksNode, "tasks must be a list")
+                    continue
+                }
+                for taskNode in sequence {
+                    guard let task = parseTask(taskNode, phase: phase, context) else { continue }
+                    if let first = ids[task.id] {
+                        problem(taskNode, "duplicate task id '\(task.id)' (first at line \(first.mark?.line ?? 0))")
+                        continue
+                    }
+                    ids[task.id] = taskNode
+                    tasks.append(task)
+                }
+            }
+            plans.append(PhasePlan(phase: phase, tasks: tasks, gate: gate))
+        }
+        return plans.sorted { $0.phase < $1.phase }
+    }
+
+    mutating func parseGate(_ node: Node) -> Role? {
+        // `gate: manager` or `gate: {approval: manager}`
+        let roleNode: Node
+        if node.scalar != nil {
+            roleNode = node
+        } else if let spec = entries(node, "gate", allowed: ["approval"]), let approval = spec.first?.value {
+            roleNode = approval
+        } else {
+            return nil
+        }
+        return parseRole(roleNode)
+    }
+
+    mutating func parseRole(_ node: Node) -> Role? {
+        guard let text = node.scalar?.string, let role = Role(rawValue: text) else {
+            problem(node, "unknown role '\(node.scalar?.string ?? "")'; roles are \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return role
+    }
+
+    mutating func parseTask(_ node: Node, phase: Phase, _ context: Context) -> TaskPlan? {
+        let keys = ["id", "title", "description", "role", "required", "when", "due", "captures", "records", "notification", "hooks"]
+        guard let spec = entries(node, "a task", allowed: keys) else { return nil }
+        let get = { (key: String) in spec.first { $0.key == key }?.value }
+        guard let idNode = get("id"), let id = string(idNode, "id") else {
+            problem(node, "a task has no 'id'")
+            return nil
+        }
+        if !id.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) {
+            problem(idNode, "task id '\(id)' must be lower-case letters, digits and hyphens")
+        }
+        guard let titleNode = get("title"), let title = string(titleNode, "title") else {
+            problem(node, "task '\(id)' has no 'title'")
+            return nil
+        }
+        guard let roleNode = get("role") else {
+            problem(node, "task '\(id)' has no 'role'")
+            return nil
+        }
+        guard let role = parseRole(roleNode) else { return nil }
+        var task = TaskPlan(id: id, title: title, description: get("description")?.scalar?.string ?? "", role: role)
+        if let required = get("required") {
+            if let value = required.bool { task.required = value } else { problem(required, "required must be true or false") }
+        }
+        if let when = get("when") { task.when = parseCondition(when, context) }
+        if let due = get("due") { task.due = parseClock(due, context) }
+        if let captures = get("captures") {
+            task.captures = strings(captures, "captures")
+            for field in task.captures where context.field(field) == nil {
+                problem(captures, "task '\(id)' captures unknown field '\(field)'; declare it under 'fields'")
+            }
+        }
+        if let records = get("records") {
+            let instant = records.scalar?.string ?? ""
+            if !context.instants.contains(instant) || Clock.builtInInstants.contains(instant) {
+                problem(records, "task '\(id)' records unknown instant '\(instant)'; declare it under 'instants'")
+            } else {
+                task.records = instant
+            }
+        }
+        if let notification = get("notification") {
+            guard let text = notification.scalar?.string, let recipient = NotificationRecipient(rawValue: text) else {
+                problem(notification, "unknown notification recipient; expected one of \(NotificationRecipient.allCases.map(\.rawValue).joined(separator: ", "))")
+                return task
+            }
+            if phase == .report { problem(notification, "task '\(id)' records a notification in the report phase; notifications belong to investigate or notify") }
+            task.notification = recipient
+        }
+        if let hooks = get("hooks") {
+            task.hooks = strings(hooks, "hooks")
+            for hook in task.hooks where !context.hooks.contains(hook) {
+                problem(hooks, "unknown hook '\(hook)'; list it under the playbook's 'hooks'")
+            }
+        }
+        return task
+    }
+
+    /// `72h after aware`
+    mutating func parseClock(_ node: Node, _ context: Context) -> Clock? {
+        guard let text = node.scalar?.string else {
+            problem(node, "due must look like '72h after aware'")
+            return nil
+        }
+        let words = text.split(separator: " ").map(String.init)
+        guard words.count == 3, words[1] == "after" else {
+            problem(node, "due '\(text)' must look like '72h after aware'")
+            return nil
+        }
+        guard let duration = ClockDuration(parsing: words[0]) else {
+            problem(node, "bad duration '\(words[0])'; use a number with m, h, d or bd (business days), such as 72h or 4bd")
+            return nil
+        }
+        guard context.instants.contains(words[2]) else {
+            problem(node, "unknown instant '\(words[2])'; known instants are \(context.instants.joined(separator: ", "))")
+            return nil
+        }
+        return Clock(duration: duration, after: words[2])
+    }
+
+    mutating func parseCondition(_ node: Node, _ context: Context) -> Condition? {
+        if let sequence = node.sequence {
+            return .all(sequence.compactMap { parseCondition($0, context) })
+        }
+        guard let mapping = node.mapping else {
+            problem(node, "a condition must be a mapping such as {severity: {in: [high, critical]}}")
+            return nil
+        }
+        var parts: [Condition] = []
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string else { continue }
+            switch key {
+            case "all", "any":
+                guard let items = value.sequence else {
+                    problem(value, "'\(key)' takes a list of conditions")
+                    continue
+                }
+                let conditions = items.compactMap { parseCondition($0, context) }
+                parts.append(key == "all" ? .all(conditions) : .any(conditions))
+            case "not":
+                if let condition = parseCondition(value, context) { parts.append(.not(condition)) }
+            default:
+                if let condition = parseFieldCondition(keyNode, field: key, value, context) { parts.append(condition) }
+            }
+        }
+        return parts.count == 1 ? parts[0] : .all(parts)
+    }
+
+    mutating func parseFieldCondition(_ keyNode: Node, field: String, _ value: Node, _ context: Context) -> Condition? {
+        // `peopleAffectedIn.US` reads one jurisdiction of a counts field.
+        let parts = field.split(separator: ".", maxSplits: 1).map(String.init)
+        guard let declaration = context.field(parts[0]) else {
+            problem(keyNode, "condition on unknown field '\(field)'; declare it under 'fields'")
+            return nil
+        }
+        var type = declaration.type
+        if parts.count == 2 {
+            guard type == .counts, Jurisdiction(rawValue: parts[1]) != nil else {
+                problem(keyNode, "'\(field)': only counts fields take a jurisdiction, such as peopleAffectedIn.US")
+                return nil
+            }
+            type = .integer
+        }
+        if let flag = value.bool, value.scalar != nil {
+            guard type == .boolean else {
+                problem(value, "'\(field)' is not a boolean; compare it with in, includes, atLeast or below")
+                return nil
+            }
+            return .isBool(field: field, value: flag)
+        }
+        if type == .counts, let spec = value.mapping, spec.contains(where: { $0.key.string == "anyAtLeast" }) {
+            var threshold: Int64?
+            var within: String?
+            for entry in spec {
+                let text: String? = entry.value.string
+                switch entry.key.string {
+                case "anyAtLeast": threshold = text.flatMap { Int64($0) }
+                case "within":
+                    within = text?.uppercased()
+                    if let code = within, Jurisdiction(rawValue: code) == nil {
+                        problem(entry.value, "'\(code)' is not a country code")
+                    }
+                default: problem(entry.key, "'anyAtLeast' takes only 'within' beside it")
+                }
+            }
+            guard let threshold else {
+                problem(value, "'anyAtLeast' takes a whole number")
+                return nil
+            }
+            return .anyCountAtLeast(field: field, value: threshold, within: within)
+        }
+        guard let spec = value.mapping, spec.count == 1, let (operatorNode, operand) = spec.first,
+            let op = operatorNode.string
+        else {
+            problem(value, "a condition on '\(field)' must be one operator, such as {atLeast: 500}")
+            return nil
+        }
+        func fits(_ allowed: Bool) -> Bool {
+            if !allowed { problem(operatorNode, "'\(op)' does not apply to '\(field)'") }
+            return allowed
+        }
+        func checkChoices(_ values: [String]) {
+            let allowedValues: [String]
+            switch type {
+            case .choice(let choices), .categories(let choices): allowedValues = choices
+            default: allowedValues = []
+            }
+            if parts[0] == "jurisdictions" {
+                for value in values where Jurisdiction(rawValue: value) == nil {
+                    problem(operand, "'\(value)' is not an ISO 3166-1 country code or EU")
+                }
+            } else if !allowedValues.isEmpty {
+                for value in values where !allowedValues.contains(value) {
+                    problem(operand, "'\(value)' is not a value of '\(field)'; expected one of \(allowedValues.joined(separator: ", "))")
+                }
+            }
+        }
+        switch op {
+        case "in":
+            guard fits({ if case .choice = type { return true }; return type == .text }()) else { return nil }
+            let values = strings(operand, "in")
+            checkChoices(values)
+            return .isIn(field: field, values: values)
+        case "includes", "any", "all":
+            guard fits({ if case .categories = type { return true }; return false }()) else { return nil }
+            let values = strings(operand, op).map { parts[0] == "jurisdictions" ? $0.uppercased() : $0 }
+            checkChoices(values)
+            if op == "includes" {
+                guard values.count == 1 else {
+                    problem(operand, "'includes' takes one value; use 'any' or 'all' for several")
+                    return nil
+                }
+                return .includes(field: field, value: values[0])
+            }
+            return op == "any" ? .includesAny(field: field, values: values) : .includesAll(field: field, values: values)
+        case "atLeast", "below":
+            guard fits(type == .integer) else { return nil }
+            guard let text = operand.scalar?.string, let number = Int64(text) else {
+                problem(operand, "'\(op)' takes a whole number")
+                return nil
+            }
+            return op == "atLeast" ? .atLeast(field: field, value: number) : .below(field: field, value: number)
+        case "is":
+            guard fits(type == .boolean), let flag = operand.bool else {
+                problem(operand, "'is' takes true or false")
+                return nil
+            }
+            return .isBool(field: field, value: flag)
+        case "known":
+            guard let flag = operand.bool else {
+                problem(operand, "'known' takes true or false")
+                return nil
+            }
+            return flag ? .known(field: field) : .not(.known(field: field))
+        default:
+            problem(operatorNode, "unknown operator '\(op)'; use in, includes, any, all, atLeast, below, is or known")
+            return nil
+        }
+    }
+
+    mutating func parseEscalations(_ node: Node, _ context: Context, tasks: [TaskPlan]) -> [Escalation] {
+        guard let sequence = node.sequence else {
+            problem(node, "escalations must be a list")
+            return []
+        }
+        var escalations: [Escalation] = []
+        for item in sequence {
+            guard let spec = entries(item, "an escalation", allowed: ["on", "task", "hook"]) else { continue }
+            let get = { (key: String) in spec.first { $0.key == key }?.value }
+            guard let onNode = get("on"), let taskNode = get("task"), let hookNode = get("hook") else {
+                problem(item, "an escalation needs 'on' (due_soon or overdue), 'task' and 'hook'")
+                continue
+            }
+            guard let trigger = onNode.scalar.flatMap({ Escalation.Trigger(rawValue: $0.string) }) else {
+                problem(onNode, "escalations trigger on due_soon or overdue")
+                continue
+            }
+            let task = taskNode.scalar?.string ?? ""
+            if !tasks.contains(where: { $0.id == task }) { problem(taskNode, "escalation names unknown task '\(task)'") }
+            let hook = hookNode.scalar?.string ?? ""
+            if !context.hooks.contains(hook) { problem(hookNode, "unknown hook '\(hook)'; list it under the playbook's 'hooks'") }
+            escalations.append(Escalation(trigger: trigger, task: task, hook: hook))
+        }
+        return escalations
+    }
+
+    /// A task that records instant X due relative to instant Y makes X depend on Y; a cycle
+    /// means no clock in it could ever start.
+    mutating func checkInstantCycles(_ tasks: [TaskPlan], declared: [String], node: Node?) {
+        var dependsOn: [String: Set<String>] = [:]
+        for task in tasks {
+            guard let recorded = task.records, let after = task.due?.after, declared.contains(after) else { continue }
+            dependsOn[recorded, default: []].insert(after)
+        }
+        var state: [String: Int] = [:]  // 1 visiting, 2 done
+        func visit(_ instant: String, _ path: [String]) -> [String]? {
+            if state[instant] == 1 { return path + [instant] }
+            if state[instant] == 2 { return nil }
+            state[instant] = 1
+            for next in dependsOn[instant, default: []].sorted() {
+                if let cycle = visit(next, path + [instant]) { return cycle }
+            }
+            state[instant] = 2
+            return nil
+        }
+        for instant in dependsOn.keys.sorted() {
+            if let cycle = visit(instant, []) {
+                problem(node, "a cycle between recorded instants: \(cycle.joined(separator: " → ")); no clock in it can start")
+                return
+            }
+        }
+    }
+
+    mutating func checkDeclaredInstantsAreRecorded(_ instants: [String], tasks: [TaskPlan], node: Node?) {
+        for instant in instants where !tasks.contains(where: { $0.records == instant }) {
+            problem(node, "instant '\(instant)' is declared but no task records it")
+        }
+    }
+}

@@ -1,0 +1,470 @@
+import Foundation
+
+/// One task of one incident, as the workflow tracks it.
+public struct TaskState: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        case open
+        case done
+        case skipped
+        /// Its condition no longer holds (or never did); kept, never deleted.
+        case notApplicable = "not_applicable"
+    }
+
+    public var id: String
+    public var phase: Phase
+    public var status: Status
+    /// When it falls due; nil without a clock, or while its instant is unknown.
+    public var due: Date?
+    public var completedBy: String?
+    public var completedAt: Date?
+    /// Why it was skipped, or why it was completed late.
+    public var reason: String?
+
+    public init(
+        id: String, phase: Phase, status: Status, due: Date? = nil, completedBy: String? = nil,
+        completedAt: Date? = nil, reason: String? = nil
+    ) {
+        self.id = id
+        self.phase = phase
+        self.status = status
+        self.due = due
+        self.completedBy = completedBy
+        self.completedAt = completedAt
+        self.reason = reason
+    }
+
+    public var isSettled: Bool { status != .open }
+}
+
+/// A decision a task captured: kept with who took it, when and why (GDPR Art. 33(5)).
+public struct DecisionRecord: Sendable, Equatable, Codable {
+    public var name: String
+    public var value: Bool
+    public var reason: String
+    public var by: String
+    public var at: Date
+    public var task: String
+
+    public init(name: String, value: Bool, reason: String, by: String, at: Date, task: String) {
+        self.name = name
+        self.value = value
+        self.reason = reason
+        self.by = by
+        self.at = at
+        self.task = task
+    }
+}
+
+/// A notification made: the ledger entry a notify-phase task records.
+public struct NotificationRecord: Sendable, Equatable, Codable {
+    public var task: String
+    public var kind: NotificationRecipient
+    /// Who was told: the authority's name, "all affected customers", the partner.
+    public var recipient: String
+    /// How: portal, e-mail, letter, phone.
+    public var channel: String
+    public var sentAt: Date
+    public var by: String
+    /// The regulator's case number, if it gave one.
+    public var reference: String?
+    /// A digest of what was sent, so the text can be proven later without storing it here.
+    public var contentDigest: String?
+    /// Why it was late, when it was.
+    public var lateReason: String?
+
+    public init(
+        task: String, kind: NotificationRecipient, recipient: String, channel: String, sentAt: Date, by: String,
+        reference: String? = nil, contentDigest: String? = nil, lateReason: String? = nil
+    ) {
+        self.task = task
+        self.kind = kind
+        self.recipient = recipient
+        self.channel = channel
+        self.sentAt = sentAt
+        self.by = by
+        self.reference = reference
+        self.contentDigest = contentDigest
+        self.lateReason = lateReason
+    }
+}
+
+/// Everything the workflow decides from: the incident's phase, facts, tasks, gate and clocks.
+public struct CaseState: Sendable, Equatable {
+    public var phase: Phase
+    public var facts: CaseFacts
+    public var tasks: [TaskState]
+    /// The current phase's gate has been approved.
+    public var gateApproved: Bool
+    /// Clocks are paused (a law-enforcement delay) since this instant.
+    public var pausedSince: Date?
+    /// Seconds clocks were paused in completed pauses; due dates move by this much.
+    public var pausedSeconds: Double
+    public var decisions: [DecisionRecord]
+    public var notifications: [NotificationRecord]
+    public var resolution: String?
+    public var lessonsLearned: String?
+
+    public init(
+        phase: Phase = .report, facts: CaseFacts, tasks: [TaskState] = [], gateApproved: Bool = false,
+        pausedSince: Date? = nil, pausedSeconds: Double = 0, decisions: [DecisionRecord] = [],
+        notifications: [NotificationRecord] = [], resolution: String? = nil, lessonsLearned: String? = nil
+    ) {
+        self.phase = phase
+        self.facts = facts
+        self.tasks = tasks
+        self.gateApproved = gateApproved
+        self.pausedSince = pausedSince
+        self.pausedSeconds = pausedSeconds
+        self.decisions = decisions
+        self.notifications = notifications
+        self.resolution = resolution
+        self.lessonsLearned = lessonsLearned
+    }
+
+    public func task(_ id: String) -> TaskState? { tasks.first { $0.id == id } }
+}
+
+/// What someone asks the workflow to do.
+public enum WorkflowCommand: Sendable, Equatable {
+    /// A new incident enters the report phase.
+    case start
+    /// Triage facts changed (severity, counts, jurisdictions…).
+    case update([String: FactValue])
+    case completeTask(id: String, captures: [String: FactValue], reason: String?, notification: NotificationDetails?)
+    case skipTask(id: String, reason: String)
+    case approveGate
+    /// Move to the next phase; `force` (a manager's stated reason) overrides missing items.
+    case advance(force: String?)
+    case pauseClocks(reason: String)
+    case resumeClocks(reason: String)
+    case close(resolution: String, lessonsLearned: String, force: String?)
+    case reopen(reason: String)
+
+    /// What a person gives when completing a notification task.
+    public struct NotificationDetails: Sendable, Equatable {
+        public var recipient: String
+        public var channel: String
+        public var reference: String?
+        public var contentDigest: String?
+
+        public init(recipient: String, channel: String, reference: String? = nil, contentDigest: String? = nil) {
+            self.recipient = recipient
+            self.channel = channel
+            self.reference = reference
+            self.contentDigest = contentDigest
+        }
+    }
+}
+
+/// One thing that happened, for the timeline and the hooks.
+public struct WorkflowEvent: Sendable, Equatable {
+    public var kind: String
+    public var data: [String: String]
+
+    public init(_ kind: String, _ data: [String: String] = [:]) {
+        self.kind = kind
+        self.data = data
+    }
+}
+
+/// Why the workflow refused a command; each says what is missing.
+public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownTask(String)
+    case taskNotInCurrentPhase(String, Phase)
+    case taskNotOpen(String, TaskState.Status)
+    case missingCaptures(task: String, fields: [String])
+    case invalidCapture(field: String, reason: String)
+    case reasonRequired(String)
+    case lateReasonRequired(task: String, due: Date)
+    case notificationDetailsRequired(task: String)
+    /// Leaving the phase needs these tasks settled and this gate approved.
+    case blocked(phase: Phase, tasks: [String], gate: Role?)
+    case noGate(Phase)
+    case closed
+    case notClosed
+    case alreadyPaused
+    case notPaused
+
+    public var description: String {
+        switch self {
+        case .unknownTask(let id): return "the playbook has no task '\(id)'"
+        case .taskNotInCurrentPhase(let id, let phase): return "task '\(id)' belongs to the \(phase.rawValue) phase"
+        case .taskNotOpen(let id, let status): return "task '\(id)' is \(status.rawValue.replacingOccurrences(of: "_", with: " ")), not open"
+        case .missingCaptures(let task, let fields):
+            return "completing '\(task)' needs \(fields.joined(separator: ", "))"
+        case .invalidCapture(let field, let reason): return "\(field) \(reason)"
+        case .reasonRequired(let what): return "\(what) needs a reason"
+        case .lateReasonRequired(let task, _): return "'\(task)' is past its deadline, so completing it needs the reason for the delay"
+        case .notificationDetailsRequired(let task): return "'\(task)' records a notification: say to whom and by which channel"
+        case .blocked(let phase, let tasks, let gate):
+            var missing: [String] = []
+            if !tasks.isEmpty { missing.append("tasks \(tasks.joined(separator: ", "))") }
+            if let gate { missing.append("approval of the \(phase.rawValue) gate by a \(gate.rawValue)") }
+            return "the \(phase.rawValue) phase cannot end yet: it needs \(missing.joined(separator: " and "))"
+        case .noGate(let phase): return "the \(phase.rawValue) phase has no gate to approve"
+        case .closed: return "the incident is closed; reopen it first"
+        case .notClosed: return "the incident is not closed"
+        case .alreadyPaused: return "the clocks are already paused"
+        case .notPaused: return "the clocks are not paused"
+        }
+    }
+}
+
+/// The workflow engine: pure. Given a playbook, an incident's state, a command, who gives it
+/// and the time, it returns the new state and what happened — or a refusal naming what is
+/// missing. No I/O; the store persists what it returns.
+public enum Workflow {
+    public static func apply(
+        _ command: WorkflowCommand, to state: CaseState, playbook: Playbook, actor: String, now: Date
+    ) -> Result<(CaseState, [WorkflowEvent]), WorkflowRefusal> {
+        var state = state
+        var events: [WorkflowEvent] = []
+        if state.phase == .closed {
+            switch command {
+            case .reopen, .start: break
+            default: return .failure(.closed)
+            }
+        }
+        switch command {
+        case .start:
+            state.phase = .report
+            state.facts.instants["phase:report"] = state.facts.instants["reported"] ?? now
+            events.append(WorkflowEvent("phase.entered", ["phase": "report"]))
+
+        case .update(let values):
+            for (field, value) in values.sorted(by: { $0.key < $1.key }) {
+                if let problem = check(value, for: field, in: playbook) { return .failure(.invalidCapture(field: field, reason: problem)) }
+                state.facts.values[field] = value
+            }
+            events.append(WorkflowEvent("incident.updated", ["fields": values.keys.sorted().joined(separator: ",")]))
+
+        case .completeTask(let id, let captures, let reason, let details):
+            guard let plan = playbook.task(id) else { return .failure(.unknownTask(id)) }
+            let evaluated = evaluate(state, playbook: playbook, now: now)
+            guard let task = evaluated.task(id), task.phase == state.phase else {
+                return .failure(.taskNotInCurrentPhase(id, playbook.phases.first { $0.tasks.contains(where: { $0.id == id }) }?.phase ?? .report))
+            }
+            guard task.status == .open else { return .failure(.taskNotOpen(id, task.status)) }
+            let missing = plan.captures.filter { captures[$0] == nil }
+            guard missing.isEmpty else { return .failure(.missingCaptures(task: id, fields: missing)) }
+            for (field, value) in captures.sorted(by: { $0.key < $1.key }) {
+                guard plan.captures.contains(field) else {
+                    return .failure(.invalidCapture(field: field, reason: "is not captured by '\(id)'"))
+                }
+                if let problem = check(value, for: field, in: playbook) { return .failure(.invalidCapture(field: field, reason: problem)) }
+            }
+            let late = task.due.map { now > $0 } ?? false
+            let trimmedReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let hasReason = !(trimmedReason ?? "").isEmpty
+            if late, plan.notification != nil, !hasReason {
+                return .failure(.lateReasonRequired(task: id, due: task.due!))
+            }
+            let decisions = plan.captures.filter { playbook.field($0)?.isDecision == true }
+            if !decisions.isEmpty, !hasReason {
+                return .failure(.reasonRequired("the decision \(decisions.joined(separator: ", "))"))
+            }
+            if let kind = plan.notification {
+                guard let details, !details.recipient.isEmpty, !details.channel.isEmpty else {
+                    return .failure(.notificationDetailsRequired(task: id))
+                }
+                state.notifications.append(
+                    NotificationRecord(
+                        task: id, kind: kind, recipient: details.recipient, channel: details.channel, sentAt: now, by: actor,
+                        reference: details.reference, contentDigest: details.contentDigest, lateReason: late ? trimmedReason : nil
+                    )
+                )
+                events.append(WorkflowEvent("notification.recorded", ["task": id, "kind": kind.rawValue, "late": late ? "true" : "false"]))
+            }
+            for (field, value) in captures {
+                state.facts.values[field] = value
+                if playbook.field(field)?.isDecision == true, case .bool(let decided) = value {
+                    state.decisions.append(
+                        DecisionRecord(name: field, value: decided, reason: trimmedReason ?? "", by: actor, at: now, task: id)
+                    )
+                    events.append(WorkflowEvent("decision.recorded", ["decision": field, "value": decided ? "true" : "false"]))
+                }
+            }
+            if let instant = plan.records { state.facts.instants[instant] = now }
+            state.tasks = evaluated.tasks
+            state.updateTask(id) {
+                $0.status = .done
+                $0.completedBy = actor
+                $0.completedAt = now
+                $0.reason = hasReason ? trimmedReason : nil
+            }
+            events.append(WorkflowEvent("task.completed", ["task": id, "late": late ? "true" : "false"]))
+
+        case .skipTask(let id, let reason):
+            guard playbook.task(id) != nil else { return .failure(.unknownTask(id)) }
+            let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else { return .failure(.reasonRequired("skipping '\(id)'")) }
+            let evaluated = evaluate(state, playbook: playbook, now: now)
+            guard let task = evaluated.task(id), task.phase == state.phase else {
+                return .failure(.taskNotInCurrentPhase(id, state.phase))
+            }
+            guard task.status == .open else { return .failure(.taskNotOpen(id, task.status)) }
+            state.tasks = evaluated.tasks
+            state.updateTask(id) {
+                $0.status = .skipped
+                $0.completedBy = actor
+                $0.completedAt = now
+                $0.reason = trimmed
+            }
+            events.append(WorkflowEvent("task.skipped", ["task": id]))
+
+        case .approveGate:
+            guard playbook.plan(for: state.phase)?.gate != nil else { return .failure(.noGate(state.phase)) }
+            state.gateApproved = true
+            state.facts.instants["approved"] = now
+            events.append(WorkflowEvent("gate.approved", ["phase": state.phase.rawValue]))
+
+        case .advance(let force):
+            guard state.phase != .notify else {
+                return .failure(.reasonRequired("leaving the notify phase: close the incident, with its resolution and lessons learned,"))
+            }
+            let evaluated = evaluate(state, playbook: playbook, now: now)
+            if let refusal = blockers(evaluated, playbook: playbook), force == nil {
+                return .failure(refusal)
+            }
+            if let force {
+                guard !force.trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("forcing the move")) }
+                events.append(WorkflowEvent("phase.forced", ["from": state.phase.rawValue]))
+            }
+            let next = Phase.allCases[Phase.allCases.firstIndex(of: state.phase)! + 1]
+            state = evaluated
+            state.phase = next
+            state.gateApproved = false
+            state.facts.instants["phase:\(next.rawValue)"] = now
+            events.append(WorkflowEvent("phase.entered", ["phase": next.rawValue]))
+
+        case .pauseClocks(let reason):
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("pausing the clocks")) }
+            guard state.pausedSince == nil else { return .failure(.alreadyPaused) }
+            state.pausedSince = now
+            events.append(WorkflowEvent("clock.paused"))
+
+        case .resumeClocks(let reason):
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("resuming the clocks")) }
+            guard let since = state.pausedSince else { return .failure(.notPaused) }
+            state.pausedSeconds += max(0, now.timeIntervalSince(since))
+            state.pausedSince = nil
+            events.append(WorkflowEvent("clock.resumed"))
+
+        case .close(let resolution, let lessons, let force):
+            let resolution = resolution.trimmingCharacters(in: .whitespacesAndNewlines)
+            let lessons = lessons.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !resolution.isEmpty else { return .failure(.reasonRequired("closing (a resolution)")) }
+            guard !lessons.isEmpty else { return .failure(.reasonRequired("closing (the lessons learned)")) }
+            let evaluated = evaluate(state, playbook: playbook, now: now)
+            if force == nil {
+                guard state.phase == .notify else {
+                    return .failure(.blocked(phase: state.phase, tasks: ["the \(state.phase.rawValue) phase and what follows it"], gate: nil))
+                }
+                if let refusal = blockers(evaluated, playbook: playbook) { return .failure(refusal) }
+            } else {
+                guard !(force ?? "").trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("forcing the close")) }
+                events.append(WorkflowEvent("phase.forced", ["from": state.phase.rawValue]))
+            }
+            state = evaluated
+            state.phase = .closed
+            state.resolution = resolution
+            state.lessonsLearned = lessons
+            state.facts.instants["phase:closed"] = now
+            events.append(WorkflowEvent("incident.closed"))
+
+        case .reopen(let reason):
+            guard state.phase == .closed else { return .failure(.notClosed) }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("reopening")) }
+            state.phase = .notify
+            state.facts.instants["phase:notify"] = now
+            events.append(WorkflowEvent("incident.reopened"))
+        }
+        let evaluated = evaluate(state, playbook: playbook, now: now)
+        // New tasks appearing, or old ones no longer applying, are part of the story.
+        for task in evaluated.tasks {
+            let before = state.task(task.id)?.status
+            if before == nil, task.status == .open { events.append(WorkflowEvent("task.opened", ["task": task.id])) }
+            if before == .open, task.status == .notApplicable { events.append(WorkflowEvent("task.not_applicable", ["task": task.id])) }
+            if before == .notApplicable, task.status == .open { events.append(WorkflowEvent("task.opened", ["task": task.id])) }
+        }
+        return .success((evaluated, events))
+    }
+
+    /// Brings the task list up to date: every task of every phase entered so far exists, open
+    /// ones whose condition no longer holds become not applicable (and back), due dates follow
+    /// their instants. Done and skipped tasks never change.
+    public static func evaluate(_ state: CaseState, playbook: Playbook, now: Date) -> CaseState {
+        var state = state
+        let entered = Phase.allCases.filter { $0 <= state.phase && $0 != .closed }
+        var tasks: [TaskState] = []
+        for phase in entered {
+            for plan in playbook.plan(for: phase)?.tasks ?? [] {
+                let applies = plan.when?.holds(for: state.facts) ?? true
+                var task = state.task(plan.id) ?? TaskState(id: plan.id, phase: phase, status: applies ? .open : .notApplicable)
+                if task.status == .open, !applies { task.status = .notApplicable }
+                if task.status == .notApplicable, applies { task.status = .open }
+                task.due = due(of: plan, phase: phase, state: state)
+                tasks.append(task)
+            }
+        }
+        // Tasks no longer in the playbook (an incident keeps its version, so only by hand) stay.
+        for task in state.tasks where !tasks.contains(where: { $0.id == task.id }) { tasks.append(task) }
+        state.tasks = tasks
+        return state
+    }
+
+    /// The instant `plan` falls due: its clock's instant plus the duration, moved by paused time.
+    static func due(of plan: TaskPlan, phase: Phase, state: CaseState) -> Date? {
+        guard let clock = plan.due else { return nil }
+        let name = clock.after == "phase" ? "phase:\(phase.rawValue)" : clock.after
+        guard let start = state.facts.instants[name] else { return nil }
+        return clock.duration.added(to: start).addingTimeInterval(state.pausedSeconds)
+    }
+
+    /// What keeps the current phase from ending, if anything.
+    public static func blockers(_ state: CaseState, playbook: Playbook) -> WorkflowRefusal? {
+        let plan = playbook.plan(for: state.phase)
+        let required = Set(plan?.tasks.filter(\.required).map(\.id) ?? [])
+        let open = state.tasks.filter { $0.phase == state.phase && $0.status == .open && required.contains($0.id) }.map(\.id)
+        let gate = (plan?.gate).flatMap { state.gateApproved ? nil : $0 }
+        guard !open.isEmpty || gate != nil else { return nil }
+        return .blocked(phase: state.phase, tasks: open, gate: gate)
+    }
+
+    /// Checks a captured value against its field's declared type.
+    static func check(_ value: FactValue, for field: String, in playbook: Playbook) -> String? {
+        let name = field.split(separator: ".").first.map(String.init) ?? field
+        guard let declaration = playbook.field(name) else { return "is not a field of this playbook" }
+        switch (declaration.type, value) {
+        case (.integer, .number(let number)): return number < 0 ? "must not be negative" : nil
+        case (.boolean, .bool), (.text, .text), (.instant, .instant): return nil
+        case (.counts, .counts(let counts)):
+            if counts.keys.contains(where: { Jurisdiction(rawValue: $0) == nil }) { return "names an unknown jurisdiction" }
+            return counts.values.contains { $0 < 0 } ? "must not be negative" : nil
+        case (.choice(let choices), .text(let text)):
+            return choices.contains(text) ? nil : "must be one of \(choices.joined(separator: ", "))"
+        case (.categories(let choices), .set(let values)):
+            if name == "jurisdictions" {
+                return values.allSatisfy { Jurisdiction(rawValue: $0) != nil } ? nil : "names an unknown jurisdiction"
+            }
+            return values.allSatisfy(choices.contains) ? nil : "must be among \(choices.joined(separator: ", "))"
+        default:
+            return "has the wrong type"
+        }
+    }
+}
+
+extension CaseState {
+    fileprivate mutating func updateTask(_ id: String, _ change: (inout TaskState) -> Void) {
+        if let index = tasks.firstIndex(where: { $0.id == id }) { change(&tasks[index]) }
+    }
+}
+
+extension Playbook {
+    /// The playbook for an incident: the most specific one whose match takes it, else the default.
+    public static func choose(for incident: Incident, from playbooks: [Playbook]) -> Playbook? {
+        playbooks.filter { !$0.isDefault && !$0.match.isEmpty && $0.match.matches(incident) }
+            .max { $0.match.specificity < $1.match.specificity || ($0.match.specificity == $1.match.specificity && $0.name > $1.name) }
+            ?? playbooks.first { $0.isDefault }
+    }
+}
