@@ -119,6 +119,9 @@ public struct CaseFacts: Sendable, Equatable {
     /// for `EU` adds up the member states, and one for a country its states (`US-CA`, …), when
     /// no figure for the whole was given.
     public func value(of field: String) -> FactValue? {
+        if field == "jurisdictions", case .set(let codes)? = values[field] {
+            return .set(Self.expand(jurisdictions: codes))
+        }
         if let value = values[field] { return value }
         let parts = field.split(separator: ".", maxSplits: 1).map(String.init)
         guard parts.count == 2, case .counts(let counts)? = values[parts[0]] else { return nil }
@@ -127,6 +130,18 @@ public struct CaseFacts: Sendable, Equatable {
             parts[1] == "EU" ? Jurisdiction.euMemberStates.contains(key) : key.hasPrefix(parts[1] + "-")
         }
         return members.isEmpty ? nil : .number(members.values.reduce(0, +))
+    }
+
+    /// A member state implies EU, a US state implies US: a rule for "EU" applies to a breach in DE.
+    static func expand(jurisdictions codes: [String]) -> [String] {
+        var expanded = Set(codes)
+        for code in codes {
+            if Jurisdiction.euMemberStates.contains(code) { expanded.insert("EU") }
+            if let jurisdiction = Jurisdiction(rawValue: code), jurisdiction.country != code {
+                expanded.insert(jurisdiction.country)
+            }
+        }
+        return expanded.sorted()
     }
 
     /// The facts of an incident's own attributes, before any task captured more.
