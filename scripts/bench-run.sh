@@ -44,7 +44,7 @@ WITH inserted AS (
 )
 SELECT reference, title, description, phase, severity, category, data_categories, people_affected,
     records_affected, jurisdictions, reporter_uid, reporter_name, assignee, restricted, reported_at,
-    aware_at, discovered_at, phase_entered_at, closed_at, version FROM inserted;
+    aware_at, discovered_at, phase_entered_at, closed_at, version, playbook_name, playbook_version FROM inserted;
 COMMIT;
 SQL
 

@@ -30,6 +30,7 @@ public enum Action: String, CaseIterable, Codable, Sendable {
     case advance
     case close
     case reopen
+    case pauseClock
     case reloadPlaybooks
     case retryHook
     case purge
@@ -38,7 +39,7 @@ public enum Action: String, CaseIterable, Codable, Sendable {
     public var concernsIncident: Bool {
         switch self {
         case .readIncident, .updateIncident, .assign, .restrict, .addNote, .completeTask, .approveGate, .advance,
-            .close, .reopen:
+            .close, .reopen, .pauseClock:
             return true
         case .report, .listIncidents, .status, .queryAudit, .verifyAudit, .reloadPlaybooks, .retryHook, .purge:
             return false
@@ -178,7 +179,7 @@ public enum AccessPolicy {
             if let view = readView(principal, incident) { return .allow(view) }
             return .deny(reason: incident.restricted ? "the incident is restricted" : "you may only see incidents you reported")
 
-        case .assign, .restrict, .approveGate, .close, .reopen:
+        case .assign, .restrict, .approveGate, .close, .reopen, .pauseClock:
             return roles.contains(.manager) ? .allow(.full) : .deny(reason: "only managers may \(verb(action))")
 
         case .updateIncident, .addNote, .completeTask, .advance:
@@ -232,6 +233,7 @@ public enum AccessPolicy {
         case .approveGate: "approve gates"
         case .close: "close incidents"
         case .reopen: "reopen incidents"
+        case .pauseClock: "pause or resume clocks"
         case .updateIncident: "update incidents"
         case .addNote: "add notes"
         case .completeTask: "complete tasks"

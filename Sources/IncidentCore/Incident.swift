@@ -26,6 +26,9 @@ public struct Incident: Sendable, Equatable, Codable {
     public var closed: Date?
     /// Increases with every change; a change based on an older version is refused.
     public var version: Int
+    /// The playbook the incident started with (name and version), kept across reloads.
+    public var playbook: String?
+    public var playbookVersion: String?
 
     /// Someone known to the system by uid and name.
     public struct Person: Sendable, Equatable, Codable {
@@ -42,7 +45,7 @@ public struct Incident: Sendable, Equatable, Codable {
         category: IncidentCategory?, dataCategories: [DataCategory], peopleAffected: Int64?,
         recordsAffected: Int64?, jurisdictions: [Jurisdiction], reporter: Person, assignee: String?,
         restricted: Bool, reported: Date, aware: Date, discovered: Date?, phaseEntered: Date, closed: Date?,
-        version: Int
+        version: Int, playbook: String? = nil, playbookVersion: String? = nil
     ) {
         self.reference = reference
         self.title = title
@@ -63,5 +66,7 @@ public struct Incident: Sendable, Equatable, Codable {
         self.phaseEntered = phaseEntered
         self.closed = closed
         self.version = version
+        self.playbook = playbook
+        self.playbookVersion = playbookVersion
     }
 }

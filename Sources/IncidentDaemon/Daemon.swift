@@ -38,8 +38,10 @@ public struct Daemon: Sendable {
             try await migrate(pool)
             let auditStore = AuditStore(pool: pool)
             let settings = LiveSettings(roles: configuration.roles)
+            let playbooks = try loadPlaybooks()
             let api = IncidentsAPI(
-                store: IncidentStore(pool: pool), auditStore: auditStore, settings: settings, logger: logger
+                store: IncidentStore(pool: pool), auditStore: auditStore, settings: settings, playbooks: playbooks,
+                logger: logger
             )
             let sealer = AuditSealer(store: auditStore, interval: configuration.auditSealInterval, logger: logger)
             let server = VarlinkServer(
@@ -64,7 +66,9 @@ public struct Daemon: Sendable {
                 services.append(.init(service: Watchdog(notifier: notifier, interval: interval, logger: logger)))
             }
             if let reload {
-                services.append(.init(service: ReloadOnHangup(load: reload, settings: settings, notifier: notifier, logger: logger)))
+                services.append(.init(service: ReloadOnHangup(
+                    load: reload, settings: settings, playbooks: playbooks, notifier: notifier, logger: logger
+                )))
             }
             // Shut down in reverse: the server stops first, the sealer seals what it left.
             services.append(.init(service: server))
@@ -101,6 +105,20 @@ public struct Daemon: Sendable {
         )
         try await embedded.start()
         return (embedded.conninfo, embedded)
+    }
+
+    /// The playbook set; a set with any problem stops start-up with every problem listed.
+    private func loadPlaybooks() throws -> PlaybookRegistry {
+        let directory = configuration.playbooksDirectory.map { URL(fileURLWithPath: $0) } ?? PlaybookRegistry.defaultDirectory()
+        do {
+            let registry = try PlaybookRegistry(directory: directory)
+            logger.info("playbooks loaded", metadata: [
+                "playbooks.directory": "\(directory.path)", "playbooks.count": "\(registry.current.count)",
+            ])
+            return registry
+        } catch {
+            throw DaemonError(message: "the playbooks in \(directory.path) cannot be used: \(error)")
+        }
     }
 
     private func migrate(_ pool: PostgresPool) async throws {

@@ -22,6 +22,11 @@ public enum IncidentInterfaces {
                   doc: "The message is not a Varlink call (not JSON, not an object, no method)."),
             .init("MessageTooLarge", parameters: [.init("limit", .int)],
                   doc: "The message exceeds the size limit; the connection is closed."),
+            .init("MoveNotAllowed", parameters: [
+                .init("reason", .string), .init("missingTasks", .array(.string)), .init("gate", .optional(.string)),
+            ], doc: "The workflow refuses the move now; missingTasks and gate say what it needs first."),
+            .init("PlaybookProblems", parameters: [.init("problems", .array(.string))],
+                  doc: "The playbooks have problems (file:line:column: sentence); the running set was kept."),
             .init("InternalError", parameters: [.init("reason", .string)],
                   doc: "The daemon failed unexpectedly; the call changed nothing. See the daemon's log."),
         ]
@@ -31,6 +36,27 @@ public enum IncidentInterfaces {
     static let severity = VarlinkType.enumeration(Severity.allCases.map(\.rawValue))
     static let dataCategory = VarlinkType.enumeration(DataCategory.allCases.map(\.rawValue))
     static let category = VarlinkType.enumeration(IncidentCategory.allCases.map(\.rawValue))
+    static let role = VarlinkType.enumeration(Role.allCases.map(\.rawValue))
+    static let taskStatus = VarlinkType.enumeration(TaskState.Status.allCases.map(\.rawValue))
+    static let recipient = VarlinkType.enumeration(NotificationRecipient.allCases.map(\.rawValue))
+
+    /// What every workflow method returns: the case file.
+    static let caseFile: [VarlinkField] = [
+        .init("incident", .named("Incident")),
+        .init("tasks", .optional(.array(.named("Task"))), doc: "Absent in a reporter's view."),
+        .init("decisions", .optional(.array(.named("Decision")))),
+        .init("notifications", .optional(.array(.named("Notification"))), doc: "The notification ledger."),
+        .init("facts", .optional(.map(.string)), doc: "Captured facts, as text."),
+        .init("gatePending", .optional(.named("Role")), doc: "The role that must approve the current phase's gate."),
+        .init("clocksPaused", .optional(.bool)),
+        .init("resolution", .optional(.string)),
+        .init("lessonsLearned", .optional(.string)),
+    ]
+
+    static func workflowMethod(_ name: String, _ input: [VarlinkField], doc: String) -> VarlinkInterface.Method {
+        .init(name, input: [.init("reference", .string)] + input + [.init("version", .optional(.int), doc: "The version you last saw.")],
+              output: caseFile, doc: doc)
+    }
 
     public static let incidents = VarlinkInterface(
         name: "io.incidentd.Incidents",
@@ -42,6 +68,46 @@ public enum IncidentInterfaces {
             .init("DataCategory", dataCategory, doc: "Kinds of personal data involved."),
             .init("Category", category, doc: "What kind of event caused the incident."),
             .init("Person", .structure([.init("uid", .int), .init("name", .string)])),
+            .init("Role", role),
+            .init("TaskStatus", taskStatus),
+            .init("Recipient", recipient, doc: "Who a notification goes to."),
+            .init(
+                "Task",
+                .structure([
+                    .init("id", .string), .init("title", .string), .init("description", .string),
+                    .init("phase", .named("Phase")), .init("role", .named("Role")), .init("required", .bool),
+                    .init("status", .named("TaskStatus")), .init("due", .optional(.string)),
+                    .init("captures", .array(.string), doc: "Fields to give when completing it."),
+                    .init("notification", .optional(.named("Recipient"))),
+                    .init("completedBy", .optional(.string)), .init("completedAt", .optional(.string)),
+                    .init("reason", .optional(.string)),
+                ])
+            ),
+            .init(
+                "Decision",
+                .structure([
+                    .init("name", .string), .init("value", .bool), .init("reason", .string), .init("by", .string),
+                    .init("at", .string), .init("task", .string),
+                ])
+            ),
+            .init(
+                "Notification",
+                .structure([
+                    .init("task", .string), .init("kind", .named("Recipient")), .init("recipient", .string),
+                    .init("channel", .string), .init("sentAt", .string), .init("by", .string),
+                    .init("reference", .optional(.string)), .init("contentDigest", .optional(.string)),
+                    .init("lateReason", .optional(.string)),
+                ])
+            ),
+            .init(
+                "NotificationDetails",
+                .structure([
+                    .init("recipient", .string, doc: "Who was told: the authority's name, the customers."),
+                    .init("channel", .string, doc: "How: portal, e-mail, letter."),
+                    .init("reference", .optional(.string), doc: "The regulator's case number."),
+                    .init("contentDigest", .optional(.string), doc: "A digest of what was sent."),
+                ])
+            ),
             .init(
                 "Incident",
                 .structure([
@@ -64,6 +130,8 @@ public enum IncidentInterfaces {
                     .init("phaseEntered", .string),
                     .init("closed", .optional(.string)),
                     .init("version", .int, doc: "Increases with every change."),
+                    .init("playbook", .optional(.string), doc: "The playbook it started with."),
+                    .init("playbookVersion", .optional(.string)),
                 ])
             ),
             .init(
@@ -101,8 +169,46 @@ public enum IncidentInterfaces {
             .init(
                 "Get",
                 input: [.init("reference", .string)],
-                output: [.init("incident", .named("Incident"))],
-                doc: "Read one incident."
+                output: caseFile,
+                doc: "Read one incident's case file."
+            ),
+            workflowMethod("Update", [
+                .init("severity", .optional(.named("Severity"))), .init("category", .optional(.named("Category"))),
+                .init("dataCategories", .optional(.array(.named("DataCategory")))),
+                .init("peopleAffected", .optional(.int)), .init("recordsAffected", .optional(.int)),
+                .init("jurisdictions", .optional(.array(.string))),
+                .init("peopleAffectedIn", .optional(.map(.int)), doc: "People affected per jurisdiction, such as US-CA."),
+            ], doc: "Update triage facts; the tasks that apply are re-evaluated."),
+            workflowMethod("CompleteTask", [
+                .init("task", .string),
+                .init("captures", .optional(.map(.string)), doc: "The task's fields, as text."),
+                .init("reason", .optional(.string), doc: "Why: needed for decisions and for late notifications."),
+                .init("notification", .optional(.named("NotificationDetails"))),
+            ], doc: "Complete a task of the current phase."),
+            workflowMethod("SkipTask", [.init("task", .string), .init("reason", .string)], doc: "Skip a task, with a reason."),
+            workflowMethod("Approve", [], doc: "Approve the current phase's gate."),
+            workflowMethod("Advance", [.init("force", .optional(.string), doc: "A manager's reason to move anyway.")],
+                           doc: "Move to the next phase; refused with what is missing."),
+            workflowMethod("PauseClock", [.init("reason", .string)], doc: "Pause every clock (a law-enforcement delay)."),
+            workflowMethod("ResumeClock", [.init("reason", .string)], doc: "Resume the clocks; due dates move by the pause."),
+            workflowMethod("Close", [
+                .init("resolution", .string), .init("lessonsLearned", .string), .init("force", .optional(.string)),
+            ], doc: "Close the incident from the notify phase."),
+            workflowMethod("Reopen", [.init("reason", .string)], doc: "Reopen a closed incident."),
+            .init(
+                "Note",
+                input: [.init("reference", .string), .init("text", .string)],
+                output: caseFile,
+                doc: "Add a note to the timeline."
+            ),
+            .init(
+                "Timeline",
+                input: [.init("reference", .string)],
+                output: [.init("events", .array(.structure([
+                    .init("at", .string), .init("kind", .string), .init("actor", .optional(.string)),
+                    .init("data", .map(.string)),
+                ])))],
+                doc: "The incident's events, oldest first."
             ),
             .init(
                 "List",
@@ -207,5 +313,24 @@ public enum IncidentInterfaces {
         ]
     )
 
-    public static let all: [VarlinkInterface] = [.service, errors, incidents, audit]
+    public static let playbooks = VarlinkInterface(
+        name: "io.incidentd.Playbooks",
+        doc: "The playbooks that drive incidents through report, investigate, notify and closed.",
+        types: [
+            .init("Summary", .structure([
+                .init("name", .string), .init("version", .string), .init("title", .string), .init("isDefault", .bool),
+                .init("digest", .string, doc: "SHA-256 of the source; incidents keep the version they started with."),
+                .init("tasks", .int),
+            ])),
+        ],
+        methods: [
+            .init("List", output: [.init("playbooks", .array(.named("Summary")))], doc: "The running set."),
+            .init("Get", input: [.init("name", .string)],
+                  output: [.init("playbook", .named("Summary")), .init("source", .string)], doc: "One playbook and its YAML."),
+            .init("Reload", output: [.init("playbooks", .array(.named("Summary")))],
+                  doc: "Load the playbooks directory again (admins); a set with problems is refused and the running one kept."),
+        ]
+    )
+
+    public static let all: [VarlinkInterface] = [.service, errors, incidents, audit, playbooks]
 }

@@ -20,7 +20,11 @@ public struct IncidentStore: Sendable {
     }
 
     /// Files a validated report for `reporter`, or returns the incident its idempotency key filed.
-    public func report(_ draft: ReportDraft, by reporter: Caller) async throws -> ReportResult {
+    /// A new incident starts its workflow under the playbook `playbookFor` chooses, in the same
+    /// transaction.
+    public func report(
+        _ draft: ReportDraft, by reporter: Caller, playbookFor: @escaping @Sendable (Incident) -> Playbook? = { _ in nil }
+    ) async throws -> ReportResult {
         try await pool.transaction { connection in
             let aware = draft.aware ?? Date()
             let rows = try connection.query(
@@ -48,11 +52,18 @@ public struct IncidentStore: Sendable {
                     SELECT reporter_uid, reporter_name, \(reporter.pid), 'Report', reference, 'created'
                     FROM inserted
                 )
-                SELECT \(unsafeSQL: Self.incidentColumns) FROM inserted
+                SELECT id, \(unsafeSQL: Self.incidentColumns) FROM inserted
                 """
             )
             if let row = rows.first {
-                return ReportResult(incident: try Incident(row: row), created: true)
+                var incident = try Incident(row: row)
+                if let playbook = playbookFor(incident) {
+                    try Self.startWorkflow(
+                        connection, incidentID: try row.decode(Int64.self, "id"), incident: &incident, playbook: playbook,
+                        actor: reporter
+                    )
+                }
+                return ReportResult(incident: incident, created: true)
             }
             // The key was used before (perhaps by a retry of this very call): return that incident.
             let existing = try connection.query(
@@ -194,7 +205,7 @@ public struct IncidentStore: Sendable {
     static let incidentColumns = """
         reference, title, description, phase, severity, category, data_categories, people_affected,
         records_affected, jurisdictions, reporter_uid, reporter_name, assignee, restricted, reported_at,
-        aware_at, discovered_at, phase_entered_at, closed_at, version
+        aware_at, discovered_at, phase_entered_at, closed_at, version, playbook_name, playbook_version
         """
 }
 
@@ -240,7 +251,9 @@ extension Incident {
             discovered: try row.decode(Date?.self, "discovered_at"),
             phaseEntered: try row.decode(Date.self, "phase_entered_at"),
             closed: try row.decode(Date?.self, "closed_at"),
-            version: try row.decode(Int.self, "version")
+            version: try row.decode(Int.self, "version"),
+            playbook: try row.decode(String?.self, "playbook_name"),
+            playbookVersion: try row.decode(String?.self, "playbook_version")
         )
     }
 }

@@ -27,6 +27,7 @@ import Testing
         .advance: [.investigator, .manager],
         .close: [.manager],
         .reopen: [.manager],
+        .pauseClock: [.manager],
         .reloadPlaybooks: [.admin],
         .retryHook: [.admin],
         .purge: [.admin],

@@ -73,8 +73,9 @@ public indirect enum Condition: Sendable, Equatable {
     }
 }
 
-/// A value of one of an incident's facts.
-public enum FactValue: Sendable, Hashable, Codable {
+/// A value of one of an incident's facts. Encoded as a one-key object naming its kind:
+/// `{"number": 600}`, `{"counts": {"US-CA": 600}}`.
+public enum FactValue: Sendable, Hashable {
     case text(String)
     case number(Int64)
     case bool(Bool)
@@ -86,6 +87,46 @@ public enum FactValue: Sendable, Hashable, Codable {
     var text: String? {
         if case .text(let value) = self { return value }
         return nil
+    }
+
+    /// Parses what a person typed for a field of `type`: `true`, `600`, `health,contact`,
+    /// `US-CA:600,DE:40`, `2026-05-01T09:30:00Z`.
+    public static func parse(_ text: String, as type: FieldDeclaration.FieldType) -> FactValue? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        switch type {
+        case .integer: return Int64(trimmed).map(FactValue.number)
+        case .boolean:
+            switch trimmed.lowercased() {
+            case "true", "yes": return .bool(true)
+            case "false", "no": return .bool(false)
+            default: return nil
+            }
+        case .text, .choice: return trimmed.isEmpty ? nil : .text(trimmed)
+        case .instant:
+            return (try? Date.ISO8601FormatStyle().parse(trimmed)).map(FactValue.instant)
+        case .categories:
+            return .set(trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        case .counts:
+            var counts: [String: Int64] = [:]
+            for pair in trimmed.split(separator: ",") {
+                let parts = pair.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, let count = Int64(parts[1]) else { return nil }
+                counts[parts[0].uppercased()] = count
+            }
+            return .counts(counts)
+        }
+    }
+
+    /// The value as a person reads it.
+    public var display: String {
+        switch self {
+        case .text(let text): return text
+        case .number(let number): return String(number)
+        case .bool(let flag): return flag ? "yes" : "no"
+        case .set(let values): return values.joined(separator: ", ")
+        case .instant(let date): return date.formatted(Date.ISO8601FormatStyle())
+        case .counts(let counts): return counts.keys.sorted().map { "\($0): \(counts[$0]!)" }.joined(separator: ", ")
+        }
     }
 
     var number: Int64? {
@@ -161,5 +202,38 @@ public struct CaseFacts: Sendable, Equatable {
         // HIPAA's clock runs from discovery: when it was not given, awareness is the latest it can be.
         instants["discovered"] = incident.discovered ?? incident.aware
         self.init(values: values, instants: instants)
+    }
+}
+
+extension FactValue: Codable {
+    private enum Kind: String, CodingKey {
+        case text, number, bool, set, instant, counts
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Kind.self)
+        guard let kind = container.allKeys.first, container.allKeys.count == 1 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected one kind"))
+        }
+        switch kind {
+        case .text: self = .text(try container.decode(String.self, forKey: kind))
+        case .number: self = .number(try container.decode(Int64.self, forKey: kind))
+        case .bool: self = .bool(try container.decode(Bool.self, forKey: kind))
+        case .set: self = .set(try container.decode([String].self, forKey: kind))
+        case .instant: self = .instant(Date(timeIntervalSince1970: try container.decode(Double.self, forKey: kind)))
+        case .counts: self = .counts(try container.decode([String: Int64].self, forKey: kind))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Kind.self)
+        switch self {
+        case .text(let value): try container.encode(value, forKey: .text)
+        case .number(let value): try container.encode(value, forKey: .number)
+        case .bool(let value): try container.encode(value, forKey: .bool)
+        case .set(let value): try container.encode(value, forKey: .set)
+        case .instant(let value): try container.encode(value.timeIntervalSince1970, forKey: .instant)
+        case .counts(let value): try container.encode(value, forKey: .counts)
+        }
     }
 }

@@ -12,16 +12,18 @@ public struct IncidentsAPI: Sendable {
     let store: IncidentStore
     let auditStore: AuditStore
     let settings: LiveSettings
+    let playbooks: PlaybookRegistry
     let logger: Logger
     let clock: @Sendable () -> Date
 
     public init(
-        store: IncidentStore, auditStore: AuditStore, settings: LiveSettings, logger: Logger,
+        store: IncidentStore, auditStore: AuditStore, settings: LiveSettings, playbooks: PlaybookRegistry, logger: Logger,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.auditStore = auditStore
         self.settings = settings
+        self.playbooks = playbooks
         self.logger = logger
         self.clock = clock
     }
@@ -59,6 +61,7 @@ public struct IncidentsAPI: Sendable {
         router.register("io.incidentd.Incidents.Restrict") { call, caller in try await restrict(call, caller) }
         router.register("io.incidentd.Audit.Query") { call, caller in try await queryAudit(call, caller) }
         router.register("io.incidentd.Audit.Verify") { call, caller in try await verifyAudit(call, caller) }
+        registerWorkflow(&router)
         return router
     }
 
@@ -70,7 +73,8 @@ public struct IncidentsAPI: Sendable {
         let draft = try await validate(call, caller) { () throws(ValidationError) in
             try parameters.draft.validated(now: clock())
         }
-        let result = try await store.report(draft, by: caller)
+        let playbooks = self.playbooks
+        let result = try await store.report(draft, by: caller) { playbooks.choose(for: $0) }
         logger.info(
             result.created ? "incident reported" : "report matched an earlier idempotency key",
             metadata: ["incident.ref": "\(result.incident.reference)", "peer.uid": "\(caller.uid)"]
@@ -82,14 +86,17 @@ public struct IncidentsAPI: Sendable {
         let parameters = try await decode(IncidentsWire.GetParameters.self, call, caller)
         let principal = settings.roles.principal(for: caller)
         let audit = AuditRecord(caller: caller, action: call.auditAction, incident: parameters.reference)
-        let found = try await store.incident(parameters.reference, audit: audit) { incident in
+        let playbooks = self.playbooks
+        let lookup = try await store.caseFile(
+            parameters.reference, audit: audit, resolve: { playbooks.resolve(digest: $0, source: $1) }
+        ) { incident in
             AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts)
         }
         // A denied read answers as if the incident did not exist: existence is itself confidential.
-        guard let (incident, decision) = found, case .allow(let view) = decision else {
+        guard case .found(let file, let view) = lookup else {
             throw VarlinkError.noSuchIncident(parameters.reference)
         }
-        return try VarlinkReply(encoding: IncidentsWire.GetReply(incident: incident.seen(as: view)))
+        return try VarlinkReply(encoding: file.reply(as: view))
     }
 
     func list(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
@@ -161,7 +168,7 @@ public struct IncidentsAPI: Sendable {
     // MARK: Authorisation
 
     /// Refuses, audits and throws `PermissionDenied` when the caller may not take `action`.
-    private func authorize(_ action: Action, _ call: VarlinkCall, _ caller: Caller) async throws {
+    func authorize(_ action: Action, _ call: VarlinkCall, _ caller: Caller) async throws {
         let principal = settings.roles.principal(for: caller)
         guard case .deny(let reason) = AccessPolicy.decide(principal, action) else { return }
         await Self.audit(
@@ -172,7 +179,7 @@ public struct IncidentsAPI: Sendable {
     }
 
     /// Runs a change of one incident through the policy, the version check and the store.
-    private func change(
+    func change(
         _ reference: IncidentReference, _ action: Action, version: Int?, _ call: VarlinkCall, _ caller: Caller,
         _ body: @escaping @Sendable (inout Incident) throws -> [TimelineEvent]
     ) async throws -> Incident {
@@ -208,7 +215,7 @@ public struct IncidentsAPI: Sendable {
 
     /// Decodes parameters the router already checked against the interface; what the IDL
     /// cannot express (a jurisdiction code, an instant's format) fails here, naming the field.
-    private func decode<T: Decodable>(_ type: T.Type, _ call: VarlinkCall, _ caller: Caller) async throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ call: VarlinkCall, _ caller: Caller) async throws -> T {
         do {
             let data = try VarlinkJSON.encoder().encode(JSONValue.object(call.parameters))
             return try VarlinkJSON.decoder().decode(T.self, from: data)
@@ -223,7 +230,7 @@ public struct IncidentsAPI: Sendable {
         }
     }
 
-    private func validate<T>(
+    func validate<T>(
         _ call: VarlinkCall, _ caller: Caller, _ body: () throws(ValidationError) -> T
     ) async throws -> T {
         do {

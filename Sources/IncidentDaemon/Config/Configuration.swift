@@ -19,6 +19,8 @@ public struct Configuration: Sendable, Equatable {
     public var stateDirectory: String
     /// The SQL migrations applied at start-up.
     public var migrationsDirectory: String?
+    /// The playbooks; the shipped ones when nil.
+    public var playbooksDirectory: String?
     /// The system user that runs the embedded PostgreSQL when incidentd runs as root.
     public var embeddedPostgresUser: String = "postgres"
     public var databaseConnections: Int = 8
@@ -75,7 +77,7 @@ extension Configuration {
     static let fileKeys: Set<String> = [
         "socket", "socketGroup", "socketMode", "database", "stateDirectory", "migrationsDirectory",
         "embeddedPostgresUser", "databaseConnections", "logLevel", "maximumMessageSize", "idleTimeoutSeconds",
-        "roles", "auditSealIntervalMilliseconds",
+        "roles", "auditSealIntervalMilliseconds", "playbooksDirectory",
     ]
 
     /// Applies the YAML config file at `path` on top of `self`.
@@ -122,6 +124,7 @@ extension Configuration {
             case "database": configuration.database = scalar
             case "stateDirectory": configuration.stateDirectory = scalar
             case "migrationsDirectory": configuration.migrationsDirectory = scalar
+            case "playbooksDirectory": configuration.playbooksDirectory = scalar
             case "embeddedPostgresUser": configuration.embeddedPostgresUser = scalar
             case "databaseConnections":
                 guard let count = Int(scalar), (1...256).contains(count) else {

@@ -1,12 +1,14 @@
+import IncidentCore
 import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// Reloads the configuration on SIGHUP. A configuration that fails to load is refused and
-/// the running one kept, with the reason in the log and in systemd's status line.
+/// Reloads the configuration and the playbooks on SIGHUP. Either that fails to load is refused
+/// and the running one kept, with the reason in the log and in systemd's status line.
 struct ReloadOnHangup: Service {
     let load: @Sendable () throws -> Configuration
     let settings: LiveSettings
+    let playbooks: PlaybookRegistry
     let notifier: SystemdNotifier
     let logger: Logger
 
@@ -14,15 +16,23 @@ struct ReloadOnHangup: Service {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         for await _ in hangups.cancelOnGracefulShutdown() {
             notifier.reloading()
+            var refused: [String] = []
             do {
                 let configuration = try load()
                 settings.apply(configuration)
                 logger.notice("configuration reloaded")
-                notifier.ready(status: "Ready; configuration reloaded")
             } catch {
                 logger.error("reload refused; keeping the running configuration", metadata: ["error": "\(error)"])
-                notifier.ready(status: "Ready; last reload refused: \(error)")
+                refused.append("configuration: \(error)")
             }
+            do {
+                let loaded = try playbooks.reload()
+                logger.notice("playbooks reloaded", metadata: ["playbooks.count": "\(loaded.count)"])
+            } catch {
+                logger.error("playbook reload refused; keeping the running set", metadata: ["error": "\(error)"])
+                refused.append("playbooks: \(error.problems.first.map(String.init(describing:)) ?? "")")
+            }
+            notifier.ready(status: refused.isEmpty ? "Ready; reloaded" : "Ready; reload refused: \(refused.joined(separator: "; "))")
         }
     }
 }

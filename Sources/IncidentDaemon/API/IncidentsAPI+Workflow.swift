@@ -1,0 +1,261 @@
+import Foundation
+import IncidentCore
+import IncidentProtocol
+import IncidentStore
+import Logging
+import Varlink
+
+/// The workflow commands: each is authorised (the action, and the task's or gate's role),
+/// version-checked, run through the pure engine, and saved with its events and audit record.
+extension IncidentsAPI {
+    func registerWorkflow(_ router: inout VarlinkRouter<Caller>) {
+        router.register("io.incidentd.Incidents.Update") { call, caller in
+            let parameters = try await decode(WorkflowWire.UpdateParameters.self, call, caller)
+            var values: [String: FactValue] = [:]
+            if let severity = parameters.severity { values["severity"] = .text(severity.rawValue) }
+            if let category = parameters.category { values["category"] = .text(category.rawValue) }
+            if let categories = parameters.dataCategories { values["dataCategories"] = .set(categories.map(\.rawValue)) }
+            if let people = parameters.peopleAffected { values["peopleAffected"] = .number(people) }
+            if let records = parameters.recordsAffected { values["recordsAffected"] = .number(records) }
+            if let jurisdictions = parameters.jurisdictions { values["jurisdictions"] = .set(jurisdictions.map(\.rawValue)) }
+            if let counts = parameters.peopleAffectedIn { values["peopleAffectedIn"] = .counts(counts) }
+            let changes = values
+            return try await workflow(call, caller, parameters.reference, parameters.version, .updateIncident) { _, _, _ in
+                .success(.update(changes))
+            }
+        }
+        router.register("io.incidentd.Incidents.CompleteTask") { call, caller in
+            let parameters = try await decode(WorkflowWire.CompleteTaskParameters.self, call, caller)
+            return try await workflow(call, caller, parameters.reference, parameters.version, .completeTask, task: parameters.task) {
+                _, _, playbook in
+                var captures: [String: FactValue] = [:]
+                for (field, text) in parameters.captures ?? [:] {
+                    guard let declaration = playbook.field(field) else {
+                        return .failure(.invalidCapture(field: field, reason: "is not a field of playbook \(playbook.name)"))
+                    }
+                    guard let value = FactValue.parse(text, as: declaration.type) else {
+                        return .failure(.invalidCapture(field: field, reason: "cannot be \"\(text.prefix(40))\""))
+                    }
+                    captures[field] = value
+                }
+                let details = parameters.notification.map {
+                    WorkflowCommand.NotificationDetails(
+                        recipient: $0.recipient, channel: $0.channel, reference: $0.reference, contentDigest: $0.contentDigest
+                    )
+                }
+                return .success(.completeTask(id: parameters.task, captures: captures, reason: parameters.reason, notification: details))
+            }
+        }
+        router.register("io.incidentd.Incidents.SkipTask") { call, caller in
+            let parameters = try await decode(WorkflowWire.SkipTaskParameters.self, call, caller)
+            return try await workflow(call, caller, parameters.reference, parameters.version, .completeTask, task: parameters.task) {
+                _, _, _ in .success(.skipTask(id: parameters.task, reason: parameters.reason))
+            }
+        }
+        router.register("io.incidentd.Incidents.Approve") { call, caller in
+            let parameters = try await decode(WorkflowWire.ReasonParameters.self, call, caller)
+            return try await workflow(call, caller, parameters.reference, parameters.version, .approveGate, gate: true) { _, _, _ in
+                .success(.approveGate)
+            }
+        }
+        router.register("io.incidentd.Incidents.Advance") { call, caller in
+            let parameters = try await decode(WorkflowWire.AdvanceParameters.self, call, caller)
+            // Forcing a move past missing tasks or an unapproved gate is a manager's call.
+            let action: Action = parameters.force == nil ? .advance : .approveGate
+            return try await workflow(call, caller, parameters.reference, parameters.version, action) { _, _, _ in
+                .success(.advance(force: parameters.force))
+            }
+        }
+        router.register("io.incidentd.Incidents.PauseClock") { call, caller in
+            let parameters = try await decode(WorkflowWire.ReasonParameters.self, call, caller)
+            return try await workflow(call, caller, parameters.reference, parameters.version, .pauseClock) { _, _, _ in
+                .success(.pauseClocks(reason: parameters.reason ?? ""))
+            }
+        }
+        router.register("io.incidentd.Incidents.ResumeClock") { call, caller in
+            let parameters = try await decode(WorkflowWire.ReasonParameters.self, call, caller)
+            return try await workflow(call, caller, parameters.reference, parameters.version, .pauseClock) { _, _, _ in
+                .success(.resumeClocks(reason: parameters.reason ?? ""))
+            }
+        }
+        router.register("io.incidentd.Incidents.Close") { call, caller in
+            let parameters = try await decode(WorkflowWire.CloseParameters.self, call, caller)
+            return try await workflow(call, caller, parameters.reference, parameters.version, .close) { _, _, _ in
+                .success(.close(resolution: parameters.resolution, lessonsLearned: parameters.lessonsLearned, force: parameters.force))
+            }
+        }
+        router.register("io.incidentd.Incidents.Reopen") { call, caller in
+            let parameters = try await decode(WorkflowWire.ReasonParameters.self, call, caller)
+            return try await workflow(call, caller, parameters.reference, parameters.version, .reopen) { _, _, _ in
+                .success(.reopen(reason: parameters.reason ?? ""))
+            }
+        }
+        router.register("io.incidentd.Incidents.Note") { call, caller in
+            let parameters = try await decode(WorkflowWire.NoteParameters.self, call, caller)
+            let text = parameters.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty, text.utf8.count <= 64 * 1024, !text.unicodeScalars.contains("\u{0}") else {
+                throw VarlinkError.invalidValue("text", reason: "must be 1 byte to 64 KiB of text")
+            }
+            _ = try await change(parameters.reference, .addNote, version: nil, call, caller) { _ in
+                [TimelineEvent(kind: "note.added", data: ["text": text])]
+            }
+            return try await caseFileReply(parameters.reference, caller, call)
+        }
+        router.register("io.incidentd.Incidents.Timeline") { call, caller in
+            let parameters = try await decode(IncidentsWire.GetParameters.self, call, caller)
+            // Reading the case file first applies the same access rule, and audits the read.
+            _ = try await caseFileReply(parameters.reference, caller, call)
+            let entries = try await store.timeline(parameters.reference)
+            return try VarlinkReply(encoding: WorkflowWire.TimelineReply(events: entries.map {
+                .init(at: $0.at, kind: $0.kind, actor: $0.actor, data: $0.data)
+            }))
+        }
+        router.register("io.incidentd.Playbooks.List") { call, caller in
+            return try VarlinkReply(encoding: PlaybooksWire.ListReply(playbooks: playbooks.current.map(PlaybooksWire.Summary.init)))
+        }
+        router.register("io.incidentd.Playbooks.Get") { call, caller in
+            let parameters = try await decode(PlaybooksWire.GetParameters.self, call, caller)
+            guard let playbook = playbooks.current.first(where: { $0.name == parameters.name }) else {
+                throw VarlinkError.invalidValue("name", reason: "names no playbook in the running set")
+            }
+            return try VarlinkReply(encoding: PlaybooksWire.GetReply(playbook: .init(playbook), source: playbook.source))
+        }
+        router.register("io.incidentd.Playbooks.Reload") { call, caller in
+            try await authorize(.reloadPlaybooks, call, caller)
+            switch Result(catching: { () throws(PlaybookSetError) in try playbooks.reload() }) {
+            case .success(let loaded):
+                logger.notice("playbooks reloaded", metadata: ["playbooks.count": "\(loaded.count)"])
+                await Self.audit(
+                    store: store, logger: logger,
+                    AuditRecord(caller: caller, action: call.auditAction, detail: "\(loaded.count) playbooks")
+                )
+                return try VarlinkReply(encoding: PlaybooksWire.ListReply(playbooks: loaded.map(PlaybooksWire.Summary.init)))
+            case .failure(let error):
+                logger.error("playbook reload refused; keeping the running set", metadata: ["error": "\(error)"])
+                await Self.audit(
+                    store: store, logger: logger,
+                    AuditRecord(caller: caller, action: call.auditAction, outcome: .invalid, detail: "\(error.problems.count) problems")
+                )
+                throw VarlinkError(name: "io.incidentd.PlaybookProblems", parameters: [
+                    "problems": .array(error.problems.map { .string($0.description) })
+                ])
+            }
+        }
+    }
+
+    /// Reads the case file as `caller` may see it.
+    func caseFileReply(_ reference: IncidentReference, _ caller: Caller, _ call: VarlinkCall) async throws -> VarlinkReply {
+        let principal = settings.roles.principal(for: caller)
+        let playbooks = self.playbooks
+        let lookup = try await store.caseFile(
+            reference, audit: AuditRecord(caller: caller, action: call.auditAction, incident: reference),
+            resolve: { playbooks.resolve(digest: $0, source: $1) }
+        ) { AccessPolicy.decide(principal, .readIncident, incident: $0.accessFacts) }
+        guard case .found(let file, let view) = lookup else { throw VarlinkError.noSuchIncident(reference) }
+        return try VarlinkReply(encoding: file.reply(as: view))
+    }
+
+    /// The shared path of every workflow command.
+    /// - Parameters:
+    ///   - task: for task commands, the task whose role the caller must hold (or be a manager).
+    ///   - gate: for approvals, the caller must hold the gate's role.
+    func workflow(
+        _ call: VarlinkCall, _ caller: Caller, _ reference: IncidentReference, _ version: Int?, _ action: Action,
+        task: String? = nil, gate: Bool = false,
+        _ command: @escaping @Sendable (Incident, CaseState, Playbook) -> Result<WorkflowCommand, WorkflowRefusal>
+    ) async throws -> VarlinkReply {
+        let principal = settings.roles.principal(for: caller)
+        let playbooks = self.playbooks
+        let now = clock()
+        do {
+            let file = try await store.applyWorkflow(
+                reference, expectedVersion: version, audit: AuditRecord(caller: caller, action: call.auditAction),
+                resolve: { playbooks.resolve(digest: $0, source: $1) },
+                authorize: { incident, state, playbook in
+                    let facts = incident.accessFacts
+                    guard AccessPolicy.decide(principal, .readIncident, incident: facts).isAllowed else { return .hidden(reference) }
+                    if case .deny(let reason) = AccessPolicy.decide(principal, action, incident: facts) {
+                        return .denied(reason: reason)
+                    }
+                    if let task, let plan = playbook.task(task), !principal.has(plan.role), !principal.has(.manager) {
+                        return .denied(reason: "task \(task) is for a \(plan.role.rawValue)")
+                    }
+                    if gate, let role = playbook.plan(for: state.phase)?.gate, !principal.has(role) {
+                        return .denied(reason: "the \(state.phase.rawValue) gate needs a \(role.rawValue)'s approval")
+                    }
+                    return nil
+                },
+                command: { incident, state, playbook in
+                    command(incident, state, playbook).flatMap { command in
+                        Workflow.apply(command, to: state, playbook: playbook, actor: caller.userName, now: now)
+                    }
+                }
+            )
+            return try VarlinkReply(encoding: file.reply(as: .full))
+        } catch let refusal as ChangeRefusal {
+            throw Self.varlinkError(for: refusal)
+        } catch let refusal as WorkflowRefusal {
+            throw Self.varlinkError(for: refusal)
+        } catch let error as WorkflowStoreError {
+            throw VarlinkError(name: "io.incidentd.MoveNotAllowed", parameters: [
+                "reason": .string(error.description), "missingTasks": .array([]),
+            ])
+        }
+    }
+
+    static func varlinkError(for refusal: ChangeRefusal) -> VarlinkError {
+        switch refusal {
+        case .notFound(let reference), .hidden(let reference): return .noSuchIncident(reference)
+        case .denied(let reason): return .permissionDenied(reason)
+        case .conflict(let reference, let current):
+            return VarlinkError(
+                name: "io.incidentd.Conflict",
+                parameters: ["reference": .string(reference.rawValue), "version": .integer(Int64(current))]
+            )
+        }
+    }
+
+    static func varlinkError(for refusal: WorkflowRefusal) -> VarlinkError {
+        switch refusal {
+        case .missingCaptures(let task, let fields):
+            return .invalidValue("captures", reason: "for \(task) must include \(fields.joined(separator: ", "))")
+        case .invalidCapture(let field, let reason):
+            return .invalidValue("captures.\(field)", reason: reason)
+        case .unknownTask(let id):
+            return .invalidValue("task", reason: "\(id) is not a task of this incident's playbook")
+        case .reasonRequired, .lateReasonRequired:
+            return .invalidValue("reason", reason: "is required: \(refusal)")
+        case .notificationDetailsRequired:
+            return .invalidValue("notification", reason: "is required: \(refusal)")
+        case .blocked(_, let tasks, let gate):
+            var parameters: [String: JSONValue] = [
+                "reason": .string(refusal.description), "missingTasks": .array(tasks.map(JSONValue.string)),
+            ]
+            if let gate { parameters["gate"] = .string(gate.rawValue) }
+            return VarlinkError(name: "io.incidentd.MoveNotAllowed", parameters: parameters)
+        case .taskNotInCurrentPhase, .taskNotOpen, .noGate, .closed, .notClosed, .alreadyPaused, .notPaused:
+            return VarlinkError(name: "io.incidentd.MoveNotAllowed", parameters: [
+                "reason": .string(refusal.description), "missingTasks": .array([]),
+            ])
+        }
+    }
+}
+
+extension CaseFile {
+    /// The case file as a caller with `view` may see it.
+    func reply(as view: IncidentView) -> WorkflowWire.CaseFileReply {
+        var reply = WorkflowWire.CaseFileReply(incident: incident.seen(as: view))
+        guard view == .full else { return reply }
+        reply.tasks = state.tasks.compactMap { task in playbook.task(task.id).map { WorkflowWire.Task(plan: $0, state: task) } }
+        reply.decisions = state.decisions
+        reply.notifications = state.notifications
+        let builtIn = Set(FieldDeclaration.builtIn.map(\.name)).subtracting(["peopleAffectedIn"])
+        let facts = state.facts.values.filter { !builtIn.contains($0.key) }.mapValues(\.display)
+        reply.facts = facts.isEmpty ? nil : facts
+        if let gate = playbook.plan(for: state.phase)?.gate, !state.gateApproved { reply.gatePending = gate }
+        reply.clocksPaused = state.pausedSince != nil ? true : nil
+        reply.resolution = state.resolution
+        reply.lessonsLearned = state.lessonsLearned
+        return reply
+    }
+}

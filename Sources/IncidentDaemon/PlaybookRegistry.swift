@@ -1,0 +1,62 @@
+import Foundation
+import IncidentCore
+import Logging
+import NIOConcurrencyHelpers
+
+/// The running set of playbooks, and every version incidents were started with.
+///
+/// A reload that fails keeps the running set. Incidents keep the exact version they started
+/// with: their playbook is found by digest — in the running set, in a cache, or parsed from
+/// the source the database kept.
+public final class PlaybookRegistry: Sendable {
+    private struct State {
+        var current: [Playbook]
+        var byDigest: [String: Playbook]
+    }
+
+    public let directory: URL
+    private let state: NIOLockedValueBox<State>
+
+    /// Loads the set in `directory`; throws the set's problems if any file is invalid.
+    public init(directory: URL) throws(PlaybookSetError) {
+        self.directory = directory
+        let playbooks = try PlaybookLoader.loadDirectory(directory).get()
+        state = NIOLockedValueBox(State(current: playbooks, byDigest: Dictionary(playbooks.map { ($0.digest, $0) }) { a, _ in a }))
+    }
+
+    public var current: [Playbook] { state.withLockedValue { $0.current } }
+
+    /// Loads the directory again; on failure the running set stays and the problems are thrown.
+    public func reload() throws(PlaybookSetError) -> [Playbook] {
+        let playbooks = try PlaybookLoader.loadDirectory(directory).get()
+        state.withLockedValue { state in
+            state.current = playbooks
+            for playbook in playbooks { state.byDigest[playbook.digest] = playbook }
+        }
+        return playbooks
+    }
+
+    public func choose(for incident: Incident) -> Playbook? {
+        Playbook.choose(for: incident, from: current)
+    }
+
+    /// The playbook version with `digest`, parsing `source` the first time it is needed.
+    public func resolve(digest: String, source: String) -> Playbook? {
+        if let known = state.withLockedValue({ $0.byDigest[digest] }) { return known }
+        guard case .success(let playbook) = PlaybookLoader.load(source, file: "stored playbook \(digest.prefix(12))") else {
+            return nil
+        }
+        state.withLockedValue { $0.byDigest[digest] = playbook }
+        return playbook
+    }
+
+    /// Where the shipped playbooks are when none is configured: installed beside the binary
+    /// (`PREFIX/share/incidentd/playbooks`), else the source tree this binary was built from.
+    public static func defaultDirectory(executable: URL = URL(fileURLWithPath: CommandLine.arguments[0])) -> URL {
+        let installed = executable.resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("../share/incidentd/playbooks").standardizedFileURL
+        if FileManager.default.fileExists(atPath: installed.path) { return installed }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("playbooks")
+    }
+}

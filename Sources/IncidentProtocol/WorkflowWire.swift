@@ -1,0 +1,248 @@
+import Foundation
+import IncidentCore
+
+/// The case file as `Get` and every workflow command return it.
+public enum WorkflowWire {
+    public struct Task: Codable, Sendable, Equatable {
+        public var id: String
+        public var title: String
+        public var description: String
+        public var phase: Phase
+        public var role: Role
+        public var required: Bool
+        public var status: TaskState.Status
+        public var due: Date?
+        /// Fields to give when completing it.
+        public var captures: [String]
+        /// For notification tasks: who is to be told.
+        public var notification: NotificationRecipient?
+        public var completedBy: String?
+        public var completedAt: Date?
+        public var reason: String?
+
+        public init(plan: TaskPlan, state: TaskState) {
+            id = plan.id
+            title = plan.title
+            description = plan.description
+            phase = state.phase
+            role = plan.role
+            required = plan.required
+            status = state.status
+            due = state.due
+            captures = plan.captures
+            notification = plan.notification
+            completedBy = state.completedBy
+            completedAt = state.completedAt
+            reason = state.reason
+        }
+    }
+
+    public struct CaseFileReply: Codable, Sendable, Equatable {
+        public var incident: Incident
+        /// Absent in a reporter's view, which shows the report and where it stands only.
+        public var tasks: [Task]?
+        public var decisions: [DecisionRecord]?
+        public var notifications: [NotificationRecord]?
+        /// Captured facts beyond the incident's own attributes, as text.
+        public var facts: [String: String]?
+        /// The role that must approve the current phase's gate, if it has one and it is not yet approved.
+        public var gatePending: Role?
+        public var clocksPaused: Bool?
+        public var resolution: String?
+        public var lessonsLearned: String?
+
+        public init(incident: Incident) {
+            self.incident = incident
+        }
+    }
+
+    public struct UpdateParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public var version: Int?
+        public var severity: Severity?
+        public var category: IncidentCategory?
+        public var dataCategories: [DataCategory]?
+        public var peopleAffected: Int64?
+        public var recordsAffected: Int64?
+        public var jurisdictions: [Jurisdiction]?
+        /// People affected per jurisdiction (`{"US-CA": 600}`).
+        public var peopleAffectedIn: [String: Int64]?
+
+        public init(reference: IncidentReference, version: Int? = nil) {
+            self.reference = reference
+            self.version = version
+        }
+    }
+
+    public struct NotificationParameters: Codable, Sendable, Equatable {
+        public var recipient: String
+        public var channel: String
+        public var reference: String?
+        public var contentDigest: String?
+
+        public init(recipient: String, channel: String, reference: String? = nil, contentDigest: String? = nil) {
+            self.recipient = recipient
+            self.channel = channel
+            self.reference = reference
+            self.contentDigest = contentDigest
+        }
+    }
+
+    public struct CompleteTaskParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public var task: String
+        /// Captured fields as text, parsed by the field's declared type.
+        public var captures: [String: String]?
+        public var reason: String?
+        public var notification: NotificationParameters?
+        public var version: Int?
+
+        public init(
+            reference: IncidentReference, task: String, captures: [String: String]? = nil, reason: String? = nil,
+            notification: NotificationParameters? = nil, version: Int? = nil
+        ) {
+            self.reference = reference
+            self.task = task
+            self.captures = captures
+            self.reason = reason
+            self.notification = notification
+            self.version = version
+        }
+    }
+
+    public struct SkipTaskParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public var task: String
+        public var reason: String
+        public var version: Int?
+
+        public init(reference: IncidentReference, task: String, reason: String, version: Int? = nil) {
+            self.reference = reference
+            self.task = task
+            self.reason = reason
+            self.version = version
+        }
+    }
+
+    /// For Approve, Advance, Pause, Resume, Reopen: the incident, a reason where one is needed.
+    public struct ReasonParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public var reason: String?
+        public var version: Int?
+
+        public init(reference: IncidentReference, reason: String? = nil, version: Int? = nil) {
+            self.reference = reference
+            self.reason = reason
+            self.version = version
+        }
+    }
+
+    public struct AdvanceParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        /// A manager's reason to move although tasks or the gate are missing; recorded.
+        public var force: String?
+        public var version: Int?
+
+        public init(reference: IncidentReference, force: String? = nil, version: Int? = nil) {
+            self.reference = reference
+            self.force = force
+            self.version = version
+        }
+    }
+
+    public struct CloseParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public var resolution: String
+        public var lessonsLearned: String
+        public var force: String?
+        public var version: Int?
+
+        public init(reference: IncidentReference, resolution: String, lessonsLearned: String, force: String? = nil, version: Int? = nil) {
+            self.reference = reference
+            self.resolution = resolution
+            self.lessonsLearned = lessonsLearned
+            self.force = force
+            self.version = version
+        }
+    }
+
+    public struct NoteParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public var text: String
+
+        public init(reference: IncidentReference, text: String) {
+            self.reference = reference
+            self.text = text
+        }
+    }
+
+    public struct TimelineReply: Codable, Sendable, Equatable {
+        public var events: [Event]
+
+        public struct Event: Codable, Sendable, Equatable {
+            public var at: Date
+            public var kind: String
+            public var actor: String?
+            public var data: [String: String]
+
+            public init(at: Date, kind: String, actor: String?, data: [String: String]) {
+                self.at = at
+                self.kind = kind
+                self.actor = actor
+                self.data = data
+            }
+        }
+
+        public init(events: [Event]) {
+            self.events = events
+        }
+    }
+}
+
+/// `io.incidentd.Playbooks`.
+public enum PlaybooksWire {
+    public struct Summary: Codable, Sendable, Equatable {
+        public var name: String
+        public var version: String
+        public var title: String
+        public var isDefault: Bool
+        public var digest: String
+        public var tasks: Int
+
+        public init(_ playbook: Playbook) {
+            name = playbook.name
+            version = playbook.version
+            title = playbook.title
+            isDefault = playbook.isDefault
+            digest = playbook.digest
+            tasks = playbook.allTasks.count
+        }
+    }
+
+    public struct ListParameters: Codable, Sendable, Equatable {
+        public init() {}
+    }
+
+    public struct ListReply: Codable, Sendable, Equatable {
+        public var playbooks: [Summary]
+        public init(playbooks: [Summary]) { self.playbooks = playbooks }
+    }
+
+    public struct GetParameters: Codable, Sendable, Equatable {
+        public var name: String
+        public init(name: String) { self.name = name }
+    }
+
+    public struct GetReply: Codable, Sendable, Equatable {
+        public var playbook: Summary
+        public var source: String
+        public init(playbook: Summary, source: String) {
+            self.playbook = playbook
+            self.source = source
+        }
+    }
+
+    public struct ReloadParameters: Codable, Sendable, Equatable {
+        public init() {}
+    }
+}

@@ -1,0 +1,330 @@
+import Foundation
+import IncidentCore
+import Postgres
+
+/// An incident with everything its workflow knows: the case file.
+public struct CaseFile: Sendable {
+    public var incident: Incident
+    public var state: CaseState
+    public var playbook: Playbook
+}
+
+/// Turns a stored playbook (digest and source) into a `Playbook`, from a cache or by parsing.
+public typealias PlaybookResolver = @Sendable (_ digest: String, _ source: String) -> Playbook?
+
+extension IncidentStore {
+    /// Stores a playbook version (once) and starts `incident`'s workflow under it, in the
+    /// transaction that filed the report.
+    static func startWorkflow(
+        _ connection: PostgresConnection, incidentID: Int64, incident: inout Incident, playbook: Playbook, actor: Caller
+    ) throws {
+        try connection.query(
+            """
+            INSERT INTO playbooks (digest, name, version, title, source)
+            VALUES (\(playbook.digest), \(playbook.name), \(playbook.version), \(playbook.title), \(playbook.source))
+            ON CONFLICT (digest) DO NOTHING
+            """
+        )
+        let initial = CaseState(facts: CaseFacts(incident: incident))
+        guard case .success(let (state, events)) = Workflow.apply(.start, to: initial, playbook: playbook, actor: actor.userName, now: incident.reported)
+        else { throw PostgresError(code: .server, serverMessage: "the workflow refused to start") }
+        incident.playbook = playbook.name
+        incident.playbookVersion = playbook.version
+        try save(connection, incidentID: incidentID, incident: &incident, previous: nil, state: state, events: events, actor: actor,
+                 playbookDigest: playbook.digest)
+    }
+
+    /// What reading a case file found.
+    public enum Lookup: Sendable {
+        case notFound
+        case denied(reason: String)
+        case found(CaseFile, IncidentView)
+    }
+
+    /// The case file of `reference`, if it exists and `authorize` allows reading it; audited
+    /// either way. An incident filed before playbooks existed has an empty workflow.
+    public func caseFile(
+        _ reference: IncidentReference, audit: AuditRecord, resolve: @escaping PlaybookResolver,
+        authorize: @escaping @Sendable (Incident) -> AccessDecision
+    ) async throws -> Lookup {
+        try await pool.transaction { connection in
+            var record = audit
+            record.incident = reference
+            guard let (id, incident, digest, source) = try Self.lockedIncident(connection, reference, lock: false) else {
+                record.outcome = .notFound
+                try connection.query(record.insert)
+                return .notFound
+            }
+            let decision = authorize(incident)
+            guard case .allow(let view) = decision else {
+                if case .deny(let reason) = decision {
+                    record.outcome = .denied
+                    record.detail = reason
+                }
+                try connection.query(record.insert)
+                if case .deny(let reason) = decision { return .denied(reason: reason) }
+                return .notFound
+            }
+            try connection.query(record.insert)
+            let playbook = digest.flatMap { digest in source.flatMap { resolve(digest, $0) } } ?? Self.noPlaybook
+            let state = try Self.loadState(connection, incidentID: id, incident: incident)
+            return .found(CaseFile(incident: incident, state: Workflow.evaluate(state, playbook: playbook, now: Date()), playbook: playbook), view)
+        }
+    }
+
+    /// Runs one workflow command on an incident: lock, authorise, check the version, apply
+    /// the pure engine, and save the new state, its events and the audit record together.
+    public func applyWorkflow(
+        _ reference: IncidentReference,
+        expectedVersion: Int?,
+        audit: AuditRecord,
+        resolve: @escaping PlaybookResolver,
+        authorize: @escaping @Sendable (Incident, CaseState, Playbook) -> ChangeRefusal?,
+        command: @escaping @Sendable (Incident, CaseState, Playbook) -> Result<(CaseState, [WorkflowEvent]), WorkflowRefusal>
+    ) async throws -> CaseFile {
+        try await pool.transaction { connection -> Result<CaseFile, any Error> in
+            var record = audit
+            record.incident = reference
+            guard let (id, incident, digest, source) = try Self.lockedIncident(connection, reference, lock: true) else {
+                record.outcome = .notFound
+                try connection.query(record.insert)
+                return .failure(ChangeRefusal.notFound(reference))
+            }
+            guard let digest, let source, let playbook = resolve(digest, source) else {
+                record.outcome = .failed
+                record.detail = "no playbook"
+                try connection.query(record.insert)
+                return .failure(WorkflowStoreError.noPlaybook(reference))
+            }
+            let state = try Self.loadState(connection, incidentID: id, incident: incident)
+            if let refusal = authorize(incident, state, playbook) {
+                record.outcome = .denied
+                if case .denied(let reason) = refusal { record.detail = reason }
+                if case .hidden = refusal { record.detail = "may not see the incident" }
+                try connection.query(record.insert)
+                return .failure(refusal)
+            }
+            if let expectedVersion, expectedVersion != incident.version {
+                record.outcome = .failed
+                record.detail = "stale version \(expectedVersion), current \(incident.version)"
+                try connection.query(record.insert)
+                return .failure(ChangeRefusal.conflict(reference, current: incident.version))
+            }
+            switch command(incident, state, playbook) {
+            case .failure(let refusal):
+                record.outcome = .failed
+                record.detail = "refused by the workflow"
+                try connection.query(record.insert)
+                return .failure(refusal)
+            case .success(let (next, events)):
+                var updated = incident
+                try Self.save(connection, incidentID: id, incident: &updated, previous: state, state: next, events: events,
+                              actor: audit.caller, playbookDigest: nil)
+                try connection.query(record.insert)
+                return .success(CaseFile(incident: updated, state: next, playbook: playbook))
+            }
+        }.get()
+    }
+
+    /// The incident row (locked for update when asked) with its playbook's digest and source.
+    static func lockedIncident(_ connection: PostgresConnection, _ reference: IncidentReference, lock: Bool) throws
+        -> (Int64, Incident, String?, String?)?
+    {
+        let rows = try connection.query(
+            """
+            SELECT i.id, \(unsafeSQL: incidentColumns.split(separator: ",").map { "i." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
+                   i.playbook_digest, p.source
+            FROM incidents i LEFT JOIN playbooks p ON p.digest = i.playbook_digest
+            WHERE i.reference = \(reference.rawValue) \(unsafeSQL: lock ? "FOR UPDATE OF i" : "")
+            """
+        )
+        guard let row = rows.first else { return nil }
+        return (try row.decode(Int64.self, "id"), try Incident(row: row), try row.decode(String?.self, "playbook_digest"),
+                try row.decode(String?.self, "source"))
+    }
+
+    static func loadState(_ connection: PostgresConnection, incidentID id: Int64, incident: Incident) throws -> CaseState {
+        let row = try connection.query(
+            """
+            SELECT facts, instants, gate_approved, paused_since, paused_seconds, resolution, lessons_learned
+            FROM incidents WHERE id = \(id)
+            """
+        ).first!
+        let decoder = JSONDecoder()
+        var values = try decoder.decode([String: FactValue].self, from: Data(try row.decode(String.self, "facts").utf8))
+        // The incident's own columns are the truth for its triage attributes.
+        for (key, value) in CaseFacts(incident: incident).values { values[key] = value }
+        let stamps = try decoder.decode([String: Double].self, from: Data(try row.decode(String.self, "instants").utf8))
+        var instants = CaseFacts(incident: incident).instants
+        for (name, seconds) in stamps { instants[name] = Date(timeIntervalSince1970: seconds) }
+        let tasks = try connection.query(
+            """
+            SELECT key, phase, status, due_at, completed_by, completed_at, reason FROM tasks
+            WHERE incident_id = \(id) ORDER BY ctid
+            """
+        ).map { row in
+            TaskState(
+                id: try row.decode(String.self, "key"), phase: try row.decodeEnum(Phase.self, "phase"),
+                status: try row.decodeEnum(TaskState.Status.self, "status"), due: try row.decode(Date?.self, "due_at"),
+                completedBy: try row.decode(String?.self, "completed_by"), completedAt: try row.decode(Date?.self, "completed_at"),
+                reason: try row.decode(String?.self, "reason")
+            )
+        }
+        let decisions = try connection.query(
+            "SELECT name, value, reason, decided_by, decided_at, task FROM decisions WHERE incident_id = \(id) ORDER BY id"
+        ).map { row in
+            DecisionRecord(
+                name: try row.decode(String.self, "name"), value: try row.decode(Bool.self, "value"),
+                reason: try row.decode(String.self, "reason"), by: try row.decode(String.self, "decided_by"),
+                at: try row.decode(Date.self, "decided_at"), task: try row.decode(String.self, "task")
+            )
+        }
+        let notifications = try connection.query(
+            """
+            SELECT task, kind, recipient, channel, sent_at, sent_by, reference, content_digest, late_reason
+            FROM notifications WHERE incident_id = \(id) ORDER BY id
+            """
+        ).map { row in
+            NotificationRecord(
+                task: try row.decode(String.self, "task"), kind: try row.decodeEnum(NotificationRecipient.self, "kind"),
+                recipient: try row.decode(String.self, "recipient"), channel: try row.decode(String.self, "channel"),
+                sentAt: try row.decode(Date.self, "sent_at"), by: try row.decode(String.self, "sent_by"),
+                reference: try row.decode(String?.self, "reference"), contentDigest: try row.decode(String?.self, "content_digest"),
+                lateReason: try row.decode(String?.self, "late_reason")
+            )
+        }
+        return CaseState(
+            phase: incident.phase, facts: CaseFacts(values: values, instants: instants), tasks: tasks,
+            gateApproved: try row.decode(Bool.self, "gate_approved"), pausedSince: try row.decode(Date?.self, "paused_since"),
+            pausedSeconds: try row.decode(Double.self, "paused_seconds"), decisions: decisions, notifications: notifications,
+            resolution: try row.decode(String?.self, "resolution"), lessonsLearned: try row.decode(String?.self, "lessons_learned")
+        )
+    }
+
+    /// Writes `state` over `previous`: the incident's columns (its triage attributes follow the
+    /// facts), every task, new decisions and notifications, and the events.
+    static func save(
+        _ connection: PostgresConnection, incidentID id: Int64, incident: inout Incident, previous: CaseState?,
+        state: CaseState, events: [WorkflowEvent], actor: Caller, playbookDigest: String?
+    ) throws {
+        let facts = state.facts
+        if case .text(let severity)? = facts.values["severity"], let value = Severity(rawValue: severity) { incident.severity = value }
+        if case .text(let category)? = facts.values["category"] { incident.category = IncidentCategory(rawValue: category) }
+        if case .set(let values)? = facts.values["dataCategories"] { incident.dataCategories = values.compactMap(DataCategory.init(rawValue:)) }
+        if case .set(let values)? = facts.values["jurisdictions"] { incident.jurisdictions = values.compactMap(Jurisdiction.init(rawValue:)).sorted() }
+        if case .number(let people)? = facts.values["peopleAffected"] { incident.peopleAffected = people }
+        if case .number(let records)? = facts.values["recordsAffected"] { incident.recordsAffected = records }
+        let phaseChanged = previous.map { $0.phase != state.phase } ?? false
+        if phaseChanged {
+            incident.phase = state.phase
+            incident.phaseEntered = facts.instants["phase:\(state.phase.rawValue)"] ?? Date()
+        }
+        incident.closed = state.phase == .closed ? (facts.instants["phase:closed"] ?? Date()) : nil
+        if previous != nil { incident.version += 1 }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let builtIn = Set(FieldDeclaration.builtIn.map(\.name)).subtracting(["peopleAffectedIn"])
+        let stored = facts.values.filter { !builtIn.contains($0.key) }
+        let factsJSON = PostgresJSON(text: String(decoding: try encoder.encode(stored), as: UTF8.self))
+        let stamps = facts.instants.filter { !["reported", "aware", "discovered", "phase"].contains($0.key) }
+            .mapValues(\.timeIntervalSince1970)
+        let instantsJSON = PostgresJSON(text: String(decoding: try encoder.encode(stamps), as: UTF8.self))
+        try connection.query(
+            """
+            UPDATE incidents SET
+                phase = \(incident.phase.rawValue), phase_entered_at = \(incident.phaseEntered), closed_at = \(incident.closed),
+                severity = \(incident.severity.rawValue), category = \(incident.category?.rawValue),
+                data_categories = \(incident.dataCategories.map(\.rawValue)), jurisdictions = \(incident.jurisdictions.map(\.rawValue)),
+                people_affected = \(incident.peopleAffected), records_affected = \(incident.recordsAffected),
+                facts = \(factsJSON), instants = \(instantsJSON), gate_approved = \(state.gateApproved),
+                paused_since = \(state.pausedSince), paused_seconds = \(state.pausedSeconds),
+                resolution = \(state.resolution), lessons_learned = \(state.lessonsLearned), version = \(incident.version),
+                playbook_name = COALESCE(\(playbookDigest == nil ? nil : incident.playbook), playbook_name),
+                playbook_version = COALESCE(\(playbookDigest == nil ? nil : incident.playbookVersion), playbook_version),
+                playbook_digest = COALESCE(\(playbookDigest), playbook_digest)
+            WHERE id = \(id)
+            """
+        )
+        for task in state.tasks where task != previous?.task(task.id) {
+            try connection.query(
+                """
+                INSERT INTO tasks (incident_id, key, phase, status, due_at, completed_by, completed_at, reason)
+                VALUES (\(id), \(task.id), \(task.phase.rawValue), \(task.status.rawValue), \(task.due), \(task.completedBy),
+                        \(task.completedAt), \(task.reason))
+                ON CONFLICT (incident_id, key) DO UPDATE SET
+                    phase = EXCLUDED.phase, status = EXCLUDED.status, due_at = EXCLUDED.due_at,
+                    completed_by = EXCLUDED.completed_by, completed_at = EXCLUDED.completed_at, reason = EXCLUDED.reason
+                """
+            )
+        }
+        for decision in state.decisions.dropFirst(previous?.decisions.count ?? 0) {
+            try connection.query(
+                """
+                INSERT INTO decisions (incident_id, name, value, reason, decided_by, decided_at, task)
+                VALUES (\(id), \(decision.name), \(decision.value), \(decision.reason), \(decision.by), \(decision.at), \(decision.task))
+                """
+            )
+        }
+        for notification in state.notifications.dropFirst(previous?.notifications.count ?? 0) {
+            try connection.query(
+                """
+                INSERT INTO notifications (incident_id, task, kind, recipient, channel, sent_at, sent_by, reference,
+                                           content_digest, late_reason)
+                VALUES (\(id), \(notification.task), \(notification.kind.rawValue), \(notification.recipient),
+                        \(notification.channel), \(notification.sentAt), \(notification.by), \(notification.reference),
+                        \(notification.contentDigest), \(notification.lateReason))
+                """
+            )
+        }
+        for event in events {
+            try connection.query(
+                """
+                INSERT INTO events (incident_id, kind, actor_uid, actor_name, data)
+                VALUES (\(id), \(event.kind), \(Int64(actor.uid)), \(actor.userName), \(try PostgresJSON(encoding: event.data)))
+                """
+            )
+        }
+    }
+
+    /// Stands in for the playbook of incidents filed before playbooks existed: no tasks.
+    static let noPlaybook = Playbook(
+        name: "", version: "", title: "", isDefault: false, match: .init(), fields: [], instants: [], hooks: [],
+        phases: [], escalations: [], digest: "", source: ""
+    )
+
+    /// The incident's timeline, oldest first.
+    public func timeline(_ reference: IncidentReference) async throws -> [TimelineEntry] {
+        try await pool.transaction { connection in
+            try connection.query(
+                """
+                SELECT e.at, e.kind, e.actor_name, e.data FROM events e JOIN incidents i ON i.id = e.incident_id
+                WHERE i.reference = \(reference.rawValue) ORDER BY e.id
+                """
+            ).map { row in
+                TimelineEntry(
+                    at: try row.decode(Date.self, "at"), kind: try row.decode(String.self, "kind"),
+                    actor: try row.decode(String?.self, "actor_name"),
+                    data: (try? row.decode(PostgresJSON.self, "data").decode([String: String].self)) ?? [:]
+                )
+            }
+        }
+    }
+}
+
+/// One line of an incident's timeline.
+public struct TimelineEntry: Sendable, Equatable, Codable {
+    public var at: Date
+    public var kind: String
+    public var actor: String?
+    public var data: [String: String]
+}
+
+public enum WorkflowStoreError: Error, Sendable, CustomStringConvertible {
+    case noPlaybook(IncidentReference)
+
+    public var description: String {
+        switch self {
+        case .noPlaybook(let reference): return "\(reference) has no playbook (it was filed before playbooks existed)"
+        }
+    }
+}
