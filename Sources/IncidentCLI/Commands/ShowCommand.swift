@@ -21,8 +21,8 @@ struct ShowCommand: ParsableCommand {
         var connection = global.connection()
         let reply = try connection.call(
             "io.incidentd.Incidents.Get", IncidentsWire.GetParameters(reference: reference),
-            as: IncidentsWire.GetReply.self, retries: 2
+            as: WorkflowWire.CaseFileReply.self, retries: 2
         )
-        printOut(global.json ? try Output.json(reply.incident) : Output().incident(reply.incident))
+        printOut(global.json ? try Output.json(reply) : Output().caseFile(reply))
     }
 }

@@ -44,6 +44,15 @@ public struct CLIError: Error, CustomStringConvertible, Sendable {
         case "io.incidentd.Conflict":
             self.init("The incident changed since you read it; run 'incidentctl show' again and retry.",
                       status: .conflict)
+        case "io.incidentd.MoveNotAllowed":
+            let reason = error.parameters["reason"]?.stringValue ?? "the workflow refuses it now"
+            self.init("Not now: \(reason).", status: .failure)
+        case "io.incidentd.PlaybookProblems":
+            var lines = ["The playbooks were refused; the running set is kept. Fix these and reload:"]
+            if case .array(let problems)? = error.parameters["problems"] {
+                lines += problems.compactMap(\.stringValue).map { "  " + $0 }
+            }
+            self.init(lines.joined(separator: "\n"), status: .failure)
         case "io.incidentd.DatabaseUnavailable":
             self.init("incidentd cannot reach its database right now; nothing was changed, so try again shortly.",
                       status: .unavailable)

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import IncidentCore
+import IncidentProtocol
+
+struct PlaybookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "playbook",
+        abstract: "Validate, list and show playbooks.",
+        subcommands: [PlaybookValidateCommand.self, PlaybookListCommand.self, PlaybookShowCommand.self, PlaybookReloadCommand.self]
+    )
+}
+
+struct PlaybookValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check playbook files offline, without a daemon; every problem with file:line:column.",
+        discussion: """
+            The files are checked as one set (unique names, exactly one default) unless --each.
+            Examples:
+              incidentctl playbook validate /etc/incidentd/playbooks/*.yaml
+              incidentctl playbook validate --each my-draft.yaml
+            """
+    )
+
+    @Argument(help: "Playbook files (YAML).") var files: [String]
+    @Flag(name: .long, help: "Check each file on its own, not as a set.") var each = false
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    func run() throws {
+        var sources: [(file: String, text: String)] = []
+        for file in files {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw CLIError("Cannot read \(file); check the path and its permissions.", status: .usage)
+            }
+            sources.append((file, text))
+        }
+        let started = ContinuousClock.now
+        var problems: [PlaybookProblem] = []
+        var valid: [Playbook] = []
+        if each {
+            for source in sources {
+                switch PlaybookLoader.load(source.text, file: source.file) {
+                case .success(let playbook): valid.append(playbook)
+                case .failure(let error): problems += error.problems
+                }
+            }
+        } else {
+            switch PlaybookLoader.loadSet(sources) {
+            case .success(let playbooks): valid = playbooks
+            case .failure(let error): problems = error.problems
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        if json {
+            printOut(try Output.json(["valid": valid.map(\.name), "problems": problems.map(\.description)]))
+        } else if problems.isEmpty {
+            for playbook in valid {
+                printOut("\(playbook.name) \(playbook.version): valid, \(playbook.allTasks.count) tasks (\(playbook.digest.prefix(12)))")
+            }
+            printOut("\(valid.count) playbook\(valid.count == 1 ? "" : "s") valid in \(elapsed.formatted(.units(allowed: [.milliseconds], fractionalPart: .show(length: 1)))).")
+        } else {
+            problems.forEach { printOut($0.description) }
+        }
+        if !problems.isEmpty {
+            throw CLIError("\(problems.count) problem\(problems.count == 1 ? "" : "s") found; fix them and validate again.", status: .failure)
+        }
+    }
+}
+
+struct PlaybookListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the daemon's running playbooks.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        var connection = global.connection()
+        let reply = try connection.call("io.incidentd.Playbooks.List", PlaybooksWire.ListParameters(),
+                                        as: PlaybooksWire.ListReply.self, retries: 2)
+        if global.json {
+            printOut(try Output.json(reply))
+            return
+        }
+        var rows: [[String]] = [["NAME", "VERSION", "TASKS", "DIGEST", "TITLE"]]
+        for playbook in reply.playbooks {
+            rows.append([playbook.name + (playbook.isDefault ? " (default)" : ""), playbook.version, String(playbook.tasks),
+                         String(playbook.digest.prefix(12)), playbook.title])
+        }
+        printOut(Output().columns(rows))
+    }
+}
+
+struct PlaybookShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a running playbook's YAML.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The playbook's name.") var name: String
+
+    func run() throws {
+        var connection = global.connection()
+        let reply = try connection.call("io.incidentd.Playbooks.Get", PlaybooksWire.GetParameters(name: name),
+                                        as: PlaybooksWire.GetReply.self, retries: 2)
+        printOut(global.json ? try Output.json(reply) : reply.source)
+    }
+}
+
+struct PlaybookReloadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reload", abstract: "Make the daemon load its playbooks again (admins); a broken set is refused."
+    )
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        var connection = global.connection()
+        let reply = try connection.call("io.incidentd.Playbooks.Reload", PlaybooksWire.ReloadParameters(),
+                                        as: PlaybooksWire.ListReply.self)
+        printOut(global.json ? try Output.json(reply) : "Reloaded \(reply.playbooks.count) playbooks.")
+    }
+}

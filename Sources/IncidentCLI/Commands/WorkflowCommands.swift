@@ -1,0 +1,316 @@
+import ArgumentParser
+import Foundation
+import IncidentCore
+import IncidentProtocol
+
+/// Sends a workflow command and prints the resulting case file (or its JSON).
+private func sendWorkflow<P: Encodable>(_ global: GlobalOptions, _ method: String, _ parameters: P, done: String) throws {
+    var connection = global.connection()
+    let reply = try connection.call("io.incidentd.Incidents.\(method)", parameters, as: WorkflowWire.CaseFileReply.self)
+    if global.json {
+        printOut(try Output.json(reply))
+    } else {
+        printOut(done)
+        printOut("")
+        printOut(Output().caseFile(reply))
+    }
+}
+
+struct TaskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "task",
+        abstract: "Complete or skip a playbook task.",
+        subcommands: [TaskDoneCommand.self, TaskSkipCommand.self]
+    )
+}
+
+struct TaskDoneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "done",
+        abstract: "Complete a task of the incident's current phase, with what it captures.",
+        discussion: """
+            Examples:
+              incidentctl task done INC-2026-000123 contain --set containment="recalled the e-mail"
+              incidentctl task done INC-2026-000123 assess-notifiability --set notifiable=true \\
+                  --set highRisk=false --reason "contact data only; no sensitive categories"
+              incidentctl task done INC-2026-000123 scope --set peopleAffectedIn=DE:900,FR:300
+              incidentctl task done INC-2026-000123 gdpr-authority --recipient BfDI --channel portal \\
+                  --regulator-ref BfDI-2026-4411 --set regulatorReference=BfDI-2026-4411
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The task's id, as 'incidentctl show' lists it.") var task: String
+
+    @Option(name: .customLong("set"), help: "A captured field, as name=value; repeatable.")
+    var captures: [String] = []
+
+    @Option(name: .long, help: "Why: required for decisions, and for notifications made after their deadline.")
+    var reason: String?
+
+    @Option(name: .long, help: "For notification tasks: who was told.")
+    var recipient: String?
+
+    @Option(name: .long, help: "For notification tasks: how (portal, e-mail, letter).")
+    var channel: String?
+
+    @Option(name: .long, help: "For notification tasks: the regulator's case number.")
+    var regulatorRef: String?
+
+    @Option(name: .long, help: "For notification tasks: a digest of what was sent.")
+    var contentDigest: String?
+
+    @Option(name: .long, help: "Refuse if the incident changed since this version.")
+    var ifVersion: Int?
+
+    func run() throws {
+        var fields: [String: String] = [:]
+        for capture in captures {
+            guard let equals = capture.firstIndex(of: "="), equals != capture.startIndex else {
+                throw CLIError("--set \(capture) must look like name=value.", status: .usage)
+            }
+            fields[String(capture[..<equals])] = String(capture[capture.index(after: equals)...])
+        }
+        var notification: WorkflowWire.NotificationParameters?
+        if recipient != nil || channel != nil {
+            guard let recipient, let channel else {
+                throw CLIError("A notification needs both --recipient and --channel.", status: .usage)
+            }
+            notification = .init(recipient: recipient, channel: channel, reference: regulatorRef, contentDigest: contentDigest)
+        }
+        let reference = try IncidentReference.parse(reference)
+        try sendWorkflow(
+            global, "CompleteTask",
+            WorkflowWire.CompleteTaskParameters(
+                reference: reference, task: task, captures: fields.isEmpty ? nil : fields, reason: reason,
+                notification: notification, version: ifVersion
+            ),
+            done: "Completed \(task) of \(reference)."
+        )
+    }
+}
+
+struct TaskSkipCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "skip",
+        abstract: "Skip a task, saying why.",
+        discussion: "Example:\n  incidentctl task skip INC-2026-000123 customers --reason \"no customer data involved\""
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The task's id.") var task: String
+    @Option(name: .long, help: "Why it is skipped (recorded).") var reason: String
+    @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
+
+    func run() throws {
+        let reference = try IncidentReference.parse(reference)
+        try sendWorkflow(
+            global, "SkipTask",
+            WorkflowWire.SkipTaskParameters(reference: reference, task: task, reason: reason, version: ifVersion),
+            done: "Skipped \(task) of \(reference)."
+        )
+    }
+}
+
+struct UpdateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update",
+        abstract: "Update an incident's triage facts; the tasks that apply follow.",
+        discussion: """
+            Examples:
+              incidentctl update INC-2026-000123 --severity high --people 1200
+              incidentctl update INC-2026-000123 --people-in US-CA=600 --people-in US-NV=40
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident's reference.") var reference: String
+    @Option(name: .long, help: "untriaged, low, medium, high or critical.") var severity: Severity?
+    @Option(name: .long, help: "What kind of event caused it.") var category: IncidentCategory?
+    @Option(name: .customLong("data"), help: "A kind of personal data involved; repeatable (replaces the list).")
+    var dataCategories: [DataCategory] = []
+    @Option(name: .customLong("people"), help: "People affected.") var peopleAffected: Int64?
+    @Option(name: .customLong("records"), help: "Records affected.") var recordsAffected: Int64?
+    @Option(name: .customLong("jurisdiction"), help: "An ISO code, EU or a US state (US-CA); repeatable (replaces the list).")
+    var jurisdictions: [String] = []
+    @Option(name: .customLong("people-in"), help: "People affected in one jurisdiction, as CODE=count; repeatable.")
+    var peopleIn: [String] = []
+    @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
+
+    func run() throws {
+        let reference = try IncidentReference.parse(reference)
+        var parameters = WorkflowWire.UpdateParameters(reference: reference, version: ifVersion)
+        parameters.severity = severity
+        parameters.category = category
+        parameters.dataCategories = dataCategories.isEmpty ? nil : dataCategories
+        parameters.peopleAffected = peopleAffected
+        parameters.recordsAffected = recordsAffected
+        if !jurisdictions.isEmpty {
+            parameters.jurisdictions = try jurisdictions.map { code in
+                guard let jurisdiction = Jurisdiction(rawValue: code) else {
+                    throw CLIError("--jurisdiction \(code) is not a country code, EU or a US state such as US-CA.", status: .usage)
+                }
+                return jurisdiction
+            }
+        }
+        if !peopleIn.isEmpty {
+            var counts: [String: Int64] = [:]
+            for entry in peopleIn {
+                let parts = entry.split(separator: "=")
+                guard parts.count == 2, let count = Int64(parts[1]), let code = Jurisdiction(rawValue: String(parts[0])) else {
+                    throw CLIError("--people-in \(entry) must look like US-CA=600.", status: .usage)
+                }
+                counts[code.rawValue] = count
+            }
+            parameters.peopleAffectedIn = counts
+        }
+        try sendWorkflow(global, "Update", parameters, done: "Updated \(reference).")
+    }
+}
+
+struct ApproveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve", abstract: "Approve the current phase's gate.",
+        discussion: "Example:\n  incidentctl approve INC-2026-000123"
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident's reference.") var reference: String
+    @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
+
+    func run() throws {
+        let reference = try IncidentReference.parse(reference)
+        try sendWorkflow(global, "Approve", WorkflowWire.ReasonParameters(reference: reference, version: ifVersion),
+                         done: "Approved the gate of \(reference).")
+    }
+}
+
+struct AdvanceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "advance", abstract: "Move an incident to its next phase.",
+        discussion: """
+            Refused with the missing tasks and gate named, unless a manager forces it with a reason.
+            Examples:
+              incidentctl advance INC-2026-000123
+              incidentctl advance INC-2026-000123 --force "authority asked for the notification today"
+            """
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident's reference.") var reference: String
+    @Option(name: .long, help: "Move anyway, for this reason (managers; recorded).") var force: String?
+    @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
+
+    func run() throws {
+        let reference = try IncidentReference.parse(reference)
+        try sendWorkflow(global, "Advance", WorkflowWire.AdvanceParameters(reference: reference, force: force, version: ifVersion),
+                         done: "\(reference) moved on.")
+    }
+}
+
+struct CloseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "close", abstract: "Close an incident from its notify phase (managers).",
+        discussion: """
+            Example:
+              incidentctl close INC-2026-000123 --resolution "recalled; partner confirmed deletion" \\
+                  --lessons "confirm recipients before sending customer lists"
+            """
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident's reference.") var reference: String
+    @Option(name: .long, help: "How it ended.") var resolution: String
+    @Option(name: .long, help: "What the organisation learned.") var lessons: String
+    @Option(name: .long, help: "Close although tasks are open, for this reason (recorded).") var force: String?
+    @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
+
+    func run() throws {
+        let reference = try IncidentReference.parse(reference)
+        try sendWorkflow(global, "Close", WorkflowWire.CloseParameters(
+            reference: reference, resolution: resolution, lessonsLearned: lessons, force: force, version: ifVersion
+        ), done: "Closed \(reference).")
+    }
+}
+
+/// reopen, pause and resume: an incident and a reason.
+struct ReasonCommand {
+    static func run(_ global: GlobalOptions, _ method: String, _ reference: String, _ reason: String, done: String) throws {
+        let reference = try IncidentReference.parse(reference)
+        try sendWorkflow(global, method, WorkflowWire.ReasonParameters(reference: reference, reason: reason), done: "\(reference): \(done)")
+    }
+}
+
+struct ReopenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reopen", abstract: "Reopen a closed incident (managers).",
+        discussion: "Example:\n  incidentctl reopen INC-2026-000123 --reason \"the partner found a second copy\""
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident's reference.") var reference: String
+    @Option(name: .long, help: "Why (recorded).") var reason: String
+    func run() throws { try ReasonCommand.run(global, "Reopen", reference, reason, done: "reopened.") }
+}
+
+struct PauseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pause", abstract: "Pause the incident's clocks, such as for a law-enforcement delay (managers).",
+        discussion: "Example:\n  incidentctl pause INC-2026-000123 --reason \"police request of 2026-05-02, ref 77/26\""
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident's reference.") var reference: String
+    @Option(name: .long, help: "Why (recorded).") var reason: String
+    func run() throws { try ReasonCommand.run(global, "PauseClock", reference, reason, done: "clocks paused.") }
+}
+
+struct ResumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Resume paused clocks; deadlines move by the pause (managers).",
+        discussion: "Example:\n  incidentctl resume INC-2026-000123 --reason \"delay lifted\""
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident's reference.") var reference: String
+    @Option(name: .long, help: "Why (recorded).") var reason: String
+    func run() throws { try ReasonCommand.run(global, "ResumeClock", reference, reason, done: "clocks resumed.") }
+}
+
+struct NoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "note", abstract: "Add a note to an incident's timeline.",
+        discussion: "Example:\n  incidentctl note INC-2026-000123 \"Partner B confirmed deletion by phone\""
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The note.") var text: String
+
+    func run() throws {
+        let reference = try IncidentReference.parse(reference)
+        try sendWorkflow(global, "Note", WorkflowWire.NoteParameters(reference: reference, text: text), done: "Noted on \(reference).")
+    }
+}
+
+struct TimelineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "timeline", abstract: "Show what happened to an incident, oldest first.",
+        discussion: "Example:\n  incidentctl timeline INC-2026-000123"
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident's reference.") var reference: String
+
+    func run() throws {
+        let reference = try IncidentReference.parse(reference)
+        var connection = global.connection()
+        let reply = try connection.call("io.incidentd.Incidents.Timeline", IncidentsWire.GetParameters(reference: reference),
+                                        as: WorkflowWire.TimelineReply.self, retries: 2)
+        if global.json {
+            printOut(try Output.json(reply))
+            return
+        }
+        let output = Output()
+        var rows: [[String]] = [["TIME", "WHO", "EVENT", "DETAIL"]]
+        for event in reply.events {
+            let detail = event.data.keys.sorted().map { "\($0)=\(event.data[$0]!)" }.joined(separator: " ")
+            rows.append([output.time(event.at), event.actor ?? "-", event.kind, detail])
+        }
+        printOut(output.columns(rows))
+    }
+}

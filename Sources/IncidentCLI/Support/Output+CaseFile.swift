@@ -1,0 +1,92 @@
+import Foundation
+import IncidentCore
+import IncidentProtocol
+
+extension Output {
+    /// How long before its deadline a task counts as due soon.
+    static let dueSoonLead: TimeInterval = 24 * 3600
+
+    /// The case file: header and facts, decisions with reasons, tasks by phase with due and
+    /// overdue marks, the notification ledger with what is still owed.
+    func caseFile(_ file: WorkflowWire.CaseFileReply) -> String {
+        var sections = [incident(file.incident)]
+        if let playbook = file.incident.playbook {
+            sections.append("  Playbook: \(playbook) (version \(file.incident.playbookVersion ?? "?"))"
+                + (file.clocksPaused == true ? "   CLOCKS PAUSED" : ""))
+        }
+        if let facts = file.facts, !facts.isEmpty {
+            let width = facts.keys.map(\.count).max() ?? 0
+            sections.append(
+                (["Facts"] + facts.keys.sorted().map { "  \($0)" + String(repeating: " ", count: width - $0.count) + "  \(facts[$0]!)" })
+                    .joined(separator: "\n")
+            )
+        }
+        if let decisions = file.decisions, !decisions.isEmpty {
+            sections.append(
+                (["Decisions"] + decisions.map {
+                    "  \($0.name): \($0.value ? "yes" : "no") — \($0.by), \(time($0.at)): \($0.reason)"
+                }).joined(separator: "\n")
+            )
+        }
+        if let tasks = file.tasks {
+            for phase in Phase.allCases where phase != .closed {
+                let inPhase = tasks.filter { $0.phase == phase }
+                guard !inPhase.isEmpty else { continue }
+                var lines = ["Tasks: \(phase.rawValue)" + (phase == file.incident.phase && file.gatePending != nil
+                    ? "   (gate: needs a \(file.gatePending!.rawValue)'s approval)" : "")]
+                for task in inPhase {
+                    lines.append("  \(mark(task)) \(task.id)  \(task.title)")
+                    var details = ["\(task.role.rawValue)", status(task)]
+                    if !task.required { details.append("optional") }
+                    if !task.captures.isEmpty, task.status == .open { details.append("needs \(task.captures.joined(separator: ", "))") }
+                    lines.append("      " + details.joined(separator: " · "))
+                }
+                sections.append(lines.joined(separator: "\n"))
+            }
+        }
+        if let tasks = file.tasks {
+            let owed = tasks.filter { $0.notification != nil && $0.status == .open }
+            let made = file.notifications ?? []
+            if !owed.isEmpty || !made.isEmpty {
+                var lines = ["Notifications"]
+                for record in made {
+                    lines.append("  made  \(record.kind.rawValue) — \(record.recipient) by \(record.channel), \(time(record.sentAt))"
+                        + (record.reference.map { ", ref \($0)" } ?? "") + (record.lateReason.map { " (late: \($0))" } ?? ""))
+                }
+                for task in owed {
+                    lines.append("  owed  \(task.notification!.rawValue) — \(task.id), \(status(task))")
+                }
+                sections.append(lines.joined(separator: "\n"))
+            }
+        }
+        if let resolution = file.resolution {
+            sections.append("Resolution\n  \(resolution)\nLessons learned\n  \(file.lessonsLearned ?? "")")
+        }
+        return sections.joined(separator: "\n\n")
+    }
+
+    func mark(_ task: WorkflowWire.Task) -> String {
+        switch task.status {
+        case .done: return "[x]"
+        case .skipped: return "[-]"
+        case .notApplicable: return "[ ]"
+        case .open:
+            guard let due = task.due else { return "[ ]" }
+            if due < now { return "[!]" }
+            return "[ ]"
+        }
+    }
+
+    func status(_ task: WorkflowWire.Task) -> String {
+        switch task.status {
+        case .done: return "done by \(task.completedBy ?? "?"), \(task.completedAt.map(time) ?? "")"
+        case .skipped: return "skipped: \(task.reason ?? "")"
+        case .notApplicable: return "not applicable"
+        case .open:
+            guard let due = task.due else { return "open, no deadline" }
+            if due < now { return "OVERDUE \(relative(due).replacingOccurrences(of: " ago", with: "")) (due \(time(due)))" }
+            if due.timeIntervalSince(now) < Self.dueSoonLead { return "due soon: \(relative(due)) (\(time(due)))" }
+            return "due \(relative(due)) (\(time(due)))"
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Playbooks driving real incidents, through incidentctl alone.
+@Suite struct PlaybookEndToEndTests {
+    static var userName: String { String(cString: getpwuid(getuid()).pointee.pw_name) }
+
+    /// A daemon where the current user is manager and investigator (and idt-inv an investigator).
+    func withWorkflowDaemon(_ body: (DaemonProcess) async throws -> Void) async throws {
+        let config = "/tmp/incidentd-roles-\(UUID().uuidString).yaml"
+        try "roles:\n  users:\n    \(Self.userName): [manager, investigator, auditor]\n    idt-inv: [investigator]\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try await withDaemon(arguments: ["--config", config]) { daemon, _ in try await body(daemon) }
+    }
+
+    func json(_ result: CommandResult) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+    }
+
+    func tasks(_ result: CommandResult) throws -> [String: [String: Any]] {
+        let tasks = try #require(try json(result)["tasks"] as? [[String: Any]], "\(result)")
+        return Dictionary(uniqueKeysWithValues: tasks.map { ($0["id"] as! String, $0) })
+    }
+
+    func ok(_ result: CommandResult, _ what: String) {
+        #expect(result.status == 0, "\(what): \(result)")
+    }
+
+    @Test func anEUBreachOf1200GoesFromReportToClosed() async throws {
+        try await withWorkflowDaemon { daemon in
+            let aware = "2026-11-02T08:00:00Z"
+            let filed = try json(try daemon.ctl([
+                "report", "--title", "Customer list sent to the wrong partner", "--description", "CSV of names and e-mails",
+                "--data", "contact", "--people", "1200", "--jurisdiction", "DE", "--aware", aware, "--json",
+            ]))
+            let ref = try #require((filed["incident"] as? [String: Any])?["reference"] as? String)
+            #expect((filed["incident"] as? [String: Any])?["playbook"] as? String == "customer-data-breach")
+
+            // Advancing too early is refused, naming what is missing.
+            let early = try daemon.ctl(["advance", ref])
+            #expect(early.status == 1)
+            #expect(early.stderr.contains("acknowledge") && early.stderr.contains("triage"), "\(early)")
+
+            ok(try daemon.ctl(["task", "done", ref, "acknowledge"]), "acknowledge")
+            ok(try daemon.ctl(["task", "done", ref, "triage", "--set", "severity=high", "--set", "dataCategories=contact",
+                               "--set", "jurisdictions=DE", "--set", "nis2Entity=false", "--set", "secRegistrant=false"]), "triage")
+            ok(try daemon.ctl(["advance", ref]), "advance to investigate")
+            ok(try daemon.ctl(["task", "done", ref, "contain", "--set", "containment=partner deleted the file"]), "contain")
+            ok(try daemon.ctl(["task", "done", ref, "scope", "--set", "peopleAffectedIn=DE:1200", "--set", "peopleAffected=1200",
+                               "--set", "recordsAffected=1200"]), "scope")
+            let noReason = try daemon.ctl(["task", "done", ref, "assess-notifiability", "--set", "notifiable=true", "--set", "highRisk=false"])
+            #expect(noReason.status == 2, "a decision needs its reason: \(noReason)")
+            ok(try daemon.ctl(["task", "done", ref, "assess-notifiability", "--set", "notifiable=true", "--set", "highRisk=false",
+                               "--reason", "contact data of 1,200 customers; no special categories"]), "assess")
+            ok(try daemon.ctl(["task", "done", ref, "root-cause", "--set", "rootCause=e-mail autocomplete",
+                               "--set", "prevention=recipient check"]), "root cause")
+            let gate = try daemon.ctl(["advance", ref])
+            #expect(gate.status == 1 && gate.stderr.contains("approval"), "\(gate)")
+            ok(try daemon.ctl(["approve", ref]), "approve")
+            ok(try daemon.ctl(["advance", ref]), "advance to notify")
+
+            let notify = try tasks(try daemon.ctl(["show", ref, "--json"]))
+            let authority = try #require(notify["gdpr-authority"])
+            #expect(authority["status"] as? String == "open")
+            #expect(authority["due"] as? String == "2026-11-05T08:00:00Z", "exactly 72 h after the awareness instant")
+            #expect(notify["gdpr-data-subjects"]?["status"] as? String == "not_applicable")
+            #expect(notify["hipaa-hhs"]?["status"] as? String == "not_applicable")
+
+            // The awareness instant lies in the past: the 72 h are over, so the late notification needs its reason.
+            let late = try daemon.ctl(["task", "done", ref, "gdpr-authority", "--recipient", "BfDI", "--channel", "portal",
+                                       "--set", "regulatorReference=BfDI-2026-1"])
+            if late.status != 0 {
+                #expect(late.stderr.contains("reason"), "\(late)")
+                ok(try daemon.ctl(["task", "done", ref, "gdpr-authority", "--recipient", "BfDI", "--channel", "portal",
+                                   "--set", "regulatorReference=BfDI-2026-1", "--reason", "scope known only on day 4"]), "authority")
+            }
+            ok(try daemon.ctl(["task", "skip", ref, "customers", "--reason", "no risk to them"]), "skip customers")
+            let show = try daemon.ctl(["show", ref])
+            #expect(show.stdout.contains("made  authority — BfDI by portal"), "\(show.stdout)")
+            let noLessons = try daemon.ctl(["close", ref, "--resolution", "contained", "--lessons", " "])
+            #expect(noLessons.status == 2, "\(noLessons)")
+            ok(try daemon.ctl(["close", ref, "--resolution", "partner deleted the file",
+                               "--lessons", "check recipients before sending customer lists"]), "close")
+            let closed = try json(try daemon.ctl(["show", ref, "--json"]))
+            #expect((closed["incident"] as? [String: Any])?["phase"] as? String == "closed")
+            let timeline = try daemon.ctl(["timeline", ref])
+            for kind in ["incident.reported", "phase.entered", "task.completed", "decision.recorded", "gate.approved",
+                         "notification.recorded", "incident.closed"] {
+                #expect(timeline.stdout.contains(kind), "timeline lacks \(kind)")
+            }
+        }
+    }
+
+    @Test func aUSOnlyBreachOf300GetsTheStateTasksOnlyOnceOneStateReaches600() async throws {
+        try await withWorkflowDaemon { daemon in
+            let ref = try #require(
+                (try json(try daemon.ctl([
+                    "report", "--title", "Patient portal exposed", "--description", "lab results", "--data", "health",
+                    "--people", "300", "--jurisdiction", "US", "--json",
+                ]))["incident"] as? [String: Any])?["reference"] as? String
+            )
+            ok(try daemon.ctl(["advance", ref, "--force", "straight to notification for this test"]), "force")
+            ok(try daemon.ctl(["advance", ref, "--force", "straight to notification for this test"]), "force")
+            var all = try tasks(try daemon.ctl(["show", ref, "--json"]))
+            for id in ["gdpr-authority", "gdpr-data-subjects", "hipaa-hhs", "hipaa-media"] {
+                #expect(all[id]?["status"] as? String == "not_applicable", "\(id)")
+            }
+            #expect(all["hipaa-individuals"]?["status"] as? String == "open")
+            ok(try daemon.ctl(["update", ref, "--people-in", "US-CA=600", "--people", "600"]), "update")
+            all = try tasks(try daemon.ctl(["show", ref, "--json"]))
+            #expect(all["hipaa-hhs"]?["status"] as? String == "open")
+            #expect(all["hipaa-media"]?["status"] as? String == "open")
+            #expect(all["gdpr-authority"]?["status"] as? String == "not_applicable")
+        }
+    }
+
+    @Test(.enabled(if: getuid() == 0, "runs incidentctl as another user; CI runs as root"))
+    func anInvestigatorMayNotApproveTheGate() async throws {
+        try AccessControlTests.accounts.get()
+        let config = "/tmp/incidentd-roles-\(UUID().uuidString).yaml"
+        try "roles:\n  users:\n    root: [manager]\n".write(toFile: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try await withDaemon(arguments: ["--config", config, "--socket-group", AccessControlTests.clients]) { daemon, _ in
+            let ref = try #require(
+                (try json(try daemon.ctl(["report", "--title", "t", "--description", "d", "--json"]))["incident"]
+                    as? [String: Any])?["reference"] as? String
+            )
+            ok(try daemon.ctl(["advance", ref, "--force", "to the gate"]), "force")
+            let refused = try daemon.ctl(["approve", ref], asUser: "idt-inv")
+            #expect(refused.status == 4, "\(refused)")
+            ok(try daemon.ctl(["approve", ref]), "a manager approves")
+        }
+    }
+
+    @Test func playbookValidateWorksOfflineAndNamesEachProblem() throws {
+        let directory = try TemporaryDirectory(prefix: "ipbv")
+        defer { directory.remove() }
+        let bad = directory.appending("bad.yaml")
+        try """
+            playbook: bad
+            version: "1"
+            title: Bad
+            default: true
+            phases:
+              report:
+                tasks:
+                  - {id: a, title: A, role: intern, due: 3 weeks after aware}
+            """.write(toFile: bad, atomically: true, encoding: .utf8)
+        let result = try runCommand(Binaries.incidentctl, ["playbook", "validate", bad])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("\(bad):8:"), "\(result)")
+        #expect(result.stdout.contains("unknown role 'intern'"))
+        let shipped = PlaybookLoaderPaths.shipped
+        let good = try runCommand(Binaries.incidentctl, ["playbook", "validate"] + shipped)
+        #expect(good.status == 0, "\(good)")
+        #expect(good.stdout.contains("4 playbooks valid"))
+    }
+}
+
+enum PlaybookLoaderPaths {
+    static var shipped: [String] {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("playbooks")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()
+            .filter { $0.hasSuffix(".yaml") }.map { directory.appendingPathComponent($0).path }
+    }
+}
