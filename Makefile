@@ -62,6 +62,8 @@ install-files:
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD_DIR)/incidentd $(BUILD_DIR)/incidentctl $(DESTDIR)$(BINDIR)/
 	install -m 0644 db/migrations/*.sql $(DESTDIR)$(SHAREDIR)/incidentd/migrations/
+	install -d $(DESTDIR)$(SHAREDIR)/incidentd/playbooks
+	install -m 0644 playbooks/*.yaml $(DESTDIR)$(SHAREDIR)/incidentd/playbooks/
 	sed 's|/usr/local/bin/|$(BINDIR)/|; s|/usr/local/share/|$(SHAREDIR)/|' systemd/incidentd.service \
 		> $(DESTDIR)$(UNITDIR)/incidentd.service
 	sed 's|/usr/local/share/|$(SHAREDIR)/|' systemd/incidentd.socket > $(DESTDIR)$(UNITDIR)/incidentd.socket

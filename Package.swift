@@ -108,6 +108,7 @@ let package = Package(
             name: "incidentd",
             dependencies: [
                 "IncidentDaemon",
+                "IncidentCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -12,11 +12,17 @@ log=$(mktemp "${TMPDIR:-/tmp}/incidentd-demo.XXXXXX.log")
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
+# The demo's user works the incident as manager and investigator (the defaults give root
+# only the admin role, and everyone else only the reporter role).
+config=$(mktemp "${TMPDIR:-/tmp}/incidentd-demo.XXXXXX.yaml")
+printf 'roles:\n  users:\n    %s: [manager, investigator, auditor]\n' "$(id -un)" >"$config"
+
 echo "Starting incidentd (embedded PostgreSQL; log in $log) ..."
-incidentd >"$log" 2>&1 &
+incidentd --config "$config" >"$log" 2>&1 &
 daemon=$!
 stop() {
     kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
+    rm -f "$config"
 }
 trap stop EXIT
 
@@ -52,7 +58,13 @@ YAML
 
 step incidentctl list
 step incidentctl show "$ref"
+step incidentctl task done "$ref" acknowledge
+step incidentctl task done "$ref" triage --set severity=high --set dataCategories=contact,transactions \
+    --set jurisdictions=DE,EU --set nis2Entity=false --set secRegistrant=false
+step incidentctl advance "$ref"
 step incidentctl status
+step incidentctl playbook list
+step incidentctl audit verify
 
 cat <<EOF2
 

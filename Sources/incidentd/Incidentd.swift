@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IncidentCore
 import IncidentDaemon
 import Logging
 
@@ -37,6 +38,9 @@ struct Incidentd: AsyncParsableCommand {
     @Option(name: .long, help: "The directory of SQL migrations.")
     var migrationsDir: String?
 
+    @Option(name: .long, help: "The directory of playbooks (YAML).")
+    var playbooksDir: String?
+
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
@@ -57,6 +61,7 @@ struct Incidentd: AsyncParsableCommand {
         if let database { configuration.database = database }
         if let stateDir { configuration.stateDirectory = stateDir }
         if let migrationsDir { configuration.migrationsDirectory = migrationsDir }
+        if let playbooksDir { configuration.playbooksDirectory = playbooksDir }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel) else {
                 throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -78,6 +83,16 @@ struct Incidentd: AsyncParsableCommand {
             print("socket: \(configuration.socketPath)")
             print("state directory: \(configuration.stateDirectory)")
             print("database: \(configuration.database == nil ? "embedded or PG* environment" : "configured")")
+            let directory = configuration.playbooksDirectory.map { URL(fileURLWithPath: $0) }
+                ?? PlaybookRegistry.defaultDirectory()
+            switch PlaybookLoader.loadDirectory(directory) {
+            case .success(let playbooks):
+                print("playbooks: \(playbooks.count) valid in \(directory.path)")
+            case .failure(let error):
+                error.problems.forEach { printError($0.description) }
+                printError("incidentd: the playbooks in \(directory.path) have \(error.problems.count) problem(s)")
+                throw ExitCode(78)
+            }
             print("configuration is valid")
             return
         }

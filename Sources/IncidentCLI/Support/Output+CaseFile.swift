@@ -69,7 +69,7 @@ extension Output {
         switch task.status {
         case .done: return "[x]"
         case .skipped: return "[-]"
-        case .notApplicable: return "[ ]"
+        case .notApplicable: return "[·]"
         case .open:
             guard let due = task.due else { return "[ ]" }
             if due < now { return "[!]" }
