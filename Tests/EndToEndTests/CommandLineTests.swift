@@ -32,7 +32,9 @@ import Varlink
                 #expect(show.stdout.contains(expected), "missing \(expected) in\n\(show.stdout)")
             }
 
-            let shown = try json(try daemon.ctl(["show", reference, "--json"]).stdout)
+            let caseFile = try json(try daemon.ctl(["show", reference, "--json"]).stdout)
+            let shown = try #require(caseFile["incident"] as? [String: Any])
+            #expect(caseFile["tasks"] as? [Any] != nil, "the case file lists the playbook's tasks")
             #expect(shown["reference"] as? String == reference)
             #expect(shown["aware"] as? String == "2026-01-05T08:00:00Z")
             #expect((shown["reporter"] as? [String: Any])?["uid"] as? Int == Int(getuid()), "the reporter is the caller")
