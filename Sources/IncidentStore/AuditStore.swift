@@ -12,22 +12,23 @@ public struct AuditStore: Sendable {
     }
 
     /// Seals committed records into the chain, `batch` per transaction, until none are left.
-    /// Returns how many it sealed; 0 when another daemon holds the sealer's lock.
+    /// Returns how many it sealed; 0 when another daemon holds the sealer's lock, unless
+    /// `wait`, which waits for that daemon and then seals what is left.
     @discardableResult
-    public func seal(batch: Int = 10_000) async throws -> Int {
+    public func seal(batch: Int = 10_000, wait: Bool = false) async throws -> Int {
         var total = 0
         while true {
             let sealed = try await pool.transaction { connection in
-                try connection.query("SELECT audit_seal(\(batch)) AS n").first!.decode(Int.self, "n")
+                try connection.query("SELECT audit_seal(\(batch), \(wait)) AS n").first!.decode(Int.self, "n")
             }
             total += sealed
             if sealed < batch { return total }
         }
     }
 
-    /// Seals what is committed, then walks the whole chain.
+    /// Seals what is committed (waiting for another daemon's sealer), then walks the whole chain.
     public func verify(audit: AuditRecord) async throws -> AuditVerification {
-        try await seal()
+        try await seal(wait: true)
         return try await pool.transaction { connection in
             let row = try connection.query("SELECT * FROM audit_verify()").first!
             let pending = try connection.query("SELECT count(*) AS n FROM audit_pending").first!.decode(Int64.self, "n")

@@ -52,16 +52,19 @@ CREATE FUNCTION audit_genesis() RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
     SELECT sha256(convert_to('incidentd audit chain', 'UTF8'))
 $$;
 
--- Seals up to `batch` committed records; returns how many. Returns 0 at once when another
--- session is sealing.
-CREATE FUNCTION audit_seal(batch integer DEFAULT 10000) RETURNS integer LANGUAGE plpgsql AS $$
+-- Seals up to `batch` committed records; returns how many. When another session is sealing
+-- it returns 0 at once, or with `wait` waits for it to finish and then seals what is left.
+CREATE FUNCTION audit_seal(batch integer DEFAULT 10000, wait boolean DEFAULT false) RETURNS integer
+LANGUAGE plpgsql AS $$
 DECLARE
     last_position bigint;
     last_hash bytea;
     entry audit_log;
     sealed integer := 0;
 BEGIN
-    IF NOT pg_try_advisory_xact_lock(7305950013150002) THEN
+    IF wait THEN
+        PERFORM pg_advisory_xact_lock(7305950013150002);
+    ELSIF NOT pg_try_advisory_xact_lock(7305950013150002) THEN
         RETURN 0;
     END IF;
     SELECT chain_position, hash INTO last_position, last_hash FROM audit_seal ORDER BY chain_position DESC LIMIT 1;
