@@ -15,7 +15,7 @@ public struct IncidentCtl: ParsableCommand {
             ReportCommand.self, ShowCommand.self, ListCommand.self, StatusCommand.self, TimelineCommand.self,
             UpdateCommand.self, AssignCommand.self, RestrictCommand.self, NoteCommand.self, TaskCommand.self,
             ApproveCommand.self, AdvanceCommand.self, PauseCommand.self, ResumeCommand.self, CloseCommand.self,
-            ReopenCommand.self, PlaybookCommand.self, AuditCommand.self,
+            ReopenCommand.self, PlaybookCommand.self, HooksCommand.self, AuditCommand.self,
         ]
     )
 

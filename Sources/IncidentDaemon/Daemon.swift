@@ -1,4 +1,5 @@
 import Foundation
+import IncidentCore
 import IncidentStore
 import Logging
 import NIOPosix
@@ -39,8 +40,30 @@ public struct Daemon: Sendable {
             let auditStore = AuditStore(pool: pool)
             let settings = LiveSettings(roles: configuration.roles)
             let playbooks = try loadPlaybooks()
+            let doorbell = Doorbell()
+            let hooks = configuration.hooks
+            let outbox = Outbox(
+                route: { event, data, incident, playbook, actor in
+                    HookRouting.route(
+                        event: event, data: data, incident: incident, playbook: playbook, actor: actor, hooks: hooks, now: Date()
+                    )
+                },
+                wake: { doorbell.ringSoon() }
+            )
+            let store = IncidentStore(pool: pool, outbox: outbox)
+            let hookStore = HookStore(pool: pool)
             let api = IncidentsAPI(
-                store: IncidentStore(pool: pool), auditStore: auditStore, settings: settings, playbooks: playbooks,
+                store: store, auditStore: auditStore, settings: settings, playbooks: playbooks, hookStore: hookStore,
+                logger: logger
+            )
+            let dispatcher = HookDispatcher(
+                store: hookStore, hooks: hooks, daemonID: Self.daemonID, concurrency: configuration.hookConcurrency,
+                retryBase: configuration.hookRetryBase, pollInterval: configuration.hookPollInterval,
+                leaseMargin: configuration.hookLeaseMargin, doorbell: doorbell,
+                logger: logger
+            )
+            let scheduler = DueScheduler(
+                store: store, playbooks: playbooks, lead: configuration.dueSoonLead, interval: configuration.schedulerInterval,
                 logger: logger
             )
             let sealer = AuditSealer(store: auditStore, interval: configuration.auditSealInterval, logger: logger)
@@ -61,7 +84,9 @@ public struct Daemon: Sendable {
                     onReady()
                 }
             )
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: sealer)]
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: sealer), .init(service: dispatcher), .init(service: scheduler),
+            ]
             if let interval = SystemdNotifier.watchdogInterval() {
                 services.append(.init(service: Watchdog(notifier: notifier, interval: interval, logger: logger)))
             }
@@ -107,11 +132,18 @@ public struct Daemon: Sendable {
         return (embedded.conninfo, embedded)
     }
 
+    /// Names this daemon's leases: host, pid and a random suffix.
+    static let daemonID: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count)
+        return "\(String(cString: name))/\(getpid())/\(UUID().uuidString.prefix(8).lowercased())"
+    }()
+
     /// The playbook set; a set with any problem stops start-up with every problem listed.
     private func loadPlaybooks() throws -> PlaybookRegistry {
         let directory = configuration.playbooksDirectory.map { URL(fileURLWithPath: $0) } ?? PlaybookRegistry.defaultDirectory()
         do {
-            let registry = try PlaybookRegistry(directory: directory)
+            let registry = try PlaybookRegistry(directory: directory, knownHooks: Set(configuration.hooks.map(\.name)))
             logger.info("playbooks loaded", metadata: [
                 "playbooks.directory": "\(directory.path)", "playbooks.count": "\(registry.current.count)",
             ])

@@ -15,12 +15,15 @@ public final class PlaybookRegistry: Sendable {
     }
 
     public let directory: URL
+    /// The configured hooks' names; playbooks may only name these.
+    public let knownHooks: Set<String>?
     private let state: NIOLockedValueBox<State>
 
     /// Loads the set in `directory`; throws the set's problems if any file is invalid.
-    public init(directory: URL) throws(PlaybookSetError) {
+    public init(directory: URL, knownHooks: Set<String>? = nil) throws(PlaybookSetError) {
         self.directory = directory
-        let playbooks = try PlaybookLoader.loadDirectory(directory).get()
+        self.knownHooks = knownHooks
+        let playbooks = try PlaybookLoader.loadDirectory(directory, knownHooks: knownHooks).get()
         state = NIOLockedValueBox(State(current: playbooks, byDigest: Dictionary(playbooks.map { ($0.digest, $0) }) { a, _ in a }))
     }
 
@@ -28,7 +31,7 @@ public final class PlaybookRegistry: Sendable {
 
     /// Loads the directory again; on failure the running set stays and the problems are thrown.
     public func reload() throws(PlaybookSetError) -> [Playbook] {
-        let playbooks = try PlaybookLoader.loadDirectory(directory).get()
+        let playbooks = try PlaybookLoader.loadDirectory(directory, knownHooks: knownHooks).get()
         state.withLockedValue { state in
             state.current = playbooks
             for playbook in playbooks { state.byDigest[playbook.digest] = playbook }

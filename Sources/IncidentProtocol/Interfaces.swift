@@ -332,5 +332,25 @@ public enum IncidentInterfaces {
         ]
     )
 
-    public static let all: [VarlinkInterface] = [.service, errors, incidents, audit, playbooks]
+    public static let hooks = VarlinkInterface(
+        name: "io.incidentd.Hooks",
+        doc: "Notification hook deliveries: the outbox, for operators.",
+        types: [
+            .init("Delivery", .structure([
+                .init("id", .string), .init("hook", .string), .init("event", .string),
+                .init("incident", .optional(.string)),
+                .init("state", .string, doc: "pending, running, delivered or dead."),
+                .init("attempts", .int), .init("maxAttempts", .int), .init("nextAttempt", .optional(.string)),
+                .init("lastError", .optional(.string)), .init("createdAt", .string), .init("deliveredAt", .optional(.string)),
+            ])),
+        ],
+        methods: [
+            .init("Deliveries", input: [.init("state", .optional(.string)), .init("limit", .optional(.int))],
+                  output: [.init("deliveries", .array(.named("Delivery")))], doc: "Deliveries, newest first (admins, auditors)."),
+            .init("Retry", input: [.init("id", .string)], output: [.init("requeued", .bool)],
+                  doc: "Requeue a dead delivery for a fresh set of attempts (admins)."),
+        ]
+    )
+
+    public static let all: [VarlinkInterface] = [.service, errors, incidents, audit, playbooks, hooks]
 }

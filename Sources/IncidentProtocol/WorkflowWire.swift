@@ -246,3 +246,61 @@ public enum PlaybooksWire {
         public init() {}
     }
 }
+
+/// `io.incidentd.Hooks`.
+public enum HooksWire {
+    public struct Delivery: Codable, Sendable, Equatable {
+        public var id: String
+        public var hook: String
+        public var event: String
+        public var incident: String?
+        public var state: String
+        public var attempts: Int
+        public var maxAttempts: Int
+        public var nextAttempt: Date?
+        public var lastError: String?
+        public var createdAt: Date
+        public var deliveredAt: Date?
+
+        public init(
+            id: String, hook: String, event: String, incident: String?, state: String, attempts: Int, maxAttempts: Int,
+            nextAttempt: Date?, lastError: String?, createdAt: Date, deliveredAt: Date?
+        ) {
+            self.id = id
+            self.hook = hook
+            self.event = event
+            self.incident = incident
+            self.state = state
+            self.attempts = attempts
+            self.maxAttempts = maxAttempts
+            self.nextAttempt = nextAttempt
+            self.lastError = lastError
+            self.createdAt = createdAt
+            self.deliveredAt = deliveredAt
+        }
+    }
+
+    public struct DeliveriesParameters: Codable, Sendable, Equatable {
+        public var state: String?
+        public var limit: Int?
+        public init(state: String? = nil, limit: Int? = nil) {
+            self.state = state
+            self.limit = limit
+        }
+    }
+
+    public struct DeliveriesReply: Codable, Sendable, Equatable {
+        public var deliveries: [Delivery]
+        public init(deliveries: [Delivery]) { self.deliveries = deliveries }
+    }
+
+    public struct RetryParameters: Codable, Sendable, Equatable {
+        public var id: String
+        public init(id: String) { self.id = id }
+    }
+
+    public struct RetryReply: Codable, Sendable, Equatable {
+        public var requeued: Bool
+        public init(requeued: Bool) { self.requeued = requeued }
+    }
+}

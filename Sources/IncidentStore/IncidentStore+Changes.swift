@@ -36,7 +36,8 @@ extension IncidentStore {
         authorize: @escaping @Sendable (Incident) -> ChangeRefusal?,
         change: @escaping @Sendable (inout Incident) throws -> [TimelineEvent]
     ) async throws -> Incident {
-        try await pool.transaction { connection in
+        let outbox = self.outbox
+        let (incident, queued) = try await pool.transaction { connection -> Result<(Incident, Int), ChangeRefusal> in
             var record = audit
             record.incident = reference
             let rows = try connection.query(
@@ -48,7 +49,7 @@ extension IncidentStore {
             guard let row = rows.first else {
                 record.outcome = .notFound
                 try connection.query(record.insert)
-                return Result<Incident, ChangeRefusal>.failure(.notFound(reference))
+                return .failure(.notFound(reference))
             }
             let id = try row.decode(Int64.self, "id")
             var incident = try Incident(row: row)
@@ -80,6 +81,10 @@ extension IncidentStore {
                 WHERE id = \(id)
                 """
             )
+            let queued = try outbox?.enqueue(
+                connection, incidentID: id, events: events.map { ($0.kind, $0.data) }, incident: incident, playbook: nil,
+                actor: audit.caller.userName
+            ) ?? 0
             for event in events {
                 try connection.query(
                     """
@@ -90,7 +95,9 @@ extension IncidentStore {
                 )
             }
             try connection.query(record.insert)
-            return .success(incident)
+            return .success((incident, queued))
         }.get()
+        if queued > 0 { outbox?.wake() }
+        return incident
     }
 }

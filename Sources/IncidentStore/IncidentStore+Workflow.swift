@@ -15,9 +15,11 @@ public typealias PlaybookResolver = @Sendable (_ digest: String, _ source: Strin
 extension IncidentStore {
     /// Stores a playbook version (once) and starts `incident`'s workflow under it, in the
     /// transaction that filed the report.
+    @discardableResult
     static func startWorkflow(
-        _ connection: PostgresConnection, incidentID: Int64, incident: inout Incident, playbook: Playbook, actor: Caller
-    ) throws {
+        _ connection: PostgresConnection, incidentID: Int64, incident: inout Incident, playbook: Playbook, actor: Caller,
+        outbox: Outbox?
+    ) throws -> Int {
         try connection.query(
             """
             INSERT INTO playbooks (digest, name, version, title, source)
@@ -30,8 +32,10 @@ extension IncidentStore {
         else { throw PostgresError(code: .server, serverMessage: "the workflow refused to start") }
         incident.playbook = playbook.name
         incident.playbookVersion = playbook.version
-        try save(connection, incidentID: incidentID, incident: &incident, previous: nil, state: state, events: events, actor: actor,
-                 playbookDigest: playbook.digest)
+        return try save(
+            connection, incidentID: incidentID, incident: &incident, previous: nil, state: state, events: events, actor: actor,
+            playbook: playbook, isNewPlaybook: true, outbox: outbox
+        )
     }
 
     /// What reading a case file found.
@@ -82,7 +86,8 @@ extension IncidentStore {
         authorize: @escaping @Sendable (Incident, CaseState, Playbook) -> ChangeRefusal?,
         command: @escaping @Sendable (Incident, CaseState, Playbook) -> Result<(CaseState, [WorkflowEvent]), WorkflowRefusal>
     ) async throws -> CaseFile {
-        try await pool.transaction { connection -> Result<CaseFile, any Error> in
+        let outbox = self.outbox
+        let (file, queued) = try await pool.transaction { connection -> Result<(CaseFile, Int), any Error> in
             var record = audit
             record.incident = reference
             guard let (id, incident, digest, source) = try Self.lockedIncident(connection, reference, lock: true) else {
@@ -118,12 +123,16 @@ extension IncidentStore {
                 return .failure(refusal)
             case .success(let (next, events)):
                 var updated = incident
-                try Self.save(connection, incidentID: id, incident: &updated, previous: state, state: next, events: events,
-                              actor: audit.caller, playbookDigest: nil)
+                let queued = try Self.save(
+                    connection, incidentID: id, incident: &updated, previous: state, state: next, events: events,
+                    actor: audit.caller, playbook: playbook, isNewPlaybook: false, outbox: outbox
+                )
                 try connection.query(record.insert)
-                return .success(CaseFile(incident: updated, state: next, playbook: playbook))
+                return .success((CaseFile(incident: updated, state: next, playbook: playbook), queued))
             }
         }.get()
+        if queued > 0 { outbox?.wake() }
+        return file
     }
 
     /// The incident row (locked for update when asked) with its playbook's digest and source.
@@ -132,7 +141,7 @@ extension IncidentStore {
     {
         let rows = try connection.query(
             """
-            SELECT i.id, \(unsafeSQL: incidentColumns.split(separator: ",").map { "i." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
+            SELECT i.id, \(unsafeSQL: qualifiedIncidentColumns),
                    i.playbook_digest, p.source
             FROM incidents i LEFT JOIN playbooks p ON p.digest = i.playbook_digest
             WHERE i.reference = \(reference.rawValue) \(unsafeSQL: lock ? "FOR UPDATE OF i" : "")
@@ -202,11 +211,14 @@ extension IncidentStore {
     }
 
     /// Writes `state` over `previous`: the incident's columns (its triage attributes follow the
-    /// facts), every task, new decisions and notifications, and the events.
+    /// facts), every task, new decisions and notifications, the events and their hook
+    /// deliveries. Returns how many deliveries it queued.
+    @discardableResult
     static func save(
         _ connection: PostgresConnection, incidentID id: Int64, incident: inout Incident, previous: CaseState?,
-        state: CaseState, events: [WorkflowEvent], actor: Caller, playbookDigest: String?
-    ) throws {
+        state: CaseState, events: [WorkflowEvent], actor: Caller, playbook: Playbook, isNewPlaybook: Bool, outbox: Outbox?
+    ) throws -> Int {
+        let playbookDigest: String? = isNewPlaybook ? playbook.digest : nil
         let facts = state.facts
         if case .text(let severity)? = facts.values["severity"], let value = Severity(rawValue: severity) { incident.severity = value }
         if case .text(let category)? = facts.values["category"] { incident.category = IncidentCategory(rawValue: category) }
@@ -284,6 +296,10 @@ extension IncidentStore {
                 """
             )
         }
+        return try outbox?.enqueue(
+            connection, incidentID: id, events: events.map { ($0.kind, $0.data) }, incident: incident, playbook: playbook,
+            actor: actor.userName
+        ) ?? 0
     }
 
     /// Stands in for the playbook of incidents filed before playbooks existed: no tasks.

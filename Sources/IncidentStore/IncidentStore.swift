@@ -7,9 +7,12 @@ import Postgres
 /// the call's audit record, so a change without its record cannot exist.
 public struct IncidentStore: Sendable {
     let pool: PostgresPool
+    /// Turns events into hook deliveries in the same transaction; nil queues none.
+    let outbox: Outbox?
 
-    public init(pool: PostgresPool) {
+    public init(pool: PostgresPool, outbox: Outbox? = nil) {
         self.pool = pool
+        self.outbox = outbox
     }
 
     /// The outcome of filing a report.
@@ -25,7 +28,8 @@ public struct IncidentStore: Sendable {
     public func report(
         _ draft: ReportDraft, by reporter: Caller, playbookFor: @escaping @Sendable (Incident) -> Playbook? = { _ in nil }
     ) async throws -> ReportResult {
-        try await pool.transaction { connection in
+        let outbox = self.outbox
+        let result = try await pool.transaction { connection -> (ReportResult, Int) in
             let aware = draft.aware ?? Date()
             let rows = try connection.query(
                 """
@@ -57,13 +61,19 @@ public struct IncidentStore: Sendable {
             )
             if let row = rows.first {
                 var incident = try Incident(row: row)
-                if let playbook = playbookFor(incident) {
-                    try Self.startWorkflow(
-                        connection, incidentID: try row.decode(Int64.self, "id"), incident: &incident, playbook: playbook,
-                        actor: reporter
+                let id = try row.decode(Int64.self, "id")
+                let playbook = playbookFor(incident)
+                var queued = 0
+                if let playbook {
+                    queued += try Self.startWorkflow(
+                        connection, incidentID: id, incident: &incident, playbook: playbook, actor: reporter, outbox: outbox
                     )
                 }
-                return ReportResult(incident: incident, created: true)
+                queued += try outbox?.enqueue(
+                    connection, incidentID: id, events: [("incident.reported", [:])], incident: incident, playbook: playbook,
+                    actor: reporter.userName
+                ) ?? 0
+                return (ReportResult(incident: incident, created: true), queued)
             }
             // The key was used before (perhaps by a retry of this very call): return that incident.
             let existing = try connection.query(
@@ -80,8 +90,10 @@ public struct IncidentStore: Sendable {
                 AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate)
                     .insert
             )
-            return ReportResult(incident: incident, created: false)
+            return (ReportResult(incident: incident, created: false), 0)
         }
+        if result.1 > 0 { outbox?.wake() }
+        return result.0
     }
 
     /// The incident with `reference`, if it exists and `authorize` allows it; the read is
@@ -201,6 +213,10 @@ public struct IncidentStore: Sendable {
         }
         return "(\(combined))"
     }
+
+    /// `incidentColumns` qualified by the alias `i`, for joins.
+    static let qualifiedIncidentColumns = incidentColumns.split(separator: ",")
+        .map { "i." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
 
     static let incidentColumns = """
         reference, title, description, phase, severity, category, data_categories, people_affected,

@@ -85,7 +85,7 @@ struct Incidentd: AsyncParsableCommand {
             print("database: \(configuration.database == nil ? "embedded or PG* environment" : "configured")")
             let directory = configuration.playbooksDirectory.map { URL(fileURLWithPath: $0) }
                 ?? PlaybookRegistry.defaultDirectory()
-            switch PlaybookLoader.loadDirectory(directory) {
+            switch PlaybookLoader.loadDirectory(directory, knownHooks: Set(configuration.hooks.map(\.name))) {
             case .success(let playbooks):
                 print("playbooks: \(playbooks.count) valid in \(directory.path)")
             case .failure(let error):
@@ -93,6 +93,7 @@ struct Incidentd: AsyncParsableCommand {
                 printError("incidentd: the playbooks in \(directory.path) have \(error.problems.count) problem(s)")
                 throw ExitCode(78)
             }
+            print("hooks: \(configuration.hooks.map(\.name).joined(separator: ", "))")
             print("configuration is valid")
             return
         }

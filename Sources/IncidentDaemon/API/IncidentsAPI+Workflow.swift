@@ -110,6 +110,35 @@ extension IncidentsAPI {
                 .init(at: $0.at, kind: $0.kind, actor: $0.actor, data: $0.data)
             }))
         }
+        router.register("io.incidentd.Hooks.Deliveries") { call, caller in
+            let parameters = try await decode(HooksWire.DeliveriesParameters.self, call, caller)
+            try await authorize(.queryAudit, call, caller)
+            if let state = parameters.state, !["pending", "running", "delivered", "dead"].contains(state) {
+                throw VarlinkError.invalidValue("state", reason: "must be pending, running, delivered or dead")
+            }
+            let limit = parameters.limit ?? 100
+            guard (1...1000).contains(limit) else { throw VarlinkError.invalidValue("limit", reason: "must be 1 to 1000") }
+            let rows = try await hookStore.list(
+                state: parameters.state, limit: limit, audit: AuditRecord(caller: caller, action: call.auditAction)
+            )
+            return try VarlinkReply(encoding: HooksWire.DeliveriesReply(deliveries: rows.map {
+                HooksWire.Delivery(
+                    id: $0.id.uuidString.lowercased(), hook: $0.hook, event: $0.event, incident: $0.incident, state: $0.state,
+                    attempts: $0.attempts, maxAttempts: $0.maxAttempts, nextAttempt: $0.nextAttempt, lastError: $0.lastError,
+                    createdAt: $0.createdAt, deliveredAt: $0.deliveredAt
+                )
+            }))
+        }
+        router.register("io.incidentd.Hooks.Retry") { call, caller in
+            let parameters = try await decode(HooksWire.RetryParameters.self, call, caller)
+            try await authorize(.retryHook, call, caller)
+            guard let id = UUID(uuidString: parameters.id) else {
+                throw VarlinkError.invalidValue("id", reason: "is not a delivery id")
+            }
+            let requeued = try await hookStore.retry(id, audit: AuditRecord(caller: caller, action: call.auditAction))
+            guard requeued else { throw VarlinkError.invalidValue("id", reason: "names no dead delivery") }
+            return try VarlinkReply(encoding: HooksWire.RetryReply(requeued: true))
+        }
         router.register("io.incidentd.Playbooks.List") { call, caller in
             return try VarlinkReply(encoding: PlaybooksWire.ListReply(playbooks: playbooks.current.map(PlaybooksWire.Summary.init)))
         }

@@ -13,17 +13,20 @@ public struct IncidentsAPI: Sendable {
     let auditStore: AuditStore
     let settings: LiveSettings
     let playbooks: PlaybookRegistry
+    let hookStore: HookStore
     let logger: Logger
     let clock: @Sendable () -> Date
 
     public init(
-        store: IncidentStore, auditStore: AuditStore, settings: LiveSettings, playbooks: PlaybookRegistry, logger: Logger,
+        store: IncidentStore, auditStore: AuditStore, settings: LiveSettings, playbooks: PlaybookRegistry,
+        hookStore: HookStore, logger: Logger,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.auditStore = auditStore
         self.settings = settings
         self.playbooks = playbooks
+        self.hookStore = hookStore
         self.logger = logger
         self.clock = clock
     }

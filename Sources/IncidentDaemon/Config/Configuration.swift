@@ -33,6 +33,20 @@ public struct Configuration: Sendable, Equatable {
     public var roles: RoleAssignments = .defaults
     /// How often committed audit records are sealed into the hash chain.
     public var auditSealInterval: Duration = .seconds(1)
+    /// The hooks events are delivered to.
+    public var hooks: [HookDefinition] = []
+    /// Hooks run at once, at most.
+    public var hookConcurrency: Int = 4
+    /// The wait before the second attempt; doubles with each failure (with jitter), up to an hour.
+    public var hookRetryBase: Duration = .seconds(10)
+    /// How often an idle dispatcher looks for due deliveries another daemon queued.
+    public var hookPollInterval: Duration = .seconds(1)
+    /// A delivery's lease is its hook's timeout plus this; a daemon that died loses it then.
+    public var hookLeaseMargin: Duration = .seconds(30)
+    /// How long before its deadline a task is due soon.
+    public var dueSoonLead: Duration = .seconds(24 * 3600)
+    /// How often the scheduler looks for due-soon and overdue tasks.
+    public var schedulerInterval: Duration = .seconds(30)
 
     public init(socketPath: String, stateDirectory: String) {
         self.socketPath = socketPath
@@ -77,7 +91,9 @@ extension Configuration {
     static let fileKeys: Set<String> = [
         "socket", "socketGroup", "socketMode", "database", "stateDirectory", "migrationsDirectory",
         "embeddedPostgresUser", "databaseConnections", "logLevel", "maximumMessageSize", "idleTimeoutSeconds",
-        "roles", "auditSealIntervalMilliseconds", "playbooksDirectory",
+        "roles", "auditSealIntervalMilliseconds", "playbooksDirectory", "hooks", "hookConcurrency",
+        "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "dueSoonLeadMinutes", "schedulerIntervalMilliseconds",
+        "hookLeaseMarginMilliseconds",
     ]
 
     /// Applies the YAML config file at `path` on top of `self`.
@@ -110,6 +126,10 @@ extension Configuration {
             }
             if key == "roles" {
                 configuration.roles = try Self.roles(from: value, file: path)
+                continue
+            }
+            if key == "hooks" {
+                configuration.hooks = try Self.hooks(from: value, file: path)
                 continue
             }
             guard let scalar = value.scalar?.string else { throw fail("\(key) must be a single value") }
@@ -146,6 +166,25 @@ extension Configuration {
                     throw fail("idleTimeoutSeconds must be a positive whole number")
                 }
                 configuration.idleTimeout = .seconds(seconds)
+            case "hookConcurrency":
+                guard let count = Int(scalar), (1...256).contains(count) else {
+                    throw fail("hookConcurrency must be a whole number from 1 to 256")
+                }
+                configuration.hookConcurrency = count
+            case "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "schedulerIntervalMilliseconds",
+                "hookLeaseMarginMilliseconds":
+                guard let milliseconds = Int(scalar), milliseconds >= 10 else {
+                    throw fail("\(key) must be a whole number, at least 10")
+                }
+                switch key {
+                case "hookRetryBaseMilliseconds": configuration.hookRetryBase = .milliseconds(milliseconds)
+                case "hookPollIntervalMilliseconds": configuration.hookPollInterval = .milliseconds(milliseconds)
+                case "hookLeaseMarginMilliseconds": configuration.hookLeaseMargin = .milliseconds(milliseconds)
+                default: configuration.schedulerInterval = .milliseconds(milliseconds)
+                }
+            case "dueSoonLeadMinutes":
+                guard let minutes = Int(scalar), minutes >= 0 else { throw fail("dueSoonLeadMinutes must be a whole number") }
+                configuration.dueSoonLead = .seconds(minutes * 60)
             case "auditSealIntervalMilliseconds":
                 guard let milliseconds = Int(scalar), milliseconds >= 10 else {
                     throw fail("auditSealIntervalMilliseconds must be a whole number, at least 10")
@@ -205,5 +244,78 @@ extension Configuration {
             }
         }
         return assignments
+    }
+}
+
+extension Configuration {
+    /// Parses the `hooks` section, a list of:
+    ///
+    /// ```yaml
+    /// - name: log
+    ///   exec: [/usr/local/share/incidentd/hooks/log-to-file, /var/log/incidentd/events.log]
+    ///   events: [incident.reported, task.overdue]
+    ///   severities: [high, critical]      # optional filters: severities, playbooks, phases
+    ///   timeoutSeconds: 30
+    ///   maxAttempts: 5
+    ///   personalData: false
+    /// ```
+    static func hooks(from node: Node, file: String) throws(ConfigurationError) -> [HookDefinition] {
+        func fail(_ node: Node, _ message: String) -> ConfigurationError {
+            ConfigurationError(file: file, line: node.mark?.line, message: message)
+        }
+        guard let items = node.sequence else { throw fail(node, "hooks must be a list") }
+        let keys = ["name", "exec", "events", "severities", "playbooks", "phases", "timeoutSeconds", "maxAttempts", "personalData"]
+        var hooks: [HookDefinition] = []
+        for item in items {
+            guard let mapping = item.mapping else { throw fail(item, "each hook must be a mapping") }
+            var values: [String: Node] = [:]
+            for (keyNode, value) in mapping {
+                guard let key = keyNode.string, keys.contains(key) else {
+                    throw fail(keyNode, "unknown key \(keyNode.string ?? "") in a hook; known keys are \(keys.joined(separator: ", "))")
+                }
+                values[key] = value
+            }
+            func list(_ key: String) -> [String] { values[key]?.sequence?.compactMap(\.string) ?? values[key]?.string.map { [$0] } ?? [] }
+            guard let name = values["name"]?.string, !name.isEmpty else { throw fail(item, "a hook needs a name") }
+            if hooks.contains(where: { $0.name == name }) { throw fail(item, "hook \(name) is defined twice") }
+            let argv = list("exec")
+            guard let program = argv.first, program.hasPrefix("/") else {
+                throw fail(item, "hook \(name) needs 'exec', a list starting with the program's absolute path")
+            }
+            _ = program
+            for event in list("events") where !HookDefinition.eventKinds.contains(event) {
+                throw fail(values["events"]!, "unknown event \(event); events are \(HookDefinition.eventKinds.joined(separator: ", "))")
+            }
+            var severities: [Severity] = []
+            for text in list("severities") {
+                guard let severity = Severity(rawValue: text) else { throw fail(values["severities"]!, "unknown severity \(text)") }
+                severities.append(severity)
+            }
+            var phases: [Phase] = []
+            for text in list("phases") {
+                guard let phase = Phase(rawValue: text) else { throw fail(values["phases"]!, "unknown phase \(text)") }
+                phases.append(phase)
+            }
+            var hook = HookDefinition(
+                name: name, kind: .exec(argv: argv), events: list("events"), severities: severities,
+                playbooks: list("playbooks"), phases: phases
+            )
+            if let timeout = values["timeoutSeconds"] {
+                guard let seconds = timeout.int, (1...3600).contains(seconds) else {
+                    throw fail(timeout, "timeoutSeconds must be 1 to 3600")
+                }
+                hook.timeout = .seconds(seconds)
+            }
+            if let attempts = values["maxAttempts"] {
+                guard let count = attempts.int, (1...100).contains(count) else { throw fail(attempts, "maxAttempts must be 1 to 100") }
+                hook.maxAttempts = count
+            }
+            if let personal = values["personalData"] {
+                guard let flag = personal.bool else { throw fail(personal, "personalData must be true or false") }
+                hook.personalData = flag
+            }
+            hooks.append(hook)
+        }
+        return hooks
     }
 }

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import IncidentProtocol
+
+struct HooksCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hooks",
+        abstract: "Show hook deliveries, and requeue dead ones (admins).",
+        discussion: """
+            Examples:
+              incidentctl hooks
+              incidentctl hooks --state dead
+              incidentctl hooks retry 3f1c2a9e-…
+            """,
+        subcommands: [HooksListCommand.self, HooksRetryCommand.self],
+        defaultSubcommand: HooksListCommand.self
+    )
+}
+
+struct HooksListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List deliveries, newest first.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: "Only pending, running, delivered or dead.") var state: String?
+    @Option(name: .long, help: "At most this many (1 to 1000).") var limit: Int = 50
+
+    func run() throws {
+        var connection = global.connection()
+        let reply = try connection.call("io.incidentd.Hooks.Deliveries", HooksWire.DeliveriesParameters(state: state, limit: limit),
+                                        as: HooksWire.DeliveriesReply.self, retries: 2)
+        if global.json {
+            printOut(try Output.json(reply))
+            return
+        }
+        guard !reply.deliveries.isEmpty else {
+            printOut("No deliveries match.")
+            return
+        }
+        let output = Output()
+        var rows: [[String]] = [["ID", "HOOK", "EVENT", "INCIDENT", "STATE", "ATTEMPTS", "WHEN", "LAST ERROR"]]
+        for delivery in reply.deliveries {
+            let when = delivery.deliveredAt.map { "delivered \(output.relative($0))" }
+                ?? delivery.nextAttempt.map { "next \(output.relative($0))" } ?? output.relative(delivery.createdAt)
+            rows.append([delivery.id, delivery.hook, delivery.event, delivery.incident ?? "-", delivery.state,
+                         "\(delivery.attempts)/\(delivery.maxAttempts)", when, delivery.lastError ?? ""])
+        }
+        printOut(output.columns(rows))
+    }
+}
+
+struct HooksRetryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "retry", abstract: "Requeue a dead delivery (admins).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The delivery's id, as 'incidentctl hooks' lists it.") var id: String
+
+    func run() throws {
+        var connection = global.connection()
+        _ = try connection.call("io.incidentd.Hooks.Retry", HooksWire.RetryParameters(id: id), as: HooksWire.RetryReply.self)
+        printOut(global.json ? #"{"requeued": true}"# : "Requeued \(id).")
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import IncidentCore
+import IncidentStore
+import Logging
+import ServiceLifecycle
+
+/// Wakes an idle dispatcher when this daemon queued deliveries; other daemons' deliveries are
+/// found by polling at a bounded interval.
+actor Doorbell {
+    private var rung = false
+    private var waiter: CheckedContinuation<Void, Never>?
+
+    func ring() {
+        if let waiter {
+            self.waiter = nil
+            waiter.resume()
+        } else {
+            rung = true
+        }
+    }
+
+    /// Returns when rung, or after `timeout`.
+    func wait(timeout: Duration) async {
+        if rung {
+            rung = false
+            return
+        }
+        await withCheckedContinuation { continuation in
+            waiter = continuation
+            Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                await self?.ring()
+            }
+        }
+        rung = false
+    }
+
+    nonisolated func ringSoon() {
+        Task { await self.ring() }
+    }
+}
+
+/// Claims due hook deliveries under a lease and runs them, up to a concurrency limit; records
+/// every attempt; retries failures with exponential backoff and jitter until the hook's limit,
+/// then marks them dead. A daemon that dies mid-delivery loses its lease, and another daemon
+/// (or the restarted one) delivers it.
+struct HookDispatcher: Service {
+    let store: HookStore
+    let hooks: [HookDefinition]
+    let daemonID: String
+    let concurrency: Int
+    let retryBase: Duration
+    let pollInterval: Duration
+    let leaseMargin: Duration
+    let doorbell: Doorbell
+    let logger: Logger
+    let runner = ExecHookRunner()
+
+    /// Longer than any hook may run, so a live daemon never loses a lease it still works on.
+    var lease: Duration {
+        (hooks.map(\.timeout).max() ?? .seconds(30)) + leaseMargin
+    }
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let claimed: [ClaimedDelivery]
+            do {
+                claimed = try await store.claim(limit: concurrency, daemon: daemonID, lease: lease)
+            } catch {
+                logger.warning("cannot claim hook deliveries; will retry", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: pollInterval)
+                continue
+            }
+            if claimed.isEmpty {
+                await doorbell.wait(timeout: pollInterval)
+                continue
+            }
+            // A claimed batch finishes even during shutdown: each hook is bounded by its timeout.
+            await withTaskGroup(of: Void.self) { group in
+                for delivery in claimed {
+                    group.addTask { await deliver(delivery) }
+                }
+            }
+        }
+    }
+
+    private func deliver(_ delivery: ClaimedDelivery) async {
+        var logger = self.logger
+        logger[metadataKey: "hook.name"] = "\(delivery.hook)"
+        logger[metadataKey: "hook.delivery"] = "\(delivery.id.uuidString.lowercased())"
+        logger[metadataKey: "hook.attempt"] = "\(delivery.attempt)"
+        let started = Date()
+        guard let hook = hooks.first(where: { $0.name == delivery.hook }) else {
+            await finish(delivery, started: started, outcome: .failed(error: "no hook named \(delivery.hook) is configured", retryAfter: backoff(delivery)), output: "", logger: logger)
+            return
+        }
+        switch hook.kind {
+        case .exec(let argv):
+            let environment = [
+                "PATH": "/usr/local/bin:/usr/bin:/bin",
+                "LANG": "C.UTF-8",
+                "INCIDENTD_HOOK": hook.name,
+                "INCIDENTD_EVENT": delivery.event,
+                "INCIDENTD_INCIDENT": delivery.incident ?? "",
+                "INCIDENTD_DELIVERY_ID": delivery.id.uuidString.lowercased(),
+                "INCIDENTD_ATTEMPT": String(delivery.attempt),
+            ]
+            logger.debug("running hook", metadata: ["hook.latency_ms": "\(Int(started.timeIntervalSince(delivery.createdAt) * 1000))"])
+            let result = await runner.run(argv: argv, environment: environment, input: delivery.payload + "\n", timeout: hook.timeout)
+            if result.succeeded {
+                logger.info("hook delivered")
+                await finish(delivery, started: started, outcome: .delivered, output: result.output, logger: logger)
+            } else {
+                let dead = delivery.attempt >= delivery.maxAttempts
+                logger.log(level: dead ? .error : .warning, dead ? "hook failed for the last time; delivery is dead" : "hook failed; will retry",
+                           metadata: ["hook.error": "\(result.error)"])
+                await finish(delivery, started: started, outcome: .failed(error: result.error, retryAfter: backoff(delivery)),
+                             output: result.output, logger: logger)
+            }
+        }
+    }
+
+    private func backoff(_ delivery: ClaimedDelivery) -> Duration {
+        HookRouting.backoff(afterAttempt: delivery.attempt, base: retryBase, jitter: Double.random(in: 0...1))
+    }
+
+    private func finish(_ delivery: ClaimedDelivery, started: Date, outcome: HookStore.Outcome, output: String, logger: Logger) async {
+        for attempt in 1...5 {
+            do {
+                try await store.finish(delivery, daemon: daemonID, started: started, outcome: outcome, output: output)
+                return
+            } catch {
+                logger.warning("cannot record the hook's outcome; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+        }
+        // The lease will expire and the delivery run again: at least once, never lost.
+    }
+}
+
+/// Fires due-soon and overdue alerts at a fixed interval; the database makes each fire once.
+struct DueScheduler: Service {
+    let store: IncidentStore
+    let playbooks: PlaybookRegistry
+    let lead: Duration
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        let playbooks = self.playbooks
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                let fired = try await store.fireDueAlerts(dueSoonLead: lead) { playbooks.resolve(digest: $0, source: $1) }
+                if fired > 0 { logger.info("deadline alerts fired", metadata: ["alerts.count": "\(fired)"]) }
+            } catch {
+                logger.warning("cannot scan deadlines; will retry", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}

@@ -1,0 +1,253 @@
+import Foundation
+import Glibc
+import Postgres
+import Testing
+import TestSupport
+import Varlink
+
+/// Hooks never lose an event: real processes, a live database, daemons killed mid-delivery.
+@Suite struct HookTests {
+    /// A scratch directory holding hook scripts and what they record, and a config using them.
+    struct Setup {
+        let directory: TemporaryDirectory
+        let config: String
+
+        init(hooks: String, extra: String = "") throws {
+            directory = try TemporaryDirectory(prefix: "ihook")
+            config = directory.appending("incidentd.yaml")
+            let text = """
+                hookRetryBaseMilliseconds: 50
+                hookPollIntervalMilliseconds: 50
+                hookLeaseMarginMilliseconds: 500
+                schedulerIntervalMilliseconds: 100
+                \(extra)
+                hooks:
+                \(hooks.replacingOccurrences(of: "$DIR", with: directory.path))
+                """
+            try text.write(toFile: config, atomically: true, encoding: .utf8)
+        }
+
+        func script(_ name: String, _ body: String) throws {
+            let path = directory.appending(name)
+            try ("#!/bin/sh\n" + body.replacingOccurrences(of: "$DIR", with: directory.path))
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            chmod(path, 0o755)
+        }
+
+        func lines(_ name: String) -> [String] {
+            ((try? String(contentsOfFile: directory.appending(name), encoding: .utf8)) ?? "")
+                .split(separator: "\n").map(String.init)
+        }
+    }
+
+    /// Alive and not a zombie waiting for whoever inherited it to reap it.
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        return stat[stat.index(close, offsetBy: 2)] != "Z"
+    }
+
+    func deliveries(_ database: TestDatabase, _ condition: String = "true") throws -> [(state: String, attempts: Int, error: String?)] {
+        let connection = try database.connect()
+        defer { connection.close() }
+        return try connection.query(PostgresQuery(unsafeSQL: "SELECT state, attempts, last_error FROM hook_deliveries WHERE \(condition)")).map {
+            (try $0.decode(String.self, "state"), try $0.decode(Int.self, "attempts"), try $0.decode(String?.self, "last_error"))
+        }
+    }
+
+    func waitFor(_ seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            usleep(50_000)
+        }
+        return try condition()
+    }
+
+    @Test func aHookThatFailsTwiceRunsThreeTimesWithOneDeliveryID() async throws {
+        let setup = try Setup(hooks: """
+              - name: flaky
+                exec: [$DIR/flaky.sh]
+                events: [incident.reported]
+                maxAttempts: 5
+            """)
+        defer { setup.directory.remove() }
+        try setup.script("flaky.sh", """
+            payload=$(cat)
+            echo "$INCIDENTD_DELIVERY_ID $INCIDENTD_ATTEMPT $INCIDENTD_EVENT $INCIDENTD_INCIDENT" >> $DIR/runs
+            echo "$payload" > $DIR/payload.json
+            [ "$INCIDENTD_ATTEMPT" -ge 3 ]
+            """)
+        try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
+            #expect(try daemon.ctl(["report", "--title", "Flaky hook", "--description", "secret details"]).status == 0)
+            #expect(try waitFor { try deliveries(database).first?.state == "delivered" }, "\(daemon.log)")
+            let runs = setup.lines("runs")
+            #expect(runs.count == 3, "\(runs)")
+            #expect(Set(runs.map { $0.split(separator: " ")[0] }).count == 1, "the same delivery id every time")
+            #expect(runs.map { String($0.split(separator: " ")[1]) } == ["1", "2", "3"])
+            #expect(runs.allSatisfy { $0.contains("incident.reported INC-") })
+            let payload = try String(contentsOfFile: setup.directory.appending("payload.json"), encoding: .utf8)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
+            #expect(object["schema"] as? Int == 1, "\(payload)")
+            #expect(object["event"] as? String == "incident.reported")
+            #expect((object["incident"] as? [String: Any])?["title"] as? String == "Flaky hook")
+            #expect(!payload.contains("secret details"), "no personal data unless configured")
+            #expect(try deliveries(database).first?.attempts == 3)
+            let listed = try daemon.ctl(["hooks", "--state", "delivered"])
+            #expect(listed.stdout.contains("flaky") && listed.stdout.contains("3/5"), "\(listed)")
+        }
+    }
+
+    @Test func aHangingHookIsKilledWithItsChildrenAndRetriedThenDead() async throws {
+        let setup = try Setup(hooks: """
+              - name: hang
+                exec: [$DIR/hang.sh]
+                events: [incident.reported]
+                timeoutSeconds: 1
+                maxAttempts: 2
+            """)
+        defer { setup.directory.remove() }
+        try setup.script("hang.sh", """
+            sleep 300 &
+            echo $! >> $DIR/children
+            sleep 300
+            """)
+        try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
+            #expect(try daemon.ctl(["report", "--title", "Hang", "--description", "d"]).status == 0)
+            #expect(try waitFor { try deliveries(database).first?.state == "dead" }, "\(daemon.log)")
+            let delivery = try #require(try deliveries(database).first)
+            #expect(delivery.attempts == 2)
+            #expect(delivery.error?.contains("timed out") == true)
+            let children = setup.lines("children").compactMap { Int32($0) }
+            #expect(children.count == 2)
+            usleep(200_000)
+            for child in children { #expect(!Self.isAlive(child), "child \(child) of a killed hook survived") }
+            // An operator requeues it.
+            let id = try #require(try daemon.ctl(["hooks", "--state", "dead", "--json"]).stdout
+                .split(separator: "\"").first { $0.count == 36 && $0.filter { $0 == "-" }.count == 4 })
+            #expect(try daemon.ctl(["hooks", "retry", String(id)]).status == 0)
+            #expect(try waitFor { try deliveries(database).first?.attempts == 3 })
+        }
+    }
+
+    @Test func aDeliveryInterruptedBySIGKILLCompletesAfterRestart() async throws {
+        let setup = try Setup(hooks: """
+              - name: slow
+                exec: [$DIR/slow.sh]
+                events: [incident.reported]
+                timeoutSeconds: 2
+            """)
+        defer { setup.directory.remove() }
+        try setup.script("slow.sh", """
+            echo "start $INCIDENTD_DELIVERY_ID $INCIDENTD_ATTEMPT" >> $DIR/log
+            sleep 1
+            echo "done $INCIDENTD_DELIVERY_ID $INCIDENTD_ATTEMPT" >> $DIR/log
+            """)
+        try await withTestDatabase { database in
+            let first = try DaemonProcess(database: database, arguments: ["--config", setup.config])
+            defer { first.cleanUp() }
+            try first.waitUntilReady()
+            #expect(try first.ctl(["report", "--title", "Killed mid-hook", "--description", "d"]).status == 0)
+            #expect(waitFor(10) { setup.lines("log").contains { $0.hasPrefix("start") } })
+            kill(first.pid, SIGKILL)
+            _ = first.stop()
+            #expect(try deliveries(database).first?.state == "running", "acknowledged but not yet delivered")
+
+            let second = try DaemonProcess(database: database, arguments: ["--config", setup.config])
+            defer { second.cleanUp() }
+            try second.waitUntilReady()
+            #expect(try waitFor { try deliveries(database).first?.state == "delivered" }, "\(second.log)")
+            let starts = setup.lines("log").filter { $0.hasPrefix("start") }
+            #expect(starts.count == 2, "\(setup.lines("log"))")
+            #expect(Set(starts.map { $0.split(separator: " ")[1] }).count == 1, "one delivery id across the crash")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func twoDaemonsDeliverEachOf500EventsExactlyOnce() async throws {
+        let setup = try Setup(hooks: """
+              - name: count
+                exec: [$DIR/count.sh]
+                events: [incident.reported]
+            """, extra: "hookConcurrency: 8")
+        defer { setup.directory.remove() }
+        try setup.script("count.sh", "echo \"$INCIDENTD_DELIVERY_ID\" >> $DIR/seen\n")
+        try await withTestDatabase { database in
+            let first = try DaemonProcess(database: database, arguments: ["--config", setup.config])
+            defer { first.cleanUp() }
+            let second = try DaemonProcess(database: database, arguments: ["--config", setup.config])
+            defer { second.cleanUp() }
+            try first.waitUntilReady()
+            try second.waitUntilReady()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<4 {
+                    let socket = client.isMultiple(of: 2) ? first.socketPath : second.socketPath
+                    group.addTask {
+                        let connection = try VarlinkClient(path: socket)
+                        for index in 0..<125 {
+                            let reply = try connection.call(VarlinkCall(
+                                method: "io.incidentd.Incidents.Report",
+                                parameters: ["title": .string("event \(client)-\(index)"), "description": .string("d")]
+                            ))
+                            #expect(reply.error == nil)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try waitFor(120) { try deliveries(database, "state = 'delivered'").count == 500 })
+            let seen = setup.lines("seen")
+            #expect(seen.count == 500, "every delivery ran exactly once")
+            #expect(Set(seen).count == 500)
+        }
+    }
+
+    @Test func anOverdueTaskFiresOnceWithTwoDaemonsAndARestart() async throws {
+        let setup = try Setup(hooks: """
+              - name: pager
+                exec: [$DIR/page.sh]
+                events: [task.overdue]
+            """)
+        defer { setup.directory.remove() }
+        try setup.script("page.sh", "cat > /dev/null; echo \"$INCIDENTD_INCIDENT $INCIDENTD_EVENT\" >> $DIR/pages\n")
+        let playbooks = setup.directory.appending("playbooks")
+        try FileManager.default.createDirectory(atPath: playbooks, withIntermediateDirectories: true)
+        try """
+            playbook: quick
+            version: "1"
+            title: Quick
+            default: true
+            hooks: [pager]
+            phases:
+              report:
+                tasks:
+                  - {id: triage, title: Triage, role: investigator, due: 1m after aware}
+            escalations:
+              - {on: overdue, task: triage, hook: pager}
+            """.write(toFile: playbooks + "/quick.yaml", atomically: true, encoding: .utf8)
+        try await withTestDatabase { database in
+            let arguments = ["--config", setup.config, "--playbooks-dir", playbooks]
+            let first = try DaemonProcess(database: database, arguments: arguments)
+            defer { first.cleanUp() }
+            let second = try DaemonProcess(database: database, arguments: arguments)
+            defer { second.cleanUp() }
+            try first.waitUntilReady()
+            try second.waitUntilReady()
+            let aware = Date().addingTimeInterval(-3600).formatted(Date.ISO8601FormatStyle())
+            #expect(try first.ctl(["report", "--title", "Late", "--description", "d", "--aware", aware]).status == 0)
+            #expect(waitFor(20) { !setup.lines("pages").isEmpty }, "\(first.log)")
+            _ = second.stop()
+            let third = try DaemonProcess(database: database, arguments: arguments)
+            defer { third.cleanUp() }
+            try third.waitUntilReady()
+            usleep(1_500_000)  // several scheduler rounds on both daemons
+            let pages = setup.lines("pages")
+            // The configured hook and the playbook's escalation name the same hook: one page.
+            #expect(pages.count == 1, "\(pages)")
+            #expect(pages.first?.hasSuffix("task.overdue") == true)
+            let timeline = try first.ctl(["timeline", "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-000001"])
+            #expect(timeline.stdout.components(separatedBy: "task.overdue").count - 1 == 1, "\(timeline)")
+        }
+    }
+}
