@@ -5,7 +5,9 @@ import ServiceLifecycle
 /// Seals committed audit records into the hash chain at a fixed interval. With several
 /// daemons on one database only one seals at a time (the database's advisory lock); the
 /// others find nothing to do. A final seal runs on shutdown.
-struct AuditSealer: Service {
+struct AuditSealer: Service, CustomStringConvertible {
+    var description: String { "AuditSealer" }
+
     let store: AuditStore
     let interval: Duration
     let logger: Logger
@@ -13,7 +15,7 @@ struct AuditSealer: Service {
     func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             await sealOnce()
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
         await sealOnce()
     }

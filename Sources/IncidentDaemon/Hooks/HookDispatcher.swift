@@ -68,7 +68,7 @@ struct HookDispatcher: Service {
                 claimed = try await store.claim(limit: concurrency, daemon: daemonID, lease: lease)
             } catch {
                 logger.warning("cannot claim hook deliveries; will retry", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: pollInterval)
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
                 continue
             }
             if claimed.isEmpty {
@@ -155,7 +155,15 @@ struct DueScheduler: Service {
             } catch {
                 logger.warning("cannot scan deadlines; will retry", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
+}
+
+extension DueScheduler: CustomStringConvertible {
+    var description: String { "DueScheduler" }
+}
+
+extension HookDispatcher: CustomStringConvertible {
+    var description: String { "HookDispatcher" }
 }

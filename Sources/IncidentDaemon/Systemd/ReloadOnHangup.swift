@@ -5,7 +5,9 @@ import UnixSignals
 
 /// Reloads the configuration and the playbooks on SIGHUP. Either that fails to load is refused
 /// and the running one kept, with the reason in the log and in systemd's status line.
-struct ReloadOnHangup: Service {
+struct ReloadOnHangup: Service, CustomStringConvertible {
+    var description: String { "ReloadOnHangup" }
+
     let load: @Sendable () throws -> Configuration
     let settings: LiveSettings
     let playbooks: PlaybookRegistry

@@ -3,7 +3,9 @@ import ServiceLifecycle
 
 /// Pings systemd's watchdog at half the interval it asked for, as long as the daemon's
 /// concurrency runtime is alive to run this loop.
-struct Watchdog: Service {
+struct Watchdog: Service, CustomStringConvertible {
+    var description: String { "Watchdog" }
+
     let notifier: SystemdNotifier
     let interval: Duration
     let logger: Logger
@@ -12,7 +14,7 @@ struct Watchdog: Service {
         logger.info("systemd watchdog enabled", metadata: ["watchdog.interval": "\(interval)"])
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             notifier.watchdog()
-            try? await Task.sleep(for: interval / 2)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval / 2) }
         }
     }
 }
