@@ -10,11 +10,33 @@ sock="$work/incidentd.sock"
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d bench "$@"; }
 
 createdb bench
-"$bin/incidentd" --database "dbname=bench" --socket "$sock" --state-dir "$work/state" --log-level warning \
-    >"$work/incidentd.log" 2>&1 &
-daemon=$!
-trap 'kill -TERM $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do "$bin/incidentctl" status --socket "$sock" >/dev/null 2>&1 && break; sleep 0.1; done
+# A trivial exec hook on every report, to measure deliveries per second and the time from the
+# committed event to the hook's start.
+cat >"$work/hook.sh" <<'HOOK'
+#!/bin/sh
+cat >/dev/null
+HOOK
+chmod 755 "$work/hook.sh"
+cat >"$work/incidentd.yaml" <<YAML
+hookConcurrency: 8
+hooks:
+  - name: trivial
+    exec: [$work/hook.sh]
+    events: [incident.reported]
+YAML
+printf 'hookConcurrency: 2\n' >"$work/plain.yaml"
+
+daemon=
+start_daemon() {
+    "$bin/incidentd" --database "dbname=bench" --socket "$sock" --state-dir "$work/state" --log-level warning \
+        --config "$1" >>"$work/incidentd.log" 2>&1 &
+    daemon=$!
+    for _ in $(seq 1 100); do "$bin/incidentctl" status --socket "$sock" >/dev/null 2>&1 && return; sleep 0.1; done
+    echo "incidentd did not start:" >&2; cat "$work/incidentd.log" >&2; exit 1
+}
+stop_daemon() { kill -TERM "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null || true; }
+trap 'stop_daemon; rm -rf "$work"' EXIT
+start_daemon "$work/plain.yaml"
 
 rows=()
 row() { rows+=("$(printf '| %-44s | %14s | %14s | %6s |' "$1" "$2" "$3" "$4")"); }
@@ -64,6 +86,25 @@ off=$(rate "$("$bin/incidentd-bench" --socket "$sock" --clients 8 --seconds "$se
 psql_q -c "ALTER TABLE audit_log ENABLE TRIGGER audit_log_queue_seal"
 psql_q -c "INSERT INTO audit_pending SELECT seq FROM audit_log a WHERE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.seq = a.seq) ON CONFLICT DO NOTHING"
 row "reports/s, 8 clients, chain on vs off" "$on" "$off" "$(ratio "$on" "$off")"
+
+echo "Hook deliveries (trivial exec hook, 8 clients filing for ${seconds}s) ..." >&2
+stop_daemon
+psql_q -c "TRUNCATE hook_attempts, hook_deliveries"
+start_daemon "$work/incidentd.yaml"
+"$bin/incidentd-bench" --socket "$sock" --clients 8 --seconds "$seconds" --json >/dev/null
+for _ in $(seq 1 600); do
+    pending=$(psql -X -At -d bench -c "SELECT count(*) FROM hook_deliveries WHERE state <> 'delivered'")
+    [ "$pending" = 0 ] && break
+    sleep 0.5
+done
+read -r delivered rate p50 p99 <<<"$(psql -X -At -F ' ' -d bench -c "
+    SELECT count(*),
+           round(count(*) / greatest(extract(epoch FROM max(a.finished_at) - min(a.started_at)), 0.001)),
+           round(1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.started_at - d.created_at))::numeric, 1),
+           round(1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM a.started_at - d.created_at))::numeric, 1)
+    FROM hook_deliveries d JOIN hook_attempts a ON a.delivery_id = d.id AND a.attempt = 1")"
+row "hook deliveries/s (of $delivered), exec hook" "$rate" "-" "-"
+row "event-to-hook-start ms, p50 / p99" "$p50 / $p99" "-" "-"
 
 echo "Whole-process incidentctl show vs psql -c, 100 runs each ..." >&2
 ref=$("$bin/incidentctl" list --socket "$sock" --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"][0]["reference"])')
