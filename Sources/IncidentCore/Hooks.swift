@@ -144,3 +144,36 @@ public enum HookRouting {
         return capped * (1 + (jitter * 0.4 - 0.2))
     }
 }
+
+/// A hook delivery as operators see it (`incidentctl hooks`).
+public struct DeliveryInfo: Sendable, Equatable, Codable {
+    public var id: UUID
+    public var hook: String
+    public var event: String
+    public var incident: String?
+    /// pending, running, delivered or dead.
+    public var state: String
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var nextAttempt: Date?
+    public var lastError: String?
+    public var createdAt: Date
+    public var deliveredAt: Date?
+
+    public init(
+        id: UUID, hook: String, event: String, incident: String?, state: String, attempts: Int, maxAttempts: Int,
+        nextAttempt: Date?, lastError: String?, createdAt: Date, deliveredAt: Date?
+    ) {
+        self.id = id
+        self.hook = hook
+        self.event = event
+        self.incident = incident
+        self.state = state
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+        self.nextAttempt = nextAttempt
+        self.lastError = lastError
+        self.createdAt = createdAt
+        self.deliveredAt = deliveredAt
+    }
+}

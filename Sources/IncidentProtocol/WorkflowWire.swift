@@ -74,19 +74,7 @@ public enum WorkflowWire {
         }
     }
 
-    public struct NotificationParameters: Codable, Sendable, Equatable {
-        public var recipient: String
-        public var channel: String
-        public var reference: String?
-        public var contentDigest: String?
-
-        public init(recipient: String, channel: String, reference: String? = nil, contentDigest: String? = nil) {
-            self.recipient = recipient
-            self.channel = channel
-            self.reference = reference
-            self.contentDigest = contentDigest
-        }
-    }
+    public typealias NotificationParameters = WorkflowCommand.NotificationDetails
 
     public struct CompleteTaskParameters: Codable, Sendable, Equatable {
         public var reference: IncidentReference
@@ -249,36 +237,7 @@ public enum PlaybooksWire {
 
 /// `io.incidentd.Hooks`.
 public enum HooksWire {
-    public struct Delivery: Codable, Sendable, Equatable {
-        public var id: String
-        public var hook: String
-        public var event: String
-        public var incident: String?
-        public var state: String
-        public var attempts: Int
-        public var maxAttempts: Int
-        public var nextAttempt: Date?
-        public var lastError: String?
-        public var createdAt: Date
-        public var deliveredAt: Date?
-
-        public init(
-            id: String, hook: String, event: String, incident: String?, state: String, attempts: Int, maxAttempts: Int,
-            nextAttempt: Date?, lastError: String?, createdAt: Date, deliveredAt: Date?
-        ) {
-            self.id = id
-            self.hook = hook
-            self.event = event
-            self.incident = incident
-            self.state = state
-            self.attempts = attempts
-            self.maxAttempts = maxAttempts
-            self.nextAttempt = nextAttempt
-            self.lastError = lastError
-            self.createdAt = createdAt
-            self.deliveredAt = deliveredAt
-        }
-    }
+    public typealias Delivery = DeliveryInfo
 
     public struct DeliveriesParameters: Codable, Sendable, Equatable {
         public var state: String?

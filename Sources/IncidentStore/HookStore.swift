@@ -16,21 +16,6 @@ public struct ClaimedDelivery: Sendable, Equatable {
     public var createdAt: Date
 }
 
-/// One row of `incidentctl hooks`.
-public struct DeliveryInfo: Sendable, Equatable, Codable {
-    public var id: UUID
-    public var hook: String
-    public var event: String
-    public var incident: String?
-    public var state: String
-    public var attempts: Int
-    public var maxAttempts: Int
-    public var nextAttempt: Date?
-    public var lastError: String?
-    public var createdAt: Date
-    public var deliveredAt: Date?
-}
-
 /// The outbox's other side: claiming due deliveries under a lease, recording attempts,
 /// listing and requeueing.
 public struct HookStore: Sendable {

@@ -55,18 +55,9 @@ extension IncidentStore {
             var incident = try Incident(row: row)
             // Refusals are audited, and their audit record must commit: write it, then end the
             // transaction normally by returning the refusal instead of throwing inside it.
-            if let refusal = authorize(incident) {
-                record.outcome = .denied
-                if case .denied(let reason) = refusal { record.detail = reason }
-                if case .hidden = refusal { record.detail = "may not see the incident" }
-                try connection.query(record.insert)
+            if let refusal = Self.refusal(authorize(incident), expectedVersion: expectedVersion, incident: incident) {
+                try connection.query(record.refused(refusal).insert)
                 return .failure(refusal)
-            }
-            if let expectedVersion, expectedVersion != incident.version {
-                record.outcome = .failed
-                record.detail = "stale version \(expectedVersion), current \(incident.version)"
-                try connection.query(record.insert)
-                return .failure(.conflict(reference, current: incident.version))
             }
             let events = try change(&incident)
             incident.version += 1
@@ -99,5 +90,36 @@ extension IncidentStore {
         }.get()
         if queued > 0 { outbox?.wake() }
         return incident
+    }
+}
+
+extension IncidentStore {
+    /// The refusal a change meets: the caller's authorisation first, then a stale version.
+    static func refusal(_ denied: ChangeRefusal?, expectedVersion: Int?, incident: Incident) -> ChangeRefusal? {
+        if let denied { return denied }
+        if let expectedVersion, expectedVersion != incident.version {
+            return .conflict(incident.reference, current: incident.version)
+        }
+        return nil
+    }
+}
+
+extension AuditRecord {
+    /// This record, for a change refused for `refusal`.
+    func refused(_ refusal: ChangeRefusal) -> AuditRecord {
+        var record = self
+        switch refusal {
+        case .notFound: record.outcome = .notFound
+        case .hidden:
+            record.outcome = .denied
+            record.detail = "may not see the incident"
+        case .denied(let reason):
+            record.outcome = .denied
+            record.detail = reason
+        case .conflict(_, let current):
+            record.outcome = .failed
+            record.detail = "stale version, current \(current)"
+        }
+        return record
     }
 }

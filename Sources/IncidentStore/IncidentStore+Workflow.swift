@@ -102,18 +102,9 @@ extension IncidentStore {
                 return .failure(WorkflowStoreError.noPlaybook(reference))
             }
             let state = try Self.loadState(connection, incidentID: id, incident: incident)
-            if let refusal = authorize(incident, state, playbook) {
-                record.outcome = .denied
-                if case .denied(let reason) = refusal { record.detail = reason }
-                if case .hidden = refusal { record.detail = "may not see the incident" }
-                try connection.query(record.insert)
+            if let refusal = Self.refusal(authorize(incident, state, playbook), expectedVersion: expectedVersion, incident: incident) {
+                try connection.query(record.refused(refusal).insert)
                 return .failure(refusal)
-            }
-            if let expectedVersion, expectedVersion != incident.version {
-                record.outcome = .failed
-                record.detail = "stale version \(expectedVersion), current \(incident.version)"
-                try connection.query(record.insert)
-                return .failure(ChangeRefusal.conflict(reference, current: incident.version))
             }
             switch command(incident, state, playbook) {
             case .failure(let refusal):

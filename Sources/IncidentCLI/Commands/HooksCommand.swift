@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IncidentCore
 import IncidentProtocol
 
 struct HooksCommand: ParsableCommand {
@@ -40,7 +41,7 @@ struct HooksListCommand: ParsableCommand {
         for delivery in reply.deliveries {
             let when = delivery.deliveredAt.map { "delivered \(output.relative($0))" }
                 ?? delivery.nextAttempt.map { "next \(output.relative($0))" } ?? output.relative(delivery.createdAt)
-            rows.append([delivery.id, delivery.hook, delivery.event, delivery.incident ?? "-", delivery.state,
+            rows.append([delivery.id.uuidString.lowercased(), delivery.hook, delivery.event, delivery.incident ?? "-", delivery.state,
                          "\(delivery.attempts)/\(delivery.maxAttempts)", when, delivery.lastError ?? ""])
         }
         printOut(output.columns(rows))

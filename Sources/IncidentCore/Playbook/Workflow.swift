@@ -140,8 +140,8 @@ public enum WorkflowCommand: Sendable, Equatable {
     case close(resolution: String, lessonsLearned: String, force: String?)
     case reopen(reason: String)
 
-    /// What a person gives when completing a notification task.
-    public struct NotificationDetails: Sendable, Equatable {
+    /// What a person gives when completing a notification task (also its wire form).
+    public struct NotificationDetails: Sendable, Equatable, Codable {
         public var recipient: String
         public var channel: String
         public var reference: String?

@@ -38,12 +38,9 @@ extension IncidentsAPI {
                     }
                     captures[field] = value
                 }
-                let details = parameters.notification.map {
-                    WorkflowCommand.NotificationDetails(
-                        recipient: $0.recipient, channel: $0.channel, reference: $0.reference, contentDigest: $0.contentDigest
-                    )
-                }
-                return .success(.completeTask(id: parameters.task, captures: captures, reason: parameters.reason, notification: details))
+                return .success(.completeTask(
+                    id: parameters.task, captures: captures, reason: parameters.reason, notification: parameters.notification
+                ))
             }
         }
         router.register("io.incidentd.Incidents.SkipTask") { call, caller in
@@ -121,13 +118,7 @@ extension IncidentsAPI {
             let rows = try await hookStore.list(
                 state: parameters.state, limit: limit, audit: AuditRecord(caller: caller, action: call.auditAction)
             )
-            return try VarlinkReply(encoding: HooksWire.DeliveriesReply(deliveries: rows.map {
-                HooksWire.Delivery(
-                    id: $0.id.uuidString.lowercased(), hook: $0.hook, event: $0.event, incident: $0.incident, state: $0.state,
-                    attempts: $0.attempts, maxAttempts: $0.maxAttempts, nextAttempt: $0.nextAttempt, lastError: $0.lastError,
-                    createdAt: $0.createdAt, deliveredAt: $0.deliveredAt
-                )
-            }))
+            return try VarlinkReply(encoding: HooksWire.DeliveriesReply(deliveries: rows))
         }
         router.register("io.incidentd.Hooks.Retry") { call, caller in
             let parameters = try await decode(HooksWire.RetryParameters.self, call, caller)
