@@ -9,15 +9,18 @@ public final class DaemonProcess: @unchecked Sendable {
     private let process: Process
 
     /// Starts incidentd. With `database` nil it runs its embedded PostgreSQL in `state/`.
-    public init(database: TestDatabase?, arguments: [String] = [], environment: [String: String]? = nil) throws {
+    /// `socketPath` lets a restarted daemon take over its predecessor's socket.
+    public init(
+        database: TestDatabase?, arguments: [String] = [], environment: [String: String]? = nil, socketPath: String? = nil
+    ) throws {
         directory = try TemporaryDirectory(prefix: "idd")
-        socketPath = directory.appending("incidentd.sock")
+        self.socketPath = socketPath ?? directory.appending("incidentd.sock")
         logPath = directory.appending("incidentd.log")
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.incidentd)
-        var allArguments = ["--socket", socketPath, "--state-dir", directory.appending("state"), "--log-level", "debug"]
+        var allArguments = ["--socket", self.socketPath, "--state-dir", directory.appending("state"), "--log-level", "debug"]
         if let database { allArguments += ["--database", database.conninfo] }
         process.arguments = allArguments + arguments
         if let environment { process.environment = environment }

@@ -1,0 +1,131 @@
+import Foundation
+import Glibc
+import Postgres
+import Testing
+import TestSupport
+import Varlink
+
+/// Nothing acknowledged is ever lost: clients with idempotency keys keep filing while incidentd
+/// is killed with SIGKILL and restarted. (The short version; longer runs: `make chaos`.)
+@Suite struct FaultTests {
+    static let clients = Int(ProcessInfo.processInfo.environment["CHAOS_CLIENTS"] ?? "") ?? 16
+    static let reportsPerClient = Int(ProcessInfo.processInfo.environment["CHAOS_REPORTS"] ?? "") ?? 25
+    static let kills = Int(ProcessInfo.processInfo.environment["CHAOS_KILLS"] ?? "") ?? 3
+
+    /// One client: files its reports in order, retrying each (same key) until acknowledged.
+    final class Client: @unchecked Sendable {
+        let index: Int
+        let socket: String
+        private(set) var acknowledged: [String: String] = [:]  // key → reference
+        private(set) var retries = 0
+        private(set) var failure: String?
+
+        init(index: Int, socket: String) {
+            self.index = index
+            self.socket = socket
+        }
+
+        func run(reports: Int) {
+            var connection: VarlinkClient?
+            for number in 0..<reports {
+                let key = "chaos-\(index)-\(number)"
+                let deadline = Date().addingTimeInterval(120)
+                while acknowledged[key] == nil {
+                    guard Date() < deadline else {
+                        failure = "report \(key) was never acknowledged"
+                        return
+                    }
+                    do {
+                        if connection == nil {
+                            connection = try VarlinkClient(path: socket)
+                            connection?.setReceiveTimeout(seconds: 10)
+                        }
+                        let reply = try connection!.call(VarlinkCall(
+                            method: "io.incidentd.Incidents.Report",
+                            parameters: ["title": .string("Chaos \(key)"), "description": .string("d"), "idempotencyKey": .string(key)]
+                        ))
+                        if let error = reply.error {
+                            guard error == "io.incidentd.DatabaseUnavailable" || error == "io.incidentd.InternalError" else {
+                                failure = "\(key): \(error)"
+                                return
+                            }
+                            retries += 1
+                            usleep(100_000)
+                            continue
+                        }
+                        acknowledged[key] = reply.parameters["incident"]?["reference"]?.stringValue
+                    } catch {
+                        connection = nil
+                        retries += 1
+                        usleep(100_000)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func killingTheDaemonUnderLoadLosesNoAcknowledgedReport() async throws {
+        try await withTestDatabase { database in
+            let directory = try TemporaryDirectory(prefix: "ichaos")
+            defer { directory.remove() }
+            let hook = directory.appending("hook.sh")
+            try "#!/bin/sh\ncat > /dev/null\necho \"$INCIDENTD_DELIVERY_ID\" >> \(directory.appending("delivered"))\n"
+                .write(toFile: hook, atomically: true, encoding: .utf8)
+            chmod(hook, 0o755)
+            let config = directory.appending("incidentd.yaml")
+            try """
+                hookPollIntervalMilliseconds: 50
+                hookRetryBaseMilliseconds: 50
+                hookLeaseMarginMilliseconds: 500
+                hooks:
+                  - {name: count, exec: [\(hook)], events: [incident.reported], timeoutSeconds: 5, maxAttempts: 20}
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            let socket = directory.appending("incidentd.sock")
+            var daemon = try DaemonProcess(database: database, arguments: ["--config", config], socketPath: socket)
+            try daemon.waitUntilReady()
+
+            let clients = (0..<Self.clients).map { Client(index: $0, socket: socket) }
+            let threads = clients.map { client in Thread { client.run(reports: Self.reportsPerClient) } }
+            threads.forEach { $0.start() }
+            for _ in 0..<Self.kills {
+                try await Task.sleep(for: .milliseconds(700))
+                kill(daemon.pid, SIGKILL)
+                daemon.cleanUp()
+                daemon = try DaemonProcess(database: database, arguments: ["--config", config], socketPath: socket)
+                try daemon.waitUntilReady()
+            }
+            while threads.contains(where: { !$0.isFinished }) { try await Task.sleep(for: .milliseconds(100)) }
+            defer { daemon.cleanUp() }
+            for client in clients { #expect(client.failure == nil, "\(client.failure ?? "")") }
+
+            let acknowledged = clients.reduce(into: [String: String]()) { $0.merge($1.acknowledged) { a, _ in a } }
+            let expected = Self.clients * Self.reportsPerClient
+            #expect(acknowledged.count == expected)
+            let connection = try database.connect()
+            defer { connection.close() }
+            let stored = try connection.query(
+                "SELECT idempotency_key, reference FROM incidents WHERE idempotency_key LIKE 'chaos-%'"
+            ).map { (try $0.decode(String.self, "idempotency_key"), try $0.decode(String.self, "reference")) }
+            #expect(stored.count == expected, "every acknowledged report exists exactly once")
+            for (key, reference) in stored { #expect(acknowledged[key] == reference, "\(key)") }
+            let retries = clients.map(\.retries).reduce(0, +)
+            print("kill test: \(acknowledged.count) acknowledged, \(stored.count) stored, \(retries) client retries, \(Self.kills) kills")
+
+            // Every queued delivery completes, and the audit chain holds.
+            let deadline = Date().addingTimeInterval(120)
+            var undelivered = -1
+            while Date() < deadline {
+                undelivered = try connection.query("SELECT count(*) AS n FROM hook_deliveries WHERE state <> 'delivered'")
+                    .first!.decode(Int.self, "n")
+                if undelivered == 0 { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(undelivered == 0)
+            let deliveries = try connection.query("SELECT count(*) AS n FROM hook_deliveries").first!.decode(Int.self, "n")
+            #expect(deliveries == expected, "one delivery per report")
+            let verify = try VarlinkClient(path: socket).call(VarlinkCall(method: "io.incidentd.Audit.Verify"))
+            #expect(verify.error == nil && verify.parameters["broken"] == nil, "\(verify)")
+        }
+    }
+}
