@@ -104,11 +104,44 @@ public enum IncidentsWire {
         public init() {}
     }
 
+    /// An open task on the status screen.
+    public struct DueTask: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public var incidentTitle: String
+        public var task: String
+        public var title: String
+        public var role: Role
+        public var due: Date?
+        /// For notification tasks: who is owed the notification.
+        public var notification: NotificationRecipient?
+
+        public init(
+            reference: IncidentReference, incidentTitle: String, task: String, title: String, role: Role, due: Date?,
+            notification: NotificationRecipient?
+        ) {
+            self.reference = reference
+            self.incidentTitle = incidentTitle
+            self.task = task
+            self.title = title
+            self.role = role
+            self.due = due
+            self.notification = notification
+        }
+    }
+
     public struct StatusReply: Codable, Sendable, Equatable {
         public var open: Int
         public var byPhase: [String: Int]
         public var bySeverity: [String: Int]
         public var oldestOpen: IncidentSummary?
+        /// Open tasks past their deadline, earliest first.
+        public var overdue: [DueTask]?
+        /// Open tasks falling due in the next 24 hours.
+        public var dueSoon: [DueTask]?
+        /// Notification tasks still open: notifications owed, with their deadlines.
+        public var owedNotifications: [DueTask]?
+        /// Open tasks of incidents assigned to the caller.
+        public var myTasks: [DueTask]?
 
         public init(summary: StatusSummary) {
             open = summary.openTotal

@@ -135,6 +135,14 @@ public enum IncidentInterfaces {
                 ])
             ),
             .init(
+                "DueTask",
+                .structure([
+                    .init("reference", .string), .init("incidentTitle", .string), .init("task", .string),
+                    .init("title", .string), .init("role", .named("Role")), .init("due", .optional(.string)),
+                    .init("notification", .optional(.named("Recipient"))),
+                ])
+            ),
+            .init(
                 "IncidentSummary",
                 .structure([
                     .init("reference", .string),
@@ -250,8 +258,12 @@ public enum IncidentInterfaces {
                     .init("byPhase", .map(.int)),
                     .init("bySeverity", .map(.int)),
                     .init("oldestOpen", .optional(.named("IncidentSummary"))),
+                    .init("overdue", .optional(.array(.named("DueTask"))), doc: "Open tasks past their deadline."),
+                    .init("dueSoon", .optional(.array(.named("DueTask"))), doc: "Open tasks due in the next 24 hours."),
+                    .init("owedNotifications", .optional(.array(.named("DueTask"))), doc: "Notifications still owed."),
+                    .init("myTasks", .optional(.array(.named("DueTask"))), doc: "Open tasks of incidents assigned to you."),
                 ],
-                doc: "Open incidents by phase and by severity."
+                doc: "Where every incident the caller may see stands."
             ),
         ]
     )

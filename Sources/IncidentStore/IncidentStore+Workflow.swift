@@ -335,3 +335,45 @@ public enum WorkflowStoreError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// An open task of an open incident, for the status screen.
+public struct OpenTaskRow: Sendable, Equatable {
+    public var reference: IncidentReference
+    public var incidentTitle: String
+    public var assignee: String?
+    public var task: String
+    public var due: Date?
+    public var playbookDigest: String?
+    public var playbookSource: String?
+}
+
+extension IncidentStore {
+    /// Open tasks of open incidents the caller may see: those due before `dueBefore` (or with no
+    /// such bound), or, with `assignee`, every open task of incidents assigned to them.
+    /// Earliest deadline first.
+    public func openTasks(visibleTo scope: VisibilityScope, dueBefore: Date?, assignee: String?, limit: Int) async throws
+        -> [OpenTaskRow]
+    {
+        try await pool.transaction { connection in
+            let visible = Self.condition(for: scope, alias: "i.") ?? "true"
+            var condition: PostgresQuery = "t.status = 'open' AND i.phase <> 'closed' AND \(visible)"
+            if let dueBefore { condition = "\(condition) AND t.due_at < \(dueBefore)" }
+            if let assignee { condition = "\(condition) AND i.assignee = \(assignee)" }
+            return try connection.query(
+                """
+                SELECT i.reference, i.title, i.assignee, t.key, t.due_at, i.playbook_digest, p.source
+                FROM tasks t JOIN incidents i ON i.id = t.incident_id LEFT JOIN playbooks p ON p.digest = i.playbook_digest
+                WHERE \(condition)
+                ORDER BY t.due_at NULLS LAST, i.id LIMIT \(limit)
+                """
+            ).map { row in
+                OpenTaskRow(
+                    reference: try row.decodeEnum(IncidentReference.self, "reference"), incidentTitle: try row.decode(String.self, "title"),
+                    assignee: try row.decode(String?.self, "assignee"), task: try row.decode(String.self, "key"),
+                    due: try row.decode(Date?.self, "due_at"), playbookDigest: try row.decode(String?.self, "playbook_digest"),
+                    playbookSource: try row.decode(String?.self, "source")
+                )
+            }
+        }
+    }
+}

@@ -201,12 +201,15 @@ public struct IncidentStore: Sendable {
     }
 
     /// The SQL form of `AccessPolicy.visibility(of:)`; nil when everything is visible.
-    static func condition(for scope: VisibilityScope) -> PostgresQuery? {
+    /// - Parameter alias: the incidents table's alias in the query (`i.`), if it has one.
+    static func condition(for scope: VisibilityScope, alias: String = "") -> PostgresQuery? {
         if scope.everything { return nil }
         var alternatives: [PostgresQuery] = []
-        if scope.unrestricted { alternatives.append("NOT restricted") }
-        if let name = scope.assignedTo { alternatives.append("assignee = \(name)") }
-        if let uid = scope.reportedBy { alternatives.append("(reporter_uid = \(Int64(uid)) AND NOT restricted)") }
+        if scope.unrestricted { alternatives.append("NOT \(unsafeSQL: alias)restricted") }
+        if let name = scope.assignedTo { alternatives.append("\(unsafeSQL: alias)assignee = \(name)") }
+        if let uid = scope.reportedBy {
+            alternatives.append("(\(unsafeSQL: alias)reporter_uid = \(Int64(uid)) AND NOT \(unsafeSQL: alias)restricted)")
+        }
         guard var combined = alternatives.first else { return "false" }
         for alternative in alternatives.dropFirst() {
             combined = "\(combined) OR \(alternative)"

@@ -167,3 +167,31 @@ enum PlaybookLoaderPaths {
             .filter { $0.hasSuffix(".yaml") }.map { directory.appendingPathComponent($0).path }
     }
 }
+
+/// The status screen managers look at.
+@Suite struct StatusScreenTests {
+    @Test func statusShowsOverdueDueSoonAndTheCallersTasks() async throws {
+        let user = PlaybookEndToEndTests.userName
+        let config = "/tmp/incidentd-status-\(UUID().uuidString).yaml"
+        try "roles:\n  users:\n    \(user): [manager, investigator]\n".write(toFile: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try await withDaemon(arguments: ["--config", config]) { daemon, _ in
+            let aware = Date().addingTimeInterval(-3 * 86_400).formatted(Date.ISO8601FormatStyle())
+            let filed = try daemon.ctl(["report", "--title", "Old breach", "--description", "d", "--aware", aware,
+                                        "--jurisdiction", "DE", "--json"])
+            let ref = try #require(filed.stdout.split(separator: "\"").first { $0.hasPrefix("INC-") }.map(String.init))
+            let fresh = try daemon.ctl(["status"])
+            #expect(fresh.stdout.contains("Due in the next 24 h (2)"), "\(fresh.stdout)")
+            #expect(!fresh.stdout.contains("Overdue"))
+            #expect(try daemon.ctl(["assign", ref, user]).status == 0)
+            #expect(try daemon.ctl(["advance", ref, "--force", "test"]).status == 0)
+            let later = try daemon.ctl(["status"])
+            #expect(later.stdout.contains("Overdue"), "\(later.stdout)")
+            #expect(later.stdout.contains("\(ref)  contain"), "\(later.stdout)")
+            #expect(later.stdout.contains("Your tasks"), "\(later.stdout)")
+            #expect(later.stdout.split(separator: "\n").allSatisfy { $0.count <= 100 }, "fits 100 columns")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(try daemon.ctl(["status", "--json"]).stdout.utf8)) as? [String: Any])
+            #expect((json["overdue"] as? [Any])?.isEmpty == false)
+        }
+    }
+}

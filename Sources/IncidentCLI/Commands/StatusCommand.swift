@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import IncidentCore
 import IncidentProtocol
 
@@ -45,6 +46,28 @@ struct StatusCommand: ParsableCommand {
                 "Oldest open: \(oldest.reference) \(oldest.title) (reported \(output.relative(oldest.reported)))"
             )
         }
+        func section(_ title: String, _ tasks: [IncidentsWire.DueTask]?, limit: Int = 10) {
+            guard let tasks, !tasks.isEmpty else { return }
+            lines.append("")
+            lines.append("\(title) (\(tasks.count))")
+            for task in tasks.prefix(limit) {
+                let when: String
+                if let due = task.due {
+                    when = due < output.now
+                        ? "overdue \(output.relative(due).replacingOccurrences(of: " ago", with: ""))"
+                        : "due \(output.relative(due))"
+                } else {
+                    when = "no deadline"
+                }
+                let label = "\(task.reference)  \(task.task)"
+                lines.append("  " + output.fit(label, 34) + "  " + output.fit(when, 18) + "  " + output.fit(task.title, 42))
+            }
+            if tasks.count > limit { lines.append("  … and \(tasks.count - limit) more") }
+        }
+        section("Overdue", reply.overdue)
+        section("Due in the next 24 h", reply.dueSoon)
+        section("Notifications owed", reply.owedNotifications)
+        section("Your tasks", reply.myTasks)
         return lines.joined(separator: "\n")
     }
 }

@@ -34,6 +34,11 @@ struct Output {
         return seconds < 0 ? "\(text) ago" : "in \(text)"
     }
 
+    /// `text` padded or cut to `width` characters, so a screen fits 100 columns.
+    func fit(_ text: String, _ width: Int) -> String {
+        text.count > width ? String(text.prefix(width - 1)) + "…" : text + String(repeating: " ", count: width - text.count)
+    }
+
     func count(_ value: Int64) -> String {
         let digits = String(value)
         var result = ""

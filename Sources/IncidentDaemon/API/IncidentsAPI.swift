@@ -114,9 +114,38 @@ public struct IncidentsAPI: Sendable {
     }
 
     func status(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
-        let scope = AccessPolicy.visibility(of: settings.roles.principal(for: caller))
+        let principal = settings.roles.principal(for: caller)
+        let scope = AccessPolicy.visibility(of: principal)
         let summary = try await store.status(visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction))
-        return try VarlinkReply(encoding: IncidentsWire.StatusReply(summary: summary))
+        var reply = IncidentsWire.StatusReply(summary: summary)
+        // Tasks are the team's working details: reporters see counts, not tasks.
+        guard principal.roles.contains(where: { $0 != .reporter }) else {
+            return try VarlinkReply(encoding: reply)
+        }
+        let now = clock()
+        let playbooks = self.playbooks
+        func resolve(_ rows: [OpenTaskRow]) -> [IncidentsWire.DueTask] {
+            rows.compactMap { row in
+                guard let digest = row.playbookDigest, let source = row.playbookSource,
+                    let plan = playbooks.resolve(digest: digest, source: source)?.task(row.task)
+                else { return nil }
+                return IncidentsWire.DueTask(
+                    reference: row.reference, incidentTitle: row.incidentTitle, task: row.task, title: plan.title,
+                    role: plan.role, due: row.due, notification: plan.notification
+                )
+            }
+        }
+        let upcoming = resolve(try await store.openTasks(
+            visibleTo: scope, dueBefore: now.addingTimeInterval(24 * 3600), assignee: nil, limit: 200
+        ))
+        reply.overdue = upcoming.filter { ($0.due ?? .distantFuture) < now }
+        reply.dueSoon = upcoming.filter { ($0.due ?? .distantFuture) >= now }
+        let open = resolve(try await store.openTasks(visibleTo: scope, dueBefore: nil, assignee: nil, limit: 500))
+        reply.owedNotifications = Array(open.filter { $0.notification != nil }.prefix(50))
+        reply.myTasks = resolve(try await store.openTasks(
+            visibleTo: scope, dueBefore: nil, assignee: caller.userName, limit: 50
+        ))
+        return try VarlinkReply(encoding: reply)
     }
 
     func assign(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
