@@ -17,7 +17,7 @@ struct AccessControlTests {
     /// Created once per test process, however many tests ask.
     static let accounts: Result<Void, TestSetupError> = {
         func run(_ arguments: [String]) -> Int32 {
-            (try? runCommand(arguments[0], Array(arguments.dropFirst())).status) ?? -1
+            (try? runCommandBlocking(arguments[0], Array(arguments.dropFirst())).status) ?? -1
         }
         for group in [clients, "incidentd-investigators", "incidentd-managers", "incidentd-auditors"] {
             _ = run(["/usr/sbin/groupadd", "-f", group])
@@ -48,38 +48,38 @@ struct AccessControlTests {
 
     @Test func eachRoleSeesAndDoesOnlyWhatItMay() async throws {
         try await withSharedDaemon { daemon, database in
-            let a = try reference(try daemon.ctl(["report", "--title", "A", "--description", "rep1's", "--json"], asUser: "idt-rep1"))
-            let b = try reference(try daemon.ctl(["report", "--title", "B", "--description", "rep2's", "--json"], asUser: "idt-rep2"))
+            let a = try reference(try await daemon.ctl(["report", "--title", "A", "--description", "rep1's", "--json"], asUser: "idt-rep1"))
+            let b = try reference(try await daemon.ctl(["report", "--title", "B", "--description", "rep2's", "--json"], asUser: "idt-rep2"))
 
             // A reporter cannot see another reporter's incident, and lists and counts only their own.
-            #expect(try daemon.ctl(["show", a], asUser: "idt-rep2").status == 3)
-            #expect(try daemon.ctl(["show", b], asUser: "idt-rep2").status == 0)
-            let rep2List = try daemon.ctl(["list"], asUser: "idt-rep2").stdout
+            #expect(try await daemon.ctl(["show", a], asUser: "idt-rep2").status == 3)
+            #expect(try await daemon.ctl(["show", b], asUser: "idt-rep2").status == 0)
+            let rep2List = try await daemon.ctl(["list"], asUser: "idt-rep2").stdout
             #expect(rep2List.contains(b) && !rep2List.contains(a))
-            #expect(try daemon.ctl(["status"], asUser: "idt-rep2").stdout.contains("Open incidents: 1"))
+            #expect(try await daemon.ctl(["status"], asUser: "idt-rep2").stdout.contains("Open incidents: 1"))
 
             // A manager restricts A to its assignee (nobody yet) and assigns B to the investigator.
-            #expect(try daemon.ctl(["restrict", a], asUser: "idt-mgr").status == 0)
-            #expect(try daemon.ctl(["assign", b, "idt-inv"], asUser: "idt-mgr").status == 0)
-            #expect(try daemon.ctl(["assign", b, "idt-rep2"], asUser: "idt-inv").status == 4, "investigators do not assign")
+            #expect(try await daemon.ctl(["restrict", a], asUser: "idt-mgr").status == 0)
+            #expect(try await daemon.ctl(["assign", b, "idt-inv"], asUser: "idt-mgr").status == 0)
+            #expect(try await daemon.ctl(["assign", b, "idt-rep2"], asUser: "idt-inv").status == 4, "investigators do not assign")
 
             // An investigator cannot see a restricted incident not assigned to them.
-            #expect(try daemon.ctl(["show", a], asUser: "idt-inv").status == 3)
-            #expect(try daemon.ctl(["show", b], asUser: "idt-inv").status == 0)
-            #expect(!(try daemon.ctl(["list"], asUser: "idt-inv").stdout.contains(a)))
+            #expect(try await daemon.ctl(["show", a], asUser: "idt-inv").status == 3)
+            #expect(try await daemon.ctl(["show", b], asUser: "idt-inv").status == 0)
+            #expect(!(try await daemon.ctl(["list"], asUser: "idt-inv").stdout.contains(a)))
             // Not even its reporter, once restricted.
-            #expect(try daemon.ctl(["show", a], asUser: "idt-rep1").status == 3)
+            #expect(try await daemon.ctl(["show", a], asUser: "idt-rep1").status == 3)
 
             // An auditor reads everything and changes nothing.
-            #expect(try daemon.ctl(["show", a], asUser: "idt-aud").status == 0)
-            #expect(try daemon.ctl(["assign", a, "idt-aud"], asUser: "idt-aud").status == 4)
-            #expect(try daemon.ctl(["restrict", b, "--lift"], asUser: "idt-aud").status == 4)
-            #expect(try daemon.ctl(["report", "--title", "x", "--description", "y"], asUser: "idt-aud").status == 0,
+            #expect(try await daemon.ctl(["show", a], asUser: "idt-aud").status == 0)
+            #expect(try await daemon.ctl(["assign", a, "idt-aud"], asUser: "idt-aud").status == 4)
+            #expect(try await daemon.ctl(["restrict", b, "--lift"], asUser: "idt-aud").status == 4)
+            #expect(try await daemon.ctl(["report", "--title", "x", "--description", "y"], asUser: "idt-aud").status == 0,
                     "anyone who reaches the socket may report; that changes no existing incident")
 
             // Only auditors and admins read the trail.
-            #expect(try daemon.ctl(["audit"], asUser: "idt-rep1").status == 4)
-            let denials = try daemon.ctl(["audit", "--outcome", "denied", "--json", "--limit", "100"], asUser: "idt-aud")
+            #expect(try await daemon.ctl(["audit"], asUser: "idt-rep1").status == 4)
+            let denials = try await daemon.ctl(["audit", "--outcome", "denied", "--json", "--limit", "100"], asUser: "idt-aud")
             #expect(denials.status == 0, "\(denials)")
             let records = try #require(
                 (try JSONSerialization.jsonObject(with: Data(denials.stdout.utf8)) as? [String: Any])?["records"] as? [[String: Any]]
@@ -89,7 +89,7 @@ struct AccessControlTests {
                              "idt-aud Assign \(a)", "idt-aud Restrict \(b)", "idt-rep1 AuditQuery -"] {
                 #expect(seen.contains(expected), "no denial recorded for \(expected); have \(seen.sorted())")
             }
-            let verify = try daemon.ctl(["audit", "verify"], asUser: "idt-aud")
+            let verify = try await daemon.ctl(["audit", "verify"], asUser: "idt-aud")
             #expect(verify.status == 0, "\(verify)")
             #expect(verify.stdout.contains("the chain is intact"))
             _ = database

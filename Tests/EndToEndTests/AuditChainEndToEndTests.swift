@@ -11,10 +11,10 @@ import Varlink
         try await withTestDatabase { database in
             let first = try DaemonProcess(database: database)
             defer { first.cleanUp() }
-            try first.waitUntilReady()
+            try await first.waitUntilReady()
             let second = try DaemonProcess(database: database)
             defer { second.cleanUp() }
-            try second.waitUntilReady()
+            try await second.waitUntilReady()
 
             let clients = 8
             let callsPerClient = 500
@@ -22,18 +22,20 @@ import Varlink
                 for client in 0..<clients {
                     let socket = client.isMultiple(of: 2) ? first.socketPath : second.socketPath
                     group.addTask {
-                        let connection = try VarlinkClient(path: socket)
-                        for call in 0..<callsPerClient {
-                            let reply: VarlinkReply
-                            if call.isMultiple(of: 5) {
-                                reply = try connection.call(VarlinkCall(
-                                    method: "io.incidentd.Incidents.Report",
-                                    parameters: ["title": .string("c\(client)-\(call)"), "description": .string("load")]
-                                ))
-                            } else {
-                                reply = try connection.call(VarlinkCall(method: "io.incidentd.Incidents.Status"))
+                        try await onThread {
+                            let connection = try VarlinkClient(path: socket)
+                            for call in 0..<callsPerClient {
+                                let reply: VarlinkReply
+                                if call.isMultiple(of: 5) {
+                                    reply = try connection.call(VarlinkCall(
+                                        method: "io.incidentd.Incidents.Report",
+                                        parameters: ["title": .string("c\(client)-\(call)"), "description": .string("load")]
+                                    ))
+                                } else {
+                                    reply = try connection.call(VarlinkCall(method: "io.incidentd.Incidents.Status"))
+                                }
+                                if let error = reply.error { throw VarlinkError(name: error, parameters: reply.parameters) }
                             }
-                            if let error = reply.error { throw VarlinkError(name: error, parameters: reply.parameters) }
                         }
                     }
                 }
@@ -62,9 +64,9 @@ import Varlink
     @Test func auditVerifyNamesTheFirstBrokenRecordAndFails() async throws {
         try await withDaemon { daemon, database in
             for index in 0..<5 {
-                #expect(try daemon.ctl(["report", "--title", "r\(index)", "--description", "d"]).status == 0)
+                #expect(try await daemon.ctl(["report", "--title", "r\(index)", "--description", "d"]).status == 0)
             }
-            let intact = try daemon.ctl(["audit", "verify"])
+            let intact = try await daemon.ctl(["audit", "verify"])
             #expect(intact.status == 0, "\(intact)")
             // The database superuser, bypassing the guards, rewrites one record's outcome.
             let connection = try database.connect()
@@ -72,10 +74,10 @@ import Varlink
             try connection.execute(
                 "SET session_replication_role = replica; UPDATE audit_log SET outcome = 'denied' WHERE seq = 3"
             )
-            let broken = try daemon.ctl(["audit", "verify"])
+            let broken = try await daemon.ctl(["audit", "verify"])
             #expect(broken.status == 1, "\(broken)")
             #expect(broken.stdout.contains("First broken record: seq 3"), "\(broken)")
-            let json = try daemon.ctl(["audit", "verify", "--json"])
+            let json = try await daemon.ctl(["audit", "verify", "--json"])
             #expect(json.stdout.contains("\"seq\" : 3"), "\(json)")
         }
     }

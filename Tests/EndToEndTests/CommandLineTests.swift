@@ -13,7 +13,7 @@ import Varlink
 
     @Test func reportShowListAndStatus() async throws {
         try await withDaemon { daemon, _ in
-            let report = try daemon.ctl([
+            let report = try await daemon.ctl([
                 "report", "--title", "Customer list e-mailed to the wrong partner",
                 "--description", "CSV with names and e-mail addresses", "--severity", "high",
                 "--data", "contact", "--people", "1200", "--jurisdiction", "de", "--jurisdiction", "EU",
@@ -25,30 +25,30 @@ import Varlink
             )
             #expect(report.stdout.contains("incidentctl show \(reference)"))
 
-            let show = try daemon.ctl(["show", reference])
+            let show = try await daemon.ctl(["show", reference])
             #expect(show.status == 0, "\(show)")
             for expected in ["Customer list e-mailed to the wrong partner", "high", "contact", "1,200 people", "DE, EU",
                              "CSV with names and e-mail addresses", "2026-01-05"] {
                 #expect(show.stdout.contains(expected), "missing \(expected) in\n\(show.stdout)")
             }
 
-            let caseFile = try json(try daemon.ctl(["show", reference, "--json"]).stdout)
+            let caseFile = try json(try await daemon.ctl(["show", reference, "--json"]).stdout)
             let shown = try #require(caseFile["incident"] as? [String: Any])
             #expect(caseFile["tasks"] as? [Any] != nil, "the case file lists the playbook's tasks")
             #expect(shown["reference"] as? String == reference)
             #expect(shown["aware"] as? String == "2026-01-05T08:00:00Z")
             #expect((shown["reporter"] as? [String: Any])?["uid"] as? Int == Int(getuid()), "the reporter is the caller")
 
-            let list = try daemon.ctl(["list"])
+            let list = try await daemon.ctl(["list"])
             #expect(list.status == 0)
             #expect(list.stdout.contains(reference))
-            let listed = try json(try daemon.ctl(["list", "--json", "--severity", "low"]).stdout)
+            let listed = try json(try await daemon.ctl(["list", "--json", "--severity", "low"]).stdout)
             #expect((listed["incidents"] as? [Any])?.isEmpty == true)
 
-            let status = try daemon.ctl(["status"])
+            let status = try await daemon.ctl(["status"])
             #expect(status.status == 0)
             #expect(status.stdout.contains("Open incidents: 1"))
-            let counted = try json(try daemon.ctl(["status", "--json"]).stdout)
+            let counted = try json(try await daemon.ctl(["status", "--json"]).stdout)
             #expect(counted["open"] as? Int == 1)
             #expect((counted["bySeverity"] as? [String: Int])?["high"] == 1)
         }
@@ -61,21 +61,21 @@ import Varlink
             let jsonFile = directory.appending("report.json")
             try #"{"title": "From JSON", "description": "d", "dataCategories": ["financial"], "peopleAffected": 3}"#
                 .write(toFile: jsonFile, atomically: true, encoding: .utf8)
-            let fromJSON = try daemon.ctl(["report", "--from-file", jsonFile, "--json"])
+            let fromJSON = try await daemon.ctl(["report", "--from-file", jsonFile, "--json"])
             #expect(fromJSON.status == 0, "\(fromJSON)")
             let incident = try #require(try json(fromJSON.stdout)["incident"] as? [String: Any])
             #expect(incident["dataCategories"] as? [String] == ["financial"])
             #expect(incident["peopleAffected"] as? Int == 3)
 
             let yaml = "title: From YAML\ndescription: |\n  two\n  lines\njurisdictions: [SG, us]\nseverity: critical\n"
-            let fromStdin = try daemon.ctl(["report", "--from-file", "-", "--json", "--title", "Flag wins"], input: yaml)
+            let fromStdin = try await daemon.ctl(["report", "--from-file", "-", "--json", "--title", "Flag wins"], input: yaml)
             #expect(fromStdin.status == 0, "\(fromStdin)")
             let second = try #require(try json(fromStdin.stdout)["incident"] as? [String: Any])
             #expect(second["title"] as? String == "Flag wins")
             #expect(second["description"] as? String == "two\nlines")
             #expect(second["jurisdictions"] as? [String] == ["SG", "US"])
 
-            let unknown = try daemon.ctl(["report", "--from-file", "-"], input: "title: t\ndescription: d\nreporter: mallory\n")
+            let unknown = try await daemon.ctl(["report", "--from-file", "-"], input: "title: t\ndescription: d\nreporter: mallory\n")
             #expect(unknown.status == 2)
             #expect(unknown.stderr.contains("unknown key reporter"))
         }
@@ -84,54 +84,54 @@ import Varlink
     @Test func anIdempotencyKeyReturnsTheFirstReport() async throws {
         try await withDaemon { daemon, _ in
             let arguments = ["report", "--title", "Once", "--description", "d", "--idempotency-key", "dlp-7", "--json"]
-            let first = try json(try daemon.ctl(arguments).stdout)
-            let second = try json(try daemon.ctl(arguments).stdout)
+            let first = try json(try await daemon.ctl(arguments).stdout)
+            let second = try json(try await daemon.ctl(arguments).stdout)
             #expect(first["created"] as? Bool == true)
             #expect(second["created"] as? Bool == false)
             let firstReference = (first["incident"] as? [String: Any])?["reference"] as? String
             #expect(firstReference != nil)
             #expect(firstReference == (second["incident"] as? [String: Any])?["reference"] as? String)
-            let human = try daemon.ctl(Array(arguments.dropLast()))
+            let human = try await daemon.ctl(Array(arguments.dropLast()))
             #expect(human.stdout.contains("Already reported as \(firstReference ?? "?")"))
         }
     }
 
     @Test func mistakesGetOneSentenceAndADistinctExitStatus() async throws {
         try await withDaemon { daemon, _ in
-            let missing = try daemon.ctl(["show", "INC-2026-999999"])
+            let missing = try await daemon.ctl(["show", "INC-2026-999999"])
             #expect(missing.status == 3)
             #expect(missing.stderr.contains("No incident INC-2026-999999"))
             #expect(missing.stderr.split(separator: "\n").count == 1)
 
-            let malformed = try daemon.ctl(["show", "not-a-reference"])
+            let malformed = try await daemon.ctl(["show", "not-a-reference"])
             #expect(malformed.status == 2)
 
-            let empty = try daemon.ctl(["report", "--title", " ", "--description", "d"])
+            let empty = try await daemon.ctl(["report", "--title", " ", "--description", "d"])
             #expect(empty.status == 2)
             #expect(empty.stderr.contains("title must not be empty"))
 
-            let future = try daemon.ctl(["report", "--title", "t", "--description", "d", "--aware", "2999-01-01"])
+            let future = try await daemon.ctl(["report", "--title", "t", "--description", "d", "--aware", "2999-01-01"])
             #expect(future.status == 2)
             #expect(future.stderr.contains("aware must not be in the future"))
 
-            let noDescription = try daemon.ctl(["report", "--title", "t"])
+            let noDescription = try await daemon.ctl(["report", "--title", "t"])
             #expect(noDescription.status == 2)
             #expect(noDescription.stderr.contains("--description"))
 
-            let badJurisdiction = try daemon.ctl(["report", "--title", "t", "--description", "d", "--jurisdiction", "XX"])
+            let badJurisdiction = try await daemon.ctl(["report", "--title", "t", "--description", "d", "--jurisdiction", "XX"])
             #expect(badJurisdiction.status == 2)
 
-            let badFlag = try daemon.ctl(["list", "--phase", "finished"])
+            let badFlag = try await daemon.ctl(["list", "--phase", "finished"])
             #expect(badFlag.status == 2)
 
-            let listed = try daemon.ctl(["list", "--json"])
+            let listed = try await daemon.ctl(["list", "--json"])
             #expect(try json(listed.stdout)["incidents"] as? [Any] != nil)
             #expect((try json(listed.stdout)["incidents"] as? [Any])?.isEmpty == true, "nothing was filed by the mistakes")
         }
     }
 
-    @Test func aMissingDaemonIsExplained() throws {
-        let result = try runCommand(Binaries.incidentctl, ["status", "--socket", "/tmp/no-such-incidentd.sock"])
+    @Test func aMissingDaemonIsExplained() async throws {
+        let result = try await runCommand(Binaries.incidentctl, ["status", "--socket", "/tmp/no-such-incidentd.sock"])
         #expect(result.status == 69)
         #expect(result.stderr.contains("incidentd is not running at /tmp/no-such-incidentd.sock"))
     }
@@ -140,7 +140,7 @@ import Varlink
         try await withDaemon { daemon, _ in
             // The socket is 0660 root:root; 'nobody' may not connect.
             guard getuid() == 0 else { return }
-            let result = try daemon.ctl(["status"], asUser: "nobody")
+            let result = try await daemon.ctl(["status"], asUser: "nobody")
             #expect(result.status == 4 || result.status == 69, "\(result)")
             #expect(result.stderr.contains("You may not connect") || result.stderr.contains("not running"))
         }

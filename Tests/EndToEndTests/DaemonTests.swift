@@ -7,7 +7,7 @@ import Varlink
 @Suite struct DaemonTests {
     @Test func sigtermStopsCleanlyAndRemovesTheSocket() async throws {
         try await withDaemon { daemon, _ in
-            #expect(daemon.stop() == 0, "\(daemon.log)")
+            #expect(await daemon.stop() == 0, "\(daemon.log)")
             #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
         }
     }
@@ -20,7 +20,7 @@ import Varlink
             try "CREATE TABL broken;".write(toFile: migrations.appending("0002_broken.sql"), atomically: true, encoding: .utf8)
             let daemon = try DaemonProcess(database: database, arguments: ["--migrations-dir", migrations.path])
             defer { daemon.cleanUp() }
-            #expect(throws: TestSetupError.self) { try daemon.waitUntilReady(timeout: .seconds(30)) }
+            await #expect(throws: TestSetupError.self) { try await daemon.waitUntilReady(timeout: .seconds(30)) }
             #expect(daemon.log.contains("0002_broken.sql"))
             let connection = try database.connect()
             defer { connection.close() }
@@ -29,18 +29,18 @@ import Varlink
         }
     }
 
-    @Test func anUnreachableDatabaseIsAClearStartUpError() throws {
+    @Test func anUnreachableDatabaseIsAClearStartUpError() async throws {
         let daemon = try DaemonProcess(database: nil, arguments: ["--database", "host=/nonexistent-dir connect_timeout=1"])
         defer { daemon.cleanUp() }
-        #expect(throws: TestSetupError.self) { try daemon.waitUntilReady(timeout: .seconds(30)) }
+        await #expect(throws: TestSetupError.self) { try await daemon.waitUntilReady(timeout: .seconds(30)) }
         #expect(daemon.log.contains("cannot connect to PostgreSQL"))
     }
 
-    @Test func aBrokenConfigFileIsRefusedWithItsLine() throws {
+    @Test func aBrokenConfigFileIsRefusedWithItsLine() async throws {
         let path = "/tmp/incidentd-bad-\(UUID().uuidString).yaml"
         try "socket: /tmp/x.sock\nsokcetGroup: staff\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try runCommand(Binaries.incidentd, ["--config", path, "--check-config"])
+        let result = try await runCommand(Binaries.incidentd, ["--config", path, "--check-config"])
         #expect(result.status == 78)
         #expect(result.stderr.contains("\(path):2"))
         #expect(result.stderr.contains("unknown key sokcetGroup"))
@@ -49,21 +49,21 @@ import Varlink
     /// The embedded default: no database configured, so incidentd runs its own cluster in the
     /// state directory, and stops it on shutdown.
     @Test(.timeLimit(.minutes(3)))
-    func runsOnItsEmbeddedPostgreSQL() throws {
+    func runsOnItsEmbeddedPostgreSQL() async throws {
         try TestDatabase.requireServer()  // PostgreSQL's programs are installed
         var environment = ProcessInfo.processInfo.environment
         for name in ["PGHOST", "PGDATABASE", "PGUSER", "PGPORT", "PGSERVICE"] { environment[name] = nil }
         let daemon = try DaemonProcess(database: nil, environment: environment)
         defer { daemon.cleanUp() }
-        try daemon.waitUntilReady(timeout: .seconds(120))
-        let report = try daemon.ctl(["report", "--title", "Embedded", "--description", "works"])
+        try await daemon.waitUntilReady(timeout: .seconds(120))
+        let report = try await daemon.ctl(["report", "--title", "Embedded", "--description", "works"])
         #expect(report.status == 0, "\(report)\n\(daemon.log)")
-        #expect(try daemon.ctl(["list"]).stdout.contains("Embedded"))
+        #expect(try await daemon.ctl(["list"]).stdout.contains("Embedded"))
         let pidFile = daemon.directory.appending("state/postgres/data/postmaster.pid")
         let postmaster = try #require(
             try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").first.flatMap { Int32($0) }
         )
-        #expect(daemon.stop() == 0, "\(daemon.log)")
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
         #expect(kill(postmaster, 0) != 0, "the embedded cluster stopped with the daemon")
     }
 }

@@ -83,7 +83,7 @@ import Varlink
                 """.write(toFile: config, atomically: true, encoding: .utf8)
             let socket = directory.appending("incidentd.sock")
             var daemon = try DaemonProcess(database: database, arguments: ["--config", config], socketPath: socket)
-            try daemon.waitUntilReady()
+            try await daemon.waitUntilReady()
 
             let clients = (0..<Self.clients).map { Client(index: $0, socket: socket) }
             let threads = clients.map { client in Thread { client.run(reports: Self.reportsPerClient) } }
@@ -93,7 +93,7 @@ import Varlink
                 kill(daemon.pid, SIGKILL)
                 daemon.cleanUp()
                 daemon = try DaemonProcess(database: database, arguments: ["--config", config], socketPath: socket)
-                try daemon.waitUntilReady()
+                try await daemon.waitUntilReady()
             }
             while threads.contains(where: { !$0.isFinished }) { try await Task.sleep(for: .milliseconds(100)) }
             defer { daemon.cleanUp() }

@@ -56,11 +56,11 @@ import Varlink
         }
     }
 
-    func waitFor(_ seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+    func waitFor(_ seconds: Double = 30, _ condition: () throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }
-            usleep(50_000)
+            try? await Task.sleep(for: .milliseconds(50))
         }
         return try condition()
     }
@@ -80,8 +80,8 @@ import Varlink
             [ "$INCIDENTD_ATTEMPT" -ge 3 ]
             """)
         try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
-            #expect(try daemon.ctl(["report", "--title", "Flaky hook", "--description", "secret details"]).status == 0)
-            #expect(try waitFor { try deliveries(database).first?.state == "delivered" }, "\(daemon.log)")
+            #expect(try await daemon.ctl(["report", "--title", "Flaky hook", "--description", "secret details"]).status == 0)
+            #expect(try await waitFor { try deliveries(database).first?.state == "delivered" }, "\(daemon.log)")
             let runs = setup.lines("runs")
             #expect(runs.count == 3, "\(runs)")
             #expect(Set(runs.map { $0.split(separator: " ")[0] }).count == 1, "the same delivery id every time")
@@ -94,7 +94,7 @@ import Varlink
             #expect((object["incident"] as? [String: Any])?["title"] as? String == "Flaky hook")
             #expect(!payload.contains("secret details"), "no personal data unless configured")
             #expect(try deliveries(database).first?.attempts == 3)
-            let listed = try daemon.ctl(["hooks", "--state", "delivered"])
+            let listed = try await daemon.ctl(["hooks", "--state", "delivered"])
             #expect(listed.stdout.contains("flaky") && listed.stdout.contains("3/5"), "\(listed)")
         }
     }
@@ -114,20 +114,20 @@ import Varlink
             sleep 300
             """)
         try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
-            #expect(try daemon.ctl(["report", "--title", "Hang", "--description", "d"]).status == 0)
-            #expect(try waitFor { try deliveries(database).first?.state == "dead" }, "\(daemon.log)")
+            #expect(try await daemon.ctl(["report", "--title", "Hang", "--description", "d"]).status == 0)
+            #expect(try await waitFor { try deliveries(database).first?.state == "dead" }, "\(daemon.log)")
             let delivery = try #require(try deliveries(database).first)
             #expect(delivery.attempts == 2)
             #expect(delivery.error?.contains("timed out") == true)
             let children = setup.lines("children").compactMap { Int32($0) }
             #expect(children.count == 2)
-            usleep(200_000)
+            try await Task.sleep(for: .milliseconds(200))
             for child in children { #expect(!Self.isAlive(child), "child \(child) of a killed hook survived") }
             // An operator requeues it.
-            let id = try #require(try daemon.ctl(["hooks", "--state", "dead", "--json"]).stdout
+            let id = try #require(try await daemon.ctl(["hooks", "--state", "dead", "--json"]).stdout
                 .split(separator: "\"").first { $0.count == 36 && $0.filter { $0 == "-" }.count == 4 })
-            #expect(try daemon.ctl(["hooks", "retry", String(id)]).status == 0)
-            #expect(try waitFor { try deliveries(database).first?.attempts == 3 })
+            #expect(try await daemon.ctl(["hooks", "retry", String(id)]).status == 0)
+            #expect(try await waitFor { try deliveries(database).first?.attempts == 3 })
         }
     }
 
@@ -136,28 +136,28 @@ import Varlink
               - name: slow
                 exec: [$DIR/slow.sh]
                 events: [incident.reported]
-                timeoutSeconds: 2
+                timeoutSeconds: 6
             """)
         defer { setup.directory.remove() }
         try setup.script("slow.sh", """
             echo "start $INCIDENTD_DELIVERY_ID $INCIDENTD_ATTEMPT" >> $DIR/log
-            sleep 1
+            sleep 4
             echo "done $INCIDENTD_DELIVERY_ID $INCIDENTD_ATTEMPT" >> $DIR/log
             """)
         try await withTestDatabase { database in
             let first = try DaemonProcess(database: database, arguments: ["--config", setup.config])
             defer { first.cleanUp() }
-            try first.waitUntilReady()
-            #expect(try first.ctl(["report", "--title", "Killed mid-hook", "--description", "d"]).status == 0)
-            #expect(waitFor(10) { setup.lines("log").contains { $0.hasPrefix("start") } })
+            try await first.waitUntilReady()
+            #expect(try await first.ctl(["report", "--title", "Killed mid-hook", "--description", "d"]).status == 0)
+            #expect(await waitFor(10) { setup.lines("log").contains { $0.hasPrefix("start") } })
             kill(first.pid, SIGKILL)
-            _ = first.stop()
+            _ = await first.stop()
             #expect(try deliveries(database).first?.state == "running", "acknowledged but not yet delivered")
 
             let second = try DaemonProcess(database: database, arguments: ["--config", setup.config])
             defer { second.cleanUp() }
-            try second.waitUntilReady()
-            #expect(try waitFor { try deliveries(database).first?.state == "delivered" }, "\(second.log)")
+            try await second.waitUntilReady()
+            #expect(try await waitFor { try deliveries(database).first?.state == "delivered" }, "\(second.log)")
             let starts = setup.lines("log").filter { $0.hasPrefix("start") }
             #expect(starts.count == 2, "\(setup.lines("log"))")
             #expect(Set(starts.map { $0.split(separator: " ")[1] }).count == 1, "one delivery id across the crash")
@@ -178,25 +178,30 @@ import Varlink
             defer { first.cleanUp() }
             let second = try DaemonProcess(database: database, arguments: ["--config", setup.config])
             defer { second.cleanUp() }
-            try first.waitUntilReady()
-            try second.waitUntilReady()
+            try await first.waitUntilReady()
+            try await second.waitUntilReady()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for client in 0..<4 {
                     let socket = client.isMultiple(of: 2) ? first.socketPath : second.socketPath
                     group.addTask {
-                        let connection = try VarlinkClient(path: socket)
-                        for index in 0..<125 {
-                            let reply = try connection.call(VarlinkCall(
-                                method: "io.incidentd.Incidents.Report",
-                                parameters: ["title": .string("event \(client)-\(index)"), "description": .string("d")]
-                            ))
-                            #expect(reply.error == nil)
+                        let errors = try await onThread {
+                            let connection = try VarlinkClient(path: socket)
+                            var errors = 0
+                            for index in 0..<125 {
+                                let reply = try connection.call(VarlinkCall(
+                                    method: "io.incidentd.Incidents.Report",
+                                    parameters: ["title": .string("event \(client)-\(index)"), "description": .string("d")]
+                                ))
+                                if reply.error != nil { errors += 1 }
+                            }
+                            return errors
                         }
+                        #expect(errors == 0)
                     }
                 }
                 try await group.waitForAll()
             }
-            #expect(try waitFor(120) { try deliveries(database, "state = 'delivered'").count == 500 })
+            #expect(try await waitFor(120) { try deliveries(database, "state = 'delivered'").count == 500 })
             let seen = setup.lines("seen")
             #expect(seen.count == 500, "every delivery ran exactly once")
             #expect(Set(seen).count == 500)
@@ -232,21 +237,21 @@ import Varlink
             defer { first.cleanUp() }
             let second = try DaemonProcess(database: database, arguments: arguments)
             defer { second.cleanUp() }
-            try first.waitUntilReady()
-            try second.waitUntilReady()
+            try await first.waitUntilReady()
+            try await second.waitUntilReady()
             let aware = Date().addingTimeInterval(-3600).formatted(Date.ISO8601FormatStyle())
-            #expect(try first.ctl(["report", "--title", "Late", "--description", "d", "--aware", aware]).status == 0)
-            #expect(waitFor(20) { !setup.lines("pages").isEmpty }, "\(first.log)")
-            _ = second.stop()
+            #expect(try await first.ctl(["report", "--title", "Late", "--description", "d", "--aware", aware]).status == 0)
+            #expect(await waitFor(20) { !setup.lines("pages").isEmpty }, "\(first.log)")
+            _ = await second.stop()
             let third = try DaemonProcess(database: database, arguments: arguments)
             defer { third.cleanUp() }
-            try third.waitUntilReady()
-            usleep(1_500_000)  // several scheduler rounds on both daemons
+            try await third.waitUntilReady()
+            try await Task.sleep(for: .milliseconds(1500))  // several scheduler rounds on both daemons
             let pages = setup.lines("pages")
             // The configured hook and the playbook's escalation name the same hook: one page.
             #expect(pages.count == 1, "\(pages)")
             #expect(pages.first?.hasSuffix("task.overdue") == true)
-            let timeline = try first.ctl(["timeline", "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-000001"])
+            let timeline = try await first.ctl(["timeline", "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-000001"])
             #expect(timeline.stdout.components(separatedBy: "task.overdue").count - 1 == 1, "\(timeline)")
         }
     }

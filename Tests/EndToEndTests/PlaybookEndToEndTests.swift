@@ -31,7 +31,7 @@ import TestSupport
     @Test func anEUBreachOf1200GoesFromReportToClosed() async throws {
         try await withWorkflowDaemon { daemon in
             let aware = "2026-11-02T08:00:00Z"
-            let filed = try json(try daemon.ctl([
+            let filed = try json(try await daemon.ctl([
                 "report", "--title", "Customer list sent to the wrong partner", "--description", "CSV of names and e-mails",
                 "--data", "contact", "--people", "1200", "--jurisdiction", "DE", "--aware", aware, "--json",
             ]))
@@ -39,29 +39,29 @@ import TestSupport
             #expect((filed["incident"] as? [String: Any])?["playbook"] as? String == "customer-data-breach")
 
             // Advancing too early is refused, naming what is missing.
-            let early = try daemon.ctl(["advance", ref])
+            let early = try await daemon.ctl(["advance", ref])
             #expect(early.status == 1)
             #expect(early.stderr.contains("acknowledge") && early.stderr.contains("triage"), "\(early)")
 
-            ok(try daemon.ctl(["task", "done", ref, "acknowledge"]), "acknowledge")
-            ok(try daemon.ctl(["task", "done", ref, "triage", "--set", "severity=high", "--set", "dataCategories=contact",
+            ok(try await daemon.ctl(["task", "done", ref, "acknowledge"]), "acknowledge")
+            ok(try await daemon.ctl(["task", "done", ref, "triage", "--set", "severity=high", "--set", "dataCategories=contact",
                                "--set", "jurisdictions=DE", "--set", "nis2Entity=false", "--set", "secRegistrant=false"]), "triage")
-            ok(try daemon.ctl(["advance", ref]), "advance to investigate")
-            ok(try daemon.ctl(["task", "done", ref, "contain", "--set", "containment=partner deleted the file"]), "contain")
-            ok(try daemon.ctl(["task", "done", ref, "scope", "--set", "peopleAffectedIn=DE:1200", "--set", "peopleAffected=1200",
+            ok(try await daemon.ctl(["advance", ref]), "advance to investigate")
+            ok(try await daemon.ctl(["task", "done", ref, "contain", "--set", "containment=partner deleted the file"]), "contain")
+            ok(try await daemon.ctl(["task", "done", ref, "scope", "--set", "peopleAffectedIn=DE:1200", "--set", "peopleAffected=1200",
                                "--set", "recordsAffected=1200"]), "scope")
-            let noReason = try daemon.ctl(["task", "done", ref, "assess-notifiability", "--set", "notifiable=true", "--set", "highRisk=false"])
+            let noReason = try await daemon.ctl(["task", "done", ref, "assess-notifiability", "--set", "notifiable=true", "--set", "highRisk=false"])
             #expect(noReason.status == 2, "a decision needs its reason: \(noReason)")
-            ok(try daemon.ctl(["task", "done", ref, "assess-notifiability", "--set", "notifiable=true", "--set", "highRisk=false",
+            ok(try await daemon.ctl(["task", "done", ref, "assess-notifiability", "--set", "notifiable=true", "--set", "highRisk=false",
                                "--reason", "contact data of 1,200 customers; no special categories"]), "assess")
-            ok(try daemon.ctl(["task", "done", ref, "root-cause", "--set", "rootCause=e-mail autocomplete",
+            ok(try await daemon.ctl(["task", "done", ref, "root-cause", "--set", "rootCause=e-mail autocomplete",
                                "--set", "prevention=recipient check"]), "root cause")
-            let gate = try daemon.ctl(["advance", ref])
+            let gate = try await daemon.ctl(["advance", ref])
             #expect(gate.status == 1 && gate.stderr.contains("approval"), "\(gate)")
-            ok(try daemon.ctl(["approve", ref]), "approve")
-            ok(try daemon.ctl(["advance", ref]), "advance to notify")
+            ok(try await daemon.ctl(["approve", ref]), "approve")
+            ok(try await daemon.ctl(["advance", ref]), "advance to notify")
 
-            let notify = try tasks(try daemon.ctl(["show", ref, "--json"]))
+            let notify = try tasks(try await daemon.ctl(["show", ref, "--json"]))
             let authority = try #require(notify["gdpr-authority"])
             #expect(authority["status"] as? String == "open")
             #expect(authority["due"] as? String == "2026-11-05T08:00:00Z", "exactly 72 h after the awareness instant")
@@ -69,23 +69,23 @@ import TestSupport
             #expect(notify["hipaa-hhs"]?["status"] as? String == "not_applicable")
 
             // The awareness instant lies in the past: the 72 h are over, so the late notification needs its reason.
-            let late = try daemon.ctl(["task", "done", ref, "gdpr-authority", "--recipient", "BfDI", "--channel", "portal",
+            let late = try await daemon.ctl(["task", "done", ref, "gdpr-authority", "--recipient", "BfDI", "--channel", "portal",
                                        "--set", "regulatorReference=BfDI-2026-1"])
             if late.status != 0 {
                 #expect(late.stderr.contains("reason"), "\(late)")
-                ok(try daemon.ctl(["task", "done", ref, "gdpr-authority", "--recipient", "BfDI", "--channel", "portal",
+                ok(try await daemon.ctl(["task", "done", ref, "gdpr-authority", "--recipient", "BfDI", "--channel", "portal",
                                    "--set", "regulatorReference=BfDI-2026-1", "--reason", "scope known only on day 4"]), "authority")
             }
-            ok(try daemon.ctl(["task", "skip", ref, "customers", "--reason", "no risk to them"]), "skip customers")
-            let show = try daemon.ctl(["show", ref])
+            ok(try await daemon.ctl(["task", "skip", ref, "customers", "--reason", "no risk to them"]), "skip customers")
+            let show = try await daemon.ctl(["show", ref])
             #expect(show.stdout.contains("made  authority — BfDI by portal"), "\(show.stdout)")
-            let noLessons = try daemon.ctl(["close", ref, "--resolution", "contained", "--lessons", " "])
+            let noLessons = try await daemon.ctl(["close", ref, "--resolution", "contained", "--lessons", " "])
             #expect(noLessons.status == 2, "\(noLessons)")
-            ok(try daemon.ctl(["close", ref, "--resolution", "partner deleted the file",
+            ok(try await daemon.ctl(["close", ref, "--resolution", "partner deleted the file",
                                "--lessons", "check recipients before sending customer lists"]), "close")
-            let closed = try json(try daemon.ctl(["show", ref, "--json"]))
+            let closed = try json(try await daemon.ctl(["show", ref, "--json"]))
             #expect((closed["incident"] as? [String: Any])?["phase"] as? String == "closed")
-            let timeline = try daemon.ctl(["timeline", ref])
+            let timeline = try await daemon.ctl(["timeline", ref])
             for kind in ["incident.reported", "phase.entered", "task.completed", "decision.recorded", "gate.approved",
                          "notification.recorded", "incident.closed"] {
                 #expect(timeline.stdout.contains(kind), "timeline lacks \(kind)")
@@ -96,20 +96,20 @@ import TestSupport
     @Test func aUSOnlyBreachOf300GetsTheStateTasksOnlyOnceOneStateReaches600() async throws {
         try await withWorkflowDaemon { daemon in
             let ref = try #require(
-                (try json(try daemon.ctl([
+                (try json(try await daemon.ctl([
                     "report", "--title", "Patient portal exposed", "--description", "lab results", "--data", "health",
                     "--people", "300", "--jurisdiction", "US", "--json",
                 ]))["incident"] as? [String: Any])?["reference"] as? String
             )
-            ok(try daemon.ctl(["advance", ref, "--force", "straight to notification for this test"]), "force")
-            ok(try daemon.ctl(["advance", ref, "--force", "straight to notification for this test"]), "force")
-            var all = try tasks(try daemon.ctl(["show", ref, "--json"]))
+            ok(try await daemon.ctl(["advance", ref, "--force", "straight to notification for this test"]), "force")
+            ok(try await daemon.ctl(["advance", ref, "--force", "straight to notification for this test"]), "force")
+            var all = try tasks(try await daemon.ctl(["show", ref, "--json"]))
             for id in ["gdpr-authority", "gdpr-data-subjects", "hipaa-hhs", "hipaa-media"] {
                 #expect(all[id]?["status"] as? String == "not_applicable", "\(id)")
             }
             #expect(all["hipaa-individuals"]?["status"] as? String == "open")
-            ok(try daemon.ctl(["update", ref, "--people-in", "US-CA=600", "--people", "600"]), "update")
-            all = try tasks(try daemon.ctl(["show", ref, "--json"]))
+            ok(try await daemon.ctl(["update", ref, "--people-in", "US-CA=600", "--people", "600"]), "update")
+            all = try tasks(try await daemon.ctl(["show", ref, "--json"]))
             #expect(all["hipaa-hhs"]?["status"] as? String == "open")
             #expect(all["hipaa-media"]?["status"] as? String == "open")
             #expect(all["gdpr-authority"]?["status"] as? String == "not_applicable")
@@ -124,17 +124,17 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: config) }
         try await withDaemon(arguments: ["--config", config, "--socket-group", AccessControlTests.clients]) { daemon, _ in
             let ref = try #require(
-                (try json(try daemon.ctl(["report", "--title", "t", "--description", "d", "--json"]))["incident"]
+                (try json(try await daemon.ctl(["report", "--title", "t", "--description", "d", "--json"]))["incident"]
                     as? [String: Any])?["reference"] as? String
             )
-            ok(try daemon.ctl(["advance", ref, "--force", "to the gate"]), "force")
-            let refused = try daemon.ctl(["approve", ref], asUser: "idt-inv")
+            ok(try await daemon.ctl(["advance", ref, "--force", "to the gate"]), "force")
+            let refused = try await daemon.ctl(["approve", ref], asUser: "idt-inv")
             #expect(refused.status == 4, "\(refused)")
-            ok(try daemon.ctl(["approve", ref]), "a manager approves")
+            ok(try await daemon.ctl(["approve", ref]), "a manager approves")
         }
     }
 
-    @Test func playbookValidateWorksOfflineAndNamesEachProblem() throws {
+    @Test func playbookValidateWorksOfflineAndNamesEachProblem() async throws {
         let directory = try TemporaryDirectory(prefix: "ipbv")
         defer { directory.remove() }
         let bad = directory.appending("bad.yaml")
@@ -148,12 +148,12 @@ import TestSupport
                 tasks:
                   - {id: a, title: A, role: intern, due: 3 weeks after aware}
             """.write(toFile: bad, atomically: true, encoding: .utf8)
-        let result = try runCommand(Binaries.incidentctl, ["playbook", "validate", bad])
+        let result = try await runCommand(Binaries.incidentctl, ["playbook", "validate", bad])
         #expect(result.status == 1)
         #expect(result.stdout.contains("\(bad):8:"), "\(result)")
         #expect(result.stdout.contains("unknown role 'intern'"))
         let shipped = PlaybookLoaderPaths.shipped
-        let good = try runCommand(Binaries.incidentctl, ["playbook", "validate"] + shipped)
+        let good = try await runCommand(Binaries.incidentctl, ["playbook", "validate"] + shipped)
         #expect(good.status == 0, "\(good)")
         #expect(good.stdout.contains("4 playbooks valid"))
     }
@@ -177,20 +177,20 @@ enum PlaybookLoaderPaths {
         defer { try? FileManager.default.removeItem(atPath: config) }
         try await withDaemon(arguments: ["--config", config]) { daemon, _ in
             let aware = Date().addingTimeInterval(-3 * 86_400).formatted(Date.ISO8601FormatStyle())
-            let filed = try daemon.ctl(["report", "--title", "Old breach", "--description", "d", "--aware", aware,
+            let filed = try await daemon.ctl(["report", "--title", "Old breach", "--description", "d", "--aware", aware,
                                         "--jurisdiction", "DE", "--json"])
             let ref = try #require(filed.stdout.split(separator: "\"").first { $0.hasPrefix("INC-") }.map(String.init))
-            let fresh = try daemon.ctl(["status"])
+            let fresh = try await daemon.ctl(["status"])
             #expect(fresh.stdout.contains("Due in the next 24 h (2)"), "\(fresh.stdout)")
             #expect(!fresh.stdout.contains("Overdue"))
-            #expect(try daemon.ctl(["assign", ref, user]).status == 0)
-            #expect(try daemon.ctl(["advance", ref, "--force", "test"]).status == 0)
-            let later = try daemon.ctl(["status"])
+            #expect(try await daemon.ctl(["assign", ref, user]).status == 0)
+            #expect(try await daemon.ctl(["advance", ref, "--force", "test"]).status == 0)
+            let later = try await daemon.ctl(["status"])
             #expect(later.stdout.contains("Overdue"), "\(later.stdout)")
             #expect(later.stdout.contains("\(ref)  contain"), "\(later.stdout)")
             #expect(later.stdout.contains("Your tasks"), "\(later.stdout)")
             #expect(later.stdout.split(separator: "\n").allSatisfy { $0.count <= 100 }, "fits 100 columns")
-            let json = try #require(try JSONSerialization.jsonObject(with: Data(try daemon.ctl(["status", "--json"]).stdout.utf8)) as? [String: Any])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(try await daemon.ctl(["status", "--json"]).stdout.utf8)) as? [String: Any])
             #expect((json["overdue"] as? [Any])?.isEmpty == false)
         }
     }

@@ -4,20 +4,20 @@ import TestSupport
 
 /// An independent Varlink client (Python's `varlink` package) can introspect and call incidentd.
 @Suite struct PythonVarlinkTests {
-    func python(_ arguments: [String]) throws -> CommandResult {
-        try runCommand("/usr/bin/env", ["python3"] + arguments)
+    func python(_ arguments: [String]) async throws -> CommandResult {
+        try await runCommand("/usr/bin/env", ["python3"] + arguments)
     }
 
     @Test func pythonClientIntrospectsAndCalls() async throws {
         try await withDaemon { daemon, _ in
             let address = "unix:\(daemon.socketPath)"
-            let info = try python(["-m", "varlink.cli", "info", address])
+            let info = try await python(["-m", "varlink.cli", "info", address])
             #expect(info.status == 0, "\(info)")
             #expect(info.stdout.contains("io.incidentd.Incidents"))
 
             // Its own IDL parser must accept every interface description we serve.
             for interface in ["org.varlink.service", "io.incidentd", "io.incidentd.Incidents"] {
-                let help = try python(["-m", "varlink.cli", "help", "\(address)/\(interface)"])
+                let help = try await python(["-m", "varlink.cli", "help", "\(address)/\(interface)"])
                 #expect(help.status == 0, "\(interface): \(help)")
             }
 
@@ -37,7 +37,7 @@ import TestSupport
                     print(json.dumps({'ref': ref, 'title': got['incident']['title'], 'open': status['open'],
                                       'missing': missing}))
                 """
-            let result = try python(["-c", script, address])
+            let result = try await python(["-c", script, address])
             #expect(result.status == 0, "\(result)")
             let output = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
             #expect((output["ref"] as? String)?.hasPrefix("INC-") == true)

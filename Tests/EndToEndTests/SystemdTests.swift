@@ -10,7 +10,7 @@ import Varlink
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    @Test func theUnitsVerifyAndTheServiceIsHardened() throws {
+    @Test func theUnitsVerifyAndTheServiceIsHardened() async throws {
         let directory = try TemporaryDirectory(prefix: "iunit")
         defer { directory.remove() }
         let service = try String(contentsOf: Self.repository.appendingPathComponent("systemd/incidentd.service"), encoding: .utf8)
@@ -20,13 +20,13 @@ import Varlink
             atPath: Self.repository.appendingPathComponent("systemd/incidentd.socket").path,
             toPath: directory.appending("incidentd.socket")
         )
-        let verify = try runCommand(
+        let verify = try await runCommand(
             "/usr/bin/systemd-analyze", ["verify", directory.appending("incidentd.service"), directory.appending("incidentd.socket")]
         )
         #expect(verify.status == 0, "\(verify)")
         #expect(!verify.stderr.contains("incidentd.s"), "systemd-analyze has remarks on our units:\n\(verify.stderr)")
 
-        let security = try runCommand(
+        let security = try await runCommand(
             "/usr/bin/systemd-analyze", ["security", "--offline=true", directory.appending("incidentd.service")]
         )
         let line = try #require(security.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") }, "\(security)")
@@ -44,8 +44,10 @@ import Varlink
             environment["WATCHDOG_USEC"] = "1000000"
             let daemon = try DaemonProcess(database: database, environment: environment)
             defer { daemon.cleanUp() }
-            let started = listener.collect(timeout: .seconds(60)) { messages in
-                messages.contains { $0.contains("READY=1") } && messages.contains("WATCHDOG=1")
+            let started = try await onThread {
+                listener.collect(timeout: .seconds(60)) { messages in
+                    messages.contains { $0.contains("READY=1") } && messages.contains("WATCHDOG=1")
+                }
             }
             let ready = try #require(started.firstIndex { $0.contains("READY=1") }, "\(started)\n\(daemon.log)")
             #expect(started[..<ready].contains { $0.contains("STATUS=Applying migrations") }, "\(started)")
@@ -54,10 +56,17 @@ import Varlink
             // Ready means ready: the socket answers.
             #expect(try VarlinkClient(path: daemon.socketPath).call(VarlinkCall(method: "org.varlink.service.GetInfo")).error == nil)
             // The watchdog keeps coming at half the interval.
-            let pings = listener.collect(timeout: .seconds(3)) { $0.filter { $0 == "WATCHDOG=1" }.count >= 3 }
+            let pings = try await onThread {
+                listener.collect(timeout: .seconds(3)) { $0.filter { $0 == "WATCHDOG=1" }.count >= 3 }
+            }
             #expect(pings.filter { $0 == "WATCHDOG=1" }.count >= 3)
-            #expect(daemon.stop() == 0)
-            let stopping = listener.collect(timeout: .seconds(5)) { $0.contains { $0.contains("STOPPING=1") } }
+            // Keep reading while it stops: the notify queue is short, and incidentd never blocks on it.
+            async let collected = onThread {
+                listener.collect(timeout: .seconds(10)) { $0.contains { $0.contains("STOPPING=1") } }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(await daemon.stop() == 0)
+            let stopping = try await collected
             #expect(stopping.contains { $0.contains("STOPPING=1") }, "\(stopping)")
         }
     }
@@ -89,7 +98,7 @@ import Varlink
                 {
                     answered = true
                 } else {
-                    usleep(100_000)
+                    try await Task.sleep(for: .milliseconds(100))
                 }
             }
             let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
@@ -110,53 +119,53 @@ import Varlink
             try "logLevel: debug\n".write(toFile: config, atomically: true, encoding: .utf8)
             let daemon = try DaemonProcess(database: database, arguments: ["--config", config])
             defer { daemon.cleanUp() }
-            try daemon.waitUntilReady()
-            let reported = try daemon.ctl(["report", "--title", "t", "--description", "d", "--json"])
+            try await daemon.waitUntilReady()
+            let reported = try await daemon.ctl(["report", "--title", "t", "--description", "d", "--json"])
             let reference = try #require(reported.stdout.split(separator: "\"").first { $0.hasPrefix("INC-") })
-            #expect(try daemon.ctl(["assign", String(reference), "alice"]).status == 4, "root is admin, not manager")
+            #expect(try await daemon.ctl(["assign", String(reference), "alice"]).status == 4, "root is admin, not manager")
 
             try "logLevel: debug\nroles:\n  users:\n    root: [manager]\n".write(toFile: config, atomically: true, encoding: .utf8)
             kill(daemon.pid, SIGHUP)
             var assigned: CommandResult?
             for _ in 0..<50 {
-                let attempt = try daemon.ctl(["assign", String(reference), "alice"])
+                let attempt = try await daemon.ctl(["assign", String(reference), "alice"])
                 if attempt.status == 0 {
                     assigned = attempt
                     break
                 }
-                usleep(100_000)
+                try await Task.sleep(for: .milliseconds(100))
             }
             #expect(assigned != nil, "\(daemon.log)")
 
             try "roles: [this is not a mapping\n".write(toFile: config, atomically: true, encoding: .utf8)
             kill(daemon.pid, SIGHUP)
-            usleep(500_000)
+            try await Task.sleep(for: .milliseconds(500))
             #expect(daemon.isRunning)
             #expect(daemon.log.contains("reload refused"))
-            #expect(try daemon.ctl(["assign", String(reference), "bob"]).status == 0, "the running roles were kept")
+            #expect(try await daemon.ctl(["assign", String(reference), "bob"]).status == 0, "the running roles were kept")
         }
     }
 
     @Test func logsCarryNoPersonalData() async throws {
         try await withDaemon { daemon, _ in
             let marker = "PERSONAL-\(UUID().uuidString)"
-            let report = try daemon.ctl([
+            let report = try await daemon.ctl([
                 "report", "--title", "Title \(marker)", "--description", "Jane Doe \(marker) jane@example.com",
             ])
             #expect(report.status == 0)
-            _ = try daemon.ctl(["report", "--title", "", "--description", marker])
-            _ = try daemon.ctl(["list"])
-            #expect(daemon.stop() == 0)
+            _ = try await daemon.ctl(["report", "--title", "", "--description", marker])
+            _ = try await daemon.ctl(["list"])
+            #expect(await daemon.stop() == 0)
             #expect(!daemon.log.isEmpty)
             #expect(!daemon.log.contains(marker), "the log holds personal data:\n\(daemon.log)")
             #expect(!daemon.log.contains("jane@example.com"))
         }
     }
 
-    @Test func makeInstallPlacesEveryFile() throws {
+    @Test func makeInstallPlacesEveryFile() async throws {
         let destination = try TemporaryDirectory(prefix: "iinst")
         defer { destination.remove() }
-        let result = try runCommand(
+        let result = try await runCommand(
             "/usr/bin/make",
             ["-C", Self.repository.path, "install-files", "DESTDIR=\(destination.path)", "PREFIX=/usr",
              "BUILD_DIR=\(Binaries.directory.path)",
@@ -183,9 +192,9 @@ import Varlink
         let unit = try String(contentsOfFile: destination.appending("usr/lib/systemd/system/incidentd.service"), encoding: .utf8)
         #expect(unit.contains("ExecStart=/usr/bin/incidentd"))
         // The installed daemon finds its installed migrations.
-        let check = try runCommand(destination.appending("usr/bin/incidentd"), ["--check-config", "--config", destination.appending("etc/incidentd/incidentd.yaml")])
+        let check = try await runCommand(destination.appending("usr/bin/incidentd"), ["--check-config", "--config", destination.appending("etc/incidentd/incidentd.yaml")])
         #expect(check.status == 0, "\(check)")
-        let uninstall = try runCommand(
+        let uninstall = try await runCommand(
             "/usr/bin/make", ["-C", Self.repository.path, "uninstall", "DESTDIR=\(destination.path)", "PREFIX=/usr"]
         )
         #expect(uninstall.status == 0)

@@ -99,7 +99,7 @@ import Varlink
         try await withTestDatabase { database in
             let daemon = try DaemonProcess(database: database, arguments: ["--config", try Self.shortIdleConfig()])
             defer { daemon.cleanUp() }
-            try daemon.waitUntilReady()
+            try await daemon.waitUntilReady()
             let client = try VarlinkClient(path: daemon.socketPath)
             client.setReceiveTimeout(seconds: 10)
             try client.send(Array(#"{"method":"io.incidentd.Inc"#.utf8))

@@ -35,7 +35,7 @@ public final class DaemonProcess: @unchecked Sendable {
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Waits until the socket answers `GetInfo`; fails with the daemon's log if it does not.
-    public func waitUntilReady(timeout: Duration = .seconds(60)) throws {
+    public func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if !process.isRunning {
@@ -46,30 +46,39 @@ public final class DaemonProcess: @unchecked Sendable {
             {
                 return
             }
-            usleep(50_000)
+            try await Task.sleep(for: .milliseconds(50))
         }
         throw TestSetupError("incidentd did not become ready within \(timeout):\n\(log)")
     }
 
     /// Sends SIGTERM and waits for the exit status.
     @discardableResult
-    public func stop() -> Int32 {
+    public func stop() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.stopBlocking()) }.start()
+        }
+    }
+
+    /// `stop` for synchronous callers (clean-up in `defer`).
+    @discardableResult
+    public func stopBlocking() -> Int32 {
         if process.isRunning {
             process.terminate()
-            process.waitUntilExit()
+            // Not waitUntilExit: on a plain thread it spins its run loop at full speed.
+            while process.isRunning { usleep(10_000) }
         }
         return process.terminationStatus
     }
 
     /// Stops the daemon and removes its directory.
     public func cleanUp() {
-        stop()
+        stopBlocking()
         directory.remove()
     }
 
     /// Runs the built incidentctl against this daemon.
-    public func ctl(_ arguments: [String], input: String? = nil, asUser user: String? = nil) throws -> CommandResult {
-        try runCommand(Binaries.incidentctl, arguments + ["--socket", socketPath], input: input, asUser: user)
+    public func ctl(_ arguments: [String], input: String? = nil, asUser user: String? = nil) async throws -> CommandResult {
+        try await runCommand(Binaries.incidentctl, arguments + ["--socket", socketPath], input: input, asUser: user)
     }
 }
 
@@ -81,7 +90,7 @@ public func withDaemon<R>(
     try await withTestDatabase { database in
         let daemon = try DaemonProcess(database: database, arguments: arguments)
         defer { daemon.cleanUp() }
-        try daemon.waitUntilReady()
+        try await daemon.waitUntilReady()
         return try await body(daemon, database)
     }
 }

@@ -35,8 +35,26 @@ public enum Binaries {
     public static var incidentctl: String { directory.appendingPathComponent("incidentctl").path }
 }
 
-/// Runs a program to completion, feeding `input` on standard input.
+/// Runs a program to completion, feeding `input` on standard input. The waiting happens on a
+/// thread of its own, so tests running in parallel never starve the concurrency pool.
 public func runCommand(
+    _ executable: String,
+    _ arguments: [String],
+    input: String? = nil,
+    environment: [String: String]? = nil,
+    asUser user: String? = nil
+) async throws -> CommandResult {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result {
+                try runCommandBlocking(executable, arguments, input: input, environment: environment, asUser: user)
+            })
+        }.start()
+    }
+}
+
+/// `runCommand` for synchronous callers (one-time set-up).
+public func runCommandBlocking(
     _ executable: String,
     _ arguments: [String],
     input: String? = nil,
@@ -97,5 +115,13 @@ final class LockedData: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return data ?? Data()
+    }
+}
+
+/// Runs blocking work (socket calls, waits) on a thread of its own, so tests running in
+/// parallel never starve Swift's small concurrency pool.
+public func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
