@@ -141,7 +141,8 @@ import Varlink
         defer { setup.directory.remove() }
         try setup.script("slow.sh", """
             echo "start $INCIDENTD_DELIVERY_ID $INCIDENTD_ATTEMPT" >> $DIR/log
-            sleep 4
+            # Hold the delivery open until the test says so, however slow the machine is.
+            for i in $(seq 1 300); do [ -f $DIR/release ] && break; sleep 0.1; done
             echo "done $INCIDENTD_DELIVERY_ID $INCIDENTD_ATTEMPT" >> $DIR/log
             """)
         try await withTestDatabase { database in
@@ -157,6 +158,9 @@ import Varlink
             let second = try DaemonProcess(database: database, arguments: ["--config", setup.config])
             defer { second.cleanUp() }
             try await second.waitUntilReady()
+            // Once the dead daemon's lease expires, the new one runs the delivery again.
+            #expect(await waitFor { setup.lines("log").filter { $0.hasPrefix("start") }.count == 2 }, "\(second.log)")
+            FileManager.default.createFile(atPath: setup.directory.appending("release"), contents: nil)
             #expect(try await waitFor { try deliveries(database).first?.state == "delivered" }, "\(second.log)")
             let starts = setup.lines("log").filter { $0.hasPrefix("start") }
             #expect(starts.count == 2, "\(setup.lines("log"))")
