@@ -179,5 +179,12 @@ $table
 - *hooks*: a trivial exec hook on every report. Latency: one report every 50 ms, time from the
   committed event to the hook's process start. Rate: 8 clients file reports for a few
   seconds, deliveries per second until the queue is empty.
+
+Known limits of these figures: the pgbench replay is the report transaction's statements
+copied by hand into \`scripts/bench-run.sh\` and sent with the simple query protocol, one round
+trip each, by pgbench threads that share the two cores with PostgreSQL. Where it comes out
+slower than incidentd (8 and 32 clients on 2026-11-29) it is not yet a faithful baseline;
+capturing the exact statements from the server log and replaying them with
+\`-M prepared\` is the next step. Scaling to 1M incidents and memory (RSS) are not measured yet.
 MD
 echo "Written to $output."
