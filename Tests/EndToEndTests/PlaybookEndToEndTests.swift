@@ -195,3 +195,60 @@ enum PlaybookLoaderPaths {
         }
     }
 }
+
+/// An incident keeps the playbook version it started with, across a reload and a restart.
+@Suite struct PlaybookPinningTests {
+    @Test(.enabled(if: getuid() == 0, "reloading playbooks is an admin's operation; root is admin"))
+    func incidentsKeepTheirVersionAcrossReloadAndRestart() async throws {
+        let directory = try TemporaryDirectory(prefix: "ipin")
+        defer { directory.remove() }
+        let file = directory.appending("pin.yaml")
+        func write(version: String, title: String) throws {
+            try """
+                playbook: pin
+                version: "\(version)"
+                title: Pin
+                default: true
+                phases:
+                  report:
+                    tasks:
+                      - {id: first, title: \(title), role: investigator}
+                """.write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        try write(version: "1", title: "Old task")
+        try await withTestDatabase { database in
+            var daemon = try DaemonProcess(database: database, arguments: ["--playbooks-dir", directory.path])
+            try await daemon.waitUntilReady()
+            func taskTitle(_ ref: String) async throws -> String? {
+                let shown = try await daemon.ctl(["show", ref, "--json"])
+                let object = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+                return ((object?["tasks"] as? [[String: Any]])?.first)?["title"] as? String
+            }
+            func report() async throws -> String {
+                let filed = try await daemon.ctl(["report", "--title", "t", "--description", "d", "--json"])
+                return try #require(filed.stdout.split(separator: "\"").first { $0.hasPrefix("INC-") }.map(String.init))
+            }
+            let old = try await report()
+            try write(version: "2", title: "New task")
+            #expect(try await daemon.ctl(["playbook", "reload"]).status == 0)
+            let new = try await report()
+            #expect(try await taskTitle(old) == "Old task")
+            #expect(try await taskTitle(new) == "New task")
+
+            // A broken file is refused and the running set kept.
+            try "playbook: [".write(toFile: file, atomically: true, encoding: .utf8)
+            let refused = try await daemon.ctl(["playbook", "reload"])
+            #expect(refused.status == 1 && refused.stderr.contains("pin.yaml"), "\(refused)")
+            #expect(try await daemon.ctl(["playbook", "list"]).stdout.contains("pin"))
+
+            // After a restart with yet another version, both keep theirs.
+            try write(version: "3", title: "Newest task")
+            daemon.cleanUp()
+            daemon = try DaemonProcess(database: database, arguments: ["--playbooks-dir", directory.path])
+            defer { daemon.cleanUp() }
+            try await daemon.waitUntilReady()
+            #expect(try await taskTitle(old) == "Old task")
+            #expect(try await taskTitle(new) == "New task")
+        }
+    }
+}
