@@ -127,7 +127,7 @@ import Varlink
             let id = try #require(try await daemon.ctl(["hooks", "--state", "dead", "--json"]).stdout
                 .split(separator: "\"").first { $0.count == 36 && $0.filter { $0 == "-" }.count == 4 })
             #expect(try await daemon.ctl(["hooks", "retry", String(id)]).status == 0)
-            #expect(try await waitFor { try deliveries(database).first?.attempts == 3 })
+            #expect(try await waitFor(90) { try deliveries(database).first?.attempts == 3 }, "\(daemon.log.suffix(2000))")
         }
     }
 
