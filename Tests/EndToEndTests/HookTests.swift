@@ -81,7 +81,7 @@ import Varlink
             """)
         try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
             #expect(try await daemon.ctl(["report", "--title", "Flaky hook", "--description", "secret details"]).status == 0)
-            #expect(try await waitFor { try deliveries(database).first?.state == "delivered" }, "\(daemon.log)")
+            #expect(try await waitFor(90) { try deliveries(database).first?.state == "delivered" }, "\(daemon.log)")
             let runs = setup.lines("runs")
             #expect(runs.count == 3, "\(runs)")
             #expect(Set(runs.map { $0.split(separator: " ")[0] }).count == 1, "the same delivery id every time")
@@ -115,7 +115,7 @@ import Varlink
             """)
         try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
             #expect(try await daemon.ctl(["report", "--title", "Hang", "--description", "d"]).status == 0)
-            #expect(try await waitFor { try deliveries(database).first?.state == "dead" }, "\(daemon.log)")
+            #expect(try await waitFor(90) { try deliveries(database).first?.state == "dead" }, "\(daemon.log)")
             let delivery = try #require(try deliveries(database).first)
             #expect(delivery.attempts == 2)
             #expect(delivery.error?.contains("timed out") == true)
@@ -159,9 +159,9 @@ import Varlink
             defer { second.cleanUp() }
             try await second.waitUntilReady()
             // Once the dead daemon's lease expires, the new one runs the delivery again.
-            #expect(await waitFor { setup.lines("log").filter { $0.hasPrefix("start") }.count == 2 }, "\(second.log)")
+            #expect(await waitFor(90) { setup.lines("log").filter { $0.hasPrefix("start") }.count == 2 }, "\(second.log)")
             FileManager.default.createFile(atPath: setup.directory.appending("release"), contents: nil)
-            #expect(try await waitFor { try deliveries(database).first?.state == "delivered" }, "\(second.log)")
+            #expect(try await waitFor(90) { try deliveries(database).first?.state == "delivered" }, "\(second.log)")
             let starts = setup.lines("log").filter { $0.hasPrefix("start") }
             #expect(starts.count == 2, "\(setup.lines("log"))")
             #expect(Set(starts.map { $0.split(separator: " ")[1] }).count == 1, "one delivery id across the crash")
