@@ -348,11 +348,17 @@ public struct OpenTaskRow: Sendable, Equatable {
 }
 
 extension IncidentStore {
-    /// Open tasks of open incidents the caller may see, earliest deadline first (no deadline last).
-    public func openTasks(visibleTo scope: VisibilityScope, limit: Int) async throws -> [OpenTaskRow] {
+    /// Open tasks of open incidents the caller may see: those due before `dueBefore` (or with no
+    /// such bound), or, with `assignee`, every open task of incidents assigned to them.
+    /// Earliest deadline first.
+    public func openTasks(visibleTo scope: VisibilityScope, dueBefore: Date?, assignee: String?, limit: Int) async throws
+        -> [OpenTaskRow]
+    {
         try await pool.transaction { connection in
             let visible = Self.condition(for: scope, alias: "i.") ?? "true"
-            let condition: PostgresQuery = "t.status = 'open' AND i.phase <> 'closed' AND \(visible)"
+            var condition: PostgresQuery = "t.status = 'open' AND i.phase <> 'closed' AND \(visible)"
+            if let dueBefore { condition = "\(condition) AND t.due_at < \(dueBefore)" }
+            if let assignee { condition = "\(condition) AND i.assignee = \(assignee)" }
             return try connection.query(
                 """
                 SELECT i.reference, i.title, i.assignee, t.key, t.due_at, i.playbook_digest, p.source

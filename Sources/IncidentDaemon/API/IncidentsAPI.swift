@@ -135,14 +135,16 @@ public struct IncidentsAPI: Sendable {
                 )
             }
         }
-        // One query, earliest deadline first; every list below is a slice of it.
-        let rows = try await store.openTasks(visibleTo: scope, limit: 1000)
-        let open = resolve(rows)
-        let horizon = now.addingTimeInterval(24 * 3600)
-        reply.overdue = open.filter { ($0.due ?? .distantFuture) < now }
-        reply.dueSoon = open.filter { ($0.due ?? .distantFuture) >= now && ($0.due ?? .distantFuture) < horizon }
+        let upcoming = resolve(try await store.openTasks(
+            visibleTo: scope, dueBefore: now.addingTimeInterval(24 * 3600), assignee: nil, limit: 200
+        ))
+        reply.overdue = upcoming.filter { ($0.due ?? .distantFuture) < now }
+        reply.dueSoon = upcoming.filter { ($0.due ?? .distantFuture) >= now }
+        let open = resolve(try await store.openTasks(visibleTo: scope, dueBefore: nil, assignee: nil, limit: 500))
         reply.owedNotifications = Array(open.filter { $0.notification != nil }.prefix(50))
-        reply.myTasks = Array(resolve(rows.filter { $0.assignee == caller.userName }).prefix(50))
+        reply.myTasks = resolve(try await store.openTasks(
+            visibleTo: scope, dueBefore: nil, assignee: caller.userName, limit: 50
+        ))
         return try VarlinkReply(encoding: reply)
     }
 
@@ -229,7 +231,15 @@ public struct IncidentsAPI: Sendable {
                 change: body
             )
         } catch let refusal as ChangeRefusal {
-            throw Self.varlinkError(for: refusal)
+            switch refusal {
+            case .notFound(let reference), .hidden(let reference): throw VarlinkError.noSuchIncident(reference)
+            case .denied(let reason): throw VarlinkError.permissionDenied(reason)
+            case .conflict(let reference, let current):
+                throw VarlinkError(
+                    name: "io.incidentd.Conflict",
+                    parameters: ["reference": .string(reference.rawValue), "version": .integer(Int64(current))]
+                )
+            }
         }
     }
 
