@@ -6,7 +6,7 @@ import Varlink
 
 /// Several daemons on one database keep one unbroken chain that contains every call.
 @Suite struct AuditChainEndToEndTests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func twoDaemonsEightClientsOneChain() async throws {
         try await withTestDatabase { database in
             let first = try DaemonProcess(database: database)
