@@ -1,10 +1,13 @@
+import Crypto
 import Foundation
 
-/// A hook: a program (or, later, a webhook) told about events.
+/// A hook: a program or an HTTP endpoint told about events.
 public struct HookDefinition: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// Runs `argv` without a shell; the event arrives as JSON on standard input.
         case exec(argv: [String])
+        /// POSTs the event's JSON to `url`, signed as Standard Webhooks describes with `secret`.
+        case webhook(url: String, secret: WebhookSecret)
     }
 
     public var name: String
@@ -175,5 +178,18 @@ public struct DeliveryInfo: Sendable, Equatable, Codable {
         self.lastError = lastError
         self.createdAt = createdAt
         self.deliveredAt = deliveredAt
+    }
+}
+
+/// A hook its receiver asked to stop calling (a webhook's 410 Gone).
+public struct DisabledHook: Sendable, Equatable, Codable {
+    public var name: String
+    public var reason: String
+    public var since: Date
+
+    public init(name: String, reason: String, since: Date) {
+        self.name = name
+        self.reason = reason
+        self.since = since
     }
 }

@@ -355,10 +355,16 @@ public enum IncidentInterfaces {
                 .init("attempts", .int), .init("maxAttempts", .int), .init("nextAttempt", .optional(.string)),
                 .init("lastError", .optional(.string)), .init("createdAt", .string), .init("deliveredAt", .optional(.string)),
             ])),
+            .init("DisabledHook", .structure([
+                .init("name", .string), .init("reason", .string), .init("since", .string),
+            ]), doc: "A hook its receiver asked to stop calling (a webhook answered 410 Gone)."),
         ],
         methods: [
             .init("Deliveries", input: [.init("state", .optional(.string)), .init("limit", .optional(.int))],
-                  output: [.init("deliveries", .array(.named("Delivery")))], doc: "Deliveries, newest first (admins, auditors)."),
+                  output: [.init("deliveries", .array(.named("Delivery"))), .init("disabled", .array(.named("DisabledHook")))],
+                  doc: "Deliveries, newest first, and the disabled hooks (admins, auditors)."),
+            .init("Enable", input: [.init("name", .string)], output: [.init("enabled", .bool)],
+                  doc: "Enable a hook its receiver disabled; its held deliveries then go out (admins)."),
             .init("Retry", input: [.init("id", .string)], output: [.init("requeued", .bool)],
                   doc: "Requeue a dead delivery for a fresh set of attempts (admins)."),
         ]

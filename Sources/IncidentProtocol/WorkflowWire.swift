@@ -250,7 +250,22 @@ public enum HooksWire {
 
     public struct DeliveriesReply: Codable, Sendable, Equatable {
         public var deliveries: [Delivery]
-        public init(deliveries: [Delivery]) { self.deliveries = deliveries }
+        /// Hooks their receivers disabled; their deliveries wait as pending.
+        public var disabled: [DisabledHook]
+        public init(deliveries: [Delivery], disabled: [DisabledHook]) {
+            self.deliveries = deliveries
+            self.disabled = disabled
+        }
+    }
+
+    public struct EnableParameters: Codable, Sendable, Equatable {
+        public var name: String
+        public init(name: String) { self.name = name }
+    }
+
+    public struct EnableReply: Codable, Sendable, Equatable {
+        public var enabled: Bool
+        public init(enabled: Bool) { self.enabled = enabled }
     }
 
     public struct RetryParameters: Codable, Sendable, Equatable {

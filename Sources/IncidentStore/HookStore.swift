@@ -36,7 +36,8 @@ public struct HookStore: Sendable {
                     lease_until = now() + make_interval(secs => \(leaseSeconds))
                 FROM (
                     SELECT id FROM hook_deliveries
-                    WHERE (state = 'pending' AND next_attempt_at <= now()) OR (state = 'running' AND lease_until < now())
+                    WHERE ((state = 'pending' AND next_attempt_at <= now()) OR (state = 'running' AND lease_until < now()))
+                      AND hook NOT IN (SELECT hook FROM disabled_hooks)
                     ORDER BY next_attempt_at
                     LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED
@@ -61,6 +62,9 @@ public struct HookStore: Sendable {
         case delivered
         /// Failed; retry after `retryAfter`, unless attempts are used up (then dead).
         case failed(error: String, retryAfter: Duration)
+        /// The receiver asked never to be called again: this delivery is dead and the hook
+        /// disabled, its other deliveries held until an admin enables it.
+        case disableHook(reason: String)
     }
 
     /// Records an attempt and moves the delivery on; ignored if this daemon's lease was lost.
@@ -91,6 +95,20 @@ public struct HookStore: Sendable {
                     UPDATE hook_deliveries SET state = \(dead ? "dead" : "pending"), last_error = \(error), lease_until = NULL,
                         next_attempt_at = now() + make_interval(secs => \(seconds))
                     WHERE id = \(delivery.id)
+                    """
+                )
+            case .disableHook(let reason):
+                outcomeText = "dead: \(reason)"
+                try connection.query(
+                    """
+                    UPDATE hook_deliveries SET state = 'dead', last_error = \(reason), lease_until = NULL
+                    WHERE id = \(delivery.id)
+                    """
+                )
+                try connection.query(
+                    """
+                    INSERT INTO disabled_hooks (hook, reason) VALUES (\(delivery.hook), \(reason))
+                    ON CONFLICT (hook) DO NOTHING
                     """
                 )
             }
@@ -128,6 +146,28 @@ public struct HookStore: Sendable {
                     deliveredAt: try row.decode(Date?.self, "delivered_at")
                 )
             }
+        }
+    }
+
+    /// The hooks disabled by their receivers, oldest first.
+    public func disabledHooks() async throws -> [DisabledHook] {
+        try await pool.withConnection { connection in
+            try connection.query("SELECT hook, reason, disabled_at FROM disabled_hooks ORDER BY disabled_at").map { row in
+                DisabledHook(name: try row.decode(String.self, "hook"), reason: try row.decode(String.self, "reason"),
+                             since: try row.decode(Date.self, "disabled_at"))
+            }
+        }
+    }
+
+    /// Enables a disabled hook again, releasing its held deliveries; false if it was not disabled.
+    public func enable(hook: String, audit: AuditRecord) async throws -> Bool {
+        try await pool.transaction { connection in
+            let rows = try connection.query("DELETE FROM disabled_hooks WHERE hook = \(hook) RETURNING hook")
+            var record = audit
+            record.outcome = rows.isEmpty ? .notFound : .ok
+            record.detail = "hook \(hook)"
+            try connection.query(record.insert)
+            return !rows.isEmpty
         }
     }
 

@@ -6,14 +6,15 @@ import IncidentProtocol
 struct HooksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hooks",
-        abstract: "Show hook deliveries, and requeue dead ones (admins).",
+        abstract: "Show hook deliveries, requeue dead ones and enable disabled hooks (admins).",
         discussion: """
             Examples:
               incidentctl hooks
               incidentctl hooks --state dead
               incidentctl hooks retry 3f1c2a9e-…
+              incidentctl hooks enable chat
             """,
-        subcommands: [HooksListCommand.self, HooksRetryCommand.self],
+        subcommands: [HooksListCommand.self, HooksRetryCommand.self, HooksEnableCommand.self],
         defaultSubcommand: HooksListCommand.self
     )
 }
@@ -32,11 +33,14 @@ struct HooksListCommand: ParsableCommand {
             printOut(try Output.json(reply))
             return
         }
+        let output = Output()
+        for hook in reply.disabled {
+            printOut("Disabled: \(hook.name) since \(output.relative(hook.since)) — \(hook.reason)")
+        }
         guard !reply.deliveries.isEmpty else {
             printOut("No deliveries match.")
             return
         }
-        let output = Output()
         var rows: [[String]] = [["ID", "HOOK", "EVENT", "INCIDENT", "STATE", "ATTEMPTS", "WHEN", "LAST ERROR"]]
         for delivery in reply.deliveries {
             let when = delivery.deliveredAt.map { "delivered \(output.relative($0))" }
@@ -57,5 +61,25 @@ struct HooksRetryCommand: ParsableCommand {
         var connection = global.connection()
         _ = try connection.call("io.incidentd.Hooks.Retry", HooksWire.RetryParameters(id: id), as: HooksWire.RetryReply.self)
         printOut(global.json ? #"{"requeued": true}"# : "Requeued \(id).")
+    }
+}
+
+struct HooksEnableCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enable",
+        abstract: "Enable a hook its receiver disabled (admins); its held deliveries then go out.",
+        discussion: """
+            A webhook whose receiver answers 410 Gone is disabled on every daemon, and its
+            deliveries wait. Fix the receiver, then:
+              incidentctl hooks enable chat
+            """
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The hook's name, as 'incidentctl hooks' lists it.") var name: String
+
+    func run() throws {
+        var connection = global.connection()
+        _ = try connection.call("io.incidentd.Hooks.Enable", HooksWire.EnableParameters(name: name), as: HooksWire.EnableReply.self)
+        printOut(global.json ? #"{"enabled": true}"# : "Enabled \(name); its held deliveries go out now.")
     }
 }

@@ -118,7 +118,14 @@ extension IncidentsAPI {
             let rows = try await hookStore.list(
                 state: parameters.state, limit: limit, audit: AuditRecord(caller: caller, action: call.auditAction)
             )
-            return try VarlinkReply(encoding: HooksWire.DeliveriesReply(deliveries: rows))
+            return try VarlinkReply(encoding: HooksWire.DeliveriesReply(deliveries: rows, disabled: try await hookStore.disabledHooks()))
+        }
+        router.register("io.incidentd.Hooks.Enable") { call, caller in
+            let parameters = try await decode(HooksWire.EnableParameters.self, call, caller)
+            try await authorize(.retryHook, call, caller)
+            let enabled = try await hookStore.enable(hook: parameters.name, audit: AuditRecord(caller: caller, action: call.auditAction))
+            guard enabled else { throw VarlinkError.invalidValue("name", reason: "names no disabled hook") }
+            return try VarlinkReply(encoding: HooksWire.EnableReply(enabled: true))
         }
         router.register("io.incidentd.Hooks.Retry") { call, caller in
             let parameters = try await decode(HooksWire.RetryParameters.self, call, caller)

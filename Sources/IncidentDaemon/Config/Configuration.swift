@@ -258,13 +258,19 @@ extension Configuration {
     ///   timeoutSeconds: 30
     ///   maxAttempts: 5
     ///   personalData: false
+    /// - name: chat
+    ///   url: https://chat.example.org/hooks/incidents   # a webhook instead of exec
+    ///   secretFile: /etc/incidentd/chat.secret           # Standard Webhooks signing key
     /// ```
     static func hooks(from node: Node, file: String) throws(ConfigurationError) -> [HookDefinition] {
         func fail(_ node: Node, _ message: String) -> ConfigurationError {
             ConfigurationError(file: file, line: node.mark?.line, message: message)
         }
         guard let items = node.sequence else { throw fail(node, "hooks must be a list") }
-        let keys = ["name", "exec", "events", "severities", "playbooks", "phases", "timeoutSeconds", "maxAttempts", "personalData"]
+        let keys = [
+            "name", "exec", "url", "secretFile", "events", "severities", "playbooks", "phases", "timeoutSeconds", "maxAttempts",
+            "personalData",
+        ]
         var hooks: [HookDefinition] = []
         for item in items {
             guard let mapping = item.mapping else { throw fail(item, "each hook must be a mapping") }
@@ -278,11 +284,28 @@ extension Configuration {
             func list(_ key: String) -> [String] { values[key]?.sequence?.compactMap(\.string) ?? values[key]?.string.map { [$0] } ?? [] }
             guard let name = values["name"]?.string, !name.isEmpty else { throw fail(item, "a hook needs a name") }
             if hooks.contains(where: { $0.name == name }) { throw fail(item, "hook \(name) is defined twice") }
-            let argv = list("exec")
-            guard let program = argv.first, program.hasPrefix("/") else {
-                throw fail(item, "hook \(name) needs 'exec', a list starting with the program's absolute path")
+            let kind: HookDefinition.Kind
+            switch (values["exec"], values["url"]) {
+            case (.some, .none):
+                let argv = list("exec")
+                guard let program = argv.first, program.hasPrefix("/") else {
+                    throw fail(item, "hook \(name) needs 'exec', a list starting with the program's absolute path")
+                }
+                if values["secretFile"] != nil { throw fail(item, "hook \(name) runs a program; secretFile is for webhooks") }
+                kind = .exec(argv: argv)
+            case (.none, .some(let urlNode)):
+                guard let url = urlNode.string, let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased()),
+                    parsed.host?.isEmpty == false
+                else {
+                    throw fail(urlNode, "hook \(name) needs an http:// or https:// URL with a host")
+                }
+                guard let secretNode = values["secretFile"], let secretPath = secretNode.string, secretPath.hasPrefix("/") else {
+                    throw fail(item, "webhook \(name) needs secretFile, the absolute path of its signing key")
+                }
+                kind = .webhook(url: url, secret: try Self.webhookSecret(at: secretPath, hook: name, node: secretNode, file: file))
+            default:
+                throw fail(item, "hook \(name) needs exactly one of 'exec' (a program) or 'url' (a webhook)")
             }
-            _ = program
             for event in list("events") where !HookDefinition.eventKinds.contains(event) {
                 throw fail(values["events"]!, "unknown event \(event); events are \(HookDefinition.eventKinds.joined(separator: ", "))")
             }
@@ -297,7 +320,7 @@ extension Configuration {
                 phases.append(phase)
             }
             var hook = HookDefinition(
-                name: name, kind: .exec(argv: argv), events: list("events"), severities: severities,
+                name: name, kind: kind, events: list("events"), severities: severities,
                 playbooks: list("playbooks"), phases: phases
             )
             if let timeout = values["timeoutSeconds"] {
@@ -317,5 +340,26 @@ extension Configuration {
             hooks.append(hook)
         }
         return hooks
+    }
+
+    /// Reads a webhook's signing key; the file must not be readable by other users.
+    static func webhookSecret(at path: String, hook: String, node: Node, file: String) throws(ConfigurationError) -> WebhookSecret {
+        func fail(_ message: String) -> ConfigurationError {
+            ConfigurationError(file: file, line: node.mark?.line, message: message)
+        }
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw fail("cannot read the secret of webhook \(hook) at \(path): \(String(cString: strerror(errno)))")
+        }
+        guard status.st_mode & 0o007 == 0 else {
+            throw fail("the secret of webhook \(hook) at \(path) is readable by other users; run chmod o-rwx \(path)")
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw fail("cannot read the secret of webhook \(hook) at \(path)")
+        }
+        guard let secret = WebhookSecret(fileText: text) else {
+            throw fail("the secret of webhook \(hook) at \(path) is empty, or starts with whsec_ but is not base64")
+        }
+        return secret
     }
 }

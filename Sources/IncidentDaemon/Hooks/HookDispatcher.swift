@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import IncidentCore
 import IncidentStore
@@ -62,6 +63,12 @@ struct HookDispatcher: Service {
     }
 
     func run() async throws {
+        let http = WebhookSender()
+        await dispatch(http)
+        await http.shutdown()
+    }
+
+    private func dispatch(_ http: WebhookSender) async {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let claimed: [ClaimedDelivery]
             do {
@@ -78,13 +85,13 @@ struct HookDispatcher: Service {
             // A claimed batch finishes even during shutdown: each hook is bounded by its timeout.
             await withTaskGroup(of: Void.self) { group in
                 for delivery in claimed {
-                    group.addTask { await deliver(delivery) }
+                    group.addTask { await deliver(delivery, http: http) }
                 }
             }
         }
     }
 
-    private func deliver(_ delivery: ClaimedDelivery) async {
+    private func deliver(_ delivery: ClaimedDelivery, http: WebhookSender) async {
         var logger = self.logger
         logger[metadataKey: "hook.name"] = "\(delivery.hook)"
         logger[metadataKey: "hook.delivery"] = "\(delivery.id.uuidString.lowercased())"
@@ -94,7 +101,21 @@ struct HookDispatcher: Service {
             await finish(delivery, started: started, outcome: .failed(error: "no hook named \(delivery.hook) is configured", retryAfter: backoff(delivery)), output: "", logger: logger)
             return
         }
+        logger.debug("running hook", metadata: ["hook.latency_ms": "\(Int(started.timeIntervalSince(delivery.createdAt) * 1000))"])
+        let outcome: HookStore.Outcome
+        let output: String
         switch hook.kind {
+        case .webhook(let url, let secret):
+            let result = await http.send(
+                url: url, secret: secret, id: delivery.id.uuidString.lowercased(), body: Array((delivery.payload + "\n").utf8),
+                timeout: hook.timeout
+            )
+            output = result.output
+            switch result.verdict {
+            case .delivered: outcome = .delivered
+            case .disable: outcome = .disableHook(reason: "\(result.error); the hook is disabled until an admin runs incidentctl hooks enable \(hook.name)")
+            case .retry: outcome = .failed(error: result.error, retryAfter: backoff(delivery))
+            }
         case .exec(let argv):
             let environment = [
                 "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -105,19 +126,21 @@ struct HookDispatcher: Service {
                 "INCIDENTD_DELIVERY_ID": delivery.id.uuidString.lowercased(),
                 "INCIDENTD_ATTEMPT": String(delivery.attempt),
             ]
-            logger.debug("running hook", metadata: ["hook.latency_ms": "\(Int(started.timeIntervalSince(delivery.createdAt) * 1000))"])
             let result = await runner.run(argv: argv, environment: environment, input: delivery.payload + "\n", timeout: hook.timeout)
-            if result.succeeded {
-                logger.info("hook delivered")
-                await finish(delivery, started: started, outcome: .delivered, output: result.output, logger: logger)
-            } else {
-                let dead = delivery.attempt >= delivery.maxAttempts
-                logger.log(level: dead ? .error : .warning, dead ? "hook failed for the last time; delivery is dead" : "hook failed; will retry",
-                           metadata: ["hook.error": "\(result.error)"])
-                await finish(delivery, started: started, outcome: .failed(error: result.error, retryAfter: backoff(delivery)),
-                             output: result.output, logger: logger)
-            }
+            output = result.output
+            outcome = result.succeeded ? .delivered : .failed(error: result.error, retryAfter: backoff(delivery))
         }
+        switch outcome {
+        case .delivered:
+            logger.info("hook delivered")
+        case .failed(let error, _):
+            let dead = delivery.attempt >= delivery.maxAttempts
+            logger.log(level: dead ? .error : .warning, dead ? "hook failed for the last time; delivery is dead" : "hook failed; will retry",
+                       metadata: ["hook.error": "\(error)"])
+        case .disableHook(let reason):
+            logger.error("the receiver asked to stop; hook disabled", metadata: ["hook.error": "\(reason)"])
+        }
+        await finish(delivery, started: started, outcome: outcome, output: output, logger: logger)
     }
 
     private func backoff(_ delivery: ClaimedDelivery) -> Duration {
