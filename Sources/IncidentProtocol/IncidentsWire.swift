@@ -66,17 +66,30 @@ public enum IncidentsWire {
         public var severities: [Severity]?
         public var since: Date?
         public var openOnly: Bool?
+        public var assignee: String?
+        public var playbook: String?
+        public var jurisdiction: Jurisdiction?
+        public var text: String?
+        public var overdue: Bool?
+        public var sort: IncidentFilter.Sort?
         public var limit: Int?
         public var after: IncidentReference?
 
         public init(
             phases: [Phase]? = nil, severities: [Severity]? = nil, since: Date? = nil, openOnly: Bool? = nil,
-            limit: Int? = nil, after: IncidentReference? = nil
+            assignee: String? = nil, playbook: String? = nil, jurisdiction: Jurisdiction? = nil, text: String? = nil,
+            overdue: Bool? = nil, sort: IncidentFilter.Sort? = nil, limit: Int? = nil, after: IncidentReference? = nil
         ) {
             self.phases = phases
             self.severities = severities
             self.since = since
             self.openOnly = openOnly
+            self.assignee = assignee
+            self.playbook = playbook
+            self.jurisdiction = jurisdiction
+            self.text = text
+            self.overdue = overdue
+            self.sort = sort
             self.limit = limit
             self.after = after
         }
@@ -84,7 +97,8 @@ public enum IncidentsWire {
         public var filter: IncidentFilter {
             IncidentFilter(
                 phases: phases ?? [], severities: severities ?? [], since: since, openOnly: openOnly ?? false,
-                limit: limit ?? IncidentFilter.defaultLimit, after: after
+                assignee: assignee, playbook: playbook, jurisdiction: jurisdiction, text: text, overdue: overdue ?? false,
+                sort: sort ?? .newest, limit: limit ?? IncidentFilter.defaultLimit, after: after
             )
         }
     }

@@ -124,39 +124,78 @@ public struct IncidentStore: Sendable {
         }
     }
 
-    /// A page of incidents, newest first.
+    /// A page of incidents, in the filter's order.
     public func list(_ filter: IncidentFilter, visibleTo scope: VisibilityScope, audit: AuditRecord) async throws
         -> [IncidentSummary]
     {
         try await pool.transaction { connection in
-            var conditions: [PostgresQuery] = []
-            if let visibility = Self.condition(for: scope) { conditions.append(visibility) }
-            if !filter.phases.isEmpty {
-                conditions.append("phase = ANY(\(filter.phases.map(\.rawValue)))")
-            } else if filter.openOnly {
-                conditions.append("phase <> 'closed'")
-            }
-            if !filter.severities.isEmpty {
-                conditions.append("severity = ANY(\(filter.severities.map(\.rawValue)))")
-            }
-            if let since = filter.since {
-                conditions.append("reported_at >= \(since)")
+            var conditions = Self.conditions(for: filter, alias: "i.")
+            if let visibility = Self.condition(for: scope, alias: "i.") { conditions.append(visibility) }
+            // The sort key, also the keyset cursor: the page after `after` starts past its key.
+            let key: String
+            let order: String
+            switch filter.sort {
+            case .newest:
+                key = "i.reported_at, i.id"
+                order = "i.reported_at DESC, i.id DESC"
+            case .oldest:
+                key = "i.reported_at, i.id"
+                order = "i.reported_at, i.id"
+            case .severity:
+                key = "\(Self.severityRank("i.")), i.reported_at, i.id"
+                order = "\(Self.severityRank("i.")) DESC, i.reported_at DESC, i.id DESC"
             }
             if let after = filter.after {
+                let comparison = filter.sort == .oldest ? ">" : "<"
                 conditions.append(
-                    "(reported_at, id) < (SELECT reported_at, id FROM incidents WHERE reference = \(after.rawValue))"
+                    "(\(unsafeSQL: key)) \(unsafeSQL: comparison) (SELECT \(unsafeSQL: key) FROM incidents i WHERE i.reference = \(after.rawValue))"
                 )
             }
             var query: PostgresQuery =
-                "SELECT reference, title, phase, severity, reported_at, assignee FROM incidents"
+                "SELECT i.reference, i.title, i.phase, i.severity, i.reported_at, i.assignee FROM incidents i"
             for (index, condition) in conditions.enumerated() {
                 query = "\(query)\(unsafeSQL: index == 0 ? " WHERE " : " AND ")\(condition)"
             }
-            query = "\(query) ORDER BY reported_at DESC, id DESC LIMIT \(filter.limit)"
+            query = "\(query) ORDER BY \(unsafeSQL: order) LIMIT \(filter.limit)"
             let rows = try connection.query(query)
             try connection.query(audit.insert)
             return try rows.map(IncidentSummary.init(row:))
         }
+    }
+
+    /// Severity as a number, most severe highest, for sorting.
+    static func severityRank(_ alias: String) -> String {
+        "CASE \(alias)severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END"
+    }
+
+    /// The SQL form of a filter's conditions (paging aside), over `incidents` as `alias`.
+    static func conditions(for filter: IncidentFilter, alias: String) -> [PostgresQuery] {
+        var conditions: [PostgresQuery] = []
+        if !filter.phases.isEmpty {
+            conditions.append("\(unsafeSQL: alias)phase = ANY(\(filter.phases.map(\.rawValue)))")
+        } else if filter.openOnly {
+            conditions.append("\(unsafeSQL: alias)phase <> 'closed'")
+        }
+        if !filter.severities.isEmpty {
+            conditions.append("\(unsafeSQL: alias)severity = ANY(\(filter.severities.map(\.rawValue)))")
+        }
+        if let since = filter.since { conditions.append("\(unsafeSQL: alias)reported_at >= \(since)") }
+        if let assignee = filter.assignee { conditions.append("\(unsafeSQL: alias)assignee = \(assignee)") }
+        if let playbook = filter.playbook { conditions.append("\(unsafeSQL: alias)playbook_name = \(playbook)") }
+        if let jurisdiction = filter.jurisdiction {
+            conditions.append("\(unsafeSQL: alias)jurisdictions @> ARRAY[\(jurisdiction.rawValue)]::text[]")
+        }
+        if let text = filter.text {
+            let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            conditions.append("\(unsafeSQL: alias)title ILIKE \(pattern)")
+        }
+        if filter.overdue {
+            conditions.append(
+                "EXISTS (SELECT 1 FROM tasks t WHERE t.incident_id = \(unsafeSQL: alias)id AND t.status = 'open' AND t.due_at < now())"
+            )
+        }
+        return conditions
     }
 
     /// Open incidents by phase and severity, and the oldest one.

@@ -121,6 +121,42 @@ import TestSupport
         }
     }
 
+    @Test func listFiltersByAssigneePlaybookJurisdictionTextAndOverdueAndSorts() async throws {
+        try await withStore { store, pool in
+            var filed: [String: IncidentReference] = [:]
+            for (title, severity) in [("Payroll export_v2 leaked", Severity.low), ("CRM 100% exposed", .critical), ("Lost phone", .medium)] {
+                filed[title] = try await store.report(try draft(title, severity: severity), by: alice).incident.reference
+            }
+            let crm = filed["CRM 100% exposed"]!.rawValue
+            let phone = filed["Lost phone"]!.rawValue
+            try await pool.transaction { connection in
+                try connection.query("UPDATE incidents SET assignee = 'mia', jurisdictions = '{DE,EU}', playbook_name = 'vendor' WHERE reference = \(crm)")
+                let id = try connection.query("SELECT id FROM incidents WHERE reference = \(phone)").first!.decode(Int64.self, at: 0)
+                try connection.query(
+                    "INSERT INTO tasks (incident_id, key, phase, status, due_at) VALUES (\(id), 'contain', 'report', 'open', now() - interval '1 hour')"
+                )
+            }
+            let audit = AuditRecord(caller: alice, action: "List")
+            func titles(_ filter: IncidentFilter) async throws -> [String] {
+                try await store.list(filter, visibleTo: .all, audit: audit).map(\.title)
+            }
+            #expect(try await titles(IncidentFilter(assignee: "mia")) == ["CRM 100% exposed"])
+            #expect(try await titles(IncidentFilter(playbook: "vendor")) == ["CRM 100% exposed"])
+            #expect(try await titles(IncidentFilter(jurisdiction: Jurisdiction(rawValue: "de"))) == ["CRM 100% exposed"])
+            #expect(try await titles(IncidentFilter(text: "PAYROLL")) == ["Payroll export_v2 leaked"])
+            #expect(try await titles(IncidentFilter(text: "100%")) == ["CRM 100% exposed"], "% is matched literally")
+            #expect(try await titles(IncidentFilter(text: "e_p")).isEmpty, "_ is matched literally, not as any character")
+            #expect(try await titles(IncidentFilter(overdue: true)) == ["Lost phone"])
+            #expect(try await titles(IncidentFilter(sort: .oldest)) == ["Payroll export_v2 leaked", "CRM 100% exposed", "Lost phone"])
+            #expect(try await titles(IncidentFilter(sort: .severity)) == ["CRM 100% exposed", "Lost phone", "Payroll export_v2 leaked"])
+            let first = try await store.list(IncidentFilter(sort: .severity, limit: 2), visibleTo: .all, audit: audit)
+            let rest = try await titles(IncidentFilter(sort: .severity, limit: 2, after: first.last!.reference))
+            #expect(rest == ["Payroll export_v2 leaked"], "paging follows the sort")
+            let oldestFirst = try await store.list(IncidentFilter(sort: .oldest, limit: 1), visibleTo: .all, audit: audit)
+            #expect(try await titles(IncidentFilter(sort: .oldest, limit: 5, after: oldestFirst[0].reference)) == ["CRM 100% exposed", "Lost phone"])
+        }
+    }
+
     @Test func statusCountsOpenIncidentsByPhaseAndSeverity() async throws {
         try await withStore { store, pool in
             let audit = AuditRecord(caller: alice, action: "Status")
