@@ -41,7 +41,7 @@ public struct HookDefinition: Sendable, Equatable {
 
     /// The event kinds incidentd emits.
     public static let eventKinds = [
-        "incident.reported", "incident.updated", "incident.assigned", "incident.restricted", "incident.unrestricted",
+        "incident.reported", "report.folded", "incident.updated", "incident.assigned", "incident.restricted", "incident.unrestricted",
         "phase.entered", "phase.forced", "task.opened", "task.completed", "task.skipped", "task.not_applicable",
         "task.due_soon", "task.overdue", "gate.approved", "decision.recorded", "notification.recorded",
         "clock.paused", "clock.resumed", "incident.closed", "incident.reopened", "note.added",

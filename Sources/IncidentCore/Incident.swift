@@ -29,6 +29,11 @@ public struct Incident: Sendable, Equatable, Codable {
     /// The playbook the incident started with (name and version), kept across reloads.
     public var playbook: String?
     public var playbookVersion: String?
+    /// The automated reporter's dedup key, and how many reports it has folded in (1: just the first).
+    public var dedupKey: String?
+    public var reportCount: Int
+    /// When the latest of those reports arrived.
+    public var lastReported: Date?
 
     /// Someone known to the system by uid and name.
     public struct Person: Sendable, Equatable, Codable {
@@ -45,7 +50,8 @@ public struct Incident: Sendable, Equatable, Codable {
         category: IncidentCategory?, dataCategories: [DataCategory], peopleAffected: Int64?,
         recordsAffected: Int64?, jurisdictions: [Jurisdiction], reporter: Person, assignee: String?,
         restricted: Bool, reported: Date, aware: Date, discovered: Date?, phaseEntered: Date, closed: Date?,
-        version: Int, playbook: String? = nil, playbookVersion: String? = nil
+        version: Int, playbook: String? = nil, playbookVersion: String? = nil, dedupKey: String? = nil,
+        reportCount: Int = 1, lastReported: Date? = nil
     ) {
         self.reference = reference
         self.title = title
@@ -68,5 +74,8 @@ public struct Incident: Sendable, Equatable, Codable {
         self.version = version
         self.playbook = playbook
         self.playbookVersion = playbookVersion
+        self.dedupKey = dedupKey
+        self.reportCount = reportCount
+        self.lastReported = lastReported
     }
 }

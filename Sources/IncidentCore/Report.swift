@@ -15,12 +15,15 @@ public struct ReportDraft: Sendable, Equatable {
     public var jurisdictions: [Jurisdiction]
     /// The same key from the same reporter returns the first incident instead of filing again.
     public var idempotencyKey: String?
+    /// Automated reporters' key for "the same alert again" (a DLP rule and the affected system,
+    /// say): while an incident with this key is open, further reports fold into it.
+    public var dedupKey: String?
 
     public init(
         title: String, description: String, aware: Date? = nil, discovered: Date? = nil,
         category: IncidentCategory? = nil, severity: Severity = .untriaged, dataCategories: [DataCategory] = [],
         peopleAffected: Int64? = nil, recordsAffected: Int64? = nil, jurisdictions: [Jurisdiction] = [],
-        idempotencyKey: String? = nil
+        idempotencyKey: String? = nil, dedupKey: String? = nil
     ) {
         self.title = title
         self.description = description
@@ -33,6 +36,7 @@ public struct ReportDraft: Sendable, Equatable {
         self.recordsAffected = recordsAffected
         self.jurisdictions = jurisdictions
         self.idempotencyKey = idempotencyKey
+        self.dedupKey = dedupKey
     }
 
     public static let maximumTitleLength = 200
@@ -87,6 +91,11 @@ public struct ReportDraft: Sendable, Equatable {
                     field: "idempotencyKey",
                     reason: "must be 1 to \(Self.maximumIdempotencyKeyLength) characters"
                 )
+            }
+        }
+        if let key = dedupKey {
+            guard !key.isEmpty, key.count <= Self.maximumIdempotencyKeyLength, !key.unicodeScalars.contains("\u{0}") else {
+                throw ValidationError(field: "dedupKey", reason: "must be 1 to \(Self.maximumIdempotencyKeyLength) characters")
             }
         }
         draft.dataCategories = DataCategory.allCases.filter(dataCategories.contains)

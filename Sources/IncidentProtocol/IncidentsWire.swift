@@ -15,6 +15,7 @@ public enum IncidentsWire {
         public var recordsAffected: Int64?
         public var jurisdictions: [Jurisdiction]?
         public var idempotencyKey: String?
+        public var dedupKey: String?
 
         public init(draft: ReportDraft) {
             title = draft.title
@@ -28,6 +29,7 @@ public enum IncidentsWire {
             recordsAffected = draft.recordsAffected
             jurisdictions = draft.jurisdictions.isEmpty ? nil : draft.jurisdictions
             idempotencyKey = draft.idempotencyKey
+            dedupKey = draft.dedupKey
         }
 
         public var draft: ReportDraft {
@@ -35,19 +37,22 @@ public enum IncidentsWire {
                 title: title, description: description, aware: aware, discovered: discovered,
                 category: category, severity: severity ?? .untriaged, dataCategories: dataCategories ?? [],
                 peopleAffected: peopleAffected, recordsAffected: recordsAffected,
-                jurisdictions: jurisdictions ?? [], idempotencyKey: idempotencyKey
+                jurisdictions: jurisdictions ?? [], idempotencyKey: idempotencyKey, dedupKey: dedupKey
             )
         }
     }
 
     public struct ReportReply: Codable, Sendable, Equatable {
         public var incident: Incident
-        /// False when the idempotency key had already filed this incident.
+        /// False when the idempotency key had already filed this incident, or it was folded.
         public var created: Bool
+        /// True when the report was folded into the open incident with its dedup key.
+        public var folded: Bool?
 
-        public init(incident: Incident, created: Bool) {
+        public init(incident: Incident, created: Bool, folded: Bool? = nil) {
             self.incident = incident
             self.created = created
+            self.folded = folded
         }
     }
 

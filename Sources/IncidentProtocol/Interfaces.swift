@@ -133,6 +133,9 @@ public enum IncidentInterfaces {
                     .init("version", .int, doc: "Increases with every change."),
                     .init("playbook", .optional(.string), doc: "The playbook it started with."),
                     .init("playbookVersion", .optional(.string)),
+                    .init("dedupKey", .optional(.string), doc: "An automated reporter's dedup key."),
+                    .init("reportCount", .int, doc: "Reports folded into this incident, the first included."),
+                    .init("lastReported", .optional(.string), doc: "When the latest folded report arrived."),
                 ])
             ),
             .init(
@@ -171,8 +174,10 @@ public enum IncidentInterfaces {
                     .init("jurisdictions", .optional(.array(.string))),
                     .init("idempotencyKey", .optional(.string),
                           doc: "Retrying with the same key returns the first incident."),
+                    .init("dedupKey", .optional(.string),
+                          doc: "For automated reporters: while an incident with this key is open, the report folds into it."),
                 ],
-                output: [.init("incident", .named("Incident")), .init("created", .bool)],
+                output: [.init("incident", .named("Incident")), .init("created", .bool), .init("folded", .optional(.bool))],
                 doc: "File a breach report. The reply is sent only after it is stored."
             ),
             .init(

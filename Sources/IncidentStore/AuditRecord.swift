@@ -8,6 +8,8 @@ public struct AuditRecord: Sendable, Equatable {
         case ok
         case created
         case duplicate
+        /// A report folded into the open incident with its dedup key.
+        case folded
         case notFound = "not-found"
         case denied
         case invalid

@@ -18,8 +18,10 @@ public struct IncidentStore: Sendable {
     /// The outcome of filing a report.
     public struct ReportResult: Sendable {
         public var incident: Incident
-        /// False when the idempotency key matched an incident filed before.
+        /// False when the idempotency key matched an incident filed before, or it was folded.
         public var created: Bool
+        /// True when the report was folded into the open incident with its dedup key.
+        public var folded: Bool = false
     }
 
     /// Files a validated report for `reporter`, or returns the incident its idempotency key filed.
@@ -30,6 +32,13 @@ public struct IncidentStore: Sendable {
     ) async throws -> ReportResult {
         let outbox = self.outbox
         let result = try await pool.transaction { connection -> (ReportResult, Int) in
+            if let dedupKey = draft.dedupKey {
+                // Reports with one key queue here, so two first reports cannot both file.
+                try connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("incidentd.dedup:" + dedupKey), 0))")
+                if let folded = try Self.fold(connection, draft, dedupKey: dedupKey, by: reporter, outbox: outbox) {
+                    return folded
+                }
+            }
             let aware = draft.aware ?? Date()
             let rows = try connection.query(
                 """
@@ -37,7 +46,7 @@ public struct IncidentStore: Sendable {
                     INSERT INTO incidents (
                         reference, title, description, severity, category, data_categories,
                         people_affected, records_affected, jurisdictions, reporter_uid, reporter_name,
-                        aware_at, discovered_at, idempotency_key)
+                        aware_at, discovered_at, idempotency_key, dedup_key)
                     VALUES (
                         'INC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-'
                             || lpad(nextval('incident_number')::text, 6, '0'),
@@ -45,7 +54,7 @@ public struct IncidentStore: Sendable {
                         \(draft.category?.rawValue), \(draft.dataCategories.map(\.rawValue)),
                         \(draft.peopleAffected), \(draft.recordsAffected),
                         \(draft.jurisdictions.map(\.rawValue)), \(Int64(reporter.uid)), \(reporter.userName),
-                        \(aware), \(draft.discovered), \(draft.idempotencyKey))
+                        \(aware), \(draft.discovered), \(draft.idempotencyKey), \(draft.dedupKey))
                     ON CONFLICT (reporter_uid, idempotency_key) DO NOTHING
                     RETURNING *
                 ), event AS (
@@ -94,6 +103,65 @@ public struct IncidentStore: Sendable {
         }
         if result.1 > 0 { outbox?.wake() }
         return result.0
+    }
+
+    /// Folds a report into the open incident with its dedup key: counts it, keeps its facts as
+    /// a `report.folded` event, and audits it. Nil when no incident with the key is open (or the
+    /// report's idempotency key filed one: the ordinary path answers that retry).
+    static func fold(
+        _ connection: PostgresConnection, _ draft: ReportDraft, dedupKey: String, by reporter: Caller, outbox: Outbox?
+    ) throws -> (ReportResult, Int)? {
+        if let key = draft.idempotencyKey {
+            let filed = try connection.query(
+                "SELECT 1 FROM incidents WHERE reporter_uid = \(Int64(reporter.uid)) AND idempotency_key = \(key)"
+            )
+            if !filed.isEmpty { return nil }
+            let retried = try connection.query(
+                """
+                SELECT \(unsafeSQL: qualifiedIncidentColumns) FROM folded_reports f JOIN incidents i ON i.id = f.incident_id
+                WHERE f.reporter_uid = \(Int64(reporter.uid)) AND f.idempotency_key = \(key)
+                """
+            )
+            if let row = retried.first {
+                let incident = try Incident(row: row)
+                try connection.query(
+                    AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate).insert
+                )
+                return (ReportResult(incident: incident, created: false, folded: true), 0)
+            }
+        }
+        let rows = try connection.query(
+            """
+            UPDATE incidents SET report_count = report_count + 1, last_reported_at = now()
+            WHERE dedup_key = \(dedupKey) AND phase <> 'closed'
+            RETURNING id, \(unsafeSQL: incidentColumns)
+            """
+        )
+        guard let row = rows.first else { return nil }
+        let incident = try Incident(row: row)
+        let id = try row.decode(Int64.self, "id")
+        var data = ["count": String(incident.reportCount), "title": draft.title, "severity": draft.severity.rawValue]
+        if let people = draft.peopleAffected { data["peopleAffected"] = String(people) }
+        if let records = draft.recordsAffected { data["recordsAffected"] = String(records) }
+        try connection.query(
+            """
+            INSERT INTO events (incident_id, kind, actor_uid, actor_name, data)
+            VALUES (\(id), 'report.folded', \(Int64(reporter.uid)), \(reporter.userName), \(try PostgresJSON(encoding: data)))
+            """
+        )
+        if let key = draft.idempotencyKey {
+            try connection.query(
+                "INSERT INTO folded_reports (reporter_uid, idempotency_key, incident_id) VALUES (\(Int64(reporter.uid)), \(key), \(id))"
+            )
+        }
+        try connection.query(
+            AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .folded).insert
+        )
+        let queued = try outbox?.enqueue(
+            connection, incidentID: id, events: [("report.folded", ["count": String(incident.reportCount)])], incident: incident,
+            playbook: nil, actor: reporter.userName
+        ) ?? 0
+        return (ReportResult(incident: incident, created: false, folded: true), queued)
     }
 
     /// The incident with `reference`, if it exists and `authorize` allows it; the read is
@@ -263,7 +331,8 @@ public struct IncidentStore: Sendable {
     static let incidentColumns = """
         reference, title, description, phase, severity, category, data_categories, people_affected,
         records_affected, jurisdictions, reporter_uid, reporter_name, assignee, restricted, reported_at,
-        aware_at, discovered_at, phase_entered_at, closed_at, version, playbook_name, playbook_version
+        aware_at, discovered_at, phase_entered_at, closed_at, version, playbook_name, playbook_version,
+        dedup_key, report_count, last_reported_at
         """
 }
 
@@ -311,7 +380,10 @@ extension Incident {
             closed: try row.decode(Date?.self, "closed_at"),
             version: try row.decode(Int.self, "version"),
             playbook: try row.decode(String?.self, "playbook_name"),
-            playbookVersion: try row.decode(String?.self, "playbook_version")
+            playbookVersion: try row.decode(String?.self, "playbook_version"),
+            dedupKey: try row.decode(String?.self, "dedup_key"),
+            reportCount: try row.decode(Int.self, "report_count"),
+            lastReported: try row.decode(Date?.self, "last_reported_at")
         )
     }
 }

@@ -58,6 +58,11 @@ import Testing
         ("peopleAffected", "must not be negative", { @Sendable (draft: inout ReportDraft) in draft.peopleAffected = -1 }),
         ("recordsAffected", "must not be negative", { @Sendable (draft: inout ReportDraft) in draft.recordsAffected = -5 }),
         ("idempotencyKey", "must be 1 to 200 characters", { @Sendable (draft: inout ReportDraft) in draft.idempotencyKey = "" }),
+        ("dedupKey", "must be 1 to 200 characters", { @Sendable (draft: inout ReportDraft) in draft.dedupKey = "" }),
+        ("dedupKey", "must be 1 to 200 characters", { @Sendable (draft: inout ReportDraft) in draft.dedupKey = "a\u{0}b" }),
+        ("dedupKey", "must be 1 to 200 characters", { @Sendable (draft: inout ReportDraft) in
+            draft.dedupKey = String(repeating: "k", count: 201)
+        }),
     ] as [(String, String, @Sendable (inout ReportDraft) -> Void)])
     func refusesWithFieldAndReason(field: String, reason: String, change: @Sendable (inout ReportDraft) -> Void) {
         #expect(throws: ValidationError(field: field, reason: reason)) {

@@ -13,15 +13,21 @@ struct ReportCommand: ParsableCommand {
             Only a title and a description are needed. On a terminal, incidentctl asks for
             whichever is missing. Scripts pass flags, or a JSON or YAML file with the same
             keys as the Report method (title, description, aware, category, severity,
-            dataCategories, peopleAffected, recordsAffected, jurisdictions, idempotencyKey);
-            flags override the file. A report is sent with an idempotency key, so a retry
-            after a dropped connection never files it twice.
+            dataCategories, peopleAffected, recordsAffected, jurisdictions, idempotencyKey,
+            dedupKey); flags override the file. A report is sent with an idempotency key, so a
+            retry after a dropped connection never files it twice.
+
+            Automated reporters pass a dedup key (a DLP rule and the affected system, say):
+            while an incident with that key is open, further reports fold into it, counted,
+            instead of filing new incidents.
 
             Examples:
               incidentctl report --title "Customer list e-mailed to the wrong partner" \\
                   --description "Sent 09:12, recalled 09:40" --data contact --people 1200 \\
                   --jurisdiction DE --jurisdiction EU
               dlp-alert | incidentctl report --from-file -
+              incidentctl report --title "DLP: card numbers in outbound mail" \
+                  --description "Rule 42 matched on mx1" --dedup-key dlp-42/mx1
             """
     )
 
@@ -60,6 +66,9 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "A key that makes retries safe (default: a new random one).")
     var idempotencyKey: String?
 
+    @Option(name: .long, help: "Fold into the open incident with this key, if there is one (automated reporters).")
+    var dedupKey: String?
+
     @Option(name: .long, help: "Read the report from a JSON or YAML file, or - for standard input.")
     var fromFile: String?
 
@@ -86,6 +95,9 @@ struct ReportCommand: ParsableCommand {
         let incident = reply.incident
         if reply.created {
             printOut("Reported \(incident.reference): \(incident.title)")
+        } else if reply.folded == true {
+            printOut("Folded into the open incident \(incident.reference) with the same dedup key "
+                + "(\(incident.reportCount) reports so far): \(incident.title)")
         } else {
             printOut("Already reported as \(incident.reference): \(incident.title)")
         }
@@ -111,6 +123,7 @@ struct ReportCommand: ParsableCommand {
             }
         }
         if let idempotencyKey { parameters.idempotencyKey = idempotencyKey }
+        if let dedupKey { parameters.dedupKey = dedupKey }
     }
 
     private func prompt(_ parameters: inout ReportFile) throws {
@@ -208,6 +221,7 @@ struct ReportCommand: ParsableCommand {
         file.recordsAffected = try number("recordsAffected")
         file.jurisdictions = try list("jurisdictions")?.map { try choice("jurisdictions", $0, Jurisdiction.self) }
         file.idempotencyKey = try string("idempotencyKey")
+        file.dedupKey = try string("dedupKey")
         return file
     }
 }
@@ -216,7 +230,7 @@ struct ReportCommand: ParsableCommand {
 struct ReportFile {
     static let keys: Set<String> = [
         "title", "description", "aware", "discovered", "category", "severity", "dataCategories",
-        "peopleAffected", "recordsAffected", "jurisdictions", "idempotencyKey",
+        "peopleAffected", "recordsAffected", "jurisdictions", "idempotencyKey", "dedupKey",
     ]
 
     var title: String?
@@ -230,6 +244,7 @@ struct ReportFile {
     var recordsAffected: Int64?
     var jurisdictions: [Jurisdiction]?
     var idempotencyKey: String?
+    var dedupKey: String?
 
     func wire() throws -> IncidentsWire.ReportParameters {
         guard let title, let description else {
@@ -245,6 +260,7 @@ struct ReportFile {
         draft.recordsAffected = recordsAffected
         draft.jurisdictions = jurisdictions ?? []
         draft.idempotencyKey = idempotencyKey
+        draft.dedupKey = dedupKey
         return IncidentsWire.ReportParameters(draft: draft)
     }
 }

@@ -74,6 +74,12 @@ struct Output {
         facts.append(("Assignee", incident.assignee ?? "nobody yet"))
         if incident.restricted { facts.append(("Restricted", "yes: only assignees, managers and auditors see it")) }
         if let closed = incident.closed { facts.append(("Closed", time(closed))) }
+        if incident.reportCount > 1 {
+            let last = incident.lastReported.map { ", the latest \(relative($0))" } ?? ""
+            facts.append(("Reports", "\(count(Int64(incident.reportCount))) with dedup key \(incident.dedupKey ?? "-")\(last)"))
+        } else if let key = incident.dedupKey {
+            facts.append(("Dedup key", key))
+        }
         let width = facts.map(\.0.count).max() ?? 0
         for (label, value) in facts {
             lines.append("  " + label + String(repeating: " ", count: width - label.count) + "  " + value)

@@ -79,10 +79,11 @@ public struct IncidentsAPI: Sendable {
         let playbooks = self.playbooks
         let result = try await store.report(draft, by: caller) { playbooks.choose(for: $0) }
         logger.info(
-            result.created ? "incident reported" : "report matched an earlier idempotency key",
+            result.created ? "incident reported"
+                : result.folded ? "report folded into the open incident with its dedup key" : "report matched an earlier idempotency key",
             metadata: ["incident.ref": "\(result.incident.reference)", "peer.uid": "\(caller.uid)"]
         )
-        return try VarlinkReply(encoding: IncidentsWire.ReportReply(incident: result.incident, created: result.created))
+        return try VarlinkReply(encoding: IncidentsWire.ReportReply(incident: result.incident, created: result.created, folded: result.folded ? true : nil))
     }
 
     func get(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
