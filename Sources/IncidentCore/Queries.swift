@@ -100,3 +100,62 @@ public struct StatusSummary: Sendable, Equatable {
 
     public var openTotal: Int { openByPhase.values.reduce(0, +) }
 }
+
+/// One event as `watch` shows it: which incident, what happened, who did it.
+public struct WatchEvent: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var at: Date
+    public var reference: IncidentReference
+    public var title: String
+    public var kind: String
+    public var actor: String?
+    /// The event's details, without free text (notes stay in the case file).
+    public var data: [String: String]
+
+    public init(id: Int64, at: Date, reference: IncidentReference, title: String, kind: String, actor: String?, data: [String: String]) {
+        self.id = id
+        self.at = at
+        self.reference = reference
+        self.title = title
+        self.kind = kind
+        self.actor = actor
+        self.data = data
+    }
+}
+
+/// Where a watcher has read up to in the event log. Event ids are taken when a transaction
+/// inserts and become visible when it commits, so a smaller id can appear after a larger one:
+/// the ids skipped over are kept as gaps and asked for again for a while (a rolled-back
+/// transaction leaves a gap that never fills). Pure; the watcher's loop drives it.
+public struct EventCursor: Sendable, Equatable {
+    public private(set) var position: Int64
+    /// Skipped ids and when they were first missed.
+    public private(set) var gaps: [Int64: Date] = [:]
+    public static let gapLifetime: TimeInterval = 30
+    public static let maximumGaps = 1000
+
+    public init(position: Int64) {
+        self.position = position
+    }
+
+    /// Takes the ids a read returned (the new ones above `position` and any gaps filled) and
+    /// answers which are new to this watcher.
+    public mutating func advance(over ids: [Int64], now: Date) -> Set<Int64> {
+        var fresh = Set<Int64>()
+        for id in ids.sorted() {
+            if id > position {
+                var missing = position + 1
+                while missing < id, gaps.count < Self.maximumGaps {
+                    gaps[missing] = now
+                    missing += 1
+                }
+                position = id
+                fresh.insert(id)
+            } else if gaps.removeValue(forKey: id) != nil {
+                fresh.insert(id)
+            }
+        }
+        gaps = gaps.filter { now.timeIntervalSince($0.value) < Self.gapLifetime }
+        return fresh
+    }
+}

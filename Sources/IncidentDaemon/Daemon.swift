@@ -54,7 +54,7 @@ public struct Daemon: Sendable {
             let hookStore = HookStore(pool: pool)
             let api = IncidentsAPI(
                 store: store, auditStore: auditStore, settings: settings, playbooks: playbooks, hookStore: hookStore,
-                logger: logger
+                logger: logger, watchKeepAlive: min(.seconds(10), configuration.idleTimeout / 2)
             )
             let dispatcher = HookDispatcher(
                 store: hookStore, hooks: hooks, daemonID: Self.daemonID, concurrency: configuration.hookConcurrency,

@@ -108,6 +108,48 @@ public enum IncidentsWire {
         }
     }
 
+    public struct WatchParameters: Codable, Sendable, Equatable {
+        public var phases: [Phase]?
+        public var severities: [Severity]?
+        public var openOnly: Bool?
+        public var assignee: String?
+        public var playbook: String?
+        public var jurisdiction: Jurisdiction?
+        public var text: String?
+        /// Resume after this event id (a previous reply's `position`); absent: only new events.
+        public var after: Int64?
+
+        public init(filter: ListParameters, after: Int64? = nil) {
+            phases = filter.phases
+            severities = filter.severities
+            openOnly = filter.openOnly
+            assignee = filter.assignee
+            playbook = filter.playbook
+            jurisdiction = filter.jurisdiction
+            text = filter.text
+            self.after = after
+        }
+
+        public var filter: IncidentFilter {
+            IncidentFilter(
+                phases: phases ?? [], severities: severities ?? [], openOnly: openOnly ?? false, assignee: assignee,
+                playbook: playbook, jurisdiction: jurisdiction, text: text
+            )
+        }
+    }
+
+    public struct WatchReply: Codable, Sendable, Equatable {
+        /// New events, oldest first; empty in the first reply and in keep-alives.
+        public var events: [WatchEvent]
+        /// The newest event id read: pass it as `after` to resume.
+        public var position: Int64
+
+        public init(events: [WatchEvent], position: Int64) {
+            self.events = events
+            self.position = position
+        }
+    }
+
     public struct ListReply: Codable, Sendable, Equatable {
         public var incidents: [IncidentSummary]
         /// Pass as `after` to get the next page; absent on the last page.

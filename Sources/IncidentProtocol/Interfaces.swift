@@ -29,6 +29,7 @@ public enum IncidentInterfaces {
                   doc: "The playbooks have problems (file:line:column: sentence); the running set was kept."),
             .init("InternalError", parameters: [.init("reason", .string)],
                   doc: "The daemon failed unexpectedly; the call changed nothing. See the daemon's log."),
+            .init("ShuttingDown", doc: "The daemon is stopping; a stream ends here. Connect again to resume."),
         ]
     )
 
@@ -139,6 +140,14 @@ public enum IncidentInterfaces {
                 ])
             ),
             .init(
+                "Event",
+                .structure([
+                    .init("id", .int), .init("at", .string), .init("reference", .string), .init("title", .string),
+                    .init("kind", .string, doc: "incident.reported, task.completed, …; see docs/hooks.md."),
+                    .init("actor", .optional(.string)), .init("data", .map(.string), doc: "Details, without free text."),
+                ])
+            ),
+            .init(
                 "DueTask",
                 .structure([
                     .init("reference", .string), .init("incidentTitle", .string), .init("task", .string),
@@ -179,6 +188,22 @@ public enum IncidentInterfaces {
                 ],
                 output: [.init("incident", .named("Incident")), .init("created", .bool), .init("folded", .optional(.bool))],
                 doc: "File a breach report. The reply is sent only after it is stored."
+            ),
+            .init(
+                "Watch",
+                input: [
+                    .init("phases", .optional(.array(.named("Phase")))),
+                    .init("severities", .optional(.array(.named("Severity")))),
+                    .init("openOnly", .optional(.bool)),
+                    .init("assignee", .optional(.string)),
+                    .init("playbook", .optional(.string)),
+                    .init("jurisdiction", .optional(.string)),
+                    .init("text", .optional(.string)),
+                    .init("after", .optional(.int), doc: "Resume after this event id (a reply's position); absent: new events only."),
+                ],
+                output: [.init("events", .array(.named("Event"))), .init("position", .int)],
+                doc: "Call with more: a stream of events on incidents the caller may see, filtered as List is.\n"
+                    + "The first reply has no events; keep-alives with none follow while nothing happens."
             ),
             .init(
                 "Get",

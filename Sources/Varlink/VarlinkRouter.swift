@@ -18,12 +18,18 @@ public struct VarlinkServiceInfo: Sendable, Codable, Equatable {
 /// ever sees them. Pure: no I/O, so it is tested directly.
 public struct VarlinkRouter<Context: Sendable>: Sendable {
     public typealias Handler = @Sendable (VarlinkCall, Context) async throws -> VarlinkReply
+    /// Sends one reply of a stream (`continues` is set for it).
+    public typealias Send = @Sendable (VarlinkReply) async throws -> Void
+    /// Answers a `more` call with a stream of replies through `Send`, then returns (or throws)
+    /// the last one.
+    public typealias StreamHandler = @Sendable (VarlinkCall, Context, Send) async throws -> VarlinkReply
     /// Told about every call refused before reaching a handler (for auditing).
     public typealias RejectionObserver = @Sendable (VarlinkCall, VarlinkError, Context) async -> Void
 
     public let info: VarlinkServiceInfo
     public let interfaces: [VarlinkInterface]
     private var handlers: [String: Handler] = [:]
+    private var streamHandlers: [String: StreamHandler] = [:]
     private let onRejection: RejectionObserver?
     private let mapError: @Sendable (any Error) -> VarlinkError
 
@@ -48,16 +54,45 @@ public struct VarlinkRouter<Context: Sendable>: Sendable {
         handlers[method] = handler
     }
 
-    private func resolve(_ method: String) -> (VarlinkInterface, VarlinkInterface.Method)? {
-        let call = VarlinkCall(method: method)
-        guard let interface = interfaces.first(where: { $0.name == call.interface }),
-            let declaration = interface.method(named: call.methodName)
-        else { return nil }
-        return (interface, declaration)
+    /// Registers the streaming handler for `interface.method`, which must be declared; calls
+    /// without `more` are refused with `ExpectedMore`.
+    public mutating func registerStream(_ method: String, handler: @escaping StreamHandler) {
+        precondition(resolve(method) != nil, "\(method) is not declared in any served interface")
+        streamHandlers[method] = handler
     }
 
-    /// Answers one call. Never throws: every failure is a reply carrying a named error.
-    public func route(_ call: VarlinkCall, context: Context) async -> VarlinkReply {
+    /// Answers one call through `send`: once, or — for a streaming method — as a stream. Throws
+    /// only what `send` throws (the peer is gone).
+    public func route(_ call: VarlinkCall, context: Context, send: Send) async throws {
+        guard let stream = streamHandlers[call.method] else {
+            try await send(await route(call, context: context))
+            return
+        }
+        if let rejection = await check(call, context) {
+            try await send(rejection)
+            return
+        }
+        guard call.more, !call.oneway else {
+            try await send(await reject(call, .expectedMore(), context))
+            return
+        }
+        let last: VarlinkReply
+        do {
+            last = try await stream(call, context) { reply in
+                var reply = reply
+                reply.continues = true
+                try await send(reply)
+            }
+        } catch let error as VarlinkError {
+            last = VarlinkReply(error: error)
+        } catch {
+            last = VarlinkReply(error: mapError(error))
+        }
+        try await send(last)
+    }
+
+    /// The rejection of a call to an unknown interface or method or with invalid parameters.
+    private func check(_ call: VarlinkCall, _ context: Context) async -> VarlinkReply? {
         guard let interface = interfaces.first(where: { $0.name == call.interface }) else {
             return await reject(call, .interfaceNotFound(call.interface), context)
         }
@@ -69,10 +104,25 @@ public struct VarlinkRouter<Context: Sendable>: Sendable {
         } catch {
             return await reject(call, error, context)
         }
-        if interface.name == VarlinkInterface.service.name {
+        return nil
+    }
+
+    private func resolve(_ method: String) -> (VarlinkInterface, VarlinkInterface.Method)? {
+        let call = VarlinkCall(method: method)
+        guard let interface = interfaces.first(where: { $0.name == call.interface }),
+            let declaration = interface.method(named: call.methodName)
+        else { return nil }
+        return (interface, declaration)
+    }
+
+    /// Answers one call. Never throws: every failure is a reply carrying a named error.
+    public func route(_ call: VarlinkCall, context: Context) async -> VarlinkReply {
+        if let rejection = await check(call, context) { return rejection }
+        if call.interface == VarlinkInterface.service.name {
             return serviceReply(call)
         }
         guard let handler = handlers[call.method] else {
+            if streamHandlers[call.method] != nil { return await reject(call, .expectedMore(), context) }
             return await reject(call, .methodNotImplemented(call.method), context)
         }
         do {

@@ -94,3 +94,40 @@ public func withDaemon<R>(
         return try await body(daemon, database)
     }
 }
+
+/// A long-running command (`incidentctl watch`, say) whose output is read while it runs.
+public final class BackgroundCommand: @unchecked Sendable {
+    private let process = Process()
+    private let directory: TemporaryDirectory
+
+    public init(_ executable: String, _ arguments: [String]) throws {
+        directory = try TemporaryDirectory(prefix: "ibg")
+        for name in ["stdout", "stderr"] { _ = FileManager.default.createFile(atPath: directory.appending(name), contents: nil) }
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.appending("stdout")))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.appending("stderr")))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    public var stdout: String { (try? String(contentsOfFile: directory.appending("stdout"), encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOfFile: directory.appending("stderr"), encoding: .utf8)) ?? "" }
+    public var isRunning: Bool { process.isRunning }
+
+    /// Waits until `condition` holds of the output, up to `seconds`.
+    public func waitFor(_ seconds: Double = 60, _ condition: (_ stdout: String, _ stderr: String) -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition(stdout, stderr) { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return condition(stdout, stderr)
+    }
+
+    /// Kills it (not waited for: Foundation reaps it) and removes its output.
+    public func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        directory.remove()
+    }
+}

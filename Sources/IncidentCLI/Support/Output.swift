@@ -120,6 +120,15 @@ struct Output {
     }
 
     /// Pretty, stable JSON for `--json`.
+    /// One line of `watch`: `2026-11-29 14:05 CET  INC-2026-000001  task.completed  by mia  task=contain  Title`
+    func event(_ event: WatchEvent) -> String {
+        let details = event.data.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        var line = "\(time(event.at))  \(event.reference)  \(event.kind)"
+        if let actor = event.actor { line += "  by \(actor)" }
+        if !details.isEmpty { line += "  \(details)" }
+        return line + "  " + event.title
+    }
+
     static func json(_ value: some Encodable) throws -> String {
         let encoder = VarlinkJSON.encoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

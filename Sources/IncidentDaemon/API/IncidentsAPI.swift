@@ -16,12 +16,18 @@ public struct IncidentsAPI: Sendable {
     let hookStore: HookStore
     let logger: Logger
     let clock: @Sendable () -> Date
+    /// How often `Watch` looks for new events, and sends a keep-alive when there were none.
+    let watchPollInterval: Duration
+    let watchKeepAlive: Duration
 
     public init(
         store: IncidentStore, auditStore: AuditStore, settings: LiveSettings, playbooks: PlaybookRegistry,
         hookStore: HookStore, logger: Logger,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        clock: @escaping @Sendable () -> Date = { Date() },
+        watchPollInterval: Duration = .milliseconds(250), watchKeepAlive: Duration = .seconds(10)
     ) {
+        self.watchPollInterval = watchPollInterval
+        self.watchKeepAlive = watchKeepAlive
         self.store = store
         self.auditStore = auditStore
         self.settings = settings
@@ -60,6 +66,7 @@ public struct IncidentsAPI: Sendable {
         router.register("io.incidentd.Incidents.Get") { call, caller in try await get(call, caller) }
         router.register("io.incidentd.Incidents.List") { call, caller in try await list(call, caller) }
         router.register("io.incidentd.Incidents.Status") { call, caller in try await status(call, caller) }
+        router.registerStream("io.incidentd.Incidents.Watch") { call, caller, send in try await watch(call, caller, send) }
         router.register("io.incidentd.Incidents.Assign") { call, caller in try await assign(call, caller) }
         router.register("io.incidentd.Incidents.Restrict") { call, caller in try await restrict(call, caller) }
         router.register("io.incidentd.Audit.Query") { call, caller in try await queryAudit(call, caller) }

@@ -81,7 +81,7 @@ public actor VarlinkServer: Service {
         let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
             PeerCredentials.of(channel).flatMapThrowing { credentials -> Connection in
                 let handlers = channel.pipeline.syncOperations
-                try handlers.addHandler(IdleStateHandler(readTimeout: .nanoseconds(settings.idleTimeout.nanoseconds)))
+                try handlers.addHandler(IdleStateHandler(allTimeout: .nanoseconds(settings.idleTimeout.nanoseconds)))
                 try handlers.addHandler(IdleConnectionCloser())
                 try handlers.addHandler(
                     ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: settings.maximumMessageSize))
@@ -188,24 +188,26 @@ public actor VarlinkServer: Service {
             try await connection.channel.executeThenClose { inbound, outbound in
                 do {
                     for try await message in inbound {
-                        let reply: VarlinkReply
-                        let oneway: Bool
+                        let call: VarlinkCall
                         do throws(VarlinkProtocolError) {
-                            let call = try VarlinkCall(decoding: message.readableBytesView)
-                            oneway = call.oneway
-                            reply = await router.route(call, context: caller)
+                            call = try VarlinkCall(decoding: message.readableBytesView)
                         } catch {
-                            oneway = false
                             logger.info("malformed message", metadata: ["varlink.error": "\(error.reason)"])
-                            reply = VarlinkReply(
+                            let reply = VarlinkReply(
                                 error: VarlinkError(
                                     name: "io.incidentd.MalformedMessage",
                                     parameters: ["reason": .string(error.reason)]
                                 )
                             )
-                        }
-                        if !oneway {
                             try await outbound.write(ByteBuffer(bytes: try reply.encoded()))
+                            continue
+                        }
+                        // A `more` call streams on this connection until it ends; calls
+                        // pipelined behind it wait, as Varlink has it.
+                        try await router.route(call, context: caller) { reply in
+                            if !call.oneway {
+                                try await outbound.write(ByteBuffer(bytes: try reply.encoded()))
+                            }
                         }
                     }
                 } catch let error as VarlinkProtocolError where error.code == .messageTooLarge {
@@ -230,13 +232,14 @@ struct ServerError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Closes a connection on which nothing arrived within the read timeout: idle clients and
-/// clients that sent half a message and stalled both lose their connection.
+/// Closes a connection on which nothing was read or written within the idle timeout: idle
+/// clients, clients that sent half a message and stalled, and clients that stopped reading
+/// their replies all lose their connection. A `Watch` stream's keep-alives keep it open.
 final class IdleConnectionCloser: ChannelInboundHandler, Sendable {
     typealias InboundIn = NIOAny
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
+        if let event = event as? IdleStateHandler.IdleStateEvent, event == .all {
             context.close(promise: nil)
         } else {
             context.fireUserInboundEventTriggered(event)
