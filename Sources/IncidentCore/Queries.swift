@@ -159,3 +159,61 @@ public struct EventCursor: Sendable, Equatable {
         return fresh
     }
 }
+
+/// How well the team did over a period (`incidentctl stats`): one row for all incidents, then
+/// one per playbook and one per severity.
+public struct IncidentStatistics: Sendable, Equatable, Codable {
+    /// The median and 90th percentile of a duration in seconds, over `count` incidents that
+    /// reached that point (nil when none did).
+    public struct Timing: Sendable, Equatable, Codable {
+        public var median: Double?
+        public var p90: Double?
+        public var count: Int
+
+        public init(median: Double?, p90: Double?, count: Int) {
+            self.median = median
+            self.p90 = p90
+            self.count = count
+        }
+    }
+
+    public enum Group: String, Sendable, Equatable, Codable {
+        case all, playbook, severity
+    }
+
+    public var group: Group
+    /// The playbook or severity of this row; nil for `all`.
+    public var key: String?
+    public var incidents: Int
+    /// Reported → acknowledged (the `acknowledged` instant, or the first assignment or phase change).
+    public var acknowledge: Timing
+    /// Aware → the `contained` instant.
+    public var contain: Timing
+    /// Aware → the first notification of the authority.
+    public var notifyAuthority: Timing
+    /// Aware → the first notification of the people affected.
+    public var notifyIndividuals: Timing
+    /// Tasks with a due time done by it, and those done late or still open past it.
+    public var deadlinesMet: Int
+    public var deadlinesMissed: Int
+
+    public init(
+        group: Group, key: String?, incidents: Int, acknowledge: Timing, contain: Timing, notifyAuthority: Timing,
+        notifyIndividuals: Timing, deadlinesMet: Int, deadlinesMissed: Int
+    ) {
+        self.group = group
+        self.key = key
+        self.incidents = incidents
+        self.acknowledge = acknowledge
+        self.contain = contain
+        self.notifyAuthority = notifyAuthority
+        self.notifyIndividuals = notifyIndividuals
+        self.deadlinesMet = deadlinesMet
+        self.deadlinesMissed = deadlinesMissed
+    }
+
+    /// The share of deadlines met, 0 to 1; nil when no deadline has passed.
+    public var deadlineShare: Double? {
+        deadlinesMet + deadlinesMissed == 0 ? nil : Double(deadlinesMet) / Double(deadlinesMet + deadlinesMissed)
+    }
+}

@@ -150,6 +150,30 @@ public enum IncidentsWire {
         }
     }
 
+    public struct StatsParameters: Codable, Sendable, Equatable {
+        public var since: Date
+        /// Absent: now.
+        public var until: Date?
+
+        public init(since: Date, until: Date? = nil) {
+            self.since = since
+            self.until = until
+        }
+    }
+
+    public struct StatsReply: Codable, Sendable, Equatable {
+        public var since: Date
+        public var until: Date
+        /// All incidents first, then one row per playbook, then one per severity.
+        public var rows: [IncidentStatistics]
+
+        public init(since: Date, until: Date, rows: [IncidentStatistics]) {
+            self.since = since
+            self.until = until
+            self.rows = rows
+        }
+    }
+
     public struct ListReply: Codable, Sendable, Equatable {
         public var incidents: [IncidentSummary]
         /// Pass as `after` to get the next page; absent on the last page.

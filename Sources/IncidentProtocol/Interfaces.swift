@@ -147,6 +147,20 @@ public enum IncidentInterfaces {
                     .init("actor", .optional(.string)), .init("data", .map(.string), doc: "Details, without free text."),
                 ])
             ),
+            .init("Timing", .structure([
+                .init("median", .optional(.float)), .init("p90", .optional(.float)),
+                .init("count", .int, doc: "Incidents that reached this point."),
+            ]), doc: "A duration in seconds over many incidents."),
+            .init("StatisticsGroup", .enumeration(["all", "playbook", "severity"])),
+            .init("Statistics", .structure([
+                .init("group", .named("StatisticsGroup")), .init("key", .optional(.string), doc: "The playbook or severity."),
+                .init("incidents", .int),
+                .init("acknowledge", .named("Timing"), doc: "Reported to acknowledged."),
+                .init("contain", .named("Timing"), doc: "Aware to contained."),
+                .init("notifyAuthority", .named("Timing"), doc: "Aware to the first notification of the authority."),
+                .init("notifyIndividuals", .named("Timing"), doc: "Aware to the first notification of the people affected."),
+                .init("deadlinesMet", .int), .init("deadlinesMissed", .int),
+            ])),
             .init(
                 "DueTask",
                 .structure([
@@ -188,6 +202,16 @@ public enum IncidentInterfaces {
                 ],
                 output: [.init("incident", .named("Incident")), .init("created", .bool), .init("folded", .optional(.bool))],
                 doc: "File a breach report. The reply is sent only after it is stored."
+            ),
+            .init(
+                "Stats",
+                input: [
+                    .init("since", .string, doc: "Incidents reported at or after this instant."),
+                    .init("until", .optional(.string), doc: "And before this one; now when absent."),
+                ],
+                output: [.init("since", .string), .init("until", .string), .init("rows", .array(.named("Statistics")))],
+                doc: "How well the team did: times to acknowledge, contain and notify (median, p90) and deadlines met,\n"
+                    + "over the incidents the caller may see; all first, then by playbook, then by severity."
             ),
             .init(
                 "Watch",

@@ -66,6 +66,7 @@ public struct IncidentsAPI: Sendable {
         router.register("io.incidentd.Incidents.Get") { call, caller in try await get(call, caller) }
         router.register("io.incidentd.Incidents.List") { call, caller in try await list(call, caller) }
         router.register("io.incidentd.Incidents.Status") { call, caller in try await status(call, caller) }
+        router.register("io.incidentd.Incidents.Stats") { call, caller in try await stats(call, caller) }
         router.registerStream("io.incidentd.Incidents.Watch") { call, caller, send in try await watch(call, caller, send) }
         router.register("io.incidentd.Incidents.Assign") { call, caller in try await assign(call, caller) }
         router.register("io.incidentd.Incidents.Restrict") { call, caller in try await restrict(call, caller) }
@@ -119,6 +120,20 @@ public struct IncidentsAPI: Sendable {
         let incidents = try await store.list(filter, visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction))
         let next = incidents.count == filter.limit ? incidents.last?.reference : nil
         return try VarlinkReply(encoding: IncidentsWire.ListReply(incidents: incidents, next: next))
+    }
+
+    func stats(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
+        let parameters = try await decode(IncidentsWire.StatsParameters.self, call, caller)
+        try await authorize(.status, call, caller)
+        let until = parameters.until ?? clock()
+        guard parameters.since < until else {
+            throw VarlinkError.invalidValue("since", reason: "must be before until")
+        }
+        let scope = AccessPolicy.visibility(of: settings.roles.principal(for: caller))
+        let rows = try await store.statistics(
+            since: parameters.since, until: until, visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction)
+        )
+        return try VarlinkReply(encoding: IncidentsWire.StatsReply(since: parameters.since, until: until, rows: rows))
     }
 
     func status(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
