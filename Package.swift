@@ -155,6 +155,13 @@ let package = Package(
             dependencies: ["IncidentCore"],
             swiftSettings: swiftSettings
         ),
+        // incidentctl's screens: snapshots with a fixed clock and time zone, from recorded replies.
+        .testTarget(
+            name: "IncidentCLITests",
+            dependencies: ["IncidentCLI", "IncidentCore", "IncidentProtocol", "Varlink"],
+            exclude: ["Fixtures", "Snapshots"],
+            swiftSettings: swiftSettings
+        ),
         // Live-database tests of the binding and the store (PostgreSQL from the environment).
         .testTarget(
             name: "IntegrationTests",

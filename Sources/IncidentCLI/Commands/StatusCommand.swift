@@ -37,7 +37,7 @@ struct StatusCommand: ParsableCommand {
         lines.append("")
         rows = [["SEVERITY", "OPEN"]]
         for severity in Severity.allCases.reversed() {
-            rows.append([severity.rawValue, String(reply.bySeverity[severity.rawValue] ?? 0)])
+            rows.append([output.paint(severity), String(reply.bySeverity[severity.rawValue] ?? 0)])
         }
         lines.append(output.columns(rows))
         if let oldest = reply.oldestOpen {
@@ -49,7 +49,7 @@ struct StatusCommand: ParsableCommand {
         func section(_ title: String, _ tasks: [IncidentsWire.DueTask]?, limit: Int = 10) {
             guard let tasks, !tasks.isEmpty else { return }
             lines.append("")
-            lines.append("\(title) (\(tasks.count))")
+            lines.append(output.paint("\(title) (\(tasks.count))", .bold))
             for task in tasks.prefix(limit) {
                 let when: String
                 if let due = task.due {
@@ -60,7 +60,9 @@ struct StatusCommand: ParsableCommand {
                     when = "no deadline"
                 }
                 let label = "\(task.reference)  \(task.task)"
-                lines.append("  " + output.fit(label, 34) + "  " + output.fit(when, 18) + "  " + output.fit(task.title, 42))
+                let whenCell = output.fit(when, 18)
+                let painted = task.due.map { $0 < output.now } == true ? output.paint(whenCell, .red) : whenCell
+                lines.append("  " + output.fit(label, 34) + "  " + painted + "  " + output.fit(task.title, 42))
             }
             if tasks.count > limit { lines.append("  … and \(tasks.count - limit) more") }
         }

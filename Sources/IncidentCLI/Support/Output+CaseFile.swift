@@ -12,7 +12,7 @@ extension Output {
         var sections = [incident(file.incident)]
         if let playbook = file.incident.playbook {
             sections.append("  Playbook: \(playbook) (version \(file.incident.playbookVersion ?? "?"))"
-                + (file.clocksPaused == true ? "   CLOCKS PAUSED" : ""))
+                + (file.clocksPaused == true ? "   " + paint("CLOCKS PAUSED", .yellow) : ""))
         }
         if let facts = file.facts, !facts.isEmpty {
             let width = facts.keys.map(\.count).max() ?? 0
@@ -72,7 +72,7 @@ extension Output {
         case .notApplicable: return "[·]"
         case .open:
             guard let due = task.due else { return "[ ]" }
-            if due < now { return "[!]" }
+            if due < now { return paint("[!]", .red) }
             return "[ ]"
         }
     }
@@ -84,8 +84,10 @@ extension Output {
         case .notApplicable: return "not applicable"
         case .open:
             guard let due = task.due else { return "open, no deadline" }
-            if due < now { return "OVERDUE \(relative(due).replacingOccurrences(of: " ago", with: "")) (due \(time(due)))" }
-            if due.timeIntervalSince(now) < Self.dueSoonLead { return "due soon: \(relative(due)) (\(time(due)))" }
+            if due < now {
+                return paint("OVERDUE \(relative(due).replacingOccurrences(of: " ago", with: ""))", .red) + " (due \(time(due)))"
+            }
+            if due.timeIntervalSince(now) < Self.dueSoonLead { return paint("due soon: \(relative(due))", .yellow) + " (\(time(due)))" }
             return "due \(relative(due)) (\(time(due)))"
         }
     }

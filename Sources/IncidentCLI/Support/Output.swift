@@ -1,11 +1,58 @@
 import Foundation
+import Glibc
 import IncidentCore
 import Varlink
 
-/// How incidentctl prints: times in local time with their zone, JSON when asked.
+/// How incidentctl prints: times in local time with their zone, colour only on a terminal
+/// and never with NO_COLOR, JSON when asked.
 struct Output {
     var timeZone: TimeZone = .current
     var now: Date = Date()
+    var colour: Bool = Output.colourWanted()
+
+    enum Colour: String {
+        case red = "31"
+        case yellow = "33"
+        case green = "32"
+        case bold = "1"
+        case dim = "2"
+    }
+
+    /// Colour when standard output is a terminal that is not `dumb`, and `NO_COLOR` is unset or
+    /// empty (https://no-color.org).
+    static func colourWanted(
+        environment: [String: String] = ProcessInfo.processInfo.environment, isTerminal: Bool = isatty(STDOUT_FILENO) == 1
+    ) -> Bool {
+        isTerminal && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+    }
+
+    func paint(_ text: String, _ colour: Colour) -> String {
+        self.colour ? "\u{1B}[\(colour.rawValue)m\(text)\u{1B}[0m" : text
+    }
+
+    /// The width a string takes on screen: its characters, without colour codes.
+    static func visibleWidth(_ text: String) -> Int {
+        var width = 0
+        var inEscape = false
+        for character in text {
+            if inEscape {
+                if character == "m" { inEscape = false }
+            } else if character == "\u{1B}" {
+                inEscape = true
+            } else {
+                width += 1
+            }
+        }
+        return width
+    }
+
+    func paint(_ severity: Severity) -> String {
+        switch severity {
+        case .critical: return paint(severity.rawValue, .red)
+        case .high: return paint(severity.rawValue, .yellow)
+        default: return severity.rawValue
+        }
+    }
 
     /// `2026-11-29 14:05 CET`
     func time(_ date: Date) -> String {
@@ -55,7 +102,7 @@ struct Output {
         lines.append("\(incident.reference)  \(incident.title)")
         var facts: [(String, String)] = [
             ("Phase", "\(incident.phase.rawValue) (since \(time(incident.phaseEntered)))"),
-            ("Severity", incident.severity.rawValue),
+            ("Severity", paint(incident.severity)),
         ]
         if let category = incident.category { facts.append(("Category", category.rawValue)) }
         if !incident.dataCategories.isEmpty {
@@ -97,7 +144,7 @@ struct Output {
         var rows: [[String]] = [["REFERENCE", "PHASE", "SEVERITY", "REPORTED", "ASSIGNEE", "TITLE"]]
         for incident in incidents {
             rows.append([
-                incident.reference.rawValue, incident.phase.rawValue, incident.severity.rawValue,
+                incident.reference.rawValue, incident.phase.rawValue, paint(incident.severity),
                 time(incident.reported), incident.assignee ?? "-", incident.title,
             ])
         }
@@ -109,13 +156,13 @@ struct Output {
         var widths = [Int](repeating: 0, count: count)
         for row in rows {
             for (index, cell) in row.enumerated() where index < count - 1 {
-                widths[index] = max(widths[index], cell.count)
+                widths[index] = max(widths[index], Self.visibleWidth(cell))
             }
         }
         return rows.map { row in
             row.enumerated().map { index, cell in
-                index < row.count - 1 ? cell + String(repeating: " ", count: widths[index] - cell.count) : cell
-            }.joined(separator: "  ")
+                index < row.count - 1 ? cell + String(repeating: " ", count: widths[index] - Self.visibleWidth(cell)) : cell
+            }.joined(separator: "  ").trimmingTrailingSpaces()
         }.joined(separator: "\n")
     }
 
@@ -156,5 +203,14 @@ enum InstantParser {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         return calendar.date(from: components)
+    }
+}
+
+extension String {
+    /// Without the spaces padding its end (a row whose last cells are empty).
+    func trimmingTrailingSpaces() -> String {
+        var text = Substring(self)
+        while text.last == " " { text = text.dropLast() }
+        return String(text)
     }
 }

@@ -1,0 +1,102 @@
+import Foundation
+import IncidentCore
+import IncidentProtocol
+import Testing
+import Varlink
+
+@testable import IncidentCLI
+
+/// incidentctl's human output, compared with committed snapshots. The replies are recorded
+/// from a real daemon (Fixtures/); the clock and time zone are fixed, so the snapshots hold on
+/// any machine. After an intended change, run with INCIDENTD_RECORD_SNAPSHOTS=1 and review
+/// the diff of Snapshots/.
+@Suite struct OutputSnapshotTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    /// Two hours after the fixtures' reports were filed.
+    static let now = VarlinkJSON.parseInstant("2026-11-29T08:52:55Z")!
+    static let output = Output(timeZone: TimeZone(identifier: "Europe/Berlin")!, now: now, colour: false)
+
+    static func fixture<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
+        let data = try Data(contentsOf: directory.appendingPathComponent("Fixtures/\(name).json"))
+        return try VarlinkJSON.decoder().decode(T.self, from: data)
+    }
+
+    /// Compares `text` with Snapshots/`name`.txt (or writes it, when recording).
+    static func assertSnapshot(_ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let file = directory.appendingPathComponent("Snapshots/\(name).txt")
+        if ProcessInfo.processInfo.environment["INCIDENTD_RECORD_SNAPSHOTS"] == "1" {
+            try (text + "\n").write(to: file, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: file, encoding: .utf8)
+        #expect(text + "\n" == expected, "\(name) differs from its snapshot; got:\n\(text)", sourceLocation: sourceLocation)
+    }
+
+    @Test func statusScreen() throws {
+        let reply = try Self.fixture("status", as: IncidentsWire.StatusReply.self)
+        let text = StatusCommand.render(reply, output: Self.output)
+        try Self.assertSnapshot(text, named: "status")
+        #expect(text.split(separator: "\n").allSatisfy { $0.count <= 100 }, "fits 100 columns")
+    }
+
+    @Test func caseFile() throws {
+        let reply = try Self.fixture("casefile", as: WorkflowWire.CaseFileReply.self)
+        try Self.assertSnapshot(Self.output.caseFile(reply), named: "casefile")
+    }
+
+    @Test func caseFileOfAFoldedAutomatedReport() throws {
+        let reply = try Self.fixture("folded", as: WorkflowWire.CaseFileReply.self)
+        try Self.assertSnapshot(Self.output.caseFile(reply), named: "folded")
+    }
+
+    @Test func list() throws {
+        let reply = try Self.fixture("list", as: IncidentsWire.ListReply.self)
+        try Self.assertSnapshot(Self.output.table(reply.incidents), named: "list")
+    }
+
+    @Test func statistics() throws {
+        let reply = try Self.fixture("stats", as: IncidentsWire.StatsReply.self)
+        let text = Self.output.statistics(reply)
+        try Self.assertSnapshot(text, named: "stats")
+        #expect(text.split(separator: "\n").allSatisfy { $0.count <= 100 }, "fits 100 columns")
+    }
+
+    @Test func watchLine() throws {
+        let event = WatchEvent(
+            id: 7, at: Self.now, reference: IncidentReference(rawValue: "INC-2026-000001")!, title: "Customer list e-mailed",
+            kind: "task.completed", actor: "mia", data: ["task": "contain"]
+        )
+        #expect(Self.output.event(event) == "2026-11-29 09:52 GMT+1  INC-2026-000001  task.completed  by mia  task=contain  Customer list e-mailed")
+    }
+
+    @Test func colourOnlyOnATerminalAndNeverWithNoColor() throws {
+        #expect(Output.colourWanted(environment: [:], isTerminal: true))
+        #expect(!Output.colourWanted(environment: [:], isTerminal: false))
+        #expect(!Output.colourWanted(environment: ["NO_COLOR": "1"], isTerminal: true))
+        #expect(Output.colourWanted(environment: ["NO_COLOR": ""], isTerminal: true), "an empty NO_COLOR is unset")
+        #expect(!Output.colourWanted(environment: ["TERM": "dumb"], isTerminal: true))
+
+        var coloured = Self.output
+        coloured.colour = true
+        let reply = try Self.fixture("status", as: IncidentsWire.StatusReply.self)
+        let text = StatusCommand.render(reply, output: coloured)
+        #expect(text.contains("\u{1B}[31m"), "overdue in red")
+        let plain = StatusCommand.render(reply, output: Self.output)
+        #expect(!plain.contains("\u{1B}"))
+        // Colour codes take no room: columns line up the same.
+        #expect(text.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression) == plain)
+    }
+
+    @Test(arguments: [
+        (0.0, "0s"), (59, "59s"), (60, "1m"), (3599, "59m"), (3600, "1h"), (7260, "2h 1m"), (86_400, "1d"), (93_600, "1d 2h"),
+    ])
+    func durations(seconds: Double, text: String) {
+        #expect(Self.output.duration(seconds) == text)
+    }
+
+    @Test func relativeTimes() {
+        #expect(Self.output.relative(Self.now.addingTimeInterval(3 * 3600 + 12 * 60)) == "in 3h 12m")
+        #expect(Self.output.relative(Self.now.addingTimeInterval(-7200)) == "2h 0m ago")
+        #expect(Self.output.relative(Self.now.addingTimeInterval(30)) == "just now")
+    }
+}
