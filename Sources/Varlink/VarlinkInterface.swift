@@ -167,6 +167,17 @@ public struct VarlinkInterface: Sendable {
         try validate(fields: method.input, object: parameters, path: "")
     }
 
+    /// Checks a reply against a method's output the same way: what clients (and incidentctl's
+    /// `--json`) may rely on.
+    public func validate(reply parameters: [String: JSONValue], for method: Method) throws(VarlinkError) {
+        try validate(fields: method.output, object: parameters, path: "")
+    }
+
+    /// Checks a value against one of this interface's named types.
+    public func validate(_ value: JSONValue, asType name: String) throws(VarlinkError) {
+        try validate(value, as: .named(name), path: name)
+    }
+
     private func validate(fields: [VarlinkField], object: [String: JSONValue], path: String) throws(VarlinkError) {
         for key in object.keys.sorted() where !fields.contains(where: { $0.name == key }) {
             throw .invalidParameter(path + key)

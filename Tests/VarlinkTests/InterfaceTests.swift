@@ -93,4 +93,19 @@ import Testing
             try validate(parameters)
         }
     }
+
+    @Test func repliesAreCheckedAgainstTheMethodsOutput() throws {
+        try Self.example.validate(reply: ["found": .array([.string("a")])], for: find)
+        #expect(throws: VarlinkError.invalidParameter("found")) { try Self.example.validate(reply: [:], for: find) }
+        #expect(throws: VarlinkError.invalidParameter("extra")) {
+            try Self.example.validate(reply: ["found": .array([]), "extra": .bool(true)], for: find)
+        }
+        #expect(throws: VarlinkError.invalidParameter("found[0]")) {
+            try Self.example.validate(reply: ["found": .array([.integer(1)])], for: find)
+        }
+        try Self.example.validate(.object(["colour": .string("green")]), asType: "Filter")
+        #expect(throws: VarlinkError.invalidParameter("Filter.colour")) {
+            try Self.example.validate(.object(["colour": .string("blue")]), asType: "Filter")
+        }
+    }
 }

@@ -42,7 +42,7 @@ struct AssignCommand: ParsableCommand {
             as: IncidentsWire.GetReply.self
         )
         if global.json {
-            printOut(try Output.json(reply.incident))
+            printOut(try Output.json(reply))
         } else if let assignee = reply.incident.assignee {
             printOut("\(reference) is assigned to \(assignee).")
         } else {
@@ -82,7 +82,7 @@ struct RestrictCommand: ParsableCommand {
             as: IncidentsWire.GetReply.self
         )
         if global.json {
-            printOut(try Output.json(reply.incident))
+            printOut(try Output.json(reply))
         } else {
             printOut(
                 reply.incident.restricted

@@ -1,0 +1,70 @@
+import Foundation
+import Glibc
+import IncidentProtocol
+import Testing
+import TestSupport
+import Varlink
+
+/// Every `--json` output is the reply of the Varlink method the command calls, and validates
+/// against that method's documented output (docs/json.md, docs/interfaces/).
+@Suite struct JSONOutputTests {
+    static func validate(_ json: String, method name: String) throws {
+        let call = VarlinkCall(method: name)
+        let interface = try #require(IncidentInterfaces.all.first { $0.name == call.interface })
+        let method = try #require(interface.method(named: call.methodName))
+        let value = try VarlinkJSON.decoder().decode(JSONValue.self, from: Data(json.utf8))
+        guard case .object(let members) = value else {
+            Issue.record("\(name): not a JSON object: \(json)")
+            return
+        }
+        #expect(throws: Never.self, "\(name): \(json)") { try interface.validate(reply: members, for: method) }
+    }
+
+    @Test func everyJSONOutputMatchesItsMethodsDocumentedReply() async throws {
+        let directory = try TemporaryDirectory(prefix: "ijson")
+        defer { directory.remove() }
+        let config = directory.appending("incidentd.yaml")
+        let user = String(cString: getpwuid(getuid())!.pointee.pw_name)
+        try "roles:\n  users:\n    \(user): [admin, manager, investigator, auditor]\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try await withDaemon(arguments: ["--config", config]) { daemon, _ in
+            let watch = try BackgroundCommand(Binaries.incidentctl, ["watch", "--json", "--socket", daemon.socketPath])
+            defer { watch.stop() }
+            try await Task.sleep(for: .milliseconds(500))
+
+            func json(_ arguments: [String], _ method: String) async throws -> String {
+                let result = try await daemon.ctl(arguments + ["--json"])
+                #expect(result.status == 0, "\(arguments): \(result)")
+                try Self.validate(result.stdout, method: method)
+                return result.stdout
+            }
+            let filed = try await json(
+                ["report", "--title", "Schema check", "--description", "d", "--people", "3", "--jurisdiction", "DE", "--dedup-key", "k"],
+                "io.incidentd.Incidents.Report"
+            )
+            let reference = try #require(filed.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
+            _ = try await json(["report", "--title", "Schema check", "--description", "again", "--dedup-key", "k"], "io.incidentd.Incidents.Report")
+            _ = try await json(["list"], "io.incidentd.Incidents.List")
+            _ = try await json(["list", "--overdue", "--sort", "severity"], "io.incidentd.Incidents.List")
+            _ = try await json(["show", reference], "io.incidentd.Incidents.Get")
+            _ = try await json(["status"], "io.incidentd.Incidents.Status")
+            _ = try await json(["stats", "--since", "2000-01-01"], "io.incidentd.Incidents.Stats")
+            _ = try await json(["assign", reference, user], "io.incidentd.Incidents.Assign")
+            _ = try await json(["note", reference, "called the partner"], "io.incidentd.Incidents.Note")
+            _ = try await json(["task", "done", reference, "acknowledge"], "io.incidentd.Incidents.CompleteTask")
+            _ = try await json(["timeline", reference], "io.incidentd.Incidents.Timeline")
+            _ = try await json(["playbook", "list"], "io.incidentd.Playbooks.List")
+            _ = try await json(["playbook", "show", "customer-data-breach"], "io.incidentd.Playbooks.Get")
+            _ = try await json(["hooks"], "io.incidentd.Hooks.Deliveries")
+            _ = try await json(["audit", "query", "--limit", "5"], "io.incidentd.Audit.Query")
+            _ = try await json(["audit", "verify"], "io.incidentd.Audit.Verify")
+
+            // watch --json: one Event per line.
+            #expect(await watch.waitFor { stdout, _ in stdout.contains("note.added") }, "\(watch.stdout)")
+            let incidents = try #require(IncidentInterfaces.all.first { $0.name == "io.incidentd.Incidents" })
+            for line in watch.stdout.split(separator: "\n") {
+                let value = try VarlinkJSON.decoder().decode(JSONValue.self, from: Data(line.utf8))
+                #expect(throws: Never.self, "\(line)") { try incidents.validate(value, asType: "Event") }
+            }
+        }
+    }
+}
