@@ -266,11 +266,14 @@ public enum IncidentInterfaces {
             ),
             .init(
                 "Timeline",
-                input: [.init("reference", .string)],
-                output: [.init("events", .array(.structure([
-                    .init("at", .string), .init("kind", .string), .init("actor", .optional(.string)),
-                    .init("data", .map(.string)),
-                ])))],
+                input: [.init("reference", .string), .init("latest", .optional(.int), doc: "Only the latest this many (1 to 1000).")],
+                output: [
+                    .init("events", .array(.structure([
+                        .init("at", .string), .init("kind", .string), .init("actor", .optional(.string)),
+                        .init("data", .map(.string)),
+                    ]))),
+                    .init("total", .optional(.int), doc: "How many events the incident has, when only the latest were asked for."),
+                ],
                 doc: "The incident's events, oldest first."
             ),
             .init(

@@ -164,8 +164,18 @@ public enum WorkflowWire {
         }
     }
 
+    public struct TimelineParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public var latest: Int?
+        public init(reference: IncidentReference, latest: Int? = nil) {
+            self.reference = reference
+            self.latest = latest
+        }
+    }
+
     public struct TimelineReply: Codable, Sendable, Equatable {
         public var events: [Event]
+        public var total: Int?
 
         public struct Event: Codable, Sendable, Equatable {
             public var at: Date
@@ -181,8 +191,9 @@ public enum WorkflowWire {
             }
         }
 
-        public init(events: [Event]) {
+        public init(events: [Event], total: Int? = nil) {
             self.events = events
+            self.total = total
         }
     }
 }

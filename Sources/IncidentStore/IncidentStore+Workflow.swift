@@ -300,12 +300,17 @@ extension IncidentStore {
     )
 
     /// The incident's timeline, oldest first.
-    public func timeline(_ reference: IncidentReference) async throws -> [TimelineEntry] {
+    /// The incident's events, oldest first; with `latest`, only that many of the newest, and
+    /// how many there are in all.
+    public func timeline(_ reference: IncidentReference, latest: Int? = nil) async throws -> (events: [TimelineEntry], total: Int) {
         try await pool.transaction { connection in
-            try connection.query(
+            let limit: PostgresQuery = latest.map { "LIMIT \($0)" } ?? ""
+            let entries = try connection.query(
                 """
-                SELECT e.at, e.kind, e.actor_name, e.data FROM events e JOIN incidents i ON i.id = e.incident_id
-                WHERE i.reference = \(reference.rawValue) ORDER BY e.id
+                SELECT * FROM (
+                    SELECT e.id, e.at, e.kind, e.actor_name, e.data FROM events e JOIN incidents i ON i.id = e.incident_id
+                    WHERE i.reference = \(reference.rawValue) ORDER BY e.id DESC \(limit)
+                ) latest ORDER BY id
                 """
             ).map { row in
                 TimelineEntry(
@@ -314,6 +319,11 @@ extension IncidentStore {
                     data: (try? row.decode(PostgresJSON.self, "data").decode([String: String].self)) ?? [:]
                 )
             }
+            guard latest != nil else { return (entries, entries.count) }
+            let total = try connection.query(
+                "SELECT count(*) AS n FROM events e JOIN incidents i ON i.id = e.incident_id WHERE i.reference = \(reference.rawValue)"
+            ).first!.decode(Int.self, "n")
+            return (entries, total)
         }
     }
 }

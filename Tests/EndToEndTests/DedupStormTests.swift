@@ -72,6 +72,7 @@ import Varlink
 
             let show = try await daemon.ctl(["show", reference])
             #expect(show.stdout.contains("10,000 with dedup key dlp-42/mx1"), "\(show)")
+            #expect(show.stdout.contains("Latest events (10 of ") && show.stdout.contains("report.folded"), "\(show)")
 
             // Once it is closed, the key files a new incident.
             let connectionForClose = try database.connect()

@@ -61,6 +61,18 @@ import Varlink
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 100 }, "fits 100 columns")
     }
 
+    @Test func timeline() throws {
+        let json = #"""
+            {"events": [
+              {"at": "2026-11-29T06:52:55Z", "kind": "incident.reported", "actor": "root", "data": {}},
+              {"at": "2026-11-29T06:53:10Z", "kind": "task.completed", "actor": "mia", "data": {"task": "acknowledge"}},
+              {"at": "2026-11-29T07:30:00Z", "kind": "task.overdue", "data": {"task": "triage", "due": "2026-11-29T07:29:00Z"}}
+            ]}
+            """#
+        let reply = try VarlinkJSON.decoder().decode(WorkflowWire.TimelineReply.self, from: Data(json.utf8))
+        try Self.assertSnapshot(Self.output.timeline(reply.events), named: "timeline")
+    }
+
     @Test func watchLine() throws {
         let event = WatchEvent(
             id: 7, at: Self.now, reference: IncidentReference(rawValue: "INC-2026-000001")!, title: "Customer list e-mailed",

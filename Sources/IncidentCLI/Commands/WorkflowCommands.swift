@@ -291,26 +291,33 @@ struct NoteCommand: ParsableCommand {
 struct TimelineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "timeline", abstract: "Show what happened to an incident, oldest first.",
-        discussion: "Example:\n  incidentctl timeline INC-2026-000123"
+        discussion: "Examples:\n  incidentctl timeline INC-2026-000123\n  incidentctl timeline INC-2026-000123 --latest 20"
     )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident's reference.") var reference: String
+    @Option(name: .long, help: "Only the latest this many events (1 to 1000).") var latest: Int?
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
         var connection = global.connection()
-        let reply = try connection.call("io.incidentd.Incidents.Timeline", IncidentsWire.GetParameters(reference: reference),
+        let reply = try connection.call("io.incidentd.Incidents.Timeline", WorkflowWire.TimelineParameters(reference: reference, latest: latest),
                                         as: WorkflowWire.TimelineReply.self, retries: 2)
         if global.json {
             printOut(try Output.json(reply))
             return
         }
-        let output = Output()
+        printOut(Output().timeline(reply.events))
+    }
+}
+
+extension Output {
+    /// Events as a table: time, who, what, details.
+    func timeline(_ events: [WorkflowWire.TimelineReply.Event]) -> String {
         var rows: [[String]] = [["TIME", "WHO", "EVENT", "DETAIL"]]
-        for event in reply.events {
+        for event in events {
             let detail = event.data.keys.sorted().map { "\($0)=\(event.data[$0]!)" }.joined(separator: " ")
-            rows.append([output.time(event.at), event.actor ?? "-", event.kind, detail])
+            rows.append([time(event.at), event.actor ?? "-", event.kind, detail])
         }
-        printOut(output.columns(rows))
+        return columns(rows)
     }
 }

@@ -99,13 +99,17 @@ extension IncidentsAPI {
             return try await caseFileReply(parameters.reference, caller, call)
         }
         router.register("io.incidentd.Incidents.Timeline") { call, caller in
-            let parameters = try await decode(IncidentsWire.GetParameters.self, call, caller)
+            let parameters = try await decode(WorkflowWire.TimelineParameters.self, call, caller)
+            if let latest = parameters.latest, !(1...1000).contains(latest) {
+                throw VarlinkError.invalidValue("latest", reason: "must be 1 to 1000")
+            }
             // Reading the case file first applies the same access rule, and audits the read.
             _ = try await caseFileReply(parameters.reference, caller, call)
-            let entries = try await store.timeline(parameters.reference)
-            return try VarlinkReply(encoding: WorkflowWire.TimelineReply(events: entries.map {
-                .init(at: $0.at, kind: $0.kind, actor: $0.actor, data: $0.data)
-            }))
+            let timeline = try await store.timeline(parameters.reference, latest: parameters.latest)
+            return try VarlinkReply(encoding: WorkflowWire.TimelineReply(
+                events: timeline.events.map { .init(at: $0.at, kind: $0.kind, actor: $0.actor, data: $0.data) },
+                total: parameters.latest == nil ? nil : timeline.total
+            ))
         }
         router.register("io.incidentd.Hooks.Deliveries") { call, caller in
             let parameters = try await decode(HooksWire.DeliveriesParameters.self, call, caller)
