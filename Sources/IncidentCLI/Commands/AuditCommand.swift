@@ -22,7 +22,12 @@ struct AuditCommand: ParsableCommand {
 struct AuditQueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "List audit records, oldest first."
+        abstract: "List audit records, oldest first.",
+        discussion: """
+            Examples:
+              incidentctl audit query --incident INC-2026-000123
+              incidentctl audit query --user mia --since 2026-11-01
+            """
     )
 
     @OptionGroup var global: GlobalOptions
@@ -36,7 +41,7 @@ struct AuditQueryCommand: ParsableCommand {
     @Option(name: .long, help: "Only this action (a method name such as Get, Report, Assign).")
     var action: String?
 
-    @Option(name: .long, help: "Only this outcome: ok, created, duplicate, not-found, denied, invalid, failed.")
+    @Option(name: .long, help: "Only this outcome: ok, created, duplicate, folded, not-found, denied, invalid, failed.")
     var outcome: String?
 
     @Option(name: .long, help: "Only records at or after this date or instant.")
@@ -87,7 +92,7 @@ struct AuditVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Walk the audit hash chain and name the first broken record.",
-        discussion: "Exit status 1 when the chain is broken."
+        discussion: "Exit status 1 when the chain is broken.\n\nExample:\n  incidentctl audit verify"
     )
 
     @OptionGroup var global: GlobalOptions

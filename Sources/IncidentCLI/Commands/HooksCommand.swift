@@ -20,7 +20,10 @@ struct HooksCommand: ParsableCommand {
 }
 
 struct HooksListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List deliveries, newest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List deliveries, newest first, and the hooks their receivers disabled.",
+        discussion: "Examples:\n  incidentctl hooks list\n  incidentctl hooks list --state dead"
+    )
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Only pending, running, delivered or dead.") var state: String?
     @Option(name: .long, help: "At most this many (1 to 1000).") var limit: Int = 50
@@ -53,7 +56,10 @@ struct HooksListCommand: ParsableCommand {
 }
 
 struct HooksRetryCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "retry", abstract: "Requeue a dead delivery (admins).")
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Requeue a dead delivery (admins).",
+        discussion: "Example:\n  incidentctl hooks retry 3f1c2a9e-5b7d-4c1e-9a0f-2d6b8e4c7a10"
+    )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The delivery's id, as 'incidentctl hooks' lists it.") var id: String
 
@@ -70,7 +76,9 @@ struct HooksEnableCommand: ParsableCommand {
         abstract: "Enable a hook its receiver disabled (admins); its held deliveries then go out.",
         discussion: """
             A webhook whose receiver answers 410 Gone is disabled on every daemon, and its
-            deliveries wait. Fix the receiver, then:
+            deliveries wait. Fix the receiver, then enable it.
+
+            Example:
               incidentctl hooks enable chat
             """
     )

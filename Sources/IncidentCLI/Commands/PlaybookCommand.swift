@@ -69,7 +69,10 @@ struct PlaybookValidateCommand: ParsableCommand {
 }
 
 struct PlaybookListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the daemon's running playbooks.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the daemon's running playbooks.",
+        discussion: "Example:\n  incidentctl playbook list"
+    )
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -90,7 +93,10 @@ struct PlaybookListCommand: ParsableCommand {
 }
 
 struct PlaybookShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a running playbook's YAML.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Print a running playbook's YAML.",
+        discussion: "Example:\n  incidentctl playbook show customer-data-breach"
+    )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The playbook's name.") var name: String
 
@@ -104,7 +110,8 @@ struct PlaybookShowCommand: ParsableCommand {
 
 struct PlaybookReloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reload", abstract: "Make the daemon load its playbooks again (admins); a broken set is refused."
+        commandName: "reload", abstract: "Make the daemon load its playbooks again (admins); a broken set is refused.",
+        discussion: "Validate first, then reload:\n  incidentctl playbook validate /etc/incidentd/playbooks/*.yaml\n\nExample:\n  incidentctl playbook reload"
     )
     @OptionGroup var global: GlobalOptions
 

@@ -6,7 +6,7 @@ import IncidentProtocol
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show open incidents by phase and by severity.",
+        abstract: "Where every open incident stands: by phase and severity, overdue, due in 24 h, notifications owed, your tasks.",
         discussion: "Example:\n  incidentctl status"
     )
 
