@@ -44,17 +44,20 @@ step incidentctl report \
 
 ref=$(incidentctl list --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"][0]["reference"])')
 
-printf '\n\033[1m$ %s\033[0m\n' "incidentctl report --from-file -   (an automated DLP reporter, YAML on stdin)"
-incidentctl report --from-file - <<'YAML'
+# An automated DLP reporter fires twice: the second report folds into the first incident.
+for run in 1 2; do
+printf '\n\033[1m$ %s\033[0m\n' "incidentctl report --from-file -   (an automated DLP reporter, YAML on stdin; run $run)"
+incidentctl report --from-file - <<YAML
 title: Unencrypted card numbers in application log
-description: DLP rule PAN-7 matched 40 card numbers in app-server logs shipped to the log vendor.
+description: DLP rule PAN-7 matched card numbers in app-server logs shipped to the log vendor.
 category: external_attack
 severity: critical
 dataCategories: [financial]
-recordsAffected: 40
+recordsAffected: $((run * 40))
 jurisdictions: [US]
-idempotencyKey: dlp-PAN-7-app-server-2026
+dedupKey: dlp-PAN-7/app-server
 YAML
+done
 
 step incidentctl list
 step incidentctl show "$ref"
@@ -63,6 +66,7 @@ step incidentctl task done "$ref" triage --set severity=high --set dataCategorie
     --set jurisdictions=DE,EU --set nis2Entity=false --set secRegistrant=false
 step incidentctl advance "$ref"
 step incidentctl status
+step incidentctl stats --since "$(date -u +%Y-01-01)"
 step incidentctl playbook list
 step incidentctl audit verify
 

@@ -24,6 +24,9 @@ public struct MigrationError: Error, CustomStringConvertible, Sendable {
         case duplicateVersion
         case migrationFailed
         case schemaTooNew
+        /// A file differs from the one applied to this database: its schema is not what the
+        /// files say.
+        case changedAfterApplied
     }
 
     public var code: Code
@@ -42,6 +45,9 @@ public struct MigrationError: Error, CustomStringConvertible, Sendable {
             return "migration \(file ?? "") failed, so the database was left as it was: \(message)"
         case .schemaTooNew:
             return message
+        case .changedAfterApplied:
+            return "migration \(file ?? "") differs from the one applied to this database on \(message); "
+                + "released migrations never change: restore the file as it was, and put changes in a new migration"
         }
     }
 }
@@ -135,6 +141,20 @@ public struct Migrator: Sendable {
                             + "understands (\(known)); run the newer incidentd, or restore a backup taken before "
                             + "the upgrade"
                     )
+                }
+                for migration in migrations where done.contains(migration.version) {
+                    let row = try connection.query(
+                        """
+                        SELECT checksum = encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex') AS same,
+                               to_char(applied_at, 'YYYY-MM-DD') AS applied
+                        FROM schema_migrations WHERE version = \(migration.version)
+                        """
+                    ).first!
+                    guard try row.decode(Bool.self, "same") else {
+                        throw MigrationError(
+                            code: .changedAfterApplied, file: migration.name, message: try row.decode(String.self, "applied")
+                        )
+                    }
                 }
                 var applied: [Int] = []
                 for migration in migrations where !done.contains(migration.version) {

@@ -80,6 +80,25 @@ import TestSupport
         }
     }
 
+    @Test func aMigrationEditedAfterItWasAppliedIsRefusedByName() async throws {
+        try await withPool { pool, _ in
+            let migrator = Migrator(pool: pool, logger: logger)
+            try await migrator.migrate([Migration(version: 1, name: "0001_a.sql", sql: "CREATE TABLE a (id int)")])
+            do {
+                try await migrator.migrate([
+                    Migration(version: 1, name: "0001_a.sql", sql: "CREATE TABLE a (id bigint)"),
+                    Migration(version: 2, name: "0002_b.sql", sql: "CREATE TABLE b (id int)"),
+                ])
+                Issue.record("an edited migration was accepted")
+            } catch let error as MigrationError {
+                #expect(error.code == .changedAfterApplied)
+                #expect(error.description.contains("0001_a.sql") && error.description.contains("new migration"), "\(error)")
+            }
+            #expect(try await tables(pool).contains("b") == false, "nothing newer was applied")
+            try await migrator.migrate([Migration(version: 1, name: "0001_a.sql", sql: "CREATE TABLE a (id int)")])
+        }
+    }
+
     @Test func concurrentStartsApplyEachMigrationOnce() async throws {
         try await withPool { pool, _ in
             let migrations = try Migration.load(from: Migration.defaultDirectory())
