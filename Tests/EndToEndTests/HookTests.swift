@@ -154,16 +154,19 @@ import Varlink
             kill(first.pid, SIGKILL)
             _ = await first.stop()
             #expect(try deliveries(database).first?.state == "running", "acknowledged but not yet delivered")
+            // On a loaded machine the first attempt may already have timed out and a second
+            // begun before the kill: count what the dead daemon started.
+            let startedBefore = setup.lines("log").filter { $0.hasPrefix("start") }.count
 
             let second = try DaemonProcess(database: database, arguments: ["--config", setup.config])
             defer { second.cleanUp() }
             try await second.waitUntilReady()
             // Once the dead daemon's lease expires, the new one runs the delivery again.
-            #expect(await waitFor(90) { setup.lines("log").filter { $0.hasPrefix("start") }.count == 2 }, "\(second.log)")
+            #expect(await waitFor(90) { setup.lines("log").filter { $0.hasPrefix("start") }.count > startedBefore }, "\(second.log)")
             FileManager.default.createFile(atPath: setup.directory.appending("release"), contents: nil)
             #expect(try await waitFor(90) { try deliveries(database).first?.state == "delivered" }, "\(second.log)")
             let starts = setup.lines("log").filter { $0.hasPrefix("start") }
-            #expect(starts.count == 2, "\(setup.lines("log"))")
+            #expect(starts.count == startedBefore + 1, "\(setup.lines("log"))")
             #expect(Set(starts.map { $0.split(separator: " ")[1] }).count == 1, "one delivery id across the crash")
         }
     }
