@@ -37,6 +37,7 @@ public struct Daemon: Sendable {
         do {
             notifier.status("Applying migrations")
             try await migrate(pool)
+            let cipher = try await openCipher(pool)
             let auditStore = AuditStore(pool: pool)
             let settings = LiveSettings(roles: configuration.roles)
             let playbooks = try loadPlaybooks()
@@ -48,9 +49,10 @@ public struct Daemon: Sendable {
                         event: event, data: data, incident: incident, playbook: playbook, actor: actor, hooks: hooks, now: Date()
                     )
                 },
-                wake: { doorbell.ringSoon() }
+                wake: { doorbell.ringSoon() },
+                cipher: cipher
             )
-            let store = IncidentStore(pool: pool, outbox: outbox)
+            let store = IncidentStore(pool: pool, outbox: outbox, cipher: cipher)
             let hookStore = HookStore(pool: pool)
             let api = IncidentsAPI(
                 store: store, auditStore: auditStore, settings: settings, playbooks: playbooks, hookStore: hookStore,
@@ -59,7 +61,7 @@ public struct Daemon: Sendable {
             let dispatcher = HookDispatcher(
                 store: hookStore, hooks: hooks, daemonID: Self.daemonID, concurrency: configuration.hookConcurrency,
                 retryBase: configuration.hookRetryBase, pollInterval: configuration.hookPollInterval,
-                leaseMargin: configuration.hookLeaseMargin, doorbell: doorbell,
+                leaseMargin: configuration.hookLeaseMargin, doorbell: doorbell, cipher: cipher,
                 logger: logger
             )
             let scheduler = DueScheduler(
@@ -84,15 +86,26 @@ public struct Daemon: Sendable {
                     onReady()
                 }
             )
+            let rekeyRequests = RekeyRequest()
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
                 .init(service: sealer), .init(service: dispatcher), .init(service: scheduler),
+                .init(service: Rekeyer(store: store, requests: rekeyRequests, logger: logger)),
             ]
             if let interval = SystemdNotifier.watchdogInterval() {
                 services.append(.init(service: Watchdog(notifier: notifier, interval: interval, logger: logger)))
             }
             if let reload {
+                let keyFilePath = configuration.keyFilePath
+                let reloadKeys: (@Sendable () async throws -> String)? = configuration.encryption
+                    ? { @Sendable in
+                        let ring = try await KeyFile.open(path: keyFilePath, pool: pool)
+                        cipher.replace(FieldCipher(ring: ring))
+                        rekeyRequests.request()
+                        return ring.current.id
+                    } : nil
                 services.append(.init(service: ReloadOnHangup(
-                    load: reload, settings: settings, playbooks: playbooks, notifier: notifier, logger: logger
+                    load: reload, settings: settings, playbooks: playbooks, notifier: notifier, logger: logger,
+                    reloadKeys: reloadKeys
                 )))
             }
             // Shut down in reverse: the server stops first, the sealer seals what it left.
@@ -114,6 +127,18 @@ public struct Daemon: Sendable {
         await pool.shutdown()
         await embedded?.stop()
         logger.notice("incidentd stopped")
+    }
+
+    /// The cipher for sensitive text, from the key file checked against the database; none
+    /// (plaintext) only when encryption is configured off.
+    private func openCipher(_ pool: PostgresPool) async throws -> CipherBox {
+        guard configuration.encryption else {
+            logger.warning("encryption at rest is off: sensitive text is stored as plaintext (for measurements only)")
+            return CipherBox(nil)
+        }
+        let ring = try await KeyFile.open(path: configuration.keyFilePath, pool: pool)
+        logger.info("encryption at rest is on", metadata: ["key.file": "\(configuration.keyFilePath)", "key.current": "\(ring.current.id)"])
+        return CipherBox(FieldCipher(ring: ring))
     }
 
     private func startDatabase() async throws -> (String, EmbeddedPostgres?) {

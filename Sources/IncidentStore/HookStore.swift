@@ -8,7 +8,8 @@ public struct ClaimedDelivery: Sendable, Equatable {
     public var hook: String
     public var event: String
     public var incident: String?
-    /// The JSON the hook reads on standard input.
+    public var incidentID: Int64?
+    /// The JSON the hook reads on standard input (`{"sealed": …}` when it carries personal data).
     public var payload: String
     /// This attempt's number, from 1.
     public var attempt: Int
@@ -43,13 +44,14 @@ public struct HookStore: Sendable {
                     FOR UPDATE SKIP LOCKED
                 ) due
                 WHERE d.id = due.id
-                RETURNING d.id, d.hook, d.event, d.payload, d.attempts, d.max_attempts, d.created_at,
+                RETURNING d.id, d.hook, d.event, d.payload, d.attempts, d.max_attempts, d.created_at, d.incident_id,
                           (SELECT reference FROM incidents WHERE id = d.incident_id) AS reference
                 """
             ).map { row in
                 ClaimedDelivery(
                     id: try row.decode(UUID.self, "id"), hook: try row.decode(String.self, "hook"),
                     event: try row.decode(String.self, "event"), incident: try row.decode(String?.self, "reference"),
+                    incidentID: try row.decode(Int64?.self, "incident_id"),
                     payload: try row.decode(String.self, "payload"), attempt: try row.decode(Int.self, "attempts"),
                     maxAttempts: try row.decode(Int.self, "max_attempts"), createdAt: try row.decode(Date.self, "created_at")
                 )

@@ -52,7 +52,7 @@ extension IncidentStore {
                 return .failure(.notFound(reference))
             }
             let id = try row.decode(Int64.self, "id")
-            var incident = try Incident(row: row)
+            var incident = try Incident(row: row, cipher: cipher)
             // Refusals are audited, and their audit record must commit: write it, then end the
             // transaction normally by returning the refusal instead of throwing inside it.
             if let refusal = Self.refusal(authorize(incident), expectedVersion: expectedVersion, incident: incident) {
@@ -76,12 +76,16 @@ extension IncidentStore {
                 connection, incidentID: id, events: events.map { ($0.kind, $0.data) }, incident: incident, playbook: nil,
                 actor: audit.caller.userName
             ) ?? 0
+            let uid = try row.decode(UUID.self, "uid")
             for event in events {
+                // A note's text is sealed; the event's other details are not personal data.
+                var data = event.data
+                if let text = data["text"] { data["text"] = cipher.seal(text, context: FieldCipher.context(incident: uid, field: "note")) }
                 try connection.query(
                     """
                     INSERT INTO events (incident_id, kind, actor_uid, actor_name, data)
                     VALUES (\(id), \(event.kind), \(Int64(audit.caller.uid)), \(audit.caller.userName),
-                            \(try PostgresJSON(encoding: event.data)))
+                            \(try PostgresJSON(encoding: data)))
                     """
                 )
             }

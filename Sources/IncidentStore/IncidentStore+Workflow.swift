@@ -54,7 +54,7 @@ extension IncidentStore {
         try await pool.transaction { connection in
             var record = audit
             record.incident = reference
-            guard let (id, incident, digest, source) = try Self.lockedIncident(connection, reference, lock: false) else {
+            guard let (id, incident, digest, source) = try self.lockedIncident(connection, reference, lock: false) else {
                 record.outcome = .notFound
                 try connection.query(record.insert)
                 return .notFound
@@ -90,7 +90,7 @@ extension IncidentStore {
         let (file, queued) = try await pool.transaction { connection -> Result<(CaseFile, Int), any Error> in
             var record = audit
             record.incident = reference
-            guard let (id, incident, digest, source) = try Self.lockedIncident(connection, reference, lock: true) else {
+            guard let (id, incident, digest, source) = try self.lockedIncident(connection, reference, lock: true) else {
                 record.outcome = .notFound
                 try connection.query(record.insert)
                 return .failure(ChangeRefusal.notFound(reference))
@@ -127,19 +127,19 @@ extension IncidentStore {
     }
 
     /// The incident row (locked for update when asked) with its playbook's digest and source.
-    static func lockedIncident(_ connection: PostgresConnection, _ reference: IncidentReference, lock: Bool) throws
+    func lockedIncident(_ connection: PostgresConnection, _ reference: IncidentReference, lock: Bool) throws
         -> (Int64, Incident, String?, String?)?
     {
         let rows = try connection.query(
             """
-            SELECT i.id, \(unsafeSQL: qualifiedIncidentColumns),
+            SELECT i.id, \(unsafeSQL: Self.qualifiedIncidentColumns),
                    i.playbook_digest, p.source
             FROM incidents i LEFT JOIN playbooks p ON p.digest = i.playbook_digest
             WHERE i.reference = \(reference.rawValue) \(unsafeSQL: lock ? "FOR UPDATE OF i" : "")
             """
         )
         guard let row = rows.first else { return nil }
-        return (try row.decode(Int64.self, "id"), try Incident(row: row), try row.decode(String?.self, "playbook_digest"),
+        return (try row.decode(Int64.self, "id"), try Incident(row: row, cipher: cipher), try row.decode(String?.self, "playbook_digest"),
                 try row.decode(String?.self, "source"))
     }
 
@@ -308,15 +308,18 @@ extension IncidentStore {
             let entries = try connection.query(
                 """
                 SELECT * FROM (
-                    SELECT e.id, e.at, e.kind, e.actor_name, e.data FROM events e JOIN incidents i ON i.id = e.incident_id
+                    SELECT e.id, e.at, e.kind, e.actor_name, e.data, i.uid FROM events e JOIN incidents i ON i.id = e.incident_id
                     WHERE i.reference = \(reference.rawValue) ORDER BY e.id DESC \(limit)
                 ) latest ORDER BY id
                 """
             ).map { row in
-                TimelineEntry(
+                var data = (try? row.decode(PostgresJSON.self, "data").decode([String: String].self)) ?? [:]
+                if let text = data["text"] {
+                    data["text"] = try cipher.open(text, context: FieldCipher.context(incident: try row.decode(UUID.self, "uid"), field: "note"))
+                }
+                return TimelineEntry(
                     at: try row.decode(Date.self, "at"), kind: try row.decode(String.self, "kind"),
-                    actor: try row.decode(String?.self, "actor_name"),
-                    data: (try? row.decode(PostgresJSON.self, "data").decode([String: String].self)) ?? [:]
+                    actor: try row.decode(String?.self, "actor_name"), data: data
                 )
             }
             guard latest != nil else { return (entries, entries.count) }

@@ -9,10 +9,13 @@ public struct IncidentStore: Sendable {
     let pool: PostgresPool
     /// Turns events into hook deliveries in the same transaction; nil queues none.
     let outbox: Outbox?
+    /// Seals sensitive text before it reaches the database, and opens it on the way back.
+    let cipher: CipherBox
 
-    public init(pool: PostgresPool, outbox: Outbox? = nil) {
+    public init(pool: PostgresPool, outbox: Outbox? = nil, cipher: CipherBox = CipherBox(nil)) {
         self.pool = pool
         self.outbox = outbox
+        self.cipher = cipher
     }
 
     /// The outcome of filing a report.
@@ -35,26 +38,28 @@ public struct IncidentStore: Sendable {
             if let dedupKey = draft.dedupKey {
                 // Reports with one key queue here, so two first reports cannot both file.
                 try connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("incidentd.dedup:" + dedupKey), 0))")
-                if let folded = try Self.fold(connection, draft, dedupKey: dedupKey, by: reporter, outbox: outbox) {
+                if let folded = try self.fold(connection, draft, dedupKey: dedupKey, by: reporter, outbox: outbox) {
                     return folded
                 }
             }
             let aware = draft.aware ?? Date()
+            let uid = UUID()
+            let sealedDescription = cipher.seal(draft.description, context: FieldCipher.context(incident: uid, field: "description"))
             let rows = try connection.query(
                 """
                 WITH inserted AS (
                     INSERT INTO incidents (
                         reference, title, description, severity, category, data_categories,
                         people_affected, records_affected, jurisdictions, reporter_uid, reporter_name,
-                        aware_at, discovered_at, idempotency_key, dedup_key)
+                        aware_at, discovered_at, idempotency_key, dedup_key, uid)
                     VALUES (
                         'INC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-'
                             || lpad(nextval('incident_number')::text, 6, '0'),
-                        \(draft.title), \(draft.description), \(draft.severity.rawValue),
+                        \(draft.title), \(sealedDescription), \(draft.severity.rawValue),
                         \(draft.category?.rawValue), \(draft.dataCategories.map(\.rawValue)),
                         \(draft.peopleAffected), \(draft.recordsAffected),
                         \(draft.jurisdictions.map(\.rawValue)), \(Int64(reporter.uid)), \(reporter.userName),
-                        \(aware), \(draft.discovered), \(draft.idempotencyKey), \(draft.dedupKey))
+                        \(aware), \(draft.discovered), \(draft.idempotencyKey), \(draft.dedupKey), \(uid))
                     ON CONFLICT (reporter_uid, idempotency_key) DO NOTHING
                     RETURNING *
                 ), event AS (
@@ -69,7 +74,7 @@ public struct IncidentStore: Sendable {
                 """
             )
             if let row = rows.first {
-                var incident = try Incident(row: row)
+                var incident = try Incident(row: row, cipher: cipher)
                 let id = try row.decode(Int64.self, "id")
                 let playbook = playbookFor(incident)
                 var queued = 0
@@ -94,7 +99,7 @@ public struct IncidentStore: Sendable {
             guard let row = existing.first else {
                 throw PostgresError(code: .server, serverMessage: "idempotency conflict without a row")
             }
-            let incident = try Incident(row: row)
+            let incident = try Incident(row: row, cipher: cipher)
             try connection.query(
                 AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate)
                     .insert
@@ -108,7 +113,7 @@ public struct IncidentStore: Sendable {
     /// Folds a report into the open incident with its dedup key: counts it, keeps its facts as
     /// a `report.folded` event, and audits it. Nil when no incident with the key is open (or the
     /// report's idempotency key filed one: the ordinary path answers that retry).
-    static func fold(
+    func fold(
         _ connection: PostgresConnection, _ draft: ReportDraft, dedupKey: String, by reporter: Caller, outbox: Outbox?
     ) throws -> (ReportResult, Int)? {
         if let key = draft.idempotencyKey {
@@ -118,12 +123,12 @@ public struct IncidentStore: Sendable {
             if !filed.isEmpty { return nil }
             let retried = try connection.query(
                 """
-                SELECT \(unsafeSQL: qualifiedIncidentColumns) FROM folded_reports f JOIN incidents i ON i.id = f.incident_id
+                SELECT \(unsafeSQL: Self.qualifiedIncidentColumns) FROM folded_reports f JOIN incidents i ON i.id = f.incident_id
                 WHERE f.reporter_uid = \(Int64(reporter.uid)) AND f.idempotency_key = \(key)
                 """
             )
             if let row = retried.first {
-                let incident = try Incident(row: row)
+                let incident = try Incident(row: row, cipher: cipher)
                 try connection.query(
                     AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate).insert
                 )
@@ -134,11 +139,11 @@ public struct IncidentStore: Sendable {
             """
             UPDATE incidents SET report_count = report_count + 1, last_reported_at = now()
             WHERE dedup_key = \(dedupKey) AND phase <> 'closed'
-            RETURNING id, \(unsafeSQL: incidentColumns)
+            RETURNING id, \(unsafeSQL: Self.incidentColumns)
             """
         )
         guard let row = rows.first else { return nil }
-        let incident = try Incident(row: row)
+        let incident = try Incident(row: row, cipher: cipher)
         let id = try row.decode(Int64.self, "id")
         var data = ["count": String(incident.reportCount), "title": draft.title, "severity": draft.severity.rawValue]
         if let people = draft.peopleAffected { data["peopleAffected"] = String(people) }
@@ -177,7 +182,7 @@ public struct IncidentStore: Sendable {
             )
             var record = audit
             record.incident = reference
-            let found = try rows.first.map(Incident.init(row:))
+            let found = try rows.first.map { try Incident(row: $0, cipher: cipher) }
             let decision = found.map(authorize)
             switch decision {
             case nil: record.outcome = .notFound
@@ -332,7 +337,7 @@ public struct IncidentStore: Sendable {
         reference, title, description, phase, severity, category, data_categories, people_affected,
         records_affected, jurisdictions, reporter_uid, reporter_name, assignee, restricted, reported_at,
         aware_at, discovered_at, phase_entered_at, closed_at, version, playbook_name, playbook_version,
-        dedup_key, report_count, last_reported_at
+        dedup_key, report_count, last_reported_at, uid
         """
 }
 
@@ -358,11 +363,15 @@ extension PostgresRow {
 }
 
 extension Incident {
-    init(row: PostgresRow) throws(PostgresError) {
+    /// An incident from its row, its description opened with `cipher`.
+    init(row: PostgresRow, cipher: CipherBox) throws {
+        let uid = try row.decode(UUID.self, "uid")
         self.init(
             reference: try row.decodeEnum(IncidentReference.self, "reference"),
             title: try row.decode(String.self, "title"),
-            description: try row.decode(String.self, "description"),
+            description: try cipher.open(
+                try row.decode(String.self, "description"), context: FieldCipher.context(incident: uid, field: "description")
+            ),
             phase: try row.decodeEnum(Phase.self, "phase"),
             severity: try row.decodeEnum(Severity.self, "severity"),
             category: try row.decode(String?.self, "category").flatMap(IncidentCategory.init(rawValue:)),

@@ -43,7 +43,7 @@ extension IncidentStore {
                     """
                 )
                 guard let row = rows.first else { continue }
-                let incident = try Incident(row: row)
+                let incident = try Incident(row: row, cipher: cipher)
                 let playbook = try row.decode(String?.self, "playbook_digest").flatMap { digest in
                     try row.decode(String?.self, "source").flatMap { resolve(digest, $0) }
                 }

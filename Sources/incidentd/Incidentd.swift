@@ -17,7 +17,8 @@ struct Incidentd: AsyncParsableCommand {
             Example:
               incidentd --socket /tmp/incidentd.sock --state-dir /tmp/incidentd-state
             """,
-        version: IncidentdVersion.current
+        version: IncidentdVersion.current,
+        subcommands: [Keys.self]
     )
 
     @Option(name: .long, help: "The YAML config file (default /etc/incidentd/incidentd.yaml when it exists).")
@@ -113,6 +114,62 @@ struct Incidentd: AsyncParsableCommand {
             logger.critical("incidentd cannot start: \(error)")
             printError("incidentd: \(error)")
             throw ExitCode.failure
+        }
+    }
+}
+
+/// `incidentd keys`: the data-encryption key file.
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage the data-encryption key file.",
+        subcommands: [Rotate.self]
+    )
+
+    /// The daemon's options (--config, --state-dir), which say where the key file is.
+    @ParentCommand var daemon: Incidentd
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a new key that encrypts new values; older values are re-encrypted in the background.",
+            discussion: """
+                Adds a key to the key file (the older keys stay: they open what they sealed until
+                the daemon has re-encrypted it). Then reload the daemon so it takes the new key;
+                it re-encrypts every older value in batches while it keeps serving, and resumes
+                after a restart. Every daemon on the database needs the new key file.
+
+                Example:
+                  incidentd keys rotate && systemctl reload incidentd
+                """
+        )
+
+        @ParentCommand var keys: Keys
+
+        @Option(name: .long, help: "The key file (default: keyFile in the config, else STATE-DIR/keys).")
+        var keyFile: String?
+
+        func run() async throws {
+            var configuration: Configuration
+            do {
+                configuration = try keys.daemon.resolvedConfiguration()
+            } catch {
+                printError("incidentd: \(error)")
+                throw ExitCode(78)
+            }
+            if let keyFile { configuration.keyFile = keyFile }
+            let path = configuration.keyFilePath
+            guard FileManager.default.fileExists(atPath: path) else {
+                printError("incidentd: there is no key file at \(path) to rotate; incidentd creates it when it first starts")
+                throw ExitCode.failure
+            }
+            do {
+                let key = try KeyFile.rotate(path: path)
+                print("Added key \(key.id) to \(path).")
+                print("Reload incidentd (systemctl reload incidentd, or send it SIGHUP) to encrypt with it;")
+                print("it then re-encrypts older values in the background. Back up the key file now.")
+            } catch {
+                printError("incidentd: \(error)")
+                throw ExitCode.failure
+            }
         }
     }
 }

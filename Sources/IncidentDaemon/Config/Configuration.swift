@@ -47,6 +47,13 @@ public struct Configuration: Sendable, Equatable {
     public var dueSoonLead: Duration = .seconds(24 * 3600)
     /// How often the scheduler looks for due-soon and overdue tasks.
     public var schedulerInterval: Duration = .seconds(30)
+    /// The data-encryption key file; `stateDirectory/keys` when nil.
+    public var keyFile: String?
+    /// Encryption at rest of sensitive text. Off only to measure what it costs.
+    public var encryption: Bool = true
+
+    /// Where the key file is.
+    public var keyFilePath: String { keyFile ?? (stateDirectory as NSString).appendingPathComponent("keys") }
 
     public init(socketPath: String, stateDirectory: String) {
         self.socketPath = socketPath
@@ -93,7 +100,7 @@ extension Configuration {
         "embeddedPostgresUser", "databaseConnections", "logLevel", "maximumMessageSize", "idleTimeoutSeconds",
         "roles", "auditSealIntervalMilliseconds", "playbooksDirectory", "hooks", "hookConcurrency",
         "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "dueSoonLeadMinutes", "schedulerIntervalMilliseconds",
-        "hookLeaseMarginMilliseconds",
+        "hookLeaseMarginMilliseconds", "keyFile", "encryption",
     ]
 
     /// Applies the YAML config file at `path` on top of `self`.
@@ -185,6 +192,12 @@ extension Configuration {
             case "dueSoonLeadMinutes":
                 guard let minutes = Int(scalar), minutes >= 0 else { throw fail("dueSoonLeadMinutes must be a whole number") }
                 configuration.dueSoonLead = .seconds(minutes * 60)
+            case "keyFile":
+                guard scalar.hasPrefix("/") else { throw fail("keyFile must be an absolute path") }
+                configuration.keyFile = scalar
+            case "encryption":
+                guard let flag = Bool(scalar) else { throw fail("encryption must be true or false") }
+                configuration.encryption = flag
             case "auditSealIntervalMilliseconds":
                 guard let milliseconds = Int(scalar), milliseconds >= 10 else {
                     throw fail("auditSealIntervalMilliseconds must be a whole number, at least 10")

@@ -54,6 +54,8 @@ struct HookDispatcher: Service {
     let pollInterval: Duration
     let leaseMargin: Duration
     let doorbell: Doorbell
+    /// Opens payloads sealed because they carry personal data.
+    let cipher: CipherBox
     let logger: Logger
     let runner = ExecHookRunner()
 
@@ -102,12 +104,19 @@ struct HookDispatcher: Service {
             return
         }
         logger.debug("running hook", metadata: ["hook.latency_ms": "\(Int(started.timeIntervalSince(delivery.createdAt) * 1000))"])
+        let payload: String
+        do {
+            payload = try openPayload(delivery)
+        } catch {
+            await finish(delivery, started: started, outcome: .failed(error: "\(error)", retryAfter: backoff(delivery)), output: "", logger: logger)
+            return
+        }
         let outcome: HookStore.Outcome
         let output: String
         switch hook.kind {
         case .webhook(let url, let secret):
             let result = await http.send(
-                url: url, secret: secret, id: delivery.id.uuidString.lowercased(), body: Array((delivery.payload + "\n").utf8),
+                url: url, secret: secret, id: delivery.id.uuidString.lowercased(), body: Array((payload + "\n").utf8),
                 timeout: hook.timeout
             )
             output = result.output
@@ -126,7 +135,7 @@ struct HookDispatcher: Service {
                 "INCIDENTD_DELIVERY_ID": delivery.id.uuidString.lowercased(),
                 "INCIDENTD_ATTEMPT": String(delivery.attempt),
             ]
-            let result = await runner.run(argv: argv, environment: environment, input: delivery.payload + "\n", timeout: hook.timeout)
+            let result = await runner.run(argv: argv, environment: environment, input: payload + "\n", timeout: hook.timeout)
             output = result.output
             outcome = result.succeeded ? .delivered : .failed(error: result.error, retryAfter: backoff(delivery))
         }
@@ -141,6 +150,14 @@ struct HookDispatcher: Service {
             logger.error("the receiver asked to stop; hook disabled", metadata: ["hook.error": "\(reason)"])
         }
         await finish(delivery, started: started, outcome: outcome, output: output, logger: logger)
+    }
+
+    /// The payload as the hook reads it: opened, if it was sealed for carrying personal data.
+    private func openPayload(_ delivery: ClaimedDelivery) throws -> String {
+        guard let sealed = try? JSONDecoder().decode([String: String].self, from: Data(delivery.payload.utf8))["sealed"],
+            let incidentID = delivery.incidentID
+        else { return delivery.payload }
+        return try cipher.open(sealed, context: Outbox.payloadContext(incidentID: incidentID))
     }
 
     private func backoff(_ delivery: ClaimedDelivery) -> Duration {

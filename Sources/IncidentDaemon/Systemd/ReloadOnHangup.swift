@@ -13,6 +13,8 @@ struct ReloadOnHangup: Service, CustomStringConvertible {
     let playbooks: PlaybookRegistry
     let notifier: SystemdNotifier
     let logger: Logger
+    /// Reads the key file again (after `incidentd keys rotate`); returns the current key's id.
+    var reloadKeys: (@Sendable () async throws -> String)?
 
     func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -26,6 +28,15 @@ struct ReloadOnHangup: Service, CustomStringConvertible {
             } catch {
                 logger.error("reload refused; keeping the running configuration", metadata: ["error": "\(error)"])
                 refused.append("configuration: \(error)")
+            }
+            if let reloadKeys {
+                do {
+                    let current = try await reloadKeys()
+                    logger.notice("key file reloaded; re-encrypting older values in the background", metadata: ["key.current": "\(current)"])
+                } catch {
+                    logger.error("key file reload refused; keeping the running keys", metadata: ["error": "\(error)"])
+                    refused.append("keys: \(error)")
+                }
             }
             do {
                 let loaded = try playbooks.reload()

@@ -1,0 +1,116 @@
+import Foundation
+import Glibc
+import IncidentCore
+import Postgres
+
+/// Why incidentd cannot use its key file: one sentence naming the file and what to do.
+public struct KeyFileProblem: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The data-encryption key file: created on first start (mode 0600, readable only by the
+/// daemon's user), refused when others may read it, checked against the keys the database's
+/// values were sealed with. incidentd never falls back to storing plaintext: any problem
+/// here stops the start.
+public enum KeyFile {
+    /// Reads the key ring from `path`, creating the file with one new key if it does not exist
+    /// and `mayCreate` (the database holds no sealed value yet).
+    public static func load(path: String, mayCreate: Bool) throws(KeyFileProblem) -> KeyRing {
+        var status = stat()
+        if stat(path, &status) != 0 {
+            guard errno == ENOENT else {
+                throw KeyFileProblem(description: "cannot read the key file \(path): \(String(cString: strerror(errno)))")
+            }
+            guard mayCreate else {
+                throw KeyFileProblem(
+                    description: "the key file \(path) is missing, but this database holds values encrypted under its keys; "
+                        + "restore the key file from your backup (a new key cannot read them)"
+                )
+            }
+            let ring = KeyRing(keys: [.generate(id: "k1")])
+            try write(ring, to: path, exclusive: true)
+            return ring
+        }
+        guard status.st_mode & 0o077 == 0 else {
+            throw KeyFileProblem(
+                description: "the key file \(path) may be read by other users (mode \(String(status.st_mode & 0o777, radix: 8))); "
+                    + "run chmod 600 \(path) and make the daemon's user its owner"
+            )
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KeyFileProblem(description: "cannot read the key file \(path): permission denied; it must belong to the daemon's user")
+        }
+        do {
+            return try KeyRing.parse(String(decoding: data, as: UTF8.self))
+        } catch {
+            throw KeyFileProblem(description: "the key file \(path) is damaged: \(error); restore it from your backup")
+        }
+    }
+
+    /// Writes the ring: to a new file (mode 0600), or replacing the old one atomically.
+    public static func write(_ ring: KeyRing, to path: String, exclusive: Bool) throws(KeyFileProblem) {
+        let directory = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let target = exclusive ? path : path + ".new"
+        if !exclusive { unlink(target) }  // left by a rotation that was interrupted
+        let fd = Glibc.open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw KeyFileProblem(description: "cannot create the key file \(target): \(String(cString: strerror(errno)))")
+        }
+        let bytes = Array(ring.render().utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced else {
+            unlink(target)
+            throw KeyFileProblem(description: "cannot write the key file \(target): \(String(cString: strerror(errno)))")
+        }
+        if !exclusive, rename(target, path) != 0 {
+            unlink(target)
+            throw KeyFileProblem(description: "cannot replace the key file \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Adds a new key that seals new values from the next (re)start or reload; the older ones
+    /// stay, to open what they sealed until the daemon has re-encrypted it.
+    public static func rotate(path: String) throws(KeyFileProblem) -> EncryptionKey {
+        let ring = try load(path: path, mayCreate: false).rotated()
+        try write(ring, to: path, exclusive: false)
+        return ring.current
+    }
+
+    /// Loads the key file for a database: creates it only if no value was ever sealed there,
+    /// requires every key the database knows and checks it is the same key, then records the
+    /// new ones.
+    static func open(path: String, pool: PostgresPool) async throws -> KeyRing {
+        let known = try await pool.withConnection { connection in
+            try connection.query("SELECT id, check_value FROM encryption_keys ORDER BY added_at").map {
+                (try $0.decode(String.self, "id"), try $0.decode(String.self, "check_value"))
+            }
+        }
+        let ring = try load(path: path, mayCreate: known.isEmpty)
+        for (id, check) in known {
+            guard let key = ring.key(id: id) else {
+                throw KeyFileProblem(
+                    description: "the key file \(path) lacks key \(id), under which this database holds values; "
+                        + "restore the key file from your backup"
+                )
+            }
+            guard FieldCipher.verify(checkValue: check, key: key) else {
+                throw KeyFileProblem(
+                    description: "key \(id) in \(path) is not the key this database's values were encrypted with; "
+                        + "restore the right key file from your backup"
+                )
+            }
+        }
+        for key in ring.keys where !known.contains(where: { $0.0 == key.id }) {
+            let check = FieldCipher.checkValue(for: key)
+            try await pool.transaction { connection in
+                try connection.query(
+                    "INSERT INTO encryption_keys (id, check_value) VALUES (\(key.id), \(check)) ON CONFLICT (id) DO NOTHING"
+                )
+            }
+        }
+        return ring
+    }
+}

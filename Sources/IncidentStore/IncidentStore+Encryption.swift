@@ -1,0 +1,86 @@
+import Foundation
+import IncidentCore
+import Postgres
+
+extension IncidentStore {
+    /// Re-seals, under the current key, up to `batch` values of each kind that are sealed under
+    /// an older key or (from before encryption) not sealed at all. Returns how many it changed;
+    /// run until it returns 0. Resumable by construction: each value names its key, and rows
+    /// another daemon is re-sealing are skipped (SKIP LOCKED).
+    public func reencrypt(batch: Int = 200) async throws -> Int {
+        guard let cipher = self.cipher.current else { return 0 }
+        let prefix = FieldCipher.prefix + cipher.ring.current.id + ":"
+        let length = prefix.count
+        return try await pool.transaction { connection in
+            var changed = 0
+            let descriptions = try connection.query(
+                """
+                SELECT id, uid, description FROM incidents WHERE left(description, \(length)) <> \(prefix)
+                ORDER BY id LIMIT \(batch) FOR UPDATE SKIP LOCKED
+                """
+            )
+            for row in descriptions {
+                let context = FieldCipher.context(incident: try row.decode(UUID.self, "uid"), field: "description")
+                let plain = try cipher.open(try row.decode(String.self, "description"), context: context)
+                try connection.query(
+                    "UPDATE incidents SET description = \(cipher.seal(plain, context: context)) WHERE id = \(try row.decode(Int64.self, "id"))"
+                )
+                changed += 1
+            }
+            let notes = try connection.query(
+                """
+                SELECT e.id, i.uid, e.data->>'text' AS text FROM events e JOIN incidents i ON i.id = e.incident_id
+                WHERE e.data ? 'text' AND left(e.data->>'text', \(length)) <> \(prefix)
+                ORDER BY e.id LIMIT \(batch) FOR UPDATE OF e SKIP LOCKED
+                """
+            )
+            for row in notes {
+                let context = FieldCipher.context(incident: try row.decode(UUID.self, "uid"), field: "note")
+                let plain = try cipher.open(try row.decode(String.self, "text"), context: context)
+                try connection.query(
+                    """
+                    UPDATE events SET data = jsonb_set(data, '{text}', to_jsonb(\(cipher.seal(plain, context: context))::text))
+                    WHERE id = \(try row.decode(Int64.self, "id"))
+                    """
+                )
+                changed += 1
+            }
+            let payloads = try connection.query(
+                """
+                SELECT id, incident_id, payload->>'sealed' AS sealed FROM hook_deliveries
+                WHERE payload ? 'sealed' AND left(payload->>'sealed', \(length)) <> \(prefix)
+                ORDER BY created_at LIMIT \(batch) FOR UPDATE SKIP LOCKED
+                """
+            )
+            for row in payloads {
+                let context = Outbox.payloadContext(incidentID: try row.decode(Int64.self, "incident_id"))
+                let plain = try cipher.open(try row.decode(String.self, "sealed"), context: context)
+                try connection.query(
+                    """
+                    UPDATE hook_deliveries SET payload = jsonb_build_object('sealed', \(cipher.seal(plain, context: context))::text)
+                    WHERE id = \(try row.decode(UUID.self, "id"))
+                    """
+                )
+                changed += 1
+            }
+            return changed
+        }
+    }
+
+    /// How many sealed or plaintext values are not yet under the current key.
+    public func valuesNotUnderCurrentKey() async throws -> Int {
+        guard let cipher = self.cipher.current else { return 0 }
+        let prefix = FieldCipher.prefix + cipher.ring.current.id + ":"
+        let length = prefix.count
+        return try await pool.withConnection { connection in
+            try connection.query(
+                """
+                SELECT (SELECT count(*) FROM incidents WHERE left(description, \(length)) <> \(prefix))
+                     + (SELECT count(*) FROM events WHERE data ? 'text' AND left(data->>'text', \(length)) <> \(prefix))
+                     + (SELECT count(*) FROM hook_deliveries WHERE payload ? 'sealed' AND left(payload->>'sealed', \(length)) <> \(prefix))
+                     AS n
+                """
+            ).first!.decode(Int.self, "n")
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Glibc
+import Postgres
+import Testing
+import TestSupport
+
+/// Customer data stays protected inside incidentd: what reaches PostgreSQL is ciphertext.
+@Suite struct EncryptionEndToEndTests {
+    static let marker = "ZEBRA-7731-MARKER"
+    /// The test's user works incidents (notes need an investigator).
+    static var roles: String {
+        "roles:\n  users:\n    \(String(cString: getpwuid(getuid())!.pointee.pw_name)): [admin, manager, investigator, auditor]"
+    }
+
+    func pgDump(_ database: TestDatabase) async throws -> String {
+        let dump = try await runCommand("/usr/bin/env", ["pg_dump", "--data-only", database.conninfo])
+        #expect(dump.status == 0, "\(dump.stderr)")
+        #expect(dump.stdout.contains("COPY public.incidents"), "the dump has the data")
+        return dump.stdout
+    }
+
+    @Test func pgDumpFindsNoMarkerFromDescriptionsNotesOrPersonalHookPayloads() async throws {
+        let setup = try HookTests.Setup(hooks: """
+              - name: dpo
+                exec: [/bin/sh, -c, "cat >> $DIR/received"]
+                events: [incident.reported, note.added]
+                personalData: true
+            """, extra: Self.roles)
+        defer { setup.directory.remove() }
+        try await withTestDatabase { database in
+            let state = try TemporaryDirectory(prefix: "ikeys")
+            defer { state.remove() }
+            let daemon = try DaemonProcess(database: database, arguments: ["--config", setup.config, "--state-dir", state.path])
+            defer { daemon.cleanUp() }
+            try await daemon.waitUntilReady()
+            let filed = try await daemon.ctl([
+                "report", "--title", "Payroll file sent to a customer", "--description", "Alice Example \(Self.marker) alice@example.com",
+            ])
+            #expect(filed.status == 0, "\(filed)")
+            let reference = try #require(filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
+            #expect(try await daemon.ctl(["note", reference, "Called \(Self.marker) back"]).status == 0)
+
+            // The people who may see it see plaintext; the hook configured for it receives it.
+            let show = try await daemon.ctl(["show", reference])
+            #expect(show.stdout.contains("Alice Example \(Self.marker)"), "\(show)")
+            let timeline = try await daemon.ctl(["timeline", reference])
+            #expect(timeline.stdout.contains("Called \(Self.marker) back"), "\(timeline)")
+            #expect(await HookTests().waitFor(90) { setup.lines("received").filter { $0.contains(Self.marker) }.count == 2 },
+                    "\(setup.lines("received"))")
+
+            let dump = try await pgDump(database)
+            #expect(!dump.contains(Self.marker), "no marker in pg_dump")
+            #expect(dump.contains("enc1:k1:"))
+
+            var status = stat()
+            #expect(stat(state.appending("keys"), &status) == 0)
+            #expect(status.st_mode & 0o777 == 0o600, "the key file is created readable by its owner only")
+            #expect(!daemon.log.contains(Self.marker), "nor in the daemon's log")
+        }
+    }
+
+    @Test func aMissingWrongDamagedOrOpenKeyFileStopsTheStartNamingTheFile() async throws {
+        try await withTestDatabase { database in
+            let state = try TemporaryDirectory(prefix: "ikeys")
+            defer { state.remove() }
+            let keys = state.appending("keys")
+            let first = try DaemonProcess(database: database, arguments: ["--state-dir", state.path])
+            try await first.waitUntilReady()
+            #expect(try await first.ctl(["report", "--title", "Sealed", "--description", Self.marker]).status == 0)
+            await first.stop()
+            first.cleanUp()
+            let original = try String(contentsOfFile: keys, encoding: .utf8)
+
+            func start(_ prepare: () throws -> Void) async throws -> String {
+                try prepare()
+                let daemon = try DaemonProcess(database: database, arguments: ["--state-dir", state.path])
+                defer { daemon.cleanUp() }
+                let deadline = Date().addingTimeInterval(60)
+                while daemon.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+                #expect(!daemon.isRunning, "incidentd must not start")
+                return daemon.log
+            }
+            func restore() throws {
+                unlink(keys)
+                try original.write(toFile: keys, atomically: true, encoding: .utf8)
+                chmod(keys, 0o600)
+            }
+
+            var log = try await start { chmod(keys, 0o644) }
+            #expect(log.contains("the key file \(keys) may be read by other users") && log.contains("chmod 600"), "\(log)")
+
+            log = try await start { try restore(); unlink(keys) }
+            #expect(log.contains("the key file \(keys) is missing, but this database holds values encrypted"), "\(log)")
+
+            log = try await start {
+                try KeyFileText.other.write(toFile: keys, atomically: true, encoding: .utf8)
+                chmod(keys, 0o600)
+            }
+            #expect(log.contains("key k1 in \(keys) is not the key this database's values were encrypted with"), "\(log)")
+
+            log = try await start {
+                try "k1 garbage\n".write(toFile: keys, atomically: true, encoding: .utf8)
+                chmod(keys, 0o600)
+            }
+            #expect(log.contains("the key file \(keys) is damaged"), "\(log)")
+
+            // With the right file back, the data is readable again: nothing was lost.
+            try restore()
+            let daemon = try DaemonProcess(database: database, arguments: ["--state-dir", state.path])
+            defer { daemon.cleanUp() }
+            try await daemon.waitUntilReady()
+            let show = try await daemon.ctl(["show", "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-000001"])
+            #expect(show.stdout.contains(Self.marker), "\(show)")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func keyRotationReencryptsEveryValueWhileTheDaemonServes() async throws {
+        try await withTestDatabase { database in
+            let state = try TemporaryDirectory(prefix: "ikeys")
+            defer { state.remove() }
+            let config = state.appending("incidentd.yaml")
+            try Self.roles.write(toFile: config, atomically: true, encoding: .utf8)
+            let daemon = try DaemonProcess(database: database, arguments: ["--state-dir", state.path, "--config", config])
+            defer { daemon.cleanUp() }
+            try await daemon.waitUntilReady()
+            for index in 0..<30 {
+                let filed = try await daemon.ctl(["report", "--title", "Before \(index)", "--description", "\(Self.marker) \(index)"])
+                #expect(filed.status == 0)
+                if index.isMultiple(of: 10) {
+                    _ = try await daemon.ctl(["note", filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) } ?? "", "note \(index)"])
+                }
+            }
+            let rotate = try await runCommand(Binaries.incidentd, ["--state-dir", state.path, "keys", "rotate"])
+            #expect(rotate.status == 0 && rotate.stdout.contains("Added key k2"), "\(rotate)")
+            kill(daemon.pid, SIGHUP)
+
+            let connection = try database.connect()
+            defer { connection.close() }
+            func underOldKey() throws -> Int {
+                try connection.query(
+                    """
+                    SELECT (SELECT count(*) FROM incidents WHERE description NOT LIKE 'enc1:k2:%')
+                         + (SELECT count(*) FROM events WHERE data ? 'text' AND data->>'text' NOT LIKE 'enc1:k2:%') AS n
+                    """
+                ).first!.decode(Int.self, "n")
+            }
+            // The daemon keeps serving while it re-encrypts.
+            var served = 0
+            let deadline = Date().addingTimeInterval(120)
+            while try underOldKey() > 0, Date() < deadline {
+                if try await daemon.ctl(["report", "--title", "During", "--description", "\(Self.marker) during"]).status == 0 { served += 1 }
+            }
+            #expect(try underOldKey() == 0, "no value is left under the old key: \(daemon.log.suffix(2000))")
+            print("key rotation: re-encrypted while \(served) reports were filed")
+            #expect(try await daemon.ctl(["report", "--title", "After", "--description", "after"]).status == 0)
+            #expect(daemon.log.contains("every value is encrypted under the current key"))
+            let show = try await daemon.ctl(["show", "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-000001"])
+            #expect(show.stdout.contains("\(Self.marker) 0"), "old incidents still read: \(show)")
+            let keys = try String(contentsOfFile: state.appending("keys"), encoding: .utf8)
+            #expect(keys.contains("\nk1 ") && keys.contains("\nk2 "))
+        }
+    }
+}
+
+enum KeyFileText {
+    /// A well-formed key file with a different key k1.
+    static let other = "k1 \(Data((0..<32).map { UInt8($0) }).base64EncodedString())\n"
+}
