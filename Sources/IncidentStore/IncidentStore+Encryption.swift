@@ -45,6 +45,28 @@ extension IncidentStore {
                 )
                 changed += 1
             }
+            // Sealed captures: facts whose text is sealed under another key.
+            let facts = try connection.query(
+                """
+                SELECT id, uid, facts FROM incidents
+                WHERE jsonb_path_exists(facts, '$.*.text ? (@ starts with "enc1:" && !(@ starts with $p))', jsonb_build_object('p', \(prefix)::text))
+                ORDER BY id LIMIT \(batch) FOR UPDATE SKIP LOCKED
+                """
+            )
+            for row in facts {
+                let uid = try row.decode(UUID.self, "uid")
+                var values = try JSONDecoder().decode([String: FactValue].self, from: Data(try row.decode(String.self, "facts").utf8))
+                for (name, value) in values {
+                    guard case .text(let text) = value, FieldCipher.isSealed(text), !text.hasPrefix(prefix) else { continue }
+                    let context = FieldCipher.context(incident: uid, field: "fact:\(name)")
+                    values[name] = .text(cipher.seal(try cipher.open(text, context: context), context: context))
+                }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                let json = PostgresJSON(text: String(decoding: try encoder.encode(values), as: UTF8.self))
+                try connection.query("UPDATE incidents SET facts = \(json) WHERE id = \(try row.decode(Int64.self, "id"))")
+                changed += 1
+            }
             let payloads = try connection.query(
                 """
                 SELECT id, incident_id, payload->>'sealed' AS sealed FROM hook_deliveries
@@ -78,6 +100,8 @@ extension IncidentStore {
                 SELECT (SELECT count(*) FROM incidents WHERE left(description, \(length)) <> \(prefix))
                      + (SELECT count(*) FROM events WHERE data ? 'text' AND left(data->>'text', \(length)) <> \(prefix))
                      + (SELECT count(*) FROM hook_deliveries WHERE payload ? 'sealed' AND left(payload->>'sealed', \(length)) <> \(prefix))
+                     + (SELECT count(*) FROM incidents WHERE jsonb_path_exists(facts,
+                            '$.*.text ? (@ starts with "enc1:" && !(@ starts with $p))', jsonb_build_object('p', \(prefix)::text)))
                      AS n
                 """
             ).first!.decode(Int.self, "n")

@@ -18,7 +18,7 @@ extension IncidentStore {
     @discardableResult
     static func startWorkflow(
         _ connection: PostgresConnection, incidentID: Int64, incident: inout Incident, playbook: Playbook, actor: Caller,
-        outbox: Outbox?
+        outbox: Outbox?, cipher: CipherBox
     ) throws -> Int {
         try connection.query(
             """
@@ -34,7 +34,7 @@ extension IncidentStore {
         incident.playbookVersion = playbook.version
         return try save(
             connection, incidentID: incidentID, incident: &incident, previous: nil, state: state, events: events, actor: actor,
-            playbook: playbook, isNewPlaybook: true, outbox: outbox
+            playbook: playbook, isNewPlaybook: true, outbox: outbox, cipher: cipher
         )
     }
 
@@ -71,7 +71,7 @@ extension IncidentStore {
             }
             try connection.query(record.insert)
             let playbook = digest.flatMap { digest in source.flatMap { resolve(digest, $0) } } ?? Self.noPlaybook
-            let state = try Self.loadState(connection, incidentID: id, incident: incident)
+            let state = try Self.loadState(connection, incidentID: id, incident: incident, cipher: cipher)
             return .found(CaseFile(incident: incident, state: Workflow.evaluate(state, playbook: playbook, now: Date()), playbook: playbook), view)
         }
     }
@@ -101,7 +101,7 @@ extension IncidentStore {
                 try connection.query(record.insert)
                 return .failure(WorkflowStoreError.noPlaybook(reference))
             }
-            let state = try Self.loadState(connection, incidentID: id, incident: incident)
+            let state = try Self.loadState(connection, incidentID: id, incident: incident, cipher: cipher)
             if let refusal = Self.refusal(authorize(incident, state, playbook), expectedVersion: expectedVersion, incident: incident) {
                 try connection.query(record.refused(refusal).insert)
                 return .failure(refusal)
@@ -116,7 +116,7 @@ extension IncidentStore {
                 var updated = incident
                 let queued = try Self.save(
                     connection, incidentID: id, incident: &updated, previous: state, state: next, events: events,
-                    actor: audit.caller, playbook: playbook, isNewPlaybook: false, outbox: outbox
+                    actor: audit.caller, playbook: playbook, isNewPlaybook: false, outbox: outbox, cipher: cipher
                 )
                 try connection.query(record.insert)
                 return .success((CaseFile(incident: updated, state: next, playbook: playbook), queued))
@@ -143,15 +143,22 @@ extension IncidentStore {
                 try row.decode(String?.self, "source"))
     }
 
-    static func loadState(_ connection: PostgresConnection, incidentID id: Int64, incident: Incident) throws -> CaseState {
+    static func loadState(_ connection: PostgresConnection, incidentID id: Int64, incident: Incident, cipher: CipherBox) throws -> CaseState {
         let row = try connection.query(
             """
-            SELECT facts, instants, gate_approved, paused_since, paused_seconds, resolution, lessons_learned
+            SELECT facts, instants, gate_approved, paused_since, paused_seconds, resolution, lessons_learned, uid
             FROM incidents WHERE id = \(id)
             """
         ).first!
         let decoder = JSONDecoder()
         var values = try decoder.decode([String: FactValue].self, from: Data(try row.decode(String.self, "facts").utf8))
+        // Sensitive captures were sealed; open them.
+        let uid = try row.decode(UUID.self, "uid")
+        for (name, value) in values {
+            if case .text(let text) = value, FieldCipher.isSealed(text) {
+                values[name] = .text(try cipher.open(text, context: FieldCipher.context(incident: uid, field: "fact:\(name)")))
+            }
+        }
         // The incident's own columns are the truth for its triage attributes.
         for (key, value) in CaseFacts(incident: incident).values { values[key] = value }
         let stamps = try decoder.decode([String: Double].self, from: Data(try row.decode(String.self, "instants").utf8))
@@ -207,7 +214,8 @@ extension IncidentStore {
     @discardableResult
     static func save(
         _ connection: PostgresConnection, incidentID id: Int64, incident: inout Incident, previous: CaseState?,
-        state: CaseState, events: [WorkflowEvent], actor: Caller, playbook: Playbook, isNewPlaybook: Bool, outbox: Outbox?
+        state: CaseState, events: [WorkflowEvent], actor: Caller, playbook: Playbook, isNewPlaybook: Bool, outbox: Outbox?,
+        cipher: CipherBox
     ) throws -> Int {
         let playbookDigest: String? = isNewPlaybook ? playbook.digest : nil
         let facts = state.facts
@@ -227,7 +235,20 @@ extension IncidentStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let builtIn = Set(FieldDeclaration.builtIn.map(\.name)).subtracting(["peopleAffectedIn"])
-        let stored = facts.values.filter { !builtIn.contains($0.key) }
+        var stored = facts.values.filter { !builtIn.contains($0.key) }
+        // Captures the playbook marks sensitive (free text that may name people) are sealed.
+        let sensitive = playbook.fields.filter { field in
+            guard field.isSensitive, case .text? = stored[field.name] else { return false }
+            return true
+        }.map(\.name)
+        if !sensitive.isEmpty, cipher.current != nil {
+            let uid = try connection.query("SELECT uid FROM incidents WHERE id = \(id)").first!.decode(UUID.self, "uid")
+            for name in sensitive {
+                if case .text(let text)? = stored[name] {
+                    stored[name] = .text(cipher.seal(text, context: FieldCipher.context(incident: uid, field: "fact:\(name)")))
+                }
+            }
+        }
         let factsJSON = PostgresJSON(text: String(decoding: try encoder.encode(stored), as: UTF8.self))
         let stamps = facts.instants.filter { !["reported", "aware", "discovered", "phase"].contains($0.key) }
             .mapValues(\.timeIntervalSince1970)

@@ -80,7 +80,7 @@ public struct IncidentStore: Sendable {
                 var queued = 0
                 if let playbook {
                     queued += try Self.startWorkflow(
-                        connection, incidentID: id, incident: &incident, playbook: playbook, actor: reporter, outbox: outbox
+                        connection, incidentID: id, incident: &incident, playbook: playbook, actor: reporter, outbox: outbox, cipher: cipher
                     )
                 }
                 queued += try outbox?.enqueue(

@@ -36,6 +36,9 @@ struct Incidentd: AsyncParsableCommand {
     @Option(name: .long, help: "Where the embedded PostgreSQL and other state live.")
     var stateDir: String?
 
+    @Option(name: .long, help: "The data-encryption key file (default: STATE-DIR/keys).")
+    var keyFile: String?
+
     @Option(name: .long, help: "The directory of SQL migrations.")
     var migrationsDir: String?
 
@@ -62,6 +65,7 @@ struct Incidentd: AsyncParsableCommand {
         if let database { configuration.database = database }
         if let stateDir { configuration.stateDirectory = stateDir }
         if let migrationsDir { configuration.migrationsDirectory = migrationsDir }
+        if let keyFile { configuration.keyFile = keyFile }
         if let playbooksDir { configuration.playbooksDirectory = playbooksDir }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel) else {
@@ -137,15 +141,14 @@ struct Keys: AsyncParsableCommand {
                 it re-encrypts every older value in batches while it keeps serving, and resumes
                 after a restart. Every daemon on the database needs the new key file.
 
+                The key file is --key-file, else keyFile in the config, else STATE-DIR/keys.
+
                 Example:
                   incidentd keys rotate && systemctl reload incidentd
                 """
         )
 
         @ParentCommand var keys: Keys
-
-        @Option(name: .long, help: "The key file (default: keyFile in the config, else STATE-DIR/keys).")
-        var keyFile: String?
 
         func run() async throws {
             var configuration: Configuration
@@ -155,7 +158,6 @@ struct Keys: AsyncParsableCommand {
                 printError("incidentd: \(error)")
                 throw ExitCode(78)
             }
-            if let keyFile { configuration.keyFile = keyFile }
             let path = configuration.keyFilePath
             guard FileManager.default.fileExists(atPath: path) else {
                 printError("incidentd: there is no key file at \(path) to rotate; incidentd creates it when it first starts")

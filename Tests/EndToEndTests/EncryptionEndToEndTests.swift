@@ -39,10 +39,23 @@ import TestSupport
             #expect(filed.status == 0, "\(filed)")
             let reference = try #require(filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
             #expect(try await daemon.ctl(["note", reference, "Called \(Self.marker) back"]).status == 0)
+            // A capture the playbook marks sensitive (containment) is sealed too.
+            for task in [
+                ["acknowledge"],
+                ["triage", "--set", "severity=high", "--set", "dataCategories=contact", "--set", "jurisdictions=DE",
+                 "--set", "nis2Entity=false", "--set", "secRegistrant=false"],
+            ] {
+                let done = try await daemon.ctl(["task", "done", reference] + task)
+                #expect(done.status == 0, "\(done)")
+            }
+            #expect(try await daemon.ctl(["advance", reference]).status == 0)
+            let contained = try await daemon.ctl(["task", "done", reference, "contain", "--set", "containment=Bob \(Self.marker) deleted it"])
+            #expect(contained.status == 0, "\(contained)")
 
             // The people who may see it see plaintext; the hook configured for it receives it.
             let show = try await daemon.ctl(["show", reference])
             #expect(show.stdout.contains("Alice Example \(Self.marker)"), "\(show)")
+            #expect(show.stdout.contains("Bob \(Self.marker) deleted it"), "\(show)")
             let timeline = try await daemon.ctl(["timeline", reference])
             #expect(timeline.stdout.contains("Called \(Self.marker) back"), "\(timeline)")
             #expect(await HookTests().waitFor(90) { setup.lines("received").filter { $0.contains(Self.marker) }.count == 2 },

@@ -21,7 +21,13 @@ public final class DaemonProcess: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.incidentd)
         var allArguments = ["--socket", self.socketPath, "--state-dir", directory.appending("state"), "--log-level", "debug"]
-        if let database { allArguments += ["--database", database.conninfo] }
+        if let database {
+            allArguments += ["--database", database.conninfo]
+            // Daemons on one database share its key file, as a restarted daemon would.
+            if !arguments.contains("--state-dir"), !arguments.contains("--key-file") {
+                allArguments += ["--key-file", database.keyFile]
+            }
+        }
         process.arguments = allArguments + arguments
         if let environment { process.environment = environment }
         process.standardOutput = log

@@ -16,6 +16,8 @@ public struct TestDatabase: Sendable {
 
     /// The conninfo for this database; host, port and user come from the environment.
     public var conninfo: String { "dbname=\(name)" }
+    /// The key file every daemon on this database uses.
+    public var keyFile: String { "/tmp/incidentd-test-keys/\(name).keys" }
 
     public static func requireServer() throws -> Void {
         let environment = ProcessInfo.processInfo.environment
@@ -39,6 +41,7 @@ public struct TestDatabase: Sendable {
 
     /// Drops the database, disconnecting anyone still using it.
     public func drop() {
+        unlink(keyFile)
         guard let admin = try? PostgresConnection(conninfo: "") else { return }
         defer { admin.close() }
         _ = try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
