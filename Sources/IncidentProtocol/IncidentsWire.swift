@@ -174,6 +174,34 @@ public enum IncidentsWire {
         }
     }
 
+    public enum ExportFormat: String, Codable, Sendable, CaseIterable {
+        case markdown, json
+    }
+
+    public struct ExportParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public var format: ExportFormat
+        public var redact: Bool?
+
+        public init(reference: IncidentReference, format: ExportFormat, redact: Bool? = nil) {
+            self.reference = reference
+            self.format = format
+            self.redact = redact
+        }
+    }
+
+    public struct ExportReply: Codable, Sendable, Equatable {
+        public var format: ExportFormat
+        public var redacted: Bool
+        public var document: String
+
+        public init(format: ExportFormat, redacted: Bool, document: String) {
+            self.format = format
+            self.redacted = redacted
+            self.document = document
+        }
+    }
+
     public struct ListReply: Codable, Sendable, Equatable {
         public var incidents: [IncidentSummary]
         /// Pass as `after` to get the next page; absent on the last page.

@@ -67,6 +67,7 @@ public enum IncidentInterfaces {
             .init("Phase", phase, doc: "Every incident is in exactly one phase."),
             .init("Severity", severity),
             .init("Sort", .enumeration(IncidentFilter.Sort.allCases.map(\.rawValue)), doc: "The order of a list."),
+            .init("ExportFormat", .enumeration(IncidentsWire.ExportFormat.allCases.map(\.rawValue))),
             .init("DataCategory", dataCategory, doc: "Kinds of personal data involved."),
             .init("Category", category, doc: "What kind of event caused the incident."),
             .init("Person", .structure([.init("uid", .int), .init("name", .string)])),
@@ -202,6 +203,17 @@ public enum IncidentInterfaces {
                 ],
                 output: [.init("incident", .named("Incident")), .init("created", .bool), .init("folded", .optional(.bool))],
                 doc: "File a breach report. The reply is sent only after it is stored."
+            ),
+            .init(
+                "Export",
+                input: [
+                    .init("reference", .string),
+                    .init("format", .named("ExportFormat")),
+                    .init("redact", .optional(.bool), doc: "Mask personal data, for sharing outside the team."),
+                ],
+                output: [.init("format", .named("ExportFormat")), .init("redacted", .bool), .init("document", .string)],
+                doc: "The case file for a regulator or a third party: facts, decisions with reasons, tasks, the\n"
+                    + "notification ledger and the timeline. Every export is audited, with whether it was redacted."
             ),
             .init(
                 "Stats",

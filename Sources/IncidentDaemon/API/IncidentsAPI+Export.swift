@@ -1,0 +1,43 @@
+import Foundation
+import IncidentCore
+import IncidentProtocol
+import IncidentStore
+import Varlink
+
+extension IncidentsAPI {
+    /// `Export`: the case file as a document for a regulator or a third party. Audited (in the
+    /// same transaction as the read) with its format and whether it was redacted. Reporters,
+    /// who see only their own report, cannot export.
+    func export(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
+        let parameters = try await decode(IncidentsWire.ExportParameters.self, call, caller)
+        let redact = parameters.redact ?? false
+        let principal = settings.roles.principal(for: caller)
+        let playbooks = self.playbooks
+        let lookup = try await store.caseFile(
+            parameters.reference,
+            audit: AuditRecord(
+                caller: caller, action: call.auditAction, incident: parameters.reference,
+                detail: "format \(parameters.format.rawValue), \(redact ? "redacted" : "not redacted")"
+            ),
+            resolve: { playbooks.resolve(digest: $0, source: $1) }
+        ) { incident in
+            switch AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts) {
+            case .allow(.reporter): return .deny(reason: "a reporter's view cannot be exported; ask the incident's manager")
+            case let decision: return decision
+            }
+        }
+        switch lookup {
+        case .notFound: throw VarlinkError.noSuchIncident(parameters.reference)
+        case .denied(let reason): throw VarlinkError.permissionDenied(reason)
+        case .found(let file, let view):
+            let timeline = try await store.timeline(parameters.reference)
+            let export = CaseFileExport(
+                file: file.reply(as: view),
+                events: timeline.events.map { .init(at: $0.at, kind: $0.kind, actor: $0.actor, data: $0.data) },
+                exportedAt: clock(), exportedBy: caller.userName, redacted: redact
+            )
+            let document = parameters.format == .markdown ? export.markdown() : try export.json()
+            return try VarlinkReply(encoding: IncidentsWire.ExportReply(format: parameters.format, redacted: redact, document: document))
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import IncidentCore
+import Varlink
+
+/// A case file for a regulator or a third party (`incidentctl export`): facts, decisions
+/// with reasons, tasks, the notification ledger and the timeline, as Markdown or JSON, with
+/// personal data masked when asked. Times are UTC, as a record kept for others should be.
+public struct CaseFileExport: Sendable {
+    public var file: WorkflowWire.CaseFileReply
+    public var events: [WorkflowWire.TimelineReply.Event]
+    public var exportedAt: Date
+    public var exportedBy: String
+    public var redacted: Bool
+
+    public init(
+        file: WorkflowWire.CaseFileReply, events: [WorkflowWire.TimelineReply.Event], exportedAt: Date, exportedBy: String,
+        redacted: Bool
+    ) {
+        self.file = file
+        self.events = events
+        self.exportedAt = exportedAt
+        self.exportedBy = exportedBy
+        self.redacted = redacted
+    }
+
+    /// Everyone the case file names: masked wherever they appear when redacting.
+    var people: [String] {
+        var names = [file.incident.reporter.name, exportedBy]
+        if let assignee = file.incident.assignee { names.append(assignee) }
+        names += events.compactMap(\.actor)
+        names += (file.tasks ?? []).compactMap(\.completedBy)
+        names += (file.decisions ?? []).map(\.by)
+        names += (file.notifications ?? []).map(\.by)
+        return names.filter { $0 != "incidentd" }
+    }
+
+    /// The text as shared: masked when redacting.
+    func shown(_ text: String) -> String {
+        redacted ? Redactor(names: people).redact(text) : text
+    }
+
+    static func utc(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle().year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
+            .timeSeparator(.colon)).replacingOccurrences(of: "T", with: " ") + " UTC"
+    }
+
+    public func markdown() -> String {
+        let incident = file.incident
+        func cell(_ text: String) -> String { shown(text).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
+        var lines = ["# \(incident.reference) — \(cell(incident.title))", ""]
+        lines.append("Exported \(Self.utc(exportedAt)) by \(shown(exportedBy))"
+            + (redacted ? "; personal data masked for sharing outside the team." : "; contains personal data."))
+        lines += ["", "## Summary", "", "| | |", "| --- | --- |"]
+        var summary: [(String, String)] = [
+            ("Phase", "\(incident.phase.rawValue) (since \(Self.utc(incident.phaseEntered)))"),
+            ("Severity", incident.severity.rawValue),
+        ]
+        if let category = incident.category { summary.append(("Category", category.rawValue)) }
+        if !incident.dataCategories.isEmpty { summary.append(("Data", incident.dataCategories.map(\.rawValue).joined(separator: ", "))) }
+        if let people = incident.peopleAffected { summary.append(("People affected", String(people))) }
+        if let records = incident.recordsAffected { summary.append(("Records affected", String(records))) }
+        if !incident.jurisdictions.isEmpty { summary.append(("Jurisdictions", incident.jurisdictions.map(\.rawValue).joined(separator: ", "))) }
+        summary.append(("Aware", Self.utc(incident.aware)))
+        summary.append(("Reported", "\(Self.utc(incident.reported)) by \(incident.reporter.name)"))
+        if let playbook = incident.playbook { summary.append(("Playbook", "\(playbook) \(incident.playbookVersion ?? "")")) }
+        if let closed = incident.closed { summary.append(("Closed", Self.utc(closed))) }
+        lines += summary.map { "| \($0.0) | \(cell($0.1)) |" }
+        lines += ["", "## Description", "", shown(incident.description)]
+        if let facts = file.facts, !facts.isEmpty {
+            lines += ["", "## Facts", ""]
+            lines += facts.keys.sorted().map { "- **\($0)**: \(shown(facts[$0]!))" }
+        }
+        if let decisions = file.decisions, !decisions.isEmpty {
+            lines += ["", "## Decisions", ""]
+            lines += decisions.map {
+                "- **\($0.name)**: \($0.value ? "yes" : "no") — \(shown($0.by)), \(Self.utc($0.at)): \(shown($0.reason))"
+            }
+        }
+        if let tasks = file.tasks, !tasks.isEmpty {
+            lines += ["", "## Tasks"]
+            for phase in Phase.allCases where tasks.contains(where: { $0.phase == phase }) {
+                lines += ["", "### \(phase.rawValue)", ""]
+                for task in tasks where task.phase == phase {
+                    let state: String
+                    switch task.status {
+                    case .done: state = "done by \(shown(task.completedBy ?? "?")), \(task.completedAt.map(Self.utc) ?? "")"
+                    case .skipped: state = "skipped: \(shown(task.reason ?? ""))"
+                    case .notApplicable: state = "not applicable"
+                    case .open: state = task.due.map { "open, due \(Self.utc($0))" } ?? "open"
+                    }
+                    lines.append("- \(task.status == .done ? "[x]" : "[ ]") **\(task.id)** \(task.title) — \(state)")
+                }
+            }
+        }
+        if let notifications = file.notifications, !notifications.isEmpty {
+            lines += ["", "## Notifications", ""]
+            lines += notifications.map {
+                "- \($0.kind.rawValue): \(shown($0.recipient)) by \($0.channel), \(Self.utc($0.sentAt)), by \(shown($0.by))"
+                    + ($0.reference.map { ", reference \(shown($0))" } ?? "") + ($0.lateReason.map { "; late: \(shown($0))" } ?? "")
+            }
+        }
+        if let resolution = file.resolution {
+            lines += ["", "## Resolution", "", shown(resolution), "", "## Lessons learned", "", shown(file.lessonsLearned ?? "")]
+        }
+        lines += ["", "## Timeline", "", "| Time | Who | Event | Details |", "| --- | --- | --- | --- |"]
+        for event in events {
+            let details = event.data.keys.sorted().map { "\($0)=\(event.data[$0]!)" }.joined(separator: " ")
+            lines.append("| \(Self.utc(event.at)) | \(cell(event.actor ?? "-")) | \(event.kind) | \(cell(details)) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The same as one JSON object: `caseFile` (as `show --json`), `events`, and who exported it when.
+    public func json() throws -> String {
+        struct Document: Encodable {
+            var exportedAt: Date
+            var exportedBy: String
+            var redacted: Bool
+            var caseFile: WorkflowWire.CaseFileReply
+            var events: [WorkflowWire.TimelineReply.Event]
+        }
+        let encoder = VarlinkJSON.encoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let data = try encoder.encode(Document(exportedAt: exportedAt, exportedBy: exportedBy, redacted: redacted, caseFile: file, events: events))
+        guard redacted else { return String(decoding: data, as: UTF8.self) }
+        // Mask every string in the document; the redactor keeps instants, references and enum words.
+        let value = try VarlinkJSON.decoder().decode(JSONValue.self, from: data)
+        return String(decoding: try encoder.encode(mask(value)), as: UTF8.self)
+    }
+
+    private func mask(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(shown(text))
+        case .array(let items): return .array(items.map(mask))
+        case .object(let members): return .object(members.mapValues(mask))
+        default: return value
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// `incidentctl export`: a case file for a regulator, with personal data masked on request.
+@Suite struct ExportTests {
+    static let personal = ["Alice Example", "alice@example.com", "+49 30 1234567", "4111 1111 1111 1111", "Bob Marker"]
+
+    @Test func aRedactedExportHasNoPersonalDataAndStillReadsAsACaseFile() async throws {
+        let directory = try TemporaryDirectory(prefix: "iexport")
+        defer { directory.remove() }
+        let config = directory.appending("incidentd.yaml")
+        try EncryptionEndToEndTests.roles.write(toFile: config, atomically: true, encoding: .utf8)
+        try await withDaemon(arguments: ["--config", config]) { daemon, _ in
+            let filed = try await daemon.ctl([
+                "report", "--title", "Card data of Alice Example e-mailed", "--people", "1", "--jurisdiction", "DE",
+                "--description", "Alice Example (alice@example.com, +49 30 1234567) got card 4111 1111 1111 1111 by mistake.",
+            ])
+            let reference = try #require(filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
+            #expect(try await daemon.ctl(["note", reference, "Called alice@example.com back"]).status == 0)
+            #expect(try await daemon.ctl(["task", "done", reference, "acknowledge"]).status == 0)
+            #expect(try await daemon.ctl([
+                "task", "done", reference, "triage", "--set", "severity=high", "--set", "dataCategories=financial",
+                "--set", "jurisdictions=DE", "--set", "nis2Entity=false", "--set", "secRegistrant=false",
+            ]).status == 0)
+            #expect(try await daemon.ctl(["advance", reference]).status == 0)
+            #expect(try await daemon.ctl(["task", "done", reference, "contain", "--set", "containment=Bob Marker revoked the token"]).status == 0)
+
+            let full = try await daemon.ctl(["export", reference])
+            #expect(full.status == 0, "\(full)")
+            for marker in Self.personal { #expect(full.stdout.contains(marker), "the unredacted export has \(marker)") }
+
+            let redacted = try await daemon.ctl(["export", reference, "--redact", "--output", directory.appending("case.md")])
+            #expect(redacted.status == 0, "\(redacted)")
+            let document = try String(contentsOfFile: directory.appending("case.md"), encoding: .utf8)
+            for marker in Self.personal { #expect(!document.contains(marker), "the redacted export has \(marker):\n\(document)") }
+            for heading in ["# \(reference) —", "## Summary", "## Description", "## Facts", "## Tasks", "## Timeline", "| Severity | high |",
+                            "[email]", "[phone]", "[card or account number]", "[name]", "note.added", "task.completed"] {
+                #expect(document.contains(heading), "still a case file: \(heading)")
+            }
+            var status = stat()
+            #expect(stat(directory.appending("case.md"), &status) == 0 && status.st_mode & 0o777 == 0o600)
+
+            let json = try await daemon.ctl(["export", reference, "--redact", "--format", "json"])
+            #expect(json.status == 0)
+            for marker in Self.personal { #expect(!json.stdout.contains(marker)) }
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            #expect(object["redacted"] as? Bool == true)
+            #expect(((object["caseFile"] as? [String: Any])?["incident"] as? [String: Any])?["reference"] as? String == reference)
+
+            let audit = try await daemon.ctl(["audit", "query", "--incident", reference, "--action", "Export"])
+            #expect(audit.stdout.contains("not redacted") && audit.stdout.contains("markdown, redacted")
+                    && audit.stdout.contains("json, redacted"), "\(audit)")
+        }
+    }
+}
