@@ -112,6 +112,8 @@ let package = Package(
             dependencies: [
                 "IncidentDaemon",
                 "IncidentCore",
+                "IncidentProtocol",
+                "Varlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -34,6 +34,10 @@ public struct Incident: Sendable, Equatable, Codable {
     public var reportCount: Int
     /// When the latest of those reports arrived.
     public var lastReported: Date?
+    /// Under legal hold: kept whole, never purged (true, or absent).
+    public var legalHold: Bool?
+    /// When retention removed its personal data.
+    public var purged: Date?
 
     /// Someone known to the system by uid and name.
     public struct Person: Sendable, Equatable, Codable {
@@ -51,7 +55,7 @@ public struct Incident: Sendable, Equatable, Codable {
         recordsAffected: Int64?, jurisdictions: [Jurisdiction], reporter: Person, assignee: String?,
         restricted: Bool, reported: Date, aware: Date, discovered: Date?, phaseEntered: Date, closed: Date?,
         version: Int, playbook: String? = nil, playbookVersion: String? = nil, dedupKey: String? = nil,
-        reportCount: Int = 1, lastReported: Date? = nil
+        reportCount: Int = 1, lastReported: Date? = nil, legalHold: Bool? = nil, purged: Date? = nil
     ) {
         self.reference = reference
         self.title = title
@@ -77,5 +81,7 @@ public struct Incident: Sendable, Equatable, Codable {
         self.dedupKey = dedupKey
         self.reportCount = reportCount
         self.lastReported = lastReported
+        self.legalHold = legalHold
+        self.purged = purged
     }
 }

@@ -39,7 +39,7 @@ public struct Daemon: Sendable {
             try await migrate(pool)
             let cipher = try await openCipher(pool)
             let auditStore = AuditStore(pool: pool)
-            let settings = LiveSettings(roles: configuration.roles)
+            let settings = LiveSettings(roles: configuration.roles, retentionDays: configuration.retentionDays)
             let playbooks = try loadPlaybooks()
             let doorbell = Doorbell()
             let hooks = configuration.hooks
@@ -90,6 +90,9 @@ public struct Daemon: Sendable {
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
                 .init(service: sealer), .init(service: dispatcher), .init(service: scheduler),
                 .init(service: Rekeyer(store: store, requests: rekeyRequests, logger: logger)),
+                .init(service: Purger(
+                    store: store, policy: { api.retentionPolicy }, daemonID: Self.daemonID, interval: .seconds(3600), logger: logger
+                )),
             ]
             if let interval = SystemdNotifier.watchdogInterval() {
                 services.append(.init(service: Watchdog(notifier: notifier, interval: interval, logger: logger)))

@@ -202,6 +202,43 @@ public enum IncidentsWire {
         }
     }
 
+    public struct HoldParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        /// Why (a litigation or a regulator's inquiry); required to place a hold.
+        public var reason: String?
+        public init(reference: IncidentReference, reason: String? = nil) {
+            self.reference = reference
+            self.reason = reason
+        }
+    }
+
+    public struct PurgeParameters: Codable, Sendable, Equatable {
+        public var dryRun: Bool?
+        public init(dryRun: Bool? = nil) { self.dryRun = dryRun }
+    }
+
+    public struct PurgeReply: Codable, Sendable, Equatable {
+        public var incidents: [PurgeCandidateWire]
+        public var dryRun: Bool
+        public init(incidents: [PurgeCandidateWire], dryRun: Bool) {
+            self.incidents = incidents
+            self.dryRun = dryRun
+        }
+    }
+
+    public struct PurgeCandidateWire: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public var closed: Date
+        public var playbook: String?
+        public var retentionDays: Int
+        public init(reference: IncidentReference, closed: Date, playbook: String?, retentionDays: Int) {
+            self.reference = reference
+            self.closed = closed
+            self.playbook = playbook
+            self.retentionDays = retentionDays
+        }
+    }
+
     public struct ListReply: Codable, Sendable, Equatable {
         public var incidents: [IncidentSummary]
         /// Pass as `after` to get the next page; absent on the last page.

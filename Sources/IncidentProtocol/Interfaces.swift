@@ -138,6 +138,8 @@ public enum IncidentInterfaces {
                     .init("dedupKey", .optional(.string), doc: "An automated reporter's dedup key."),
                     .init("reportCount", .int, doc: "Reports folded into this incident, the first included."),
                     .init("lastReported", .optional(.string), doc: "When the latest folded report arrived."),
+                    .init("legalHold", .optional(.bool), doc: "Kept whole, never purged."),
+                    .init("purged", .optional(.string), doc: "When retention removed its personal data."),
                 ])
             ),
             .init(
@@ -214,6 +216,29 @@ public enum IncidentInterfaces {
                 output: [.init("format", .named("ExportFormat")), .init("redacted", .bool), .init("document", .string)],
                 doc: "The case file for a regulator or a third party: facts, decisions with reasons, tasks, the\n"
                     + "notification ledger and the timeline. Every export is audited, with whether it was redacted."
+            ),
+            .init(
+                "Hold",
+                input: [.init("reference", .string), .init("reason", .optional(.string), doc: "Why; required.")],
+                output: [.init("incident", .named("Incident"))],
+                doc: "Place a legal hold (admins): the incident is never purged until the hold is lifted."
+            ),
+            .init(
+                "Release", input: [.init("reference", .string)], output: [.init("incident", .named("Incident"))],
+                doc: "Lift a legal hold (admins)."
+            ),
+            .init(
+                "Purge",
+                input: [.init("dryRun", .optional(.bool), doc: "Only list what would go.")],
+                output: [
+                    .init("incidents", .array(.structure([
+                        .init("reference", .string), .init("closed", .string), .init("playbook", .optional(.string)),
+                        .init("retentionDays", .int),
+                    ]))),
+                    .init("dryRun", .bool),
+                ],
+                doc: "Remove personal data from closed incidents past their retention, keeping their skeleton (admins).\n"
+                    + "Incidents on legal hold are kept whole. incidentd also runs this once a day."
             ),
             .init(
                 "Stats",

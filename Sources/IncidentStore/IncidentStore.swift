@@ -337,7 +337,7 @@ public struct IncidentStore: Sendable {
         reference, title, description, phase, severity, category, data_categories, people_affected,
         records_affected, jurisdictions, reporter_uid, reporter_name, assignee, restricted, reported_at,
         aware_at, discovered_at, phase_entered_at, closed_at, version, playbook_name, playbook_version,
-        dedup_key, report_count, last_reported_at, uid
+        dedup_key, report_count, last_reported_at, uid, legal_hold, purged_at
         """
 }
 
@@ -392,7 +392,9 @@ extension Incident {
             playbookVersion: try row.decode(String?.self, "playbook_version"),
             dedupKey: try row.decode(String?.self, "dedup_key"),
             reportCount: try row.decode(Int.self, "report_count"),
-            lastReported: try row.decode(Date?.self, "last_reported_at")
+            lastReported: try row.decode(Date?.self, "last_reported_at"),
+            legalHold: try row.decode(Bool.self, "legal_hold") ? true : nil,
+            purged: try row.decode(Date?.self, "purged_at")
         )
     }
 }

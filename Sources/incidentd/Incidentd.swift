@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import IncidentCore
 import IncidentDaemon
+import IncidentProtocol
+import Varlink
 import Logging
 
 /// The incidentd daemon: keeps the case file of every data-breach incident.
@@ -18,7 +20,7 @@ struct Incidentd: AsyncParsableCommand {
               incidentd --socket /tmp/incidentd.sock --state-dir /tmp/incidentd-state
             """,
         version: IncidentdVersion.current,
-        subcommands: [Keys.self]
+        subcommands: [Keys.self, Purge.self]
     )
 
     @Option(name: .long, help: "The YAML config file (default /etc/incidentd/incidentd.yaml when it exists).")
@@ -172,6 +174,54 @@ struct Keys: AsyncParsableCommand {
                 printError("incidentd: \(error)")
                 throw ExitCode.failure
             }
+        }
+    }
+}
+
+/// `incidentd purge`: asks the running daemon to purge personal data past retention now.
+struct Purge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove personal data from closed incidents past retention, now (admins).",
+        discussion: """
+            The running daemon does this once a day by itself. Closed incidents past their
+            playbook's retentionDays (else the configured retentionDays) keep their skeleton —
+            dates, phases, counts, decisions without reasons — so statistics still work; those
+            on legal hold (incidentctl hold) are kept whole. Every purge is audited.
+
+            Examples:
+              incidentd purge --dry-run
+              incidentd purge
+            """
+    )
+
+    @ParentCommand var daemon: Incidentd
+
+    @Flag(name: .long, help: "Only list what would be purged.") var dryRun = false
+
+    func run() async throws {
+        let socket: String
+        do {
+            socket = try daemon.resolvedConfiguration().socketPath
+        } catch {
+            printError("incidentd: \(error)")
+            throw ExitCode(78)
+        }
+        do {
+            let client = try VarlinkClient(path: socket)
+            let reply = try client.call(
+                "io.incidentd.Incidents.Purge", IncidentsWire.PurgeParameters(dryRun: dryRun), as: IncidentsWire.PurgeReply.self
+            )
+            if reply.incidents.isEmpty {
+                print(dryRun ? "Nothing is past retention." : "Nothing was past retention; nothing purged.")
+            }
+            for incident in reply.incidents {
+                let closed = incident.closed.formatted(Date.ISO8601FormatStyle().year().month().day())
+                print("\(dryRun ? "would purge" : "purged")  \(incident.reference)  closed \(closed)  "
+                    + "\(incident.playbook ?? "-")  retention \(incident.retentionDays) days")
+            }
+        } catch {
+            printError("incidentd: cannot purge through \(socket): \(error)")
+            throw ExitCode.failure
         }
     }
 }

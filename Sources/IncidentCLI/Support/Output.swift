@@ -121,6 +121,8 @@ struct Output {
         facts.append(("Assignee", incident.assignee ?? "nobody yet"))
         if incident.restricted { facts.append(("Restricted", "yes: only assignees, managers and auditors see it")) }
         if let closed = incident.closed { facts.append(("Closed", time(closed))) }
+        if incident.legalHold == true { facts.append(("Legal hold", paint("yes: never purged until released", .yellow))) }
+        if let purged = incident.purged { facts.append(("Purged", "\(time(purged)): personal data removed after retention")) }
         if incident.reportCount > 1 {
             let last = incident.lastReported.map { ", the latest \(relative($0))" } ?? ""
             facts.append(("Reports", "\(count(Int64(incident.reportCount))) with dedup key \(incident.dedupKey ?? "-")\(last)"))

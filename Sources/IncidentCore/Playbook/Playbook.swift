@@ -20,6 +20,9 @@ public struct Playbook: Sendable, Equatable {
     public var digest: String
     /// The YAML it was loaded from.
     public var source: String
+    /// Days a closed incident keeps its personal data before `purge` removes it; nil: the
+    /// daemon's `retentionDays`.
+    public var retentionDays: Int? = nil
 
     public init(
         name: String, version: String, title: String, isDefault: Bool, match: Match, fields: [FieldDeclaration],

@@ -200,7 +200,9 @@ private struct Parser {
             problem(nil, "is empty")
             return nil
         }
-        let keys = ["playbook", "version", "title", "default", "match", "fields", "instants", "hooks", "phases", "escalations"]
+        let keys = [
+            "playbook", "version", "title", "default", "match", "fields", "instants", "hooks", "phases", "escalations", "retentionDays",
+        ]
         guard let top = entries(root, "the playbook", allowed: keys) else { return nil }
         func node(_ key: String) -> Node? { top.first { $0.key == key }?.value }
 
@@ -238,11 +240,20 @@ private struct Parser {
         checkInstantCycles(phases.flatMap(\.tasks), declared: instants, node: node("phases"))
         checkDeclaredInstantsAreRecorded(instants, tasks: phases.flatMap(\.tasks), node: node("instants"))
 
+        var retentionDays: Int?
+        if let days = node("retentionDays") {
+            if let value = days.int, (1...36_500).contains(value) { retentionDays = value } else {
+                problem(days, "retentionDays must be a whole number of days, 1 to 36500")
+            }
+        }
+
         let digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
-        return Playbook(
+        var playbook = Playbook(
             name: name, version: version, title: title, isDefault: isDefault, match: match, fields: fields,
             instants: instants, hooks: hooks, phases: phases, escalations: escalations, digest: digest, source: text
         )
+        playbook.retentionDays = retentionDays
+        return playbook
     }
 
     struct Context {

@@ -68,6 +68,7 @@ public struct IncidentsAPI: Sendable {
         router.register("io.incidentd.Incidents.Status") { call, caller in try await status(call, caller) }
         router.register("io.incidentd.Incidents.Stats") { call, caller in try await stats(call, caller) }
         router.register("io.incidentd.Incidents.Export") { call, caller in try await export(call, caller) }
+        registerRetention(&router)
         router.registerStream("io.incidentd.Incidents.Watch") { call, caller, send in try await watch(call, caller, send) }
         router.register("io.incidentd.Incidents.Assign") { call, caller in try await assign(call, caller) }
         router.register("io.incidentd.Incidents.Restrict") { call, caller in try await restrict(call, caller) }

@@ -51,6 +51,9 @@ public struct Configuration: Sendable, Equatable {
     public var keyFile: String?
     /// Encryption at rest of sensitive text. Off only to measure what it costs.
     public var encryption: Bool = true
+    /// Days a closed incident keeps its personal data when its playbook sets no
+    /// `retentionDays`; nil keeps it until purged by hand.
+    public var retentionDays: Int?
 
     /// Where the key file is.
     public var keyFilePath: String { keyFile ?? (stateDirectory as NSString).appendingPathComponent("keys") }
@@ -100,7 +103,7 @@ extension Configuration {
         "embeddedPostgresUser", "databaseConnections", "logLevel", "maximumMessageSize", "idleTimeoutSeconds",
         "roles", "auditSealIntervalMilliseconds", "playbooksDirectory", "hooks", "hookConcurrency",
         "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "dueSoonLeadMinutes", "schedulerIntervalMilliseconds",
-        "hookLeaseMarginMilliseconds", "keyFile", "encryption",
+        "hookLeaseMarginMilliseconds", "keyFile", "encryption", "retentionDays",
     ]
 
     /// Applies the YAML config file at `path` on top of `self`.
@@ -192,6 +195,11 @@ extension Configuration {
             case "dueSoonLeadMinutes":
                 guard let minutes = Int(scalar), minutes >= 0 else { throw fail("dueSoonLeadMinutes must be a whole number") }
                 configuration.dueSoonLead = .seconds(minutes * 60)
+            case "retentionDays":
+                guard let days = Int(scalar), (1...36_500).contains(days) else {
+                    throw fail("retentionDays must be a whole number of days, 1 to 36500")
+                }
+                configuration.retentionDays = days
             case "keyFile":
                 guard scalar.hasPrefix("/") else { throw fail("keyFile must be an absolute path") }
                 configuration.keyFile = scalar

@@ -4,17 +4,27 @@ import NIOConcurrencyHelpers
 
 /// The settings a running daemon can change on reload (SIGHUP) without restarting.
 public final class LiveSettings: Sendable {
-    private let state: NIOLockedValueBox<RoleAssignments>
+    private struct State {
+        var roles: RoleAssignments
+        var retentionDays: Int?
+    }
 
-    public init(roles: RoleAssignments) {
-        state = NIOLockedValueBox(roles)
+    private let state: NIOLockedValueBox<State>
+
+    public init(roles: RoleAssignments, retentionDays: Int? = nil) {
+        state = NIOLockedValueBox(State(roles: roles, retentionDays: retentionDays))
     }
 
     public var roles: RoleAssignments {
-        state.withLockedValue { $0 }
+        state.withLockedValue { $0.roles }
+    }
+
+    /// Days closed incidents keep their personal data when their playbook does not say.
+    public var retentionDays: Int? {
+        state.withLockedValue { $0.retentionDays }
     }
 
     func apply(_ configuration: Configuration) {
-        state.withLockedValue { $0 = configuration.roles }
+        state.withLockedValue { $0 = State(roles: configuration.roles, retentionDays: configuration.retentionDays) }
     }
 }

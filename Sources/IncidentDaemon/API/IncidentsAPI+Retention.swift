@@ -1,0 +1,56 @@
+import Foundation
+import IncidentCore
+import IncidentProtocol
+import IncidentStore
+import Logging
+import Varlink
+
+extension IncidentsAPI {
+    /// The retention in force: each playbook's, else the configured default.
+    var retentionPolicy: RetentionPolicy {
+        var days: [String: Int] = [:]
+        for playbook in playbooks.current { if let retention = playbook.retentionDays { days[playbook.name] = retention } }
+        return RetentionPolicy(defaultDays: settings.retentionDays, playbookDays: days)
+    }
+
+    func registerRetention(_ router: inout VarlinkRouter<Caller>) {
+        router.register("io.incidentd.Incidents.Hold") { call, caller in
+            let parameters = try await decode(IncidentsWire.HoldParameters.self, call, caller)
+            try await authorize(.purge, call, caller)
+            guard let reason = parameters.reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
+                throw VarlinkError.invalidValue("reason", reason: "say why the incident is held (a litigation, an inquiry)")
+            }
+            return try await hold(parameters.reference, true, reason, call, caller)
+        }
+        router.register("io.incidentd.Incidents.Release") { call, caller in
+            let parameters = try await decode(IncidentsWire.GetParameters.self, call, caller)
+            try await authorize(.purge, call, caller)
+            return try await hold(parameters.reference, false, nil, call, caller)
+        }
+        router.register("io.incidentd.Incidents.Purge") { call, caller in
+            let parameters = try await decode(IncidentsWire.PurgeParameters.self, call, caller)
+            try await authorize(.purge, call, caller)
+            let dryRun = parameters.dryRun ?? false
+            let purged = try await store.purge(
+                policy: retentionPolicy, dryRun: dryRun, audit: AuditRecord(caller: caller, action: call.auditAction)
+            )
+            if !dryRun, !purged.isEmpty {
+                logger.notice("personal data purged past retention", metadata: ["incidents.count": "\(purged.count)", "peer.uid": "\(caller.uid)"])
+            }
+            return try VarlinkReply(encoding: IncidentsWire.PurgeReply(
+                incidents: purged.map { .init(reference: $0.reference, closed: $0.closed, playbook: $0.playbook, retentionDays: $0.retentionDays) },
+                dryRun: dryRun
+            ))
+        }
+    }
+
+    private func hold(_ reference: IncidentReference, _ hold: Bool, _ reason: String?, _ call: VarlinkCall, _ caller: Caller) async throws
+        -> VarlinkReply
+    {
+        guard try await store.setLegalHold(reference, hold: hold, reason: reason, audit: AuditRecord(caller: caller, action: call.auditAction))
+        else { throw VarlinkError.noSuchIncident(reference) }
+        let found = try await store.incident(reference, audit: AuditRecord(caller: caller, action: "Get")) { _ in .allow(.full) }
+        guard let incident = found?.0 else { throw VarlinkError.noSuchIncident(reference) }
+        return try VarlinkReply(encoding: IncidentsWire.GetReply(incident: incident))
+    }
+}
