@@ -28,7 +28,7 @@ printf 'hookConcurrency: 2\n' >"$work/plain.yaml"
 
 daemon=
 start_daemon() {
-    "$bin/incidentd" --database "dbname=bench" --socket "$sock" --state-dir "$work/state" --log-level warning \
+    "$bin/incidentd" --database "dbname=${2:-bench}" --socket "$sock" --state-dir "$work/state-${2:-bench}" --log-level warning \
         --config "$1" >>"$work/incidentd.log" 2>&1 &
     daemon=$!
     for _ in $(seq 1 100); do "$bin/incidentctl" status --socket "$sock" >/dev/null 2>&1 && return; sleep 0.1; done
@@ -105,6 +105,24 @@ psql_q -c "ALTER TABLE audit_log ENABLE TRIGGER audit_log_queue_seal"
 psql_q -c "INSERT INTO audit_pending SELECT seq FROM audit_log a WHERE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.seq = a.seq) ON CONFLICT DO NOTHING"
 row "reports/s, 8 clients, chain on vs off" "$on" "$off" "$(ratio "$on" "$off")"
 
+# Each side on a fresh database of its own, alternating, so neither inherits the other's
+# table sizes (or plaintext rows for the background re-encryption to seal).
+echo "Encryption cost at 8 clients (fresh databases, 2 rounds) ..." >&2
+stop_daemon
+printf 'hookConcurrency: 2\nencryption: false\n' >"$work/plaintext.yaml"
+on=0 off=0
+for round in 1 2; do
+    for mode in sealed plain; do
+        createdb "bench_${mode}_$round"
+        start_daemon "$work/$([ $mode = sealed ] && echo plain.yaml || echo plaintext.yaml)" "bench_${mode}_$round"
+        r=$(rate "$("$bin/incidentd-bench" --socket "$sock" --clients 8 --seconds "$seconds" --json)")
+        stop_daemon
+        if [ $mode = sealed ]; then on=$((on + r)); else off=$((off + r)); fi
+    done
+done
+start_daemon "$work/plain.yaml"
+row "reports/s, 8 clients, encryption on vs off" "$((on / 2))" "$((off / 2))" "$(ratio "$on" "$off")"
+
 echo "Hook deliveries (trivial exec hook, 8 clients filing for ${seconds}s) ..." >&2
 stop_daemon
 psql_q -c "TRUNCATE hook_attempts, hook_deliveries"
@@ -174,6 +192,8 @@ $table
   keys, one connection each), against pgbench replaying the SQL incidentd runs for one report
   (\`scripts/bench-run.sh\`) with the same clients. Target at 8 clients: 0.8.
 - *chain on vs off*: the same load with the audit chain's queueing trigger disabled.
+- *encryption on vs off*: the same load with the daemon restarted with \`encryption: false\`
+  (descriptions stored as plaintext); on, each description is sealed with AES-256-GCM.
 - *show vs psql*: whole-process time of \`incidentctl show REF\` against \`psql -c\` selecting
   the same row, median of 100 runs; the ratio is psql/incidentctl.
 - *hooks*: a trivial exec hook on every report. Latency: one report every 50 ms, time from the
