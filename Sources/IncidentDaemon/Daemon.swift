@@ -36,7 +36,7 @@ public struct Daemon: Sendable {
         )
         do {
             notifier.status("Applying migrations")
-            try await migrate(pool)
+            try await migrate(pool, notifier: notifier)
             let cipher = try await openCipher(pool)
             let auditStore = AuditStore(pool: pool)
             let settings = LiveSettings(roles: configuration.roles, retentionDays: configuration.retentionDays)
@@ -76,6 +76,7 @@ public struct Daemon: Sendable {
                     socketGroup: configuration.socketGroup,
                     maximumMessageSize: configuration.maximumMessageSize,
                     idleTimeout: configuration.idleTimeout,
+                    maximumConnectionsPerUser: configuration.maximumConnectionsPerUser,
                     listeningDescriptor: listeningDescriptor
                 ),
                 router: api.makeRouter(),
@@ -181,17 +182,35 @@ public struct Daemon: Sendable {
         }
     }
 
-    private func migrate(_ pool: PostgresPool) async throws {
+    /// Applies the migrations, waiting for the database while it cannot be reached — up to
+    /// `databaseStartTimeout`, saying so in the log and in systemd's status — so incidentd
+    /// reports ready only once it is connected.
+    private func migrate(_ pool: PostgresPool, notifier: SystemdNotifier) async throws {
         let directory = configuration.migrationsDirectory.map { URL(fileURLWithPath: $0) }
             ?? Migration.defaultDirectory()
         let migrations = try Migration.load(from: directory)
-        do {
-            try await Migrator(pool: pool, logger: logger).migrate(migrations)
-        } catch let error as PostgresError where error.code == .connectionFailed {
-            throw DaemonError(
-                message: "cannot connect to PostgreSQL (\(error.serverMessage.trimmingCharacters(in: .whitespacesAndNewlines))); "
-                    + "check --database or the PG* environment"
-            )
+        let deadline = ContinuousClock.now + configuration.databaseStartTimeout
+        var wait = Duration.milliseconds(250)
+        while true {
+            do {
+                try await Migrator(pool: pool, logger: logger).migrate(migrations)
+                return
+            } catch let error as PostgresError where error.code == .connectionFailed {
+                let reason = error.serverMessage.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard ContinuousClock.now + wait < deadline else {
+                    throw DaemonError(
+                        message: "cannot connect to PostgreSQL (\(reason)); gave up after \(configuration.databaseStartTimeout); "
+                            + "check --database or the PG* environment, or raise databaseStartTimeoutSeconds"
+                    )
+                }
+                logger.warning(
+                    "cannot reach PostgreSQL yet; retrying",
+                    metadata: ["error": "\(reason)", "retry.in": "\(wait)", "retry.until": "\(configuration.databaseStartTimeout) after start"]
+                )
+                notifier.status("Waiting for the database: \(reason)")
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(2))
+            }
         }
     }
 }

@@ -30,6 +30,8 @@ public enum IncidentInterfaces {
             .init("InternalError", parameters: [.init("reason", .string)],
                   doc: "The daemon failed unexpectedly; the call changed nothing. See the daemon's log."),
             .init("ShuttingDown", doc: "The daemon is stopping; a stream ends here. Connect again to resume."),
+            .init("TooManyConnections", parameters: [.init("limit", .int)],
+                  doc: "This user already holds the most connections allowed (maximumConnectionsPerUser); the new one is closed."),
         ]
     )
 

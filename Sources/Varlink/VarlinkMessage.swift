@@ -22,14 +22,45 @@ public struct VarlinkCall: Sendable, Equatable {
         return String(method[..<dot])
     }
 
+    /// Whether objects and arrays nest deeper than `limit`, counting brackets outside strings:
+    /// one pass, no allocation.
+    static func nesting(of bytes: some Collection<UInt8>, exceeds limit: Int) -> Bool {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > limit { return true }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return false
+    }
+
     /// `Method` of `io.example.Iface.Method`.
     public var methodName: String {
         guard let dot = method.lastIndex(of: ".") else { return method }
         return String(method[method.index(after: dot)...])
     }
 
+    /// How deeply objects and arrays may nest in a call. Nothing incidentd serves nests past a
+    /// handful of levels; a hostile client's million brackets would otherwise cost a deep
+    /// recursion in the JSON decoder.
+    public static let maximumNesting = 64
+
     /// Parses one message (without its NUL terminator).
     public init(decoding bytes: some Collection<UInt8>) throws(VarlinkProtocolError) {
+        if Self.nesting(of: bytes, exceeds: Self.maximumNesting) {
+            throw VarlinkProtocolError(code: .malformedCall, reason: "the message nests deeper than \(Self.maximumNesting) levels")
+        }
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))

@@ -25,6 +25,9 @@ import Varlink
     @Test(arguments: [
         ("{not json", "io.incidentd.MalformedMessage", nil),
         ("[]", "io.incidentd.MalformedMessage", nil),
+        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","x":"#
+            + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}}",
+         "io.incidentd.MalformedMessage", nil),
         (#"{"parameters":{}}"#, "io.incidentd.MalformedMessage", nil),
         ("{\"method\":\"io.incidentd.Incidents.Report\",\"parameters\":{\"title\":\"\u{FF}\"", "io.incidentd.MalformedMessage", nil),
         (#"{"method":"io.incidentd.Nothing.Here"}"#, "org.varlink.service.InterfaceNotFound", nil),

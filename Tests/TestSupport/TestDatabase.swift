@@ -31,12 +31,21 @@ public struct TestDatabase: Sendable {
 
     /// Creates a fresh, empty database.
     public static func create(prefix: String = "t") throws -> TestDatabase {
+        let database = try named(prefix: prefix)
+        try database.createNow()
+        return database
+    }
+
+    /// A database with a fresh name that does not exist yet (`createNow` makes it).
+    public static func named(prefix: String = "t") throws -> TestDatabase {
         try requireServer()
-        let name = "\(prefix)_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))"
+        return TestDatabase(name: "\(prefix)_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))")
+    }
+
+    public func createNow() throws {
         let admin = try PostgresConnection(conninfo: "")
         defer { admin.close() }
         try admin.execute("CREATE DATABASE \(name)")
-        return TestDatabase(name: name)
     }
 
     /// Drops the database, disconnecting anyone still using it.

@@ -71,3 +71,22 @@ import Testing
         #expect(call.parameters["n"] == JSONValue.integer(9_007_199_254_740_993))
     }
 }
+
+@Suite struct NestingLimitTests {
+    func call(depth: Int) -> String {
+        #"{"method":"a.b.C","parameters":{"x":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}}"
+    }
+
+    @Test func callsNestingDeeperThanTheLimitAreRefusedBeforeDecoding() throws {
+        // The call's own object and parameters take two levels.
+        _ = try VarlinkCall(decoding: Array(call(depth: VarlinkCall.maximumNesting - 2).utf8))
+        #expect(throws: VarlinkProtocolError.self) { try VarlinkCall(decoding: Array(call(depth: VarlinkCall.maximumNesting - 1).utf8)) }
+        #expect(throws: VarlinkProtocolError.self) { try VarlinkCall(decoding: Array(call(depth: 1_000_000).utf8)) }
+    }
+
+    @Test func bracketsInsideStringsDoNotCount() throws {
+        let text = #"{"method":"a.b.C","parameters":{"x":""# + String(repeating: "[{\\\"", count: 500) + #""}}"#
+        let parsed = try VarlinkCall(decoding: Array(text.utf8))
+        #expect(parsed.parameters["x"]?.stringValue?.count == 1500)
+    }
+}

@@ -53,6 +53,10 @@ public struct CLIError: Error, CustomStringConvertible, Sendable {
                 lines += problems.compactMap(\.stringValue).map { "  " + $0 }
             }
             self.init(lines.joined(separator: "\n"), status: .failure)
+        case "io.incidentd.TooManyConnections":
+            let limit = error.parameters["limit"]?.integerValue.map { " (\($0))" } ?? ""
+            self.init("You already hold the most connections to incidentd allowed\(limit); close some and try again.",
+                      status: .unavailable)
         case "io.incidentd.DatabaseUnavailable":
             self.init("incidentd cannot reach its database right now; nothing was changed, so try again shortly.",
                       status: .unavailable)

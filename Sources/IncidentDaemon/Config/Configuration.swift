@@ -24,11 +24,15 @@ public struct Configuration: Sendable, Equatable {
     /// The system user that runs the embedded PostgreSQL when incidentd runs as root.
     public var embeddedPostgresUser: String = "postgres"
     public var databaseConnections: Int = 8
+    /// How long start-up waits for an unreachable database before giving up.
+    public var databaseStartTimeout: Duration = .seconds(60)
     public var logLevel: Logger.Level = .info
     /// The largest message a client may send, in bytes.
     public var maximumMessageSize: Int = 1 << 20
     /// A connection that sends nothing for this long is closed.
     public var idleTimeout: Duration = .seconds(300)
+    /// Connections one user may hold open at once.
+    public var maximumConnectionsPerUser: Int = 256
     /// How users and groups map to roles.
     public var roles: RoleAssignments = .defaults
     /// How often committed audit records are sealed into the hash chain.
@@ -103,7 +107,8 @@ extension Configuration {
         "embeddedPostgresUser", "databaseConnections", "logLevel", "maximumMessageSize", "idleTimeoutSeconds",
         "roles", "auditSealIntervalMilliseconds", "playbooksDirectory", "hooks", "hookConcurrency",
         "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "dueSoonLeadMinutes", "schedulerIntervalMilliseconds",
-        "hookLeaseMarginMilliseconds", "keyFile", "encryption", "retentionDays",
+        "hookLeaseMarginMilliseconds", "keyFile", "encryption", "retentionDays", "databaseStartTimeoutSeconds",
+        "maximumConnectionsPerUser",
     ]
 
     /// Applies the YAML config file at `path` on top of `self`.
@@ -195,6 +200,16 @@ extension Configuration {
             case "dueSoonLeadMinutes":
                 guard let minutes = Int(scalar), minutes >= 0 else { throw fail("dueSoonLeadMinutes must be a whole number") }
                 configuration.dueSoonLead = .seconds(minutes * 60)
+            case "maximumConnectionsPerUser":
+                guard let count = Int(scalar), (1...100_000).contains(count) else {
+                    throw fail("maximumConnectionsPerUser must be a whole number from 1 to 100000")
+                }
+                configuration.maximumConnectionsPerUser = count
+            case "databaseStartTimeoutSeconds":
+                guard let seconds = Int(scalar), (0...86_400).contains(seconds) else {
+                    throw fail("databaseStartTimeoutSeconds must be a whole number of seconds, 0 to 86400")
+                }
+                configuration.databaseStartTimeout = .seconds(seconds)
             case "retentionDays":
                 guard let days = Int(scalar), (1...36_500).contains(days) else {
                     throw fail("retentionDays must be a whole number of days, 1 to 36500")

@@ -21,13 +21,17 @@ public actor VarlinkServer: Service {
         public var listeningDescriptor: Int32?
         /// On shutdown, how long calls in flight may take before their connections are cut.
         public var drainTimeout: Duration
+        /// Connections one user may hold open at once; more are refused with
+        /// `io.incidentd.TooManyConnections`, so one user cannot exhaust the daemon.
+        public var maximumConnectionsPerUser: Int = 256
 
         public init(
             socketPath: String, socketMode: UInt16 = 0o660, socketGroup: String? = nil,
             maximumMessageSize: Int = VarlinkFrameDecoder.defaultMaximumMessageSize,
-            idleTimeout: Duration = .seconds(300), listeningDescriptor: Int32? = nil,
+            idleTimeout: Duration = .seconds(300), maximumConnectionsPerUser: Int = 256, listeningDescriptor: Int32? = nil,
             drainTimeout: Duration = .seconds(10)
         ) {
+            self.maximumConnectionsPerUser = maximumConnectionsPerUser
             self.socketPath = socketPath
             self.socketMode = socketMode
             self.socketGroup = socketGroup
@@ -57,6 +61,7 @@ public actor VarlinkServer: Service {
     private let users = UserDirectory()
     /// Open connections, so a graceful shutdown can stop reading from them.
     private let openConnections = NIOLockedValueBox([ObjectIdentifier: any Channel]())
+    private let connectionsPerUser = NIOLockedValueBox([UInt32: Int]())
 
     public init(
         settings: Settings,
@@ -178,6 +183,23 @@ public actor VarlinkServer: Service {
     private nonisolated func serve(_ connection: Connection) async {
         let caller = users.caller(for: connection.credentials)
         let channel = connection.channel.channel
+        let limit = settings.maximumConnectionsPerUser
+        let admitted = connectionsPerUser.withLockedValue { counts -> Bool in
+            guard counts[caller.uid, default: 0] < limit else { return false }
+            counts[caller.uid, default: 0] += 1
+            return true
+        }
+        guard admitted else {
+            logger.warning("refused a connection: too many from this user", metadata: ["peer.uid": "\(caller.uid)", "connections.limit": "\(limit)"])
+            try? await connection.channel.executeThenClose { _, outbound in
+                let reply = VarlinkReply(
+                    error: VarlinkError(name: "io.incidentd.TooManyConnections", parameters: ["limit": .integer(Int64(limit))])
+                )
+                try await outbound.write(ByteBuffer(bytes: try reply.encoded()))
+            }
+            return
+        }
+        defer { connectionsPerUser.withLockedValue { $0[caller.uid, default: 1] -= 1 } }
         let key = ObjectIdentifier(channel)
         openConnections.withLockedValue { $0[key] = channel }
         defer { openConnections.withLockedValue { _ = $0.removeValue(forKey: key) } }
