@@ -9,6 +9,9 @@ import Logging
 /// libpq allows no more. It is `@unchecked Sendable` so the pool can hand it between threads.
 public final class PostgresConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
+    /// Set when libpq failed without a server's answer: the connection went away, even if
+    /// libpq has not noticed yet.
+    private var broken = false
 
     /// Connects with a conninfo string (`host=/run/pg dbname=x`) or a URI (`postgresql://…`);
     /// an empty string uses the `PG*` environment variables and libpq's defaults.
@@ -41,7 +44,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// False once the connection broke; the pool then discards it.
     public var isUsable: Bool {
-        guard let handle else { return false }
+        guard let handle, !broken else { return false }
         return PQstatus(handle) == CONNECTION_OK
     }
 
@@ -100,7 +103,8 @@ public final class PostgresConnection: @unchecked Sendable {
 
     private func consume(_ result: OpaquePointer?) throws(PostgresError) -> PostgresRows {
         guard let result else {
-            throw PostgresError(code: isUsable ? .server : .connectionLost, serverMessage: lastErrorMessage)
+            broken = true
+            throw PostgresError(code: .connectionLost, serverMessage: lastErrorMessage)
         }
         defer { PQclear(result) }
         switch PQresultStatus(result) {
@@ -121,8 +125,10 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         let message = field(UInt8(ascii: "M")) ?? String(cString: PQresultErrorMessage(result))
         guard let state = field(UInt8(ascii: "C")) else {
-            // No SQLSTATE: libpq itself failed, which means the connection went away.
-            return PostgresError(code: isUsable ? .server : .connectionLost, serverMessage: message)
+            // No SQLSTATE: libpq itself failed ("server closed the connection unexpectedly"),
+            // which means the connection went away, whatever PQstatus says yet.
+            broken = true
+            return PostgresError(code: .connectionLost, serverMessage: message)
         }
         let sqlState = SQLState(rawValue: state)
         let code: PostgresError.Code =
