@@ -88,14 +88,37 @@ INSERT INTO events (incident_id, kind, actor_uid, actor_name, data) VALUES (curr
 COMMIT;
 SQL
 
+rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$daemon/status"; }
+# The daemon's largest resident set while a command runs, sampled every 100 ms.
+peak_rss() {
+    local peak=0 sample
+    "$@" >"$work/peak.out" &
+    local job=$!
+    while kill -0 "$job" 2>/dev/null; do
+        sample=$(awk '/^VmRSS:/ {print $2}' "/proc/$daemon/status")
+        [ "${sample:-0}" -gt "$peak" ] && peak=$sample
+        sleep 0.1
+    done
+    wait "$job"
+    python3 -c "print(f'{$peak / 1024:.1f}')"
+}
+idle_rss=$(rss_mib)
+
 echo "Report filing throughput (${seconds}s per point) ..." >&2
 for clients in 1 8 32; do
-    ours=$(rate "$("$bin/incidentd-bench" --socket "$sock" --clients $clients --seconds "$seconds" --json)")
+    if [ $clients = 32 ]; then
+        load_rss=$(peak_rss "$bin/incidentd-bench" --socket "$sock" --clients $clients --seconds "$seconds" --json)
+        ours=$(rate "$(cat "$work/peak.out")")
+    else
+        ours=$(rate "$("$bin/incidentd-bench" --socket "$sock" --clients $clients --seconds "$seconds" --json)")
+    fi
     theirs=$(pgbench -n -T "$seconds" -c $clients -j $((clients < 2 ? 1 : 2)) -f "$work/report.sql" bench 2>"$work/pgbench.log" \
         | awk '/^tps/ {print int($3)}')
     [ -n "$theirs" ] || { echo "pgbench failed:" >&2; cat "$work/pgbench.log" >&2; exit 1; }
     row "reports/s, $clients client(s), vs pgbench same SQL" "$ours" "$theirs" "$(ratio "$ours" "$theirs")"
 done
+
+row "daemon RSS MiB, idle / peak at 32 clients" "$idle_rss / $load_rss" "64" "-"
 
 echo "Audit chain cost at 8 clients ..." >&2
 on=$(rate "$("$bin/incidentd-bench" --socket "$sock" --clients 8 --seconds "$seconds" --json)")
@@ -169,6 +192,37 @@ ctl=$(median_ms "$bin/incidentctl" show "$ref" --socket "$sock")
 raw=$(median_ms psql -X -q -d bench -c "SELECT * FROM incidents WHERE reference = '$ref'")
 row "median ms, incidentctl show vs psql -c" "$ctl" "$raw" "$(ratio "$raw" "$ctl")"
 
+# Scaling: the same calls over a growing history, generated in SQL (not through the socket):
+# a tenth of the incidents open in investigate, a fifth in report, the rest closed; an open
+# task on each open one.
+echo "Scaling: Status, List and Get at 10k, 100k and 1M incidents ..." >&2
+probe=$("$bin/incidentctl" list --socket "$sock" --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"][0]["reference"])')
+have=0
+for target in 10000 100000 1000000; do
+    psql_q -c "
+        INSERT INTO incidents (reference, title, description, reporter_uid, reporter_name, aware_at, reported_at,
+                               phase_entered_at, phase, severity, closed_at)
+        SELECT 'INC-' || (1000 + g / 1000000) || '-' || lpad((g % 1000000)::text, 6, '0'), 'Generated incident ' || g,
+               'generated', 0, 'bench', now() - g * interval '1 minute', now() - g * interval '1 minute',
+               now() - g * interval '1 minute',
+               CASE WHEN g % 10 = 0 THEN 'investigate' WHEN g % 5 = 0 THEN 'report' ELSE 'closed' END,
+               (ARRAY['low', 'medium', 'high', 'critical'])[1 + g % 4],
+               CASE WHEN g % 5 <> 0 THEN now() - g * interval '1 minute' END
+        FROM generate_series($((have + 1)), $target) g;
+        INSERT INTO tasks (incident_id, key, phase, status, due_at)
+        SELECT id, 'generated', phase, 'open', reported_at + interval '3 days' FROM incidents
+        WHERE phase <> 'closed' AND reporter_name = 'bench' AND title LIKE 'Generated%'
+        ON CONFLICT DO NOTHING;
+        ANALYZE incidents; ANALYZE tasks;" >/dev/null
+    have=$target
+    cells=()
+    for call in status list get; do
+        out=$("$bin/incidentd-bench" --socket "$sock" --clients 1 --seconds 3 --call $call --reference "$probe" --json)
+        cells+=("$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(f\"{d['p50ms']:.1f}/{d['p99ms']:.1f}\")" "$out")")
+    done
+    row "ms p50/p99 at $target: status, list, get" "${cells[0]} ${cells[1]}" "${cells[2]}" "-"
+done
+
 table=$(
     printf '| %-44s | %14s | %14s | %6s |\n' "measure" "incidentd" "baseline" "ratio"
     printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..8})"
@@ -205,6 +259,13 @@ copied by hand into \`scripts/bench-run.sh\` and sent with the simple query prot
 trip each, by pgbench threads that share the two cores with PostgreSQL. Where it comes out
 slower than incidentd (8 and 32 clients on 2026-11-29) it is not yet a faithful baseline;
 capturing the exact statements from the server log and replaying them with
-\`-M prepared\` is the next step. Scaling to 1M incidents and memory (RSS) are not measured yet.
+\`-M prepared\` is the next step.
+
+- *RSS*: the daemon's resident set after start, and its peak while 32 clients file reports
+  (sampled every 100 ms). Target: under 64 MiB.
+- *Scaling*: one resident client calling Status, List (newest 50 open) and Get for 3 s each
+  after the history grows to 10k, 100k and 1M incidents (generated in SQL; a tenth open in
+  investigate, a tenth in report, each with an open task). Columns: status and list, then get.
+  Target: status under 50 ms at 1M. Ten million audit records are not generated yet.
 MD
 echo "Written to $output."

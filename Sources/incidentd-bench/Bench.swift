@@ -20,7 +20,7 @@ struct Bench: ParsableCommand {
     @Option(help: "How long to run, in seconds.")
     var seconds: Double = 10
 
-    @Option(help: "What to call: report, status or get.")
+    @Option(help: "What to call: report, status, list or get.")
     var call: String = "report"
 
     @Option(help: "For get: the reference to read.")
@@ -44,6 +44,10 @@ struct Bench: ParsableCommand {
                         let message: VarlinkCall
                         switch call {
                         case "status": message = VarlinkCall(method: "io.incidentd.Incidents.Status")
+                        case "list":
+                            message = VarlinkCall(
+                                method: "io.incidentd.Incidents.List", parameters: ["openOnly": .bool(true), "limit": .integer(50)]
+                            )
                         case "get":
                             message = VarlinkCall(
                                 method: "io.incidentd.Incidents.Get", parameters: ["reference": .string(reference ?? "")]

@@ -29,13 +29,6 @@ import Varlink
         }
     }
 
-    @Test func anUnreachableDatabaseIsAClearStartUpError() async throws {
-        let daemon = try DaemonProcess(database: nil, arguments: ["--database", "host=/nonexistent-dir connect_timeout=1"])
-        defer { daemon.cleanUp() }
-        await #expect(throws: TestSetupError.self) { try await daemon.waitUntilReady(timeout: .seconds(30)) }
-        #expect(daemon.log.contains("cannot connect to PostgreSQL"))
-    }
-
     @Test func aBrokenConfigFileIsRefusedWithItsLine() async throws {
         let path = "/tmp/incidentd-bad-\(UUID().uuidString).yaml"
         try "socket: /tmp/x.sock\nsokcetGroup: staff\n".write(toFile: path, atomically: true, encoding: .utf8)
