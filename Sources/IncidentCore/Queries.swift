@@ -217,3 +217,18 @@ public struct IncidentStatistics: Sendable, Equatable, Codable {
         deadlinesMet + deadlinesMissed == 0 ? nil : Double(deadlinesMet) / Double(deadlinesMet + deadlinesMissed)
     }
 }
+
+/// A closed incident past its retention period.
+public struct PurgeCandidate: Sendable, Equatable, Codable {
+    public var reference: IncidentReference
+    public var closed: Date
+    public var playbook: String?
+    public var retentionDays: Int
+
+    public init(reference: IncidentReference, closed: Date, playbook: String?, retentionDays: Int) {
+        self.reference = reference
+        self.closed = closed
+        self.playbook = playbook
+        self.retentionDays = retentionDays
+    }
+}

@@ -218,26 +218,14 @@ public enum IncidentsWire {
     }
 
     public struct PurgeReply: Codable, Sendable, Equatable {
-        public var incidents: [PurgeCandidateWire]
+        public var incidents: [PurgeCandidate]
         public var dryRun: Bool
-        public init(incidents: [PurgeCandidateWire], dryRun: Bool) {
+        public init(incidents: [PurgeCandidate], dryRun: Bool) {
             self.incidents = incidents
             self.dryRun = dryRun
         }
     }
 
-    public struct PurgeCandidateWire: Codable, Sendable, Equatable {
-        public var reference: IncidentReference
-        public var closed: Date
-        public var playbook: String?
-        public var retentionDays: Int
-        public init(reference: IncidentReference, closed: Date, playbook: String?, retentionDays: Int) {
-            self.reference = reference
-            self.closed = closed
-            self.playbook = playbook
-            self.retentionDays = retentionDays
-        }
-    }
 
     public struct ListReply: Codable, Sendable, Equatable {
         public var incidents: [IncidentSummary]

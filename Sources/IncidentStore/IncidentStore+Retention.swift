@@ -2,21 +2,6 @@ import Foundation
 import IncidentCore
 import Postgres
 
-/// A closed incident past its retention period.
-public struct PurgeCandidate: Sendable, Equatable, Codable {
-    public var reference: IncidentReference
-    public var closed: Date
-    public var playbook: String?
-    public var retentionDays: Int
-
-    public init(reference: IncidentReference, closed: Date, playbook: String?, retentionDays: Int) {
-        self.reference = reference
-        self.closed = closed
-        self.playbook = playbook
-        self.retentionDays = retentionDays
-    }
-}
-
 /// How long closed incidents keep their personal data: per playbook, else the default.
 public struct RetentionPolicy: Sendable, Equatable {
     public var defaultDays: Int?

@@ -38,7 +38,7 @@ extension IncidentsAPI {
                 logger.notice("personal data purged past retention", metadata: ["incidents.count": "\(purged.count)", "peer.uid": "\(caller.uid)"])
             }
             return try VarlinkReply(encoding: IncidentsWire.PurgeReply(
-                incidents: purged.map { .init(reference: $0.reference, closed: $0.closed, playbook: $0.playbook, retentionDays: $0.retentionDays) },
+                incidents: purged,
                 dryRun: dryRun
             ))
         }
