@@ -62,7 +62,7 @@ struct StatusCommand: ParsableCommand {
                 let label = "\(task.reference)  \(task.task)"
                 let whenCell = output.fit(when, 18)
                 let painted = task.due.map { $0 < output.now } == true ? output.paint(whenCell, .red) : whenCell
-                lines.append("  " + output.fit(label, 34) + "  " + painted + "  " + output.fit(task.title, 42))
+                lines.append(("  " + output.fit(label, 34) + "  " + painted + "  " + output.fit(task.title, 42)).trimmingTrailingSpaces())
             }
             if tasks.count > limit { lines.append("  … and \(tasks.count - limit) more") }
         }
