@@ -156,6 +156,9 @@ import TestSupport
         let good = try await runCommand(Binaries.incidentctl, ["playbook", "validate"] + shipped)
         #expect(good.status == 0, "\(good)")
         #expect(good.stdout.contains("4 playbooks valid"))
+        let shippedDirectory = (shipped[0] as NSString).deletingLastPathComponent
+        let whole = try await runCommand(Binaries.incidentctl, ["playbook", "validate", shippedDirectory])
+        #expect(whole.status == 0 && whole.stdout.contains("4 playbooks valid"), "a directory stands for its playbooks: \(whole)")
     }
 }
 

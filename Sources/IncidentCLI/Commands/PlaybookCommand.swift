@@ -17,19 +17,31 @@ struct PlaybookValidateCommand: ParsableCommand {
         abstract: "Check playbook files offline, without a daemon; every problem with file:line:column.",
         discussion: """
             The files are checked as one set (unique names, exactly one default) unless --each.
+            A directory stands for the .yaml and .yml files in it, as the daemon reads them.
             Examples:
-              incidentctl playbook validate /etc/incidentd/playbooks/*.yaml
+              incidentctl playbook validate /etc/incidentd/playbooks/
               incidentctl playbook validate --each my-draft.yaml
             """
     )
 
-    @Argument(help: "Playbook files (YAML).") var files: [String]
+    @Argument(help: "Playbook files (YAML), or directories of them.") var files: [String]
     @Flag(name: .long, help: "Check each file on its own, not as a set.") var each = false
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() throws {
         var sources: [(file: String, text: String)] = []
+        var paths: [String] = []
         for file in files {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: file)) ?? []
+                paths += names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+                    .map { (file as NSString).appendingPathComponent($0) }
+            } else {
+                paths.append(file)
+            }
+        }
+        for file in paths {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw CLIError("Cannot read \(file); check the path and its permissions.", status: .usage)
             }
