@@ -81,13 +81,15 @@ extension IncidentStore {
         }
     }
 
-    /// Places or lifts a legal hold; false when there is no such incident. Audited.
-    public func setLegalHold(_ reference: IncidentReference, hold: Bool, reason: String?, audit: AuditRecord) async throws -> Bool {
+    /// Places or lifts a legal hold and returns the incident; nil when there is no such
+    /// incident. Audited.
+    @discardableResult
+    public func setLegalHold(_ reference: IncidentReference, hold: Bool, reason: String?, audit: AuditRecord) async throws -> Incident? {
         try await pool.transaction { connection in
             let rows = try connection.query(
                 """
                 UPDATE incidents SET legal_hold = \(hold), legal_hold_reason = \(hold ? reason : nil)
-                WHERE reference = \(reference.rawValue) RETURNING id
+                WHERE reference = \(reference.rawValue) RETURNING id, \(unsafeSQL: Self.incidentColumns)
                 """
             )
             var record = audit
@@ -104,7 +106,7 @@ extension IncidentStore {
                     """
                 )
             }
-            return !rows.isEmpty
+            return try rows.first.map { try Incident(row: $0, cipher: cipher) }
         }
     }
 

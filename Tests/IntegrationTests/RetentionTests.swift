@@ -39,7 +39,7 @@ import Testing
                 }
                 try connection.query("UPDATE incidents SET playbook_name = 'vendor' WHERE reference = \(refs["old-vendor"]!.rawValue)")
             }
-            #expect(try await store.setLegalHold(refs["held"]!, hold: true, reason: "litigation", audit: AuditRecord(caller: admin, action: "Hold")))
+            #expect(try await store.setLegalHold(refs["held"]!, hold: true, reason: "litigation", audit: AuditRecord(caller: admin, action: "Hold"))?.legalHold == true)
             let audit = AuditRecord(caller: admin, action: "Purge")
             let policy = RetentionPolicy(defaultDays: 365, playbookDays: ["vendor": 5])
             let statsBefore = try await store.statistics(since: Date(timeIntervalSince1970: 0), until: Date(), visibleTo: .all, audit: audit)
@@ -84,7 +84,7 @@ import Testing
             }
             #expect(audited == 2)
 
-            #expect(try await store.setLegalHold(refs["held"]!, hold: false, reason: nil, audit: AuditRecord(caller: admin, action: "Release")))
+            #expect(try await store.setLegalHold(refs["held"]!, hold: false, reason: nil, audit: AuditRecord(caller: admin, action: "Release"))?.legalHold == nil)
             #expect(try await store.purge(policy: policy, dryRun: true, audit: audit).map(\.reference) == [refs["held"]!])
         }
     }

@@ -47,10 +47,10 @@ extension IncidentsAPI {
     private func hold(_ reference: IncidentReference, _ hold: Bool, _ reason: String?, _ call: VarlinkCall, _ caller: Caller) async throws
         -> VarlinkReply
     {
-        guard try await store.setLegalHold(reference, hold: hold, reason: reason, audit: AuditRecord(caller: caller, action: call.auditAction))
-        else { throw VarlinkError.noSuchIncident(reference) }
-        let found = try await store.incident(reference, audit: AuditRecord(caller: caller, action: "Get")) { _ in .allow(.full) }
-        guard let incident = found?.0 else { throw VarlinkError.noSuchIncident(reference) }
+        let audit = AuditRecord(caller: caller, action: call.auditAction)
+        guard let incident = try await store.setLegalHold(reference, hold: hold, reason: reason, audit: audit) else {
+            throw VarlinkError.noSuchIncident(reference)
+        }
         return try VarlinkReply(encoding: IncidentsWire.GetReply(incident: incident))
     }
 }
