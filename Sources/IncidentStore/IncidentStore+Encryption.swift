@@ -88,23 +88,4 @@ extension IncidentStore {
             return changed
         }
     }
-
-    /// How many sealed or plaintext values are not yet under the current key.
-    public func valuesNotUnderCurrentKey() async throws -> Int {
-        guard let cipher = self.cipher.current else { return 0 }
-        let prefix = FieldCipher.prefix + cipher.ring.current.id + ":"
-        let length = prefix.count
-        return try await pool.withConnection { connection in
-            try connection.query(
-                """
-                SELECT (SELECT count(*) FROM incidents WHERE left(description, \(length)) <> \(prefix))
-                     + (SELECT count(*) FROM events WHERE data ? 'text' AND left(data->>'text', \(length)) <> \(prefix))
-                     + (SELECT count(*) FROM hook_deliveries WHERE payload ? 'sealed' AND left(payload->>'sealed', \(length)) <> \(prefix))
-                     + (SELECT count(*) FROM incidents WHERE jsonb_path_exists(facts,
-                            '$.*.text ? (@ starts with "enc1:" && !(@ starts with $p))', jsonb_build_object('p', \(prefix)::text)))
-                     AS n
-                """
-            ).first!.decode(Int.self, "n")
-        }
-    }
 }

@@ -28,14 +28,13 @@ extension IncidentStore {
         return try await pool.transaction { connection in
             let rows = try connection.query(
                 """
-                SELECT id, reference, closed_at, playbook_name,
-                       coalesce((\(days)::jsonb ->> playbook_name)::int, \(fallback)::int) AS days
-                FROM incidents
-                WHERE closed_at IS NOT NULL AND purged_at IS NULL AND NOT legal_hold AND phase = 'closed'
-                  AND coalesce((\(days)::jsonb ->> playbook_name)::int, \(fallback)::int) IS NOT NULL
-                  AND closed_at < now() - make_interval(days => coalesce((\(days)::jsonb ->> playbook_name)::int, \(fallback)::int))
-                ORDER BY closed_at LIMIT \(limit)
-                FOR UPDATE SKIP LOCKED
+                SELECT i.id, i.reference, i.closed_at, i.playbook_name, r.days
+                FROM incidents i
+                CROSS JOIN LATERAL (SELECT coalesce((\(days)::jsonb ->> i.playbook_name)::int, \(fallback)::int) AS days) r
+                WHERE i.closed_at IS NOT NULL AND i.purged_at IS NULL AND NOT i.legal_hold AND i.phase = 'closed'
+                  AND r.days IS NOT NULL AND i.closed_at < now() - make_interval(days => r.days)
+                ORDER BY i.closed_at LIMIT \(limit)
+                FOR UPDATE OF i SKIP LOCKED
                 """
             )
             var purged: [PurgeCandidate] = []

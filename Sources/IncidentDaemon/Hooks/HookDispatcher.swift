@@ -154,7 +154,9 @@ struct HookDispatcher: Service {
 
     /// The payload as the hook reads it: opened, if it was sealed for carrying personal data.
     private func openPayload(_ delivery: ClaimedDelivery) throws -> String {
-        guard let sealed = try? JSONDecoder().decode([String: String].self, from: Data(delivery.payload.utf8))["sealed"],
+        // Sealed payloads are stored as {"sealed": …}; others are read as they are, undecoded.
+        guard delivery.payload.hasPrefix(#"{"sealed""#),
+            let sealed = try? JSONDecoder().decode([String: String].self, from: Data(delivery.payload.utf8))["sealed"],
             let incidentID = delivery.incidentID
         else { return delivery.payload }
         return try cipher.open(sealed, context: Outbox.payloadContext(incidentID: incidentID))
