@@ -160,4 +160,34 @@ import Testing
             #expect(ClockDuration(parsing: bad) == nil, "\(bad)")
         }
     }
+
+    /// Business days jump whole weeks at once; this checks the jump against counting day by day,
+    /// from every day of a fortnight and every hour, for 1 to 40 business days.
+    @Test func businessDaysAgreeWithCountingDayByDay() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        func counted(_ days: Int, from start: Date) -> Date {
+            var date = start
+            if calendar.isDateInWeekend(date) {
+                date = calendar.startOfDay(for: date)
+                while calendar.isDateInWeekend(date) { date = date.addingTimeInterval(86_400) }
+            }
+            var remaining = days
+            while remaining > 0 {
+                date = date.addingTimeInterval(86_400)
+                if !calendar.isDateInWeekend(date) { remaining -= 1 }
+            }
+            return date
+        }
+        let monday = ISO8601DateFormatter().date(from: "2026-05-04T00:00:00Z")!
+        for hour in stride(from: 0, to: 14 * 24, by: 5) {
+            let start = monday.addingTimeInterval(Double(hour) * 3600)
+            for days in 1...40 {
+                #expect(ClockDuration(value: days, unit: .businessDays).added(to: start) == counted(days, from: start))
+            }
+        }
+        // The longest a playbook may write: 199,999 whole weeks and 4 days, Monday to Friday.
+        let friday = monday.addingTimeInterval(Double(199_999 * 7 + 4) * 86_400)
+        #expect(ClockDuration(parsing: "999999bd")!.added(to: monday) == friday)
+    }
 }

@@ -44,7 +44,10 @@ public struct ClockDuration: Sendable, Hashable, CustomStringConvertible {
                 date = calendar.startOfDay(for: date)
                 while calendar.isDateInWeekend(date) { date = date.addingTimeInterval(86_400) }
             }
-            var remaining = value
+            // Five business days from a weekday are exactly one week: whole weeks at once, so
+            // `999999bd` costs what `4bd` does.
+            date = date.addingTimeInterval(Double(value / 5) * 7 * 86_400)
+            var remaining = value % 5
             while remaining > 0 {
                 date = date.addingTimeInterval(86_400)
                 if !calendar.isDateInWeekend(date) { remaining -= 1 }
