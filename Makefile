@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CONFIGURATION ?= debug
 
-.PHONY: help deps build release test demo bench chaos install install-files manual-tool uninstall clean lint
+.PHONY: help deps build release test demo bench chaos fuzz install install-files manual-tool uninstall clean lint
 
 help:
 	@echo "make demo     install what is missing, build, and walk a sample breach through incidentctl"
@@ -14,6 +14,7 @@ help:
 	@echo "make release  build optimised binaries"
 	@echo "make bench    measure throughput and latency beside raw PostgreSQL (a few minutes)"
 	@echo "make chaos    the long fault run: clients filing while incidentd is killed again and again"
+	@echo "make fuzz     libFuzzer on the Varlink decoder, playbook loader, conditions and durations (FUZZ_SECONDS each)"
 	@echo "make install  install binaries, migrations and docs under PREFIX (default /usr/local)"
 	@echo "make lint     check formatting with swift format"
 
@@ -43,6 +44,10 @@ bench: deps
 chaos: deps
 	$(SWIFT) build --build-tests
 	CHAOS_CLIENTS=16 CHAOS_REPORTS=200 CHAOS_KILLS=10 scripts/with-postgres.sh $(SWIFT) test --skip-build --filter FaultTests
+
+# libFuzzer targets (Fuzz/), FUZZ_SECONDS (default 60) each; CI runs them after the tests.
+fuzz:
+	scripts/fuzz.sh
 
 # Installs under DESTDIR/PREFIX. BUILD_DIR names the binaries to install (the release build
 # by default); `make install-files BUILD_DIR=...` installs an existing build without rebuilding.

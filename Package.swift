@@ -13,6 +13,8 @@ let package = Package(
         .executable(name: "incidentd", targets: ["incidentd"]),
         .executable(name: "incidentctl", targets: ["incidentctl"]),
         .executable(name: "incidentd-bench", targets: ["incidentd-bench"]),
+        // What the libFuzzer package in Fuzz/ drives; not an API for anyone else.
+        .library(name: "IncidentFuzzing", targets: ["IncidentFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -107,6 +109,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The fuzz targets' bodies: run by libFuzzer (Fuzz/) and, over the committed corpus, by
+        // the tests.
+        .target(
+            name: "IncidentFuzzing",
+            dependencies: [
+                "IncidentCore",
+                "Varlink",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "incidentd",
             dependencies: [
@@ -154,7 +167,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IncidentCoreTests",
-            dependencies: ["IncidentCore"],
+            dependencies: ["IncidentCore", "IncidentFuzzing"],
             swiftSettings: swiftSettings
         ),
         // incidentctl's screens: snapshots with a fixed clock and time zone, from recorded replies.

@@ -68,6 +68,9 @@ import Testing
         ("bad duration", "due: 4h after reported", "due: 4w after reported", "bad duration '4w'"),
         ("unknown instant", "due: 72h after aware", "due: 72h after noticed", "unknown instant 'noticed'"),
         ("unknown field", "when: {notifiable: true}", "when: {notifyable: true}", "unknown field 'notifyable'"),
+        // Found by the condition fuzzer: an empty key crashed the loader.
+        ("empty condition key", "when: {notifiable: true}", "when: {'': true}", "a condition needs a field name"),
+        ("empty field before a dot", "when: {notifiable: true}", "when: {.US: {atLeast: 1}}", "unknown field '.US'"),
         ("wrong operator", "when: {notifiable: true}", "when: {severity: {atLeast: 3}}", "'atLeast' does not apply to 'severity'"),
         ("unknown value", "when: {notifiable: true}", "when: {severity: {in: [apocalyptic]}}", "'apocalyptic' is not a value of 'severity'"),
         ("unknown role", "role: investigator", "role: intern", "unknown role 'intern'"),

@@ -480,7 +480,10 @@ private struct Parser {
         }
         var parts: [Condition] = []
         for (keyNode, value) in mapping {
-            guard let key = keyNode.string else { continue }
+            guard let key = keyNode.string, !key.isEmpty else {
+                problem(keyNode, "a condition needs a field name or all, any or not as its key")
+                continue
+            }
             switch key {
             case "all", "any":
                 guard let items = value.sequence else {
@@ -500,7 +503,7 @@ private struct Parser {
 
     mutating func parseFieldCondition(_ keyNode: Node, field: String, _ value: Node, _ context: Context) -> Condition? {
         // `peopleAffectedIn.US` reads one jurisdiction of a counts field.
-        let parts = field.split(separator: ".", maxSplits: 1).map(String.init)
+        let parts = field.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard let declaration = context.field(parts[0]) else {
             problem(keyNode, "condition on unknown field '\(field)'; declare it under 'fields'")
             return nil
