@@ -28,7 +28,9 @@ public struct HookStore: Sendable {
 
     /// Claims up to `limit` due deliveries (pending and due, or running with an expired lease:
     /// their daemon died) for `daemon`, leasing them for `lease`.
-    public func claim(limit: Int, daemon: String, lease: Duration) async throws -> [ClaimedDelivery] {
+    /// Claims up to `limit` due deliveries, oldest first, leaving those of the hooks in
+    /// `skipping` (hooks that already hold their share of the running slots) for later.
+    public func claim(limit: Int, daemon: String, lease: Duration, skipping: [String] = []) async throws -> [ClaimedDelivery] {
         let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         return try await pool.transaction { connection in
             try connection.query(
@@ -39,6 +41,7 @@ public struct HookStore: Sendable {
                     SELECT id FROM hook_deliveries
                     WHERE ((state = 'pending' AND next_attempt_at <= now()) OR (state = 'running' AND lease_until < now()))
                       AND hook NOT IN (SELECT hook FROM disabled_hooks)
+                      AND hook <> ALL(\(skipping))
                     ORDER BY next_attempt_at
                     LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED

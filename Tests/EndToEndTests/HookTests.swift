@@ -263,4 +263,109 @@ import Varlink
             #expect(timeline.stdout.components(separatedBy: "task.overdue").count - 1 == 1, "\(timeline)")
         }
     }
+
+    /// Both hooks fire for every report; one hangs until released. The other is served all the
+    /// while: the hanging one holds its share of the slots, not the dispatcher.
+    @Test(.timeLimit(.minutes(3)))
+    func aHangingHookDoesNotStarveTheOtherHooks() async throws {
+        let setup = try Setup(hooks: """
+              - name: stuck
+                exec: [$DIR/stuck.sh]
+                events: [incident.reported]
+                timeoutSeconds: 120
+              - name: quick
+                exec: [$DIR/quick.sh]
+                events: [incident.reported]
+            """, extra: "hookConcurrency: 2")
+        defer { setup.directory.remove() }
+        try setup.script("stuck.sh", """
+            echo "$INCIDENTD_INCIDENT" >> $DIR/stuck
+            for i in $(seq 1 1200); do [ -f $DIR/release ] && exit 0; sleep 0.1; done
+            exit 1
+            """)
+        try setup.script("quick.sh", "echo \"$INCIDENTD_INCIDENT\" >> $DIR/quick\n")
+        try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
+            for index in 1...6 {
+                let filed = try await daemon.ctl(["report", "--title", "Report \(index)", "--description", "d"])
+                #expect(filed.status == 0)
+            }
+            let served = await waitFor(60) { setup.lines("quick").count == 6 }
+            #expect(served, "quick ran \(setup.lines("quick").count) of 6 times")
+            // The stuck hook holds one of the two slots: its first delivery, and no more.
+            #expect(setup.lines("stuck").count == 1)
+            #expect(try deliveries(database, "hook = 'stuck' AND state = 'pending'").count == 5)
+            FileManager.default.createFile(atPath: setup.directory.appending("release"), contents: nil)
+            #expect(try await waitFor(90) { try deliveries(database, "state = 'delivered'").count == 12 }, "\(daemon.log.suffix(2000))")
+        }
+    }
+
+    /// Thousands of deliveries waiting behind hooks that hang: filing and reading go on at their
+    /// usual speed, the backlog stays in PostgreSQL rather than in the daemon's memory, and it
+    /// drains once the hook answers again.
+    @Test(.timeLimit(.minutes(4)))
+    func aFullHookQueueDoesNotSlowTheSocketAndDrainsAfterwards() async throws {
+        let backlog = 3000
+        let setup = try Setup(hooks: """
+              - name: stuck
+                exec: [$DIR/stuck.sh]
+                events: [incident.reported]
+                timeoutSeconds: 120
+            """, extra: "hookConcurrency: 4")
+        defer { setup.directory.remove() }
+        try setup.script("stuck.sh", """
+            for i in $(seq 1 1200); do [ -f $DIR/release ] && exit 0; sleep 0.1; done
+            exit 1
+            """)
+        try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
+            let connection = try database.connect()
+            defer { connection.close() }
+            _ = try connection.execute(
+                """
+                INSERT INTO hook_deliveries (hook, event, payload, max_attempts, created_at, next_attempt_at)
+                SELECT 'stuck', 'incident.updated', '{"schema": 1}', 3, now() - interval '1 hour', now() - interval '1 hour'
+                FROM generate_series(1, \(backlog))
+                """
+            )
+            // Every slot is taken by a hanging delivery.
+            #expect(try await waitFor(30) { try deliveries(database, "state = 'running'").count == 4 })
+            let socket = daemon.socketPath
+            let (reports, statuses) = try await onThread { () -> ([Double], [Double]) in
+                let client = try VarlinkClient(path: socket)
+                func timed(_ call: VarlinkCall) throws -> Double {
+                    let start = ContinuousClock.now
+                    let reply = try client.call(call)
+                    let error = reply.error
+                    #expect(error == nil)
+                    let elapsed = ContinuousClock.now - start
+                    return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                }
+                var reports: [Double] = []
+                var statuses: [Double] = []
+                for index in 0..<100 {
+                    reports.append(try timed(VarlinkCall(
+                        method: "io.incidentd.Incidents.Report",
+                        parameters: ["title": .string("During the backlog \(index)"), "description": .string("d")]
+                    )))
+                    statuses.append(try timed(VarlinkCall(method: "io.incidentd.Incidents.Status")))
+                }
+                return (reports.sorted(), statuses.sorted())
+            }
+            let rss = (try? String(contentsOfFile: "/proc/\(daemon.pid)/status", encoding: .utf8))?
+                .split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+                .flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+            let waiting = try deliveries(database, "state = 'pending'").count
+            print("full hook queue: \(waiting) deliveries waiting behind 4 hanging ones; Report p50 \(String(format: "%.1f", reports[50])) ms, "
+                + "p99 \(String(format: "%.1f", reports[99])) ms; Status p50 \(String(format: "%.1f", statuses[50])) ms, "
+                + "p99 \(String(format: "%.1f", statuses[99])) ms; daemon RSS \(rss / 1024) MiB")
+            #expect(waiting == backlog + 100 - 4, "every report queued its delivery behind the backlog")
+            #expect(reports[50] < 250 && statuses[50] < 250, "filing and reading are not held up by the hooks")
+            #expect(rss > 0 && rss < 128 * 1024, "the backlog is not held in memory")
+            FileManager.default.createFile(atPath: setup.directory.appending("release"), contents: nil)
+            let total = backlog + 100
+            let drained = try await waitFor(150) { try deliveries(database, "state = 'delivered'").count == total }
+            let delivered = try deliveries(database, "state = 'delivered'").count
+            #expect(drained, "\(delivered) of \(total) delivered")
+            #expect(try deliveries(database, "state = 'dead'").isEmpty)
+        }
+    }
 }

@@ -70,24 +70,56 @@ struct HookDispatcher: Service {
         await http.shutdown()
     }
 
+    /// Keeps up to `concurrency` deliveries running: a slot that frees is filled at once, so a
+    /// hook that hangs until its timeout holds its slot, not the others. No hook holds every
+    /// slot while other hooks are configured (`shareLimit`), so one hook's backlog of hanging
+    /// deliveries cannot starve the rest. New work is found when this daemon rings the doorbell
+    /// or at the poll interval (other daemons' deliveries, retries falling due).
     private func dispatch(_ http: WebhookSender) async {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let claimed: [ClaimedDelivery]
-            do {
-                claimed = try await store.claim(limit: concurrency, daemon: daemonID, lease: lease)
-            } catch {
-                logger.warning("cannot claim hook deliveries; will retry", metadata: ["error": "\(error)"])
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
-                continue
-            }
-            if claimed.isEmpty {
-                await doorbell.wait(timeout: pollInterval)
-                continue
-            }
-            // A claimed batch finishes even during shutdown: each hook is bounded by its timeout.
-            await withTaskGroup(of: Void.self) { group in
-                for delivery in claimed {
-                    group.addTask { await deliver(delivery, http: http) }
+        enum Finished { case delivery(hook: String), wakeUp }
+        let shareLimit = hooks.count > 1 ? max(1, concurrency - 1) : concurrency
+        // A claimed delivery finishes even during shutdown: each hook is bounded by its timeout.
+        await withTaskGroup(of: Finished.self) { group in
+            var running: [String: Int] = [:]
+            var total = 0
+            var waiting = false
+            while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                var claimed: [ClaimedDelivery] = []
+                if total < concurrency {
+                    let full = running.filter { $0.value >= shareLimit }.map(\.key)
+                    // However the batch falls, no hook goes past its share.
+                    let busiest = running.values.filter { $0 < shareLimit }.max() ?? 0
+                    let limit = min(concurrency - total, shareLimit - busiest)
+                    do {
+                        claimed = try await store.claim(limit: limit, daemon: daemonID, lease: lease, skipping: full)
+                    } catch {
+                        logger.warning("cannot claim hook deliveries; will retry", metadata: ["error": "\(error)"])
+                    }
+                    for delivery in claimed {
+                        running[delivery.hook, default: 0] += 1
+                        total += 1
+                        group.addTask {
+                            await deliver(delivery, http: http)
+                            return .delivery(hook: delivery.hook)
+                        }
+                    }
+                }
+                // Claim again at once while there was work and room; otherwise wait for a slot
+                // to free or for new work, whichever comes first.
+                if !claimed.isEmpty, total < concurrency { continue }
+                if total < concurrency, !waiting {
+                    waiting = true
+                    group.addTask {
+                        await doorbell.wait(timeout: pollInterval)
+                        return .wakeUp
+                    }
+                }
+                switch await group.next() {
+                case .delivery(let hook)?:
+                    running[hook, default: 1] -= 1
+                    total -= 1
+                case .wakeUp?: waiting = false
+                case nil: break
                 }
             }
         }
