@@ -12,6 +12,15 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Set when libpq failed without a server's answer: the connection went away, even if
     /// libpq has not noticed yet.
     private var broken = false
+    /// Statements prepared on this connection, by SQL text, so a statement incidentd runs again
+    /// and again is parsed and planned once per connection and then only bound and run.
+    private var prepared: [String: String] = [:]
+    /// Numbers the prepared statements' names; never reused, even after the cache is emptied.
+    private var preparedSerial = 0
+
+    /// At most this many statements stay prepared on one connection. SQL whose text varies
+    /// (filters, multi-row lists) beyond that runs unprepared, as it would anyway.
+    public static let preparedStatementLimit = 128
 
     /// Connects with a conninfo string (`host=/run/pg dbname=x`) or a URI (`postgresql://…`);
     /// an empty string uses the `PG*` environment variables and libpq's defaults.
@@ -72,12 +81,33 @@ public final class PostgresConnection: @unchecked Sendable {
         if let index = query.binds.firstIndex(where: { $0?.utf8.contains(0) ?? false }) {
             throw PostgresError(code: .invalidValue, serverMessage: "parameter $\(index + 1) contains a NUL character")
         }
-        let result: OpaquePointer? = query.sql.withCString { sql in
-            withArrayOfOptionalCStrings(query.binds) { values in
-                PQexecParams(handle, sql, Int32(query.binds.count), nil, values, nil, nil, 0)
+        let name = try preparedName(for: query, handle)
+        let result: OpaquePointer? = withArrayOfOptionalCStrings(query.binds) { values in
+            if let name {
+                return PQexecPrepared(handle, name, Int32(query.binds.count), values, nil, nil, 0)
             }
+            return query.sql.withCString { sql in PQexecParams(handle, sql, Int32(query.binds.count), nil, values, nil, nil, 0) }
         }
-        return try consume(result)
+        do {
+            return try consume(result)
+        } catch {
+            // A statement whose table changed shape under it: prepare afresh next time.
+            if error.sqlState == .featureNotSupported { prepared.removeAll() }
+            throw error
+        }
+    }
+
+    /// The name `query`'s statement is prepared under, preparing it on first use; nil when the
+    /// cache is full.
+    private func preparedName(for query: PostgresQuery, _ handle: OpaquePointer) throws(PostgresError) -> String? {
+        if let name = prepared[query.sql] { return name }
+        guard prepared.count < Self.preparedStatementLimit else { return nil }
+        preparedSerial += 1
+        let name = "incidentd_\(preparedSerial)"
+        let result = PQprepare(handle, name, query.sql, Int32(query.binds.count), nil)
+        _ = try consume(result)
+        prepared[query.sql] = name
+        return name
     }
 
     /// Runs one or more statements without parameters (simple query protocol).

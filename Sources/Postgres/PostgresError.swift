@@ -107,6 +107,9 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let cannotConnectNow = SQLState(rawValue: "57P03")
     public static let invalidCatalogName = SQLState(rawValue: "3D000")
     public static let duplicateDatabase = SQLState(rawValue: "42P04")
+    /// Among others, "cached plan must not change result type": a prepared statement's table
+    /// changed shape under it (a migration ran meanwhile).
+    public static let featureNotSupported = SQLState(rawValue: "0A000")
 
     /// Class 08 (connection exception) and the shutdown / serialization codes.
     public var isRetryable: Bool {

@@ -29,6 +29,16 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
     /// The SQL text only; parameters are never printed.
     public var description: String { sql }
 
+    /// The fragments joined by `separator` (for multi-row VALUES lists), parameters renumbered.
+    public static func list(_ fragments: [PostgresQuery], separator: String = ", ") -> PostgresQuery {
+        var joined = StringInterpolation(literalCapacity: 0, interpolationCount: fragments.count)
+        for (index, fragment) in fragments.enumerated() {
+            if index > 0 { joined.appendLiteral(separator) }
+            joined.appendInterpolation(fragment)
+        }
+        return PostgresQuery(stringInterpolation: joined)
+    }
+
     public struct StringInterpolation: StringInterpolationProtocol {
         var sql = ""
         var binds: [String?] = []
@@ -61,32 +71,39 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
 
         /// Splices another query, renumbering its parameters.
         public mutating func appendInterpolation(_ fragment: PostgresQuery) {
-            var fragmentSQL = fragment.sql
-            // Renumber from the highest index down so $1 never clobbers $10.
-            for index in stride(from: fragment.binds.count, through: 1, by: -1) {
-                fragmentSQL = fragmentSQL.replacingPlaceholder(index, with: binds.count + index)
-            }
+            let renumber = !binds.isEmpty && !fragment.binds.isEmpty
+            sql += renumber ? fragment.sql.renumberingPlaceholders(count: fragment.binds.count, by: binds.count) : fragment.sql
             binds.append(contentsOf: fragment.binds)
-            sql += fragmentSQL
         }
     }
 }
 
 extension String {
-    fileprivate func replacingPlaceholder(_ old: Int, with new: Int) -> String {
-        let needle = "$\(old)"
-        var result = ""
-        var rest = self[...]
-        while let range = rest.range(of: needle) {
-            let after = rest[range.upperBound...]
-            result += rest[..<range.lowerBound]
-            if let next = after.first, next.isNumber {
-                result += needle
-            } else {
-                result += "$\(new)"
+    /// `$1` … `$count` become `$(1 + offset)` …, in one pass; other text, `$0` and numbers past
+    /// `count` stay as they are.
+    fileprivate func renumberingPlaceholders(count: Int, by offset: Int) -> String {
+        var result: [UInt8] = []
+        result.reserveCapacity(utf8.count + count * 2)
+        var bytes = utf8.makeIterator()
+        var pending = bytes.next()
+        while let byte = pending {
+            pending = bytes.next()
+            guard byte == UInt8(ascii: "$"), let first = pending, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {
+                result.append(byte)
+                continue
             }
-            rest = after
+            var digits: [UInt8] = []
+            while let digit = pending, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) {
+                digits.append(digit)
+                pending = bytes.next()
+            }
+            result.append(byte)
+            if let number = Int(String(decoding: digits, as: UTF8.self)), number >= 1, number <= count {
+                result.append(contentsOf: String(number + offset).utf8)
+            } else {
+                result.append(contentsOf: digits)
+            }
         }
-        return result + rest
+        return String(decoding: result, as: UTF8.self)
     }
 }

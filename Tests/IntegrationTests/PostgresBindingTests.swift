@@ -88,6 +88,17 @@ import TestSupport
         }
     }
 
+    @Test func renumberingLeavesOtherDollarsAndLongerNumbersAlone() {
+        // Twelve parameters, so $1 and $12 must not be confused; `$.` and `$0` are not parameters.
+        let many = PostgresQuery(unsafeSQL: "f($1, $12, '$.a', $0, $$x$$)", binds: (1...12).map { String($0) })
+        let joined: PostgresQuery = "SELECT \(1), \(many), \(PostgresQuery(unsafeSQL: "no parameters"))"
+        #expect(joined.sql == "SELECT $1, f($2, $13, '$.a', $0, $$x$$), no parameters")
+        #expect(joined.binds.count == 13)
+        let rows = PostgresQuery.list((1...3).map { "(\($0), \("row \($0)"))" })
+        #expect(rows.sql == "($1, $2), ($3, $4), ($5, $6)")
+        #expect(rows.binds == ["1", "row 1", "2", "row 2", "3", "row 3"])
+    }
+
     @Test func errorsCarryTheirSQLState() async throws {
         try await withConnection { connection in
             try connection.execute("CREATE TABLE u (id int PRIMARY KEY)")
