@@ -43,6 +43,11 @@ public final class PlaybookRegistry: Sendable {
         Playbook.choose(for: incident, from: current)
     }
 
+    /// The playbook version with `digest` if this daemon has loaded or parsed it already.
+    public func cached(digest: String) -> Playbook? {
+        state.withLockedValue { $0.byDigest[digest] }
+    }
+
     /// The playbook version with `digest`, parsing `source` the first time it is needed.
     public func resolve(digest: String, source: String) -> Playbook? {
         if let known = state.withLockedValue({ $0.byDigest[digest] }) { return known }

@@ -13,20 +13,22 @@ public struct CaseFile: Sendable {
 public typealias PlaybookResolver = @Sendable (_ digest: String, _ source: String) -> Playbook?
 
 extension IncidentStore {
-    /// Stores a playbook version (once) and starts `incident`'s workflow under it, in the
-    /// transaction that filed the report.
+    /// Stores a playbook version (unless `playbookStored`: a committed transaction stored it
+    /// before) and starts `incident`'s workflow under it, in the transaction that filed the report.
     @discardableResult
     static func startWorkflow(
         _ connection: PostgresConnection, incidentID: Int64, incident: inout Incident, playbook: Playbook, actor: Caller,
-        outbox: Outbox?, cipher: CipherBox
+        outbox: Outbox?, cipher: CipherBox, playbookStored: Bool = false
     ) throws -> Int {
-        try connection.query(
-            """
-            INSERT INTO playbooks (digest, name, version, title, source)
-            VALUES (\(playbook.digest), \(playbook.name), \(playbook.version), \(playbook.title), \(playbook.source))
-            ON CONFLICT (digest) DO NOTHING
-            """
-        )
+        if !playbookStored {
+            try connection.query(
+                """
+                INSERT INTO playbooks (digest, name, version, title, source)
+                VALUES (\(playbook.digest), \(playbook.name), \(playbook.version), \(playbook.title), \(playbook.source))
+                ON CONFLICT (digest) DO NOTHING
+                """
+            )
+        }
         let initial = CaseState(facts: CaseFacts(incident: incident))
         guard case .success(let (state, events)) = Workflow.apply(.start, to: initial, playbook: playbook, actor: actor.userName, now: incident.reported)
         else { throw PostgresError(code: .server, serverMessage: "the workflow refused to start") }
@@ -269,12 +271,19 @@ extension IncidentStore {
             WHERE id = \(id)
             """
         )
-        for task in state.tasks where task != previous?.task(task.id) {
+        // Changed tasks, and below the events, each in one statement: one round trip, not one per row.
+        let changedTasks = state.tasks.filter { $0 != previous?.task($0.id) }
+        if !changedTasks.isEmpty {
+            let rows = changedTasks.map { task -> PostgresQuery in
+                """
+                (\(id), \(task.id), \(task.phase.rawValue), \(task.status.rawValue), \(task.due)::timestamptz, \(task.completedBy),
+                 \(task.completedAt)::timestamptz, \(task.reason))
+                """
+            }
             try connection.query(
                 """
                 INSERT INTO tasks (incident_id, key, phase, status, due_at, completed_by, completed_at, reason)
-                VALUES (\(id), \(task.id), \(task.phase.rawValue), \(task.status.rawValue), \(task.due), \(task.completedBy),
-                        \(task.completedAt), \(task.reason))
+                VALUES \(PostgresQuery.list(rows))
                 ON CONFLICT (incident_id, key) DO UPDATE SET
                     phase = EXCLUDED.phase, status = EXCLUDED.status, due_at = EXCLUDED.due_at,
                     completed_by = EXCLUDED.completed_by, completed_at = EXCLUDED.completed_at, reason = EXCLUDED.reason
@@ -300,13 +309,11 @@ extension IncidentStore {
                 """
             )
         }
-        for event in events {
-            try connection.query(
-                """
-                INSERT INTO events (incident_id, kind, actor_uid, actor_name, data)
-                VALUES (\(id), \(event.kind), \(Int64(actor.uid)), \(actor.userName), \(try PostgresJSON(encoding: event.data)))
-                """
-            )
+        if !events.isEmpty {
+            let rows = try events.map { event -> PostgresQuery in
+                "(\(id), \(event.kind), \(Int64(actor.uid)), \(actor.userName), \(try PostgresJSON(encoding: event.data)))"
+            }
+            try connection.query("INSERT INTO events (incident_id, kind, actor_uid, actor_name, data) VALUES \(PostgresQuery.list(rows))")
         }
         return try outbox?.enqueue(
             connection, incidentID: id, events: events.map { ($0.kind, $0.data) }, incident: incident, playbook: playbook,
@@ -377,8 +384,9 @@ public struct OpenTaskRow: Sendable, Equatable {
     public var assignee: String?
     public var task: String
     public var due: Date?
+    /// The incident's playbook version; its source, when this daemon has not parsed it yet,
+    /// comes from `playbookSources(digests:)`, once per version rather than once per row.
     public var playbookDigest: String?
-    public var playbookSource: String?
 }
 
 extension IncidentStore {
@@ -395,8 +403,8 @@ extension IncidentStore {
             if let assignee { condition = "\(condition) AND i.assignee = \(assignee)" }
             return try connection.query(
                 """
-                SELECT i.reference, i.title, i.assignee, t.key, t.due_at, i.playbook_digest, p.source
-                FROM tasks t JOIN incidents i ON i.id = t.incident_id LEFT JOIN playbooks p ON p.digest = i.playbook_digest
+                SELECT i.reference, i.title, i.assignee, t.key, t.due_at, i.playbook_digest
+                FROM tasks t JOIN incidents i ON i.id = t.incident_id
                 WHERE \(condition)
                 ORDER BY t.due_at NULLS LAST, i.id LIMIT \(limit)
                 """
@@ -404,10 +412,21 @@ extension IncidentStore {
                 OpenTaskRow(
                     reference: try row.decodeEnum(IncidentReference.self, "reference"), incidentTitle: try row.decode(String.self, "title"),
                     assignee: try row.decode(String?.self, "assignee"), task: try row.decode(String.self, "key"),
-                    due: try row.decode(Date?.self, "due_at"), playbookDigest: try row.decode(String?.self, "playbook_digest"),
-                    playbookSource: try row.decode(String?.self, "source")
+                    due: try row.decode(Date?.self, "due_at"), playbookDigest: try row.decode(String?.self, "playbook_digest")
                 )
             }
+        }
+    }
+
+    /// The stored sources of these playbook versions, by digest.
+    public func playbookSources(digests: [String]) async throws -> [String: String] {
+        guard !digests.isEmpty else { return [:] }
+        return try await pool.withConnection { connection in
+            var sources: [String: String] = [:]
+            for row in try connection.query("SELECT digest, source FROM playbooks WHERE digest = ANY(\(digests))") {
+                sources[try row.decode(String.self, "digest")] = try row.decode(String.self, "source")
+            }
+            return sources
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import IncidentCore
 import Logging
 import Postgres
+import Synchronization
 
 /// Reads and writes incidents. Every method is one PostgreSQL transaction that also writes
 /// the call's audit record, so a change without its record cannot exist.
@@ -11,6 +12,8 @@ public struct IncidentStore: Sendable {
     let outbox: Outbox?
     /// Seals sensitive text before it reaches the database, and opens it on the way back.
     let cipher: CipherBox
+    /// Playbook versions known to be stored, so a report does not send a playbook's source again.
+    let storedPlaybooks = StoredPlaybooks()
 
     public init(pool: PostgresPool, outbox: Outbox? = nil, cipher: CipherBox = CipherBox(nil)) {
         self.pool = pool
@@ -34,12 +37,13 @@ public struct IncidentStore: Sendable {
         _ draft: ReportDraft, by reporter: Caller, playbookFor: @escaping @Sendable (Incident) -> Playbook? = { _ in nil }
     ) async throws -> ReportResult {
         let outbox = self.outbox
-        let result = try await pool.transaction { connection -> (ReportResult, Int) in
+        let storedPlaybooks = self.storedPlaybooks
+        let result = try await pool.transaction { connection -> (ReportResult, Int, startedUnder: String?) in
             if let dedupKey = draft.dedupKey {
                 // Reports with one key queue here, so two first reports cannot both file.
                 try connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("incidentd.dedup:" + dedupKey), 0))")
                 if let folded = try self.fold(connection, draft, dedupKey: dedupKey, by: reporter, outbox: outbox) {
-                    return folded
+                    return (folded.0, folded.1, nil)
                 }
             }
             let aware = draft.aware ?? Date()
@@ -78,16 +82,19 @@ public struct IncidentStore: Sendable {
                 let id = try row.decode(Int64.self, "id")
                 let playbook = playbookFor(incident)
                 var queued = 0
+                var startedUnder: String?
                 if let playbook {
                     queued += try Self.startWorkflow(
-                        connection, incidentID: id, incident: &incident, playbook: playbook, actor: reporter, outbox: outbox, cipher: cipher
+                        connection, incidentID: id, incident: &incident, playbook: playbook, actor: reporter, outbox: outbox, cipher: cipher,
+                        playbookStored: storedPlaybooks.contains(playbook.digest)
                     )
+                    startedUnder = playbook.digest
                 }
                 queued += try outbox?.enqueue(
                     connection, incidentID: id, events: [("incident.reported", [:])], incident: incident, playbook: playbook,
                     actor: reporter.userName
                 ) ?? 0
-                return (ReportResult(incident: incident, created: true), queued)
+                return (ReportResult(incident: incident, created: true), queued, startedUnder)
             }
             // The key was used before (perhaps by a retry of this very call): return that incident.
             let existing = try connection.query(
@@ -104,8 +111,10 @@ public struct IncidentStore: Sendable {
                 AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate)
                     .insert
             )
-            return (ReportResult(incident: incident, created: false), 0)
+            return (ReportResult(incident: incident, created: false), 0, nil)
         }
+        // Only once the transaction committed is the playbook version surely stored.
+        if let digest = result.startedUnder { storedPlaybooks.insert(digest) }
         if result.1 > 0 { outbox?.wake() }
         return result.0
     }
@@ -272,24 +281,49 @@ public struct IncidentStore: Sendable {
     }
 
     /// Open incidents by phase and severity, and the oldest one.
+    /// Open incidents by phase and severity, and the oldest open one, as `scope` sees them.
+    ///
+    /// The counts come from `open_incident_counts` (kept by a trigger) wherever the scope
+    /// allows: all of them for those who see everything; the unrestricted ones, plus the
+    /// restricted ones assigned to them (an index lookup), for investigators. Only a scope
+    /// without either — a reporter's own reports — is counted row by row, through its index.
     public func status(visibleTo scope: VisibilityScope, audit: AuditRecord) async throws -> StatusSummary {
         try await pool.transaction { connection in
-            let visible = Self.condition(for: scope) ?? "true"
-            let counts = try connection.query(
-                """
-                SELECT phase, severity, count(*) AS n FROM incidents
-                WHERE phase <> 'closed' AND \(visible) GROUP BY phase, severity
-                """
-            )
+            var queries: [PostgresQuery] = []
+            if scope.everything {
+                queries.append("SELECT phase, severity, sum(n)::bigint AS n FROM open_incident_counts GROUP BY phase, severity")
+            } else if scope.unrestricted {
+                queries.append(
+                    """
+                    SELECT phase, severity, sum(n)::bigint AS n FROM open_incident_counts WHERE NOT restricted
+                    GROUP BY phase, severity
+                    """
+                )
+                if let name = scope.assignedTo {
+                    queries.append(
+                        """
+                        SELECT phase, severity, count(*) AS n FROM incidents
+                        WHERE assignee = \(name) AND restricted AND phase <> 'closed' GROUP BY phase, severity
+                        """
+                    )
+                }
+            } else {
+                let visible = Self.condition(for: scope) ?? "true"
+                queries.append(
+                    "SELECT phase, severity, count(*) AS n FROM incidents WHERE phase <> 'closed' AND \(visible) GROUP BY phase, severity"
+                )
+            }
             var byPhase: [Phase: Int] = [:]
             var bySeverity: [Severity: Int] = [:]
-            for row in counts {
-                let phase = try row.decodeEnum(Phase.self, "phase")
-                let severity = try row.decodeEnum(Severity.self, "severity")
-                let count = try row.decode(Int.self, "n")
-                byPhase[phase, default: 0] += count
-                bySeverity[severity, default: 0] += count
+            for query in queries {
+                for row in try connection.query(query) {
+                    let count = try row.decode(Int.self, "n")
+                    guard count != 0 else { continue }
+                    byPhase[try row.decodeEnum(Phase.self, "phase"), default: 0] += count
+                    bySeverity[try row.decodeEnum(Severity.self, "severity"), default: 0] += count
+                }
             }
+            let visible = Self.condition(for: scope) ?? "true"
             let oldest = try connection.query(
                 """
                 SELECT reference, title, phase, severity, reported_at, assignee FROM incidents
@@ -302,6 +336,25 @@ public struct IncidentStore: Sendable {
                 openBySeverity: bySeverity,
                 oldestOpen: try oldest.first.map(IncidentSummary.init(row:))
             )
+        }
+    }
+
+    /// Folds the delta rows of `open_incident_counts` into one row per phase, severity and
+    /// restriction, so Status sums a handful of rows. Safe beside writers and other daemons:
+    /// a delta committed meanwhile stays for the next fold, and a row is folded only once.
+    @discardableResult
+    public func foldOpenCounts() async throws -> Int {
+        try await pool.transaction { connection in
+            try connection.query(
+                """
+                WITH folded AS (DELETE FROM open_incident_counts RETURNING *),
+                inserted AS (
+                    INSERT INTO open_incident_counts
+                    SELECT phase, severity, restricted, sum(n) FROM folded GROUP BY 1, 2, 3 HAVING sum(n) <> 0
+                )
+                SELECT count(*)::bigint AS n FROM folded
+                """
+            ).first.map { try $0.decode(Int.self, "n") } ?? 0
         }
     }
 
@@ -410,4 +463,12 @@ extension IncidentSummary {
             assignee: try row.decode(String?.self, "assignee")
         )
     }
+}
+
+/// The playbook versions this process has seen committed to `playbooks`.
+final class StoredPlaybooks: Sendable {
+    private let digests = Mutex<Set<String>>([])
+
+    func contains(_ digest: String) -> Bool { digests.withLock { $0.contains(digest) } }
+    func insert(_ digest: String) { _ = digests.withLock { $0.insert(digest) } }
 }

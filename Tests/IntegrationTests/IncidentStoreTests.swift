@@ -175,6 +175,70 @@ import TestSupport
         }
     }
 
+    /// Status reads trigger-kept counts; they must equal counting the rows, through reports,
+    /// triage, restriction, closing and reopening, with folds in between and beside writers.
+    @Test func statusCountsStayExactThroughChangesAndFolds() async throws {
+        try await withStore { store, pool in
+            let audit = AuditRecord(caller: alice, action: "Status")
+            func counted() async throws -> (phases: [Phase: Int], severities: [Severity: Int]) {
+                try await pool.withConnection { connection in
+                    var phases: [Phase: Int] = [:]
+                    var severities: [Severity: Int] = [:]
+                    for row in try connection.query("SELECT phase, severity, count(*)::bigint AS n FROM incidents WHERE phase <> 'closed' GROUP BY 1, 2") {
+                        let n = try row.decode(Int.self, "n")
+                        phases[Phase(rawValue: try row.decode(String.self, "phase"))!, default: 0] += n
+                        severities[Severity(rawValue: try row.decode(String.self, "severity"))!, default: 0] += n
+                    }
+                    return (phases, severities)
+                }
+            }
+            func check(_ moment: String) async throws {
+                let status = try await store.status(visibleTo: .all, audit: audit)
+                let truth = try await counted()
+                #expect(status.openByPhase == truth.phases, "\(moment)")
+                #expect(status.openBySeverity == truth.severities, "\(moment)")
+            }
+            // Writers and folds at once.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        for index in 0..<25 {
+                            _ = try await store.report(try draft("w\(writer)-\(index)", severity: Severity.allCases[index % Severity.allCases.count]), by: alice)
+                        }
+                    }
+                }
+                group.addTask {
+                    for _ in 0..<20 {
+                        try await store.foldOpenCounts()
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await check("after concurrent reports and folds")
+            let changes = [
+                "UPDATE incidents SET severity = 'high' WHERE id % 3 = 0",
+                "UPDATE incidents SET restricted = true WHERE id % 4 = 0",
+                "UPDATE incidents SET phase = 'investigate' WHERE id % 5 = 0",
+                "UPDATE incidents SET phase = 'closed', closed_at = now() WHERE id % 2 = 0",
+                "UPDATE incidents SET title = title || '!'",  // no counted column changes
+                "UPDATE incidents SET phase = 'notify', closed_at = NULL WHERE id % 4 = 0",  // reopened
+                "UPDATE incidents SET severity = severity",
+            ]
+            for (index, change) in changes.enumerated() {
+                try await pool.transaction { try $0.execute(change) }
+                try await check("after \(change)")
+                if index.isMultiple(of: 2) {
+                    try await store.foldOpenCounts()
+                    try await check("after folding, following \(change)")
+                }
+            }
+            try await store.foldOpenCounts()
+            let rows = try await count(pool, "SELECT count(*) FROM open_incident_counts")
+            #expect(rows <= Phase.allCases.count * Severity.allCases.count * 2, "folded to one row per phase, severity and restriction")
+        }
+    }
+
     @Test func databaseConstraintsBackTheDomainRules() async throws {
         try await withStore { _, pool in
             await #expect(throws: PostgresError.self) {

@@ -148,28 +148,32 @@ public struct IncidentsAPI: Sendable {
             return try VarlinkReply(encoding: reply)
         }
         let now = clock()
+        let upcoming = try await store.openTasks(
+            visibleTo: scope, dueBefore: now.addingTimeInterval(24 * 3600), assignee: nil, limit: 200
+        )
+        let open = try await store.openTasks(visibleTo: scope, dueBefore: nil, assignee: nil, limit: 500)
+        let mine = try await store.openTasks(visibleTo: scope, dueBefore: nil, assignee: caller.userName, limit: 50)
+        // Task titles, roles and notifications come from each incident's playbook version: read
+        // the sources of versions this daemon has not parsed yet, once each.
         let playbooks = self.playbooks
+        let unknown = Set((upcoming + open + mine).compactMap(\.playbookDigest)).filter { playbooks.cached(digest: $0) == nil }
+        for (digest, source) in try await store.playbookSources(digests: unknown.sorted()) {
+            _ = playbooks.resolve(digest: digest, source: source)
+        }
         func resolve(_ rows: [OpenTaskRow]) -> [IncidentsWire.DueTask] {
             rows.compactMap { row in
-                guard let digest = row.playbookDigest, let source = row.playbookSource,
-                    let plan = playbooks.resolve(digest: digest, source: source)?.task(row.task)
-                else { return nil }
+                guard let digest = row.playbookDigest, let plan = playbooks.cached(digest: digest)?.task(row.task) else { return nil }
                 return IncidentsWire.DueTask(
                     reference: row.reference, incidentTitle: row.incidentTitle, task: row.task, title: plan.title,
                     role: plan.role, due: row.due, notification: plan.notification
                 )
             }
         }
-        let upcoming = resolve(try await store.openTasks(
-            visibleTo: scope, dueBefore: now.addingTimeInterval(24 * 3600), assignee: nil, limit: 200
-        ))
-        reply.overdue = upcoming.filter { ($0.due ?? .distantFuture) < now }
-        reply.dueSoon = upcoming.filter { ($0.due ?? .distantFuture) >= now }
-        let open = resolve(try await store.openTasks(visibleTo: scope, dueBefore: nil, assignee: nil, limit: 500))
-        reply.owedNotifications = Array(open.filter { $0.notification != nil }.prefix(50))
-        reply.myTasks = resolve(try await store.openTasks(
-            visibleTo: scope, dueBefore: nil, assignee: caller.userName, limit: 50
-        ))
+        let due = resolve(upcoming)
+        reply.overdue = due.filter { ($0.due ?? .distantFuture) < now }
+        reply.dueSoon = due.filter { ($0.due ?? .distantFuture) >= now }
+        reply.owedNotifications = Array(resolve(open).filter { $0.notification != nil }.prefix(50))
+        reply.myTasks = resolve(mine)
         return try VarlinkReply(encoding: reply)
     }
 

@@ -213,6 +213,7 @@ struct HookDispatcher: Service {
 }
 
 /// Fires due-soon and overdue alerts at a fixed interval; the database makes each fire once.
+/// Also folds the open-incident counts' deltas.
 struct DueScheduler: Service {
     let store: IncidentStore
     let playbooks: PlaybookRegistry
@@ -228,6 +229,12 @@ struct DueScheduler: Service {
                 if fired > 0 { logger.info("deadline alerts fired", metadata: ["alerts.count": "\(fired)"]) }
             } catch {
                 logger.warning("cannot scan deadlines; will retry", metadata: ["error": "\(error)"])
+            }
+            // Keeps Status's counts a handful of rows however many changes came in between.
+            do {
+                try await store.foldOpenCounts()
+            } catch {
+                logger.warning("cannot fold the open-incident counts; will retry", metadata: ["error": "\(error)"])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
