@@ -44,49 +44,26 @@ row() { rows+=("$(printf '| %-44s | %14s | %14s | %6s |' "$1" "$2" "$3" "$4")");
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 rate() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['perSecond'])" "$1"; }
 
-# The SQL incidentd runs for one report with the default playbook (IncidentStore.report and
-# startWorkflow: the insert, the playbook version, the workflow state, two tasks, three
-# events), replayed by pgbench with the same durability, so the ratio shows what the daemon
-# adds: socket, JSON, validation, the pool, the round trips. Keep it in step with the store.
-digest=$(psql -X -At -d bench -c "SELECT digest FROM playbooks LIMIT 1")
-cat >"$work/report.sql" <<SQL
-\\set n random(1, 2000000000)
-BEGIN;
-WITH inserted AS (
-    INSERT INTO incidents (reference, title, description, severity, category, data_categories,
-        people_affected, records_affected, jurisdictions, reporter_uid, reporter_name,
-        aware_at, discovered_at, idempotency_key)
-    VALUES ('INC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-' || lpad(nextval('incident_number')::text, 6, '0'),
-        'Benchmark report', 'Filed by pgbench to measure throughput.', 'untriaged', NULL, '{contact}',
-        NULL, NULL, '{}', 0, 'root', now(), NULL, 'pgbench-' || :n || '-' || :client_id)
-    ON CONFLICT (reporter_uid, idempotency_key) DO NOTHING
-    RETURNING *
-), event AS (
-    INSERT INTO events (incident_id, kind, actor_uid, actor_name)
-    SELECT id, 'incident.reported', reporter_uid, reporter_name FROM inserted
-), audit AS (
-    INSERT INTO audit_log (uid, user_name, pid, action, incident_ref, outcome)
-    SELECT reporter_uid, reporter_name, 1, 'Report', reference, 'created' FROM inserted
-)
-SELECT id, reference, title, description, phase, severity, category, data_categories, people_affected,
-    records_affected, jurisdictions, reporter_uid, reporter_name, assignee, restricted, reported_at,
-    aware_at, discovered_at, phase_entered_at, closed_at, version, playbook_name, playbook_version FROM inserted;
-INSERT INTO playbooks (digest, name, version, title, source) VALUES ('$digest', 'x', '1', 'x', 'x') ON CONFLICT (digest) DO NOTHING;
-UPDATE incidents SET phase = 'report', phase_entered_at = now(), closed_at = NULL, severity = 'untriaged', category = NULL,
-    data_categories = '{contact}', jurisdictions = '{}', people_affected = NULL, records_affected = NULL, facts = '{}',
-    instants = '{"phase:report": 1}', gate_approved = false, paused_since = NULL, paused_seconds = 0, resolution = NULL,
-    lessons_learned = NULL, version = 1, playbook_name = 'customer-data-breach', playbook_version = '1',
-    playbook_digest = '$digest'
-    WHERE id = currval('incidents_id_seq');
-INSERT INTO tasks (incident_id, key, phase, status, due_at) VALUES (currval('incidents_id_seq'), 'acknowledge', 'report', 'open', now())
-    ON CONFLICT (incident_id, key) DO UPDATE SET status = EXCLUDED.status, due_at = EXCLUDED.due_at;
-INSERT INTO tasks (incident_id, key, phase, status, due_at) VALUES (currval('incidents_id_seq'), 'triage', 'report', 'open', now())
-    ON CONFLICT (incident_id, key) DO UPDATE SET status = EXCLUDED.status, due_at = EXCLUDED.due_at;
-INSERT INTO events (incident_id, kind, actor_uid, actor_name, data) VALUES (currval('incidents_id_seq'), 'phase.entered', 0, 'root', '{"phase":"report"}');
-INSERT INTO events (incident_id, kind, actor_uid, actor_name, data) VALUES (currval('incidents_id_seq'), 'task.opened', 0, 'root', '{"task":"acknowledge"}');
-INSERT INTO events (incident_id, kind, actor_uid, actor_name, data) VALUES (currval('incidents_id_seq'), 'task.opened', 0, 'root', '{"task":"triage"}');
-COMMIT;
-SQL
+# The baseline: pgbench replaying the SQL incidentd ran for one report, captured from the
+# server's statement log (scripts/bench-capture.py), with the same durability and clients. So
+# the ratio shows what the daemon adds: socket, JSON, validation, encryption, the pool.
+capture_log=${WITH_POSTGRES_LOG:?run under scripts/with-postgres.sh}
+stop_daemon
+psql_q -c "ALTER SYSTEM SET log_line_prefix = '%m [%p] '" -c "SELECT pg_reload_conf()" >/dev/null
+psql_q -c "ALTER DATABASE bench SET log_statement = 'all'"
+start_daemon "$work/plain.yaml"
+# The first report after a start also stores its playbook version; capture the steady state.
+"$bin/incidentctl" report --socket "$sock" --title "Before the capture" --description "d" >/dev/null
+"$bin/incidentctl" report --socket "$sock" --title "Captured for pgbench" --severity high \
+    --description "Filed once, to capture the statements of a report." >/dev/null
+psql_q -c "ALTER DATABASE bench RESET log_statement"
+stop_daemon
+read -r captured_id captured_uid captured_key <<<"$(psql -X -At -F ' ' -d bench -c \
+    "SELECT id, uid, idempotency_key FROM incidents WHERE title = 'Captured for pgbench'")"
+python3 scripts/bench-capture.py "$capture_log" "Captured for pgbench" "$captured_id" "$captured_uid" "$captured_key" \
+    >"$work/report.sql"
+cp "$work/report.sql" "${BENCH_CAPTURE_OUTPUT:-/dev/null}"
+start_daemon "$work/plain.yaml"
 
 rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$daemon/status"; }
 # The daemon's largest resident set while a command runs, sampled every 100 ms.
@@ -112,7 +89,7 @@ for clients in 1 8 32; do
     else
         ours=$(rate "$("$bin/incidentd-bench" --socket "$sock" --clients $clients --seconds "$seconds" --json)")
     fi
-    theirs=$(pgbench -n -T "$seconds" -c $clients -j $((clients < 2 ? 1 : 2)) -f "$work/report.sql" bench 2>"$work/pgbench.log" \
+    theirs=$(pgbench -n -M prepared -T "$seconds" -c $clients -j $((clients < 2 ? 1 : 2)) -f "$work/report.sql" bench 2>"$work/pgbench.log" \
         | awk '/^tps/ {print int($3)}')
     [ -n "$theirs" ] || { echo "pgbench failed:" >&2; cat "$work/pgbench.log" >&2; exit 1; }
     row "reports/s, $clients client(s), vs pgbench same SQL" "$ours" "$theirs" "$(ratio "$ours" "$theirs")"
@@ -193,17 +170,32 @@ raw=$(median_ms psql -X -q -d bench -c "SELECT * FROM incidents WHERE reference 
 row "median ms, incidentctl show vs psql -c" "$ctl" "$raw" "$(ratio "$raw" "$ctl")"
 
 # Scaling: the same calls over a growing history, generated in SQL (not through the socket):
-# a tenth of the incidents open in investigate, a fifth in report, the rest closed; an open
-# task on each open one.
-echo "Scaling: Status, List and Get at 10k, 100k and 1M incidents ..." >&2
+# a tenth of the incidents open in investigate, a tenth in report, the rest closed; an open
+# task on each open one. Then ten audit records per incident: 10M beside the 1M incidents.
+echo "Scaling: Status, List, Get and an incident's audit trail at 10k, 100k and 1M incidents, then 10M audit records ..." >&2
 probe=$("$bin/incidentctl" list --socket "$sock" --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"][0]["reference"])')
+scaling=()
+measure_scale() {
+    local cells=() out
+    for call in status list get audit; do
+        out=$("$bin/incidentd-bench" --socket "$sock" --clients 1 --seconds 3 --call $call --reference "$probe" --json)
+        cells+=("$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(f\"{d['p50ms']:.1f} / {d['p99ms']:.1f}\")" "$out")")
+    done
+    local audit_rows
+    audit_rows=$(psql -X -At -d bench -c "SELECT count(*) FROM audit_log")
+    scaling+=("$(printf '| %9s | %10s | %14s | %14s | %14s | %14s |' "$1" "$audit_rows" "${cells[@]}")")
+}
+# Generated descriptions carry the sealed format's key prefix, so the background
+# re-encryption (which would otherwise seal a million plaintext rows meanwhile) leaves them be;
+# nothing opens them: List and Status show titles, and Get reads the probe, a real report.
+sealed_prefix=$(psql -X -At -d bench -c "SELECT left(description, 8) FROM incidents WHERE reference = '$probe'")
 have=0
 for target in 10000 100000 1000000; do
     psql_q -c "
         INSERT INTO incidents (reference, title, description, reporter_uid, reporter_name, aware_at, reported_at,
                                phase_entered_at, phase, severity, closed_at)
         SELECT 'INC-' || (1000 + g / 1000000) || '-' || lpad((g % 1000000)::text, 6, '0'), 'Generated incident ' || g,
-               'generated', 0, 'bench', now() - g * interval '1 minute', now() - g * interval '1 minute',
+               '${sealed_prefix}generated', 0, 'bench', now() - g * interval '1 minute', now() - g * interval '1 minute',
                now() - g * interval '1 minute',
                CASE WHEN g % 10 = 0 THEN 'investigate' WHEN g % 5 = 0 THEN 'report' ELSE 'closed' END,
                (ARRAY['low', 'medium', 'high', 'critical'])[1 + g % 4],
@@ -215,13 +207,19 @@ for target in 10000 100000 1000000; do
         ON CONFLICT DO NOTHING;
         ANALYZE incidents; ANALYZE tasks;" >/dev/null
     have=$target
-    cells=()
-    for call in status list get; do
-        out=$("$bin/incidentd-bench" --socket "$sock" --clients 1 --seconds 3 --call $call --reference "$probe" --json)
-        cells+=("$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(f\"{d['p50ms']:.1f}/{d['p99ms']:.1f}\")" "$out")")
-    done
-    row "ms p50/p99 at $target: status, list, get" "${cells[0]} ${cells[1]}" "${cells[2]}" "-"
+    measure_scale "$target"
 done
+# Generated audit records stay outside the hash chain (the queueing trigger is off meanwhile).
+psql_q -c "
+    ALTER TABLE audit_log DISABLE TRIGGER audit_log_queue_seal;
+    INSERT INTO audit_log (at, uid, user_name, pid, action, incident_ref, outcome)
+    SELECT now() - g * interval '1 second', 1000 + g % 50, 'user' || g % 50, 1,
+           (ARRAY['Get', 'List', 'Status', 'Report', 'Assign'])[1 + g % 5],
+           'INC-' || (1000 + (g / 10) / 1000000) || '-' || lpad(((g / 10) % 1000000)::text, 6, '0'), 'ok'
+    FROM generate_series(1, 10000000) g;
+    ALTER TABLE audit_log ENABLE TRIGGER audit_log_queue_seal;
+    ANALYZE audit_log;" >/dev/null
+measure_scale 1000000
 
 table=$(
     printf '| %-44s | %14s | %14s | %6s |\n' "measure" "incidentd" "baseline" "ratio"
@@ -229,8 +227,14 @@ table=$(
     printf '%s\n' "${rows[@]}"
 )
 machine="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), PostgreSQL $(psql -X -At -d bench -c 'SHOW server_version'), default durability (fsync on)"
-printf '\n%s\n\nRatios: throughput incidentd/baseline; latency baseline/incidentd (above 1: incidentd is faster).\nMachine: %s\n' \
-    "$table" "$machine"
+scaling_table=$(
+    printf '| %9s | %10s | %14s | %14s | %14s | %14s |\n' "incidents" "audit rows" "status ms" "list ms" "get ms" "audit ms"
+    printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..16})" \
+        "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..16})"
+    printf '%s\n' "${scaling[@]}"
+)
+printf '\n%s\n\nRatios: throughput incidentd/baseline; latency baseline/incidentd (above 1: incidentd is faster).\n\nScaling (p50 / p99, one resident client):\n\n%s\n\nMachine: %s\n' \
+    "$table" "$scaling_table" "$machine"
 output=${BENCH_OUTPUT:-docs/performance.md}
 cat >"$output" <<MD
 # Performance
@@ -242,30 +246,33 @@ Machine: $machine.
 
 $table
 
+Scaling, p50 / p99 in milliseconds, one resident client:
+
+$scaling_table
+
 - *reports/s vs pgbench*: resident clients filing reports through the socket (idempotency
-  keys, one connection each), against pgbench replaying the SQL incidentd runs for one report
-  (\`scripts/bench-run.sh\`) with the same clients. Target at 8 clients: 0.8.
+  keys, one connection each), against pgbench replaying the SQL incidentd ran for one report
+  with the same number of clients and the same durability. The SQL is captured at the start of
+  the run from the server's statement log (\`log_statement = 'all'\` for one report,
+  \`scripts/bench-capture.py\`): every statement of that transaction, parameters inlined, the
+  new incident's id taken from the insert's result (\`\\gset\`) and its uid and idempotency key
+  made fresh per transaction. pgbench runs it with \`-M prepared\` (parsed once per connection),
+  which is stricter than incidentd's own unnamed statements. Target at 8 clients: 0.8.
 - *chain on vs off*: the same load with the audit chain's queueing trigger disabled.
 - *encryption on vs off*: the same load with the daemon restarted with \`encryption: false\`
-  (descriptions stored as plaintext); on, each description is sealed with AES-256-GCM.
+  (descriptions stored as plaintext), each side on fresh databases, alternating.
 - *show vs psql*: whole-process time of \`incidentctl show REF\` against \`psql -c\` selecting
   the same row, median of 100 runs; the ratio is psql/incidentctl.
 - *hooks*: a trivial exec hook on every report. Latency: one report every 50 ms, time from the
   committed event to the hook's process start. Rate: 8 clients file reports for a few
   seconds, deliveries per second until the queue is empty.
-
-Known limits of these figures: the pgbench replay is the report transaction's statements
-copied by hand into \`scripts/bench-run.sh\` and sent with the simple query protocol, one round
-trip each, by pgbench threads that share the two cores with PostgreSQL. Where it comes out
-slower than incidentd (8 and 32 clients on 2026-11-29) it is not yet a faithful baseline;
-capturing the exact statements from the server log and replaying them with
-\`-M prepared\` is the next step.
-
 - *RSS*: the daemon's resident set after start, and its peak while 32 clients file reports
   (sampled every 100 ms). Target: under 64 MiB.
-- *Scaling*: one resident client calling Status, List (newest 50 open) and Get for 3 s each
-  after the history grows to 10k, 100k and 1M incidents (generated in SQL; a tenth open in
-  investigate, a tenth in report, each with an open task). Columns: status and list, then get.
-  Target: status under 50 ms at 1M. Ten million audit records are not generated yet.
+- *Scaling*: Status (counts by phase and severity, the oldest open incident, the task lists),
+  List (newest 50 open), Get, and one incident's audit trail (Audit.Query), for 3 s each after
+  the history grows to 10k, 100k and 1M incidents (generated in SQL; a tenth open in
+  investigate, a tenth in report, each with an open task), then with ten audit records per
+  incident (10M, generated outside the hash chain). Target: Status under 50 ms at 1M, and cost
+  growing no faster than log n.
 MD
 echo "Written to $output."

@@ -44,5 +44,7 @@ fi
 
 export PGHOST="$dir" PGUSER=postgres PGDATABASE=postgres
 export INCIDENTD_TEST_PG_BINDIR="$bindir"
+# The server's log, for scripts that read what it ran (the benchmark's statement capture).
+export WITH_POSTGRES_LOG="$dir/postgres.log"
 unset PGPORT PGHOSTADDR PGSERVICE
 "$@"

@@ -20,10 +20,10 @@ struct Bench: ParsableCommand {
     @Option(help: "How long to run, in seconds.")
     var seconds: Double = 10
 
-    @Option(help: "What to call: report, status, list or get.")
+    @Option(help: "What to call: report, status, list, get, or audit (an incident's audit records).")
     var call: String = "report"
 
-    @Option(help: "For get: the reference to read.")
+    @Option(help: "For get and audit: the incident's reference.")
     var reference: String?
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -51,6 +51,11 @@ struct Bench: ParsableCommand {
                         case "get":
                             message = VarlinkCall(
                                 method: "io.incidentd.Incidents.Get", parameters: ["reference": .string(reference ?? "")]
+                            )
+                        case "audit":
+                            message = VarlinkCall(
+                                method: "io.incidentd.Audit.Query",
+                                parameters: ["incident": .string(reference ?? ""), "limit": .integer(100)]
                             )
                         default:
                             message = VarlinkCall(
