@@ -107,12 +107,29 @@ public struct VarlinkCall: Sendable, Equatable {
 
 /// A reply: parameters, or a named error; `continues` while more replies follow.
 public struct VarlinkReply: Sendable, Equatable {
-    public var parameters: [String: JSONValue]
+    /// A reply built from an `Encodable` keeps the JSON its encoder wrote and sends it as it
+    /// is: the server never decodes it into values only to encode them again.
+    private enum Storage: Sendable {
+        case values([String: JSONValue])
+        case json([UInt8])
+    }
+
+    private var storage: Storage
     public var error: String?
     public var continues: Bool
 
+    public var parameters: [String: JSONValue] {
+        get {
+            switch storage {
+            case .values(let values): return values
+            case .json(let bytes): return (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)))?.objectValue ?? [:]
+            }
+        }
+        set { storage = .values(newValue) }
+    }
+
     public init(parameters: [String: JSONValue] = [:], error: String? = nil, continues: Bool = false) {
-        self.parameters = parameters
+        self.storage = .values(parameters)
         self.error = error
         self.continues = continues
     }
@@ -124,17 +141,34 @@ public struct VarlinkReply: Sendable, Equatable {
     /// Builds a reply from any `Encodable` whose JSON form is an object.
     public init(encoding value: some Encodable, continues: Bool = false) throws {
         let data = try VarlinkJSON.encoder().encode(value)
-        guard case .object(let members) = try JSONDecoder().decode(JSONValue.self, from: data) else {
+        guard data.first(where: { !Self.isWhitespace($0) }) == UInt8(ascii: "{") else {
             throw VarlinkProtocolError(code: .malformedCall, reason: "reply parameters must be an object")
         }
-        self.init(parameters: members, continues: continues)
+        self.storage = .json(Array(data))
+        self.error = nil
+        self.continues = continues
     }
 
+    public static func == (lhs: VarlinkReply, rhs: VarlinkReply) -> Bool {
+        lhs.parameters == rhs.parameters && lhs.error == rhs.error && lhs.continues == rhs.continues
+    }
+
+    /// The message as bytes, NUL terminator included; keys sorted, as the encoder sorts them.
     public func encoded() throws -> [UInt8] {
-        var envelope: [String: JSONValue] = ["parameters": .object(parameters)]
-        if let error { envelope["error"] = .string(error) }
-        if continues { envelope["continues"] = .bool(true) }
-        return try Array(VarlinkJSON.encoder().encode(JSONValue.object(envelope))) + [0]
+        var bytes: [UInt8] = Array(#"{"#.utf8)
+        if continues { bytes += Array(#""continues":true,"#.utf8) }
+        if let error { bytes += Array(#""error":"#.utf8) + Array(try VarlinkJSON.encoder().encode(error)) + [UInt8(ascii: ",")] }
+        bytes += Array(#""parameters":"#.utf8)
+        switch storage {
+        case .values(let values): bytes += Array(try VarlinkJSON.encoder().encode(JSONValue.object(values)))
+        case .json(let json): bytes += json
+        }
+        bytes += [UInt8(ascii: "}"), 0]
+        return bytes
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
     }
 
     public init(decoding bytes: some Collection<UInt8>) throws(VarlinkProtocolError) {
