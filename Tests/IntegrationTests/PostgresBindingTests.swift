@@ -99,6 +99,29 @@ import TestSupport
         #expect(rows.binds == ["1", "row 1", "2", "row 2", "3", "row 3"])
     }
 
+    /// Statements are prepared once per connection; one whose table changes shape under it
+    /// (a migration by another daemon) fails once, and is prepared afresh on the next call.
+    @Test func aPreparedStatementSurvivesItsTableChangingShape() async throws {
+        try await withTestDatabase { database in
+            let connection = try database.connect()
+            defer { connection.close() }
+            let other = try database.connect()
+            defer { other.close() }
+            try connection.execute("CREATE TABLE shape (a int); INSERT INTO shape VALUES (1)")
+            let query: PostgresQuery = "SELECT * FROM shape WHERE a = \(1)"
+            for _ in 0..<3 { #expect(try connection.query(query).count == 1) }
+            try other.execute("ALTER TABLE shape ADD COLUMN b int")
+            do {
+                _ = try connection.query(query)
+            } catch {
+                #expect((error as? PostgresError)?.sqlState == .featureNotSupported, "\(error)")
+            }
+            let rows = try connection.query(query)
+            #expect(rows.count == 1)
+            #expect(rows.columns == ["a", "b"], "prepared again, with the new column")
+        }
+    }
+
     @Test func errorsCarryTheirSQLState() async throws {
         try await withConnection { connection in
             try connection.execute("CREATE TABLE u (id int PRIMARY KEY)")
