@@ -9,11 +9,33 @@ public struct VarlinkCall: Sendable, Equatable {
     /// The caller accepts a stream of replies (`continues: true` on all but the last).
     public var more: Bool
 
+    /// The message as it arrived, when it was decoded from bytes: `decodeParameters` reads the
+    /// parameters' types straight from it.
+    private var received: [UInt8]?
+
     public init(method: String, parameters: [String: JSONValue] = [:], oneway: Bool = false, more: Bool = false) {
         self.method = method
         self.parameters = parameters
         self.oneway = oneway
         self.more = more
+    }
+
+    public static func == (lhs: VarlinkCall, rhs: VarlinkCall) -> Bool {
+        lhs.method == rhs.method && lhs.parameters == rhs.parameters && lhs.oneway == rhs.oneway && lhs.more == rhs.more
+    }
+
+    /// The parameters decoded into `T`. A call that arrived as bytes is decoded from them in one
+    /// JSON pass, instead of its values being encoded again only to be decoded. A
+    /// `DecodingError`'s coding path starts at the parameters either way.
+    public func decodeParameters<T: Decodable>(_ type: T.Type, using decoder: JSONDecoder = VarlinkJSON.decoder()) throws -> T {
+        guard let received, !parameters.isEmpty else {
+            return try decoder.decode(T.self, from: try VarlinkJSON.encoder().encode(JSONValue.object(parameters)))
+        }
+        do {
+            return try decoder.decode(ParametersEnvelope<T>.self, from: Data(received)).parameters
+        } catch let error as DecodingError {
+            throw error.startingAtParameters()
+        }
     }
 
     /// `io.example.Iface` of `io.example.Iface.Method`.
@@ -93,6 +115,7 @@ public struct VarlinkCall: Sendable, Equatable {
             throw VarlinkProtocolError(code: .malformedCall, reason: "unknown message field \"\(key)\"")
         }
         self.init(method: method, parameters: parameters, oneway: oneway, more: more)
+        self.received = Array(bytes)
     }
 
     /// The message as bytes, NUL terminator included.
@@ -209,4 +232,27 @@ public struct VarlinkProtocolError: Error, Sendable, Equatable, CustomStringConv
     }
 
     public var description: String { reason }
+}
+
+/// A message's `parameters` member, decoded as `T`.
+private struct ParametersEnvelope<T: Decodable>: Decodable {
+    let parameters: T
+}
+
+extension DecodingError {
+    /// The same error with the envelope's `parameters` key taken off the front of its path.
+    fileprivate func startingAtParameters() -> DecodingError {
+        func trimmed(_ context: Context) -> Context {
+            guard context.codingPath.first?.stringValue == "parameters" else { return context }
+            return Context(codingPath: Array(context.codingPath.dropFirst()), debugDescription: context.debugDescription,
+                           underlyingError: context.underlyingError)
+        }
+        switch self {
+        case .typeMismatch(let type, let context): return .typeMismatch(type, trimmed(context))
+        case .valueNotFound(let type, let context): return .valueNotFound(type, trimmed(context))
+        case .keyNotFound(let key, let context): return .keyNotFound(key, trimmed(context))
+        case .dataCorrupted(let context): return .dataCorrupted(trimmed(context))
+        @unknown default: return self
+        }
+    }
 }

@@ -90,3 +90,43 @@ import Testing
         #expect(parsed.parameters["x"]?.stringValue?.count == 1500)
     }
 }
+
+/// Parameters decode straight from the bytes a call arrived in, with the same results and the
+/// same error paths as from its values.
+@Suite struct ParameterDecodingTests {
+    struct Parameters: Decodable, Equatable {
+        var title: String
+        var tags: [String]
+        var limit: Int?
+    }
+
+    func received(_ json: String) throws -> VarlinkCall {
+        try VarlinkCall(decoding: Array(json.utf8))
+    }
+
+    @Test func fromBytesAndFromValuesAgree() throws {
+        let call = try received(#"{"method": "a.b.C", "parameters": {"title": "t", "tags": ["x", "y"], "limit": 3}}"#)
+        let built = VarlinkCall(method: "a.b.C", parameters: call.parameters)
+        #expect(try call.decodeParameters(Parameters.self) == Parameters(title: "t", tags: ["x", "y"], limit: 3))
+        #expect(try built.decodeParameters(Parameters.self) == call.decodeParameters(Parameters.self))
+        #expect(call == built, "how a call arrived does not make it a different call")
+    }
+
+    @Test func errorsNameThePathInsideTheParameters() throws {
+        let call = try received(#"{"method": "a.b.C", "parameters": {"title": "t", "tags": ["x", 2]}}"#)
+        do {
+            _ = try call.decodeParameters(Parameters.self)
+            Issue.record("a number was accepted as a tag")
+        } catch let DecodingError.typeMismatch(_, context) {
+            #expect(context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue } == ["tags", "1"])
+        }
+        let missing = try received(#"{"method": "a.b.C", "parameters": {"tags": []}}"#)
+        do {
+            _ = try missing.decodeParameters(Parameters.self)
+            Issue.record("a missing title was accepted")
+        } catch let DecodingError.keyNotFound(key, context) {
+            #expect(key.stringValue == "title")
+            #expect(context.codingPath.isEmpty)
+        }
+    }
+}

@@ -278,8 +278,7 @@ public struct IncidentsAPI: Sendable {
     /// cannot express (a jurisdiction code, an instant's format) fails here, naming the field.
     func decode<T: Decodable>(_ type: T.Type, _ call: VarlinkCall, _ caller: Caller) async throws -> T {
         do {
-            let data = try VarlinkJSON.encoder().encode(JSONValue.object(call.parameters))
-            return try VarlinkJSON.decoder().decode(T.self, from: data)
+            return try call.decodeParameters(T.self)
         } catch let error as DecodingError {
             let parameter = error.parameterPath
             let reason = error.reason
