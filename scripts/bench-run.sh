@@ -257,7 +257,13 @@ $scaling_table
   \`scripts/bench-capture.py\`): every statement of that transaction, parameters inlined, the
   new incident's id taken from the insert's result (\`\\gset\`) and its uid and idempotency key
   made fresh per transaction. pgbench runs it with \`-M prepared\` (parsed once per connection),
-  which is stricter than incidentd's own unnamed statements. Target at 8 clients: 0.8.
+  as incidentd's binding does too. Target at 8 clients: 0.8.
+
+  Reading it: on a machine with few cores both sides are bound by CPU, so the ratio is one of
+  CPU per report. pgbench's client costs next to nothing; incidentd adds the socket, the JSON
+  of the call and the reply, the access check, the workflow, sealing the description and a
+  thread hop to the pool. To see where it goes: \`perf record -g -p \$(pidof incidentd)\`
+  while \`incidentd-bench --clients 8\` runs.
 - *chain on vs off*: the same load with the audit chain's queueing trigger disabled.
 - *encryption on vs off*: the same load with the daemon restarted with \`encryption: false\`
   (descriptions stored as plaintext), each side on fresh databases, alternating.
