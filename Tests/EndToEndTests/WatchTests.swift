@@ -28,7 +28,10 @@ import Varlink
             #expect(await everything.waitFor { stdout, _ in stdout.contains("Card data exposed") }, "\(everything.stdout)")
             #expect(everything.stdout.contains("incident.reported  by "), "\(everything.stdout)")
             #expect(everything.stdout.contains("Printer queue leaked"))
-            #expect(!everything.stdout.contains("Before the watch"), "only new events, unless asked to resume")
+            // Only new events, unless asked to resume: what was filed before is not replayed. (The
+            // scheduler's due-soon alerts for it are new events, and may come in a slow run.)
+            let replayed = everything.stdout.split(separator: "\n").filter { $0.contains("Before the watch") && !$0.contains("by incidentd") }
+            #expect(replayed.isEmpty, "\(everything.stdout)")
 
             #expect(await critical.waitFor { stdout, _ in stdout.contains("Card data exposed") }, "\(critical.stdout)")
             #expect(!critical.stdout.contains("Printer queue leaked"), "the filter applies")
