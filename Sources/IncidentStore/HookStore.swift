@@ -26,10 +26,9 @@ public struct HookStore: Sendable {
         self.pool = pool
     }
 
-    /// Claims up to `limit` due deliveries (pending and due, or running with an expired lease:
-    /// their daemon died) for `daemon`, leasing them for `lease`.
-    /// Claims up to `limit` due deliveries, oldest first, leaving those of the hooks in
-    /// `skipping` (hooks that already hold their share of the running slots) for later.
+    /// Claims up to `limit` due deliveries, oldest first (pending and due, or running with an
+    /// expired lease: their daemon died) for `daemon`, leasing them for `lease`. Those of the
+    /// hooks in `skipping` (hooks that already hold their share of the running slots) wait.
     public func claim(limit: Int, daemon: String, lease: Duration, skipping: [String] = []) async throws -> [ClaimedDelivery] {
         let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         return try await pool.transaction { connection in
