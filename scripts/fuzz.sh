@@ -28,7 +28,7 @@ export ASAN_OPTIONS=detect_leaks=0:${ASAN_OPTIONS:-}
 export SWIFT_BACKTRACE=enable=no
 
 failed=()
-printf '%-16s %12s %10s %8s %s\n' target executions exec/s corpus result
+printf '%-16s %12s %10s %10s %s\n' target executions exec/s new-inputs result
 for target in "${targets[@]}"; do
     mkdir -p "$work/$target" "Fuzz/Regressions/$target"
     log="$work/$target.log"
@@ -38,7 +38,7 @@ for target in "${targets[@]}"; do
         -artifact_prefix="$work/$target-" >"$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-    corpus=$(ls "$work/$target" | wc -l)
+    found=$(ls "$work/$target" | wc -l)  # inputs that reached new code this run
     if [ "$status" = 0 ]; then
         result=ok
     else
@@ -51,7 +51,7 @@ for target in "${targets[@]}"; do
         done
         grep -E 'ERROR|Fatal error|runtime failure|SUMMARY' "$log" | head -n 5 >&2 || true
     fi
-    printf '%-16s %12s %10s %8s %s\n' "$target" "${runs:-?}" "${rate:-?}" "$corpus" "$result"
+    printf '%-16s %12s %10s %10s %s\n' "$target" "${runs:-?}" "${rate:-?}" "$found" "$result"
     if [ "${FUZZ_MERGE:-0}" = 1 ] && [ "$status" = 0 ]; then
         "$bin/Fuzz$target" -merge=1 "Fuzz/Corpus/$target" "$work/$target" >/dev/null 2>&1
     fi
