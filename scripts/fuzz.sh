@@ -33,7 +33,7 @@ for target in "${targets[@]}"; do
     mkdir -p "$work/$target" "Fuzz/Regressions/$target"
     log="$work/$target.log"
     status=0
-    "$bin/Fuzz$target" "$work/$target" "Fuzz/Corpus/$target" "Fuzz/Regressions/$target" \
+    FUZZ_TARGET=$target "$bin/incidentd-fuzz" "$work/$target" "Fuzz/Corpus/$target" "Fuzz/Regressions/$target" \
         -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=3072 -print_final_stats=1 \
         -artifact_prefix="$work/$target-" >"$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
@@ -53,7 +53,7 @@ for target in "${targets[@]}"; do
     fi
     printf '%-16s %12s %10s %10s %s\n' "$target" "${runs:-?}" "${rate:-?}" "$found" "$result"
     if [ "${FUZZ_MERGE:-0}" = 1 ] && [ "$status" = 0 ]; then
-        "$bin/Fuzz$target" -merge=1 "Fuzz/Corpus/$target" "$work/$target" >/dev/null 2>&1
+        FUZZ_TARGET=$target "$bin/incidentd-fuzz" -merge=1 "Fuzz/Corpus/$target" "$work/$target" >/dev/null 2>&1
     fi
 done
 

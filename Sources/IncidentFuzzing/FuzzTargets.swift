@@ -3,7 +3,7 @@ import IncidentCore
 import NIOCore
 import Varlink
 
-/// The code the fuzzers drive, one entry per target. libFuzzer's shims in `Fuzz/` call these
+/// The code the fuzzers drive, one entry per target. The libFuzzer program in `Fuzz/` calls these
 /// with each generated input; the test suite calls them with every committed corpus and
 /// regression input, so a crash once found stays found.
 ///
