@@ -62,7 +62,8 @@ read -r captured_id captured_uid captured_key <<<"$(psql -X -At -F ' ' -d bench 
     "SELECT id, uid, idempotency_key FROM incidents WHERE title = 'Captured for pgbench'")"
 python3 scripts/bench-capture.py "$capture_log" "Captured for pgbench" "$captured_id" "$captured_uid" "$captured_key" \
     >"$work/report.sql"
-cp "$work/report.sql" "${BENCH_CAPTURE_OUTPUT:-/dev/null}"
+# BENCH_CAPTURE_OUTPUT=FILE keeps a copy of the captured script, to read what pgbench replays.
+[ -z "${BENCH_CAPTURE_OUTPUT:-}" ] || cp "$work/report.sql" "$BENCH_CAPTURE_OUTPUT"
 start_daemon "$work/plain.yaml"
 
 rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$daemon/status"; }

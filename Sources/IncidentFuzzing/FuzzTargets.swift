@@ -20,17 +20,17 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Runs one input; the name is the folder of its corpus under `Fuzz/`.
     public func run(_ input: UnsafeRawBufferPointer) {
         switch self {
-        case .varlinkDecoder: FuzzTargets.varlinkDecoder(input)
-        case .playbookLoader: FuzzTargets.playbookLoader(input)
-        case .conditionParser: FuzzTargets.conditionParser(input)
-        case .durationParser: FuzzTargets.durationParser(input)
+        case .varlinkDecoder: Self.varlinkDecoder(input)
+        case .playbookLoader: Self.playbookLoader(input)
+        case .conditionParser: Self.conditionParser(input)
+        case .durationParser: Self.durationParser(input)
         }
     }
 }
 
-public enum FuzzTargets {
+extension FuzzTarget {
     /// Bytes from a socket: framing on NUL, the nesting pre-scan, then the call decoder.
-    public static func varlinkDecoder(_ bytes: UnsafeRawBufferPointer) {
+    private static func varlinkDecoder(_ bytes: UnsafeRawBufferPointer) {
         var buffer = ByteBuffer(bytes: bytes)
         let framer = VarlinkFrameDecoder(maximumMessageSize: 4096)
         while true {
@@ -54,7 +54,7 @@ public enum FuzzTargets {
     }
 
     /// A whole playbook file. One that loads is also run through every phase.
-    public static func playbookLoader(_ bytes: UnsafeRawBufferPointer) {
+    private static func playbookLoader(_ bytes: UnsafeRawBufferPointer) {
         guard let text = String(validating: bytes, as: UTF8.self) else { return }
         guard case .success(let playbook) = PlaybookLoader.load(text, file: "fuzz.yaml") else { return }
         exercise(playbook)
@@ -63,7 +63,7 @@ public enum FuzzTargets {
     /// The `when:` of a task: the fuzzer writes the condition, a fixed playbook declares the
     /// fields it may read. The same bytes are also typed values for each kind of field
     /// (`US-CA:600,DE:40`, `health,contact`, …), as a person types them on the command line.
-    public static func conditionParser(_ bytes: UnsafeRawBufferPointer) {
+    private static func conditionParser(_ bytes: UnsafeRawBufferPointer) {
         guard let text = String(validating: bytes, as: UTF8.self) else { return }
         for type in fieldTypes {
             if let value = FactValue.parse(text, as: type) { _ = value.display }
@@ -86,7 +86,7 @@ public enum FuzzTargets {
 
     /// A deadline's length (`72h`, `4bd`): one that parses prints as itself and lands after
     /// its start, for every start.
-    public static func durationParser(_ bytes: UnsafeRawBufferPointer) {
+    private static func durationParser(_ bytes: UnsafeRawBufferPointer) {
         guard let text = String(validating: bytes, as: UTF8.self), let duration = ClockDuration(parsing: text) else {
             return
         }
@@ -99,7 +99,7 @@ public enum FuzzTargets {
 
     // MARK: - Fixtures
 
-    static func exercise(_ playbook: Playbook) {
+    private static func exercise(_ playbook: Playbook) {
         var state = CaseState(facts: sampleFacts[1])
         for phase in Phase.allCases {
             state.phase = phase
@@ -109,17 +109,17 @@ public enum FuzzTargets {
         }
     }
 
-    static let fieldTypes: [FieldDeclaration.FieldType] = [
+    private static let fieldTypes: [FieldDeclaration.FieldType] = [
         .integer, .boolean, .text, .instant, .choice(["a", "b"]), .categories(["health"]), .counts,
     ]
 
-    static let sampleStarts: [Date] = [
+    private static let sampleStarts: [Date] = [
         Date(timeIntervalSince1970: 1_780_000_000),  // a Thursday
         Date(timeIntervalSince1970: 1_780_300_000),  // a Sunday
         Date(timeIntervalSince1970: 0),
     ]
 
-    static let sampleFacts: [CaseFacts] = {
+    private static let sampleFacts: [CaseFacts] = {
         let instants = ["reported": sampleStarts[0], "aware": sampleStarts[0], "discovered": sampleStarts[0]]
         return [
             CaseFacts(instants: instants),
@@ -143,7 +143,7 @@ public enum FuzzTargets {
         ]
     }()
 
-    static let conditionPlaybook = """
+    private static let conditionPlaybook = """
         playbook: fuzz
         version: "1"
         title: Fuzz
@@ -169,7 +169,7 @@ public enum FuzzTargets {
 
         """
 
-    static func fail(_ message: String) -> Never {
+    private static func fail(_ message: String) -> Never {
         fatalError("fuzz property broken: \(message)")
     }
 }
