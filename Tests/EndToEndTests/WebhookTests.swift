@@ -21,7 +21,7 @@ import Varlink
                 .appendingPathComponent("Resources/webhook_receiver.py").path
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", script, WebhookTests.secret, directory.appending("port"), directory.appending("requests")]
-            try process.run()
+            try process.runSerially()
             let deadline = Date().addingTimeInterval(30)
             var port: Int?
             while port == nil, Date() < deadline {

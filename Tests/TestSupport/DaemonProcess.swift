@@ -33,7 +33,7 @@ public final class DaemonProcess: @unchecked Sendable {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try process.runSerially()
     }
 
     public var pid: Int32 { process.processIdentifier }
@@ -114,7 +114,7 @@ public final class BackgroundCommand: @unchecked Sendable {
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.appending("stdout")))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.appending("stderr")))
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try process.runSerially()
     }
 
     public var stdout: String { (try? String(contentsOfFile: directory.appending("stdout"), encoding: .utf8)) ?? "" }

@@ -1,5 +1,20 @@
 import Foundation
 
+/// Foundation's `Process.run()` on Linux is not safe to call from several threads at once (a
+/// parallel CI run crashed inside it, in `memcpy`); the suites start processes from many
+/// threads, so every launch in the tests goes through this lock. Only the launch is serialised,
+/// never the wait.
+private let launchLock = NSLock()
+
+extension Process {
+    /// `run()`, one launch at a time across the test process.
+    public func runSerially() throws {
+        launchLock.lock()
+        defer { launchLock.unlock() }
+        try run()
+    }
+}
+
 /// What a finished command printed and how it ended.
 public struct CommandResult: Sendable, CustomStringConvertible {
     public var status: Int32
@@ -76,7 +91,7 @@ public func runCommandBlocking(
     process.standardOutput = stdout
     process.standardError = stderr
     process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-    try process.run()
+    try process.runSerially()
     if let input {
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try stdin.fileHandleForWriting.close()
