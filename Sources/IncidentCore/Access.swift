@@ -131,6 +131,9 @@ public struct VisibilityScope: Sendable, Equatable {
 
     public var isEmpty: Bool { !everything && !unrestricted && assignedTo == nil && reportedBy == nil }
 
+    /// True when the caller sees incidents only as the person who reported them (the reporter view).
+    public var onlyOwnReports: Bool { !everything && !unrestricted && assignedTo == nil && reportedBy != nil }
+
     public func contains(_ incident: IncidentAccessFacts) -> Bool {
         if everything { return true }
         if unrestricted && !incident.restricted { return true }
@@ -240,5 +243,25 @@ public enum AccessPolicy {
         case .advance: "advance incidents"
         default: action.rawValue
         }
+    }
+}
+
+/// What of an incident's timeline the reporter view shows: the same as `show` gives a
+/// reporter — that the report was filed (and repeated), which phase it is in, and that it was
+/// closed or reopened. Notes, tasks, decisions, assignment, restriction and every other
+/// working detail of the team stay out, and so does any free text in an event's data.
+public enum ReporterTimeline {
+    /// The event kinds a reporter sees.
+    public static let kinds: Set<String> = [
+        "incident.reported", "report.folded", "phase.entered", "incident.closed", "incident.reopened",
+    ]
+    /// The only data keys those events keep.
+    public static let dataKeys: Set<String> = ["phase", "count"]
+
+    /// The event's data as the reporter view shows it, or nil when the reporter does not see
+    /// the event at all.
+    public static func visibleData(kind: String, data: [String: String]) -> [String: String]? {
+        guard kinds.contains(kind) else { return nil }
+        return data.filter { dataKeys.contains($0.key) }
     }
 }

@@ -103,6 +103,16 @@ public struct StatusSummary: Sendable, Equatable {
 
 /// One event as `watch` shows it: which incident, what happened, who did it.
 public struct WatchEvent: Sendable, Equatable, Codable {
+    /// The event as a caller with `view` sees it (nil: not at all); see ``ReporterTimeline``.
+    public func seen(as view: IncidentView) -> WatchEvent? {
+        guard view == .reporter else { return self }
+        guard let visible = ReporterTimeline.visibleData(kind: kind, data: data) else { return nil }
+        var event = self
+        event.data = visible
+        event.actor = nil
+        return event
+    }
+
     public var id: Int64
     public var at: Date
     public var reference: IncidentReference

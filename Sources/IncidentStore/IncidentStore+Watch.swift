@@ -15,7 +15,7 @@ extension IncidentStore {
     /// the caller's visibility admit.
     public func events(
         after cursor: EventCursor, matching filter: IncidentFilter, visibleTo scope: VisibilityScope, limit: Int
-    ) async throws -> (ids: [Int64], matching: [WatchEvent]) {
+    ) async throws -> (ids: [Int64], matching: [(event: WatchEvent, access: IncidentAccessFacts)]) {
         var conditions = Self.conditions(for: filter, alias: "i.")
         if let visibility = Self.condition(for: scope, alias: "i.") { conditions.append(visibility) }
         // A column, not a WHERE clause: the cursor must see every id, shown or not. NULL (an
@@ -25,25 +25,31 @@ extension IncidentStore {
         return try await pool.withConnection { connection in
             let rows = try connection.query(
                 """
-                SELECT e.id, e.at, e.kind, e.actor_name, e.data, i.reference, i.title, (\(admitted)) AS admitted
+                SELECT e.id, e.at, e.kind, e.actor_name, e.data, i.reference, i.title, i.reporter_uid, i.assignee, i.restricted,
+                    (\(admitted)) AS admitted
                 FROM events e JOIN incidents i ON i.id = e.incident_id
                 WHERE e.id > \(cursor.position) OR e.id = ANY(\(gaps))
                 ORDER BY e.id LIMIT \(limit)
                 """
             )
             var ids: [Int64] = []
-            var matching: [WatchEvent] = []
+            var matching: [(event: WatchEvent, access: IncidentAccessFacts)] = []
             for row in rows {
                 let id = try row.decode(Int64.self, "id")
                 ids.append(id)
                 guard try row.decode(Bool.self, "admitted") else { continue }
                 var data = (try? row.decode(PostgresJSON.self, "data").decode([String: String].self)) ?? [:]
                 data["text"] = nil
-                matching.append(WatchEvent(
+                let event = WatchEvent(
                     id: id, at: try row.decode(Date.self, "at"), reference: try row.decodeEnum(IncidentReference.self, "reference"),
                     title: try row.decode(String.self, "title"), kind: try row.decode(String.self, "kind"),
                     actor: try row.decode(String?.self, "actor_name"), data: data
-                ))
+                )
+                let access = IncidentAccessFacts(
+                    reporterUID: UInt32(try row.decode(Int64.self, "reporter_uid")), assignee: try row.decode(String?.self, "assignee"),
+                    restricted: try row.decode(Bool.self, "restricted")
+                )
+                matching.append((event, access))
             }
             return (ids, matching)
         }

@@ -330,14 +330,18 @@ extension IncidentStore {
     /// The incident's timeline, oldest first.
     /// The incident's events, oldest first; with `latest`, only that many of the newest, and
     /// how many there are in all.
-    public func timeline(_ reference: IncidentReference, latest: Int? = nil) async throws -> (events: [TimelineEntry], total: Int) {
+    /// With `onlyKinds`, only events of those kinds (the reporter view).
+    public func timeline(
+        _ reference: IncidentReference, latest: Int? = nil, onlyKinds: Set<String>? = nil
+    ) async throws -> (events: [TimelineEntry], total: Int) {
         try await pool.transaction { connection in
             let limit: PostgresQuery = latest.map { "LIMIT \($0)" } ?? ""
+            let kinds: PostgresQuery = onlyKinds.map { "AND e.kind = ANY(\($0.sorted()))" } ?? ""
             let entries = try connection.query(
                 """
                 SELECT * FROM (
                     SELECT e.id, e.at, e.kind, e.actor_name, e.data, i.uid FROM events e JOIN incidents i ON i.id = e.incident_id
-                    WHERE i.reference = \(reference.rawValue) ORDER BY e.id DESC \(limit)
+                    WHERE i.reference = \(reference.rawValue) \(kinds) ORDER BY e.id DESC \(limit)
                 ) latest ORDER BY id
                 """
             ).map { row in
@@ -352,7 +356,7 @@ extension IncidentStore {
             }
             guard latest != nil else { return (entries, entries.count) }
             let total = try connection.query(
-                "SELECT count(*) AS n FROM events e JOIN incidents i ON i.id = e.incident_id WHERE i.reference = \(reference.rawValue)"
+                "SELECT count(*) AS n FROM events e JOIN incidents i ON i.id = e.incident_id WHERE i.reference = \(reference.rawValue) \(kinds)"
             ).first!.decode(Int.self, "n")
             return (entries, total)
         }
@@ -365,6 +369,16 @@ public struct TimelineEntry: Sendable, Equatable, Codable {
     public var kind: String
     public var actor: String?
     public var data: [String: String]
+
+    /// The entry as a caller with `view` sees it: the reporter view keeps only what
+    /// ``ReporterTimeline`` allows, and not who on the team acted.
+    public func seen(as view: IncidentView) -> TimelineEntry {
+        guard view == .reporter else { return self }
+        var entry = self
+        entry.data = ReporterTimeline.visibleData(kind: kind, data: data) ?? [:]
+        entry.actor = nil
+        return entry
+    }
 }
 
 public enum WorkflowStoreError: Error, Sendable, CustomStringConvertible {

@@ -28,22 +28,46 @@ public struct IncidentStore: Sendable {
         public var created: Bool
         /// True when the report was folded into the open incident with its dedup key.
         public var folded: Bool = false
+        /// False when the incident an idempotency key filed is no longer readable by its
+        /// reporter: the reply must carry no more than the report itself.
+        public var visible: Bool = true
+    }
+
+    /// What a dedup key found.
+    enum Fold {
+        case folded(ReportResult, queued: Int)
+        /// No open incident of this reporter has the key: file a new one with it.
+        case noOpenIncident
+        /// This reporter's open incident with the key is hidden from them: file a new one without it.
+        case hidden
     }
 
     /// Files a validated report for `reporter`, or returns the incident its idempotency key filed.
     /// A new incident starts its workflow under the playbook `playbookFor` chooses, in the same
     /// transaction.
+    ///
+    /// A dedup key folds the report only into an open incident the same reporter filed with that
+    /// key and may still read (`scope`); when that incident is hidden from them now (restricted
+    /// since), the report is filed as a new incident without the key, so nothing of the hidden
+    /// one reaches the reply. A retried idempotency key whose incident is hidden answers with
+    /// ``ReportResult/visible`` false, for the caller to reply with no more than they sent.
     public func report(
-        _ draft: ReportDraft, by reporter: Caller, playbookFor: @escaping @Sendable (Incident) -> Playbook? = { _ in nil }
+        _ draft: ReportDraft, by reporter: Caller, visibleTo scope: VisibilityScope = .all,
+        playbookFor: @escaping @Sendable (Incident) -> Playbook? = { _ in nil }
     ) async throws -> ReportResult {
         let outbox = self.outbox
         let storedPlaybooks = self.storedPlaybooks
         let result = try await pool.transaction { connection -> (ReportResult, Int, startedUnder: String?) in
+            var draft = draft
             if let dedupKey = draft.dedupKey {
                 // Reports with one key queue here, so two first reports cannot both file.
-                try connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("incidentd.dedup:" + dedupKey), 0))")
-                if let folded = try self.fold(connection, draft, dedupKey: dedupKey, by: reporter, outbox: outbox) {
-                    return (folded.0, folded.1, nil)
+                try connection.query(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(\("incidentd.dedup:\(reporter.uid):" + dedupKey), 0))"
+                )
+                switch try self.fold(connection, draft, dedupKey: dedupKey, by: reporter, visibleTo: scope, outbox: outbox) {
+                case .folded(let result, let queued): return (result, queued, nil)
+                case .noOpenIncident: break
+                case .hidden: draft.dedupKey = nil
                 }
             }
             let aware = draft.aware ?? Date()
@@ -111,7 +135,7 @@ public struct IncidentStore: Sendable {
                 AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate)
                     .insert
             )
-            return (ReportResult(incident: incident, created: false), 0, nil)
+            return (ReportResult(incident: incident, created: false, visible: scope.contains(incident.accessFacts)), 0, nil)
         }
         // Only once the transaction committed is the playbook version surely stored.
         if let digest = result.startedUnder { storedPlaybooks.insert(digest) }
@@ -123,13 +147,14 @@ public struct IncidentStore: Sendable {
     /// a `report.folded` event, and audits it. Nil when no incident with the key is open (or the
     /// report's idempotency key filed one: the ordinary path answers that retry).
     func fold(
-        _ connection: PostgresConnection, _ draft: ReportDraft, dedupKey: String, by reporter: Caller, outbox: Outbox?
-    ) throws -> (ReportResult, Int)? {
+        _ connection: PostgresConnection, _ draft: ReportDraft, dedupKey: String, by reporter: Caller,
+        visibleTo scope: VisibilityScope, outbox: Outbox?
+    ) throws -> Fold {
         if let key = draft.idempotencyKey {
             let filed = try connection.query(
                 "SELECT 1 FROM incidents WHERE reporter_uid = \(Int64(reporter.uid)) AND idempotency_key = \(key)"
             )
-            if !filed.isEmpty { return nil }
+            if !filed.isEmpty { return .noOpenIncident }
             let retried = try connection.query(
                 """
                 SELECT \(unsafeSQL: Self.qualifiedIncidentColumns) FROM folded_reports f JOIN incidents i ON i.id = f.incident_id
@@ -141,17 +166,28 @@ public struct IncidentStore: Sendable {
                 try connection.query(
                     AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate).insert
                 )
-                return (ReportResult(incident: incident, created: false, folded: true), 0)
+                let visible = scope.contains(incident.accessFacts)
+                return .folded(ReportResult(incident: incident, created: false, folded: true, visible: visible), queued: 0)
             }
         }
+        var visibility: PostgresQuery = ""
+        if let condition = Self.condition(for: scope, alias: "") { visibility = "AND \(condition)" }
         let rows = try connection.query(
             """
             UPDATE incidents SET report_count = report_count + 1, last_reported_at = now()
-            WHERE dedup_key = \(dedupKey) AND phase <> 'closed'
+            WHERE reporter_uid = \(Int64(reporter.uid)) AND dedup_key = \(dedupKey) AND phase <> 'closed' \(visibility)
             RETURNING id, \(unsafeSQL: Self.incidentColumns)
             """
         )
-        guard let row = rows.first else { return nil }
+        guard let row = rows.first else {
+            let hidden = try connection.query(
+                """
+                SELECT 1 FROM incidents
+                WHERE reporter_uid = \(Int64(reporter.uid)) AND dedup_key = \(dedupKey) AND phase <> 'closed'
+                """
+            )
+            return hidden.isEmpty ? .noOpenIncident : .hidden
+        }
         let incident = try Incident(row: row, cipher: cipher)
         let id = try row.decode(Int64.self, "id")
         var data = ["count": String(incident.reportCount), "title": draft.title, "severity": draft.severity.rawValue]
@@ -175,7 +211,7 @@ public struct IncidentStore: Sendable {
             connection, incidentID: id, events: [("report.folded", ["count": String(incident.reportCount)])], incident: incident,
             playbook: nil, actor: reporter.userName
         ) ?? 0
-        return (ReportResult(incident: incident, created: false, folded: true), queued)
+        return .folded(ReportResult(incident: incident, created: false, folded: true), queued: queued)
     }
 
     /// The incident with `reference`, if it exists and `authorize` allows it; the read is
@@ -228,10 +264,13 @@ public struct IncidentStore: Sendable {
                 order = "\(Self.severityRank("i.")) DESC, i.reported_at DESC, i.id DESC"
             }
             if let after = filter.after {
+                // The cursor is looked up under the same visibility: a reference the caller may
+                // not see behaves like one that does not exist (an empty page), so paging by a
+                // hidden incident's sort key reveals nothing about it.
                 let comparison = filter.sort == .oldest ? ">" : "<"
-                conditions.append(
-                    "(\(unsafeSQL: key)) \(unsafeSQL: comparison) (SELECT \(unsafeSQL: key) FROM incidents i WHERE i.reference = \(after.rawValue))"
-                )
+                var cursor: PostgresQuery = "SELECT \(unsafeSQL: key) FROM incidents i WHERE i.reference = \(after.rawValue)"
+                if let visibility = Self.condition(for: scope, alias: "i.") { cursor = "\(cursor) AND \(visibility)" }
+                conditions.append("(\(unsafeSQL: key)) \(unsafeSQL: comparison) (\(cursor))")
             }
             var query: PostgresQuery =
                 "SELECT i.reference, i.title, i.phase, i.severity, i.reported_at, i.assignee FROM incidents i"

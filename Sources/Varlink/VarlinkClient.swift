@@ -68,6 +68,18 @@ public final class VarlinkClient {
         self.descriptor = fd
     }
 
+    /// The server's process as the kernel saw it when it accepted the connection
+    /// (`SO_PEERCRED`): who is really listening, whatever the socket's path suggests.
+    public func peerCredentials() throws(ConnectionError) -> (pid: Int32, uid: UInt32, gid: UInt32) {
+        // struct ucred: pid, uid, gid (Glibc does not export it to Swift).
+        var credentials: (Int32, UInt32, UInt32) = (0, 0, 0)
+        var length = socklen_t(MemoryLayout.size(ofValue: credentials))
+        guard getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0 else {
+            throw ConnectionError(code: .io, path: path, errno: errno)
+        }
+        return (credentials.0, credentials.1, credentials.2)
+    }
+
     deinit {
         if descriptor >= 0 { Glibc.close(descriptor) }
     }

@@ -168,7 +168,7 @@ import Varlink
         try "whsec_AQID".write(toFile: secretFile, atomically: true, encoding: .utf8)
         chmod(secretFile, 0o644)
         for (hook, message) in [
-            ("url: http://127.0.0.1:9/x\n    secretFile: \(secretFile)", "readable by other users"),
+            ("url: http://127.0.0.1:9/x\n    secretFile: \(secretFile)", "may be read by other users"),
             ("url: http://127.0.0.1:9/x\n    secretFile: \(directory.appending("missing"))", "cannot read the secret"),
             ("url: ftp://127.0.0.1/x\n    secretFile: \(secretFile)", "http:// or https://"),
             ("url: http://127.0.0.1:9/x", "needs secretFile"),

@@ -316,7 +316,7 @@ import TestSupport
                 let status = try await store.status(visibleTo: scope, audit: audit)
                 #expect(status.openTotal == expected.count, "\(roles.sorted())")
                 let watched = try await store.events(after: EventCursor(position: 0), matching: IncidentFilter(), visibleTo: scope, limit: 500)
-                #expect(Set(watched.matching.map(\.reference)) == expected, "watch shows what list shows: \(roles.sorted())")
+                #expect(Set(watched.matching.map(\.event.reference)) == expected, "watch shows what list shows: \(roles.sorted())")
                 #expect(watched.ids.count >= all.count, "every event is read, for the cursor, whatever is shown")
             }
             _ = alicesOpen

@@ -36,11 +36,11 @@ struct WatchCommand: ParsableCommand {
         var wait: UInt32 = 250_000
         while true {
             do {
-                let client = try VarlinkClient(path: path)
+                let client = try DaemonConnection.open(path)
                 let parameters = IncidentsWire.WatchParameters(filter: filter, after: position)
-                let data = try VarlinkJSON.encoder().encode(parameters)
-                guard case .object(let members) = try VarlinkJSON.decoder().decode(JSONValue.self, from: data) else { return }
-                var reply = try client.call(VarlinkCall(method: "io.incidentd.Incidents.Watch", parameters: members, more: true))
+                var reply = try client.call(
+                    VarlinkCall(method: "io.incidentd.Incidents.Watch", encoding: parameters, more: true)
+                ).terminalSafe()
                 while true {
                     if let error = reply.error {
                         guard error == "io.incidentd.ShuttingDown" else {
@@ -60,7 +60,7 @@ struct WatchCommand: ParsableCommand {
                     try show(batch.events)
                     position = batch.position
                     guard reply.continues else { break }
-                    reply = try client.nextReply()
+                    reply = try client.nextReply().terminalSafe()
                 }
             } catch let interruption as Interrupted {
                 if lost == nil {

@@ -28,12 +28,46 @@ struct DaemonConnection {
     private mutating func connected() throws(CLIError) -> VarlinkClient {
         if let client { return client }
         do {
-            let client = try VarlinkClient(path: path)
+            let client = try Self.open(path)
             self.client = client
             return client
-        } catch {
+        } catch let error as VarlinkClient.ConnectionError {
             throw Self.explain(error)
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("cannot connect to \(path): \(error)", status: .unavailable)
         }
+    }
+
+    /// Connects to the daemon at `path`, first checking that a user's own socket lies in a
+    /// directory only they control, then that whoever listens is root, incidentd's service
+    /// account or the user themselves: nothing is sent to an impostor. Throws a
+    /// ``VarlinkClient/ConnectionError`` when nothing answers, a ``CLIError`` for an impostor.
+    static func open(_ path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> VarlinkClient
+    {
+        let uid = getuid()
+        if uid != 0, path == DefaultPaths.socket(uid: uid, environment: environment) {
+            do {
+                try PrivateDirectory.check((path as NSString).deletingLastPathComponent, owner: uid)
+            } catch {
+                throw CLIError("Refusing to use \(path): \(error.description).", status: .unavailable)
+            }
+        }
+        let client = try VarlinkClient(path: path)
+        let server = try client.peerCredentials()
+        guard DefaultPaths.trustedServerUIDs(user: uid).contains(server.uid) else {
+            client.close()
+            let name = getpwuid(server.uid).map { String(cString: $0.pointee.pw_name) } ?? "uid \(server.uid)"
+            throw CLIError(
+                "Refusing to talk to \(path): it is served by \(name) (uid \(server.uid)), not by root, the "
+                    + "\(DefaultPaths.serviceUser) account or you, so it may be impersonating incidentd; nothing was sent. "
+                    + "Tell your administrator, and name the real socket with --socket.",
+                status: .unavailable
+            )
+        }
+        return client
     }
 
     /// Calls `method` and decodes its reply. With `retries`, a dropped connection or an
@@ -44,7 +78,8 @@ struct DaemonConnection {
         var attempt = 0
         while true {
             do {
-                return try connected().call(method, parameters, as: R.self)
+                let reply = try connected().call(try VarlinkCall(method: method, encoding: parameters)).terminalSafe()
+                return try reply.decode(R.self)
             } catch let error as VarlinkError {
                 if error.name == "io.incidentd.DatabaseUnavailable", attempt < retries {
                     attempt += 1
@@ -94,5 +129,24 @@ struct DaemonConnection {
                 status: .unavailable
             )
         }
+    }
+}
+
+extension VarlinkReply {
+    /// The reply with control characters replaced in every string (``TextParameters``), so
+    /// nothing another user typed reaches this terminal raw — errors' reasons included.
+    func terminalSafe() -> VarlinkReply {
+        VarlinkReply(parameters: TextParameters.terminalSafe(parameters), error: error, continues: continues)
+    }
+}
+
+extension VarlinkCall {
+    /// A call whose parameters are `parameters` encoded as a JSON object.
+    init<P: Encodable>(method: String, encoding parameters: P, more: Bool = false) throws {
+        let data = try VarlinkJSON.encoder().encode(parameters)
+        guard case .object(let members) = try VarlinkJSON.decoder().decode(JSONValue.self, from: data) else {
+            throw VarlinkProtocolError(code: .malformedCall, reason: "call parameters must be an object")
+        }
+        self.init(method: method, parameters: members, more: more)
     }
 }

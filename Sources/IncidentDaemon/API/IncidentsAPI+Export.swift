@@ -5,6 +5,8 @@ import IncidentStore
 import Varlink
 
 extension IncidentsAPI {
+    static let reporterMayNotExport = "a reporter's view cannot be exported; ask the incident's manager"
+
     /// `Export`: the case file as a document for a regulator or a third party. Audited (in the
     /// same transaction as the read) with its format and whether it was redacted. Reporters,
     /// who see only their own report, cannot export.
@@ -22,13 +24,16 @@ extension IncidentsAPI {
             resolve: { playbooks.resolve(digest: $0, source: $1) }
         ) { incident in
             switch AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts) {
-            case .allow(.reporter): return .deny(reason: "a reporter's view cannot be exported; ask the incident's manager")
-            case let decision: return decision
+            case .allow(.reporter): return .deny(reason: Self.reporterMayNotExport)
+            case .allow(let view): return .allow(view)
+            // Not readable at all: answered below as NoSuchIncident, exactly as Get answers.
+            case .deny(let reason): return .deny(reason: reason)
             }
         }
         switch lookup {
         case .notFound: throw VarlinkError.noSuchIncident(parameters.reference)
-        case .denied(let reason): throw VarlinkError.permissionDenied(reason)
+        case .denied(let reason) where reason == Self.reporterMayNotExport: throw VarlinkError.permissionDenied(reason)
+        case .denied: throw VarlinkError.noSuchIncident(parameters.reference)
         case .found(let file, let view):
             let timeline = try await store.timeline(parameters.reference)
             let export = CaseFileExport(

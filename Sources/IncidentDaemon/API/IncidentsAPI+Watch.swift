@@ -29,10 +29,15 @@ extension IncidentsAPI {
         var lastSent = ContinuousClock.now
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             // Roles may be reloaded while a watch runs: decide what the caller sees each time.
-            let scope = AccessPolicy.visibility(of: settings.roles.principal(for: caller))
+            let principal = settings.roles.principal(for: caller)
+            let scope = AccessPolicy.visibility(of: principal)
             let read = try await store.events(after: cursor, matching: filter, visibleTo: scope, limit: batch)
             let fresh = cursor.advance(over: read.ids, now: clock())
-            let events = read.matching.filter { fresh.contains($0.id) }
+            // The scope admits the incident; the view decides how much of each event shows.
+            let events: [WatchEvent] = read.matching.filter { fresh.contains($0.event.id) }.compactMap { entry -> WatchEvent? in
+                guard case .allow(let view) = AccessPolicy.decide(principal, .readIncident, incident: entry.access) else { return nil }
+                return entry.event.seen(as: view)
+            }
             if !events.isEmpty || lastSent.duration(to: .now) >= watchKeepAlive {
                 try await send(VarlinkReply(encoding: IncidentsWire.WatchReply(events: events, position: cursor.position)))
                 lastSent = .now

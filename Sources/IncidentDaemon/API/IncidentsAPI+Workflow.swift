@@ -103,11 +103,14 @@ extension IncidentsAPI {
             if let latest = parameters.latest, !(1...1000).contains(latest) {
                 throw VarlinkError.invalidValue("latest", reason: "must be 1 to 1000")
             }
-            // Reading the case file first applies the same access rule, and audits the read.
-            _ = try await caseFileReply(parameters.reference, caller, call)
-            let timeline = try await store.timeline(parameters.reference, latest: parameters.latest)
+            // Reading the case file first applies the same access rule, and audits the read; a
+            // reporter sees only the events `show` would show them.
+            let (_, view) = try await readableCaseFile(parameters.reference, caller, call)
+            let timeline = try await store.timeline(
+                parameters.reference, latest: parameters.latest, onlyKinds: view == .full ? nil : ReporterTimeline.kinds
+            )
             return try VarlinkReply(encoding: WorkflowWire.TimelineReply(
-                events: timeline.events.map { .init(at: $0.at, kind: $0.kind, actor: $0.actor, data: $0.data) },
+                events: timeline.events.map { $0.seen(as: view) }.map { .init(at: $0.at, kind: $0.kind, actor: $0.actor, data: $0.data) },
                 total: parameters.latest == nil ? nil : timeline.total
             ))
         }
@@ -176,6 +179,15 @@ extension IncidentsAPI {
 
     /// Reads the case file as `caller` may see it.
     func caseFileReply(_ reference: IncidentReference, _ caller: Caller, _ call: VarlinkCall) async throws -> VarlinkReply {
+        let (file, view) = try await readableCaseFile(reference, caller, call)
+        return try VarlinkReply(encoding: file.reply(as: view))
+    }
+
+    /// The case file and the view the caller has of it, read (and audited) under the access
+    /// rule; an incident the caller may not read answers NoSuchIncident, as if it did not exist.
+    func readableCaseFile(
+        _ reference: IncidentReference, _ caller: Caller, _ call: VarlinkCall
+    ) async throws -> (CaseFile, IncidentView) {
         let principal = settings.roles.principal(for: caller)
         let playbooks = self.playbooks
         let lookup = try await store.caseFile(
@@ -183,7 +195,7 @@ extension IncidentsAPI {
             resolve: { playbooks.resolve(digest: $0, source: $1) }
         ) { AccessPolicy.decide(principal, .readIncident, incident: $0.accessFacts) }
         guard case .found(let file, let view) = lookup else { throw VarlinkError.noSuchIncident(reference) }
-        return try VarlinkReply(encoding: file.reply(as: view))
+        return (file, view)
     }
 
     /// The shared path of every workflow command.

@@ -87,13 +87,23 @@ public struct IncidentsAPI: Sendable {
             try parameters.draft.validated(now: clock())
         }
         let playbooks = self.playbooks
-        let result = try await store.report(draft, by: caller) { playbooks.choose(for: $0) }
+        let principal = settings.roles.principal(for: caller)
+        let result = try await store.report(draft, by: caller, visibleTo: AccessPolicy.visibility(of: principal)) {
+            playbooks.choose(for: $0)
+        }
+        // The reply carries no more than the caller may see: their view of the incident, or —
+        // when it is hidden from them now — only what they sent and its reference.
+        let incident: Incident
+        switch AccessPolicy.decide(principal, .readIncident, incident: result.incident.accessFacts) {
+        case .allow(let view) where result.visible: incident = result.incident.seen(as: view)
+        default: incident = result.incident.acknowledgement(of: draft)
+        }
         logger.info(
             result.created ? "incident reported"
                 : result.folded ? "report folded into the open incident with its dedup key" : "report matched an earlier idempotency key",
             metadata: ["incident.ref": "\(result.incident.reference)", "peer.uid": "\(caller.uid)"]
         )
-        return try VarlinkReply(encoding: IncidentsWire.ReportReply(incident: result.incident, created: result.created, folded: result.folded ? true : nil))
+        return try VarlinkReply(encoding: IncidentsWire.ReportReply(incident: incident, created: result.created, folded: result.folded ? true : nil))
     }
 
     func get(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
@@ -119,8 +129,12 @@ public struct IncidentsAPI: Sendable {
             try parameters.filter.validated()
         }
         let scope = AccessPolicy.visibility(of: settings.roles.principal(for: caller))
-        let incidents = try await store.list(filter, visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction))
+        var incidents = try await store.list(filter, visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction))
         let next = incidents.count == filter.limit ? incidents.last?.reference : nil
+        // A caller who sees incidents only as their reporter sees no assignment, as in `show`.
+        if scope.onlyOwnReports {
+            for index in incidents.indices { incidents[index].assignee = nil }
+        }
         return try VarlinkReply(encoding: IncidentsWire.ListReply(incidents: incidents, next: next))
     }
 
@@ -277,6 +291,15 @@ public struct IncidentsAPI: Sendable {
     /// Decodes parameters the router already checked against the interface; what the IDL
     /// cannot express (a jurisdiction code, an instant's format) fails here, naming the field.
     func decode<T: Decodable>(_ type: T.Type, _ call: VarlinkCall, _ caller: Caller) async throws -> T {
+        if let (parameter, scalar) = TextParameters.firstControlCharacter(in: call.parameters) {
+            await Self.audit(
+                store: store, logger: logger,
+                AuditRecord(caller: caller, action: call.auditAction, outcome: .invalid, detail: "invalid \(parameter)")
+            )
+            throw VarlinkError.invalidValue(
+                parameter, reason: "must not contain control characters (found \(ControlCharacters.name(scalar)))"
+            )
+        }
         do {
             return try call.decodeParameters(T.self)
         } catch let error as DecodingError {
@@ -368,6 +391,31 @@ extension VarlinkError {
 }
 
 extension Incident {
+    /// What a reporter who may no longer read their incident is told of it: its reference and
+    /// when it was filed, with the facts they sent themselves — nothing the team added.
+    func acknowledgement(of draft: ReportDraft) -> Incident {
+        var seen = self
+        seen.title = draft.title
+        seen.description = draft.description
+        seen.severity = draft.severity
+        seen.category = draft.category
+        seen.dataCategories = draft.dataCategories
+        seen.peopleAffected = draft.peopleAffected
+        seen.recordsAffected = draft.recordsAffected
+        seen.jurisdictions = draft.jurisdictions
+        seen.phase = .report
+        seen.phaseEntered = reported
+        seen.assignee = nil
+        seen.restricted = false
+        seen.closed = nil
+        seen.playbook = nil
+        seen.playbookVersion = nil
+        seen.reportCount = 1
+        seen.lastReported = nil
+        seen.legalHold = nil
+        return seen
+    }
+
     /// The incident as a caller with `view` may see it.
     func seen(as view: IncidentView) -> Incident {
         switch view {

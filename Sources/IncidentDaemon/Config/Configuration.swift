@@ -75,11 +75,9 @@ public struct Configuration: Sendable, Equatable {
                 stateDirectory: environment["STATE_DIRECTORY"] ?? "/var/lib/incidentd"
             )
         }
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(home)/.local/state"
         return Configuration(
             socketPath: DefaultPaths.socket(uid: getuid(), environment: environment),
-            stateDirectory: "\(state)/incidentd"
+            stateDirectory: DefaultPaths.stateDirectory(uid: getuid(), environment: environment)
         )
     }
 
@@ -383,15 +381,10 @@ extension Configuration {
         func fail(_ message: String) -> ConfigurationError {
             ConfigurationError(file: file, line: node.mark?.line, message: message)
         }
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw fail("cannot read the secret of webhook \(hook) at \(path): \(String(cString: strerror(errno)))")
-        }
-        guard status.st_mode & 0o007 == 0 else {
-            throw fail("the secret of webhook \(hook) at \(path) is readable by other users; run chmod o-rwx \(path)")
-        }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw fail("cannot read the secret of webhook \(hook) at \(path)")
+        let text: String
+        switch SecretFile.read(path, sharing: .group) {
+        case .success(let bytes): text = String(decoding: bytes, as: UTF8.self)
+        case .failure(let problem): throw fail("the secret of webhook \(hook) at \(problem.sentence(path))")
         }
         guard let secret = WebhookSecret(fileText: text) else {
             throw fail("the secret of webhook \(hook) at \(path) is empty, or starts with whsec_ but is not base64")

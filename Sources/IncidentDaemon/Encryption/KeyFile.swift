@@ -16,11 +16,11 @@ public enum KeyFile {
     /// Reads the key ring from `path`, creating the file with one new key if it does not exist
     /// and `mayCreate` (the database holds no sealed value yet).
     public static func load(path: String, mayCreate: Bool) throws(KeyFileProblem) -> KeyRing {
-        var status = stat()
-        if stat(path, &status) != 0 {
-            guard errno == ENOENT else {
-                throw KeyFileProblem(description: "cannot read the key file \(path): \(String(cString: strerror(errno)))")
-            }
+        let data: [UInt8]
+        switch SecretFile.read(path, sharing: .daemonOnly) {
+        case .success(let bytes):
+            data = bytes
+        case .failure(.missing):
             guard mayCreate else {
                 throw KeyFileProblem(
                     description: "the key file \(path) is missing, but this database holds values encrypted under its keys; "
@@ -30,15 +30,8 @@ public enum KeyFile {
             let ring = KeyRing(keys: [.generate(id: "k1")])
             try write(ring, to: path, exclusive: true)
             return ring
-        }
-        guard status.st_mode & 0o077 == 0 else {
-            throw KeyFileProblem(
-                description: "the key file \(path) may be read by other users (mode \(String(status.st_mode & 0o777, radix: 8))); "
-                    + "run chmod 600 \(path) and make the daemon's user its owner"
-            )
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw KeyFileProblem(description: "cannot read the key file \(path): permission denied; it must belong to the daemon's user")
+        case .failure(let problem):
+            throw KeyFileProblem(description: "the key file \(problem.sentence(path))")
         }
         do {
             return try KeyRing.parse(String(decoding: data, as: UTF8.self))

@@ -77,12 +77,42 @@ public actor VarlinkServer: Service {
         self.onReady = onReady
     }
 
+    /// The socket's directory must be ours (or root's) and writable by no one else, or another
+    /// user could replace the socket with their own; a missing one is created, traversable by
+    /// others only when the socket's mode lets them connect.
+    static func prepareSocketDirectory(for settings: Settings) throws {
+        let directory = (settings.socketPath as NSString).deletingLastPathComponent
+        var info = stat()
+        if lstat(directory, &info) != 0 {
+            let parent = (directory as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            let mode: mode_t = settings.socketMode & 0o066 == 0 ? 0o700 : 0o755
+            if mkdir(directory, mode) != 0, errno != EEXIST {
+                throw DaemonError(message: "cannot create the socket directory \(directory): \(String(cString: strerror(errno)))")
+            }
+            _ = chmod(directory, mode)
+        }
+        guard lstat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw DaemonError(message: "the socket directory \(directory) is not a directory (a link or a file stands there); remove it")
+        }
+        guard info.st_uid == geteuid() || info.st_uid == 0 else {
+            throw DaemonError(
+                message: "the socket directory \(directory) belongs to uid \(info.st_uid), not to incidentd's user or root; "
+                    + "another user may have created it to intercept calls: remove it, or choose another --socket"
+            )
+        }
+        guard info.st_mode & 0o022 == 0 else {
+            throw DaemonError(
+                message: "the socket directory \(directory) may be written by other users "
+                    + "(mode \(String(info.st_mode & 0o777, radix: 8))); run chmod go-w \(directory) or choose another --socket"
+            )
+        }
+    }
+
     public func run() async throws {
         guard case .initial = state else { preconditionFailure("VarlinkServer.run() called twice") }
         state = .starting
         let settings = self.settings
-        let directory = (settings.socketPath as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
             PeerCredentials.of(channel).flatMapThrowing { credentials -> Connection in
                 let handlers = channel.pipeline.syncOperations
@@ -102,8 +132,7 @@ public actor VarlinkServer: Service {
         if let descriptor = settings.listeningDescriptor {
             serverChannel = try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
         } else {
-            let directory = (settings.socketPath as NSString).deletingLastPathComponent
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Self.prepareSocketDirectory(for: settings)
             serverChannel = try await bootstrap.bind(
                 unixDomainSocketPath: settings.socketPath, cleanupExistingSocketFile: true,
                 childChannelInitializer: initializer
