@@ -27,3 +27,11 @@ if ! python3 -c 'import varlink' >/dev/null 2>&1; then
         || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages varlink \
         || python3 -m pip install --quiet --disable-pip-version-check --user varlink
 fi
+
+# incidentd's own service account (what systemd/incidentd.sysusers creates): as root the
+# embedded PostgreSQL and the exec hooks run as it, never as root or the shared postgres.
+if [ "$(id -u)" = 0 ] && ! id incidentd >/dev/null 2>&1; then
+    echo "install-deps: creating the incidentd system account (as systemd/incidentd.sysusers does)"
+    getent group incidentd >/dev/null 2>&1 || groupadd --system incidentd
+    useradd --system --home-dir /var/lib/incidentd --no-create-home --shell /usr/sbin/nologin -g incidentd incidentd
+fi

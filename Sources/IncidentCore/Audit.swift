@@ -76,6 +76,9 @@ public struct AuditVerification: Sendable, Equatable, Codable {
     public var pending: Int64
     /// The first break, if any.
     public var broken: Break?
+    /// Signed checkpoints the recomputed chain matched, and the position of the last.
+    public var checkpoints: Int?
+    public var lastCheckpoint: Int64?
 
     public struct Break: Sendable, Equatable, Codable {
         public var chainPosition: Int64?

@@ -23,6 +23,20 @@ public struct HookDefinition: Sendable, Equatable {
     public var maxAttempts: Int
     /// Whether payloads may carry personal data (the incident's description).
     public var personalData: Bool
+    /// What the hook is told about a restricted incident.
+    public var restricted: RestrictedContent = .reference
+
+    /// How much of a restricted incident a hook receives: a restricted case is seen by few
+    /// people, so by default its hooks learn that something happened, not what.
+    public enum RestrictedContent: String, Sendable, Equatable, CaseIterable {
+        /// Nothing: no delivery at all.
+        case none
+        /// The reference, phase, severity and event kind; the title reads "(restricted)", no
+        /// assignee, description or event details (the default).
+        case reference
+        /// Everything an unrestricted incident's payload holds (with `personalData` as set).
+        case full
+    }
 
     public init(
         name: String, kind: Kind, events: [String] = [], severities: [Severity] = [], playbooks: [String] = [],
@@ -124,6 +138,22 @@ public enum HookRouting {
         var seen = Set<String>()
         return names.compactMap { name -> OutboxEntry? in
             guard seen.insert(name).inserted, let hook = hooks.first(where: { $0.name == name }) else { return nil }
+            if incident.restricted {
+                switch hook.restricted {
+                case .none: return nil
+                case .reference:
+                    let payload = HookPayload(
+                        schema: HookPayload.schemaVersion, event: event, occurredAt: now, actor: nil,
+                        incident: .init(
+                            reference: incident.reference.rawValue, title: "(restricted)", phase: incident.phase,
+                            severity: incident.severity, playbook: incident.playbook, assignee: nil, description: nil
+                        ),
+                        task: taskID.map { .init(id: $0, title: nil, due: nil) }, data: [:]
+                    )
+                    return OutboxEntry(hook: name, event: event, payload: payload, maxAttempts: hook.maxAttempts)
+                case .full: break
+                }
+            }
             let plan = taskID.flatMap { playbook?.task($0) }
             let payload = HookPayload(
                 schema: HookPayload.schemaVersion, event: event, occurredAt: now, actor: actor,

@@ -10,6 +10,8 @@ struct AuditSealer: Service, CustomStringConvertible {
 
     let store: AuditStore
     let interval: Duration
+    /// Signs the head after each batch that moved it.
+    let signer: AuditSigner
     let logger: Logger
 
     func run() async throws {
@@ -24,6 +26,7 @@ struct AuditSealer: Service, CustomStringConvertible {
         do {
             let sealed = try await store.seal()
             if sealed > 0 { logger.trace("sealed audit records", metadata: ["audit.sealed": "\(sealed)"]) }
+            try await signer.signHead()
         } catch {
             logger.warning("cannot seal audit records; will retry", metadata: ["error": "\(error)"])
         }

@@ -29,18 +29,26 @@ public struct Daemon: Sendable {
         let notifier = SystemdNotifier()
         let listeningDescriptor = SocketActivation.takeListeningDescriptor()
         notifier.status("Starting the database")
-        let (conninfo, embedded) = try await startDatabase()
+        let (conninfo, ownerConninfo, embedded) = try await startDatabase()
         let pool = PostgresPool(
             configuration: .init(conninfo: conninfo, maximumConnections: configuration.databaseConnections),
             logger: logger
         )
         do {
             notifier.status("Applying migrations")
-            try await migrate(pool, notifier: notifier)
+            try await migrate(pool, ownerConninfo: ownerConninfo, notifier: notifier)
             let cipher = try await openCipher(pool)
             let auditStore = AuditStore(pool: pool)
+            let signer = AuditSigner(
+                key: try AuditSigner.loadKey(path: configuration.auditSigningKeyPath), headFile: configuration.auditHeadPath,
+                store: auditStore, logger: logger
+            )
             let settings = LiveSettings(roles: configuration.roles, retentionDays: configuration.retentionDays)
             let playbooks = try loadPlaybooks()
+            let hookAccount = try ExecHookRunner.account(named: configuration.hookUser)
+            if getuid() == 0, hookAccount == nil, configuration.hooks.contains(where: { if case .exec = $0.kind { true } else { false } }) {
+                logger.warning("exec hooks run as root because hookUser is root; they are not trusted code (docs/security.md)")
+            }
             let doorbell = Doorbell()
             let hooks = configuration.hooks
             let outbox = Outbox(
@@ -56,19 +64,19 @@ public struct Daemon: Sendable {
             let hookStore = HookStore(pool: pool)
             let api = IncidentsAPI(
                 store: store, auditStore: auditStore, settings: settings, playbooks: playbooks, hookStore: hookStore,
-                logger: logger, watchKeepAlive: min(.seconds(10), configuration.idleTimeout / 2)
+                signer: signer, logger: logger, watchKeepAlive: min(.seconds(10), configuration.idleTimeout / 2)
             )
             let dispatcher = HookDispatcher(
                 store: hookStore, hooks: hooks, daemonID: Self.daemonID, concurrency: configuration.hookConcurrency,
                 retryBase: configuration.hookRetryBase, pollInterval: configuration.hookPollInterval,
                 leaseMargin: configuration.hookLeaseMargin, doorbell: doorbell, cipher: cipher,
-                logger: logger
+                logger: logger, runner: ExecHookRunner(account: hookAccount)
             )
             let scheduler = DueScheduler(
                 store: store, playbooks: playbooks, lead: configuration.dueSoonLead, interval: configuration.schedulerInterval,
                 logger: logger
             )
-            let sealer = AuditSealer(store: auditStore, interval: configuration.auditSealInterval, logger: logger)
+            let sealer = AuditSealer(store: auditStore, interval: configuration.auditSealInterval, signer: signer, logger: logger)
             let server = VarlinkServer(
                 settings: .init(
                     socketPath: configuration.socketPath,
@@ -145,12 +153,14 @@ public struct Daemon: Sendable {
         return CipherBox(FieldCipher(ring: ring))
     }
 
-    private func startDatabase() async throws -> (String, EmbeddedPostgres?) {
+    /// The runtime role's conninfo, the owner's (nil: the same role migrates), and the
+    /// embedded cluster when there is one.
+    private func startDatabase() async throws -> (String, String?, EmbeddedPostgres?) {
         if let database = configuration.database {
-            return (database, nil)
+            return (database, configuration.migrationDatabase, nil)
         }
         if Configuration.environmentNamesDatabase(ProcessInfo.processInfo.environment) {
-            return ("", nil)
+            return ("", configuration.migrationDatabase, nil)
         }
         let embedded = try EmbeddedPostgres(
             directory: URL(fileURLWithPath: configuration.stateDirectory).appendingPathComponent("postgres"),
@@ -158,7 +168,7 @@ public struct Daemon: Sendable {
             logger: logger
         )
         try await embedded.start()
-        return (embedded.conninfo, embedded)
+        return (embedded.conninfo, embedded.ownerConninfo, embedded)
     }
 
     /// Names this daemon's leases: host, pid and a random suffix.
@@ -185,7 +195,11 @@ public struct Daemon: Sendable {
     /// Applies the migrations, waiting for the database while it cannot be reached — up to
     /// `databaseStartTimeout`, saying so in the log and in systemd's status — so incidentd
     /// reports ready only once it is connected.
-    private func migrate(_ pool: PostgresPool, notifier: SystemdNotifier) async throws {
+    ///
+    /// With an owner role (`ownerConninfo`), migrations run as the owner, which then grants the
+    /// runtime role `pool` logs in as only what it needs (``RuntimeGrants``); without one, the
+    /// runtime role migrates, and a superuser or owner of the audit table is warned about.
+    private func migrate(_ pool: PostgresPool, ownerConninfo: String?, notifier: SystemdNotifier) async throws {
         let directory = configuration.migrationsDirectory.map { URL(fileURLWithPath: $0) }
             ?? Migration.defaultDirectory()
         let migrations = try Migration.load(from: directory)
@@ -193,7 +207,25 @@ public struct Daemon: Sendable {
         var wait = Duration.milliseconds(250)
         while true {
             do {
-                try await Migrator(pool: pool, logger: logger).migrate(migrations)
+                guard let ownerConninfo else {
+                    try await Migrator(pool: pool, logger: logger).migrate(migrations)
+                    for problem in try await RuntimeGrants.problems(pool: pool) { logger.warning("\(problem)") }
+                    return
+                }
+                let runtimeRole = try await RuntimeGrants.currentRole(pool: pool)
+                let owner = PostgresPool(configuration: .init(conninfo: ownerConninfo, maximumConnections: 1), logger: logger)
+                do {
+                    try await Migrator(pool: owner, logger: logger).migrate(migrations)
+                    if try await RuntimeGrants.currentRole(pool: owner) != runtimeRole {
+                        try await RuntimeGrants.apply(to: runtimeRole, pool: owner)
+                        logger.info("runtime role granted its privileges", metadata: ["database.role": "\(runtimeRole)"])
+                    }
+                    await owner.shutdown()
+                } catch {
+                    await owner.shutdown()
+                    throw error
+                }
+                for problem in try await RuntimeGrants.problems(pool: pool) { logger.warning("\(problem)") }
                 return
             } catch let error as PostgresError where error.code == .connectionFailed {
                 let reason = error.serverMessage.trimmingCharacters(in: .whitespacesAndNewlines)

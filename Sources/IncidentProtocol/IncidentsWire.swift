@@ -322,6 +322,26 @@ extension IncidentsWire {
 
 /// Parameters and replies of `io.incidentd.Audit`.
 public enum AuditWire {
+    public struct VerifyParameters: Codable, Sendable, Equatable {
+        /// A checkpoint the auditor exported earlier (`audit checkpoint --export`).
+        public var checkpoint: AuditCheckpoint?
+        public init(checkpoint: AuditCheckpoint? = nil) { self.checkpoint = checkpoint }
+    }
+
+    public struct CheckpointParameters: Codable, Sendable, Equatable {
+        public init() {}
+    }
+
+    public struct CheckpointReply: Codable, Sendable, Equatable {
+        public var checkpoint: AuditCheckpoint
+        /// The signing key's public half, base64, to check the signature with.
+        public var publicKey: String
+        public init(checkpoint: AuditCheckpoint, publicKey: String) {
+            self.checkpoint = checkpoint
+            self.publicKey = publicKey
+        }
+    }
+
     public struct QueryParameters: Codable, Sendable, Equatable {
         public var incident: IncidentReference?
         public var user: String?
@@ -362,10 +382,6 @@ public enum AuditWire {
             self.records = records
             self.next = next
         }
-    }
-
-    public struct VerifyParameters: Codable, Sendable, Equatable {
-        public init() {}
     }
 
     public typealias VerifyReply = AuditVerification

@@ -32,6 +32,11 @@ public enum IncidentInterfaces {
             .init("ShuttingDown", doc: "The daemon is stopping; a stream ends here. Connect again to resume."),
             .init("TooManyConnections", parameters: [.init("limit", .int)],
                   doc: "This user already holds the most connections allowed (maximumConnectionsPerUser); the new one is closed."),
+            .init("TooManyRequests", parameters: [.init("retryAfterSeconds", .float), .init("limit", .string)],
+                  doc: "This user made more changes than their rate limit allows (rateLimits); nothing was done, "
+                      + "try again after retryAfterSeconds."),
+            .init("TooMuchData", parameters: [.init("reference", .string), .init("limit", .int)],
+                  doc: "The incident already holds the most text allowed (maximumBytesPerIncident); nothing was stored."),
         ]
     )
 
@@ -399,6 +404,17 @@ public enum IncidentInterfaces {
                     .init("reason", .string),
                 ])
             ),
+            .init(
+                "Checkpoint",
+                .structure([
+                    .init("chainPosition", .int),
+                    .init("hash", .string, doc: "The seal hash at that position, hex."),
+                    .init("signedAt", .string),
+                    .init("keyID", .string),
+                    .init("signature", .string, doc: "Ed25519, base64."),
+                ]),
+                doc: "The chain head signed with the daemon's audit signing key, which the database never sees."
+            ),
         ],
         methods: [
             .init(
@@ -418,12 +434,26 @@ public enum IncidentInterfaces {
             ),
             .init(
                 "Verify",
+                input: [
+                    .init("checkpoint", .optional(.named("Checkpoint")),
+                          doc: "A checkpoint exported earlier and kept elsewhere, checked too."),
+                ],
                 output: [
                     .init("verified", .int),
                     .init("pending", .int),
+                    .init("checkpoints", .optional(.int), doc: "Signed checkpoints the recomputed chain matched."),
+                    .init("lastCheckpoint", .optional(.int), doc: "The chain position of the last of them."),
                     .init("broken", .optional(.named("Break"))),
                 ],
-                doc: "Seal what is committed, then walk the whole chain; names the first broken record."
+                doc: "Seal what is committed, then recompute the whole chain in the daemon against its seals and its "
+                    + "signed checkpoints; names the first broken record (after a rewrite: the first after the last "
+                    + "valid checkpoint)."
+            ),
+            .init(
+                "Checkpoint",
+                output: [.init("checkpoint", .named("Checkpoint")), .init("publicKey", .string)],
+                doc: "Sign the chain head now and return it with the signing key's public half: for an auditor to keep "
+                    + "apart from the database (auditors, admins)."
             ),
         ]
     )

@@ -90,3 +90,115 @@ public struct AuditStore: Sendable {
         }
     }
 }
+
+// MARK: Signed checkpoints and the chain outside the database
+
+extension AuditStore {
+    /// The chain's head: its last seal's position and hash; nil while nothing is sealed.
+    public func head() async throws -> (position: Int64, hash: [UInt8])? {
+        try await pool.withConnection { connection in
+            guard let row = try connection.query(
+                "SELECT chain_position, hash FROM audit_seal ORDER BY chain_position DESC LIMIT 1"
+            ).first else { return nil }
+            return (try row.decode(Int64.self, "chain_position"), try row.decode(PostgresBytes.self, "hash").bytes)
+        }
+    }
+
+    /// The newest stored checkpoint.
+    public func latestCheckpoint() async throws -> AuditCheckpoint? {
+        try await checkpoints(latestOnly: true).first
+    }
+
+    /// Stores a signed checkpoint (append-only in the database; a position is signed once).
+    public func store(_ checkpoint: AuditCheckpoint) async throws {
+        guard let hash = Self.bytes(hex: checkpoint.hash), let signature = Data(base64Encoded: checkpoint.signature) else { return }
+        try await pool.transaction { connection in
+            try connection.query(
+                """
+                INSERT INTO audit_checkpoints (chain_position, hash, signed_at, key_id, signature)
+                VALUES (\(checkpoint.chainPosition), \(PostgresBytes(hash)), \(checkpoint.signedAt), \(checkpoint.keyID),
+                        \(PostgresBytes(Array(signature))))
+                ON CONFLICT (chain_position) DO NOTHING
+                """
+            )
+        }
+    }
+
+    /// Every stored checkpoint, oldest first (or only the newest).
+    public func checkpoints(latestOnly: Bool = false) async throws -> [AuditCheckpoint] {
+        try await pool.withConnection { connection in
+            let limit: PostgresQuery = latestOnly ? "ORDER BY chain_position DESC LIMIT 1" : "ORDER BY chain_position"
+            return try connection.query(
+                "SELECT chain_position, hash, signed_at, key_id, signature FROM audit_checkpoints \(limit)"
+            ).map { row throws(PostgresError) in
+                AuditCheckpoint(
+                    chainPosition: try row.decode(Int64.self, "chain_position"),
+                    hash: try row.decode(PostgresBytes.self, "hash").bytes.hex,
+                    signedAt: try row.decode(Date.self, "signed_at"),
+                    keyID: try row.decode(String.self, "key_id"),
+                    signature: Data(try row.decode(PostgresBytes.self, "signature").bytes).base64EncodedString()
+                )
+            }
+        }
+    }
+
+    /// Walks the whole chain outside PostgreSQL: every sealed record's raw columns, in chain
+    /// order, recomputed by `verifier` against its seal and the signed checkpoints, in batches
+    /// so memory stays flat. Also counts committed records neither sealed nor queued.
+    public func walkChain(_ verifier: inout AuditChainVerifier, batch: Int = 10_000) async throws
+        -> (pending: Int64, unqueued: Int64?)
+    {
+        var after: Int64 = 0
+        while !verifier.isBroken {
+            let start = after
+            let links = try await pool.withConnection { connection in
+                try connection.query(
+                    """
+                    SELECT s.chain_position, s.hash, a.seq, (extract(epoch FROM a.at) * 1000000)::bigint AS at_us,
+                           a.uid, a.user_name, a.pid, a.action, a.incident_ref, a.outcome, a.detail
+                    FROM audit_seal s JOIN audit_log a USING (seq)
+                    WHERE s.chain_position > \(start) ORDER BY s.chain_position LIMIT \(batch)
+                    """
+                ).map { row throws(PostgresError) in
+                    AuditChainVerifier.Link(
+                        position: try row.decode(Int64.self, "chain_position"),
+                        sealHash: try row.decode(PostgresBytes.self, "hash").bytes,
+                        record: AuditChain.Record(
+                            seq: try row.decode(Int64.self, "seq"), atMicroseconds: try row.decode(Int64.self, "at_us"),
+                            uid: try row.decode(Int64.self, "uid"), userName: try row.decode(String.self, "user_name"),
+                            pid: try row.decode(Int32.self, "pid"), action: try row.decode(String.self, "action"),
+                            incidentReference: try row.decode(String?.self, "incident_ref"),
+                            outcome: try row.decode(String.self, "outcome"), detail: try row.decode(String.self, "detail")
+                        )
+                    )
+                }
+            }
+            for link in links { verifier.consume(link) }
+            guard let last = links.last, links.count == batch else { break }
+            after = last.position
+        }
+        return try await pool.withConnection { connection in
+            let pending = try connection.query("SELECT count(*) AS n FROM audit_pending").first!.decode(Int64.self, "n")
+            let unqueued = try connection.query(
+                """
+                SELECT min(a.seq) AS seq FROM audit_log a
+                WHERE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.seq = a.seq)
+                  AND NOT EXISTS (SELECT 1 FROM audit_pending p WHERE p.seq = a.seq)
+                """
+            ).first!.decode(Int64?.self, "seq")
+            return (pending, unqueued)
+        }
+    }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        var iterator = hex.utf8.makeIterator()
+        while let high = iterator.next() {
+            guard let low = iterator.next(), let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else {
+                return nil
+            }
+            bytes.append(value)
+        }
+        return bytes
+    }
+}

@@ -24,14 +24,26 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Connects with a conninfo string (`host=/run/pg dbname=x`) or a URI (`postgresql://…`);
     /// an empty string uses the `PG*` environment variables and libpq's defaults.
-    public init(conninfo: String, applicationName: String = "incidentd") throws(PostgresError) {
+    public convenience init(conninfo: String, applicationName: String = "incidentd") throws(PostgresError) {
         // PQconnectdbParams with expand_dbname: the conninfo is parsed by libpq itself,
         // never assembled by string interpolation.
-        let keywords = ["dbname", "fallback_application_name"]
-        let values = [conninfo, applicationName]
+        try self.init(keywords: ["dbname", "fallback_application_name"], values: [conninfo, applicationName], expand: true)
+    }
+
+    /// Connects with libpq's keywords (`host`, `dbname`, `user`, …) passed as they are: no
+    /// value is ever parsed as a conninfo string.
+    public convenience init(parameters: [String: String], applicationName: String = "incidentd") throws(PostgresError) {
+        let sorted = parameters.sorted { $0.key < $1.key }
+        try self.init(
+            keywords: sorted.map(\.key) + ["fallback_application_name"], values: sorted.map(\.value) + [applicationName],
+            expand: false
+        )
+    }
+
+    private init(keywords: [String], values: [String], expand: Bool) throws(PostgresError) {
         let connection = withArrayOfCStrings(keywords) { keywordPointers in
             withArrayOfCStrings(values) { valuePointers in
-                PQconnectdbParams(keywordPointers, valuePointers, 1)
+                PQconnectdbParams(keywordPointers, valuePointers, expand ? 1 : 0)
             }
         }
         guard let connection, PQstatus(connection) == CONNECTION_OK else {

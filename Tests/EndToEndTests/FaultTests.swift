@@ -78,6 +78,7 @@ import Varlink
                 hookPollIntervalMilliseconds: 50
                 hookRetryBaseMilliseconds: 50
                 hookLeaseMarginMilliseconds: 500
+                hookUser: root
                 hooks:
                   - {name: count, exec: [\(hook)], events: [incident.reported], timeoutSeconds: 5, maxAttempts: 20}
                 """.write(toFile: config, atomically: true, encoding: .utf8)

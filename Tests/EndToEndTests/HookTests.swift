@@ -20,6 +20,7 @@ import Varlink
                 hookPollIntervalMilliseconds: 50
                 hookLeaseMarginMilliseconds: 500
                 schedulerIntervalMilliseconds: 100
+                hookUser: root
                 \(extra)
                 hooks:
                 \(hooks.replacingOccurrences(of: "$DIR", with: directory.path))

@@ -169,7 +169,7 @@ import Varlink
         chmod(secretFile, 0o644)
         for (hook, message) in [
             ("url: http://127.0.0.1:9/x\n    secretFile: \(secretFile)", "may be read by other users"),
-            ("url: http://127.0.0.1:9/x\n    secretFile: \(directory.appending("missing"))", "cannot read the secret"),
+            ("url: http://127.0.0.1:9/x\n    secretFile: \(directory.appending("missing"))", "missing does not exist"),
             ("url: ftp://127.0.0.1/x\n    secretFile: \(secretFile)", "http:// or https://"),
             ("url: http://127.0.0.1:9/x", "needs secretFile"),
             ("url: http://127.0.0.1:9/x\n    exec: [/bin/true]", "exactly one of"),

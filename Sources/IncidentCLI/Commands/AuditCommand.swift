@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IncidentCore
 import IncidentProtocol
+import Varlink
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,7 @@ struct AuditCommand: ParsableCommand {
               incidentctl audit --action Get --outcome denied
               incidentctl audit verify
             """,
-        subcommands: [AuditQueryCommand.self, AuditVerifyCommand.self],
+        subcommands: [AuditQueryCommand.self, AuditVerifyCommand.self, AuditCheckpointCommand.self],
         defaultSubcommand: AuditQueryCommand.self
     )
 }
@@ -97,10 +98,22 @@ struct AuditVerifyCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(name: .long, help: "A checkpoint saved earlier with 'audit checkpoint --export', checked as well.")
+    var checkpoint: String?
+
     func run() throws {
+        var parameters = AuditWire.VerifyParameters()
+        if let checkpoint {
+            guard let data = FileManager.default.contents(atPath: checkpoint),
+                let exported = try? VarlinkJSON.decoder().decode(AuditWire.CheckpointReply.self, from: data)
+            else {
+                throw CLIError("\(checkpoint) is not a checkpoint saved with 'incidentctl audit checkpoint --export'.", status: .usage)
+            }
+            parameters.checkpoint = exported.checkpoint
+        }
         var connection = global.connection()
         let reply = try connection.call(
-            "io.incidentd.Audit.Verify", AuditWire.VerifyParameters(), as: AuditWire.VerifyReply.self, retries: 2
+            "io.incidentd.Audit.Verify", parameters, as: AuditWire.VerifyReply.self, retries: 2
         )
         if global.json {
             printOut(try Output.json(reply))
@@ -111,9 +124,45 @@ struct AuditVerifyCommand: ParsableCommand {
         } else {
             printOut("Verified \(reply.verified) audit records: the chain is intact."
                 + (reply.pending > 0 ? " \(reply.pending) newer records await sealing." : ""))
+            if let checkpoints = reply.checkpoints, checkpoints > 0 {
+                printOut("\(checkpoints) signed checkpoints match, the last at chain position \(reply.lastCheckpoint ?? 0).")
+            }
         }
         if reply.broken != nil {
             throw CLIError("The audit chain is broken; keep this output and the database as evidence.", status: .failure)
+        }
+    }
+}
+
+struct AuditCheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint",
+        abstract: "Sign the audit chain's head now and print it, for an auditor to keep apart from the database.",
+        discussion: """
+            With --export the checkpoint is printed as JSON, the form 'audit verify --checkpoint' reads back: keep it
+            somewhere the database's administrators cannot change, and a later rewrite of the chain up to it is found.
+
+            Example:
+              incidentctl audit checkpoint --export > checkpoint-2026-12-01.json
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .long, help: "Print the checkpoint as JSON to keep (what 'audit verify --checkpoint' reads).")
+    var export = false
+
+    func run() throws {
+        var connection = global.connection()
+        let reply = try connection.call(
+            "io.incidentd.Audit.Checkpoint", AuditWire.CheckpointParameters(), as: AuditWire.CheckpointReply.self, retries: 2
+        )
+        if global.json || export {
+            printOut(try Output.json(reply))
+        } else {
+            printOut("Chain position \(reply.checkpoint.chainPosition), hash \(reply.checkpoint.hash)")
+            printOut("Signed \(reply.checkpoint.signedAt) by key \(reply.checkpoint.keyID) (public key \(reply.publicKey))")
+            printOut("Signature \(reply.checkpoint.signature)")
         }
     }
 }

@@ -14,6 +14,8 @@ public struct IncidentsAPI: Sendable {
     let settings: LiveSettings
     let playbooks: PlaybookRegistry
     let hookStore: HookStore
+    /// Signs audit checkpoints; `Verify` checks the chain against them.
+    let signer: AuditSigner
     let logger: Logger
     let clock: @Sendable () -> Date
     /// How often `Watch` looks for new events, and sends a keep-alive when there were none.
@@ -22,7 +24,7 @@ public struct IncidentsAPI: Sendable {
 
     public init(
         store: IncidentStore, auditStore: AuditStore, settings: LiveSettings, playbooks: PlaybookRegistry,
-        hookStore: HookStore, logger: Logger,
+        hookStore: HookStore, signer: AuditSigner, logger: Logger,
         clock: @escaping @Sendable () -> Date = { Date() },
         watchPollInterval: Duration = .milliseconds(250), watchKeepAlive: Duration = .seconds(10)
     ) {
@@ -33,6 +35,7 @@ public struct IncidentsAPI: Sendable {
         self.settings = settings
         self.playbooks = playbooks
         self.hookStore = hookStore
+        self.signer = signer
         self.logger = logger
         self.clock = clock
     }
@@ -74,6 +77,7 @@ public struct IncidentsAPI: Sendable {
         router.register("io.incidentd.Incidents.Restrict") { call, caller in try await restrict(call, caller) }
         router.register("io.incidentd.Audit.Query") { call, caller in try await queryAudit(call, caller) }
         router.register("io.incidentd.Audit.Verify") { call, caller in try await verifyAudit(call, caller) }
+        router.register("io.incidentd.Audit.Checkpoint") { call, caller in try await auditCheckpoint(call, caller) }
         registerWorkflow(&router)
         return router
     }
@@ -231,13 +235,48 @@ public struct IncidentsAPI: Sendable {
         return try VarlinkReply(encoding: AuditWire.QueryReply(records: records, next: next))
     }
 
+    /// Recomputes the chain here, outside PostgreSQL, against its seals, the signed checkpoints
+    /// in the database, the head this daemon signed last (its state directory), and a
+    /// checkpoint the auditor brought; a consistent rewrite without the signing key fails.
     func verifyAudit(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
+        let parameters = try await decode(AuditWire.VerifyParameters.self, call, caller)
         try await authorize(.verifyAudit, call, caller)
-        let verification = try await auditStore.verify(audit: AuditRecord(caller: caller, action: call.auditAction))
+        try await auditStore.seal(wait: true)
+        var checkpoints = try await auditStore.checkpoints()
+        if let brought = parameters.checkpoint { checkpoints.append(brought) }
+        var verifier = AuditChainVerifier(checkpoints: checkpoints, localHead: signer.localHead(), key: signer.key)
+        let (pending, unqueued) = try await auditStore.walkChain(&verifier)
+        var verification = AuditVerification(verified: verifier.verified, pending: pending, broken: verifier.finish())
+        if verification.broken == nil, let seq = unqueued {
+            verification.broken = .init(chainPosition: nil, seq: seq, reason: "record \(seq) is neither sealed nor waiting to be")
+        }
+        verification.checkpoints = verifier.checkpointsVerified
+        verification.lastCheckpoint = verifier.lastValidCheckpoint
+        try await store.recordAudit(AuditRecord(
+            caller: caller, action: call.auditAction, outcome: verification.broken == nil ? .ok : .failed,
+            detail: verification.broken.map { "broken at seq \($0.seq ?? 0)" } ?? "verified \(verification.verified)"
+        ))
         if let broken = verification.broken {
             logger.critical("the audit chain is broken", metadata: ["audit.seq": "\(broken.seq ?? 0)", "audit.reason": "\(broken.reason)"])
+        } else {
+            try await signer.signHead()
         }
         return try VarlinkReply(encoding: verification)
+    }
+
+    /// Signs the head now and returns it, for an auditor to keep apart from the database.
+    func auditCheckpoint(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
+        try await authorize(.verifyAudit, call, caller)
+        try await auditStore.seal(wait: true)
+        var latest = try await signer.signHead(force: true)
+        if latest == nil { latest = try await auditStore.latestCheckpoint() }
+        guard let checkpoint = latest else {
+            throw VarlinkError.invalidValue("chain", reason: "is empty: nothing has been sealed yet")
+        }
+        try await store.recordAudit(AuditRecord(
+            caller: caller, action: call.auditAction, detail: "position \(checkpoint.chainPosition)"
+        ))
+        return try VarlinkReply(encoding: AuditWire.CheckpointReply(checkpoint: checkpoint, publicKey: signer.key.publicKey))
     }
 
     // MARK: Authorisation

@@ -15,14 +15,22 @@ public struct Configuration: Sendable, Equatable {
     public var socketMode: UInt16 = 0o660
     /// A libpq conninfo string or URI. Nil with no `PG*` variables set means: run the embedded cluster.
     public var database: String?
+    /// The owner role's conninfo, for migrations (and the grants that follow them); requests
+    /// are served as the role of `database`. Nil: the `database` role migrates too.
+    public var migrationDatabase: String?
     /// Where the embedded cluster and other state live.
     public var stateDirectory: String
     /// The SQL migrations applied at start-up.
     public var migrationsDirectory: String?
     /// The playbooks; the shipped ones when nil.
     public var playbooksDirectory: String?
-    /// The system user that runs the embedded PostgreSQL when incidentd runs as root.
-    public var embeddedPostgresUser: String = "postgres"
+    /// The system user that runs the embedded PostgreSQL when incidentd runs as root: its own
+    /// service account by default, never the distribution's shared `postgres`, whose other
+    /// clusters and whoever can become it must not reach incidentd's files.
+    public var embeddedPostgresUser: String = DefaultPaths.serviceUser
+    /// The user exec hooks run as when incidentd runs as root (the service account by
+    /// default); `root` only when set so explicitly. Ignored when incidentd is not root.
+    public var hookUser: String = DefaultPaths.serviceUser
     public var databaseConnections: Int = 8
     /// How long start-up waits for an unreachable database before giving up.
     public var databaseStartTimeout: Duration = .seconds(60)
@@ -61,6 +69,13 @@ public struct Configuration: Sendable, Equatable {
 
     /// Where the key file is.
     public var keyFilePath: String { keyFile ?? (stateDirectory as NSString).appendingPathComponent("keys") }
+    /// The Ed25519 key that signs audit checkpoints; beside the key file unless set.
+    public var auditSigningKeyFile: String?
+    public var auditSigningKeyPath: String {
+        auditSigningKeyFile ?? ((keyFilePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("audit-signing.key")
+    }
+    /// The last checkpoint this daemon signed, in its own state directory.
+    public var auditHeadPath: String { (stateDirectory as NSString).appendingPathComponent("audit-head.json") }
 
     public init(socketPath: String, stateDirectory: String) {
         self.socketPath = socketPath
@@ -102,8 +117,8 @@ extension Configuration {
     /// The keys of the YAML file; anything else is refused, so a typo never goes unnoticed.
     static let fileKeys: Set<String> = [
         "socket", "socketGroup", "socketMode", "database", "stateDirectory", "migrationsDirectory",
-        "embeddedPostgresUser", "databaseConnections", "logLevel", "maximumMessageSize", "idleTimeoutSeconds",
-        "roles", "auditSealIntervalMilliseconds", "playbooksDirectory", "hooks", "hookConcurrency",
+        "migrationDatabase", "embeddedPostgresUser", "hookUser", "databaseConnections", "logLevel", "maximumMessageSize", "idleTimeoutSeconds",
+        "roles", "auditSealIntervalMilliseconds", "auditSigningKeyFile", "playbooksDirectory", "hooks", "hookConcurrency",
         "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "dueSoonLeadMinutes", "schedulerIntervalMilliseconds",
         "hookLeaseMarginMilliseconds", "keyFile", "encryption", "retentionDays", "databaseStartTimeoutSeconds",
         "maximumConnectionsPerUser",
@@ -155,10 +170,12 @@ extension Configuration {
                 }
                 configuration.socketMode = mode
             case "database": configuration.database = scalar
+            case "migrationDatabase": configuration.migrationDatabase = scalar
             case "stateDirectory": configuration.stateDirectory = scalar
             case "migrationsDirectory": configuration.migrationsDirectory = scalar
             case "playbooksDirectory": configuration.playbooksDirectory = scalar
             case "embeddedPostgresUser": configuration.embeddedPostgresUser = scalar
+            case "hookUser": configuration.hookUser = scalar
             case "databaseConnections":
                 guard let count = Int(scalar), (1...256).contains(count) else {
                     throw fail("databaseConnections must be a whole number from 1 to 256")
@@ -213,6 +230,7 @@ extension Configuration {
                     throw fail("retentionDays must be a whole number of days, 1 to 36500")
                 }
                 configuration.retentionDays = days
+            case "auditSigningKeyFile": configuration.auditSigningKeyFile = scalar
             case "keyFile":
                 guard scalar.hasPrefix("/") else { throw fail("keyFile must be an absolute path") }
                 configuration.keyFile = scalar
@@ -292,6 +310,7 @@ extension Configuration {
     ///   timeoutSeconds: 30
     ///   maxAttempts: 5
     ///   personalData: false
+    ///   restricted: reference             # none | reference | full: what it hears of restricted incidents
     /// - name: chat
     ///   url: https://chat.example.org/hooks/incidents   # a webhook instead of exec
     ///   secretFile: /etc/incidentd/chat.secret           # Standard Webhooks signing key
@@ -303,7 +322,7 @@ extension Configuration {
         guard let items = node.sequence else { throw fail(node, "hooks must be a list") }
         let keys = [
             "name", "exec", "url", "secretFile", "events", "severities", "playbooks", "phases", "timeoutSeconds", "maxAttempts",
-            "personalData",
+            "personalData", "restricted",
         ]
         var hooks: [HookDefinition] = []
         for item in items {
@@ -366,6 +385,12 @@ extension Configuration {
             if let attempts = values["maxAttempts"] {
                 guard let count = attempts.int, (1...100).contains(count) else { throw fail(attempts, "maxAttempts must be 1 to 100") }
                 hook.maxAttempts = count
+            }
+            if let restricted = values["restricted"] {
+                guard let text = restricted.string, let content = HookDefinition.RestrictedContent(rawValue: text) else {
+                    throw fail(restricted, "restricted must be none, reference or full")
+                }
+                hook.restricted = content
             }
             if let personal = values["personalData"] {
                 guard let flag = personal.bool else { throw fail(personal, "personalData must be true or false") }

@@ -1,12 +1,17 @@
 import Foundation
+import Glibc
 import Logging
+import NIOConcurrencyHelpers
 import Postgres
 
 /// A private PostgreSQL cluster in the state directory, listening on a Unix socket only, so
 /// a newcomer can run incidentd with nothing installed but PostgreSQL itself.
 ///
 /// PostgreSQL refuses to run as root; when incidentd is root the cluster is created and run
-/// as an unprivileged system user (`postgres` by default) through `setpriv`.
+/// as incidentd's own unprivileged service account through `setpriv`, not the distribution's
+/// shared `postgres`. It admits only incidentd: `peer` authentication on its Unix socket for
+/// the daemon's own OS user (mapped in `pg_ident.conf`), no TCP at all (`listen_addresses = ''`
+/// in `postgresql.conf` itself), a socket directory only the cluster's user may enter.
 public final class EmbeddedPostgres: Sendable {
     public struct StartError: Error, CustomStringConvertible, Sendable {
         public var message: String
@@ -16,25 +21,43 @@ public final class EmbeddedPostgres: Sendable {
     public let directory: URL
     public let databaseName = "incidentd"
     private let runAsUser: String?
+    /// The OS user incidentd connects as (peer authentication maps it to the roles).
+    private let clientUser: String
+    /// The runtime role requests are served as; migrations run as the cluster's owner role.
+    public static let runtimeRole = "incidentd_app"
     private let logger: Logger
     private let binaries: URL
 
     public var dataDirectory: URL { directory.appendingPathComponent("data") }
-    /// `run/` beside the data, unless that path is too long for a Unix socket address
-    /// (`sun_path` holds 107 bytes, and PostgreSQL appends `/.s.PGSQL.5432`): then a short
-    /// private directory under /tmp.
+    /// `run/` beside the data: private to the cluster's user (0700), never in a shared
+    /// directory another user could prepare first. When that path is too long for a Unix
+    /// socket address (`sun_path` holds 107 bytes, and PostgreSQL appends `/.s.PGSQL.5432`),
+    /// a fresh directory from `mkdtemp` under /tmp for this run instead (see ``start()``).
+    private let socketDirectoryBox = NIOLockedValueBox<URL?>(nil)
     public var socketDirectory: URL {
-        let preferred = directory.appendingPathComponent("run")
-        if preferred.path.utf8.count + 15 < 100 { return preferred }
-        var hash: UInt64 = 14_695_981_039_346_656_037
-        for byte in directory.path.utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
-        return URL(fileURLWithPath: "/tmp/incidentd-pg-\(String(hash, radix: 36))")
+        socketDirectoryBox.withLockedValue { $0 } ?? directory.appendingPathComponent("run")
     }
     public var logFile: URL { directory.appendingPathComponent("postgres.log") }
 
-    /// The conninfo for the cluster's incidentd database.
-    public var conninfo: String {
-        "host='\(socketDirectory.path)' dbname=\(databaseName) user=incidentd"
+    /// The connection parameters of the cluster's incidentd database as the owner role, which
+    /// applies the migrations.
+    public var ownerConnection: [String: String] {
+        ["host": socketDirectory.path, "dbname": databaseName, "user": "incidentd"]
+    }
+
+    /// The same as the runtime role, which serves requests and may only append to the audit trail.
+    public var runtimeConnection: [String: String] {
+        ["host": socketDirectory.path, "dbname": databaseName, "user": Self.runtimeRole]
+    }
+
+    /// `runtimeConnection` as a conninfo string, each value quoted as libpq requires.
+    public var conninfo: String { Self.conninfo(runtimeConnection) }
+    public var ownerConninfo: String { Self.conninfo(ownerConnection) }
+
+    static func conninfo(_ parameters: [String: String]) -> String {
+        parameters.sorted { $0.key < $1.key }.map { key, value in
+            "\(key)='\(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'"))'"
+        }.joined(separator: " ")
     }
 
     /// - Parameters:
@@ -43,6 +66,7 @@ public final class EmbeddedPostgres: Sendable {
     public init(directory: URL, runAsUser: String, logger: Logger) throws(StartError) {
         self.directory = directory
         self.runAsUser = getuid() == 0 ? runAsUser : nil
+        self.clientUser = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? String(geteuid())
         self.logger = logger
         guard let binaries = Self.findBinaries() else {
             throw StartError(
@@ -84,19 +108,157 @@ public final class EmbeddedPostgres: Sendable {
             do {
                 try runAsPostgres(
                     binaries.appendingPathComponent("initdb").path,
-                    ["-D", dataDirectory.path, "-U", "incidentd", "--auth=trust", "-E", "UTF8", "--no-instructions"]
+                    ["-D", dataDirectory.path, "-U", "incidentd", "--auth-local=peer", "--auth-host=reject", "-E", "UTF8",
+                     "--no-instructions"]
                 )
             } catch {
                 throw StartError(message: "initdb failed for \(dataDirectory.path): \(error)")
             }
         }
-        if try await isAcceptingConnections(database: "postgres") {
-            logger.notice("adopting the embedded PostgreSQL that is already running")
+        try writeAccessFiles()
+        if let running = try adoptablePostmaster() {
+            logger.notice("adopting the embedded PostgreSQL that is already running", metadata: ["postgres.pid": "\(running)"])
+            kill(running, SIGHUP)  // re-read pg_hba.conf and pg_ident.conf as just written
         } else {
+            try chooseSocketDirectory()
             try launch()
             try await waitUntilReady()
         }
         try await createDatabaseIfNeeded()
+    }
+
+    /// Who may connect, rewritten at every start so a cluster created by an older incidentd
+    /// (trust authentication) is closed too: only peer authentication on the Unix socket, for
+    /// the daemon's own OS user as the owner and runtime roles; no host lines.
+    private func writeAccessFiles() throws {
+        let hba = """
+            # Written by incidentd at every start: only incidentd's own OS user, over the Unix socket.
+            local all all peer map=incidentd
+
+            """
+        let ident = """
+            # Written by incidentd at every start.
+            incidentd \(clientUser) incidentd
+            incidentd \(clientUser) \(Self.runtimeRole)
+
+            """
+        let settings = """
+            listen_addresses = ''
+            unix_socket_permissions = 0700
+            password_encryption = 'scram-sha-256'
+
+            """
+        try writePrivate(hba, to: dataDirectory.appendingPathComponent("pg_hba.conf"))
+        try writePrivate(ident, to: dataDirectory.appendingPathComponent("pg_ident.conf"))
+        // In postgresql.conf itself (through an include it names), not only on the command
+        // line: a cluster started by hand from this directory listens on no TCP port either.
+        try writePrivate(settings, to: dataDirectory.appendingPathComponent("incidentd.conf"))
+        let main = dataDirectory.appendingPathComponent("postgresql.conf")
+        let text = (try? String(contentsOf: main, encoding: .utf8)) ?? ""
+        if !text.contains("include = 'incidentd.conf'") {
+            try writePrivate(text + "\n# incidentd's own settings, last so they win:\ninclude = 'incidentd.conf'\n", to: main)
+        }
+    }
+
+    /// Writes a file of the cluster's (mode 0600, owned by the cluster's user) by renaming a new
+    /// one into place, so a link planted at the path is replaced, never followed.
+    private func writePrivate(_ text: String, to url: URL) throws {
+        let temporary = url.path + ".incidentd-new"
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StartError(message: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if let account = runAsAccount { fchown(fd, account.uid, account.gid) }
+        close(fd)
+        guard written == bytes.count, rename(temporary, url.path) == 0 else {
+            unlink(temporary)
+            throw StartError(message: "cannot write \(url.path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// A postmaster left running by an incidentd that was killed is adopted only when its
+    /// `postmaster.pid` is inside our own data directory, names that directory, its process is
+    /// alive, and its socket directory is private to the cluster's user.
+    private func adoptablePostmaster() throws -> pid_t? {
+        let pidFile = dataDirectory.appendingPathComponent("postmaster.pid")
+        var info = stat()
+        guard lstat(pidFile.path, &info) == 0 else { return nil }
+        guard info.st_mode & S_IFMT == S_IFREG, info.st_uid == clusterUID else {
+            throw StartError(message: "\(pidFile.path) is not a file of the cluster's user; remove it and start again")
+        }
+        guard let text = try? String(contentsOf: pidFile, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard lines.count >= 5, let pid = pid_t(lines[0]), kill(pid, 0) == 0 else { return nil }
+        let ours = dataDirectory.resolvingSymlinksInPath().path
+        guard URL(fileURLWithPath: lines[1]).resolvingSymlinksInPath().path == ours else { return nil }
+        let socket = URL(fileURLWithPath: lines[4])
+        guard Self.isPrivateDirectory(socket.path, owner: clusterUID) else {
+            throw StartError(
+                message: "the running embedded PostgreSQL (pid \(pid)) uses the socket directory \(socket.path), which is not "
+                    + "private to its user; stop it (kill \(pid)) and start incidentd again"
+            )
+        }
+        socketDirectoryBox.withLockedValue { $0 = socket }
+        return pid
+    }
+
+    /// `run/` in our directory when it is short enough for a socket address; else a new
+    /// directory from `mkdtemp`, never one that already exists.
+    private func chooseSocketDirectory() throws {
+        let preferred = directory.appendingPathComponent("run")
+        if preferred.path.utf8.count + 15 < 100 {
+            try ensurePrivateDirectory(preferred)
+            socketDirectoryBox.withLockedValue { $0 = preferred }
+            return
+        }
+        var template = Array("/tmp/incidentd-pg-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw StartError(message: "cannot create a socket directory under /tmp: \(String(cString: strerror(errno)))")
+        }
+        let path = String(cString: made)
+        if let account = runAsAccount { lchown(path, account.uid, account.gid) }
+        guard Self.isPrivateDirectory(path, owner: clusterUID) else {
+            throw StartError(message: "the socket directory \(path) is not private to the cluster's user")
+        }
+        socketDirectoryBox.withLockedValue { $0 = URL(fileURLWithPath: path) }
+    }
+
+    /// The uid the cluster runs as.
+    private var clusterUID: UInt32 { runAsAccount?.uid ?? geteuid() }
+
+    private var runAsAccount: (uid: UInt32, gid: UInt32)? {
+        guard let runAsUser, let entry = getpwnam(runAsUser) else { return nil }
+        return (entry.pointee.pw_uid, entry.pointee.pw_gid)
+    }
+
+    /// A real directory (not a link) owned by `owner` that no one else may enter.
+    static func isPrivateDirectory(_ path: String, owner: UInt32) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR && info.st_uid == owner && info.st_mode & 0o077 == 0
+    }
+
+    /// Creates `url` (0700) if missing and gives it to the cluster's user; an existing one must
+    /// be a real directory of ours or of the cluster's user, or the start is refused.
+    private func ensurePrivateDirectory(_ url: URL) throws {
+        var info = stat()
+        if lstat(url.path, &info) != 0 {
+            guard mkdir(url.path, 0o700) == 0 || errno == EEXIST else {
+                throw StartError(message: "cannot create \(url.path): \(String(cString: strerror(errno)))")
+            }
+            guard lstat(url.path, &info) == 0 else { throw StartError(message: "cannot create \(url.path)") }
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid() || info.st_uid == clusterUID else {
+            throw StartError(
+                message: "\(url.path) is not a directory of incidentd's or the cluster's user (uid \(info.st_uid)); "
+                    + "someone may have prepared it to intercept the database: remove it and start again"
+            )
+        }
+        if let account = runAsAccount {
+            // lchown: never follow a link someone planted since the check.
+            lchown(url.path, account.uid, account.gid)
+        }
+        chmod(url.path, 0o700)
     }
 
     /// Stops the cluster with a fast shutdown and waits for it to exit.
@@ -111,35 +273,34 @@ public final class EmbeddedPostgres: Sendable {
     }
 
     private func prepareDirectories() throws {
-        let manager = FileManager.default
         // The state directory stays traversable (0755) so the cluster's own user can reach its
         // directory below it; the cluster's directory itself is private (0700).
-        try manager.createDirectory(
+        try FileManager.default.createDirectory(
             at: directory.deletingLastPathComponent(), withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o755]
         )
-        for url in [directory, socketDirectory] where !manager.fileExists(atPath: url.path) {
-            try manager.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        if let runAsUser, runAsAccount == nil {
+            throw StartError(
+                message: "incidentd runs as root, so the embedded PostgreSQL must run as an unprivileged user, "
+                    + "but user \(runAsUser) does not exist; create it (the sysusers snippet creates incidentd: "
+                    + "systemd-sysusers, or useradd --system incidentd) or set embeddedPostgresUser"
+            )
         }
-        if let runAsUser {
-            // The cluster's files belong to the unprivileged user that runs it.
-            guard let account = getpwnam(runAsUser) else {
-                throw StartError(
-                    message: "incidentd runs as root, so the embedded PostgreSQL must run as an unprivileged user, "
-                        + "but user \(runAsUser) does not exist; create it (apt-get install postgresql does) "
-                        + "or set embeddedPostgresUser"
-                )
+        try ensurePrivateDirectory(directory)
+        var info = stat()
+        if lstat(dataDirectory.path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw StartError(message: "\(dataDirectory.path) is not a directory; remove it and start again")
             }
-            for url in [directory, socketDirectory] {
-                chown(url.path, account.pointee.pw_uid, account.pointee.pw_gid)
+            if let account = runAsAccount, info.st_uid != account.uid {
+                // A cluster created under another account (older incidentd: postgres) moves to ours.
+                try Self.run("/bin/chown", ["-R", "-P", "\(account.uid):\(account.gid)", dataDirectory.path])
             }
-            if manager.fileExists(atPath: dataDirectory.path) {
-                chown(dataDirectory.path, account.pointee.pw_uid, account.pointee.pw_gid)
-            }
-            if !manager.fileExists(atPath: logFile.path) {
-                _ = manager.createFile(atPath: logFile.path, contents: nil, attributes: [.posixPermissions: 0o600])
-            }
-            chown(logFile.path, account.pointee.pw_uid, account.pointee.pw_gid)
+        }
+        let fd = open(logFile.path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            if let account = runAsAccount { fchown(fd, account.uid, account.gid) }
+            close(fd)
         }
     }
 
@@ -148,9 +309,6 @@ public final class EmbeddedPostgres: Sendable {
         let pidFile = dataDirectory.appendingPathComponent("postmaster.pid")
         if let pid = postmasterPID(), kill(pid, 0) != 0 {
             try? FileManager.default.removeItem(at: pidFile)
-        }
-        if !FileManager.default.fileExists(atPath: logFile.path) {
-            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         let log = try FileHandle(forWritingTo: logFile)
         log.seekToEndOfFile()
@@ -187,23 +345,31 @@ public final class EmbeddedPostgres: Sendable {
     }
 
     private func isAcceptingConnections(database: String) async throws -> Bool {
-        let conninfo = "host='\(socketDirectory.path)' dbname=\(database) user=incidentd connect_timeout=2"
+        var parameters = ownerConnection
+        parameters["dbname"] = database
+        parameters["connect_timeout"] = "2"
         do {
-            _ = try PostgresConnection(conninfo: conninfo)
+            _ = try PostgresConnection(parameters: parameters)
             return true
         } catch {
             return false
         }
     }
 
+    /// The incidentd database and the runtime role: a login role that is no superuser and owns
+    /// nothing, so it cannot rewrite the audit trail (the migrator grants it what it may do).
     private func createDatabaseIfNeeded() async throws {
-        let connection = try PostgresConnection(
-            conninfo: "host='\(socketDirectory.path)' dbname=postgres user=incidentd"
-        )
+        var parameters = ownerConnection
+        parameters["dbname"] = "postgres"
+        let connection = try PostgresConnection(parameters: parameters)
         defer { connection.close() }
         let exists = try connection.query("SELECT 1 FROM pg_database WHERE datname = \(databaseName)")
         if exists.isEmpty {
             try connection.execute("CREATE DATABASE \(databaseName)")
+        }
+        let role = try connection.query("SELECT 1 FROM pg_roles WHERE rolname = \(Self.runtimeRole)")
+        if role.isEmpty {
+            try connection.execute("CREATE ROLE \(Self.runtimeRole) LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION")
         }
     }
 

@@ -31,8 +31,62 @@ struct HookRun: Sendable {
 /// process group of its own so a timeout kills every process it started, output captured up
 /// to a limit. Blocking calls (waitpid, read) run on threads of their own, never on the
 /// concurrency pool.
+///
+/// A hook is not trusted (docs/security.md): it inherits no descriptor but its standard input,
+/// output and error (every other one is closed in the child before `exec`, whatever the
+/// daemon holds open — database connections, the listening socket, a socket systemd passed),
+/// and when the daemon is root it runs as an unprivileged user through `setpriv`.
 struct ExecHookRunner: Sendable {
     static let outputLimit = 64 * 1024
+
+    /// Whom hooks run as: nil runs them as the daemon's own user.
+    struct Account: Sendable, Equatable {
+        var name: String
+        var uid: UInt32
+        var gid: UInt32
+    }
+
+    var account: Account?
+
+    /// The account for `name` when this process is root; nil when it is not root (hooks run as
+    /// the daemon's user) or when `name` is root itself (an explicit choice).
+    static func account(named name: String) throws -> Account? {
+        guard geteuid() == 0, name != "root" else { return nil }
+        guard let entry = getpwnam(name) else {
+            throw DaemonError(
+                message: "incidentd runs as root, so exec hooks run as the unprivileged user \(name), which does not exist; "
+                    + "create it (the sysusers snippet creates incidentd) or set hookUser in the configuration"
+            )
+        }
+        return Account(name: name, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
+    }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+    /// module does not export: looked up once by name.
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let addCloseFrom: AddCloseFrom? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+            return nil
+        }
+        return unsafeBitCast(symbol, to: AddCloseFrom.self)
+    }()
+
+    /// Closes every descriptor from 3 up in the child: in one action where glibc has it, else
+    /// each descriptor open now (`/proc/self/fd`) — every descriptor the daemon opens itself is
+    /// close-on-exec as well, so one opened meanwhile does not cross either.
+    static func closeEverythingFrom3(_ actions: inout posix_spawn_file_actions_t) {
+        if let addCloseFrom = addCloseFrom, addCloseFrom(&actions, 3) == 0 { return }
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap(Int32.init) where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
+    }
+
+    /// The command line that runs `argv` as `account`.
+    func commandLine(_ argv: [String]) -> [String] {
+        guard let account else { return argv }
+        return ["/usr/bin/setpriv", "--reuid=\(account.uid)", "--regid=\(account.gid)", "--init-groups", "--"] + argv
+    }
 
     /// A pipe whose ends are not inherited by other children (pipe2 is not exported to Swift).
     static func makePipe(_ ends: inout [Int32]) -> Bool {
@@ -41,7 +95,8 @@ struct ExecHookRunner: Sendable {
         return true
     }
 
-    func run(argv: [String], environment: [String: String], input: String, timeout: Duration) async -> HookRun {
+    func run(argv hookArgv: [String], environment: [String: String], input: String, timeout: Duration) async -> HookRun {
+        let argv = commandLine(hookArgv)
         var inputPipe: [Int32] = [0, 0]
         var outputPipe: [Int32] = [0, 0]
         guard Self.makePipe(&inputPipe) else { return HookRun(ending: .couldNotStart("pipe failed"), output: "") }
@@ -55,6 +110,8 @@ struct ExecHookRunner: Sendable {
         posix_spawn_file_actions_adddup2(&actions, inputPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 2)
+        // Nothing else of the daemon's crosses into the hook, close-on-exec or not.
+        Self.closeEverythingFrom3(&actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

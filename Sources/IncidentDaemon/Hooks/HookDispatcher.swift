@@ -57,7 +57,7 @@ struct HookDispatcher: Service {
     /// Opens payloads sealed because they carry personal data.
     let cipher: CipherBox
     let logger: Logger
-    let runner = ExecHookRunner()
+    let runner: ExecHookRunner
 
     /// Longer than any hook may run, so a live daemon never loses a lease it still works on.
     var lease: Duration {
