@@ -124,6 +124,8 @@ let package = Package(
             name: "incidentd",
             dependencies: [
                 "IncidentDaemon",
+                "IncidentStore",
+                "Postgres",
                 "IncidentCore",
                 "IncidentProtocol",
                 "Varlink",

@@ -16,11 +16,11 @@ public enum RuntimeGrants {
     public static func apply(to role: String, pool: PostgresPool) async throws {
         try await pool.transaction { connection in
             let statements: [PostgresQuery] = [
-                "SELECT format('GRANT USAGE ON SCHEMA public TO %I', \(role)) AS sql",
-                "SELECT format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %I', \(role)) AS sql",
-                "SELECT format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO %I', \(role)) AS sql",
-                "SELECT format('REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON %s FROM %I', \(appendOnly.joined(separator: ", ")), \(role)) AS sql",
-                "SELECT format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON %s FROM %I', \(readOnly.joined(separator: ", ")), \(role)) AS sql",
+                "SELECT format('GRANT USAGE ON SCHEMA public TO %I', \(role)::text) AS sql",
+                "SELECT format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %I', \(role)::text) AS sql",
+                "SELECT format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO %I', \(role)::text) AS sql",
+                "SELECT format('REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON %s FROM %I', \(appendOnly.joined(separator: ", "))::text, \(role)::text) AS sql",
+                "SELECT format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON %s FROM %I', \(readOnly.joined(separator: ", "))::text, \(role)::text) AS sql",
             ]
             for statement in statements {
                 let sql = try connection.query(statement).first!.decode(String.self, "sql")

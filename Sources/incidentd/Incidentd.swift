@@ -5,6 +5,8 @@ import IncidentDaemon
 import IncidentProtocol
 import Varlink
 import Logging
+import Postgres
+import IncidentStore
 
 /// The incidentd daemon: keeps the case file of every data-breach incident.
 @main
@@ -101,6 +103,16 @@ struct Incidentd: AsyncParsableCommand {
                 throw ExitCode(78)
             }
             print("hooks: \(configuration.hooks.map(\.name).joined(separator: ", "))")
+            if let database = configuration.database {
+                // The role that would serve requests must not be able to rewrite the audit trail.
+                let pool = PostgresPool(configuration: .init(conninfo: database, maximumConnections: 1), logger: Logger(label: "check"))
+                do {
+                    for problem in try await RuntimeGrants.problems(pool: pool) { print("warning: \(problem)") }
+                } catch {
+                    print("warning: cannot reach the database to check its role: \(error)")
+                }
+                await pool.shutdown()
+            }
             print("configuration is valid")
             return
         }
