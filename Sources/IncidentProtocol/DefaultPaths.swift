@@ -71,6 +71,12 @@ public enum PrivateDirectory {
 
     /// Checks `path` is a directory (not a link to one) owned by `owner`, writable by no one else.
     public static func check(_ path: String, owner: UInt32) throws(Problem) {
+        try check(path, owners: [owner])
+    }
+
+    /// Checks `path` is a directory (not a link to one) owned by one of `owners`, writable by
+    /// no one else.
+    public static func check(_ path: String, owners: Set<UInt32>) throws(Problem) {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             throw Problem(description: "cannot inspect \(path): \(String(cString: strerror(errno)))")
@@ -78,10 +84,10 @@ public enum PrivateDirectory {
         guard info.st_mode & S_IFMT == S_IFDIR else {
             throw Problem(description: "\(path) is not a directory (a link or a file stands there); remove it and try again")
         }
-        guard info.st_uid == owner else {
+        guard owners.contains(info.st_uid) else {
             throw Problem(
-                description: "\(path) belongs to uid \(info.st_uid), not to uid \(owner); someone else may have created it "
-                    + "to intercept incidentd's socket: remove it, or name another socket with --socket"
+                description: "\(path) belongs to uid \(info.st_uid), not to uid \(owners.sorted().map(String.init).joined(separator: " or ")); "
+                    + "someone else may have created it to intercept incidentd's socket: remove it, or name another socket with --socket"
             )
         }
         guard info.st_mode & 0o022 == 0 else {

@@ -1,5 +1,6 @@
 import Foundation
 import IncidentCore
+import IncidentProtocol
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -92,20 +93,10 @@ public actor VarlinkServer: Service {
             }
             _ = chmod(directory, mode)
         }
-        guard lstat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
-            throw DaemonError(message: "the socket directory \(directory) is not a directory (a link or a file stands there); remove it")
-        }
-        guard info.st_uid == geteuid() || info.st_uid == 0 else {
-            throw DaemonError(
-                message: "the socket directory \(directory) belongs to uid \(info.st_uid), not to incidentd's user or root; "
-                    + "another user may have created it to intercept calls: remove it, or choose another --socket"
-            )
-        }
-        guard info.st_mode & 0o022 == 0 else {
-            throw DaemonError(
-                message: "the socket directory \(directory) may be written by other users "
-                    + "(mode \(String(info.st_mode & 0o777, radix: 8))); run chmod go-w \(directory) or choose another --socket"
-            )
+        do {
+            try PrivateDirectory.check(directory, owners: [geteuid(), 0])
+        } catch {
+            throw DaemonError(message: "the socket directory cannot be used: \(error.description)")
         }
     }
 
