@@ -186,21 +186,23 @@ public struct AuditSigningKey: Sendable {
 /// Recomputes the chain from its records and checks it against the seals and the signed
 /// checkpoints: pure, fed in chain order, so any number of records can stream through.
 public struct AuditChainVerifier: Sendable {
-    /// One sealed record as read: its position, its stored seal hash, its columns.
+    /// One seal as read: its position, the seq it seals, its stored hash, and the record's
+    /// columns (nil when the record is gone).
     public struct Link: Sendable {
         public var position: Int64
+        public var seq: Int64
         public var sealHash: [UInt8]
-        public var record: AuditChain.Record
+        public var record: AuditChain.Record?
 
-        public init(position: Int64, sealHash: [UInt8], record: AuditChain.Record) {
+        public init(position: Int64, seq: Int64, sealHash: [UInt8], record: AuditChain.Record?) {
             self.position = position
+            self.seq = seq
             self.sealHash = sealHash
             self.record = record
         }
     }
 
     private let checkpoints: [Int64: AuditCheckpoint]
-    private let key: AuditSigningKey
     private var running = AuditChain.genesis
     private var expected: Int64 = 1
     public private(set) var verified: Int64 = 0
@@ -212,12 +214,11 @@ public struct AuditChainVerifier: Sendable {
     private var seqAfterLastCheckpoint: Int64?
 
     /// - Parameters:
-    ///   - checkpoints: the stored checkpoints; each must carry a valid signature of `key`.
-    ///   - localHead: the head this daemon last signed, from its own state directory: a check
-    ///     the database cannot delete.
-    public init(checkpoints: [AuditCheckpoint], localHead: AuditCheckpoint? = nil, key: AuditSigningKey) {
+    ///   - checkpoints: the stored checkpoints and any from elsewhere (the daemon's own last
+    ///     head, which the database cannot delete; one an auditor kept); each must carry a
+    ///     valid signature of `key`, or the chain counts as broken.
+    public init(checkpoints: [AuditCheckpoint], key: AuditSigningKey) {
         var valid: [Int64: AuditCheckpoint] = [:]
-        if let localHead, key.verifies(localHead) { valid[localHead.chainPosition] = localHead }
         var broken: AuditVerification.Break?
         for checkpoint in checkpoints.sorted(by: { $0.chainPosition < $1.chainPosition }) {
             guard key.verifies(checkpoint) else {
@@ -231,7 +232,6 @@ public struct AuditChainVerifier: Sendable {
             valid[checkpoint.chainPosition] = checkpoint
         }
         self.checkpoints = valid
-        self.key = key
         self.broken = broken
     }
 
@@ -240,15 +240,19 @@ public struct AuditChainVerifier: Sendable {
     /// Takes the next link; stops checking at the first break.
     public mutating func consume(_ link: Link) {
         guard broken == nil else { return }
-        if seqAfterLastCheckpoint == nil { seqAfterLastCheckpoint = link.record.seq }
+        if seqAfterLastCheckpoint == nil { seqAfterLastCheckpoint = link.seq }
         guard link.position == expected else {
             broken = .init(
-                chainPosition: expected, seq: link.record.seq,
+                chainPosition: expected, seq: link.seq,
                 reason: "seal \(expected) is missing: the chain jumps from \(expected - 1) to \(link.position)"
             )
             return
         }
-        running = AuditChain.link(running, link.record)
+        guard let record = link.record else {
+            broken = .init(chainPosition: link.position, seq: link.seq, reason: "record \(link.seq) was sealed but is gone")
+            return
+        }
+        running = AuditChain.link(running, record)
         if let checkpoint = checkpoints[link.position] {
             guard checkpoint.hash == running.hex else {
                 broken = rewritten(at: link.position)
@@ -260,8 +264,8 @@ public struct AuditChainVerifier: Sendable {
         }
         guard running == link.sealHash else {
             broken = .init(
-                chainPosition: link.position, seq: link.record.seq,
-                reason: "record \(link.record.seq) does not match its seal: it was changed after sealing, or an earlier record was"
+                chainPosition: link.position, seq: link.seq,
+                reason: "record \(link.seq) does not match its seal: it was changed after sealing, or an earlier record was"
             )
             return
         }

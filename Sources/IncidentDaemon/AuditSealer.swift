@@ -15,18 +15,22 @@ struct AuditSealer: Service, CustomStringConvertible {
     let logger: Logger
 
     func run() async throws {
+        // The first round signs whatever head the chain has; later ones only a head they moved.
+        var first = true
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            await sealOnce()
+            await sealOnce(sign: first)
+            first = false
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
-        await sealOnce()
+        await sealOnce(sign: false)
     }
 
-    private func sealOnce() async {
+    /// Seals, and signs the head when this round sealed something (or `sign`).
+    private func sealOnce(sign: Bool) async {
         do {
             let sealed = try await store.seal()
             if sealed > 0 { logger.trace("sealed audit records", metadata: ["audit.sealed": "\(sealed)"]) }
-            try await signer.signHead()
+            if sealed > 0 || sign { try await signer.signHead() }
         } catch {
             logger.warning("cannot seal audit records; will retry", metadata: ["error": "\(error)"])
         }

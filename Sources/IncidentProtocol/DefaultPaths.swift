@@ -74,9 +74,10 @@ public enum PrivateDirectory {
         try check(path, owners: [owner])
     }
 
-    /// Checks `path` is a directory (not a link to one) owned by one of `owners`, writable by
-    /// no one else.
-    public static func check(_ path: String, owners: Set<UInt32>) throws(Problem) {
+    /// Checks `path` is a directory (not a link to one) owned by one of `owners`, with none of
+    /// the `closed` mode bits set: by default writable by no one else; 0o077 for a directory
+    /// no one else may even enter.
+    public static func check(_ path: String, owners: Set<UInt32>, closed: mode_t = 0o022) throws(Problem) {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             throw Problem(description: "cannot inspect \(path): \(String(cString: strerror(errno)))")
@@ -90,9 +91,9 @@ public enum PrivateDirectory {
                     + "someone else may have created it to intercept incidentd's socket: remove it, or name another socket with --socket"
             )
         }
-        guard info.st_mode & 0o022 == 0 else {
+        guard info.st_mode & closed == 0 else {
             throw Problem(
-                description: "\(path) may be written by other users (mode \(String(info.st_mode & 0o777, radix: 8))); "
+                description: "\(path) is open to other users (mode \(String(info.st_mode & 0o777, radix: 8))); "
                     + "run chmod 700 \(path)"
             )
         }

@@ -13,14 +13,30 @@ public enum TextParameters {
     ]
 
     /// The first string in `parameters` that holds a control character, by its dotted path.
+    /// Runs on every call the daemon decodes, so it only reads: the path is built on the way
+    /// back out, for the one string found.
     public static func firstControlCharacter(in parameters: [String: JSONValue]) -> (path: String, scalar: Unicode.Scalar)? {
-        var found: (String, Unicode.Scalar)?
-        visit(.object(parameters), path: "", multiLine: false) { text, path, multiLine in
-            guard found == nil, let scalar = ControlCharacters.first(in: text, multiLine: multiLine) else { return text }
-            found = (path, scalar)
-            return text
+        func search(_ value: JSONValue, multiLine: Bool) -> (path: String, scalar: Unicode.Scalar)? {
+            switch value {
+            case .string(let text):
+                return ControlCharacters.first(in: text, multiLine: multiLine).map { ("", $0) }
+            case .array(let items):
+                for (index, item) in items.enumerated() {
+                    if let found = search(item, multiLine: multiLine) { return ("[\(index)]" + found.path, found.scalar) }
+                }
+            case .object(let members):
+                for (key, member) in members.sorted(by: { $0.key < $1.key }) {
+                    if let scalar = ControlCharacters.first(in: key, multiLine: false) { return ("." + key, scalar) }
+                    if let found = search(member, multiLine: multiLine || self.multiLine.contains(key)) {
+                        return ("." + key + found.path, found.scalar)
+                    }
+                }
+            default:
+                break
+            }
+            return nil
         }
-        return found
+        return search(.object(parameters), multiLine: false).map { (String($0.path.dropFirst()), $0.scalar) }
     }
 
     /// `parameters` with every control character replaced by a visible stand-in (newlines and

@@ -26,29 +26,28 @@ public struct AuditStore: Sendable {
         }
     }
 
-    /// Seals what is committed (waiting for another daemon's sealer), then walks the whole chain.
-    public func verify(audit: AuditRecord) async throws -> AuditVerification {
+    /// Seals what is committed (waiting for another daemon's sealer), then recomputes the whole
+    /// chain here, outside PostgreSQL, from the records' raw columns: against every seal, the
+    /// stored checkpoints, and `checkpoints` from elsewhere (the daemon's own last head, one an
+    /// auditor brought), each of which must be signed by `key`. The call is audited.
+    public func verify(
+        checkpoints extra: [AuditCheckpoint] = [], key: AuditSigningKey, audit: AuditRecord
+    ) async throws -> AuditVerification {
         try await seal(wait: true)
-        return try await pool.transaction { connection in
-            let row = try connection.query("SELECT * FROM audit_verify()").first!
-            let pending = try connection.query("SELECT count(*) AS n FROM audit_pending").first!.decode(Int64.self, "n")
-            let verification = AuditVerification(
-                verified: try row.decode(Int64.self, "verified"),
-                pending: pending,
-                broken: try row.decode(String?.self, "reason").map { reason throws(PostgresError) in
-                    AuditVerification.Break(
-                        chainPosition: try row.decode(Int64?.self, "broken_position"),
-                        seq: try row.decode(Int64?.self, "broken_seq"),
-                        reason: reason
-                    )
-                }
-            )
-            var record = audit
-            record.outcome = verification.broken == nil ? .ok : .failed
-            record.detail = verification.broken.map { "broken at seq \($0.seq ?? 0)" } ?? "verified \(verification.verified)"
-            try connection.query(record.insert)
-            return verification
+        var verifier = AuditChainVerifier(checkpoints: try await checkpoints() + extra, key: key)
+        let (pending, unqueued) = try await walkChain(&verifier)
+        var verification = AuditVerification(verified: verifier.verified, pending: pending, broken: verifier.finish())
+        if verification.broken == nil, let seq = unqueued {
+            verification.broken = .init(chainPosition: nil, seq: seq, reason: "record \(seq) is neither sealed nor waiting to be")
         }
+        verification.checkpoints = verifier.checkpointsVerified
+        verification.lastCheckpoint = verifier.lastValidCheckpoint
+        var record = audit
+        record.outcome = verification.broken == nil ? .ok : .failed
+        record.detail = verification.broken.map { "broken at seq \($0.seq ?? 0)" } ?? "verified \(verification.verified)"
+        let insert = record.insert
+        try await pool.transaction { connection in try connection.query(insert) }
+        return verification
     }
 
     /// Audit records matching `filter`, oldest first.
@@ -111,13 +110,12 @@ extension AuditStore {
 
     /// Stores a signed checkpoint (append-only in the database; a position is signed once).
     public func store(_ checkpoint: AuditCheckpoint) async throws {
-        guard let hash = Self.bytes(hex: checkpoint.hash), let signature = Data(base64Encoded: checkpoint.signature) else { return }
         try await pool.transaction { connection in
             try connection.query(
                 """
                 INSERT INTO audit_checkpoints (chain_position, hash, signed_at, key_id, signature)
-                VALUES (\(checkpoint.chainPosition), \(PostgresBytes(hash)), \(checkpoint.signedAt), \(checkpoint.keyID),
-                        \(PostgresBytes(Array(signature))))
+                VALUES (\(checkpoint.chainPosition), decode(\(checkpoint.hash), 'hex'), \(checkpoint.signedAt), \(checkpoint.keyID),
+                        decode(\(checkpoint.signature), 'base64'))
                 ON CONFLICT (chain_position) DO NOTHING
                 """
             )
@@ -129,11 +127,11 @@ extension AuditStore {
         try await pool.withConnection { connection in
             let limit: PostgresQuery = latestOnly ? "ORDER BY chain_position DESC LIMIT 1" : "ORDER BY chain_position"
             return try connection.query(
-                "SELECT chain_position, hash, signed_at, key_id, signature FROM audit_checkpoints \(limit)"
+                "SELECT chain_position, encode(hash, 'hex') AS hash, signed_at, key_id, signature FROM audit_checkpoints \(limit)"
             ).map { row throws(PostgresError) in
                 AuditCheckpoint(
                     chainPosition: try row.decode(Int64.self, "chain_position"),
-                    hash: try row.decode(PostgresBytes.self, "hash").bytes.hex,
+                    hash: try row.decode(String.self, "hash"),
                     signedAt: try row.decode(Date.self, "signed_at"),
                     keyID: try row.decode(String.self, "key_id"),
                     signature: Data(try row.decode(PostgresBytes.self, "signature").bytes).base64EncodedString()
@@ -142,10 +140,10 @@ extension AuditStore {
         }
     }
 
-    /// Walks the whole chain outside PostgreSQL: every sealed record's raw columns, in chain
-    /// order, recomputed by `verifier` against its seal and the signed checkpoints, in batches
-    /// so memory stays flat. Also counts committed records neither sealed nor queued.
-    public func walkChain(_ verifier: inout AuditChainVerifier, batch: Int = 10_000) async throws
+    /// Feeds `verifier` every seal with its record's raw columns (nil when the record is gone),
+    /// in chain order and in batches, so memory stays flat. Also answers how many records
+    /// await sealing and the first committed record neither sealed nor queued.
+    func walkChain(_ verifier: inout AuditChainVerifier, batch: Int = 10_000) async throws
         -> (pending: Int64, unqueued: Int64?)
     {
         var after: Int64 = 0
@@ -154,22 +152,24 @@ extension AuditStore {
             let links = try await pool.withConnection { connection in
                 try connection.query(
                     """
-                    SELECT s.chain_position, s.hash, a.seq, (extract(epoch FROM a.at) * 1000000)::bigint AS at_us,
+                    SELECT s.chain_position, s.hash, s.seq, a.seq IS NOT NULL AS present,
+                           (extract(epoch FROM a.at) * 1000000)::bigint AS at_us,
                            a.uid, a.user_name, a.pid, a.action, a.incident_ref, a.outcome, a.detail
-                    FROM audit_seal s JOIN audit_log a USING (seq)
+                    FROM audit_seal s LEFT JOIN audit_log a USING (seq)
                     WHERE s.chain_position > \(start) ORDER BY s.chain_position LIMIT \(batch)
                     """
                 ).map { row throws(PostgresError) in
-                    AuditChainVerifier.Link(
-                        position: try row.decode(Int64.self, "chain_position"),
+                    let seq = try row.decode(Int64.self, "seq")
+                    return AuditChainVerifier.Link(
+                        position: try row.decode(Int64.self, "chain_position"), seq: seq,
                         sealHash: try row.decode(PostgresBytes.self, "hash").bytes,
-                        record: AuditChain.Record(
-                            seq: try row.decode(Int64.self, "seq"), atMicroseconds: try row.decode(Int64.self, "at_us"),
+                        record: try row.decode(Bool.self, "present") ? AuditChain.Record(
+                            seq: seq, atMicroseconds: try row.decode(Int64.self, "at_us"),
                             uid: try row.decode(Int64.self, "uid"), userName: try row.decode(String.self, "user_name"),
                             pid: try row.decode(Int32.self, "pid"), action: try row.decode(String.self, "action"),
                             incidentReference: try row.decode(String?.self, "incident_ref"),
                             outcome: try row.decode(String.self, "outcome"), detail: try row.decode(String.self, "detail")
-                        )
+                        ) : nil
                     )
                 }
             }
@@ -188,17 +188,5 @@ extension AuditStore {
             ).first!.decode(Int64?.self, "seq")
             return (pending, unqueued)
         }
-    }
-
-    static func bytes(hex: String) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        var iterator = hex.utf8.makeIterator()
-        while let high = iterator.next() {
-            guard let low = iterator.next(), let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else {
-                return nil
-            }
-            bytes.append(value)
-        }
-        return bytes
     }
 }

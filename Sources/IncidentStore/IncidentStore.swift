@@ -28,9 +28,6 @@ public struct IncidentStore: Sendable {
         public var created: Bool
         /// True when the report was folded into the open incident with its dedup key.
         public var folded: Bool = false
-        /// False when the incident an idempotency key filed is no longer readable by its
-        /// reporter: the reply must carry no more than the report itself.
-        public var visible: Bool = true
     }
 
     /// What a dedup key found.
@@ -49,8 +46,9 @@ public struct IncidentStore: Sendable {
     /// A dedup key folds the report only into an open incident the same reporter filed with that
     /// key and may still read (`scope`); when that incident is hidden from them now (restricted
     /// since), the report is filed as a new incident without the key, so nothing of the hidden
-    /// one reaches the reply. A retried idempotency key whose incident is hidden answers with
-    /// ``ReportResult/visible`` false, for the caller to reply with no more than they sent.
+    /// one reaches the reply. A retried idempotency key returns its incident as it is: the
+    /// caller replies with the reporter's view of it, or — when it is hidden now — with no more
+    /// than the report itself.
     public func report(
         _ draft: ReportDraft, by reporter: Caller, visibleTo scope: VisibilityScope = .all,
         playbookFor: @escaping @Sendable (Incident) -> Playbook? = { _ in nil }
@@ -135,7 +133,7 @@ public struct IncidentStore: Sendable {
                 AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate)
                     .insert
             )
-            return (ReportResult(incident: incident, created: false, visible: scope.contains(incident.accessFacts)), 0, nil)
+            return (ReportResult(incident: incident, created: false), 0, nil)
         }
         // Only once the transaction committed is the playbook version surely stored.
         if let digest = result.startedUnder { storedPlaybooks.insert(digest) }
@@ -144,8 +142,9 @@ public struct IncidentStore: Sendable {
     }
 
     /// Folds a report into the open incident with its dedup key: counts it, keeps its facts as
-    /// a `report.folded` event, and audits it. Nil when no incident with the key is open (or the
-    /// report's idempotency key filed one: the ordinary path answers that retry).
+    /// a `report.folded` event, and audits it — only into one this reporter filed with the key and
+    /// may still read (`scope`). `.noOpenIncident` also when the report's idempotency key filed
+    /// an incident: the ordinary path answers that retry.
     func fold(
         _ connection: PostgresConnection, _ draft: ReportDraft, dedupKey: String, by reporter: Caller,
         visibleTo scope: VisibilityScope, outbox: Outbox?
@@ -166,8 +165,7 @@ public struct IncidentStore: Sendable {
                 try connection.query(
                     AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate).insert
                 )
-                let visible = scope.contains(incident.accessFacts)
-                return .folded(ReportResult(incident: incident, created: false, folded: true, visible: visible), queued: 0)
+                return .folded(ReportResult(incident: incident, created: false, folded: true), queued: 0)
             }
         }
         var visibility: PostgresQuery = ""

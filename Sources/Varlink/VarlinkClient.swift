@@ -97,11 +97,7 @@ public final class VarlinkClient {
         _ parameters: Parameters,
         as result: Result.Type
     ) throws -> Result {
-        let data = try VarlinkJSON.encoder().encode(parameters)
-        guard case .object(let members) = try VarlinkJSON.decoder().decode(JSONValue.self, from: data) else {
-            throw VarlinkProtocolError(code: .malformedCall, reason: "call parameters must be an object")
-        }
-        return try call(VarlinkCall(method: method, parameters: members)).decode(Result.self)
+        try call(VarlinkCall(method: method, encoding: parameters)).decode(Result.self)
     }
 
     /// Writes raw bytes: for tests that need to send what a correct client never would.

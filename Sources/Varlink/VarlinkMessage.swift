@@ -24,6 +24,15 @@ public struct VarlinkCall: Sendable, Equatable {
         lhs.method == rhs.method && lhs.parameters == rhs.parameters && lhs.oneway == rhs.oneway && lhs.more == rhs.more
     }
 
+    /// A call whose parameters are `parameters` encoded as a JSON object.
+    public init<P: Encodable>(method: String, encoding parameters: P, more: Bool = false) throws {
+        let data = try VarlinkJSON.encoder().encode(parameters)
+        guard case .object(let members) = try VarlinkJSON.decoder().decode(JSONValue.self, from: data) else {
+            throw VarlinkProtocolError(code: .malformedCall, reason: "call parameters must be an object")
+        }
+        self.init(method: method, parameters: members, more: more)
+    }
+
     /// The parameters decoded into `T`. A call that arrived as bytes is decoded from them in one
     /// JSON pass, instead of its values being encoded again only to be decoded. A
     /// `DecodingError`'s coding path starts at the parameters either way.

@@ -83,11 +83,8 @@ struct SecurityTests {
         chmod(directory.path, 0o777)
         let socket = directory.appending("incidentd.sock")
         let record = directory.appending("received")
-        let fake = try BackgroundCommand(
-            "/usr/sbin/runuser", ["-u", Self.mallory, "--", "python3", Self.resources.appendingPathComponent("fake_server.py").path, socket, record]
-        )
+        let fake = try await impostor(at: socket, recordingTo: record)
         defer { fake.stop() }
-        #expect(await fake.waitFor(20) { out, _ in out.contains("listening") }, "\(fake.stderr)")
 
         let victim = try await runCommand(
             Binaries.incidentctl, ["report", "--title", "t", "--description", "SECRET-TO-IMPOSTOR", "--socket", socket],
@@ -103,17 +100,21 @@ struct SecurityTests {
         let old = "/tmp/incidentd-\(uid)"
         try? FileManager.default.removeItem(atPath: old)
         _ = try await runCommand("/bin/mkdir", ["-m", "777", old], asUser: Self.mallory)
-        let planted = try BackgroundCommand(
-            "/usr/sbin/runuser",
-            ["-u", Self.mallory, "--", "python3", Self.resources.appendingPathComponent("fake_server.py").path, old + "/incidentd.sock", record]
-        )
+        let planted = try await impostor(at: old + "/incidentd.sock", recordingTo: record)
         defer { planted.stop(); try? FileManager.default.removeItem(atPath: old) }
-        #expect(await planted.waitFor(20) { out, _ in out.contains("listening") })
         let fallback = try await runCommand(
             "/usr/bin/env", ["-u", "XDG_RUNTIME_DIR", "HOME=/nonexistent", Binaries.incidentctl, "status"], asUser: "idt-rep1"
         )
         #expect(fallback.status != 0)
         #expect(((try? String(contentsOfFile: record, encoding: .utf8)) ?? "").isEmpty, "nothing reached the planted socket")
+    }
+
+    /// Mallory's fake server at `socket`, recording every byte it receives in `record`.
+    func impostor(at socket: String, recordingTo record: String) async throws -> BackgroundCommand {
+        let script = Self.resources.appendingPathComponent("fake_server.py").path
+        let fake = try BackgroundCommand("/usr/sbin/runuser", ["-u", Self.mallory, "--", "python3", script, socket, record])
+        #expect(await fake.waitFor(20) { out, _ in out.contains("listening") }, "\(fake.stderr)")
+        return fake
     }
 
     // 3. The embedded cluster admits only incidentd; it runs as its own account.
@@ -219,7 +220,6 @@ struct SecurityTests {
             chmod(saved, 0o644)
             let connection = try database.connect()
             defer { connection.close() }
-            let head = try connection.query("SELECT max(chain_position) AS p FROM audit_checkpoints").first!.decode(Int64.self, "p")
             // The superuser rewrites record 2 and reseals everything after it, consistently.
             let target = try connection.query("SELECT seq FROM audit_seal WHERE chain_position = 2").first!.decode(Int64.self, "seq")
             try connection.execute("""
@@ -239,7 +239,6 @@ struct SecurityTests {
                 """)
             let inside = try connection.query("SELECT reason FROM audit_verify()").first!.decode(String?.self, "reason")
             #expect(inside == nil, "the rewrite is consistent: the database's own check passes")
-            _ = head
             let verify = try await daemon.ctl(["audit", "verify"], asUser: "idt-aud")
             #expect(verify.status == 1, "\(verify)")
             #expect(verify.stdout.contains("rewritten") && verify.stdout.contains("seq \(target)"), "\(verify.stdout)")
@@ -321,6 +320,8 @@ struct SecurityTests {
             let lines = text.split(separator: "\n").map(String.init)
             #expect(UInt32(lines[0]) == getpwnam("incidentd")?.pointee.pw_uid, "hooks run as incidentd: \(text)")
             let descriptors = lines.dropFirst().filter { $0.first?.isNumber == true && $0.contains(" ") && !$0.contains("{") }
+            #expect(Set(descriptors.compactMap { $0.split(separator: " ").first }).isSuperset(of: ["0", "1", "2"]),
+                    "the probe listed its descriptors: \(text)")
             #expect(!descriptors.contains { $0.contains("socket:") || $0.contains(".sock") || $0.contains("keys") }, "\(text)")
         }
     }

@@ -62,3 +62,28 @@ import Testing
         #expect(HookRouting.backoff(afterAttempt: 1, base: base, jitter: 1) == .seconds(12))
     }
 }
+
+extension HookRoutingTests {
+    @Test func aRestrictedIncidentsHooksHearOnlyWhatTheyAreConfiguredFor() {
+        var incident = Self.incident
+        incident.restricted = true
+        incident.assignee = "ana"
+        func payloads(_ content: HookDefinition.RestrictedContent) -> [HookPayload] {
+            var hook = HookDefinition(
+                name: "h", kind: .exec(argv: ["/bin/true"]), events: ["note.added"], personalData: true
+            )
+            hook.restricted = content
+            return HookRouting.route(
+                event: "note.added", data: ["text": "secret note"], incident: incident, playbook: nil, actor: "mia",
+                hooks: [hook], now: Self.now
+            ).map(\.payload)
+        }
+        #expect(payloads(.none).isEmpty)
+        let reference = try! #require(payloads(.reference).first)
+        #expect(reference.incident.reference == incident.reference.rawValue && reference.incident.title == "(restricted)")
+        #expect(reference.incident.assignee == nil && reference.incident.description == nil && reference.actor == nil)
+        #expect(reference.data.isEmpty)
+        let full = try! #require(payloads(.full).first)
+        #expect(full.incident.title == incident.title && full.data["text"] == "secret note")
+    }
+}

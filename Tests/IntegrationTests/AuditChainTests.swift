@@ -8,6 +8,7 @@ import TestSupport
 
 @Suite struct AuditChainTests {
     let auditor = Caller(uid: 1003, gid: 1003, pid: 7, userName: "audrey")
+    static let key = AuditSigningKey.generate()
 
     func withAudit<R>(_ body: (AuditStore, PostgresPool, TestDatabase) async throws -> R) async throws -> R {
         try await withMigratedPool { pool, database in try await body(AuditStore(pool: pool), pool, database) }
@@ -31,7 +32,7 @@ import TestSupport
     }
 
     func verify(_ store: AuditStore) async throws -> AuditVerification {
-        try await store.verify(audit: AuditRecord(caller: auditor, action: "AuditVerify"))
+        try await store.verify(key: Self.key, audit: AuditRecord(caller: auditor, action: "AuditVerify"))
     }
 
     @Test func anUntouchedChainVerifies() async throws {
@@ -87,6 +88,46 @@ import TestSupport
             let result = try await verify(store)
             let broken = try #require(result.broken, "\(kind) went unnoticed")
             #expect(broken.seq == firstBroken, "\(kind): \(broken.reason)")
+        }
+    }
+
+    /// The daemon recomputes what the database's `audit_canonical` encodes, byte for byte,
+    /// for text that needs escaping, non-ASCII and a null reference.
+    @Test func theCanonicalEncodingIsTheDatabasesOwn() async throws {
+        try await withAudit { store, pool, _ in
+            let awkward = ["plain", "quote \" and backslash \\", "tab\tnew\nline\r", "ctrl \u{01}\u{1F}", "中文 ü €", ""]
+            try await pool.transaction { connection in
+                for (index, text) in awkward.enumerated() {
+                    try connection.query(
+                        """
+                        INSERT INTO audit_log (uid, user_name, pid, action, incident_ref, outcome, detail)
+                        VALUES (\(index), \(text), \(Int32(index) - 2), 'Get', \(index % 2 == 0 ? "INC-2026-000001" : nil), 'ok', \(text))
+                        """
+                    )
+                }
+            }
+            let rows = try await pool.withConnection { connection in
+                try connection.query(
+                    """
+                    SELECT a.seq, (extract(epoch FROM a.at) * 1000000)::bigint AS at_us, a.uid, a.user_name, a.pid, a.action,
+                           a.incident_ref, a.outcome, a.detail, audit_canonical(a) AS canonical
+                    FROM audit_log a ORDER BY seq
+                    """
+                ).map { row throws(PostgresError) in
+                    (AuditChain.Record(
+                        seq: try row.decode(Int64.self, "seq"), atMicroseconds: try row.decode(Int64.self, "at_us"),
+                        uid: try row.decode(Int64.self, "uid"), userName: try row.decode(String.self, "user_name"),
+                        pid: try row.decode(Int32.self, "pid"), action: try row.decode(String.self, "action"),
+                        incidentReference: try row.decode(String?.self, "incident_ref"),
+                        outcome: try row.decode(String.self, "outcome"), detail: try row.decode(String.self, "detail")
+                    ), try row.decode(PostgresBytes.self, "canonical").bytes)
+                }
+            }
+            #expect(rows.count == awkward.count)
+            for (record, canonical) in rows {
+                #expect(AuditChain.canonical(record) == canonical, "\(String(decoding: canonical, as: UTF8.self))")
+            }
+            _ = store
         }
     }
 

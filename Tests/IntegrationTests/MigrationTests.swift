@@ -125,7 +125,7 @@ import TestSupport
             try await migrator.migrate(migrations)
             #expect(try await AuditStore(pool: pool).seal() == 1)
             let verification = try await AuditStore(pool: pool).verify(
-                audit: AuditRecord(caller: Caller(uid: 0, gid: 0, pid: 1, userName: "root"), action: "AuditVerify")
+                key: .generate(), audit: AuditRecord(caller: Caller(uid: 0, gid: 0, pid: 1, userName: "root"), action: "AuditVerify")
             )
             #expect(verification.broken == nil)
             #expect(verification.verified == 1)

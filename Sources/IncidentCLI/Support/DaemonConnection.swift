@@ -139,14 +139,3 @@ extension VarlinkReply {
         VarlinkReply(parameters: TextParameters.terminalSafe(parameters), error: error, continues: continues)
     }
 }
-
-extension VarlinkCall {
-    /// A call whose parameters are `parameters` encoded as a JSON object.
-    init<P: Encodable>(method: String, encoding parameters: P, more: Bool = false) throws {
-        let data = try VarlinkJSON.encoder().encode(parameters)
-        guard case .object(let members) = try VarlinkJSON.decoder().decode(JSONValue.self, from: data) else {
-            throw VarlinkProtocolError(code: .malformedCall, reason: "call parameters must be an object")
-        }
-        self.init(method: method, parameters: members, more: more)
-    }
-}

@@ -99,8 +99,8 @@ public struct IncidentsAPI: Sendable {
         // when it is hidden from them now — only what they sent and its reference.
         let incident: Incident
         switch AccessPolicy.decide(principal, .readIncident, incident: result.incident.accessFacts) {
-        case .allow(let view) where result.visible: incident = result.incident.seen(as: view)
-        default: incident = result.incident.acknowledgement(of: draft)
+        case .allow(let view): incident = result.incident.seen(as: view)
+        case .deny: incident = result.incident.acknowledgement(of: draft)
         }
         logger.info(
             result.created ? "incident reported"
@@ -241,21 +241,10 @@ public struct IncidentsAPI: Sendable {
     func verifyAudit(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
         let parameters = try await decode(AuditWire.VerifyParameters.self, call, caller)
         try await authorize(.verifyAudit, call, caller)
-        try await auditStore.seal(wait: true)
-        var checkpoints = try await auditStore.checkpoints()
-        if let brought = parameters.checkpoint { checkpoints.append(brought) }
-        var verifier = AuditChainVerifier(checkpoints: checkpoints, localHead: signer.localHead(), key: signer.key)
-        let (pending, unqueued) = try await auditStore.walkChain(&verifier)
-        var verification = AuditVerification(verified: verifier.verified, pending: pending, broken: verifier.finish())
-        if verification.broken == nil, let seq = unqueued {
-            verification.broken = .init(chainPosition: nil, seq: seq, reason: "record \(seq) is neither sealed nor waiting to be")
-        }
-        verification.checkpoints = verifier.checkpointsVerified
-        verification.lastCheckpoint = verifier.lastValidCheckpoint
-        try await store.recordAudit(AuditRecord(
-            caller: caller, action: call.auditAction, outcome: verification.broken == nil ? .ok : .failed,
-            detail: verification.broken.map { "broken at seq \($0.seq ?? 0)" } ?? "verified \(verification.verified)"
-        ))
+        let elsewhere = [signer.localHead(), parameters.checkpoint].compactMap { $0 }
+        let verification = try await auditStore.verify(
+            checkpoints: elsewhere, key: signer.key, audit: AuditRecord(caller: caller, action: call.auditAction)
+        )
         if let broken = verification.broken {
             logger.critical("the audit chain is broken", metadata: ["audit.seq": "\(broken.seq ?? 0)", "audit.reason": "\(broken.reason)"])
         } else {

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import IncidentProtocol
 import Logging
 import NIOConcurrencyHelpers
 import Postgres
@@ -160,20 +161,10 @@ public final class EmbeddedPostgres: Sendable {
         }
     }
 
-    /// Writes a file of the cluster's (mode 0600, owned by the cluster's user) by renaming a new
-    /// one into place, so a link planted at the path is replaced, never followed.
+    /// Writes a file of the cluster's: mode 0600, owned by the cluster's user, renamed into place.
     private func writePrivate(_ text: String, to url: URL) throws {
-        let temporary = url.path + ".incidentd-new"
-        unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StartError(message: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if let account = runAsAccount { fchown(fd, account.uid, account.gid) }
-        close(fd)
-        guard written == bytes.count, rename(temporary, url.path) == 0 else {
-            unlink(temporary)
-            throw StartError(message: "cannot write \(url.path): \(String(cString: strerror(errno)))")
+        if case .failure(let problem) = SecretFile.write(text, to: url.path, exclusive: false, owner: runAsAccount) {
+            throw StartError(message: problem.description)
         }
     }
 
@@ -234,24 +225,21 @@ public final class EmbeddedPostgres: Sendable {
 
     /// A real directory (not a link) owned by `owner` that no one else may enter.
     static func isPrivateDirectory(_ path: String, owner: UInt32) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR && info.st_uid == owner && info.st_mode & 0o077 == 0
+        (try? PrivateDirectory.check(path, owners: [owner], closed: 0o077)) != nil
     }
 
     /// Creates `url` (0700) if missing and gives it to the cluster's user; an existing one must
     /// be a real directory of ours or of the cluster's user, or the start is refused.
     private func ensurePrivateDirectory(_ url: URL) throws {
-        var info = stat()
-        if lstat(url.path, &info) != 0 {
-            guard mkdir(url.path, 0o700) == 0 || errno == EEXIST else {
-                throw StartError(message: "cannot create \(url.path): \(String(cString: strerror(errno)))")
-            }
-            guard lstat(url.path, &info) == 0 else { throw StartError(message: "cannot create \(url.path)") }
+        if mkdir(url.path, 0o700) != 0, errno != EEXIST {
+            throw StartError(message: "cannot create \(url.path): \(String(cString: strerror(errno)))")
         }
-        guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid() || info.st_uid == clusterUID else {
+        // Ours or the cluster's user's, whatever its mode: it is closed below.
+        do {
+            try PrivateDirectory.check(url.path, owners: [geteuid(), clusterUID], closed: 0)
+        } catch {
             throw StartError(
-                message: "\(url.path) is not a directory of incidentd's or the cluster's user (uid \(info.st_uid)); "
-                    + "someone may have prepared it to intercept the database: remove it and start again"
+                message: "\(error.description); someone may have prepared it to intercept the database: remove it and start again"
             )
         }
         if let account = runAsAccount {

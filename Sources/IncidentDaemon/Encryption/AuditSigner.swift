@@ -34,7 +34,9 @@ public final class AuditSigner: Sendable {
             return key
         case .failure(.missing):
             let key = AuditSigningKey.generate()
-            try writePrivate(key.fileText, to: path, exclusive: true)
+            if case .failure(let problem) = SecretFile.write(key.fileText, to: path, exclusive: true) {
+                throw DaemonError(message: "the audit signing key: \(problem)")
+            }
             return key
         case .failure(let problem):
             throw DaemonError(message: "the audit signing key \(problem.sentence(path))")
@@ -50,7 +52,10 @@ public final class AuditSigner: Sendable {
         let checkpoint = try key.sign(position: head.position, hash: head.hash, at: Date())
         try await store.store(checkpoint)
         signedUpTo.withLock { $0 = max($0, head.position) }
-        try? Self.writePrivate(String(decoding: try JSONEncoder.checkpoint.encode(checkpoint), as: UTF8.self), to: headFile, exclusive: false)
+        let saved = String(decoding: try JSONEncoder.checkpoint.encode(checkpoint), as: UTF8.self)
+        if case .failure(let problem) = SecretFile.write(saved, to: headFile, exclusive: false) {
+            logger.error("cannot keep the signed audit head in the state directory", metadata: ["error": "\(problem)"])
+        }
         logger.notice("audit checkpoint", metadata: [
             "audit.position": "\(checkpoint.chainPosition)", "audit.hash": "\(checkpoint.hash)",
             "audit.key": "\(checkpoint.keyID)", "audit.signature": "\(checkpoint.signature)",
@@ -62,23 +67,6 @@ public final class AuditSigner: Sendable {
     func localHead() -> AuditCheckpoint? {
         guard case .success(let bytes) = SecretFile.read(headFile, sharing: .daemonOnly) else { return nil }
         return try? JSONDecoder.checkpoint.decode(AuditCheckpoint.self, from: Data(bytes))
-    }
-
-    /// Writes `text` to `path` mode 0600: a new file, or replacing the old one by rename.
-    static func writePrivate(_ text: String, to path: String, exclusive: Bool) throws {
-        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let target = exclusive ? path : path + ".new"
-        if !exclusive { unlink(target) }
-        let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw DaemonError(message: "cannot create \(target): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == bytes.count, synced, exclusive || rename(target, path) == 0 else {
-            unlink(target)
-            throw DaemonError(message: "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
     }
 }
 

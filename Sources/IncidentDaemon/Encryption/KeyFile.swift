@@ -42,25 +42,8 @@ public enum KeyFile {
 
     /// Writes the ring: to a new file (mode 0600), or replacing the old one atomically.
     public static func write(_ ring: KeyRing, to path: String, exclusive: Bool) throws(KeyFileProblem) {
-        let directory = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let target = exclusive ? path : path + ".new"
-        if !exclusive { unlink(target) }  // left by a rotation that was interrupted
-        let fd = Glibc.open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw KeyFileProblem(description: "cannot create the key file \(target): \(String(cString: strerror(errno)))")
-        }
-        let bytes = Array(ring.render().utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == bytes.count, synced else {
-            unlink(target)
-            throw KeyFileProblem(description: "cannot write the key file \(target): \(String(cString: strerror(errno)))")
-        }
-        if !exclusive, rename(target, path) != 0 {
-            unlink(target)
-            throw KeyFileProblem(description: "cannot replace the key file \(path): \(String(cString: strerror(errno)))")
+        if case .failure(let problem) = SecretFile.write(ring.render(), to: path, exclusive: exclusive) {
+            throw KeyFileProblem(description: "the key file: \(problem)")
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// Reads a file that holds a secret (the key file, the signing key, a webhook's secret),
@@ -52,6 +53,41 @@ enum SecretFile {
             if bytes.count > 1 << 20 { return .failure(.unreadable("larger than 1 MiB")) }
         }
         return .success(bytes)
+    }
+}
+
+extension SecretFile {
+    /// Writes `text` to `path`, mode 0600: with `exclusive` a new file that must not exist yet,
+    /// else a new file renamed over the old one, so a reader never sees half a file and a link
+    /// planted at the path is replaced, never followed. `owner` gives it to another account
+    /// (the embedded cluster's). Returns why it could not, naming the file.
+    static func write(
+        _ text: String, to path: String, exclusive: Bool, owner: (uid: UInt32, gid: UInt32)? = nil
+    ) -> Result<Void, WriteProblem> {
+        try? FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true
+        )
+        let target = exclusive ? path : path + ".new"
+        if !exclusive { unlink(target) }  // left by a write that was interrupted
+        let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return .failure(WriteProblem(path: target, reason: String(cString: strerror(errno)))) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if let owner { fchown(fd, owner.uid, owner.gid) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced, exclusive || rename(target, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(target)
+            return .failure(WriteProblem(path: path, reason: reason))
+        }
+        return .success(())
+    }
+
+    struct WriteProblem: Error, CustomStringConvertible {
+        var path: String
+        var reason: String
+        var description: String { "cannot write \(path): \(reason)" }
     }
 }
 
