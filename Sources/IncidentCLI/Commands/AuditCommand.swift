@@ -125,7 +125,8 @@ struct AuditVerifyCommand: ParsableCommand {
             printOut("Verified \(reply.verified) audit records: the chain is intact."
                 + (reply.pending > 0 ? " \(reply.pending) newer records await sealing." : ""))
             if let checkpoints = reply.checkpoints, checkpoints > 0 {
-                printOut("\(checkpoints) signed checkpoints match, the last at chain position \(reply.lastCheckpoint ?? 0).")
+                let matching = checkpoints == 1 ? "1 signed checkpoint matches" : "\(checkpoints) signed checkpoints match"
+                printOut("\(matching), the last at chain position \(reply.lastCheckpoint ?? 0).")
             }
         }
         if reply.broken != nil {
