@@ -253,6 +253,15 @@ public struct AuditChainVerifier: Sendable {
             return
         }
         running = AuditChain.link(running, record)
+        // A record that no longer matches its own seal is named itself; only a chain whose
+        // seals were recomputed to match (a consistent rewrite) is caught by a checkpoint.
+        guard running == link.sealHash else {
+            broken = .init(
+                chainPosition: link.position, seq: link.seq,
+                reason: "record \(link.seq) does not match its seal: it was changed after sealing, or an earlier record was"
+            )
+            return
+        }
         if let checkpoint = checkpoints[link.position] {
             guard checkpoint.hash == running.hex else {
                 broken = rewritten(at: link.position)
@@ -261,13 +270,6 @@ public struct AuditChainVerifier: Sendable {
             lastValidCheckpoint = link.position
             checkpointsVerified += 1
             seqAfterLastCheckpoint = nil
-        }
-        guard running == link.sealHash else {
-            broken = .init(
-                chainPosition: link.position, seq: link.seq,
-                reason: "record \(link.seq) does not match its seal: it was changed after sealing, or an earlier record was"
-            )
-            return
         }
         verified += 1
         expected += 1

@@ -52,6 +52,14 @@ import Testing
         #expect(broken.reason.contains("rewritten"))
     }
 
+    @Test func aChangedRecordThatWasNotResealedIsNamedItselfEvenUnderACheckpoint() throws {
+        var links = Self.chain((1...6).map { Self.record($0) })
+        let checkpoints = [try Self.checkpoint(links, at: 3)]
+        links[2].record?.outcome = "denied"  // seq 3, its seal left as it was
+        let broken = try #require(verify(links, checkpoints).broken)
+        #expect(broken.seq == 3 && broken.reason.contains("does not match its seal"), "\(broken)")
+    }
+
     @Test func aCheckpointNotSignedByTheKeyBreaksTheChain() throws {
         let links = Self.chain((1...5).map { Self.record($0) })
         var forged = try Self.checkpoint(links, at: 5)
