@@ -67,6 +67,34 @@ extension IncidentStore {
                 try connection.query("UPDATE incidents SET facts = \(json) WHERE id = \(try row.decode(Int64.self, "id"))")
                 changed += 1
             }
+            for kind in SealedText.allCases {
+                let alias = kind.table == "incidents" ? "i" : "t"
+                let from = kind.table == "incidents" ? "incidents i" : "\(kind.table) t JOIN incidents i ON i.id = t.incident_id"
+                let value = "\(alias).\(kind.column)"
+                let rows = try connection.query(
+                    """
+                    SELECT \(unsafeSQL: alias).ctid::text AS row, i.uid, \(unsafeSQL: value) AS value,
+                           \(unsafeSQL: kind.qualifierColumn.map { "t.\($0)" } ?? "NULL::text") AS qualifier
+                    FROM \(unsafeSQL: from)
+                    WHERE \(unsafeSQL: value) IS NOT NULL AND \(unsafeSQL: value) <> \(SealedText.purged)
+                      AND left(\(unsafeSQL: value), \(length)) <> \(prefix)
+                    LIMIT \(batch) FOR UPDATE OF \(unsafeSQL: alias) SKIP LOCKED
+                    """
+                )
+                for row in rows {
+                    let uid = try row.decode(UUID.self, "uid")
+                    let qualifier = try row.decode(String?.self, "qualifier")
+                    let plain = try kind.open(try row.decode(String.self, "value"), incident: uid, qualifier: qualifier, cipher: self.cipher)
+                    let sealed = kind.seal(plain, incident: uid, qualifier: qualifier, cipher: self.cipher)
+                    try connection.query(
+                        """
+                        UPDATE \(unsafeSQL: kind.table) SET \(unsafeSQL: kind.column) = \(sealed)
+                        WHERE ctid = \(try row.decode(String.self, "row"))::tid
+                        """
+                    )
+                    changed += 1
+                }
+            }
             let payloads = try connection.query(
                 """
                 SELECT id, incident_id, payload->>'sealed' AS sealed FROM hook_deliveries

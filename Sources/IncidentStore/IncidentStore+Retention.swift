@@ -50,17 +50,17 @@ extension IncidentStore {
                     """
                     UPDATE incidents SET title = 'Purged incident', description = '', reporter_name = '[purged]',
                         facts = (SELECT coalesce(jsonb_object_agg(key, value), '{}') FROM jsonb_each(facts) WHERE NOT value ? 'text'),
-                        resolution = CASE WHEN resolution IS NULL THEN NULL ELSE '[purged]' END,
-                        lessons_learned = CASE WHEN lessons_learned IS NULL THEN NULL ELSE '[purged]' END,
+                        resolution = CASE WHEN resolution IS NULL THEN NULL ELSE \(SealedText.purged) END,
+                        lessons_learned = CASE WHEN lessons_learned IS NULL THEN NULL ELSE \(SealedText.purged) END,
                         purged_at = now()
                     WHERE id = \(id)
                     """
                 )
                 try connection.query("UPDATE events SET data = data - 'text' - 'title' WHERE incident_id = \(id)")
-                try connection.query("UPDATE decisions SET reason = '[purged]' WHERE incident_id = \(id)")
-                try connection.query("UPDATE tasks SET reason = '[purged]' WHERE incident_id = \(id) AND reason IS NOT NULL")
+                try connection.query("UPDATE decisions SET reason = \(SealedText.purged) WHERE incident_id = \(id)")
+                try connection.query("UPDATE tasks SET reason = \(SealedText.purged) WHERE incident_id = \(id) AND reason IS NOT NULL")
                 try connection.query(
-                    "UPDATE notifications SET late_reason = '[purged]' WHERE incident_id = \(id) AND late_reason IS NOT NULL"
+                    "UPDATE notifications SET late_reason = \(SealedText.purged) WHERE incident_id = \(id) AND late_reason IS NOT NULL"
                 )
                 try connection.query("UPDATE hook_deliveries SET payload = '{}' WHERE incident_id = \(id)")
                 try connection.query(
@@ -87,7 +87,7 @@ extension IncidentStore {
         try await pool.transaction { connection in
             let rows = try connection.query(
                 """
-                UPDATE incidents SET legal_hold = \(hold), legal_hold_reason = \(hold ? reason : nil)
+                UPDATE incidents SET legal_hold = \(hold), legal_hold_reason = NULL
                 WHERE reference = \(reference.rawValue) RETURNING id, \(unsafeSQL: Self.incidentColumns)
                 """
             )
@@ -97,6 +97,11 @@ extension IncidentStore {
             record.detail = hold ? "legal hold placed" : "legal hold lifted"
             try connection.query(record.insert)
             if let row = rows.first {
+                // Why it is held may name people (a claimant, a court case): sealed like the rest.
+                if hold, let reason {
+                    let sealed = SealedText.legalHoldReason.seal(reason, incident: try row.decode(UUID.self, "uid"), cipher: cipher)
+                    try connection.query("UPDATE incidents SET legal_hold_reason = \(sealed) WHERE id = \(try row.decode(Int64.self, "id"))")
+                }
                 try connection.query(
                     """
                     INSERT INTO events (incident_id, kind, actor_uid, actor_name, data)

@@ -21,9 +21,9 @@ extension IncidentStore {
                         ) - i.reported_at) AS acknowledge,
                         (i.instants->>'contained')::double precision - extract(epoch FROM i.aware_at) AS contain,
                         extract(epoch FROM (SELECT min(n.sent_at) FROM notifications n
-                            WHERE n.incident_id = i.id AND n.recipient = 'authority') - i.aware_at) AS authority,
+                            WHERE n.incident_id = i.id AND n.kind = 'authority') - i.aware_at) AS authority,
                         extract(epoch FROM (SELECT min(n.sent_at) FROM notifications n
-                            WHERE n.incident_id = i.id AND n.recipient = 'individuals') - i.aware_at) AS individuals,
+                            WHERE n.incident_id = i.id AND n.kind = 'individuals') - i.aware_at) AS individuals,
                         (SELECT count(*) FROM tasks t WHERE t.incident_id = i.id AND t.due_at IS NOT NULL
                             AND t.status = 'done' AND t.completed_at <= t.due_at) AS met,
                         (SELECT count(*) FROM tasks t WHERE t.incident_id = i.id AND t.due_at IS NOT NULL

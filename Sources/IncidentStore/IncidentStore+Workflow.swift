@@ -176,7 +176,9 @@ extension IncidentStore {
                 id: try row.decode(String.self, "key"), phase: try row.decodeEnum(Phase.self, "phase"),
                 status: try row.decodeEnum(TaskState.Status.self, "status"), due: try row.decode(Date?.self, "due_at"),
                 completedBy: try row.decode(String?.self, "completed_by"), completedAt: try row.decode(Date?.self, "completed_at"),
-                reason: try row.decode(String?.self, "reason")
+                reason: try SealedText.taskReason.open(
+                    try row.decode(String?.self, "reason"), incident: uid, qualifier: try row.decode(String.self, "key"), cipher: cipher
+                )
             )
         }
         let decisions = try connection.query(
@@ -184,7 +186,10 @@ extension IncidentStore {
         ).map { row in
             DecisionRecord(
                 name: try row.decode(String.self, "name"), value: try row.decode(Bool.self, "value"),
-                reason: try row.decode(String.self, "reason"), by: try row.decode(String.self, "decided_by"),
+                reason: try SealedText.decisionReason.open(
+                    try row.decode(String.self, "reason"), incident: uid, qualifier: try row.decode(String.self, "name"), cipher: cipher
+                ) ?? "",
+                by: try row.decode(String.self, "decided_by"),
                 at: try row.decode(Date.self, "decided_at"), task: try row.decode(String.self, "task")
             )
         }
@@ -196,17 +201,23 @@ extension IncidentStore {
         ).map { row in
             NotificationRecord(
                 task: try row.decode(String.self, "task"), kind: try row.decodeEnum(NotificationRecipient.self, "kind"),
-                recipient: try row.decode(String.self, "recipient"), channel: try row.decode(String.self, "channel"),
+                recipient: try SealedText.recipient.open(
+                    try row.decode(String.self, "recipient"), incident: uid, qualifier: try row.decode(String.self, "task"), cipher: cipher
+                ) ?? "",
+                channel: try row.decode(String.self, "channel"),
                 sentAt: try row.decode(Date.self, "sent_at"), by: try row.decode(String.self, "sent_by"),
                 reference: try row.decode(String?.self, "reference"), contentDigest: try row.decode(String?.self, "content_digest"),
-                lateReason: try row.decode(String?.self, "late_reason")
+                lateReason: try SealedText.lateReason.open(
+                    try row.decode(String?.self, "late_reason"), incident: uid, qualifier: try row.decode(String.self, "task"), cipher: cipher
+                )
             )
         }
         return CaseState(
             phase: incident.phase, facts: CaseFacts(values: values, instants: instants), tasks: tasks,
             gateApproved: try row.decode(Bool.self, "gate_approved"), pausedSince: try row.decode(Date?.self, "paused_since"),
             pausedSeconds: try row.decode(Double.self, "paused_seconds"), decisions: decisions, notifications: notifications,
-            resolution: try row.decode(String?.self, "resolution"), lessonsLearned: try row.decode(String?.self, "lessons_learned")
+            resolution: try SealedText.resolution.open(try row.decode(String?.self, "resolution"), incident: uid, cipher: cipher),
+            lessonsLearned: try SealedText.lessonsLearned.open(try row.decode(String?.self, "lessons_learned"), incident: uid, cipher: cipher)
         )
     }
 
@@ -243,8 +254,20 @@ extension IncidentStore {
             guard field.isSensitive, case .text? = stored[field.name] else { return false }
             return true
         }.map(\.name)
-        if !sensitive.isEmpty, cipher.current != nil {
+        // The incident's uid binds each sealed value to it; asked for only when there is text to seal.
+        var knownUID: UUID?
+        func incidentUID() throws -> UUID {
+            if let knownUID { return knownUID }
             let uid = try connection.query("SELECT uid FROM incidents WHERE id = \(id)").first!.decode(UUID.self, "uid")
+            knownUID = uid
+            return uid
+        }
+        func sealed(_ text: String?, _ kind: SealedText, _ qualifier: String? = nil) throws -> String? {
+            guard text != nil, cipher.current != nil else { return text }
+            return kind.seal(text, incident: try incidentUID(), qualifier: qualifier, cipher: cipher)
+        }
+        if !sensitive.isEmpty, cipher.current != nil {
+            let uid = try incidentUID()
             for name in sensitive {
                 if case .text(let text)? = stored[name] {
                     stored[name] = .text(cipher.seal(text, context: FieldCipher.context(incident: uid, field: "fact:\(name)")))
@@ -264,7 +287,9 @@ extension IncidentStore {
                 people_affected = \(incident.peopleAffected), records_affected = \(incident.recordsAffected),
                 facts = \(factsJSON), instants = \(instantsJSON), gate_approved = \(state.gateApproved),
                 paused_since = \(state.pausedSince), paused_seconds = \(state.pausedSeconds),
-                resolution = \(state.resolution), lessons_learned = \(state.lessonsLearned), version = \(incident.version),
+                resolution = \(try sealed(state.resolution, .resolution)),
+                lessons_learned = \(try sealed(state.lessonsLearned, .lessonsLearned)),
+                version = \(incident.version),
                 playbook_name = COALESCE(\(playbookDigest == nil ? nil : incident.playbook), playbook_name),
                 playbook_version = COALESCE(\(playbookDigest == nil ? nil : incident.playbookVersion), playbook_version),
                 playbook_digest = COALESCE(\(playbookDigest), playbook_digest)
@@ -274,10 +299,10 @@ extension IncidentStore {
         // Changed tasks, and below the events, each in one statement: one round trip, not one per row.
         let changedTasks = state.tasks.filter { $0 != previous?.task($0.id) }
         if !changedTasks.isEmpty {
-            let rows = changedTasks.map { task -> PostgresQuery in
+            let rows = try changedTasks.map { task -> PostgresQuery in
                 """
                 (\(id), \(task.id), \(task.phase.rawValue), \(task.status.rawValue), \(task.due)::timestamptz, \(task.completedBy),
-                 \(task.completedAt)::timestamptz, \(task.reason))
+                 \(task.completedAt)::timestamptz, \(try sealed(task.reason, .taskReason, task.id)))
                 """
             }
             try connection.query(
@@ -294,7 +319,9 @@ extension IncidentStore {
             try connection.query(
                 """
                 INSERT INTO decisions (incident_id, name, value, reason, decided_by, decided_at, task)
-                VALUES (\(id), \(decision.name), \(decision.value), \(decision.reason), \(decision.by), \(decision.at), \(decision.task))
+                VALUES (\(id), \(decision.name), \(decision.value),
+                        \(try sealed(decision.reason, .decisionReason, decision.name)),
+                        \(decision.by), \(decision.at), \(decision.task))
                 """
             )
         }
@@ -303,9 +330,11 @@ extension IncidentStore {
                 """
                 INSERT INTO notifications (incident_id, task, kind, recipient, channel, sent_at, sent_by, reference,
                                            content_digest, late_reason)
-                VALUES (\(id), \(notification.task), \(notification.kind.rawValue), \(notification.recipient),
+                VALUES (\(id), \(notification.task), \(notification.kind.rawValue),
+                        \(try sealed(notification.recipient, .recipient, notification.task)),
                         \(notification.channel), \(notification.sentAt), \(notification.by), \(notification.reference),
-                        \(notification.contentDigest), \(notification.lateReason))
+                        \(notification.contentDigest),
+                        \(try sealed(notification.lateReason, .lateReason, notification.task)))
                 """
             )
         }

@@ -72,6 +72,71 @@ import TestSupport
         }
     }
 
+    /// Every place a person types about a case, each with its own name, address and number, so
+    /// a failure says which one reached the database in clear.
+    @Test func afterAFullLifecyclePgDumpHoldsNoNameAddressOrNumberThatWasTyped() async throws {
+        let setup = try HookTests.Setup(hooks: """
+              - name: closed
+                exec: [/bin/true]
+                events: [incident.closed]
+            """, extra: Self.roles)
+        defer { setup.directory.remove() }
+        func personal(_ place: String) -> String { "Wang \(place) wang.\(place.lowercased())@example.cn +86 138 0013 \(place.count)000" }
+        let places = ["Description", "Note", "Containment", "Rootcause", "Prevention", "Decision", "Recipient", "Late", "Skip",
+                      "Hold", "Resolution", "Lessons"]
+        try await withTestDatabase { database in
+            let state = try TemporaryDirectory(prefix: "ikeys")
+            defer { state.remove() }
+            let daemon = try DaemonProcess(database: database, arguments: ["--config", setup.config, "--state-dir", state.path])
+            defer { daemon.cleanUp() }
+            try await daemon.waitUntilReady()
+            let filed = try await daemon.ctl([
+                "report", "--title", "Customer list sent to the wrong partner", "--description", personal("Description"),
+                "--data", "contact", "--people", "1200", "--jurisdiction", "DE", "--aware", "2026-01-05T08:00:00Z",
+            ])
+            #expect(filed.status == 0, "\(filed)")
+            let reference = try #require(filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
+            for step in [
+                ["note", reference, personal("Note")],
+                ["task", "done", reference, "acknowledge"],
+                ["task", "done", reference, "triage", "--set", "severity=high", "--set", "dataCategories=contact",
+                 "--set", "jurisdictions=DE", "--set", "nis2Entity=false", "--set", "secRegistrant=false"],
+                ["advance", reference],
+                ["task", "done", reference, "contain", "--set", "containment=\(personal("Containment"))"],
+                ["task", "done", reference, "scope", "--set", "peopleAffectedIn=DE:1200", "--set", "peopleAffected=1200",
+                 "--set", "recordsAffected=1200"],
+                ["task", "done", reference, "assess-notifiability", "--set", "notifiable=true", "--set", "highRisk=false",
+                 "--reason", personal("Decision")],
+                ["task", "done", reference, "root-cause", "--set", "rootCause=\(personal("Rootcause"))",
+                 "--set", "prevention=\(personal("Prevention"))"],
+                ["approve", reference],
+                ["advance", reference],
+                // Aware in January: the 72 hours are long over, so the notification needs its reason.
+                ["task", "done", reference, "gdpr-authority", "--recipient", personal("Recipient"), "--channel", "portal",
+                 "--set", "regulatorReference=BfDI-2026-1", "--reason", personal("Late")],
+                ["task", "skip", reference, "customers", "--reason", personal("Skip")],
+                ["hold", reference, "--reason", personal("Hold")],
+                ["close", reference, "--resolution", personal("Resolution"), "--lessons", personal("Lessons")],
+            ] {
+                let done = try await daemon.ctl(step)
+                #expect(done.status == 0, "\(step): \(done)")
+            }
+            // Those who may read the case read every value back.
+            let file = try await daemon.ctl(["show", reference, "--json"])
+            let timeline = try await daemon.ctl(["timeline", reference, "--json"])
+            for place in places where place != "Hold" {
+                #expect((file.stdout + timeline.stdout).contains("wang.\(place.lowercased())@example.cn"), "\(place) reads back")
+            }
+
+            let dump = try await pgDump(database)
+            let leaked = places.filter {
+                dump.contains("Wang \($0)") || dump.contains("wang.\($0.lowercased())@example.cn") || dump.contains("0013 \($0.count)000")
+            }
+            #expect(leaked.isEmpty, "what was typed here is in pg_dump in clear: \(leaked)")
+            #expect(dump.contains("enc1:k1:"))
+        }
+    }
+
     @Test func aMissingWrongDamagedOrOpenKeyFileStopsTheStartNamingTheFile() async throws {
         try await withTestDatabase { database in
             let state = try TemporaryDirectory(prefix: "ikeys")

@@ -49,11 +49,11 @@ import Testing
                 try connection.query(
                     "INSERT INTO events (incident_id, kind, at) VALUES (\(ids[1]), 'incident.assigned', \(reported.addingTimeInterval(5400)))"
                 )
-                for (id, recipient, hours) in [(ids[0], "authority", 24.0), (ids[1], "authority", 48.0), (ids[1], "individuals", 72.0)] {
+                for (id, kind, hours) in [(ids[0], "authority", 24.0), (ids[1], "authority", 48.0), (ids[1], "individuals", 72.0)] {
                     try connection.query(
                         """
                         INSERT INTO notifications (incident_id, task, kind, recipient, channel, sent_at, sent_by)
-                        VALUES (\(id), 't', 'k', \(recipient), 'portal', \(aware.addingTimeInterval(hours * 3600)), 'alice')
+                        VALUES (\(id), 't', \(kind), 'The supervisory authority', 'portal', \(aware.addingTimeInterval(hours * 3600)), 'alice')
                         """
                     )
                 }
