@@ -34,9 +34,24 @@ public struct CaseFileExport: Sendable {
         return names.filter { $0 != "incidentd" }
     }
 
-    /// The text as shared: masked when redacting.
-    func shown(_ text: String) -> String {
-        redacted ? Redactor(names: people).redact(text) : text
+    /// Everything the case file says in words, searched for the names it mentions.
+    var texts: [String] {
+        var texts = [file.incident.title, file.incident.description]
+        texts += (file.facts ?? [:]).values
+        texts += (file.decisions ?? []).map(\.reason)
+        texts += (file.tasks ?? []).compactMap(\.reason)
+        texts += (file.notifications ?? []).flatMap { [$0.recipient] + ($0.lateReason.map { [$0] } ?? []) }
+        texts += [file.resolution, file.lessonsLearned].compactMap { $0 }
+        texts += events.flatMap(\.data.values)
+        return texts
+    }
+
+    /// How a text is shared: masked when redacting, each name the case records or mentions
+    /// masked wherever it appears.
+    func presenter() -> @Sendable (String) -> String {
+        guard redacted else { return { $0 } }
+        let redactor = Redactor(names: people, mentionedIn: texts)
+        return { redactor.redact($0) }
     }
 
     static func utc(_ date: Date) -> String {
@@ -46,6 +61,7 @@ public struct CaseFileExport: Sendable {
 
     public func markdown() -> String {
         let incident = file.incident
+        let shown = presenter()
         func cell(_ text: String) -> String { shown(text).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
         var lines = ["# \(incident.reference) — \(cell(incident.title))", ""]
         lines.append("Exported \(Self.utc(exportedAt)) by \(shown(exportedBy))"
@@ -125,14 +141,14 @@ public struct CaseFileExport: Sendable {
         guard redacted else { return String(decoding: data, as: UTF8.self) }
         // Mask every string in the document; the redactor keeps instants, references and enum words.
         let value = try VarlinkJSON.decoder().decode(JSONValue.self, from: data)
-        return String(decoding: try encoder.encode(mask(value)), as: UTF8.self)
+        return String(decoding: try encoder.encode(Self.mask(value, with: presenter())), as: UTF8.self)
     }
 
-    private func mask(_ value: JSONValue) -> JSONValue {
+    private static func mask(_ value: JSONValue, with shown: (String) -> String) -> JSONValue {
         switch value {
         case .string(let text): return .string(shown(text))
-        case .array(let items): return .array(items.map(mask))
-        case .object(let members): return .object(members.mapValues(mask))
+        case .array(let items): return .array(items.map { mask($0, with: shown) })
+        case .object(let members): return .object(members.mapValues { mask($0, with: shown) })
         default: return value
         }
     }

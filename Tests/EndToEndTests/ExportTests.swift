@@ -54,4 +54,42 @@ import TestSupport
                     && audit.stdout.contains("json, redacted"), "\(audit)")
         }
     }
+
+    /// A Chinese case file: the people it names, in characters, pinyin and lower case, and
+    /// their numbers, are masked in every section of both formats.
+    @Test func aRedactedChineseCaseFileMasksNamesNumbersAndAddresses() async throws {
+        let directory = try TemporaryDirectory(prefix: "iexport")
+        defer { directory.remove() }
+        let config = directory.appending("incidentd.yaml")
+        try EncryptionEndToEndTests.roles.write(toFile: config, atomically: true, encoding: .utf8)
+        let personal = ["王小明", "小明", "Wang Xiaoming", "wang xiaoming", "13800138000", "11010519491231002X", "6222020200001234567",
+                        "E12345678", "203.0.113.45", "wxm", "example"]
+        try await withDaemon(arguments: ["--config", config]) { daemon, _ in
+            let filed = try await daemon.ctl([
+                "report", "--title", "客户资料误发", "--people", "1", "--jurisdiction", "CN",
+                "--description", "客户王小明（手机13800138000，身份证11010519491231002X，银行卡6222020200001234567）的资料被误发。",
+            ])
+            let reference = try #require(filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
+            for note in ["小明确认收到，护照号码E12345678", "wang xiaoming wrote from 203.0.113.45, wxm [at] example [dot] com"] {
+                #expect(try await daemon.ctl(["note", reference, note]).status == 0)
+            }
+            #expect(try await daemon.ctl(["task", "done", reference, "acknowledge"]).status == 0)
+            #expect(try await daemon.ctl([
+                "task", "done", reference, "triage", "--set", "severity=high", "--set", "dataCategories=identity",
+                "--set", "jurisdictions=CN", "--set", "nis2Entity=false", "--set", "secRegistrant=false",
+            ]).status == 0)
+            #expect(try await daemon.ctl(["advance", reference]).status == 0)
+            #expect(try await daemon.ctl(["task", "done", reference, "contain", "--set", "containment=Wang Xiaoming deleted it"]).status == 0)
+
+            let full = try await daemon.ctl(["export", reference])
+            #expect(personal.allSatisfy(full.stdout.contains), "the unredacted export has them all: \(full)")
+            for format in ["markdown", "json"] {
+                let redacted = try await daemon.ctl(["export", reference, "--redact", "--format", format])
+                #expect(redacted.status == 0, "\(redacted)")
+                let leaked = personal.filter(redacted.stdout.contains)
+                #expect(leaked.isEmpty, "the redacted \(format) export still has \(leaked):\n\(redacted.stdout)")
+                #expect(redacted.stdout.contains(reference) && redacted.stdout.contains("[ID number]"), "still a case file")
+            }
+        }
+    }
 }
