@@ -187,6 +187,7 @@ let package = Package(
                 "IncidentCore",
                 "IncidentStore",
                 "IncidentDaemon",
+                "Varlink",
                 "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],

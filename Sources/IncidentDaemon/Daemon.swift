@@ -43,7 +43,9 @@ public struct Daemon: Sendable {
                 key: try AuditSigner.loadKey(path: configuration.auditSigningKeyPath), headFile: configuration.auditHeadPath,
                 store: auditStore, logger: logger
             )
-            let settings = LiveSettings(roles: configuration.roles, retentionDays: configuration.retentionDays)
+            let settings = LiveSettings(
+                roles: configuration.roles, retentionDays: configuration.retentionDays, rateLimits: configuration.rateLimits
+            )
             let playbooks = try loadPlaybooks()
             let hookAccount = try ExecHookRunner.account(named: configuration.hookUser)
             if getuid() == 0, hookAccount == nil, configuration.hooks.contains(where: { if case .exec = $0.kind { true } else { false } }) {
@@ -58,9 +60,11 @@ public struct Daemon: Sendable {
                     )
                 },
                 wake: { doorbell.ringSoon() },
-                cipher: cipher
+                cipher: cipher, coalesceWindow: configuration.hookCoalesceWindow
             )
-            let store = IncidentStore(pool: pool, outbox: outbox, cipher: cipher)
+            let store = IncidentStore(
+                pool: pool, outbox: outbox, cipher: cipher, maximumIncidentBytes: configuration.maximumBytesPerIncident
+            )
             let hookStore = HookStore(pool: pool)
             let api = IncidentsAPI(
                 store: store, auditStore: auditStore, settings: settings, playbooks: playbooks, hookStore: hookStore,
@@ -93,7 +97,8 @@ public struct Daemon: Sendable {
                     logger.notice("incidentd is ready")
                     notifier.ready(status: "Ready")
                     onReady()
-                }
+                },
+                onViolation: { caller, error in await api.recordViolation(by: caller, error) }
             )
             let rekeyRequests = RekeyRequest()
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

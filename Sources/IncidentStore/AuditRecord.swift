@@ -11,8 +11,14 @@ public struct AuditRecord: Sendable, Equatable {
         /// A report folded into the open incident with its dedup key.
         case folded
         case notFound = "not-found"
+        /// The caller may not do it.
         case denied
+        /// The parameters were not valid.
         case invalid
+        /// Allowed and valid, but refused now: by the workflow (a task missing, a reason
+        /// required), a stale version, a rate or size limit.
+        case refused
+        /// The daemon failed (the database, a fault), or an audit verification found the chain broken.
         case failed
     }
 

@@ -10,6 +10,8 @@ public enum ChangeRefusal: Error, Sendable, Equatable {
     case denied(reason: String)
     /// The caller's version is stale; `current` is the incident's version now.
     case conflict(IncidentReference, current: Int)
+    /// The change would take the incident past the bytes an incident may hold.
+    case tooMuchData(IncidentReference, limit: Int)
 }
 
 /// One line of an incident's timeline, written with the change that caused it.
@@ -33,6 +35,7 @@ extension IncidentStore {
         _ reference: IncidentReference,
         expectedVersion: Int?,
         audit: AuditRecord,
+        adding bytes: Int = 0,
         authorize: @escaping @Sendable (Incident) -> ChangeRefusal?,
         change: @escaping @Sendable (inout Incident) throws -> [TimelineEvent]
     ) async throws -> Incident {
@@ -55,7 +58,9 @@ extension IncidentStore {
             var incident = try Incident(row: row, cipher: cipher)
             // Refusals are audited, and their audit record must commit: write it, then end the
             // transaction normally by returning the refusal instead of throwing inside it.
-            if let refusal = Self.refusal(authorize(incident), expectedVersion: expectedVersion, incident: incident) {
+            if let refusal = try Self.refusal(authorize(incident), expectedVersion: expectedVersion, incident: incident)
+                ?? self.reserve(bytes, incidentID: id, reference, connection)
+            {
                 try connection.query(record.refused(refusal).insert)
                 return .failure(refusal)
             }
@@ -108,6 +113,27 @@ extension IncidentStore {
     }
 }
 
+extension IncidentStore {
+    /// Counts `bytes` more against the incident's storage; the refusal when that would take it
+    /// past the limit (nothing is counted then).
+    func reserve(_ bytes: Int, incidentID id: Int64, _ reference: IncidentReference, _ connection: PostgresConnection) throws
+        -> ChangeRefusal?
+    {
+        guard bytes > 0 else { return nil }
+        guard let limit = maximumIncidentBytes else {
+            try connection.query("UPDATE incidents SET stored_bytes = stored_bytes + \(Int64(bytes)) WHERE id = \(id)")
+            return nil
+        }
+        let counted = try connection.query(
+            """
+            UPDATE incidents SET stored_bytes = stored_bytes + \(Int64(bytes))
+            WHERE id = \(id) AND stored_bytes + \(Int64(bytes)) <= \(Int64(limit)) RETURNING id
+            """
+        )
+        return counted.isEmpty ? .tooMuchData(reference, limit: limit) : nil
+    }
+}
+
 extension AuditRecord {
     /// This record, for a change refused for `refusal`.
     func refused(_ refusal: ChangeRefusal) -> AuditRecord {
@@ -121,8 +147,11 @@ extension AuditRecord {
             record.outcome = .denied
             record.detail = reason
         case .conflict(_, let current):
-            record.outcome = .failed
+            record.outcome = .refused
             record.detail = "stale version, current \(current)"
+        case .tooMuchData(_, let limit):
+            record.outcome = .refused
+            record.detail = "the incident would hold more than \(limit) bytes"
         }
         return record
     }

@@ -84,6 +84,7 @@ extension IncidentStore {
         _ reference: IncidentReference,
         expectedVersion: Int?,
         audit: AuditRecord,
+        adding bytes: Int = 0,
         resolve: @escaping PlaybookResolver,
         authorize: @escaping @Sendable (Incident, CaseState, Playbook) -> ChangeRefusal?,
         command: @escaping @Sendable (Incident, CaseState, Playbook) -> Result<(CaseState, [WorkflowEvent]), WorkflowRefusal>
@@ -110,11 +111,15 @@ extension IncidentStore {
             }
             switch command(incident, state, playbook) {
             case .failure(let refusal):
-                record.outcome = .failed
+                record.outcome = .refused
                 record.detail = "refused by the workflow"
                 try connection.query(record.insert)
                 return .failure(refusal)
             case .success(let (next, events)):
+                if let refusal = try self.reserve(bytes, incidentID: id, reference, connection) {
+                    try connection.query(record.refused(refusal).insert)
+                    return .failure(refusal)
+                }
                 var updated = incident
                 let queued = try Self.save(
                     connection, incidentID: id, incident: &updated, previous: state, state: next, events: events,

@@ -15,7 +15,11 @@ public struct IncidentStore: Sendable {
     /// Playbook versions known to be stored, so a report does not send a playbook's source again.
     let storedPlaybooks = StoredPlaybooks()
 
-    public init(pool: PostgresPool, outbox: Outbox? = nil, cipher: CipherBox = CipherBox(nil)) {
+    /// The most bytes callers may send to one incident (notes, captures, reasons, updates); nil: no limit.
+    let maximumIncidentBytes: Int?
+
+    public init(pool: PostgresPool, outbox: Outbox? = nil, cipher: CipherBox = CipherBox(nil), maximumIncidentBytes: Int? = nil) {
+        self.maximumIncidentBytes = maximumIncidentBytes
         self.pool = pool
         self.outbox = outbox
         self.cipher = cipher

@@ -10,14 +10,22 @@ public struct Outbox: Sendable {
     public var wake: @Sendable () -> Void
     /// Seals payloads that carry personal data (for hooks configured to receive it).
     public var cipher: CipherBox
+    /// A hook hears a repeated event of one incident at most once in this window, with the
+    /// latest data (see `coalescedEvents`).
+    public var coalesceWindow: Duration
+
+    /// Events that repeat in storms (a DLP rule filing the same report again and again): within
+    /// the window, a new one replaces the one still waiting instead of being queued beside it.
+    public static let coalescedEvents: Set<String> = ["report.folded"]
 
     public init(
         route: @escaping @Sendable (String, [String: String], Incident, Playbook?, String?) -> [OutboxEntry],
-        wake: @escaping @Sendable () -> Void, cipher: CipherBox = CipherBox(nil)
+        wake: @escaping @Sendable () -> Void, cipher: CipherBox = CipherBox(nil), coalesceWindow: Duration = .seconds(300)
     ) {
         self.route = route
         self.wake = wake
         self.cipher = cipher
+        self.coalesceWindow = coalesceWindow
     }
 
     /// The context a sealed payload is bound to: its incident.
@@ -41,10 +49,34 @@ public struct Outbox: Sendable {
                     text = String(decoding: try encoder.encode(["sealed": sealed]), as: UTF8.self)
                 }
                 let payload = PostgresJSON(text: text)
+                guard Self.coalescedEvents.contains(entry.event) else {
+                    try connection.query(
+                        """
+                        INSERT INTO hook_deliveries (incident_id, hook, event, payload, max_attempts)
+                        VALUES (\(incidentID), \(entry.hook), \(entry.event), \(payload), \(entry.maxAttempts))
+                        """
+                    )
+                    queued += 1
+                    continue
+                }
+                // The incident's row is locked by the change, so its deliveries are ours to look at.
+                let replaced = try connection.query(
+                    """
+                    UPDATE hook_deliveries SET payload = \(payload)
+                    WHERE incident_id = \(incidentID) AND hook = \(entry.hook) AND event = \(entry.event)
+                      AND state = 'pending' AND attempts = 0
+                    RETURNING id
+                    """
+                )
+                guard replaced.isEmpty else { continue }
+                // Nothing waiting: queue it, held back until the window since the last one passed.
+                let window = Double(coalesceWindow.components.seconds) + Double(coalesceWindow.components.attoseconds) / 1e18
                 try connection.query(
                     """
-                    INSERT INTO hook_deliveries (incident_id, hook, event, payload, max_attempts)
-                    VALUES (\(incidentID), \(entry.hook), \(entry.event), \(payload), \(entry.maxAttempts))
+                    INSERT INTO hook_deliveries (incident_id, hook, event, payload, max_attempts, next_attempt_at)
+                    SELECT \(incidentID), \(entry.hook), \(entry.event), \(payload), \(entry.maxAttempts),
+                           greatest(now(), coalesce(max(created_at) + make_interval(secs => \(window)), now()))
+                    FROM hook_deliveries WHERE incident_id = \(incidentID) AND hook = \(entry.hook) AND event = \(entry.event)
                     """
                 )
                 queued += 1

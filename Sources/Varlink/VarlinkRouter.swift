@@ -23,28 +23,48 @@ public struct VarlinkRouter<Context: Sendable>: Sendable {
     /// Answers a `more` call with a stream of replies through `Send`, then returns (or throws)
     /// the last one.
     public typealias StreamHandler = @Sendable (VarlinkCall, Context, Send) async throws -> VarlinkReply
-    /// Told about every call refused before reaching a handler (for auditing).
-    public typealias RejectionObserver = @Sendable (VarlinkCall, VarlinkError, Context) async -> Void
+    /// Told about every call whose end its handler did not see (for auditing), so that none
+    /// goes unrecorded.
+    public typealias Observer = @Sendable (VarlinkCall, Routing, Context) async -> Void
+    /// Decides, after the call is known to be valid and before its handler runs, whether it is
+    /// admitted now; a refusal is its answer (the admission check records it itself).
+    public typealias Admission = @Sendable (VarlinkCall, Context) async -> VarlinkError?
+
+    /// What became of a call its handler did not answer.
+    public enum Routing: Sendable {
+        /// Refused before a handler saw it: an unknown interface or method, invalid parameters,
+        /// a stream asked for without `more`.
+        case rejected(VarlinkError)
+        /// Answered by the router itself: `org.varlink.service` introspection.
+        case introspected(VarlinkReply)
+        /// The handler failed with an error that is not a named one (a fault, not a refusal).
+        case failed(VarlinkError)
+    }
 
     public let info: VarlinkServiceInfo
     public let interfaces: [VarlinkInterface]
     private var handlers: [String: Handler] = [:]
     private var streamHandlers: [String: StreamHandler] = [:]
-    private let onRejection: RejectionObserver?
+    private let observer: Observer?
+    private let admission: Admission?
     private let mapError: @Sendable (any Error) -> VarlinkError
 
     /// - Parameters:
     ///   - interfaces: Every interface served, `org.varlink.service` included.
+    ///   - observer: Told of every call the router answered itself or a handler failed.
+    ///   - admission: Runs before every handler (not before introspection).
     ///   - mapError: Turns an error a handler threw (that is not a `VarlinkError`) into one.
     public init(
         info: VarlinkServiceInfo,
         interfaces: [VarlinkInterface],
-        onRejection: RejectionObserver? = nil,
+        observer: Observer? = nil,
+        admission: Admission? = nil,
         mapError: @escaping @Sendable (any Error) -> VarlinkError
     ) {
         self.info = info
         self.interfaces = interfaces
-        self.onRejection = onRejection
+        self.observer = observer
+        self.admission = admission
         self.mapError = mapError
     }
 
@@ -76,6 +96,10 @@ public struct VarlinkRouter<Context: Sendable>: Sendable {
             try await send(await reject(call, .expectedMore(), context))
             return
         }
+        if let refusal = await admission?(call, context) {
+            try await send(VarlinkReply(error: refusal))
+            return
+        }
         let last: VarlinkReply
         do {
             last = try await stream(call, context) { reply in
@@ -86,7 +110,7 @@ public struct VarlinkRouter<Context: Sendable>: Sendable {
         } catch let error as VarlinkError {
             last = VarlinkReply(error: error)
         } catch {
-            last = VarlinkReply(error: mapError(error))
+            last = VarlinkReply(error: await fail(call, error, context))
         }
         try await send(last)
     }
@@ -119,24 +143,33 @@ public struct VarlinkRouter<Context: Sendable>: Sendable {
     public func route(_ call: VarlinkCall, context: Context) async -> VarlinkReply {
         if let rejection = await check(call, context) { return rejection }
         if call.interface == VarlinkInterface.service.name {
-            return serviceReply(call)
+            let reply = serviceReply(call)
+            await observer?(call, .introspected(reply), context)
+            return reply
         }
         guard let handler = handlers[call.method] else {
             if streamHandlers[call.method] != nil { return await reject(call, .expectedMore(), context) }
             return await reject(call, .methodNotImplemented(call.method), context)
         }
+        if let refusal = await admission?(call, context) { return VarlinkReply(error: refusal) }
         do {
             return try await handler(call, context)
         } catch let error as VarlinkError {
             return VarlinkReply(error: error)
         } catch {
-            return VarlinkReply(error: mapError(error))
+            return VarlinkReply(error: await fail(call, error, context))
         }
     }
 
     private func reject(_ call: VarlinkCall, _ error: VarlinkError, _ context: Context) async -> VarlinkReply {
-        await onRejection?(call, error, context)
+        await observer?(call, .rejected(error), context)
         return VarlinkReply(error: error)
+    }
+
+    private func fail(_ call: VarlinkCall, _ error: any Error, _ context: Context) async -> VarlinkError {
+        let named = mapError(error)
+        await observer?(call, .failed(named), context)
+        return named
     }
 
     private func serviceReply(_ call: VarlinkCall) -> VarlinkReply {

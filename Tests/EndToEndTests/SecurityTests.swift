@@ -345,6 +345,90 @@ struct SecurityTests {
         }
     }
 
+    // 10. Limits a low-privilege user cannot exhaust.
+    @Test func aLowPrivilegeUserCannotFloodTheDaemonOrAnIncident() async throws {
+        let config = try Self.config([
+            "rateLimits:\n  default: {perMinute: 6, burst: 5}", "maximumBytesPerIncident: 65536",
+        ])
+        try await withSharedDaemon(["--config", config]) { daemon, database in
+            var statuses: [Int32] = []
+            var refusal = ""
+            for index in 0..<8 {
+                let filed = try await daemon.ctl(["report", "--title", "flood \(index)", "--description", "d"], asUser: Self.mallory)
+                statuses.append(filed.status)
+                if filed.status != 0 { refusal = filed.stderr }
+            }
+            #expect(statuses == [0, 0, 0, 0, 0, 69, 69, 69], "a burst of five, then refused: \(statuses)")
+            #expect(refusal.contains("rate limit") && refusal.contains("try again in"), "\(refusal)")
+            // Root is trusted and not limited; the limit is per user, so others are not held up.
+            for index in 0..<8 {
+                #expect(try await daemon.ctl(["report", "--title", "root \(index)", "--description", "d"]).status == 0)
+            }
+            #expect(try await daemon.ctl(["report", "--title", "rep1", "--description", "d"], asUser: "idt-rep1").status == 0)
+
+            // One incident holds at most maximumBytesPerIncident of what callers send it.
+            let incident = try reference(try await daemon.ctl(["report", "--title", "big", "--description", "d", "--json"]))
+            let note = String(repeating: "n", count: 60_000)
+            #expect(try await daemon.ctl(["note", incident, note], asUser: "idt-mgr").status == 0)
+            let tooMuch = try await daemon.ctl(["note", incident, note], asUser: "idt-mgr")
+            #expect(tooMuch.status == 1 && tooMuch.stderr.contains("already holds the most text"), "\(tooMuch)")
+
+            let connection = try database.connect()
+            defer { connection.close() }
+            func count(_ sql: String) throws -> Int {
+                try connection.query(PostgresQuery(unsafeSQL: sql)).first!.decode(Int.self, at: 0)
+            }
+            let mallory = getpwnam(Self.mallory)!.pointee.pw_uid
+            #expect(try count("SELECT count(*) FROM incidents WHERE reporter_uid = \(mallory)") == 5, "nothing refused was filed")
+            #expect(try count("SELECT count(*) FROM events WHERE kind = 'note.added'") == 1, "nothing refused was stored")
+            #expect(try count(
+                "SELECT count(*) FROM audit_log WHERE uid = \(mallory) AND outcome = 'refused' AND detail LIKE 'rate limit%'"
+            ) == 1, "the run of refusals is audited once, at its start")
+            #expect(try count("SELECT count(*) FROM audit_log WHERE action = 'Note' AND outcome = 'refused' AND detail LIKE '%bytes'") == 1)
+        }
+    }
+
+    // 11. Every call is audited, with the peer's uid, and its outcome says how it ended.
+    @Test func everyCallIsAuditedIntrospectionAndMalformedMessagesIncluded() async throws {
+        try await withSharedDaemon { daemon, database in
+            let script = """
+                import socket, sys
+                s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+                def call(message):
+                    s.sendall(message + b"\\0")
+                    reply = b""
+                    while not reply.endswith(b"\\0"): reply += s.recv(65536)
+                for message in [b'{"method":"org.varlink.service.GetInfo"}',
+                                b'{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"io.incidentd.Incidents"}}',
+                                b'{"method":"io.incidentd.Playbooks.List"}',
+                                b'{"method":"io.incidentd.Playbooks.Get","parameters":{"name":"customer-data-breach"}}',
+                                b'{"method": not json']:
+                    call(message)
+                """
+            let probe = try await runCommand("/usr/bin/python3", ["-c", script, daemon.socketPath], asUser: Self.mallory)
+            #expect(probe.status == 0, "\(probe)")
+            // Refused by the workflow, denied by the policy: two different outcomes.
+            let filed = try reference(try await daemon.ctl(["report", "--title", "t", "--description", "d", "--json"]))
+            let early = try await daemon.ctl(["advance", filed], asUser: "idt-mgr")
+            #expect(early.status == 1, "\(early)")
+            #expect(try await daemon.ctl(["assign", filed, "idt-inv"], asUser: Self.mallory).status != 0)
+
+            let connection = try database.connect()
+            defer { connection.close() }
+            let mallory = getpwnam(Self.mallory)!.pointee.pw_uid
+            let rows = try connection.query(PostgresQuery(unsafeSQL: "SELECT action, outcome FROM audit_log WHERE uid = \(mallory) ORDER BY seq"))
+                .map { "\(try $0.decode(String.self, "action")) \(try $0.decode(String.self, "outcome"))" }
+            for expected in ["serviceGetInfo ok", "serviceGetInterfaceDescription ok", "PlaybooksList ok", "PlaybooksGet ok",
+                             "MalformedMessage invalid"] {
+                #expect(rows.contains(expected), "\(expected) in \(rows)")
+            }
+            #expect(rows.contains { $0.hasPrefix("Assign denied") } || rows.contains { $0.hasPrefix("Assign not-found") }, "\(rows)")
+            let advanced = try connection.query(PostgresQuery(unsafeSQL: "SELECT outcome FROM audit_log WHERE action = 'Advance'"))
+                .map { try $0.decode(String.self, "outcome") }
+            #expect(advanced == ["refused"], "a workflow refusal is refused, not failed: \(advanced)")
+        }
+    }
+
     /// A config file holding `lines`, with roles as the shared daemons have them.
     static func config(_ lines: [String]) throws -> String {
         let directory = try TemporaryDirectory(prefix: "iseccfg")

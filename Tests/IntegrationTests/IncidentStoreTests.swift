@@ -356,7 +356,7 @@ import TestSupport
                     try $0.decode(String.self, "outcome")
                 }
             }
-            #expect(outcomes == ["ok", "failed", "denied", "not-found"])
+            #expect(outcomes == ["ok", "refused", "denied", "not-found"])
             let events = try await pool.withConnection { connection in
                 try connection.query("SELECT count(*) AS n FROM events WHERE kind = 'incident.assigned'").first!.decode(Int.self, "n")
             }

@@ -6,7 +6,7 @@ import Testing
 
 struct Oops: Error {}
 
-/// Collects the rejections the router reports.
+/// Collects what the router tells its observer.
 final class Rejections: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: [String] = []
@@ -31,7 +31,16 @@ final class Rejections: @unchecked Sendable {
         var router = VarlinkRouter<String>(
             info: Self.info,
             interfaces: [.service, InterfaceTests.example],
-            onRejection: { _, error, _ in rejections?.append(error.name) },
+            observer: { call, routing, _ in
+                switch routing {
+                case .rejected(let error): rejections?.append(error.name)
+                case .introspected: rejections?.append("introspected \(call.methodName)")
+                case .failed(let error): rejections?.append("failed \(error.name)")
+                }
+            },
+            admission: { call, context in
+                context == "throttled" ? VarlinkError(name: "org.example.Things.TooMany") : nil
+            },
             mapError: { _ in VarlinkError(name: "org.example.Things.Internal") }
         )
         router.register("org.example.Things.Find") { call, context in
@@ -101,6 +110,24 @@ final class Rejections: @unchecked Sendable {
             VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("missing")]), context: ""
         )
         #expect(reply.error == "org.example.Things.NotFound")
+    }
+
+    /// Nothing the router answers itself or a handler fails goes unobserved.
+    @Test func introspectionAndFailuresAreObserved() async {
+        let observed = Rejections()
+        let router = makeRouter(rejections: observed)
+        _ = await router.route(VarlinkCall(method: "org.varlink.service.GetInfo"), context: "")
+        _ = await router.route(VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("boom")]), context: "")
+        _ = await router.route(VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("x")]), context: "")
+        #expect(observed.names == ["introspected GetInfo", "failed org.example.Things.Internal"])
+    }
+
+    @Test func admissionRefusesBeforeTheHandlerButNotIntrospection() async {
+        let router = makeRouter()
+        let refused = await router.route(VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("x")]), context: "throttled")
+        #expect(refused.error == "org.example.Things.TooMany")
+        let info = await router.route(VarlinkCall(method: "org.varlink.service.GetInfo"), context: "throttled")
+        #expect(info.error == nil)
     }
 
     @Test func mapsOtherErrors() async {

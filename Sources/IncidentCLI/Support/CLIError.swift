@@ -57,6 +57,17 @@ public struct CLIError: Error, CustomStringConvertible, Sendable {
             let limit = error.parameters["limit"]?.integerValue.map { " (\($0))" } ?? ""
             self.init("You already hold the most connections to incidentd allowed\(limit); close some and try again.",
                       status: .unavailable)
+        case "io.incidentd.TooManyRequests":
+            let wait = error.parameters["retryAfterSeconds"]?.integerValue ?? 1
+            let limit = error.parameters["limit"]?.stringValue.map { " (\($0))" } ?? ""
+            self.init("You made more changes than your rate limit allows\(limit); nothing was done, so try again in \(wait) s.",
+                      status: .unavailable)
+        case "io.incidentd.TooMuchData":
+            let reference = error.parameters["reference"]?.stringValue ?? "The incident"
+            let limit = error.parameters["limit"]?.integerValue.map { " (\($0) bytes)" } ?? ""
+            self.init("\(reference) already holds the most text an incident may\(limit); nothing was stored. "
+                      + "Attach large material as evidence files, or ask an administrator to raise maximumBytesPerIncident.",
+                      status: .failure)
         case "io.incidentd.DatabaseUnavailable":
             self.init("incidentd cannot reach its database right now; nothing was changed, so try again shortly.",
                       status: .unavailable)

@@ -145,13 +145,17 @@ extension IncidentsAPI {
             return try VarlinkReply(encoding: HooksWire.RetryReply(requeued: true))
         }
         router.register("io.incidentd.Playbooks.List") { call, caller in
-            return try VarlinkReply(encoding: PlaybooksWire.ListReply(playbooks: playbooks.current.map(PlaybooksWire.Summary.init)))
+            let running = playbooks.current
+            await Self.audit(store: store, logger: logger, AuditRecord(caller: caller, action: call.auditAction, detail: "\(running.count) playbooks"))
+            return try VarlinkReply(encoding: PlaybooksWire.ListReply(playbooks: running.map(PlaybooksWire.Summary.init)))
         }
         router.register("io.incidentd.Playbooks.Get") { call, caller in
             let parameters = try await decode(PlaybooksWire.GetParameters.self, call, caller)
-            guard let playbook = playbooks.current.first(where: { $0.name == parameters.name }) else {
-                throw VarlinkError.invalidValue("name", reason: "names no playbook in the running set")
-            }
+            let playbook = playbooks.current.first { $0.name == parameters.name }
+            await Self.audit(store: store, logger: logger, AuditRecord(
+                caller: caller, action: call.auditAction, outcome: playbook == nil ? .notFound : .ok, detail: parameters.name
+            ))
+            guard let playbook else { throw VarlinkError.invalidValue("name", reason: "names no playbook in the running set") }
             return try VarlinkReply(encoding: PlaybooksWire.GetReply(playbook: .init(playbook), source: playbook.source))
         }
         router.register("io.incidentd.Playbooks.Reload") { call, caller in
@@ -213,6 +217,7 @@ extension IncidentsAPI {
         do {
             let file = try await store.applyWorkflow(
                 reference, expectedVersion: version, audit: AuditRecord(caller: caller, action: call.auditAction),
+                adding: call.parameterBytes,
                 resolve: { playbooks.resolve(digest: $0, source: $1) },
                 authorize: { incident, state, playbook in
                     let facts = incident.accessFacts
@@ -254,6 +259,10 @@ extension IncidentsAPI {
             return VarlinkError(
                 name: "io.incidentd.Conflict",
                 parameters: ["reference": .string(reference.rawValue), "version": .integer(Int64(current))]
+            )
+        case .tooMuchData(let reference, let limit):
+            return VarlinkError(
+                name: "io.incidentd.TooMuchData", parameters: ["reference": .string(reference.rawValue), "limit": .integer(Int64(limit))]
             )
         }
     }

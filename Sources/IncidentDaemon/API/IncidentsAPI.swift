@@ -21,6 +21,7 @@ public struct IncidentsAPI: Sendable {
     /// How often `Watch` looks for new events, and sends a keep-alive when there were none.
     let watchPollInterval: Duration
     let watchKeepAlive: Duration
+    let rateLimiter: RateLimiter
 
     public init(
         store: IncidentStore, auditStore: AuditStore, settings: LiveSettings, playbooks: PlaybookRegistry,
@@ -28,6 +29,7 @@ public struct IncidentsAPI: Sendable {
         clock: @escaping @Sendable () -> Date = { Date() },
         watchPollInterval: Duration = .milliseconds(250), watchKeepAlive: Duration = .seconds(10)
     ) {
+        self.rateLimiter = RateLimiter(limits: { settings.rateLimits })
         self.watchPollInterval = watchPollInterval
         self.watchKeepAlive = watchKeepAlive
         self.store = store
@@ -54,14 +56,31 @@ public struct IncidentsAPI: Sendable {
         var router = VarlinkRouter<Caller>(
             info: Self.serviceInfo,
             interfaces: IncidentInterfaces.all,
-            onRejection: { call, error, caller in
-                await Self.audit(
-                    store: store, logger: logger,
-                    AuditRecord(
-                        caller: caller, action: call.auditAction, outcome: .invalid,
-                        detail: Self.auditDetail(for: error)
-                    )
-                )
+            observer: { call, routing, caller in
+                var record = AuditRecord(caller: caller, action: call.auditAction)
+                switch routing {
+                case .rejected(let error):
+                    record.outcome = .invalid
+                    record.detail = Self.auditDetail(for: error)
+                case .introspected(let reply):
+                    record.outcome = reply.error == nil ? .ok : .invalid
+                    record.detail = call.parameters["interface"]?.stringValue ?? ""
+                case .failed(let error):
+                    record.outcome = .failed
+                    record.detail = error.name
+                }
+                await Self.audit(store: store, logger: logger, record)
+            },
+            admission: { [rateLimiter] call, caller in
+                guard let refusal = rateLimiter.admit(call, caller) else { return nil }
+                if refusal.refusedInARow == 1 || refusal.refusedInARow.isMultiple(of: RateLimiter.auditEvery) {
+                    logger.warning("rate limit reached", metadata: ["peer.uid": "\(caller.uid)", "refused.in_a_row": "\(refusal.refusedInARow)"])
+                    await Self.audit(store: store, logger: logger, AuditRecord(
+                        caller: caller, action: call.auditAction, outcome: .refused,
+                        detail: "rate limit of \(refusal.limit.perMinute) a minute: \(refusal.refusedInARow) refused in a row"
+                    ))
+                }
+                return refusal.error
             },
             mapError: { error in Self.varlinkError(for: error, logger: logger) }
         )
@@ -290,6 +309,7 @@ public struct IncidentsAPI: Sendable {
         do {
             return try await store.change(
                 reference, expectedVersion: version, audit: AuditRecord(caller: caller, action: call.auditAction),
+                adding: call.parameterBytes,
                 authorize: { incident in
                     guard AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts).isAllowed else {
                         return .hidden(reference)
@@ -302,15 +322,7 @@ public struct IncidentsAPI: Sendable {
                 change: body
             )
         } catch let refusal as ChangeRefusal {
-            switch refusal {
-            case .notFound(let reference), .hidden(let reference): throw VarlinkError.noSuchIncident(reference)
-            case .denied(let reason): throw VarlinkError.permissionDenied(reason)
-            case .conflict(let reference, let current):
-                throw VarlinkError(
-                    name: "io.incidentd.Conflict",
-                    parameters: ["reference": .string(reference.rawValue), "version": .integer(Int64(current))]
-                )
-            }
+            throw Self.varlinkError(for: refusal)
         }
     }
 
@@ -355,6 +367,13 @@ public struct IncidentsAPI: Sendable {
         }
     }
 
+    /// Records a peer that broke the protocol or a connection limit: no call, so the action
+    /// names the breach (`MalformedMessage`, `MessageTooLarge`, `TooManyConnections`).
+    func recordViolation(by caller: Caller, _ error: VarlinkError) async {
+        let action = error.name.split(separator: ".").last.map(String.init) ?? error.name
+        await Self.audit(store: store, logger: logger, AuditRecord(caller: caller, action: action, outcome: .invalid, detail: error.name))
+    }
+
     static func audit(store: IncidentStore, logger: Logger, _ record: AuditRecord) async {
         do {
             try await store.recordAudit(record)
@@ -391,6 +410,11 @@ public struct IncidentsAPI: Sendable {
 }
 
 extension VarlinkCall {
+    /// What the call sends to be stored, in bytes: its parameters as JSON.
+    var parameterBytes: Int {
+        (try? VarlinkJSON.encoder().encode(JSONValue.object(parameters)).count) ?? 0
+    }
+
     /// The action name audit records carry: the method for `io.incidentd.Incidents`
     /// (`Get`, `Report`), else the interface's last word and the method (`AuditQuery`).
     var auditAction: String {

@@ -41,6 +41,10 @@ public struct Configuration: Sendable, Equatable {
     public var idleTimeout: Duration = .seconds(300)
     /// Connections one user may hold open at once.
     public var maximumConnectionsPerUser: Int = 256
+    /// How many changing calls each user may make (root and the daemon's account: no limit).
+    public var rateLimits = RateLimits()
+    /// The most bytes callers may send to one incident in notes, captures, reasons and updates.
+    public var maximumBytesPerIncident: Int = 16 * 1024 * 1024
     /// How users and groups map to roles.
     public var roles: RoleAssignments = .defaults
     /// How often committed audit records are sealed into the hash chain.
@@ -55,6 +59,8 @@ public struct Configuration: Sendable, Equatable {
     public var hookPollInterval: Duration = .seconds(1)
     /// A delivery's lease is its hook's timeout plus this; a daemon that died loses it then.
     public var hookLeaseMargin: Duration = .seconds(30)
+    /// A hook hears a repeated event of one incident (a folded report) at most once in this long.
+    public var hookCoalesceWindow: Duration = .seconds(300)
     /// How long before its deadline a task is due soon.
     public var dueSoonLead: Duration = .seconds(24 * 3600)
     /// How often the scheduler looks for due-soon and overdue tasks.
@@ -121,7 +127,7 @@ extension Configuration {
         "roles", "auditSealIntervalMilliseconds", "auditSigningKeyFile", "playbooksDirectory", "hooks", "hookConcurrency",
         "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "dueSoonLeadMinutes", "schedulerIntervalMilliseconds",
         "hookLeaseMarginMilliseconds", "keyFile", "encryption", "retentionDays", "databaseStartTimeoutSeconds",
-        "maximumConnectionsPerUser",
+        "maximumConnectionsPerUser", "rateLimits", "maximumBytesPerIncident", "hookCoalesceSeconds",
     ]
 
     /// Applies the YAML config file at `path` on top of `self`.
@@ -158,6 +164,10 @@ extension Configuration {
             }
             if key == "hooks" {
                 configuration.hooks = try Self.hooks(from: value, file: path)
+                continue
+            }
+            if key == "rateLimits" {
+                configuration.rateLimits = try Self.rateLimits(from: value, file: path)
                 continue
             }
             guard let scalar = value.scalar?.string else { throw fail("\(key) must be a single value") }
@@ -220,6 +230,16 @@ extension Configuration {
                     throw fail("maximumConnectionsPerUser must be a whole number from 1 to 100000")
                 }
                 configuration.maximumConnectionsPerUser = count
+            case "hookCoalesceSeconds":
+                guard let seconds = Int(scalar), (0...86_400).contains(seconds) else {
+                    throw fail("hookCoalesceSeconds must be a whole number of seconds, 0 to 86400")
+                }
+                configuration.hookCoalesceWindow = .seconds(seconds)
+            case "maximumBytesPerIncident":
+                guard let bytes = Int(scalar), bytes >= 64 * 1024 else {
+                    throw fail("maximumBytesPerIncident must be a whole number of bytes, at least 65536")
+                }
+                configuration.maximumBytesPerIncident = bytes
             case "databaseStartTimeoutSeconds":
                 guard let seconds = Int(scalar), (0...86_400).contains(seconds) else {
                     throw fail("databaseStartTimeoutSeconds must be a whole number of seconds, 0 to 86400")
@@ -296,6 +316,59 @@ extension Configuration {
             }
         }
         return assignments
+    }
+}
+
+extension Configuration {
+    /// Parses the `rateLimits` section:
+    ///
+    /// ```yaml
+    /// rateLimits:
+    ///   default: {perMinute: 600, burst: 600}
+    ///   users: {dlp-agent: {perMinute: 6000, burst: 3000}}
+    ///   groups: {soc: {perMinute: 0}}            # 0: no limit
+    /// ```
+    static func rateLimits(from node: Node, file: String) throws(ConfigurationError) -> RateLimits {
+        func fail(_ node: Node, _ message: String) -> ConfigurationError {
+            ConfigurationError(file: file, line: node.mark?.line, message: message)
+        }
+        func limit(_ node: Node, _ name: String) throws(ConfigurationError) -> RateLimit {
+            guard let mapping = node.mapping else { throw fail(node, "\(name) must be a mapping such as {perMinute: 600, burst: 600}") }
+            var perMinute: Int?
+            var burst: Int?
+            for (keyNode, value) in mapping {
+                guard let number = value.int, (0...1_000_000).contains(number) else {
+                    throw fail(value, "\(name).\(keyNode.string ?? "") must be a whole number from 0 to 1000000")
+                }
+                switch keyNode.string {
+                case "perMinute": perMinute = number
+                case "burst": burst = number
+                default: throw fail(keyNode, "unknown key \(name).\(keyNode.string ?? ""); known keys are perMinute, burst")
+                }
+            }
+            guard let perMinute else { throw fail(node, "\(name) needs perMinute (0 for no limit)") }
+            let bursting = burst ?? perMinute
+            guard perMinute == 0 || bursting >= 1 else { throw fail(node, "\(name).burst must be at least 1") }
+            return RateLimit(perMinute: perMinute, burst: bursting)
+        }
+        guard let mapping = node.mapping else { throw fail(node, "rateLimits must be a mapping") }
+        var limits = RateLimits()
+        for (keyNode, value) in mapping {
+            switch keyNode.string {
+            case "default": limits.defaultLimit = try limit(value, "rateLimits.default")
+            case "users", "groups":
+                let section = keyNode.string ?? ""
+                guard let entries = value.mapping else { throw fail(value, "rateLimits.\(section) must be a mapping of names to limits") }
+                for (nameNode, limitNode) in entries {
+                    guard let name = nameNode.string else { throw fail(nameNode, "a name must be text") }
+                    let parsed = try limit(limitNode, "rateLimits.\(section).\(name)")
+                    if section == "users" { limits.users[name] = parsed } else { limits.groups[name] = parsed }
+                }
+            default:
+                throw fail(keyNode, "unknown key rateLimits.\(keyNode.string ?? ""); known keys are default, users, groups")
+            }
+        }
+        return limits
     }
 }
 

@@ -7,12 +7,18 @@ public final class LiveSettings: Sendable {
     private struct State {
         var roles: RoleAssignments
         var retentionDays: Int?
+        var rateLimits: RateLimits
     }
 
     private let state: NIOLockedValueBox<State>
 
-    public init(roles: RoleAssignments, retentionDays: Int? = nil) {
-        state = NIOLockedValueBox(State(roles: roles, retentionDays: retentionDays))
+    public init(roles: RoleAssignments, retentionDays: Int? = nil, rateLimits: RateLimits = RateLimits()) {
+        state = NIOLockedValueBox(State(roles: roles, retentionDays: retentionDays, rateLimits: rateLimits))
+    }
+
+    /// How many changes each user may make.
+    public var rateLimits: RateLimits {
+        state.withLockedValue { $0.rateLimits }
     }
 
     public var roles: RoleAssignments {
@@ -25,6 +31,8 @@ public final class LiveSettings: Sendable {
     }
 
     func apply(_ configuration: Configuration) {
-        state.withLockedValue { $0 = State(roles: configuration.roles, retentionDays: configuration.retentionDays) }
+        state.withLockedValue {
+            $0 = State(roles: configuration.roles, retentionDays: configuration.retentionDays, rateLimits: configuration.rateLimits)
+        }
     }
 }

@@ -59,6 +59,8 @@ public actor VarlinkServer: Service {
     private let logger: Logger
     private var state: State = .initial
     private let onReady: @Sendable () -> Void
+    /// Told of a peer that broke the protocol or a limit before any call (for the audit log).
+    private let onViolation: @Sendable (Caller, VarlinkError) async -> Void
     private let users = UserDirectory()
     /// Open connections, so a graceful shutdown can stop reading from them.
     private let openConnections = NIOLockedValueBox([ObjectIdentifier: any Channel]())
@@ -69,14 +71,20 @@ public actor VarlinkServer: Service {
         router: VarlinkRouter<Caller>,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger,
-        onReady: @escaping @Sendable () -> Void = {}
+        onReady: @escaping @Sendable () -> Void = {},
+        onViolation: @escaping @Sendable (Caller, VarlinkError) async -> Void = { _, _ in }
     ) {
         self.settings = settings
         self.router = router
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.onReady = onReady
+        self.onViolation = onViolation
     }
+
+    /// A peer that sends malformed messages in a loop is recorded at its first and then at
+    /// every this many, not at each.
+    static let violationsRecordedEvery = 100
 
     /// The socket's directory must be ours (or root's) and writable by no one else, or another
     /// user could replace the socket with their own; a missing one is created, traversable by
@@ -211,11 +219,10 @@ public actor VarlinkServer: Service {
         }
         guard admitted else {
             logger.warning("refused a connection: too many from this user", metadata: ["peer.uid": "\(caller.uid)", "connections.limit": "\(limit)"])
+            let error = VarlinkError(name: "io.incidentd.TooManyConnections", parameters: ["limit": .integer(Int64(limit))])
+            await onViolation(caller, error)
             try? await connection.channel.executeThenClose { _, outbound in
-                let reply = VarlinkReply(
-                    error: VarlinkError(name: "io.incidentd.TooManyConnections", parameters: ["limit": .integer(Int64(limit))])
-                )
-                try await outbound.write(ByteBuffer(bytes: try reply.encoded()))
+                try await outbound.write(ByteBuffer(bytes: try VarlinkReply(error: error).encoded()))
             }
             return
         }
@@ -228,6 +235,7 @@ public actor VarlinkServer: Service {
         logger[metadataKey: "peer.pid"] = "\(caller.pid)"
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
+                var malformed = 0
                 do {
                     for try await message in inbound {
                         let call: VarlinkCall
@@ -235,13 +243,12 @@ public actor VarlinkServer: Service {
                             call = try VarlinkCall(decoding: message.readableBytesView)
                         } catch {
                             logger.info("malformed message", metadata: ["varlink.error": "\(error.reason)"])
-                            let reply = VarlinkReply(
-                                error: VarlinkError(
-                                    name: "io.incidentd.MalformedMessage",
-                                    parameters: ["reason": .string(error.reason)]
-                                )
-                            )
-                            try await outbound.write(ByteBuffer(bytes: try reply.encoded()))
+                            let refusal = VarlinkError(name: "io.incidentd.MalformedMessage", parameters: ["reason": .string(error.reason)])
+                            malformed += 1
+                            if malformed == 1 || malformed.isMultiple(of: Self.violationsRecordedEvery) {
+                                await onViolation(caller, refusal)
+                            }
+                            try await outbound.write(ByteBuffer(bytes: try VarlinkReply(error: refusal).encoded()))
                             continue
                         }
                         // A `more` call streams on this connection until it ends; calls
@@ -254,13 +261,11 @@ public actor VarlinkServer: Service {
                     }
                 } catch let error as VarlinkProtocolError where error.code == .messageTooLarge {
                     logger.info("message too large; closing the connection")
-                    let reply = VarlinkReply(
-                        error: VarlinkError(
-                            name: "io.incidentd.MessageTooLarge",
-                            parameters: ["limit": .integer(Int64(settings.maximumMessageSize))]
-                        )
+                    let refusal = VarlinkError(
+                        name: "io.incidentd.MessageTooLarge", parameters: ["limit": .integer(Int64(settings.maximumMessageSize))]
                     )
-                    try? await outbound.write(ByteBuffer(bytes: try reply.encoded()))
+                    await onViolation(caller, refusal)
+                    try? await outbound.write(ByteBuffer(bytes: try VarlinkReply(error: refusal).encoded()))
                 }
             }
         } catch {

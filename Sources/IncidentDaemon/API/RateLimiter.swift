@@ -1,0 +1,61 @@
+import Foundation
+import IncidentCore
+import Synchronization
+import Varlink
+
+/// Holds every user to their rate limit on calls that change something (`rateLimits`), one
+/// token bucket per uid. Reading calls are never limited: they store nothing and cost the
+/// caller's own connection time.
+final class RateLimiter: Sendable {
+    /// The calls that change nothing; every other method is limited, so a method added later
+    /// is limited until it is listed here.
+    static let readingMethods: Set<String> = [
+        "io.incidentd.Incidents.Get", "io.incidentd.Incidents.List", "io.incidentd.Incidents.Status",
+        "io.incidentd.Incidents.Stats", "io.incidentd.Incidents.Export", "io.incidentd.Incidents.Timeline",
+        "io.incidentd.Incidents.Watch", "io.incidentd.Audit.Query", "io.incidentd.Audit.Verify",
+        "io.incidentd.Audit.Checkpoint", "io.incidentd.Hooks.Deliveries", "io.incidentd.Playbooks.List",
+        "io.incidentd.Playbooks.Get",
+    ]
+
+    /// A refusal is audited when it starts a run of refusals, then once every this many.
+    static let auditEvery = 100
+    /// Past this many buckets, full ones are forgotten (they would admit anyway).
+    static let bucketsKept = 10_000
+
+    private let buckets = Mutex<[UInt32: TokenBucket]>([:])
+    private let limits: @Sendable () -> RateLimits
+    private let trustedUID: UInt32
+    private let clock: @Sendable () -> TimeInterval
+
+    init(
+        limits: @escaping @Sendable () -> RateLimits, trustedUID: UInt32 = getuid(),
+        clock: @escaping @Sendable () -> TimeInterval = { ProcessInfo.processInfo.systemUptime }
+    ) {
+        self.limits = limits
+        self.trustedUID = trustedUID
+        self.clock = clock
+    }
+
+    /// What a call from `caller` meets: admitted, or refused — with whether to audit this refusal.
+    func admit(_ call: VarlinkCall, _ caller: Caller) -> (error: VarlinkError, refusedInARow: Int, limit: RateLimit)? {
+        guard !Self.readingMethods.contains(call.method) else { return nil }
+        let limit = limits().limit(for: caller, trustedUID: trustedUID)
+        guard !limit.isUnlimited else { return nil }
+        let now = clock()
+        let admission = buckets.withLock { buckets -> TokenBucket.Admission in
+            if buckets.count > Self.bucketsKept {
+                buckets = buckets.filter { $0.value.tokens < Double(limit.burst) }
+            }
+            var bucket = buckets[caller.uid] ?? TokenBucket(limit: limit, now: now)
+            let admission = bucket.take(limit: limit, now: now)
+            buckets[caller.uid] = bucket
+            return admission
+        }
+        guard case .refused(let retryAfter, let refusedInARow) = admission else { return nil }
+        let error = VarlinkError(name: "io.incidentd.TooManyRequests", parameters: [
+            "retryAfterSeconds": .double(Double(retryAfter)),
+            "limit": .string("\(limit.perMinute) changes a minute, bursts of \(limit.burst)"),
+        ])
+        return (error, refusedInARow, limit)
+    }
+}

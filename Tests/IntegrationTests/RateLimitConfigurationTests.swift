@@ -1,0 +1,65 @@
+import Foundation
+import IncidentCore
+import Testing
+import Varlink
+
+@testable import IncidentDaemon
+
+/// `rateLimits` and `maximumBytesPerIncident` in the configuration file.
+@Suite struct RateLimitConfigurationTests {
+    func parse(_ text: String) throws(ConfigurationError) -> Configuration {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ratelimits-\(UUID().uuidString).yaml").path
+        try? text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try Configuration(socketPath: "/tmp/x.sock", stateDirectory: "/tmp/x").applying(file: path)
+    }
+
+    @Test func limitsByDefaultUserAndGroup() throws {
+        let configuration = try parse("""
+            rateLimits:
+              default: {perMinute: 120, burst: 30}
+              users: {dlp-agent: {perMinute: 6000, burst: 3000}}
+              groups: {soc: {perMinute: 0}}
+            maximumBytesPerIncident: 1048576
+            hookCoalesceSeconds: 60
+            """)
+        #expect(configuration.rateLimits.defaultLimit == RateLimit(perMinute: 120, burst: 30))
+        #expect(configuration.rateLimits.users["dlp-agent"] == RateLimit(perMinute: 6000, burst: 3000))
+        #expect(configuration.rateLimits.groups["soc"]?.isUnlimited == true)
+        #expect(configuration.maximumBytesPerIncident == 1_048_576)
+        #expect(configuration.hookCoalesceWindow == .seconds(60))
+        #expect(Configuration(socketPath: "/tmp/x.sock", stateDirectory: "/tmp/x").rateLimits.defaultLimit == RateLimits.defaultLimit, "a default that a busy integration fits")
+    }
+
+    @Test(arguments: [
+        ("rateLimits:\n  default: {burst: 5}\n", "rateLimits.default needs perMinute"),
+        ("rateLimits:\n  default: {perMinute: -1}\n", "rateLimits.default.perMinute must be a whole number"),
+        ("rateLimits:\n  users: {eve: {perMinute: 5, bursts: 2}}\n", "unknown key rateLimits.users.eve.bursts"),
+        ("rateLimits:\n  everyone: {perMinute: 5}\n", "unknown key rateLimits.everyone"),
+        ("rateLimits:\n  default: {perMinute: 5, burst: 0}\n", "rateLimits.default.burst must be at least 1"),
+        ("maximumBytesPerIncident: 10\n", "maximumBytesPerIncident must be a whole number of bytes"),
+    ])
+    func aBadLimitIsRefusedWithItsLine(text: String, message: String) {
+        #expect {
+            _ = try parse(text)
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.message.contains(message) && error.line != nil
+        }
+    }
+
+    @Test func theLimiterHoldsChangesButNotReads() {
+        let limiter = RateLimiter(
+            limits: { RateLimits(defaultLimit: RateLimit(perMinute: 60, burst: 2)) }, trustedUID: 999, clock: { 0 }
+        )
+        let eve = Caller(uid: 1000, gid: 1000, pid: 1, userName: "eve")
+        let report = VarlinkCall(method: "io.incidentd.Incidents.Report")
+        #expect(limiter.admit(report, eve) == nil)
+        #expect(limiter.admit(report, eve) == nil)
+        let refused = limiter.admit(report, eve)
+        #expect(refused?.error.name == "io.incidentd.TooManyRequests")
+        #expect(refused?.error.parameters["retryAfterSeconds"]?.integerValue == 1)
+        #expect(refused?.refusedInARow == 1)
+        #expect(limiter.admit(VarlinkCall(method: "io.incidentd.Incidents.Get"), eve) == nil, "reads are not limited")
+    }
+}
