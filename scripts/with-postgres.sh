@@ -36,7 +36,7 @@ trap cleanup EXIT
 # Tests create many small databases and run suites in parallel: allow enough connections,
 # and trade durability for speed (this cluster is thrown away). Benchmarks set
 # WITH_POSTGRES_DURABLE=1 to keep PostgreSQL's default durability.
-options="-k $dir -c listen_addresses= -c max_connections=300"
+options="-k $dir -c listen_addresses= -c max_connections=600"
 if [ "${WITH_POSTGRES_DURABLE:-0}" != 1 ]; then
     options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 fi

@@ -348,7 +348,7 @@ struct SecurityTests {
     // 10. Limits a low-privilege user cannot exhaust.
     @Test func aLowPrivilegeUserCannotFloodTheDaemonOrAnIncident() async throws {
         let config = try Self.config([
-            "rateLimits:\n  default: {perMinute: 6, burst: 5}", "maximumBytesPerIncident: 65536",
+            "rateLimits:\n  default: {perMinute: 1, burst: 5}", "maximumBytesPerIncident: 65536",
         ])
         try await withSharedDaemon(["--config", config]) { daemon, database in
             var statuses: [Int32] = []
