@@ -74,11 +74,14 @@ extension FuzzTarget {
             let condition = playbook.plan(for: .report)?.tasks.first?.when
         else { return }
         for facts in sampleFacts {
-            let holds = condition.holds(for: facts)
-            guard Condition.not(condition).holds(for: facts) == !holds,
-                Condition.all([condition]).holds(for: facts) == holds,
-                Condition.any([condition]).holds(for: facts) == holds
-            else { fail("a condition and its negation or wrapping disagree") }
+            let truth = condition.evaluate(facts)
+            let negated: Truth = truth == .unknown ? .unknown : truth == .true ? .false : .true
+            guard Condition.not(condition).evaluate(facts) == negated,
+                Condition.all([condition]).evaluate(facts) == truth,
+                Condition.any([condition]).evaluate(facts) == truth,
+                condition.holds(for: facts) == (truth == .true),
+                (truth == .unknown) == !condition.undecided(facts).isEmpty
+            else { fail("a condition and its negation or wrapping disagree, or an unknown names nothing undecided") }
         }
         _ = condition.fields
         exercise(playbook)

@@ -103,6 +103,9 @@ public struct CaseFileExport: Sendable {
                     case .skipped: state = "skipped: \(shown(task.reason ?? ""))"
                     case .notApplicable: state = "not applicable"
                     case .open: state = task.due.map { "open, due \(Self.utc($0))" } ?? "open"
+                    case .possiblyOwed:
+                        state = "possibly owed (settled by \((task.settledBy ?? []).joined(separator: ", ")))"
+                            + (task.due.map { ", due \(Self.utc($0))" } ?? "")
                     }
                     lines.append("- \(task.status == .done ? "[x]" : "[ ]") **\(task.id)** \(task.title) — \(state)")
                 }

@@ -252,11 +252,14 @@ public enum IncidentsWire {
         public var due: Date?
         /// For notification tasks: who is owed the notification.
         public var notification: NotificationRecipient?
+        /// Set when the task is only possibly owed: the facts whose value settles whether it is.
+        public var settledBy: [String]?
 
         public init(
             reference: IncidentReference, incidentTitle: String, task: String, title: String, role: Role, due: Date?,
-            notification: NotificationRecipient?
+            notification: NotificationRecipient?, settledBy: [String]? = nil
         ) {
+            self.settledBy = settledBy
             self.reference = reference
             self.incidentTitle = incidentTitle
             self.task = task

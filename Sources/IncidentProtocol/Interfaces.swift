@@ -91,6 +91,8 @@ public enum IncidentInterfaces {
                     .init("notification", .optional(.named("Recipient"))),
                     .init("completedBy", .optional(.string)), .init("completedAt", .optional(.string)),
                     .init("reason", .optional(.string)),
+                    .init("settledBy", .optional(.array(.string)),
+                          doc: "While possibly_owed: the facts (decisions, counts) whose value settles whether it is owed."),
                 ])
             ),
             .init(
@@ -177,6 +179,7 @@ public enum IncidentInterfaces {
                     .init("reference", .string), .init("incidentTitle", .string), .init("task", .string),
                     .init("title", .string), .init("role", .named("Role")), .init("due", .optional(.string)),
                     .init("notification", .optional(.named("Recipient"))),
+                    .init("settledBy", .optional(.array(.string)), doc: "Set when only possibly owed: the facts that settle it."),
                 ])
             ),
             .init(
@@ -368,7 +371,7 @@ public enum IncidentInterfaces {
                     .init("oldestOpen", .optional(.named("IncidentSummary"))),
                     .init("overdue", .optional(.array(.named("DueTask"))), doc: "Open tasks past their deadline."),
                     .init("dueSoon", .optional(.array(.named("DueTask"))), doc: "Open tasks due in the next 24 hours."),
-                    .init("owedNotifications", .optional(.array(.named("DueTask"))), doc: "Notifications still owed."),
+                    .init("owedNotifications", .optional(.array(.named("DueTask"))), doc: "Legal obligations still owed or possibly owed, whatever the phase."),
                     .init("myTasks", .optional(.array(.named("DueTask"))), doc: "Open tasks of incidents assigned to you."),
                 ],
                 doc: "Where every incident the caller may see stands."

@@ -19,6 +19,8 @@ public enum WorkflowWire {
         public var completedBy: String?
         public var completedAt: Date?
         public var reason: String?
+        /// While possibly owed: the facts (decisions, counts) whose value settles whether it is.
+        public var settledBy: [String]?
 
         public init(plan: TaskPlan, state: TaskState) {
             id = plan.id
@@ -34,6 +36,7 @@ public enum WorkflowWire {
             completedBy = state.completedBy
             completedAt = state.completedAt
             reason = state.reason
+            settledBy = state.undecided.isEmpty ? nil : state.undecided
         }
     }
 

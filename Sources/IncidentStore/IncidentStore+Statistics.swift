@@ -27,7 +27,7 @@ extension IncidentStore {
                         (SELECT count(*) FROM tasks t WHERE t.incident_id = i.id AND t.due_at IS NOT NULL
                             AND t.status = 'done' AND t.completed_at <= t.due_at) AS met,
                         (SELECT count(*) FROM tasks t WHERE t.incident_id = i.id AND t.due_at IS NOT NULL
-                            AND ((t.status = 'done' AND t.completed_at > t.due_at) OR (t.status = 'open' AND t.due_at < now()))) AS missed
+                            AND ((t.status = 'done' AND t.completed_at > t.due_at) OR (t.status IN ('open', 'possibly_owed') AND t.due_at < now()))) AS missed
                     FROM incidents i
                     WHERE i.reported_at >= \(since) AND i.reported_at < \(until) AND (\(visible))
                 )

@@ -173,11 +173,11 @@ extension IncidentStore {
         for (name, seconds) in stamps { instants[name] = Date(timeIntervalSince1970: seconds) }
         let tasks = try connection.query(
             """
-            SELECT key, phase, status, due_at, completed_by, completed_at, reason FROM tasks
+            SELECT key, phase, status, due_at, completed_by, completed_at, reason, undecided FROM tasks
             WHERE incident_id = \(id) ORDER BY ctid
             """
         ).map { row in
-            TaskState(
+            var task = TaskState(
                 id: try row.decode(String.self, "key"), phase: try row.decodeEnum(Phase.self, "phase"),
                 status: try row.decodeEnum(TaskState.Status.self, "status"), due: try row.decode(Date?.self, "due_at"),
                 completedBy: try row.decode(String?.self, "completed_by"), completedAt: try row.decode(Date?.self, "completed_at"),
@@ -185,6 +185,8 @@ extension IncidentStore {
                     try row.decode(String?.self, "reason"), incident: uid, qualifier: try row.decode(String.self, "key"), cipher: cipher
                 )
             )
+            task.undecided = try row.decode([String].self, "undecided")
+            return task
         }
         let decisions = try connection.query(
             "SELECT name, value, reason, decided_by, decided_at, task FROM decisions WHERE incident_id = \(id) ORDER BY id"
@@ -307,16 +309,17 @@ extension IncidentStore {
             let rows = try changedTasks.map { task -> PostgresQuery in
                 """
                 (\(id), \(task.id), \(task.phase.rawValue), \(task.status.rawValue), \(task.due)::timestamptz, \(task.completedBy),
-                 \(task.completedAt)::timestamptz, \(try sealed(task.reason, .taskReason, task.id)))
+                 \(task.completedAt)::timestamptz, \(try sealed(task.reason, .taskReason, task.id)), \(task.undecided)::text[])
                 """
             }
             try connection.query(
                 """
-                INSERT INTO tasks (incident_id, key, phase, status, due_at, completed_by, completed_at, reason)
+                INSERT INTO tasks (incident_id, key, phase, status, due_at, completed_by, completed_at, reason, undecided)
                 VALUES \(PostgresQuery.list(rows))
                 ON CONFLICT (incident_id, key) DO UPDATE SET
                     phase = EXCLUDED.phase, status = EXCLUDED.status, due_at = EXCLUDED.due_at,
-                    completed_by = EXCLUDED.completed_by, completed_at = EXCLUDED.completed_at, reason = EXCLUDED.reason
+                    completed_by = EXCLUDED.completed_by, completed_at = EXCLUDED.completed_at, reason = EXCLUDED.reason,
+                    undecided = EXCLUDED.undecided
                 """
             )
         }
@@ -432,6 +435,8 @@ public struct OpenTaskRow: Sendable, Equatable {
     public var assignee: String?
     public var task: String
     public var due: Date?
+    /// Possibly owed: the facts that would settle whether it is (empty when it is owed).
+    public var undecided: [String] = []
     /// The incident's playbook version; its source, when this daemon has not parsed it yet,
     /// comes from `playbookSources(digests:)`, once per version rather than once per row.
     public var playbookDigest: String?
@@ -446,12 +451,13 @@ extension IncidentStore {
     {
         try await pool.transaction { connection in
             let visible = Self.condition(for: scope, alias: "i.") ?? "true"
-            var condition: PostgresQuery = "t.status = 'open' AND i.phase <> 'closed' AND \(visible)"
-            if let dueBefore { condition = "\(condition) AND t.due_at < \(dueBefore)" }
+            var condition: PostgresQuery = "t.status IN ('open', 'possibly_owed') AND i.phase <> 'closed' AND \(visible)"
+            // A paused incident's deadlines move while it is paused: none is due soon or overdue.
+            if let dueBefore { condition = "\(condition) AND t.due_at < \(dueBefore) AND i.paused_since IS NULL" }
             if let assignee { condition = "\(condition) AND i.assignee = \(assignee)" }
             return try connection.query(
                 """
-                SELECT i.reference, i.title, i.assignee, t.key, t.due_at, i.playbook_digest
+                SELECT i.reference, i.title, i.assignee, t.key, t.due_at, t.undecided, i.playbook_digest
                 FROM tasks t JOIN incidents i ON i.id = t.incident_id
                 WHERE \(condition)
                 ORDER BY t.due_at NULLS LAST, i.id LIMIT \(limit)
@@ -460,7 +466,8 @@ extension IncidentStore {
                 OpenTaskRow(
                     reference: try row.decodeEnum(IncidentReference.self, "reference"), incidentTitle: try row.decode(String.self, "title"),
                     assignee: try row.decode(String?.self, "assignee"), task: try row.decode(String.self, "key"),
-                    due: try row.decode(Date?.self, "due_at"), playbookDigest: try row.decode(String?.self, "playbook_digest")
+                    due: try row.decode(Date?.self, "due_at"), undecided: try row.decode([String].self, "undecided"),
+                    playbookDigest: try row.decode(String?.self, "playbook_digest")
                 )
             }
         }

@@ -315,7 +315,7 @@ public struct IncidentStore: Sendable {
         }
         if filter.overdue {
             conditions.append(
-                "EXISTS (SELECT 1 FROM tasks t WHERE t.incident_id = \(unsafeSQL: alias)id AND t.status = 'open' AND t.due_at < now())"
+                "EXISTS (SELECT 1 FROM tasks t WHERE t.incident_id = \(unsafeSQL: alias)id AND t.status IN ('open', 'possibly_owed') AND t.due_at < now())"
             )
         }
         return conditions

@@ -16,7 +16,7 @@ extension IncidentStore {
                 INSERT INTO task_alerts (incident_id, task, threshold, due_at)
                 SELECT t.incident_id, t.key, CASE WHEN t.due_at <= now() THEN 'overdue' ELSE 'due_soon' END, t.due_at
                 FROM tasks t JOIN incidents i ON i.id = t.incident_id
-                WHERE t.status = 'open' AND i.phase <> 'closed' AND i.paused_since IS NULL
+                WHERE t.status IN ('open', 'possibly_owed') AND i.phase <> 'closed' AND i.paused_since IS NULL
                   AND t.due_at <= now() + make_interval(secs => \(leadSeconds))
                 ON CONFLICT DO NOTHING
                 RETURNING incident_id, task, threshold, due_at

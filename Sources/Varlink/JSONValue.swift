@@ -104,9 +104,12 @@ public enum VarlinkJSON {
 
     /// `2026-05-01T09:30:00Z`, or with milliseconds when the instant has them.
     public static func formatInstant(_ date: Date) -> String {
-        let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970
+        // To the nearest millisecond: `.123` is stored as 0.12299999…, which the formatter would
+        // cut to `.122`; half a microsecond above the millisecond it formats as itself.
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        let whole = milliseconds.truncatingRemainder(dividingBy: 1000) == 0
         let style = Date.ISO8601FormatStyle(includingFractionalSeconds: !whole, timeZone: .gmt)
-        return date.formatted(style)
+        return Date(timeIntervalSince1970: milliseconds / 1000 + (whole ? 0 : 0.000_000_5)).formatted(style)
     }
 
     /// Accepts RFC 3339 with or without fractional seconds, with `Z` or an offset.

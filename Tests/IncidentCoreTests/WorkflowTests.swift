@@ -65,7 +65,13 @@ import Testing
     @Test func anEUBreachOwesTheAuthorityWithin72HoursOfAwareness() throws {
         var state = try Self.started(Self.incident(jurisdictions: ["DE", "EU"], people: 1200))
         #expect(state.phase == .report)
-        #expect(state.tasks.map(\.id) == ["acknowledge", "triage"])
+        #expect(state.tasks.filter { $0.phase == .report }.map(\.id) == ["acknowledge", "triage"])
+        // The legal clock runs from awareness, not from the notify phase: possibly owed from the
+        // report on, until the notifiable decision settles it.
+        let early = try #require(state.task("gdpr-authority"))
+        #expect(early.status == .possiblyOwed && early.undecided == ["notifiable"], "\(early)")
+        #expect(early.due == Self.aware.addingTimeInterval(72 * 3600))
+        #expect(state.task("hipaa-hhs")?.status == .notApplicable, "not in the US: known not to apply")
         state = try Self.throughInvestigation(state, notifiable: true, highRisk: true)
         #expect(state.phase == .notify)
         let authority = try #require(state.task("gdpr-authority"))
@@ -81,7 +87,10 @@ import Testing
         var state = try Self.started(Self.incident(jurisdictions: ["US"], people: 300, data: [.health, .identity]))
         state = try Self.throughInvestigation(state, notifiable: true, highRisk: false)
         let notApplicable = Set(state.tasks.filter { $0.status == .notApplicable }.map(\.id))
-        #expect(notApplicable.isSuperset(of: ["gdpr-authority", "gdpr-data-subjects", "hipaa-hhs", "hipaa-media"]))
+        #expect(notApplicable.isSuperset(of: ["gdpr-authority", "gdpr-data-subjects", "hipaa-media"]))
+        // 300 in all, but no count per state or for the US was given: HHS may be owed until it is.
+        #expect(state.task("hipaa-hhs")?.status == .possiblyOwed)
+        #expect(state.task("hipaa-hhs")?.undecided == ["peopleAffectedIn.US"])
         #expect(state.task("hipaa-individuals")?.status == .open)
         #expect(state.task("us-state-residents")?.status == .open)
         #expect(state.task("hipaa-individuals")?.due == Self.aware.addingTimeInterval(60 * 86_400), "60 days after discovery")
@@ -111,9 +120,17 @@ import Testing
             Issue.record("not blocked by tasks and the gate: \(String(describing: blocked.failureValue))")
             return
         }
-        #expect(tasks == ["contain", "scope", "assess-notifiability", "root-cause"])
+        // Triage was skipped, so whether we are a NIS2 entity is unknown: its early warning may be owed.
+        #expect(tasks == ["contain", "scope", "assess-notifiability", "nis2-early-warning", "root-cause"])
+        #expect(state.task("nis2-early-warning")?.undecided == ["nis2Entity"])
         let forced = try Self.run([.advance(force: "the authority asked for it now")], from: state)
         #expect(forced.phase == .notify)
+        // What the phase left behind is skipped with the reason, not open forever; the legal
+        // obligation is not the phase's to drop.
+        for id in ["contain", "scope", "assess-notifiability", "root-cause"] {
+            #expect(forced.task(id)?.status == .skipped && forced.task(id)?.reason?.contains("the authority asked") == true, "\(id)")
+        }
+        #expect(forced.task("nis2-early-warning")?.status == .possiblyOwed)
     }
 
     @Test func reasonsAreRequiredWhereTheLawWantsThem() throws {

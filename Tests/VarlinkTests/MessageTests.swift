@@ -130,3 +130,12 @@ import Testing
         }
     }
 }
+
+@Suite struct InstantTests {
+    @Test(arguments: ["2026-05-01T09:30:00.123Z", "2026-05-01T09:30:00.001Z", "2026-05-01T09:30:00.999Z", "2026-05-01T09:30:00Z",
+                      "2024-02-29T23:59:59.100Z"])
+    func instantsRoundTripToTheMillisecond(text: String) throws {
+        let instant = try #require(VarlinkJSON.parseInstant(text))
+        #expect(VarlinkJSON.formatInstant(instant) == text)
+    }
+}

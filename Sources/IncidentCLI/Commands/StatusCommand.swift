@@ -60,15 +60,16 @@ struct StatusCommand: ParsableCommand {
                     when = "no deadline"
                 }
                 let label = "\(task.reference)  \(task.task)"
+                let title = task.settledBy.map { "possibly owed, settled by \($0.joined(separator: ", ")): " + task.title } ?? task.title
                 let whenCell = output.fit(when, 18)
                 let painted = task.due.map { $0 < output.now } == true ? output.paint(whenCell, .red) : whenCell
-                lines.append(("  " + output.fit(label, 34) + "  " + painted + "  " + output.fit(task.title, 42)).trimmingTrailingSpaces())
+                lines.append(("  " + output.fit(label, 34) + "  " + painted + "  " + output.fit(title, 42)).trimmingTrailingSpaces())
             }
             if tasks.count > limit { lines.append("  … and \(tasks.count - limit) more") }
         }
         section("Overdue", reply.overdue)
         section("Due in the next 24 h", reply.dueSoon)
-        section("Notifications owed", reply.owedNotifications)
+        section("Legal clocks running", reply.owedNotifications)
         section("Your tasks", reply.myTasks)
         return lines.joined(separator: "\n")
     }

@@ -38,14 +38,14 @@ extension Output {
                     lines.append("  \(mark(task)) \(task.id)  \(task.title)")
                     var details = ["\(task.role.rawValue)", status(task)]
                     if !task.required { details.append("optional") }
-                    if !task.captures.isEmpty, task.status == .open { details.append("needs \(task.captures.joined(separator: ", "))") }
+                    if !task.captures.isEmpty, task.status == .open || task.status == .possiblyOwed { details.append("needs \(task.captures.joined(separator: ", "))") }
                     lines.append("      " + details.joined(separator: " · "))
                 }
                 sections.append(lines.joined(separator: "\n"))
             }
         }
         if let tasks = file.tasks {
-            let owed = tasks.filter { $0.notification != nil && $0.status == .open }
+            let owed = tasks.filter { $0.notification != nil && ($0.status == .open || $0.status == .possiblyOwed) }
             let made = file.notifications ?? []
             if !owed.isEmpty || !made.isEmpty {
                 var lines = ["Notifications"]
@@ -70,7 +70,7 @@ extension Output {
         case .done: return "[x]"
         case .skipped: return "[-]"
         case .notApplicable: return "[·]"
-        case .open:
+        case .open, .possiblyOwed:
             guard let due = task.due else { return "[ ]" }
             if due < now { return paint("[!]", .red) }
             return "[ ]"
@@ -82,13 +82,20 @@ extension Output {
         case .done: return "done by \(task.completedBy ?? "?"), \(task.completedAt.map(time) ?? "")"
         case .skipped: return "skipped: \(task.reason ?? "")"
         case .notApplicable: return "not applicable"
-        case .open:
-            guard let due = task.due else { return "open, no deadline" }
-            if due < now {
-                return paint("OVERDUE \(relative(due).replacingOccurrences(of: " ago", with: ""))", .red) + " (due \(time(due)))"
-            }
-            if due.timeIntervalSince(now) < Self.dueSoonLead { return paint("due soon: \(relative(due))", .yellow) + " (\(time(due)))" }
-            return "due \(relative(due)) (\(time(due)))"
+        case .open, .possiblyOwed:
+            let possibly = task.status == .possiblyOwed
+                ? paint("possibly owed", .yellow) + " (settled by \((task.settledBy ?? []).joined(separator: ", "))), " : ""
+            return possibly + clock(task)
         }
+    }
+
+    /// Where an owed task's clock stands.
+    func clock(_ task: WorkflowWire.Task) -> String {
+        guard let due = task.due else { return task.status == .possiblyOwed ? "no deadline" : "open, no deadline" }
+        if due < now {
+            return paint("OVERDUE \(relative(due).replacingOccurrences(of: " ago", with: ""))", .red) + " (due \(time(due)))"
+        }
+        if due.timeIntervalSince(now) < Self.dueSoonLead { return paint("due soon: \(relative(due))", .yellow) + " (\(time(due)))" }
+        return "due \(relative(due)) (\(time(due)))"
     }
 }

@@ -38,37 +38,64 @@ public indirect enum Condition: Sendable, Equatable {
         }
     }
 
+    /// Whether the condition holds: only when it is true, never while it is unknown.
     public func holds(for facts: CaseFacts) -> Bool {
+        evaluate(facts) == .true
+    }
+
+    /// The condition's truth in three values: a comparison on a fact not yet captured (a
+    /// decision not taken, a count not known) is unknown, and `all`, `any` and `not` follow
+    /// Kleene's logic, so an obligation that may apply is never taken for one that does not.
+    public func evaluate(_ facts: CaseFacts) -> Truth {
+        func known<T>(_ value: T?, _ test: (T) -> Bool) -> Truth {
+            guard let value else { return .unknown }
+            return test(value) ? .true : .false
+        }
         switch self {
-        case .all(let conditions): return conditions.allSatisfy { $0.holds(for: facts) }
-        case .any(let conditions): return conditions.contains { $0.holds(for: facts) }
-        case .not(let condition): return !condition.holds(for: facts)
-        case .isIn(let field, let values):
-            guard let value = facts.value(of: field)?.text else { return false }
-            return values.contains(value)
-        case .includes(let field, let value):
-            return facts.value(of: field)?.set?.contains(value) ?? false
-        case .includesAny(let field, let values):
-            guard let set = facts.value(of: field)?.set else { return false }
-            return values.contains(where: set.contains)
-        case .includesAll(let field, let values):
-            guard let set = facts.value(of: field)?.set else { return false }
-            return values.allSatisfy(set.contains)
-        case .atLeast(let field, let value):
-            guard let number = facts.value(of: field)?.number else { return false }
-            return number >= value
-        case .below(let field, let value):
-            guard let number = facts.value(of: field)?.number else { return false }
-            return number < value
-        case .isBool(let field, let value):
-            return facts.value(of: field)?.bool == value
-        case .known(let field):
-            return facts.value(of: field) != nil
+        case .all(let conditions):
+            let values = conditions.map { $0.evaluate(facts) }
+            return values.contains(.false) ? .false : values.contains(.unknown) ? .unknown : .true
+        case .any(let conditions):
+            let values = conditions.map { $0.evaluate(facts) }
+            return values.contains(.true) ? .true : values.contains(.unknown) ? .unknown : .false
+        case .not(let condition): return condition.evaluate(facts).negated
+        case .isIn(let field, let values): return known(facts.value(of: field)?.text) { values.contains($0) }
+        case .includes(let field, let value): return known(facts.value(of: field)?.set) { $0.contains(value) }
+        case .includesAny(let field, let values): return known(facts.value(of: field)?.set) { set in values.contains(where: set.contains) }
+        case .includesAll(let field, let values): return known(facts.value(of: field)?.set) { set in values.allSatisfy(set.contains) }
+        case .atLeast(let field, let value): return known(facts.value(of: field)?.number) { $0 >= value }
+        case .below(let field, let value): return known(facts.value(of: field)?.number) { $0 < value }
+        case .isBool(let field, let value): return known(facts.value(of: field)?.bool) { $0 == value }
+        case .known(let field): return facts.value(of: field) != nil ? .true : .false
         case .anyCountAtLeast(let field, let value, let within):
-            guard case .counts(let counts)? = facts.value(of: field) else { return false }
-            return counts.contains { key, count in
-                count >= value && (within.map { key.hasPrefix($0 + "-") } ?? true)
-            }
+            guard case .counts(let counts)? = facts.value(of: field) else { return .unknown }
+            return counts.contains { key, count in count >= value && (within.map { key.hasPrefix($0 + "-") } ?? true) } ? .true : .false
+        }
+    }
+
+    /// The facts still unknown that the condition's value waits on: what would settle it.
+    public func undecided(_ facts: CaseFacts) -> [String] {
+        guard evaluate(facts) == .unknown else { return [] }
+        switch self {
+        case .all(let conditions), .any(let conditions):
+            var fields: [String] = []
+            for field in conditions.flatMap({ $0.undecided(facts) }) where !fields.contains(field) { fields.append(field) }
+            return fields
+        case .not(let condition): return condition.undecided(facts)
+        default: return fields
+        }
+    }
+}
+
+/// A condition's value when facts may still be unknown.
+public enum Truth: Sendable, Equatable {
+    case `true`, `false`, unknown
+
+    var negated: Truth {
+        switch self {
+        case .true: .false
+        case .false: .true
+        case .unknown: .unknown
         }
     }
 }

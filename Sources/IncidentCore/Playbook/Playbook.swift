@@ -180,6 +180,11 @@ public struct TaskPlan: Sendable, Equatable {
     public var notification: NotificationRecipient?
     /// Hooks fired when the task is completed.
     public var hooks: [String]
+    /// Marked `obligation: true`: a legal duty with a deadline, like every notification task.
+    public var obligation: Bool = false
+
+    /// A legal duty: it opens from its trigger in any phase, its clock visible from the start.
+    public var isObligation: Bool { obligation || notification != nil }
 
     public init(
         id: String, title: String, description: String = "", role: Role, required: Bool = true,

@@ -392,7 +392,7 @@ private struct Parser {
     }
 
     mutating func parseTask(_ node: Node, phase: Phase, _ context: Context) -> TaskPlan? {
-        let keys = ["id", "title", "description", "role", "required", "when", "due", "captures", "records", "notification", "hooks"]
+        let keys = ["id", "title", "description", "role", "required", "when", "due", "captures", "records", "notification", "hooks", "obligation"]
         guard let spec = entries(node, "a task", allowed: keys) else { return nil }
         let get = { (key: String) in spec.first { $0.key == key }?.value }
         guard let idNode = get("id"), let id = string(idNode, "id") else {
@@ -438,6 +438,13 @@ private struct Parser {
             }
             if phase == .report { problem(notification, "task '\(id)' records a notification in the report phase; notifications belong to investigate or notify") }
             task.notification = recipient
+        }
+        if let obligation = get("obligation") {
+            guard let flag = obligation.bool else {
+                problem(obligation, "obligation must be true or false")
+                return task
+            }
+            task.obligation = flag
         }
         if let hooks = get("hooks") {
             task.hooks = strings(hooks, "hooks")

@@ -8,6 +8,9 @@ public struct TaskState: Sendable, Equatable, Codable {
         case skipped
         /// Its condition no longer holds (or never did); kept, never deleted.
         case notApplicable = "not_applicable"
+        /// A legal obligation whose condition waits on a fact not yet known (a decision, a
+        /// count): it may be owed, so its clock runs and it can be done, as if it were open.
+        case possiblyOwed = "possibly_owed"
     }
 
     public var id: String
@@ -19,6 +22,8 @@ public struct TaskState: Sendable, Equatable, Codable {
     public var completedAt: Date?
     /// Why it was skipped, or why it was completed late.
     public var reason: String?
+    /// While possibly owed: the facts whose value would settle whether it is.
+    public var undecided: [String] = []
 
     public init(
         id: String, phase: Phase, status: Status, due: Date? = nil, completedBy: String? = nil,
@@ -33,7 +38,9 @@ public struct TaskState: Sendable, Equatable, Codable {
         self.reason = reason
     }
 
-    public var isSettled: Bool { status != .open }
+    public var isSettled: Bool { !isOwed }
+    /// Open, or possibly owed: still to do, its clock running.
+    public var isOwed: Bool { status == .open || status == .possiblyOwed }
 }
 
 /// A decision a task captured: kept with who took it, when and why (GDPR Art. 33(5)).
@@ -184,6 +191,10 @@ public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible
     case notClosed
     case alreadyPaused
     case notPaused
+    /// `advance` from notify: the way out is `close`.
+    case closeToLeaveNotify
+    /// `close` (unforced) before the notify phase.
+    case closeOnlyFromNotify(Phase)
 
     public var description: String {
         switch self {
@@ -206,6 +217,9 @@ public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible
         case .notClosed: return "the incident is not closed"
         case .alreadyPaused: return "the clocks are already paused"
         case .notPaused: return "the clocks are not paused"
+        case .closeToLeaveNotify: return "notify is the last phase: close the incident, with its resolution and lessons learned"
+        case .closeOnlyFromNotify(let phase):
+            return "an incident closes from the notify phase; it is in \(phase.rawValue): advance it, or force the close with a reason"
         }
     }
 }
@@ -241,10 +255,10 @@ public enum Workflow {
         case .completeTask(let id, let captures, let reason, let details):
             guard let plan = playbook.task(id) else { return .failure(.unknownTask(id)) }
             let evaluated = evaluate(state, playbook: playbook, now: now)
-            guard let task = evaluated.task(id), task.phase == state.phase else {
+            guard let task = evaluated.task(id), task.phase == state.phase || plan.isObligation else {
                 return .failure(.taskNotInCurrentPhase(id, playbook.phases.first { $0.tasks.contains(where: { $0.id == id }) }?.phase ?? .report))
             }
-            guard task.status == .open else { return .failure(.taskNotOpen(id, task.status)) }
+            guard task.isOwed else { return .failure(.taskNotOpen(id, task.status)) }
             let missing = plan.captures.filter { captures[$0] == nil }
             guard missing.isEmpty else { return .failure(.missingCaptures(task: id, fields: missing)) }
             for (field, value) in captures.sorted(by: { $0.key < $1.key }) {
@@ -295,14 +309,14 @@ public enum Workflow {
             events.append(WorkflowEvent("task.completed", ["task": id, "late": late ? "true" : "false"]))
 
         case .skipTask(let id, let reason):
-            guard playbook.task(id) != nil else { return .failure(.unknownTask(id)) }
+            guard let plan = playbook.task(id) else { return .failure(.unknownTask(id)) }
             let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { return .failure(.reasonRequired("skipping '\(id)'")) }
             let evaluated = evaluate(state, playbook: playbook, now: now)
-            guard let task = evaluated.task(id), task.phase == state.phase else {
+            guard let task = evaluated.task(id), task.phase == state.phase || plan.isObligation else {
                 return .failure(.taskNotInCurrentPhase(id, state.phase))
             }
-            guard task.status == .open else { return .failure(.taskNotOpen(id, task.status)) }
+            guard task.isOwed else { return .failure(.taskNotOpen(id, task.status)) }
             state.tasks = evaluated.tasks
             state.updateTask(id) {
                 $0.status = .skipped
@@ -319,19 +333,19 @@ public enum Workflow {
             events.append(WorkflowEvent("gate.approved", ["phase": state.phase.rawValue]))
 
         case .advance(let force):
-            guard state.phase != .notify else {
-                return .failure(.reasonRequired("leaving the notify phase: close the incident, with its resolution and lessons learned,"))
-            }
+            guard state.phase != .notify else { return .failure(.closeToLeaveNotify) }
             let evaluated = evaluate(state, playbook: playbook, now: now)
             if let refusal = blockers(evaluated, playbook: playbook), force == nil {
                 return .failure(refusal)
             }
-            if let force {
-                guard !force.trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("forcing the move")) }
-                events.append(WorkflowEvent("phase.forced", ["from": state.phase.rawValue]))
-            }
             let next = Phase.allCases[Phase.allCases.firstIndex(of: state.phase)! + 1]
             state = evaluated
+            if let force {
+                let reason = force.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !reason.isEmpty else { return .failure(.reasonRequired("forcing the move")) }
+                events.append(WorkflowEvent("phase.forced", ["from": state.phase.rawValue]))
+                events += leaveBehind(&state, playbook: playbook, actor: actor, now: now, reason: reason)
+            }
             state.phase = next
             state.gateApproved = false
             state.facts.instants["phase:\(next.rawValue)"] = now
@@ -356,16 +370,16 @@ public enum Workflow {
             guard !resolution.isEmpty else { return .failure(.reasonRequired("closing (a resolution)")) }
             guard !lessons.isEmpty else { return .failure(.reasonRequired("closing (the lessons learned)")) }
             let evaluated = evaluate(state, playbook: playbook, now: now)
-            if force == nil {
-                guard state.phase == .notify else {
-                    return .failure(.blocked(phase: state.phase, tasks: ["the \(state.phase.rawValue) phase and what follows it"], gate: nil))
-                }
-                if let refusal = blockers(evaluated, playbook: playbook) { return .failure(refusal) }
-            } else {
-                guard !(force ?? "").trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("forcing the close")) }
-                events.append(WorkflowEvent("phase.forced", ["from": state.phase.rawValue]))
-            }
             state = evaluated
+            if let force {
+                let reason = force.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !reason.isEmpty else { return .failure(.reasonRequired("forcing the close")) }
+                events.append(WorkflowEvent("phase.forced", ["from": state.phase.rawValue]))
+                events += leaveBehind(&state, playbook: playbook, actor: actor, now: now, reason: reason, closing: true)
+            } else {
+                guard state.phase == .notify else { return .failure(.closeOnlyFromNotify(state.phase)) }
+                if let refusal = blockers(evaluated, playbook: playbook) { return .failure(refusal) }
+            }
             state.phase = .closed
             state.resolution = resolution
             state.lessonsLearned = lessons
@@ -383,9 +397,16 @@ public enum Workflow {
         // New tasks appearing, or old ones no longer applying, are part of the story.
         for task in evaluated.tasks {
             let before = state.task(task.id)?.status
-            if before == nil, task.status == .open { events.append(WorkflowEvent("task.opened", ["task": task.id])) }
-            if before == .open, task.status == .notApplicable { events.append(WorkflowEvent("task.not_applicable", ["task": task.id])) }
-            if before == .notApplicable, task.status == .open { events.append(WorkflowEvent("task.opened", ["task": task.id])) }
+            guard before != task.status else { continue }
+            switch task.status {
+            case .open where before == nil || before == .notApplicable:
+                events.append(WorkflowEvent("task.opened", ["task": task.id]))
+            case .possiblyOwed where before == nil || before == .notApplicable:
+                events.append(WorkflowEvent("task.possibly_owed", ["task": task.id, "undecided": task.undecided.joined(separator: ",")]))
+            case .notApplicable where before == .open || before == .possiblyOwed:
+                events.append(WorkflowEvent("task.not_applicable", ["task": task.id]))
+            default: break
+            }
         }
         return .success((evaluated, events))
     }
@@ -393,16 +414,27 @@ public enum Workflow {
     /// Brings the task list up to date: every task of every phase entered so far exists, open
     /// ones whose condition no longer holds become not applicable (and back), due dates follow
     /// their instants. Done and skipped tasks never change.
+    /// Legal obligations (`notification:` tasks and those marked `obligation: true`) exist from
+    /// the start, whatever the phase: each opens, and its clock runs, as soon as its condition
+    /// holds, and is possibly owed while its condition waits on an unknown fact. The phase it is
+    /// listed in only says by when it must be settled for the incident to move on.
     public static func evaluate(_ state: CaseState, playbook: Playbook, now: Date) -> CaseState {
         var state = state
-        let entered = Phase.allCases.filter { $0 <= state.phase && $0 != .closed }
         var tasks: [TaskState] = []
-        for phase in entered {
-            for plan in playbook.plan(for: phase)?.tasks ?? [] {
-                let applies = plan.when?.holds(for: state.facts) ?? true
-                var task = state.task(plan.id) ?? TaskState(id: plan.id, phase: phase, status: applies ? .open : .notApplicable)
-                if task.status == .open, !applies { task.status = .notApplicable }
-                if task.status == .notApplicable, applies { task.status = .open }
+        for phase in Phase.allCases where phase != .closed {
+            // A closed incident keeps the phases it went through (a forced close may skip some).
+            let entered = state.phase == .closed ? state.facts.instants["phase:\(phase.rawValue)"] != nil : phase <= state.phase
+            for plan in playbook.plan(for: phase)?.tasks ?? [] where entered || plan.isObligation || state.task(plan.id) != nil {
+                let truth = plan.when?.evaluate(state.facts) ?? .true
+                let status: TaskState.Status =
+                    switch truth {
+                    case .true: .open
+                    case .false: .notApplicable
+                    case .unknown: plan.isObligation ? .possiblyOwed : .notApplicable
+                    }
+                var task = state.task(plan.id) ?? TaskState(id: plan.id, phase: phase, status: status)
+                if task.status != .done, task.status != .skipped { task.status = status }
+                task.undecided = task.status == .possiblyOwed ? plan.when?.undecided(state.facts) ?? [] : []
                 task.due = due(of: plan, phase: phase, state: state)
                 tasks.append(task)
             }
@@ -421,11 +453,33 @@ public enum Workflow {
         return clock.duration.added(to: start).addingTimeInterval(state.pausedSeconds)
     }
 
+    /// A forced move leaves the current phase's unfinished work behind: each such task is
+    /// skipped with the manager's reason, so none stays open forever or counts as a missed
+    /// deadline. Legal obligations are not the phase's to drop: they stay owed and visible,
+    /// unless the incident is being closed.
+    static func leaveBehind(
+        _ state: inout CaseState, playbook: Playbook, actor: String, now: Date, reason: String, closing: Bool = false
+    ) -> [WorkflowEvent] {
+        var events: [WorkflowEvent] = []
+        for index in state.tasks.indices where state.tasks[index].isOwed {
+            let task = state.tasks[index]
+            let isObligation = playbook.task(task.id)?.isObligation ?? false
+            guard closing || (task.phase == state.phase && !isObligation) else { continue }
+            state.tasks[index].status = .skipped
+            state.tasks[index].completedBy = actor
+            state.tasks[index].completedAt = now
+            state.tasks[index].reason = "left behind by a forced move: \(reason)"
+            state.tasks[index].undecided = []
+            events.append(WorkflowEvent("task.skipped", ["task": task.id, "forced": "true"]))
+        }
+        return events
+    }
+
     /// What keeps the current phase from ending, if anything.
     public static func blockers(_ state: CaseState, playbook: Playbook) -> WorkflowRefusal? {
         let plan = playbook.plan(for: state.phase)
         let required = Set(plan?.tasks.filter(\.required).map(\.id) ?? [])
-        let open = state.tasks.filter { $0.phase == state.phase && $0.status == .open && required.contains($0.id) }.map(\.id)
+        let open = state.tasks.filter { $0.phase == state.phase && $0.isOwed && required.contains($0.id) }.map(\.id)
         let gate = (plan?.gate).flatMap { state.gateApproved ? nil : $0 }
         guard !open.isEmpty || gate != nil else { return nil }
         return .blocked(phase: state.phase, tasks: open, gate: gate)

@@ -285,7 +285,8 @@ extension IncidentsAPI {
             ]
             if let gate { parameters["gate"] = .string(gate.rawValue) }
             return VarlinkError(name: "io.incidentd.MoveNotAllowed", parameters: parameters)
-        case .taskNotInCurrentPhase, .taskNotOpen, .noGate, .closed, .notClosed, .alreadyPaused, .notPaused:
+        case .taskNotInCurrentPhase, .taskNotOpen, .noGate, .closed, .notClosed, .alreadyPaused, .notPaused, .closeToLeaveNotify,
+            .closeOnlyFromNotify:
             return VarlinkError(name: "io.incidentd.MoveNotAllowed", parameters: [
                 "reason": .string(refusal.description), "missingTasks": .array([]),
             ])

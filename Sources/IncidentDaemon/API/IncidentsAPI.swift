@@ -202,14 +202,19 @@ public struct IncidentsAPI: Sendable {
                 guard let digest = row.playbookDigest, let plan = playbooks.cached(digest: digest)?.task(row.task) else { return nil }
                 return IncidentsWire.DueTask(
                     reference: row.reference, incidentTitle: row.incidentTitle, task: row.task, title: plan.title,
-                    role: plan.role, due: row.due, notification: plan.notification
+                    role: plan.role, due: row.due, notification: plan.notification,
+                    settledBy: row.undecided.isEmpty ? nil : row.undecided
                 )
             }
         }
         let due = resolve(upcoming)
         reply.overdue = due.filter { ($0.due ?? .distantFuture) < now }
         reply.dueSoon = due.filter { ($0.due ?? .distantFuture) >= now }
-        reply.owedNotifications = Array(resolve(open).filter { $0.notification != nil }.prefix(50))
+        // Every legal clock that runs, owed or possibly owed, from the moment it starts.
+        let obligations = open.filter { row in
+            row.playbookDigest.flatMap { playbooks.cached(digest: $0)?.task(row.task)?.isObligation } ?? false
+        }
+        reply.owedNotifications = Array(resolve(obligations).prefix(50))
         reply.myTasks = resolve(mine)
         return try VarlinkReply(encoding: reply)
     }
