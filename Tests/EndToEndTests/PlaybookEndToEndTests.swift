@@ -109,7 +109,7 @@ import TestSupport
             }
             #expect(clock("pipl-notify", in: clocks)?["settledBy"] == nil && clock("pipl-notify", in: clocks) != nil, "PIPL owed: \(clocks)")
             #expect(clock("gdpr-authority", in: clocks)?["settledBy"] as? [String] == ["notifiable"], "\(clocks)")
-            #expect(clock("nis2-early-warning", in: clocks)?["settledBy"] as? [String] == ["nis2Entity"], "\(clocks)")
+            #expect(clock("nis2-early-warning", in: clocks)?["settledBy"] as? [String] == ["nis2Entity", "significantIncident"], "\(clocks)")
             let screen = try await daemon.ctl(["status"])
             #expect(screen.stdout.contains("Legal clocks running") && screen.stdout.contains("possibly owed, settled by notifiable"),
                     "\(screen.stdout)")
@@ -118,6 +118,8 @@ import TestSupport
             ok(try await daemon.ctl(["task", "done", ref, "triage", "--set", "severity=high", "--set", "dataCategories=contact",
                                "--set", "jurisdictions=DE,CN", "--set", "nis2Entity=true", "--set", "secRegistrant=false"]), "triage")
             ok(try await daemon.ctl(["advance", ref]), "advance to investigate")
+            ok(try await daemon.ctl(["task", "done", ref, "nis2-significance", "--set", "significantIncident=true",
+                               "--reason", "the customer service was down for a day"]), "significance")
             ok(try await daemon.ctl(["task", "done", ref, "assess-notifiability", "--set", "notifiable=true", "--set", "highRisk=false",
                                "--reason", "contact data of 5,000 customers"]), "assess")
             // Phased notification (GDPR Art. 33(4)): the authority is told now, in investigate.
@@ -155,6 +157,11 @@ import TestSupport
             for id in ["hipaa-hhs", "hipaa-media"] {
                 #expect(all[id]?["status"] as? String == "possibly_owed", "\(id)")
             }
+            // Whether HIPAA applies at all is the four-factor assessment's to say: possibly owed until then.
+            #expect(all["hipaa-individuals"]?["status"] as? String == "possibly_owed")
+            ok(try await daemon.ctl(["task", "done", ref, "hipaa-assessment", "--set", "hipaaCoveredEntity=true",
+                               "--set", "hipaaLowProbability=false", "--reason", "results were viewed by other patients"]), "hipaa")
+            all = try tasks(try await daemon.ctl(["show", ref, "--json"]))
             #expect(all["hipaa-individuals"]?["status"] as? String == "open")
             ok(try await daemon.ctl(["update", ref, "--people-in", "US-CA=600", "--people", "600"]), "update")
             all = try tasks(try await daemon.ctl(["show", ref, "--json"]))

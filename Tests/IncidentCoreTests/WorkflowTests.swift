@@ -40,7 +40,9 @@ import Testing
     }
 
     /// Completes everything the report and investigate phases require, with these decisions.
-    static func throughInvestigation(_ state: CaseState, notifiable: Bool, highRisk: Bool, at now: Date = reported) throws -> CaseState {
+    static func throughInvestigation(
+        _ state: CaseState, notifiable: Bool, highRisk: Bool, also extra: [WorkflowCommand] = [], at now: Date = reported
+    ) throws -> CaseState {
         try run([
             .completeTask(id: "acknowledge", captures: [:], reason: nil, notification: nil),
             .completeTask(id: "triage", captures: [
@@ -57,6 +59,7 @@ import Testing
                           reason: "names and e-mail addresses of 1,200 customers", notification: nil),
             .completeTask(id: "root-cause", captures: ["rootCause": .text("autocomplete"), "prevention": .text("training")],
                           reason: nil, notification: nil),
+        ] + extra + [
             .approveGate,
             .advance(force: nil),
         ], from: state, at: now)
@@ -85,7 +88,10 @@ import Testing
 
     @Test func aUSOnlyBreachOf300GetsNeitherGDPRNorHHSNorMediaUntilOneStateReaches600() throws {
         var state = try Self.started(Self.incident(jurisdictions: ["US"], people: 300, data: [.health, .identity]))
-        state = try Self.throughInvestigation(state, notifiable: true, highRisk: false)
+        state = try Self.throughInvestigation(state, notifiable: true, highRisk: false, also: [
+            .completeTask(id: "hipaa-assessment", captures: ["hipaaCoveredEntity": .bool(true), "hipaaLowProbability": .bool(false)],
+                          reason: "lab results were viewed by the wrong patient", notification: nil),
+        ])
         let notApplicable = Set(state.tasks.filter { $0.status == .notApplicable }.map(\.id))
         #expect(notApplicable.isSuperset(of: ["gdpr-authority", "gdpr-data-subjects", "hipaa-media"]))
         // 300 in all, but no count per state or for the US was given: HHS may be owed until it is.
@@ -121,8 +127,8 @@ import Testing
             return
         }
         // Triage was skipped, so whether we are a NIS2 entity is unknown: its early warning may be owed.
-        #expect(tasks == ["contain", "scope", "assess-notifiability", "nis2-early-warning", "root-cause"])
-        #expect(state.task("nis2-early-warning")?.undecided == ["nis2Entity"])
+        #expect(tasks == ["contain", "scope", "assess-notifiability", "materiality", "nis2-significance", "nis2-early-warning", "root-cause"])
+        #expect(state.task("nis2-early-warning")?.undecided == ["nis2Entity", "significantIncident"])
         let forced = try Self.run([.advance(force: "the authority asked for it now")], from: state)
         #expect(forced.phase == .notify)
         // What the phase left behind is skipped with the reason, not open forever; the legal
@@ -131,6 +137,7 @@ import Testing
             #expect(forced.task(id)?.status == .skipped && forced.task(id)?.reason?.contains("the authority asked") == true, "\(id)")
         }
         #expect(forced.task("nis2-early-warning")?.status == .possiblyOwed)
+        #expect(forced.task("nis2-significance")?.status == .possiblyOwed, "marked obligation: true")
     }
 
     @Test func reasonsAreRequiredWhereTheLawWantsThem() throws {
