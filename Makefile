@@ -75,6 +75,8 @@ install-files:
 	install -m 0644 db/migrations/*.sql $(DESTDIR)$(SHAREDIR)/incidentd/migrations/
 	install -d $(DESTDIR)$(SHAREDIR)/incidentd/playbooks
 	install -m 0644 playbooks/*.yaml $(DESTDIR)$(SHAREDIR)/incidentd/playbooks/
+	install -d $(DESTDIR)$(SHAREDIR)/incidentd/playbooks/regimes
+	install -m 0644 playbooks/regimes/*.yaml $(DESTDIR)$(SHAREDIR)/incidentd/playbooks/regimes/
 	install -d $(DESTDIR)$(SHAREDIR)/incidentd/hooks
 	install -m 0755 hooks/* $(DESTDIR)$(SHAREDIR)/incidentd/hooks/
 	sed 's|/usr/local/bin/|$(BINDIR)/|; s|/usr/local/share/|$(SHAREDIR)/|' systemd/incidentd.service \

@@ -176,6 +176,7 @@ import Varlink
             "usr/bin/incidentd", "usr/bin/incidentctl",
             "usr/share/incidentd/migrations/0001_initial.sql", "usr/share/incidentd/migrations/0002_audit_chain.sql",
             "usr/share/incidentd/migrations/0003_workflow.sql", "usr/share/incidentd/playbooks/customer-data-breach.yaml",
+            "usr/share/incidentd/playbooks/regimes/gdpr.yaml",
             "usr/share/incidentd/migrations/0004_hooks.sql", "usr/share/incidentd/hooks/log-to-file",
             "usr/share/incidentd/hooks/sendmail", "usr/share/incidentd/hooks/chat-webhook",
             "usr/lib/systemd/system/incidentd.service", "usr/lib/systemd/system/incidentd.socket",

@@ -127,7 +127,7 @@ import Testing
             return
         }
         // Triage was skipped, so whether we are a NIS2 entity is unknown: its early warning may be owed.
-        #expect(tasks == ["contain", "scope", "assess-notifiability", "materiality", "nis2-significance", "nis2-early-warning", "root-cause"])
+        #expect(tasks == ["contain", "scope", "assess-notifiability", "root-cause", "nis2-significance", "nis2-early-warning", "materiality"])
         #expect(state.task("nis2-early-warning")?.undecided == ["nis2Entity", "significantIncident"])
         let forced = try Self.run([.advance(force: "the authority asked for it now")], from: state)
         #expect(forced.phase == .notify)

@@ -52,7 +52,7 @@ struct PlaybookValidateCommand: ParsableCommand {
         var valid: [Playbook] = []
         if each {
             for source in sources {
-                switch PlaybookLoader.load(source.text, file: source.file) {
+                switch PlaybookLoader.loadFile(source.text, file: source.file) {
                 case .success(let playbook): valid.append(playbook)
                 case .failure(let error): problems += error.problems
                 }

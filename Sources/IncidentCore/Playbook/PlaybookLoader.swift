@@ -44,7 +44,7 @@ public enum PlaybookLoader {
         var playbooks: [(Playbook, String)] = []
         var problems: [PlaybookProblem] = []
         for source in sources {
-            switch load(source.text, file: source.file, knownHooks: knownHooks) {
+            switch loadFile(source.text, file: source.file, knownHooks: knownHooks) {
             case .success(let playbook): playbooks.append((playbook, source.file))
             case .failure(let error): problems += error.problems
             }
@@ -96,6 +96,69 @@ public enum PlaybookLoader {
         return loadSet(sources, knownHooks: knownHooks)
     }
 
+    /// The line that starts a regime file in a playbook's bundled source.
+    static let regimeMarker = "--- # incidentd regime file "
+
+    /// Loads one playbook file, with the regime files it includes read from `regimes/` beside it.
+    public static func loadFile(_ text: String, file: String, knownHooks: Set<String>? = nil) -> Result<Playbook, PlaybookSetError> {
+        let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
+        let (bundled, problems) = bundle(text, file: file) { name in
+            let path = directory.appendingPathComponent("regimes").appendingPathComponent("\(name).yaml").path
+            return (try? String(contentsOfFile: path, encoding: .utf8)).map { (path, $0) }
+        }
+        guard problems.isEmpty else { return .failure(PlaybookSetError(problems: problems)) }
+        return load(bundled, file: file, knownHooks: knownHooks)
+    }
+
+    /// The playbook's text followed by every regime file it includes, each after a marker line:
+    /// the source an incident keeps, so the law it started under stays with it whatever the
+    /// files say later, and the digest covers the regimes too.
+    public static func bundle(
+        _ text: String, file: String, readRegime: (String) -> (path: String, text: String)?
+    ) -> (String, [PlaybookProblem]) {
+        guard let root = try? Yams.compose(yaml: text), let mapping = root.mapping,
+            let include = mapping.first(where: { $0.key.string == "include" })?.value
+        else { return (text, []) }
+        var problems: [PlaybookProblem] = []
+        var bundled = text.hasSuffix("\n") ? text : text + "\n"
+        for item in include.sequence ?? [include] {
+            let line = item.mark?.line ?? 1
+            let column = item.mark?.column ?? 1
+            guard let name = item.scalar?.string, !name.isEmpty, name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
+                problems.append(PlaybookProblem(file: file, line: line, column: column,
+                                                message: "include must list regime names such as gdpr (lower-case letters, digits, hyphens)"))
+                continue
+            }
+            guard let regime = readRegime(name) else {
+                problems.append(PlaybookProblem(file: file, line: line, column: column,
+                                                message: "includes regime '\(name)', but there is no regimes/\(name).yaml beside the playbook"))
+                continue
+            }
+            guard !regime.text.contains(regimeMarker) else {
+                problems.append(PlaybookProblem(file: regime.path, line: 1, column: 1, message: "a regime file may not contain a bundle marker"))
+                continue
+            }
+            bundled += "\(regimeMarker)\(regime.path)\n" + regime.text + (regime.text.hasSuffix("\n") ? "" : "\n")
+        }
+        return (bundled, problems)
+    }
+
+    /// Splits a bundled source into the playbook's text and its regime files.
+    static func segments(of source: String) -> (main: String, regimes: [(path: String, text: String)]) {
+        var main: [Substring] = []
+        var regimes: [(path: String, lines: [Substring])] = []
+        for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix(regimeMarker) {
+                regimes.append((String(line.dropFirst(regimeMarker.count)), []))
+            } else if regimes.isEmpty {
+                main.append(line)
+            } else {
+                regimes[regimes.count - 1].lines.append(line)
+            }
+        }
+        return (main.joined(separator: "\n"), regimes.map { ($0.path, $0.lines.joined(separator: "\n")) })
+    }
+
     /// Loads one playbook.
     public static func load(_ text: String, file: String, knownHooks: Set<String>? = nil) -> Result<Playbook, PlaybookSetError> {
         var parser = Parser(file: file, knownHooks: knownHooks)
@@ -106,7 +169,8 @@ public enum PlaybookLoader {
 }
 
 private struct Parser {
-    let file: String
+    /// The file problems are reported in: the playbook's, or a regime file's while it is read.
+    var file: String
     let knownHooks: Set<String>?
     var problems: [PlaybookProblem] = []
 
@@ -178,7 +242,21 @@ private struct Parser {
 
     // MARK: The playbook
 
-    mutating func parse(_ text: String) -> Playbook? {
+    mutating func parse(_ source: String) -> Playbook? {
+        let (text, regimeFiles) = PlaybookLoader.segments(of: source)
+        guard let root = compose(text) else { return nil }
+        let keys = [
+            "playbook", "version", "title", "default", "match", "fields", "instants", "hooks", "phases", "escalations", "retentionDays",
+            "include",
+        ]
+        guard let top = entries(root, "the playbook", allowed: keys) else { return nil }
+        func node(_ key: String) -> Node? { top.first { $0.key == key }?.value }
+        let regimes = node("include").map { parseIncludes($0, files: regimeFiles) } ?? []
+        return parse(root: root, top: top, node: node, regimes: regimes, source: source)
+    }
+
+    /// A YAML document's root, or nil with the problem recorded.
+    mutating func compose(_ text: String) -> Node? {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -200,11 +278,12 @@ private struct Parser {
             problem(nil, "is empty")
             return nil
         }
-        let keys = [
-            "playbook", "version", "title", "default", "match", "fields", "instants", "hooks", "phases", "escalations", "retentionDays",
-        ]
-        guard let top = entries(root, "the playbook", allowed: keys) else { return nil }
-        func node(_ key: String) -> Node? { top.first { $0.key == key }?.value }
+        return root
+    }
+
+    mutating func parse(
+        root: Node, top: [(key: String, keyNode: Node, value: Node)], node: (String) -> Node?, regimes: [Regime], source text: String
+    ) -> Playbook? {
 
         for required in ["playbook", "version", "title", "phases"] where node(required) == nil {
             problem(root, "the playbook has no '\(required)'")
@@ -220,13 +299,28 @@ private struct Parser {
             if let value = flag.bool { isDefault = value } else { problem(flag, "default must be true or false") }
         }
         let match = node("match").map { parseMatch($0) } ?? Playbook.Match()
-        let fields = node("fields").map { parseFields($0) } ?? []
+        var fields = node("fields").map { parseFields($0) } ?? []
         var instants: [String] = []
         if let instantsNode = node("instants") {
             instants = strings(instantsNode, "instants")
             for instant in instants where Clock.builtInInstants.contains(instant) {
                 problem(instantsNode, "instant '\(instant)' is built in; declare only instants tasks record")
             }
+        }
+        // What the included regimes declare joins the playbook's own; a field two of them
+        // declare must mean the same in both.
+        for regime in regimes {
+            let playbookFile = file
+            file = regime.path
+            for field in regime.fields {
+                if let existing = fields.first(where: { $0.name == field.name }) {
+                    if existing != field { problem(regime.root, "field '\(field.name)' is declared differently here and in \(playbookFile) or another regime") }
+                } else {
+                    fields.append(field)
+                }
+            }
+            for instant in regime.instants where !instants.contains(instant) { instants.append(instant) }
+            file = playbookFile
         }
         let hooks = node("hooks").map { strings($0, "hooks") } ?? []
         if let knownHooks, let hooksNode = node("hooks") {
@@ -235,7 +329,8 @@ private struct Parser {
             }
         }
         let context = Context(fields: fields, instants: Clock.builtInInstants + instants, hooks: hooks)
-        let phases = node("phases").map { parsePhases($0, context) } ?? []
+        var phases = node("phases").map { parsePhases($0, context) } ?? []
+        for regime in regimes { addTasks(of: regime, to: &phases, context) }
         let escalations = node("escalations").map { parseEscalations($0, context, tasks: phases.flatMap(\.tasks)) } ?? []
         checkInstantCycles(phases.flatMap(\.tasks), declared: instants, node: node("phases"))
         checkDeclaredInstantsAreRecorded(instants, tasks: phases.flatMap(\.tasks), node: node("instants"))
@@ -254,6 +349,99 @@ private struct Parser {
         )
         playbook.retentionDays = retentionDays
         return playbook
+    }
+
+    /// One law's part of a playbook: its fields, instants and tasks, from its own file.
+    struct Regime {
+        var name: String
+        var path: String
+        var root: Node
+        var fields: [FieldDeclaration]
+        var instants: [String]
+        /// The tasks' nodes by phase, parsed once the whole playbook's fields are known.
+        var tasks: [(phase: Phase, node: Node)]
+    }
+
+    /// The regimes `include` names, each from its bundled file.
+    mutating func parseIncludes(_ node: Node, files: [(path: String, text: String)]) -> [Regime] {
+        let names = strings(node, "include")
+        var regimes: [Regime] = []
+        let playbookFile = file
+        defer { file = playbookFile }
+        for name in names {
+            if regimes.contains(where: { $0.name == name }) {
+                problem(node, "regime '\(name)' is included twice")
+                continue
+            }
+            guard let bundled = files.first(where: { URL(fileURLWithPath: $0.path).deletingPathExtension().lastPathComponent == name }) else {
+                problem(node, "includes regime '\(name)', which is not in regimes/\(name).yaml beside the playbook")
+                continue
+            }
+            file = bundled.path
+            guard let root = compose(bundled.text) else { continue }
+            let keys = ["regime", "title", "reviewed", "sources", "notes", "fields", "instants", "tasks", "include"]
+            guard let top = entries(root, "a regime", allowed: keys) else { continue }
+            func value(_ key: String) -> Node? { top.first { $0.key == key }?.value }
+            if value("include") != nil {
+                problem(value("include"), "a regime may not include another; include both from the playbook")
+            }
+            if value("regime")?.scalar?.string != name {
+                problem(value("regime") ?? root, "the regime in \(name).yaml must be named '\(name)' (regime: \(name))")
+            }
+            if value("title").flatMap({ string($0, "title") }) == nil { problem(root, "the regime has no 'title'") }
+            if let reviewed = value("reviewed")?.scalar?.string {
+                if (try? Date.ISO8601FormatStyle().year().month().day().parse(reviewed)) == nil {
+                    problem(value("reviewed"), "reviewed must be the date the regime was last checked against the law, as 2026-12-01")
+                }
+            } else {
+                problem(root, "the regime has no 'reviewed' date: say when it was last checked against the law")
+            }
+            if let sources = value("sources")?.sequence, !sources.isEmpty {
+                for source in sources {
+                    guard let spec = entries(source, "a source", allowed: ["cite", "url", "sure"]) else { continue }
+                    if !spec.contains(where: { $0.key == "cite" }) || !spec.contains(where: { $0.key == "url" }) {
+                        problem(source, "a source needs 'cite' (the article) and 'url'")
+                    }
+                }
+            } else {
+                problem(value("sources") ?? root, "the regime needs 'sources': the articles it encodes, each with its URL")
+            }
+            let fields = value("fields").map { parseFields($0) } ?? []
+            let instants = value("instants").map { strings($0, "instants") } ?? []
+            var tasks: [(Phase, Node)] = []
+            if let tasksNode = value("tasks") {
+                for (key, keyNode, list) in entries(tasksNode, "the regime's tasks", allowed: ["report", "investigate", "notify"]) ?? [] {
+                    guard let items = list.sequence else {
+                        problem(keyNode, "tasks.\(key) must be a list of tasks")
+                        continue
+                    }
+                    tasks += items.map { (Phase(rawValue: key)!, $0) }
+                }
+            }
+            regimes.append(Regime(name: name, path: bundled.path, root: root, fields: fields, instants: instants, tasks: tasks))
+        }
+        return regimes
+    }
+
+    /// Adds a regime's tasks to the phases they belong to; a task id must be unique across
+    /// the playbook and every regime it includes.
+    mutating func addTasks(of regime: Regime, to phases: inout [PhasePlan], _ context: Context) {
+        let playbookFile = file
+        file = regime.path
+        defer { file = playbookFile }
+        for (phase, node) in regime.tasks {
+            guard let task = parseTask(node, phase: phase, context) else { continue }
+            if phases.flatMap(\.tasks).contains(where: { $0.id == task.id }) {
+                problem(node, "task id '\(task.id)' of regime \(regime.name) is already a task of the playbook or another regime")
+                continue
+            }
+            if let index = phases.firstIndex(where: { $0.phase == phase }) {
+                phases[index].tasks.append(task)
+            } else {
+                phases.append(PhasePlan(phase: phase, tasks: [task], gate: nil))
+                phases.sort { $0.phase < $1.phase }
+            }
+        }
     }
 
     struct Context {
