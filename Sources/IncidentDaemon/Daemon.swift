@@ -98,7 +98,7 @@ public struct Daemon: Sendable {
                     notifier.ready(status: "Ready")
                     onReady()
                 },
-                onViolation: { caller, error in await api.recordViolation(by: caller, error) }
+                onViolation: { caller, error in api.recordViolation(by: caller, error) }
             )
             let rekeyRequests = RekeyRequest()
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

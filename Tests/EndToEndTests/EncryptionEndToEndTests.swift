@@ -19,6 +19,20 @@ import TestSupport
         return dump.stdout
     }
 
+    /// A daemon on a fresh database with a state directory of its own, where it makes its key file.
+    func withKeyedDaemon(
+        config: String, _ body: (DaemonProcess, TestDatabase, TemporaryDirectory) async throws -> Void
+    ) async throws {
+        try await withTestDatabase { database in
+            let state = try TemporaryDirectory(prefix: "ikeys")
+            defer { state.remove() }
+            let daemon = try DaemonProcess(database: database, arguments: ["--config", config, "--state-dir", state.path])
+            defer { daemon.cleanUp() }
+            try await daemon.waitUntilReady()
+            try await body(daemon, database, state)
+        }
+    }
+
     @Test func pgDumpFindsNoMarkerFromDescriptionsNotesOrPersonalHookPayloads() async throws {
         let setup = try HookTests.Setup(hooks: """
               - name: dpo
@@ -27,12 +41,7 @@ import TestSupport
                 personalData: true
             """, extra: Self.roles)
         defer { setup.directory.remove() }
-        try await withTestDatabase { database in
-            let state = try TemporaryDirectory(prefix: "ikeys")
-            defer { state.remove() }
-            let daemon = try DaemonProcess(database: database, arguments: ["--config", setup.config, "--state-dir", state.path])
-            defer { daemon.cleanUp() }
-            try await daemon.waitUntilReady()
+        try await withKeyedDaemon(config: setup.config) { daemon, database, state in
             let filed = try await daemon.ctl([
                 "report", "--title", "Payroll file sent to a customer", "--description", "Alice Example \(Self.marker) alice@example.com",
             ])
@@ -84,12 +93,7 @@ import TestSupport
         func personal(_ place: String) -> String { "Wang \(place) wang.\(place.lowercased())@example.cn +86 138 0013 \(place.count)000" }
         let places = ["Description", "Note", "Containment", "Rootcause", "Prevention", "Decision", "Recipient", "Late", "Skip",
                       "Hold", "Resolution", "Lessons"]
-        try await withTestDatabase { database in
-            let state = try TemporaryDirectory(prefix: "ikeys")
-            defer { state.remove() }
-            let daemon = try DaemonProcess(database: database, arguments: ["--config", setup.config, "--state-dir", state.path])
-            defer { daemon.cleanUp() }
-            try await daemon.waitUntilReady()
+        try await withKeyedDaemon(config: setup.config) { daemon, database, state in
             let filed = try await daemon.ctl([
                 "report", "--title", "Customer list sent to the wrong partner", "--description", personal("Description"),
                 "--data", "contact", "--people", "1200", "--jurisdiction", "DE", "--aware", "2026-01-05T08:00:00Z",

@@ -146,13 +146,13 @@ extension IncidentsAPI {
         }
         router.register("io.incidentd.Playbooks.List") { call, caller in
             let running = playbooks.current
-            await Self.audit(store: store, logger: logger, AuditRecord(caller: caller, action: call.auditAction, detail: "\(running.count) playbooks"))
+            backgroundAudit.record(AuditRecord(caller: caller, action: call.auditAction, detail: "\(running.count) playbooks"))
             return try VarlinkReply(encoding: PlaybooksWire.ListReply(playbooks: running.map(PlaybooksWire.Summary.init)))
         }
         router.register("io.incidentd.Playbooks.Get") { call, caller in
             let parameters = try await decode(PlaybooksWire.GetParameters.self, call, caller)
             let playbook = playbooks.current.first { $0.name == parameters.name }
-            await Self.audit(store: store, logger: logger, AuditRecord(
+            backgroundAudit.record(AuditRecord(
                 caller: caller, action: call.auditAction, outcome: playbook == nil ? .notFound : .ok, detail: parameters.name
             ))
             guard let playbook else { throw VarlinkError.invalidValue("name", reason: "names no playbook in the running set") }

@@ -22,6 +22,7 @@ public struct IncidentsAPI: Sendable {
     let watchPollInterval: Duration
     let watchKeepAlive: Duration
     let rateLimiter: RateLimiter
+    let backgroundAudit: BackgroundAudit
 
     public init(
         store: IncidentStore, auditStore: AuditStore, settings: LiveSettings, playbooks: PlaybookRegistry,
@@ -30,6 +31,7 @@ public struct IncidentsAPI: Sendable {
         watchPollInterval: Duration = .milliseconds(250), watchKeepAlive: Duration = .seconds(10)
     ) {
         self.rateLimiter = RateLimiter(limits: { settings.rateLimits })
+        self.backgroundAudit = BackgroundAudit(store: store, logger: logger)
         self.watchPollInterval = watchPollInterval
         self.watchKeepAlive = watchKeepAlive
         self.store = store
@@ -56,15 +58,18 @@ public struct IncidentsAPI: Sendable {
         var router = VarlinkRouter<Caller>(
             info: Self.serviceInfo,
             interfaces: IncidentInterfaces.all,
-            observer: { call, routing, caller in
+            observer: { [backgroundAudit] call, routing, caller in
                 var record = AuditRecord(caller: caller, action: call.auditAction)
                 switch routing {
                 case .rejected(let error):
                     record.outcome = .invalid
                     record.detail = Self.auditDetail(for: error)
                 case .introspected(let reply):
+                    // Introspection needs no database, and must not wait for one.
                     record.outcome = reply.error == nil ? .ok : .invalid
                     record.detail = call.parameters["interface"]?.stringValue ?? ""
+                    backgroundAudit.record(record)
+                    return
                 case .failed(let error):
                     record.outcome = .failed
                     record.detail = error.name
@@ -374,9 +379,9 @@ public struct IncidentsAPI: Sendable {
 
     /// Records a peer that broke the protocol or a connection limit: no call, so the action
     /// names the breach (`MalformedMessage`, `MessageTooLarge`, `TooManyConnections`).
-    func recordViolation(by caller: Caller, _ error: VarlinkError) async {
+    func recordViolation(by caller: Caller, _ error: VarlinkError) {
         let action = error.name.split(separator: ".").last.map(String.init) ?? error.name
-        await Self.audit(store: store, logger: logger, AuditRecord(caller: caller, action: action, outcome: .invalid, detail: error.name))
+        backgroundAudit.record(AuditRecord(caller: caller, action: action, outcome: .invalid, detail: error.name))
     }
 
     static func audit(store: IncidentStore, logger: Logger, _ record: AuditRecord) async {
