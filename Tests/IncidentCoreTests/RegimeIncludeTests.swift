@@ -59,6 +59,11 @@ import Testing
         // A change to the law is a new version of the playbook.
         let amended = try load(regimes: ["law": Self.regime.replacingOccurrences(of: "72h", with: "48h")]).get()
         #expect(amended.digest != playbook.digest)
+        // The same files installed elsewhere are the same version.
+        let (elsewhere, _) = PlaybookLoader.bundle(Self.playbook, file: "/etc/incidentd/playbooks/p.yaml") { name in
+            ("/etc/incidentd/playbooks/regimes/\(name).yaml", Self.regime)
+        }
+        #expect(try PlaybookLoader.load(elsewhere, file: "/etc/incidentd/playbooks/p.yaml").get().digest == playbook.digest)
     }
 
     @Test func aMissingRegimeIsNamed() {

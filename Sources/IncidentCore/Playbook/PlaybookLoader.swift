@@ -138,7 +138,8 @@ public enum PlaybookLoader {
                 problems.append(PlaybookProblem(file: regime.path, line: 1, column: 1, message: "a regime file may not contain a bundle marker"))
                 continue
             }
-            bundled += "\(regimeMarker)\(regime.path)\n" + regime.text + (regime.text.hasSuffix("\n") ? "" : "\n")
+            // Named relative to the playbook, so the digest is the content's wherever the files are installed.
+            bundled += "\(regimeMarker)regimes/\(name).yaml\n" + regime.text + (regime.text.hasSuffix("\n") ? "" : "\n")
         }
         return (bundled, problems)
     }
@@ -377,7 +378,8 @@ private struct Parser {
                 problem(node, "includes regime '\(name)', which is not in regimes/\(name).yaml beside the playbook")
                 continue
             }
-            file = bundled.path
+            let directory = (playbookFile as NSString).deletingLastPathComponent
+            file = playbookFile.hasPrefix("/") && !directory.isEmpty ? directory + "/" + bundled.path : bundled.path
             guard let root = compose(bundled.text) else { continue }
             let keys = ["regime", "title", "reviewed", "sources", "notes", "fields", "instants", "tasks", "include"]
             guard let top = entries(root, "a regime", allowed: keys) else { continue }
@@ -418,7 +420,7 @@ private struct Parser {
                     tasks += items.map { (Phase(rawValue: key)!, $0) }
                 }
             }
-            regimes.append(Regime(name: name, path: bundled.path, root: root, fields: fields, instants: instants, tasks: tasks))
+            regimes.append(Regime(name: name, path: file, root: root, fields: fields, instants: instants, tasks: tasks))
         }
         return regimes
     }
