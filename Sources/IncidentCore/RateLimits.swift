@@ -56,6 +56,11 @@ public struct TokenBucket: Sendable, Equatable {
     }
 
     /// What a call meets.
+    /// Whether the bucket would be full now: forgetting it changes nothing.
+    public func isFull(limit: RateLimit, now: TimeInterval) -> Bool {
+        limit.isUnlimited || tokens + max(0, now - updated) * Double(limit.perMinute) / 60 >= Double(limit.burst)
+    }
+
     public enum Admission: Sendable, Equatable {
         case admitted
         /// Refused; a token is back after `retryAfter` seconds. `refusedInARow` counts this one.

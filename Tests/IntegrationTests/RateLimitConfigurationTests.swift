@@ -62,4 +62,21 @@ import Varlink
         #expect(refused?.refusedInARow == 1)
         #expect(limiter.admit(VarlinkCall(method: "io.incidentd.Incidents.Get"), eve) == nil, "reads are not limited")
     }
+
+    /// Forgetting buckets to bound memory forgets only full ones, each judged by its own
+    /// limit: a generous user's half-used burst is not handed back whole.
+    @Test func forgettingBucketsNeverRefillsOne() {
+        let generous = RateLimit(perMinute: 1, burst: 4)
+        let limiter = RateLimiter(
+            limits: { RateLimits(defaultLimit: RateLimit(perMinute: 60, burst: 1), users: ["dlp": generous]) },
+            trustedUID: 999, bucketsKept: 2, clock: { 0 }
+        )
+        let dlp = Caller(uid: 1000, gid: 1000, pid: 1, userName: "dlp")
+        let report = VarlinkCall(method: "io.incidentd.Incidents.Report")
+        for _ in 0..<3 { #expect(limiter.admit(report, dlp) == nil) }
+        // Others arrive, and the daemon prunes: dlp's bucket holds one of four tokens, not full.
+        for uid in UInt32(2000)..<2004 { _ = limiter.admit(report, Caller(uid: uid, gid: uid, pid: 1, userName: "u\(uid)")) }
+        #expect(limiter.admit(report, dlp) == nil, "its last token")
+        #expect(limiter.admit(report, dlp)?.error.name == "io.incidentd.TooManyRequests", "not a fresh burst")
+    }
 }

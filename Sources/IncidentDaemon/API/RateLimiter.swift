@@ -19,18 +19,19 @@ final class RateLimiter: Sendable {
 
     /// A refusal is audited when it starts a run of refusals, then once every this many.
     static let auditEvery = 100
-    /// Past this many buckets, full ones are forgotten (they would admit anyway).
-    static let bucketsKept = 10_000
-
-    private let buckets = Mutex<[UInt32: TokenBucket]>([:])
+    /// Past this many buckets, the full ones are forgotten (they would admit anyway).
+    private let bucketsKept: Int
+    /// Each user's bucket with the limit it was last filled under.
+    private let buckets = Mutex<[UInt32: (bucket: TokenBucket, limit: RateLimit)]>([:])
     private let limits: @Sendable () -> RateLimits
     private let trustedUID: UInt32
     private let clock: @Sendable () -> TimeInterval
 
     init(
-        limits: @escaping @Sendable () -> RateLimits, trustedUID: UInt32 = getuid(),
+        limits: @escaping @Sendable () -> RateLimits, trustedUID: UInt32 = getuid(), bucketsKept: Int = 10_000,
         clock: @escaping @Sendable () -> TimeInterval = { ProcessInfo.processInfo.systemUptime }
     ) {
+        self.bucketsKept = bucketsKept
         self.limits = limits
         self.trustedUID = trustedUID
         self.clock = clock
@@ -43,12 +44,12 @@ final class RateLimiter: Sendable {
         guard !limit.isUnlimited else { return nil }
         let now = clock()
         let admission = buckets.withLock { buckets -> TokenBucket.Admission in
-            if buckets.count > Self.bucketsKept {
-                buckets = buckets.filter { $0.value.tokens < Double(limit.burst) }
+            if buckets.count > bucketsKept {
+                buckets = buckets.filter { !$0.value.bucket.isFull(limit: $0.value.limit, now: now) }
             }
-            var bucket = buckets[caller.uid] ?? TokenBucket(limit: limit, now: now)
+            var bucket = buckets[caller.uid]?.bucket ?? TokenBucket(limit: limit, now: now)
             let admission = bucket.take(limit: limit, now: now)
-            buckets[caller.uid] = bucket
+            buckets[caller.uid] = (bucket, limit)
             return admission
         }
         guard case .refused(let retryAfter, let refusedInARow) = admission else { return nil }
