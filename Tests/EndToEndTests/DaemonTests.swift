@@ -41,7 +41,7 @@ import Varlink
 
     /// The embedded default: no database configured, so incidentd runs its own cluster in the
     /// state directory, and stops it on shutdown.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(8)))
     func runsOnItsEmbeddedPostgreSQL() async throws {
         try TestDatabase.requireServer()  // PostgreSQL's programs are installed
         var environment = ProcessInfo.processInfo.environment

@@ -187,7 +187,7 @@ import Varlink
         }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(8)))
     func twoDaemonsDeliverEachOf500EventsExactlyOnce() async throws {
         let setup = try Setup(hooks: """
               - name: count
@@ -281,7 +281,7 @@ import Varlink
 
     /// Both hooks fire for every report; one hangs until released. The other is served all the
     /// while: the hanging one holds its share of the slots, not the dispatcher.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(8)))
     func aHangingHookDoesNotStarveTheOtherHooks() async throws {
         let setup = try Setup(hooks: """
               - name: stuck
@@ -317,7 +317,7 @@ import Varlink
     /// Thousands of deliveries waiting behind hooks that hang: filing and reading go on at their
     /// usual speed, the backlog stays in PostgreSQL rather than in the daemon's memory, and it
     /// drains once the hook answers again.
-    @Test(.timeLimit(.minutes(4)))
+    @Test(.timeLimit(.minutes(8)))
     func aFullHookQueueDoesNotSlowTheSocketAndDrainsAfterwards() async throws {
         let backlog = 3000
         let setup = try Setup(hooks: """

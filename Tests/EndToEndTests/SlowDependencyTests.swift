@@ -7,7 +7,7 @@ import Varlink
 /// A slow database never blocks the socket: calls that need no database answer at once, and
 /// the slow calls complete.
 @Suite struct SlowDependencyTests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(8)))
     func aDatabaseThatTakesSecondsPerReportDoesNotStallTheSocket() async throws {
         try await withDaemon { daemon, database in
             let connection = try database.connect()

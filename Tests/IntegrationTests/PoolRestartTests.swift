@@ -8,7 +8,7 @@ import TestSupport
 /// A PostgreSQL restart must not take the pool down: it runs a cluster of its own, so the
 /// shared test server is never disturbed.
 @Suite struct PoolRestartTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(8)))
     func poolSurvivesAServerRestart() async throws {
         try TestDatabase.requireServer()
         let directory = try TemporaryDirectory(prefix: "ipr")
