@@ -58,7 +58,7 @@ public struct HookDefinition: Sendable, Equatable {
         "incident.reported", "report.folded", "incident.updated", "incident.assigned", "incident.restricted", "incident.unrestricted",
         "phase.entered", "phase.forced", "task.opened", "task.completed", "task.skipped", "task.not_applicable",
         "task.due_soon", "task.overdue", "gate.approved", "decision.recorded", "notification.recorded",
-        "clock.paused", "clock.resumed", "incident.closed", "incident.reopened", "note.added",
+        "clock.paused", "clock.resumed", "clock.pause_ended", "task.possibly_owed", "incident.closed", "incident.reopened", "note.added",
     ]
 
     func accepts(_ incident: Incident) -> Bool {

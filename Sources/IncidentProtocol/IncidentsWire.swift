@@ -254,12 +254,19 @@ public enum IncidentsWire {
         public var notification: NotificationRecipient?
         /// Set when the task is only possibly owed: the facts whose value settles whether it is.
         public var settledBy: [String]?
+        /// True while its regime's clocks are paused; `pausedUntil` is when the pause ends, if it has an end.
+        public var paused: Bool?
+        public var pausedUntil: Date?
 
         public init(
             reference: IncidentReference, incidentTitle: String, task: String, title: String, role: Role, due: Date?,
-            notification: NotificationRecipient?, settledBy: [String]? = nil
+            notification: NotificationRecipient?, settledBy: [String]? = nil, pausedUntil: Date? = nil
         ) {
             self.settledBy = settledBy
+            if let pausedUntil {
+                paused = true
+                self.pausedUntil = pausedUntil == .distantFuture ? nil : pausedUntil
+            }
             self.reference = reference
             self.incidentTitle = incidentTitle
             self.task = task

@@ -56,7 +56,9 @@ public enum IncidentInterfaces {
         .init("notifications", .optional(.array(.named("Notification"))), doc: "The notification ledger."),
         .init("facts", .optional(.map(.string)), doc: "Captured facts, as text."),
         .init("gatePending", .optional(.named("Role")), doc: "The role that must approve the current phase's gate."),
-        .init("clocksPaused", .optional(.bool)),
+        .init("clocksPaused", .optional(.bool), doc: "True while any clock of the incident is paused."),
+        .init("pauses", .optional(.array(.named("ClockPause"))), doc: "Every pause of the incident's clocks, oldest first."),
+        .init("regimes", .optional(.array(.named("Regime"))), doc: "The regimes the playbook includes, with the delays each allows."),
         .init("resolution", .optional(.string)),
         .init("lessonsLearned", .optional(.string)),
     ]
@@ -93,6 +95,27 @@ public enum IncidentInterfaces {
                     .init("reason", .optional(.string)),
                     .init("settledBy", .optional(.array(.string)),
                           doc: "While possibly_owed: the facts (decisions, counts) whose value settles whether it is owed."),
+                    .init("regime", .optional(.string), doc: "The regime file the task comes from."),
+                    .init("paused", .optional(.bool), doc: "True while a pause of its regime runs."),
+                    .init("pausedUntil", .optional(.string), doc: "When that pause ends, if it has an end."),
+                ])
+            ),
+            .init(
+                "ClockPause",
+                .structure([
+                    .init("number", .int), .init("regime", .optional(.string), doc: "Absent: every clock (a pause from before regimes)."),
+                    .init("basis", .string), .init("reason", .string), .init("by", .string), .init("since", .string),
+                    .init("until", .optional(.string), doc: "It ends by itself then."),
+                    .init("endedAt", .optional(.string)), .init("endedBy", .optional(.string)),
+                ])
+            ),
+            .init(
+                "Regime",
+                .structure([
+                    .init("name", .string), .init("title", .string),
+                    .init("pauses", .array(.structure([
+                        .init("basis", .string), .init("cap", .string), .init("cite", .string),
+                    ])), doc: "The delays its law allows; empty when it allows none."),
                 ])
             ),
             .init(
@@ -180,6 +203,8 @@ public enum IncidentInterfaces {
                     .init("title", .string), .init("role", .named("Role")), .init("due", .optional(.string)),
                     .init("notification", .optional(.named("Recipient"))),
                     .init("settledBy", .optional(.array(.string)), doc: "Set when only possibly owed: the facts that settle it."),
+                    .init("paused", .optional(.bool), doc: "True while its regime's clocks are paused."),
+                    .init("pausedUntil", .optional(.string), doc: "When that pause ends, if it has an end."),
                 ])
             ),
             .init(
@@ -299,8 +324,16 @@ public enum IncidentInterfaces {
             workflowMethod("Approve", [], doc: "Approve the current phase's gate."),
             workflowMethod("Advance", [.init("force", .optional(.string), doc: "A manager's reason to move anyway.")],
                            doc: "Move to the next phase; refused with what is missing."),
-            workflowMethod("PauseClock", [.init("reason", .string)], doc: "Pause every clock (a law-enforcement delay)."),
-            workflowMethod("ResumeClock", [.init("reason", .string)], doc: "Resume the clocks; due dates move by the pause."),
+            workflowMethod("PauseClock", [
+                .init("basis", .string, doc: "The basis its law allows, such as law-enforcement-written (see the case file's regimes)."),
+                .init("regimes", .optional(.array(.string)), doc: "The regimes to pause; absent: every regime that allows the basis."),
+                .init("until", .optional(.string), doc: "When it ends by itself; needed where the request states the period."),
+                .init("reason", .string),
+            ], doc: "Pause the clocks of the regimes whose law allows a delay on this basis, within its cap; the others keep running."),
+            workflowMethod("ResumeClock", [
+                .init("regimes", .optional(.array(.string)), doc: "The regimes to resume; absent: every running pause."),
+                .init("reason", .string),
+            ], doc: "Lift running pauses; due dates move by the time paused."),
             workflowMethod("Close", [
                 .init("resolution", .string), .init("lessonsLearned", .string), .init("force", .optional(.string)),
             ], doc: "Close the incident from the notify phase."),

@@ -21,6 +21,11 @@ public enum WorkflowWire {
         public var reason: String?
         /// While possibly owed: the facts (decisions, counts) whose value settles whether it is.
         public var settledBy: [String]?
+        /// The regime file the task comes from.
+        public var regime: String?
+        /// True while a pause of its regime runs; `pausedUntil` is when it ends, if it has an end.
+        public var paused: Bool?
+        public var pausedUntil: Date?
 
         public init(plan: TaskPlan, state: TaskState) {
             id = plan.id
@@ -37,6 +42,11 @@ public enum WorkflowWire {
             completedAt = state.completedAt
             reason = state.reason
             settledBy = state.undecided.isEmpty ? nil : state.undecided
+            regime = plan.regime
+            if let until = state.pausedUntil {
+                paused = true
+                pausedUntil = until == .distantFuture ? nil : until
+            }
         }
     }
 
@@ -50,12 +60,23 @@ public enum WorkflowWire {
         public var facts: [String: String]?
         /// The role that must approve the current phase's gate, if it has one and it is not yet approved.
         public var gatePending: Role?
+        /// True while any clock of the incident is paused.
         public var clocksPaused: Bool?
+        /// Every pause of the incident's clocks, oldest first.
+        public var pauses: [ClockPause]?
+        /// The regimes the incident's playbook includes, with the delays each law allows.
+        public var regimes: [Regime]?
         public var resolution: String?
         public var lessonsLearned: String?
 
         public init(incident: Incident) {
             self.incident = incident
+        }
+
+        /// The regimes with a task owed or possibly owed, in the playbook's order.
+        public var runningRegimes: [String] {
+            let owed = Set((tasks ?? []).filter { $0.status == .open || $0.status == .possiblyOwed }.compactMap(\.regime))
+            return (regimes ?? []).map(\.name).filter(owed.contains)
         }
     }
 
@@ -116,6 +137,60 @@ public enum WorkflowWire {
     }
 
     /// For Approve, Advance, Pause, Resume, Reopen: the incident, a reason where one is needed.
+    /// A regime of the incident's playbook, and the delays its law allows.
+    public struct Regime: Codable, Sendable, Equatable {
+        public var name: String
+        public var title: String
+        public var pauses: [PauseBasis]
+
+        public init(_ summary: RegimeSummary) {
+            name = summary.name
+            title = summary.title
+            pauses = summary.pauses.map { PauseBasis(basis: $0.basis, cap: $0.cap.description, cite: $0.cite) }
+        }
+    }
+
+    public struct PauseBasis: Codable, Sendable, Equatable {
+        public var basis: String
+        /// "at most 30d", "the period stated" or "until lifted".
+        public var cap: String
+        public var cite: String
+    }
+
+    public struct PauseParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public var basis: String
+        /// The regimes to pause; absent: every regime of the playbook whose law allows the basis.
+        public var regimes: [String]?
+        public var until: Date?
+        public var reason: String
+        public var version: Int?
+
+        public init(reference: IncidentReference, basis: String, regimes: [String]? = nil, until: Date? = nil, reason: String, version: Int? = nil) {
+            self.reference = reference
+            self.basis = basis
+            self.regimes = regimes
+            self.until = until
+            self.reason = reason
+            self.version = version
+        }
+    }
+
+    public struct ResumeParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        /// The regimes to resume; absent: every running pause.
+        public var regimes: [String]?
+        public var reason: String
+        public var version: Int?
+
+        public init(reference: IncidentReference, regimes: [String]? = nil, reason: String, version: Int? = nil) {
+            self.reference = reference
+            self.regimes = regimes
+            self.reason = reason
+            self.version = version
+        }
+    }
+
     public struct ReasonParameters: Codable, Sendable, Equatable {
         public var reference: IncidentReference
         public var reason: String?

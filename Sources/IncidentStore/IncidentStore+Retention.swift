@@ -59,6 +59,7 @@ extension IncidentStore {
                 try connection.query("UPDATE events SET data = data - 'text' - 'title' WHERE incident_id = \(id)")
                 try connection.query("UPDATE decisions SET reason = \(SealedText.purged) WHERE incident_id = \(id)")
                 try connection.query("UPDATE tasks SET reason = \(SealedText.purged) WHERE incident_id = \(id) AND reason IS NOT NULL")
+                try connection.query("UPDATE clock_pauses SET reason = \(SealedText.purged) WHERE incident_id = \(id)")
                 try connection.query(
                     "UPDATE notifications SET late_reason = \(SealedText.purged) WHERE incident_id = \(id) AND late_reason IS NOT NULL"
                 )

@@ -153,7 +153,7 @@ extension IncidentStore {
     static func loadState(_ connection: PostgresConnection, incidentID id: Int64, incident: Incident, cipher: CipherBox) throws -> CaseState {
         let row = try connection.query(
             """
-            SELECT facts, instants, gate_approved, paused_since, paused_seconds, resolution, lessons_learned, uid
+            SELECT facts, instants, gate_approved, paused_seconds, resolution, lessons_learned, uid
             FROM incidents WHERE id = \(id)
             """
         ).first!
@@ -173,7 +173,7 @@ extension IncidentStore {
         for (name, seconds) in stamps { instants[name] = Date(timeIntervalSince1970: seconds) }
         let tasks = try connection.query(
             """
-            SELECT key, phase, status, due_at, completed_by, completed_at, reason, undecided FROM tasks
+            SELECT key, phase, status, due_at, completed_by, completed_at, reason, undecided, paused_until FROM tasks
             WHERE incident_id = \(id) ORDER BY ctid
             """
         ).map { row in
@@ -186,7 +186,25 @@ extension IncidentStore {
                 )
             )
             task.undecided = try row.decode([String].self, "undecided")
+            task.pausedUntil = try row.decode(Date?.self, "paused_until")
             return task
+        }
+        let pauses = try connection.query(
+            """
+            SELECT number, regime, basis, reason, paused_by, since, until, ended_at, ended_by
+            FROM clock_pauses WHERE incident_id = \(id) ORDER BY number
+            """
+        ).map { row in
+            let number = try row.decode(Int.self, "number")
+            return ClockPause(
+                number: number, regime: try row.decode(String?.self, "regime"), basis: try row.decode(String.self, "basis"),
+                reason: try SealedText.pauseReason.open(
+                    try row.decode(String.self, "reason"), incident: uid, qualifier: String(number), cipher: cipher
+                ) ?? "",
+                by: try row.decode(String.self, "paused_by"), since: try row.decode(Date.self, "since"),
+                until: try row.decode(Date?.self, "until"), endedAt: try row.decode(Date?.self, "ended_at"),
+                endedBy: try row.decode(String?.self, "ended_by")
+            )
         }
         let decisions = try connection.query(
             "SELECT name, value, reason, decided_by, decided_at, task FROM decisions WHERE incident_id = \(id) ORDER BY id"
@@ -221,7 +239,7 @@ extension IncidentStore {
         }
         return CaseState(
             phase: incident.phase, facts: CaseFacts(values: values, instants: instants), tasks: tasks,
-            gateApproved: try row.decode(Bool.self, "gate_approved"), pausedSince: try row.decode(Date?.self, "paused_since"),
+            gateApproved: try row.decode(Bool.self, "gate_approved"), pauses: pauses,
             pausedSeconds: try row.decode(Double.self, "paused_seconds"), decisions: decisions, notifications: notifications,
             resolution: try SealedText.resolution.open(try row.decode(String?.self, "resolution"), incident: uid, cipher: cipher),
             lessonsLearned: try SealedText.lessonsLearned.open(try row.decode(String?.self, "lessons_learned"), incident: uid, cipher: cipher)
@@ -293,7 +311,7 @@ extension IncidentStore {
                 data_categories = \(incident.dataCategories.map(\.rawValue)), jurisdictions = \(incident.jurisdictions.map(\.rawValue)),
                 people_affected = \(incident.peopleAffected), records_affected = \(incident.recordsAffected),
                 facts = \(factsJSON), instants = \(instantsJSON), gate_approved = \(state.gateApproved),
-                paused_since = \(state.pausedSince), paused_seconds = \(state.pausedSeconds),
+                paused_seconds = \(state.pausedSeconds),
                 resolution = \(try sealed(state.resolution, .resolution)),
                 lessons_learned = \(try sealed(state.lessonsLearned, .lessonsLearned)),
                 version = \(incident.version),
@@ -309,17 +327,30 @@ extension IncidentStore {
             let rows = try changedTasks.map { task -> PostgresQuery in
                 """
                 (\(id), \(task.id), \(task.phase.rawValue), \(task.status.rawValue), \(task.due)::timestamptz, \(task.completedBy),
-                 \(task.completedAt)::timestamptz, \(try sealed(task.reason, .taskReason, task.id)), \(task.undecided)::text[])
+                 \(task.completedAt)::timestamptz, \(try sealed(task.reason, .taskReason, task.id)), \(task.undecided)::text[],
+                 \(task.pausedUntil)::timestamptz)
                 """
             }
             try connection.query(
                 """
-                INSERT INTO tasks (incident_id, key, phase, status, due_at, completed_by, completed_at, reason, undecided)
+                INSERT INTO tasks (incident_id, key, phase, status, due_at, completed_by, completed_at, reason, undecided, paused_until)
                 VALUES \(PostgresQuery.list(rows))
                 ON CONFLICT (incident_id, key) DO UPDATE SET
                     phase = EXCLUDED.phase, status = EXCLUDED.status, due_at = EXCLUDED.due_at,
                     completed_by = EXCLUDED.completed_by, completed_at = EXCLUDED.completed_at, reason = EXCLUDED.reason,
-                    undecided = EXCLUDED.undecided
+                    undecided = EXCLUDED.undecided, paused_until = EXCLUDED.paused_until
+                """
+            )
+        }
+        // Pauses are added, and lifted; never removed.
+        for pause in state.pauses where pause != previous?.pauses.first(where: { $0.number == pause.number }) {
+            try connection.query(
+                """
+                INSERT INTO clock_pauses (incident_id, number, regime, basis, reason, paused_by, since, until, ended_at, ended_by)
+                VALUES (\(id), \(pause.number), \(pause.regime), \(pause.basis),
+                        \(try sealed(pause.reason, .pauseReason, String(pause.number)) ?? ""), \(pause.by), \(pause.since),
+                        \(pause.until)::timestamptz, \(pause.endedAt)::timestamptz, \(pause.endedBy))
+                ON CONFLICT (incident_id, number) DO UPDATE SET ended_at = EXCLUDED.ended_at, ended_by = EXCLUDED.ended_by
                 """
             )
         }
@@ -437,6 +468,8 @@ public struct OpenTaskRow: Sendable, Equatable {
     public var due: Date?
     /// Possibly owed: the facts that would settle whether it is (empty when it is owed).
     public var undecided: [String] = []
+    /// While its regime's clocks are paused: when the pause ends (`Date.distantFuture`: when lifted).
+    public var pausedUntil: Date?
     /// The incident's playbook version; its source, when this daemon has not parsed it yet,
     /// comes from `playbookSources(digests:)`, once per version rather than once per row.
     public var playbookDigest: String?
@@ -452,12 +485,15 @@ extension IncidentStore {
         try await pool.transaction { connection in
             let visible = Self.condition(for: scope, alias: "i.") ?? "true"
             var condition: PostgresQuery = "t.status IN ('open', 'possibly_owed') AND i.phase <> 'closed' AND \(visible)"
-            // A paused incident's deadlines move while it is paused: none is due soon or overdue.
-            if let dueBefore { condition = "\(condition) AND t.due_at < \(dueBefore) AND i.paused_since IS NULL" }
+            // A paused task's deadline moves while its regime is paused: it is neither due soon nor overdue.
+            if let dueBefore {
+                condition = "\(condition) AND t.due_at < \(dueBefore) AND (t.paused_until IS NULL OR t.paused_until <= now())"
+            }
             if let assignee { condition = "\(condition) AND i.assignee = \(assignee)" }
             return try connection.query(
                 """
-                SELECT i.reference, i.title, i.assignee, t.key, t.due_at, t.undecided, i.playbook_digest
+                SELECT i.reference, i.title, i.assignee, t.key, t.due_at, t.undecided, i.playbook_digest,
+                       CASE WHEN t.paused_until > now() THEN t.paused_until END AS paused_until
                 FROM tasks t JOIN incidents i ON i.id = t.incident_id
                 WHERE \(condition)
                 ORDER BY t.due_at NULLS LAST, i.id LIMIT \(limit)
@@ -467,7 +503,7 @@ extension IncidentStore {
                     reference: try row.decodeEnum(IncidentReference.self, "reference"), incidentTitle: try row.decode(String.self, "title"),
                     assignee: try row.decode(String?.self, "assignee"), task: try row.decode(String.self, "key"),
                     due: try row.decode(Date?.self, "due_at"), undecided: try row.decode([String].self, "undecided"),
-                    playbookDigest: try row.decode(String?.self, "playbook_digest")
+                    pausedUntil: try row.decode(Date?.self, "paused_until"), playbookDigest: try row.decode(String?.self, "playbook_digest")
                 )
             }
         }

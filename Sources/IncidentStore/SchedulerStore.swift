@@ -5,30 +5,68 @@ import Postgres
 extension IncidentStore {
     /// Fires due-soon and overdue alerts for open tasks: each exactly once per task, threshold
     /// and deadline, however many daemons scan and however often they restart (the
-    /// `task_alerts` key remembers). Each alert becomes a timeline event and its hook
-    /// deliveries, in one transaction. Returns how many alerts fired.
+    /// `task_alerts` key remembers). A task whose regime is paused fires none. Each alert
+    /// becomes a timeline event and its hook deliveries, in one transaction. Returns how many
+    /// alerts fired.
     public func fireDueAlerts(dueSoonLead: Duration, resolve: @escaping PlaybookResolver) async throws -> Int {
-        let outbox = self.outbox
         let leadSeconds = Double(dueSoonLead.components.seconds)
-        let (fired, queued) = try await pool.transaction { connection -> (Int, Int) in
-            let alerts = try connection.query(
+        return try await recordSchedulerEvents(resolve: resolve) { connection in
+            try connection.query(
                 """
                 INSERT INTO task_alerts (incident_id, task, threshold, due_at)
                 SELECT t.incident_id, t.key, CASE WHEN t.due_at <= now() THEN 'overdue' ELSE 'due_soon' END, t.due_at
                 FROM tasks t JOIN incidents i ON i.id = t.incident_id
-                WHERE t.status IN ('open', 'possibly_owed') AND i.phase <> 'closed' AND i.paused_since IS NULL
+                WHERE t.status IN ('open', 'possibly_owed') AND i.phase <> 'closed'
+                  AND (t.paused_until IS NULL OR t.paused_until <= now())
                   AND t.due_at <= now() + make_interval(secs => \(leadSeconds))
                 ON CONFLICT DO NOTHING
                 RETURNING incident_id, task, threshold, due_at
                 """
-            )
-            var queued = 0
-            for alert in alerts {
-                let id = try alert.decode(Int64.self, "incident_id")
-                let task = try alert.decode(String.self, "task")
-                let kind = "task." + (try alert.decode(String.self, "threshold"))
+            ).map { alert in
                 let due = try alert.decode(Date.self, "due_at")
-                let data = ["task": task, "due": due.formatted(Date.ISO8601FormatStyle())]
+                return (
+                    try alert.decode(Int64.self, "incident_id"), "task." + (try alert.decode(String.self, "threshold")),
+                    ["task": try alert.decode(String.self, "task"), "due": due.formatted(Date.ISO8601FormatStyle())]
+                )
+            }
+        }
+    }
+
+    /// Ends each clock pause that has reached its end (its law's cap, or the period the request
+    /// stated), once however many daemons scan, with a `clock.pause_ended` event. The clocks
+    /// already count the pause to that end, so no due date changes. Returns how many ended.
+    public func endLapsedPauses(resolve: @escaping PlaybookResolver) async throws -> Int {
+        try await recordSchedulerEvents(resolve: resolve) { connection in
+            try connection.query(
+                """
+                UPDATE clock_pauses SET ended_at = until, ended_by = 'incidentd'
+                WHERE ended_at IS NULL AND until IS NOT NULL AND until <= now()
+                RETURNING incident_id, regime, basis, until
+                """
+            ).map { row in
+                let until = try row.decode(Date.self, "until")
+                return (
+                    try row.decode(Int64.self, "incident_id"), "clock.pause_ended",
+                    [
+                        "regimes": try row.decode(String?.self, "regime") ?? "", "basis": try row.decode(String.self, "basis"),
+                        "until": until.formatted(Date.ISO8601FormatStyle()),
+                    ]
+                )
+            }
+        }
+    }
+
+    /// Runs `claim` (which marks what it returns as handled) and records each event it returns
+    /// on the timeline, with its hook deliveries, in the same transaction.
+    private func recordSchedulerEvents(
+        resolve: @escaping PlaybookResolver,
+        _ claim: @escaping @Sendable (PostgresConnection) throws -> [(incident: Int64, kind: String, data: [String: String])]
+    ) async throws -> Int {
+        let outbox = self.outbox
+        let (count, queued) = try await pool.transaction { connection -> (Int, Int) in
+            let events = try claim(connection)
+            var queued = 0
+            for (id, kind, data) in events {
                 try connection.query(
                     """
                     INSERT INTO events (incident_id, kind, actor_name, data)
@@ -51,9 +89,9 @@ extension IncidentStore {
                     connection, incidentID: id, events: [(kind, data)], incident: incident, playbook: playbook, actor: nil
                 )
             }
-            return (alerts.count, queued)
+            return (events.count, queued)
         }
         if queued > 0 { outbox?.wake() }
-        return fired
+        return count
     }
 }

@@ -6,7 +6,7 @@ import IncidentCore
 /// is sealed at rest like them, each value under its incident and field (and, where a case
 /// has several, the task or decision it belongs to), and opened only when the case is read.
 enum SealedText: CaseIterable {
-    case taskReason, decisionReason, lateReason, recipient, resolution, lessonsLearned, legalHoldReason
+    case taskReason, decisionReason, lateReason, recipient, resolution, lessonsLearned, legalHoldReason, pauseReason
 
     /// What purging leaves in place of a value; never sealed, nothing to protect.
     static let purged = "[purged]"
@@ -17,12 +17,13 @@ enum SealedText: CaseIterable {
         case .decisionReason: "decisions"
         case .lateReason, .recipient: "notifications"
         case .resolution, .lessonsLearned, .legalHoldReason: "incidents"
+        case .pauseReason: "clock_pauses"
         }
     }
 
     var column: String {
         switch self {
-        case .taskReason, .decisionReason: "reason"
+        case .taskReason, .decisionReason, .pauseReason: "reason"
         case .lateReason: "late_reason"
         case .recipient: "recipient"
         case .resolution: "resolution"
@@ -37,6 +38,7 @@ enum SealedText: CaseIterable {
         case .taskReason: "key"
         case .decisionReason: "name"
         case .lateReason, .recipient: "task"
+        case .pauseReason: "number::text"
         case .resolution, .lessonsLearned, .legalHoldReason: nil
         }
     }
@@ -50,6 +52,7 @@ enum SealedText: CaseIterable {
         case .resolution: "resolution"
         case .lessonsLearned: "lessons-learned"
         case .legalHoldReason: "legal-hold-reason"
+        case .pauseReason: "pause-reason"
         }
     }
 

@@ -93,14 +93,15 @@ import TestSupport
         }
     }
 
-    /// An EU and Chinese breach at a NIS2 entity: every legal clock shows in `status` from the
-    /// report on (PIPL owed, GDPR and NIS2 possibly owed until the decisions settle them), the
-    /// authority is notified during investigate, and a paused incident shows nothing due soon.
+    /// An EU, Chinese and US breach at a NIS2 entity: every legal clock shows in `status` from
+    /// the report on (PIPL owed, GDPR and NIS2 possibly owed until the decisions settle them),
+    /// the authority is notified during investigate, and a law-enforcement pause moves only the
+    /// regimes that allow it (the US state laws), while GDPR, NIS2 and PIPL keep running.
     @Test func legalClocksShowFromTheReportOnAndANotificationCanBeMadeDuringInvestigation() async throws {
         try await withWorkflowDaemon { daemon in
             let ref = try #require((try json(try await daemon.ctl([
                 "report", "--title", "Customer database copied", "--description", "names and phone numbers", "--data", "contact",
-                "--people", "5000", "--jurisdiction", "DE", "--jurisdiction", "CN", "--json",
+                "--data", "identity", "--people", "5000", "--jurisdiction", "DE", "--jurisdiction", "CN", "--jurisdiction", "US", "--json",
             ]))["incident"] as? [String: Any])?["reference"] as? String)
             let atReport = try json(try await daemon.ctl(["status", "--json"]))
             let clocks = try #require(atReport["owedNotifications"] as? [[String: Any]], "\(atReport)")
@@ -115,8 +116,8 @@ import TestSupport
                     "\(screen.stdout)")
 
             ok(try await daemon.ctl(["task", "done", ref, "acknowledge"]), "acknowledge")
-            ok(try await daemon.ctl(["task", "done", ref, "triage", "--set", "severity=high", "--set", "dataCategories=contact",
-                               "--set", "jurisdictions=DE,CN", "--set", "nis2Entity=true", "--set", "secRegistrant=false"]), "triage")
+            ok(try await daemon.ctl(["task", "done", ref, "triage", "--set", "severity=high", "--set", "dataCategories=contact,identity",
+                               "--set", "jurisdictions=DE,CN,US", "--set", "nis2Entity=true", "--set", "secRegistrant=false"]), "triage")
             ok(try await daemon.ctl(["advance", ref]), "advance to investigate")
             ok(try await daemon.ctl(["task", "done", ref, "nis2-significance", "--set", "significantIncident=true",
                                "--reason", "the customer service was down for a day"]), "significance")
@@ -131,11 +132,41 @@ import TestSupport
             #expect((try json(try await daemon.ctl(["show", ref, "--json"]))["incident"] as? [String: Any])?["phase"] as? String
                 == "investigate")
 
-            // Paused, nothing of it is due soon or overdue: its deadlines move while it is.
-            ok(try await daemon.ctl(["pause", ref, "--reason", "the police asked for a delay"]), "pause")
-            let paused = try json(try await daemon.ctl(["status", "--json"]))
-            let soon = ((paused["dueSoon"] as? [[String: Any]]) ?? []) + ((paused["overdue"] as? [[String: Any]]) ?? [])
-            #expect(!soon.contains { $0["reference"] as? String == ref }, "\(soon)")
+            // A law-enforcement request: only the US state laws allow the delay.
+            let before = try tasks(try await daemon.ctl(["show", ref, "--json"]))
+            let refused = try await daemon.ctl(["pause", ref, "--basis", "law-enforcement-written", "--regime", "gdpr",
+                                                "--until", "2099-01-01", "--reason", "FBI letter, ref 77/26"])
+            #expect(refused.status == 1 && refused.stderr.contains("gdpr allows no delay of its clocks: they keep running"),
+                    "\(refused.stderr)")
+            let until = Date().addingTimeInterval(20 * 86_400)
+            let pause = try await daemon.ctl(["pause", ref, "--basis", "law-enforcement-written", "--until",
+                                              until.formatted(.iso8601), "--reason", "FBI letter, ref 77/26"])
+            ok(pause, "pause")
+            #expect(pause.stdout.contains("us-states paused until"), "\(pause.stdout)")
+            // GDPR's clocks are settled (notified; no high risk); those of NIS2, PIPL and China run on.
+            #expect(pause.stdout.contains("No such delay under nis2, pipl, cn-incident-reporting: their clocks keep running."),
+                    "\(pause.stdout)")
+            let paused = try tasks(try await daemon.ctl(["show", ref, "--json"]))
+            #expect(paused["us-state-residents"]?["paused"] as? Bool == true)
+            let movedBy = try #require(paused["us-state-residents"]?["due"] as? String).flatMap { try? Date($0, strategy: .iso8601) }
+                .map { $0.timeIntervalSince(try! Date(before["us-state-residents"]!["due"] as! String, strategy: .iso8601)) }
+            #expect(abs((movedBy ?? 0) - until.timeIntervalSinceNow) < 120, "moved by the pause: \(movedBy ?? 0)")
+            for id in ["nis2-early-warning", "pipl-notify", "cn-first-report"] {
+                #expect(paused[id]?["paused"] == nil && paused[id]?["due"] as? String == before[id]?["due"] as? String, "\(id)")
+            }
+            // The clocks of the regimes that allow no delay still show as overdue or due soon; the paused one does not.
+            let status = try json(try await daemon.ctl(["status", "--json"]))
+            let running = try #require(status["owedNotifications"] as? [[String: Any]])
+            #expect(clock("us-state-residents", in: running)?["paused"] as? Bool == true, "\(running)")
+            #expect(clock("pipl-notify", in: running)?["paused"] == nil, "\(running)")
+            let soon = ((status["dueSoon"] as? [[String: Any]]) ?? []) + ((status["overdue"] as? [[String: Any]]) ?? [])
+            #expect(!soon.contains { $0["reference"] as? String == ref && $0["task"] as? String == "us-state-residents" }, "\(soon)")
+            #expect(soon.contains { $0["reference"] as? String == ref && $0["task"] as? String == "pipl-notify" }, "\(soon)")
+            let shown = try await daemon.ctl(["show", ref])
+            #expect(shown.stdout.contains("Clock pauses") && shown.stdout.contains("us-states — law-enforcement-written"), "\(shown.stdout)")
+            ok(try await daemon.ctl(["resume", ref, "--reason", "the FBI lifted the delay"]), "resume")
+            let resumed = try tasks(try await daemon.ctl(["show", ref, "--json"]))
+            #expect(resumed["us-state-residents"]?["paused"] == nil)
         }
     }
 

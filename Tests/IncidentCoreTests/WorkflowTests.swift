@@ -189,16 +189,6 @@ import Testing
         #expect(record.kind == .authority && record.recipient == "BfDI" && record.lateReason == "the scope was only known on day 4")
     }
 
-    @Test func pausedClocksMoveDueDatesByThePause() throws {
-        var state = try Self.started(Self.incident(jurisdictions: ["DE"], people: 10))
-        let due = try #require(state.task("triage")?.due)
-        state = try Self.run([.pauseClocks(reason: "law enforcement asked for a delay")], from: state)
-        state = try Self.run([.resumeClocks(reason: "delay lifted")], from: state, at: Self.reported.addingTimeInterval(7200))
-        #expect(state.task("triage")?.due == due.addingTimeInterval(7200))
-        #expect(Workflow.apply(.resumeClocks(reason: "x"), to: state, playbook: Self.breach, actor: "m", now: Self.reported)
-            .failureValue == .notPaused)
-    }
-
     @Test func closingNeedsResolutionAndLessonsAndReopeningReturnsToNotify() throws {
         var state = try Self.started(Self.incident(jurisdictions: ["FR"], people: 10))
         state = try Self.throughInvestigation(state, notifiable: false, highRisk: false)

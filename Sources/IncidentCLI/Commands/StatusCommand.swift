@@ -52,7 +52,9 @@ struct StatusCommand: ParsableCommand {
             lines.append(output.paint("\(title) (\(tasks.count))", .bold))
             for task in tasks.prefix(limit) {
                 let when: String
-                if let due = task.due {
+                if task.paused == true {
+                    when = task.pausedUntil.map { "paused to \(output.time($0).prefix(10))" } ?? "paused"
+                } else if let due = task.due {
                     when = due < output.now
                         ? "overdue \(output.relative(due).replacingOccurrences(of: " ago", with: ""))"
                         : "due \(output.relative(due))"
@@ -62,7 +64,8 @@ struct StatusCommand: ParsableCommand {
                 let label = "\(task.reference)  \(task.task)"
                 let title = task.settledBy.map { "possibly owed, settled by \($0.joined(separator: ", ")): " + task.title } ?? task.title
                 let whenCell = output.fit(when, 18)
-                let painted = task.due.map { $0 < output.now } == true ? output.paint(whenCell, .red) : whenCell
+                let painted = task.paused == true ? output.paint(whenCell, .yellow)
+                    : task.due.map { $0 < output.now } == true ? output.paint(whenCell, .red) : whenCell
                 lines.append(("  " + output.fit(label, 34) + "  " + painted + "  " + output.fit(title, 42)).trimmingTrailingSpaces())
             }
             if tasks.count > limit { lines.append("  … and \(tasks.count - limit) more") }

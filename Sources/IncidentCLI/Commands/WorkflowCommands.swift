@@ -253,24 +253,83 @@ struct ReopenCommand: ParsableCommand {
 
 struct PauseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pause", abstract: "Pause the incident's clocks, such as for a law-enforcement delay (managers).",
-        discussion: "Example:\n  incidentctl pause INC-2026-000123 --reason \"police request of 2026-05-02, ref 77/26\""
+        commandName: "pause", abstract: "Pause the clocks of the regimes whose law allows a delay, such as law enforcement's (managers).",
+        discussion: """
+            A pause names its basis. It moves only the clocks of the regimes whose law allows a
+            delay on that basis, for at most what the law allows; GDPR, NIS2, PIPL and China's
+            reporting measures allow none, and their clocks keep running. `show` lists each
+            regime's bases. A pause with an end ends by itself then.
+
+            Bases in the shipped regimes:
+              law-enforcement-written  a written request; lasts the period it states (HIPAA, US states)
+              law-enforcement-oral     an oral request; HIPAA at most 30 days (HIPAA, US states)
+              attorney-general         the US Attorney General's determination; 30 days (SEC 8-K)
+
+            Examples:
+              incidentctl pause INC-2026-000123 --basis law-enforcement-written \\
+                  --until 2027-01-15 --reason "FBI letter of 2026-12-01, ref 77/26"
+              incidentctl pause INC-2026-000123 --basis law-enforcement-oral --regime hipaa \\
+                  --reason "call from Det. Ruiz, 2026-12-01 10:40; written request to follow"
+            """
     )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident's reference.") var reference: String
-    @Option(name: .long, help: "Why (recorded).") var reason: String
-    func run() throws { try ReasonCommand.run(global, "PauseClock", reference, reason, done: "clocks paused.") }
+    @Option(name: .long, help: "The basis the law allows (see above).") var basis: String
+    @Option(name: .long, help: "Pause only this regime (repeatable); default: every regime that allows the basis.")
+    var regime: [String] = []
+    @Option(name: .long, help: "When the pause ends by itself, such as 2027-01-15 (needed for a written request).")
+    var until: String?
+    @Option(name: .long, help: "Why, and the request's reference (recorded, sealed).") var reason: String
+    @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
+
+    func run() throws {
+        let reference = try IncidentReference.parse(reference)
+        let parameters = WorkflowWire.PauseParameters(
+            reference: reference, basis: basis, regimes: regime.isEmpty ? nil : regime,
+            until: try until.map { try ReportCommand.instant($0, flag: "--until") }, reason: reason, version: ifVersion
+        )
+        var connection = global.connection()
+        let reply = try connection.call("io.incidentd.Incidents.PauseClock", parameters, as: WorkflowWire.CaseFileReply.self)
+        if global.json { return printOut(try Output.json(reply)) }
+        let newest = (reply.pauses ?? []).filter { $0.endedAt == nil }.map(\.since).max()
+        let added = (reply.pauses ?? []).filter { $0.endedAt == nil && $0.since == newest }
+        let paused = Set((reply.pauses ?? []).filter { $0.isRunning(at: Date()) }.compactMap(\.regime))
+        var lines = added.map { pause in
+            "\(reference): \(pause.regime ?? "every clock") paused"
+                + (pause.until.map { " until \(Output().time($0))" } ?? " until resumed") + " (\(pause.basis))."
+        }
+        let running = reply.runningRegimes.filter { !paused.contains($0) }
+        if !running.isEmpty {
+            let list = running.joined(separator: ", ")
+            lines.append(regime.isEmpty ? "No such delay under \(list): their clocks keep running." : "Still running: \(list).")
+        }
+        printOut(lines.joined(separator: "\n"))
+        printOut("")
+        printOut(Output().caseFile(reply))
+    }
 }
 
 struct ResumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "resume", abstract: "Resume paused clocks; deadlines move by the pause (managers).",
-        discussion: "Example:\n  incidentctl resume INC-2026-000123 --reason \"delay lifted\""
+        commandName: "resume", abstract: "Lift clock pauses; deadlines move by the time paused (managers).",
+        discussion: """
+            Examples:
+              incidentctl resume INC-2026-000123 --reason "FBI lifted the delay by letter of 2026-12-20"
+              incidentctl resume INC-2026-000123 --regime hipaa --reason "oral request not confirmed in writing"
+            """
     )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident's reference.") var reference: String
+    @Option(name: .long, help: "Resume only this regime (repeatable); default: every running pause.") var regime: [String] = []
     @Option(name: .long, help: "Why (recorded).") var reason: String
-    func run() throws { try ReasonCommand.run(global, "ResumeClock", reference, reason, done: "clocks resumed.") }
+    @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
+
+    func run() throws {
+        let reference = try IncidentReference.parse(reference)
+        try sendWorkflow(global, "ResumeClock", WorkflowWire.ResumeParameters(
+            reference: reference, regimes: regime.isEmpty ? nil : regime, reason: reason, version: ifVersion
+        ), done: "\(reference): clocks resumed; their deadlines moved by the time paused.")
+    }
 }
 
 struct NoteCommand: ParsableCommand {

@@ -59,6 +59,25 @@ extension Output {
                 sections.append(lines.joined(separator: "\n"))
             }
         }
+        if let pauses = file.pauses, !pauses.isEmpty {
+            var lines = ["Clock pauses"]
+            for pause in pauses {
+                let end: String
+                if let ended = pause.endedAt {
+                    end = "ended \(time(ended))" + (pause.endedBy.map { " by \($0)" } ?? "")
+                } else if let until = pause.until {
+                    end = until > now ? paint("running", .yellow) + " until \(time(until))" : "ended \(time(until))"
+                } else {
+                    end = paint("running", .yellow) + " until resumed"
+                }
+                lines.append("  \(pause.regime ?? "every clock") — \(pause.basis), from \(time(pause.since)) by \(pause.by), \(end)")
+                if !pause.reason.isEmpty { lines.append("      \(pause.reason)") }
+            }
+            let paused = Set(pauses.filter { $0.isRunning(at: now) }.compactMap(\.regime))
+            let running = file.runningRegimes.filter { !paused.contains($0) }
+            if !paused.isEmpty, !running.isEmpty { lines.append("  Still running: \(running.joined(separator: ", "))") }
+            sections.append(lines.joined(separator: "\n"))
+        }
         if let resolution = file.resolution {
             sections.append("Resolution\n  \(resolution)\nLessons learned\n  \(file.lessonsLearned ?? "")")
         }
@@ -71,7 +90,7 @@ extension Output {
         case .skipped: return "[-]"
         case .notApplicable: return "[·]"
         case .open, .possiblyOwed:
-            guard let due = task.due else { return "[ ]" }
+            guard let due = task.due, task.paused != true else { return "[ ]" }
             if due < now { return paint("[!]", .red) }
             return "[ ]"
         }
@@ -91,6 +110,10 @@ extension Output {
 
     /// Where an owed task's clock stands.
     func clock(_ task: WorkflowWire.Task) -> String {
+        if task.paused == true {
+            let until = task.pausedUntil.map { "paused until \(time($0))" } ?? "paused until resumed"
+            return paint(until, .yellow) + (task.due.map { task.pausedUntil == nil ? "" : ", then due \(time($0))" } ?? "")
+        }
         guard let due = task.due else { return task.status == .possiblyOwed ? "no deadline" : "open, no deadline" }
         if due < now {
             return paint("OVERDUE \(relative(due).replacingOccurrences(of: " ago", with: ""))", .red) + " (due \(time(due)))"

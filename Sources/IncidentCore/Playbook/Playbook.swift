@@ -23,6 +23,8 @@ public struct Playbook: Sendable, Equatable {
     /// Days a closed incident keeps its personal data before `purge` removes it; nil: the
     /// daemon's `retentionDays`.
     public var retentionDays: Int? = nil
+    /// The legal regimes the playbook includes, in the order it lists them.
+    public var regimes: [RegimeSummary] = []
 
     public init(
         name: String, version: String, title: String, isDefault: Bool, match: Match, fields: [FieldDeclaration],
@@ -51,6 +53,10 @@ public struct Playbook: Sendable, Equatable {
 
     public func task(_ id: String) -> TaskPlan? {
         allTasks.first { $0.id == id }
+    }
+
+    public func regime(_ name: String) -> RegimeSummary? {
+        regimes.first { $0.name == name }
     }
 
     public func field(_ name: String) -> FieldDeclaration? {
@@ -182,6 +188,9 @@ public struct TaskPlan: Sendable, Equatable {
     public var hooks: [String]
     /// Marked `obligation: true`: a legal duty with a deadline, like every notification task.
     public var obligation: Bool = false
+    /// The regime file the task comes from; nil for the playbook's own tasks. A clock pause
+    /// moves only the tasks of the regimes it names.
+    public var regime: String? = nil
 
     /// A legal duty: it opens from its trigger in any phase, its clock visible from the start.
     public var isObligation: Bool { obligation || notification != nil }
@@ -202,6 +211,63 @@ public struct TaskPlan: Sendable, Equatable {
         self.records = records
         self.notification = notification
         self.hooks = hooks
+    }
+}
+
+/// What a playbook keeps of a regime file beyond its tasks: its name, title and the clock
+/// pauses the law allows.
+public struct RegimeSummary: Sendable, Equatable {
+    public var name: String
+    public var title: String
+    /// Each basis on which the law lets notification wait; empty when it allows no delay.
+    public var pauses: [PauseRule]
+
+    public init(name: String, title: String, pauses: [PauseRule] = []) {
+        self.name = name
+        self.title = title
+        self.pauses = pauses
+    }
+
+    public func pauseRule(_ basis: String) -> PauseRule? {
+        pauses.first { $0.basis == basis }
+    }
+}
+
+/// A delay a law allows, such as HIPAA's law-enforcement delay (45 CFR 164.412).
+public struct PauseRule: Sendable, Equatable {
+    /// How long the pause may last.
+    public enum Cap: Sendable, Equatable, CustomStringConvertible {
+        /// The period the requester states (a written request): the pause needs an end.
+        case stated
+        /// At most this long from the pause's start.
+        case atMost(ClockDuration)
+        /// Until the requester says notice no longer impedes them; an end is optional.
+        case open
+
+        public var description: String {
+            switch self {
+            case .stated: "the period stated"
+            case .atMost(let duration): "at most \(duration)"
+            case .open: "until lifted"
+            }
+        }
+    }
+
+    /// The shared name of the basis, such as `law-enforcement-written`: one pause can name it
+    /// for every regime that allows it.
+    public var basis: String
+    public var cap: Cap
+    /// The article that allows it.
+    public var cite: String
+    /// The regime's tasks it moves, when the law delays only some notices (PDPA: the
+    /// individuals', not the Commission's); empty: all of them.
+    public var tasks: [String]
+
+    public init(basis: String, cap: Cap, cite: String, tasks: [String] = []) {
+        self.basis = basis
+        self.cap = cap
+        self.cite = cite
+        self.tasks = tasks
     }
 }
 

@@ -349,6 +349,7 @@ private struct Parser {
             instants: instants, hooks: hooks, phases: phases, escalations: escalations, digest: digest, source: text
         )
         playbook.retentionDays = retentionDays
+        playbook.regimes = regimes.map(\.summary)
         return playbook
     }
 
@@ -361,6 +362,7 @@ private struct Parser {
         var instants: [String]
         /// The tasks' nodes by phase, parsed once the whole playbook's fields are known.
         var tasks: [(phase: Phase, node: Node)]
+        var summary: RegimeSummary
     }
 
     /// The regimes `include` names, each from its bundled file.
@@ -381,7 +383,7 @@ private struct Parser {
             let directory = (playbookFile as NSString).deletingLastPathComponent
             file = playbookFile.hasPrefix("/") && !directory.isEmpty ? directory + "/" + bundled.path : bundled.path
             guard let root = compose(bundled.text) else { continue }
-            let keys = ["regime", "title", "reviewed", "sources", "notes", "fields", "instants", "tasks", "include"]
+            let keys = ["regime", "title", "reviewed", "sources", "notes", "fields", "instants", "pauses", "tasks", "include"]
             guard let top = entries(root, "a regime", allowed: keys) else { continue }
             func value(_ key: String) -> Node? { top.first { $0.key == key }?.value }
             if value("include") != nil {
@@ -390,7 +392,8 @@ private struct Parser {
             if value("regime")?.scalar?.string != name {
                 problem(value("regime") ?? root, "the regime in \(name).yaml must be named '\(name)' (regime: \(name))")
             }
-            if value("title").flatMap({ string($0, "title") }) == nil { problem(root, "the regime has no 'title'") }
+            let title = value("title").flatMap { string($0, "title") }
+            if title == nil { problem(root, "the regime has no 'title'") }
             if let reviewed = value("reviewed")?.scalar?.string {
                 if (try? Date.ISO8601FormatStyle().year().month().day().parse(reviewed)) == nil {
                     problem(value("reviewed"), "reviewed must be the date the regime was last checked against the law, as 2026-12-01")
@@ -420,9 +423,53 @@ private struct Parser {
                     tasks += items.map { (Phase(rawValue: key)!, $0) }
                 }
             }
-            regimes.append(Regime(name: name, path: file, root: root, fields: fields, instants: instants, tasks: tasks))
+            let pauses = value("pauses").map { parsePauses($0) } ?? []
+            regimes.append(Regime(
+                name: name, path: file, root: root, fields: fields, instants: instants, tasks: tasks,
+                summary: RegimeSummary(name: name, title: title ?? name, pauses: pauses)
+            ))
         }
         return regimes
+    }
+
+    /// The delays a regime's law allows: `pauses: []` (or none) when it allows none.
+    mutating func parsePauses(_ node: Node) -> [PauseRule] {
+        guard let items = node.sequence else {
+            problem(node, "pauses must be a list of the delays the law allows, such as {basis: law-enforcement-oral, cap: 30d, cite: ...}")
+            return []
+        }
+        var rules: [PauseRule] = []
+        for item in items {
+            guard let spec = entries(item, "a pause", allowed: ["basis", "cap", "cite", "tasks"]) else { continue }
+            func value(_ key: String) -> Node? { spec.first { $0.key == key }?.value }
+            guard let basis = value("basis").flatMap({ string($0, "basis") }),
+                  !basis.isEmpty, basis.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
+                problem(value("basis") ?? item, "a pause needs a 'basis' of lower-case letters, digits and hyphens, such as law-enforcement-written")
+                continue
+            }
+            if rules.contains(where: { $0.basis == basis }) {
+                problem(item, "pause basis '\(basis)' is listed twice")
+                continue
+            }
+            guard let cite = value("cite").flatMap({ string($0, "cite") }), !cite.isEmpty else {
+                problem(item, "pause '\(basis)' needs 'cite': the article that allows the delay")
+                continue
+            }
+            let capText = value("cap").flatMap { string($0, "cap") } ?? ""
+            let cap: PauseRule.Cap
+            switch capText {
+            case "stated": cap = .stated
+            case "open": cap = .open
+            default:
+                guard let duration = ClockDuration(parsing: capText) else {
+                    problem(value("cap") ?? item, "pause '\(basis)' needs a 'cap': a duration such as 30d, 'stated' (the period the request states) or 'open' (until lifted)")
+                    continue
+                }
+                cap = .atMost(duration)
+            }
+            rules.append(PauseRule(basis: basis, cap: cap, cite: cite, tasks: value("tasks").map { strings($0, "tasks") } ?? []))
+        }
+        return rules
     }
 
     /// Adds a regime's tasks to the phases they belong to; a task id must be unique across
@@ -431,8 +478,15 @@ private struct Parser {
         let playbookFile = file
         file = regime.path
         defer { file = playbookFile }
+        let ids = regime.tasks.compactMap { $0.node.mapping?["id"]?.string }
+        for rule in regime.summary.pauses {
+            for task in rule.tasks where !ids.contains(task) {
+                problem(regime.root, "pause '\(rule.basis)' names task '\(task)', which is not a task of regime \(regime.name)")
+            }
+        }
         for (phase, node) in regime.tasks {
-            guard let task = parseTask(node, phase: phase, context) else { continue }
+            guard var task = parseTask(node, phase: phase, context) else { continue }
+            task.regime = regime.name
             if phases.flatMap(\.tasks).contains(where: { $0.id == task.id }) {
                 problem(node, "task id '\(task.id)' of regime \(regime.name) is already a task of the playbook or another regime")
                 continue

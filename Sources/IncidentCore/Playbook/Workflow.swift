@@ -24,6 +24,9 @@ public struct TaskState: Sendable, Equatable, Codable {
     public var reason: String?
     /// While possibly owed: the facts whose value would settle whether it is.
     public var undecided: [String] = []
+    /// While a pause of its regime runs: when it ends (`Date.distantFuture` for a pause
+    /// without an end). A paused task is neither due soon nor overdue.
+    public var pausedUntil: Date?
 
     public init(
         id: String, phase: Phase, status: Status, due: Date? = nil, completedBy: String? = nil,
@@ -95,6 +98,79 @@ public struct NotificationRecord: Sendable, Equatable, Codable {
     }
 }
 
+/// A delay of one regime's clocks on a basis its law allows, such as a law-enforcement
+/// request (45 CFR 164.412). Kept, never deleted: the case file shows every pause.
+public struct ClockPause: Sendable, Equatable, Codable {
+    /// 1 for the incident's first pause, and so on.
+    public var number: Int
+    /// The regime whose clocks it moves; nil for every clock (a pause from before regimes).
+    public var regime: String?
+    public var basis: String
+    public var reason: String
+    public var by: String
+    public var since: Date
+    /// It ends by itself then: its cap, or the period the request stated.
+    public var until: Date?
+    /// When it was lifted by hand, or recorded as ended at `until`.
+    public var endedAt: Date?
+    public var endedBy: String?
+
+    public init(
+        number: Int, regime: String?, basis: String, reason: String, by: String, since: Date, until: Date? = nil,
+        endedAt: Date? = nil, endedBy: String? = nil
+    ) {
+        self.number = number
+        self.regime = regime
+        self.basis = basis
+        self.reason = reason
+        self.by = by
+        self.since = since
+        self.until = until
+        self.endedAt = endedAt
+        self.endedBy = endedBy
+    }
+
+    /// Running at `now`: started, not lifted, and not past its end.
+    public func isRunning(at now: Date) -> Bool {
+        endedAt == nil && since <= now && (until.map { now < $0 } ?? true)
+    }
+
+    /// Seconds it moves the clocks it covers: its whole length once its end is known (lifted,
+    /// or the end it will reach by itself); nothing yet for a pause with no end, whose clocks
+    /// move when it is lifted.
+    public var seconds: Double {
+        guard let end = endedAt ?? until else { return 0 }
+        return max(0, end.timeIntervalSince(since))
+    }
+
+    /// Whether it moves `plan`'s clock: a pause of every clock does; otherwise the task must be
+    /// of its regime and, where the law delays only some of the regime's notices, one of those.
+    public func covers(_ plan: TaskPlan, in playbook: Playbook) -> Bool {
+        guard let regime else { return true }
+        guard plan.regime == regime else { return false }
+        let tasks = playbook.regime(regime)?.pauseRule(basis)?.tasks ?? []
+        return tasks.isEmpty || tasks.contains(plan.id)
+    }
+}
+
+/// What a manager asks for when pausing clocks.
+public struct PauseRequest: Sendable, Equatable {
+    /// The basis, as the regime files name it: `law-enforcement-written`, `law-enforcement-oral`…
+    public var basis: String
+    /// The regimes to pause; empty: every regime of the playbook that allows this basis.
+    public var regimes: [String]
+    /// When the pause ends by itself; required where the law says the requester states the period.
+    public var until: Date?
+    public var reason: String
+
+    public init(basis: String, regimes: [String] = [], until: Date? = nil, reason: String) {
+        self.basis = basis
+        self.regimes = regimes
+        self.until = until
+        self.reason = reason
+    }
+}
+
 /// Everything the workflow decides from: the incident's phase, facts, tasks, gate and clocks.
 public struct CaseState: Sendable, Equatable {
     public var phase: Phase
@@ -102,9 +178,9 @@ public struct CaseState: Sendable, Equatable {
     public var tasks: [TaskState]
     /// The current phase's gate has been approved.
     public var gateApproved: Bool
-    /// Clocks are paused (a law-enforcement delay) since this instant.
-    public var pausedSince: Date?
-    /// Seconds clocks were paused in completed pauses; due dates move by this much.
+    /// Every pause of the incident's clocks, oldest first.
+    public var pauses: [ClockPause]
+    /// Seconds every clock was paused before pauses named their regimes; due dates move by this much.
     public var pausedSeconds: Double
     public var decisions: [DecisionRecord]
     public var notifications: [NotificationRecord]
@@ -113,14 +189,14 @@ public struct CaseState: Sendable, Equatable {
 
     public init(
         phase: Phase = .report, facts: CaseFacts, tasks: [TaskState] = [], gateApproved: Bool = false,
-        pausedSince: Date? = nil, pausedSeconds: Double = 0, decisions: [DecisionRecord] = [],
+        pauses: [ClockPause] = [], pausedSeconds: Double = 0, decisions: [DecisionRecord] = [],
         notifications: [NotificationRecord] = [], resolution: String? = nil, lessonsLearned: String? = nil
     ) {
         self.phase = phase
         self.facts = facts
         self.tasks = tasks
         self.gateApproved = gateApproved
-        self.pausedSince = pausedSince
+        self.pauses = pauses
         self.pausedSeconds = pausedSeconds
         self.decisions = decisions
         self.notifications = notifications
@@ -129,6 +205,9 @@ public struct CaseState: Sendable, Equatable {
     }
 
     public func task(_ id: String) -> TaskState? { tasks.first { $0.id == id } }
+
+    /// The pauses running at `now`.
+    public func runningPauses(at now: Date) -> [ClockPause] { pauses.filter { $0.isRunning(at: now) } }
 }
 
 /// What someone asks the workflow to do.
@@ -142,8 +221,9 @@ public enum WorkflowCommand: Sendable, Equatable {
     case approveGate
     /// Move to the next phase; `force` (a manager's stated reason) overrides missing items.
     case advance(force: String?)
-    case pauseClocks(reason: String)
-    case resumeClocks(reason: String)
+    case pauseClocks(PauseRequest)
+    /// Lifts the running pauses of `regimes` (empty: every running pause).
+    case resumeClocks(regimes: [String], reason: String)
     case close(resolution: String, lessonsLearned: String, force: String?)
     case reopen(reason: String)
 
@@ -189,8 +269,19 @@ public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible
     case noGate(Phase)
     case closed
     case notClosed
-    case alreadyPaused
+    /// Pausing these regimes, whose clocks are paused already.
+    case alreadyPaused([String])
     case notPaused
+    /// The playbook includes no such regime.
+    case unknownRegime(String, known: [String])
+    /// The law of `regime` (or, when nil, of no regime whose clocks run) allows no delay on
+    /// `basis`; `allowed` lists the bases it does allow.
+    case pauseNotAllowed(basis: String, regime: String?, allowed: [String])
+    /// The basis lasts the period the request states: the pause needs its end.
+    case pauseNeedsEnd(basis: String, regime: String)
+    /// The end asked for is past what the law allows.
+    case pauseBeyondCap(basis: String, regime: String, cap: String, latest: Date)
+    case pauseEndNotAfterStart
     /// `advance` from notify: the way out is `close`.
     case closeToLeaveNotify
     /// `close` (unforced) before the notify phase.
@@ -215,8 +306,22 @@ public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible
         case .noGate(let phase): return "the \(phase.rawValue) phase has no gate to approve"
         case .closed: return "the incident is closed; reopen it first"
         case .notClosed: return "the incident is not closed"
-        case .alreadyPaused: return "the clocks are already paused"
-        case .notPaused: return "the clocks are not paused"
+        case .alreadyPaused(let regimes): return "the clocks of \(regimes.joined(separator: ", ")) are already paused; resume them first"
+        case .notPaused: return "no clock of the incident is paused"
+        case .unknownRegime(let name, let known):
+            return "the playbook includes no regime '\(name)'" + (known.isEmpty ? "" : "; it includes \(known.joined(separator: ", "))")
+        case .pauseNotAllowed(let basis, let regime?, let allowed):
+            return allowed.isEmpty
+                ? "\(regime) allows no delay of its clocks: they keep running"
+                : "\(regime) allows no pause on the basis '\(basis)'; it allows \(allowed.joined(separator: ", "))"
+        case .pauseNotAllowed(let basis, nil, let allowed):
+            return "no regime whose clocks run for this incident allows a pause on the basis '\(basis)'"
+                + (allowed.isEmpty ? "; none allows any delay" : "; the bases they allow are \(allowed.joined(separator: ", "))")
+        case .pauseNeedsEnd(let basis, let regime):
+            return "a pause of \(regime) on the basis '\(basis)' lasts the period the request states: give its end"
+        case .pauseBeyondCap(let basis, let regime, let cap, let latest):
+            return "\(regime) allows a pause on the basis '\(basis)' of \(cap): it must end by \(latest.formatted(.iso8601))"
+        case .pauseEndNotAfterStart: return "a pause must end after it starts"
         case .closeToLeaveNotify: return "notify is the last phase: close the incident, with its resolution and lessons learned"
         case .closeOnlyFromNotify(let phase):
             return "an incident closes from the notify phase; it is in \(phase.rawValue): advance it, or force the close with a reason"
@@ -351,18 +456,37 @@ public enum Workflow {
             state.facts.instants["phase:\(next.rawValue)"] = now
             events.append(WorkflowEvent("phase.entered", ["phase": next.rawValue]))
 
-        case .pauseClocks(let reason):
-            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("pausing the clocks")) }
-            guard state.pausedSince == nil else { return .failure(.alreadyPaused) }
-            state.pausedSince = now
-            events.append(WorkflowEvent("clock.paused"))
+        case .pauseClocks(let request):
+            let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !reason.isEmpty else { return .failure(.reasonRequired("pausing the clocks")) }
+            let running = runningRegimes(evaluate(state, playbook: playbook, now: now), playbook: playbook)
+            switch pauses(request, running: running, state: state, playbook: playbook, actor: actor, now: now, reason: reason) {
+            case .failure(let refusal): return .failure(refusal)
+            case .success(let added):
+                state.pauses += added
+                let paused = Set(added.compactMap(\.regime))
+                var data = [
+                    "basis": request.basis, "regimes": added.compactMap(\.regime).joined(separator: ","),
+                    "running": running.filter { !paused.contains($0) }.joined(separator: ","),
+                ]
+                if let until = added.compactMap(\.until).min() { data["until"] = until.formatted(.iso8601) }
+                events.append(WorkflowEvent("clock.paused", data))
+            }
 
-        case .resumeClocks(let reason):
+        case .resumeClocks(let regimes, let reason):
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("resuming the clocks")) }
-            guard let since = state.pausedSince else { return .failure(.notPaused) }
-            state.pausedSeconds += max(0, now.timeIntervalSince(since))
-            state.pausedSince = nil
-            events.append(WorkflowEvent("clock.resumed"))
+            let known = playbook.regimes.map(\.name)
+            if let unknown = regimes.first(where: { !known.contains($0) }) { return .failure(.unknownRegime(unknown, known: known)) }
+            var lifted: [String] = []
+            for index in state.pauses.indices where state.pauses[index].isRunning(at: now) {
+                let pause = state.pauses[index]
+                guard regimes.isEmpty || pause.regime.map(regimes.contains) == true else { continue }
+                state.pauses[index].endedAt = now
+                state.pauses[index].endedBy = actor
+                lifted.append(pause.regime ?? "every clock")
+            }
+            guard !lifted.isEmpty else { return .failure(.notPaused) }
+            events.append(WorkflowEvent("clock.resumed", ["regimes": lifted.joined(separator: ",")]))
 
         case .close(let resolution, let lessons, let force):
             let resolution = resolution.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -435,7 +559,9 @@ public enum Workflow {
                 var task = state.task(plan.id) ?? TaskState(id: plan.id, phase: phase, status: status)
                 if task.status != .done, task.status != .skipped { task.status = status }
                 task.undecided = task.status == .possiblyOwed ? plan.when?.undecided(state.facts) ?? [] : []
-                task.due = due(of: plan, phase: phase, state: state)
+                task.due = due(of: plan, phase: phase, state: state, playbook: playbook)
+                task.pausedUntil = state.runningPauses(at: now).filter { $0.covers(plan, in: playbook) }
+                    .map { $0.until ?? .distantFuture }.max()
                 tasks.append(task)
             }
         }
@@ -445,12 +571,68 @@ public enum Workflow {
         return state
     }
 
-    /// The instant `plan` falls due: its clock's instant plus the duration, moved by paused time.
-    static func due(of plan: TaskPlan, phase: Phase, state: CaseState) -> Date? {
+    /// The instant `plan` falls due: its clock's instant plus the duration, moved by the
+    /// pauses of its regime.
+    static func due(of plan: TaskPlan, phase: Phase, state: CaseState, playbook: Playbook) -> Date? {
         guard let clock = plan.due else { return nil }
         let name = clock.after == "phase" ? "phase:\(phase.rawValue)" : clock.after
         guard let start = state.facts.instants[name] else { return nil }
-        return clock.duration.added(to: start).addingTimeInterval(state.pausedSeconds)
+        let paused = state.pauses.filter { $0.covers(plan, in: playbook) }.reduce(state.pausedSeconds) { $0 + $1.seconds }
+        return clock.duration.added(to: start).addingTimeInterval(paused)
+    }
+
+    /// The regimes with a clock running for the incident (a task owed or possibly owed), in
+    /// the playbook's order.
+    public static func runningRegimes(_ state: CaseState, playbook: Playbook) -> [String] {
+        let owed = Set(state.tasks.filter(\.isOwed).compactMap { playbook.task($0.id)?.regime })
+        return playbook.regimes.map(\.name).filter(owed.contains)
+    }
+
+    /// The pauses `request` makes, one per regime, each within its law's cap; or why it may not.
+    /// Unless the request names its regimes, it pauses those of `running` that allow its basis.
+    static func pauses(
+        _ request: PauseRequest, running: [String], state: CaseState, playbook: Playbook, actor: String, now: Date, reason: String
+    ) -> Result<[ClockPause], WorkflowRefusal> {
+        let known = playbook.regimes.map(\.name)
+        if let unknown = request.regimes.first(where: { !known.contains($0) }) { return .failure(.unknownRegime(unknown, known: known)) }
+        let named = playbook.regimes.filter { request.regimes.isEmpty ? running.contains($0.name) : request.regimes.contains($0.name) }
+        var chosen: [(RegimeSummary, PauseRule)] = []
+        for regime in named {
+            if let rule = regime.pauseRule(request.basis) {
+                chosen.append((regime, rule))
+            } else if !request.regimes.isEmpty {
+                return .failure(.pauseNotAllowed(basis: request.basis, regime: regime.name, allowed: regime.pauses.map(\.basis)))
+            }
+        }
+        guard !chosen.isEmpty else {
+            let allowed = Set(named.flatMap { $0.pauses.map(\.basis) }).sorted()
+            return .failure(.pauseNotAllowed(basis: request.basis, regime: nil, allowed: allowed))
+        }
+        let running = state.runningPauses(at: now)
+        let already = chosen.map(\.0.name).filter { name in running.contains { $0.regime == nil || $0.regime == name } }
+        guard already.isEmpty else { return .failure(.alreadyPaused(already)) }
+        if let until = request.until, until <= now { return .failure(.pauseEndNotAfterStart) }
+        var added: [ClockPause] = []
+        for (regime, rule) in chosen {
+            var until = request.until
+            switch rule.cap {
+            case .stated:
+                guard until != nil else { return .failure(.pauseNeedsEnd(basis: rule.basis, regime: regime.name)) }
+            case .atMost(let duration):
+                let latest = duration.added(to: now)
+                if let asked = until, asked > latest {
+                    return .failure(.pauseBeyondCap(basis: rule.basis, regime: regime.name, cap: rule.cap.description, latest: latest))
+                }
+                until = until ?? latest
+            case .open:
+                break
+            }
+            added.append(ClockPause(
+                number: state.pauses.count + added.count + 1, regime: regime.name, basis: rule.basis, reason: reason, by: actor,
+                since: now, until: until
+            ))
+        }
+        return .success(added)
     }
 
     /// A forced move leaves the current phase's unfinished work behind: each such task is

@@ -64,15 +64,18 @@ extension IncidentsAPI {
             }
         }
         router.register("io.incidentd.Incidents.PauseClock") { call, caller in
-            let parameters = try await decode(WorkflowWire.ReasonParameters.self, call, caller)
+            let parameters = try await decode(WorkflowWire.PauseParameters.self, call, caller)
+            let request = PauseRequest(
+                basis: parameters.basis, regimes: parameters.regimes ?? [], until: parameters.until, reason: parameters.reason
+            )
             return try await workflow(call, caller, parameters.reference, parameters.version, .pauseClock) { _, _, _ in
-                .success(.pauseClocks(reason: parameters.reason ?? ""))
+                .success(.pauseClocks(request))
             }
         }
         router.register("io.incidentd.Incidents.ResumeClock") { call, caller in
-            let parameters = try await decode(WorkflowWire.ReasonParameters.self, call, caller)
+            let parameters = try await decode(WorkflowWire.ResumeParameters.self, call, caller)
             return try await workflow(call, caller, parameters.reference, parameters.version, .pauseClock) { _, _, _ in
-                .success(.resumeClocks(reason: parameters.reason ?? ""))
+                .success(.resumeClocks(regimes: parameters.regimes ?? [], reason: parameters.reason))
             }
         }
         router.register("io.incidentd.Incidents.Close") { call, caller in
@@ -285,8 +288,16 @@ extension IncidentsAPI {
             ]
             if let gate { parameters["gate"] = .string(gate.rawValue) }
             return VarlinkError(name: "io.incidentd.MoveNotAllowed", parameters: parameters)
+        case .unknownRegime:
+            return .invalidValue("regimes", reason: "name no such regime: \(refusal)")
+        case .pauseNeedsEnd:
+            return .invalidValue("until", reason: "is required: \(refusal)")
+        case .pauseBeyondCap:
+            return .invalidValue("until", reason: "is too late: \(refusal)")
+        case .pauseEndNotAfterStart:
+            return .invalidValue("until", reason: "must be in the future: \(refusal)")
         case .taskNotInCurrentPhase, .taskNotOpen, .noGate, .closed, .notClosed, .alreadyPaused, .notPaused, .closeToLeaveNotify,
-            .closeOnlyFromNotify:
+            .closeOnlyFromNotify, .pauseNotAllowed:
             return VarlinkError(name: "io.incidentd.MoveNotAllowed", parameters: [
                 "reason": .string(refusal.description), "missingTasks": .array([]),
             ])
@@ -299,14 +310,22 @@ extension CaseFile {
     func reply(as view: IncidentView) -> WorkflowWire.CaseFileReply {
         var reply = WorkflowWire.CaseFileReply(incident: incident.seen(as: view))
         guard view == .full else { return reply }
-        reply.tasks = state.tasks.compactMap { task in playbook.task(task.id).map { WorkflowWire.Task(plan: $0, state: task) } }
+        let now = Date()
+        reply.tasks = state.tasks.compactMap { task in
+            var task = task
+            // A pause that reached its end no longer holds the task, whether or not the scheduler has recorded it yet.
+            if let until = task.pausedUntil, until <= now { task.pausedUntil = nil }
+            return playbook.task(task.id).map { WorkflowWire.Task(plan: $0, state: task) }
+        }
         reply.decisions = state.decisions
         reply.notifications = state.notifications
         let builtIn = Set(FieldDeclaration.builtIn.map(\.name)).subtracting(["peopleAffectedIn"])
         let facts = state.facts.values.filter { !builtIn.contains($0.key) }.mapValues(\.display)
         reply.facts = facts.isEmpty ? nil : facts
         if let gate = playbook.plan(for: state.phase)?.gate, !state.gateApproved { reply.gatePending = gate }
-        reply.clocksPaused = state.pausedSince != nil ? true : nil
+        reply.clocksPaused = state.runningPauses(at: now).isEmpty ? nil : true
+        reply.pauses = state.pauses.isEmpty ? nil : state.pauses
+        reply.regimes = playbook.regimes.isEmpty ? nil : playbook.regimes.map(WorkflowWire.Regime.init)
         reply.resolution = state.resolution
         reply.lessonsLearned = state.lessonsLearned
         return reply

@@ -208,7 +208,7 @@ public struct IncidentsAPI: Sendable {
                 return IncidentsWire.DueTask(
                     reference: row.reference, incidentTitle: row.incidentTitle, task: row.task, title: plan.title,
                     role: plan.role, due: row.due, notification: plan.notification,
-                    settledBy: row.undecided.isEmpty ? nil : row.undecided
+                    settledBy: row.undecided.isEmpty ? nil : row.undecided, pausedUntil: row.pausedUntil
                 )
             }
         }

@@ -212,8 +212,8 @@ struct HookDispatcher: Service {
     }
 }
 
-/// Fires due-soon and overdue alerts at a fixed interval; the database makes each fire once.
-/// Also folds the open-incident counts' deltas.
+/// Fires due-soon and overdue alerts, and ends clock pauses that reached their end, at a fixed
+/// interval; the database makes each happen once. Also folds the open-incident counts' deltas.
 struct DueScheduler: Service {
     let store: IncidentStore
     let playbooks: PlaybookRegistry
@@ -229,6 +229,12 @@ struct DueScheduler: Service {
                 if fired > 0 { logger.info("deadline alerts fired", metadata: ["alerts.count": "\(fired)"]) }
             } catch {
                 logger.warning("cannot scan deadlines; will retry", metadata: ["error": "\(error)"])
+            }
+            do {
+                let ended = try await store.endLapsedPauses { playbooks.resolve(digest: $0, source: $1) }
+                if ended > 0 { logger.info("clock pauses ended at their end", metadata: ["pauses.count": "\(ended)"]) }
+            } catch {
+                logger.warning("cannot end lapsed clock pauses; will retry", metadata: ["error": "\(error)"])
             }
             // Keeps Status's counts a handful of rows however many changes came in between.
             do {
