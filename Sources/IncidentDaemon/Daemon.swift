@@ -187,7 +187,9 @@ public struct Daemon: Sendable {
     private func loadPlaybooks() throws -> PlaybookRegistry {
         let directory = configuration.playbooksDirectory.map { URL(fileURLWithPath: $0) } ?? PlaybookRegistry.defaultDirectory()
         do {
-            let registry = try PlaybookRegistry(directory: directory, knownHooks: Set(configuration.hooks.map(\.name)))
+            let registry = try PlaybookRegistry(
+                directory: directory, knownHooks: Set(configuration.hooks.map(\.name)), organisation: configuration.organisation
+            )
             logger.info("playbooks loaded", metadata: [
                 "playbooks.directory": "\(directory.path)", "playbooks.count": "\(registry.current.count)",
             ])

@@ -17,21 +17,51 @@ public final class PlaybookRegistry: Sendable {
     public let directory: URL
     /// The configured hooks' names; playbooks may only name these.
     public let knownHooks: Set<String>?
+    /// The organisation's facts (the `organisation` setting), as text, for every new incident.
+    public let organisation: [String: String]
     private let state: NIOLockedValueBox<State>
 
-    /// Loads the set in `directory`; throws the set's problems if any file is invalid.
-    public init(directory: URL, knownHooks: Set<String>? = nil) throws(PlaybookSetError) {
+    /// Loads the set in `directory`; throws the set's problems if any file is invalid, or if an
+    /// organisation fact is no playbook's field or a value its field refuses.
+    public init(directory: URL, knownHooks: Set<String>? = nil, organisation: [String: String] = [:]) throws(PlaybookSetError) {
         self.directory = directory
         self.knownHooks = knownHooks
-        let playbooks = try PlaybookLoader.loadDirectory(directory, knownHooks: knownHooks).get()
+        self.organisation = organisation
+        let playbooks = try Self.load(directory, knownHooks: knownHooks, organisation: organisation)
         state = NIOLockedValueBox(State(current: playbooks, byDigest: Dictionary(playbooks.map { ($0.digest, $0) }) { a, _ in a }))
+    }
+
+    private static func load(
+        _ directory: URL, knownHooks: Set<String>?, organisation: [String: String]
+    ) throws(PlaybookSetError) -> [Playbook] {
+        var playbooks = try PlaybookLoader.loadDirectory(directory, knownHooks: knownHooks).get()
+        var declared = Set<String>()
+        var problems: [PlaybookProblem] = []
+        for index in playbooks.indices {
+            let (undeclared, refused) = playbooks[index].preset(organisation)
+            declared.formUnion(Set(organisation.keys).subtracting(undeclared))
+            for (name, text) in refused.sorted(by: { $0.key < $1.key }) {
+                problems.append(PlaybookProblem(
+                    file: playbooks[index].name, line: 1, column: 1,
+                    message: "the organisation fact \(name): \(text) is not a value of its field in this playbook"
+                ))
+            }
+        }
+        for name in Set(organisation.keys).subtracting(declared).sorted() {
+            problems.append(PlaybookProblem(
+                file: directory.path, line: 1, column: 1,
+                message: "the organisation fact \(name) is a field of no playbook; check the name in the configuration's organisation"
+            ))
+        }
+        guard problems.isEmpty else { throw PlaybookSetError(problems: problems) }
+        return playbooks
     }
 
     public var current: [Playbook] { state.withLockedValue { $0.current } }
 
     /// Loads the directory again; on failure the running set stays and the problems are thrown.
     public func reload() throws(PlaybookSetError) -> [Playbook] {
-        let playbooks = try PlaybookLoader.loadDirectory(directory, knownHooks: knownHooks).get()
+        let playbooks = try Self.load(directory, knownHooks: knownHooks, organisation: organisation)
         state.withLockedValue { state in
             state.current = playbooks
             for playbook in playbooks { state.byDigest[playbook.digest] = playbook }

@@ -25,6 +25,30 @@ public struct Playbook: Sendable, Equatable {
     public var retentionDays: Int? = nil
     /// The legal regimes the playbook includes, in the order it lists them.
     public var regimes: [RegimeSummary] = []
+    /// Facts about the organisation that hold for every incident (`nis2Entity`, `secRegistrant`),
+    /// from the daemon's `organisation` setting: a new incident starts with them, and tasks need
+    /// not capture them again. Not part of the digest: they are the organisation's, not the law's.
+    public var presetFacts: [String: FactValue] = [:]
+
+    /// Sets `presetFacts` from the organisation's facts, as text, for the fields this playbook
+    /// declares; returns the names it does not declare and the values its fields refuse.
+    public mutating func preset(_ organisation: [String: String]) -> (undeclared: [String], refused: [String: String]) {
+        var undeclared: [String] = []
+        var refused: [String: String] = [:]
+        presetFacts = [:]
+        for (name, text) in organisation.sorted(by: { $0.key < $1.key }) {
+            guard let field = fields.first(where: { $0.name == name }) else {
+                undeclared.append(name)
+                continue
+            }
+            guard let value = FactValue.parse(text, as: field.type) else {
+                refused[name] = text
+                continue
+            }
+            presetFacts[name] = value
+        }
+        return (undeclared, refused)
+    }
 
     public init(
         name: String, version: String, title: String, isDefault: Bool, match: Match, fields: [FieldDeclaration],

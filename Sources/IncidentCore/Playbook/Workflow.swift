@@ -346,6 +346,7 @@ public enum Workflow {
         }
         switch command {
         case .start:
+            for (name, value) in playbook.presetFacts where state.facts.values[name] == nil { state.facts.values[name] = value }
             state.phase = .report
             state.facts.instants["phase:report"] = state.facts.instants["reported"] ?? now
             events.append(WorkflowEvent("phase.entered", ["phase": "report"]))
@@ -364,7 +365,8 @@ public enum Workflow {
                 return .failure(.taskNotInCurrentPhase(id, playbook.phases.first { $0.tasks.contains(where: { $0.id == id }) }?.phase ?? .report))
             }
             guard task.isOwed else { return .failure(.taskNotOpen(id, task.status)) }
-            let missing = plan.captures.filter { captures[$0] == nil }
+            // The organisation's facts, set for every incident, need not be given again.
+            let missing = plan.captures.filter { captures[$0] == nil && playbook.presetFacts[$0] == nil }
             guard missing.isEmpty else { return .failure(.missingCaptures(task: id, fields: missing)) }
             for (field, value) in captures.sorted(by: { $0.key < $1.key }) {
                 guard plan.captures.contains(field) else {

@@ -43,6 +43,9 @@ public struct Configuration: Sendable, Equatable {
     public var maximumConnectionsPerUser: Int = 256
     /// How many changing calls each user may make (root and the daemon's account: no limit).
     public var rateLimits = RateLimits()
+    /// Facts about the organisation every incident starts with (`nis2Entity: true`,
+    /// `secRegistrant: false`), as text; each must be a field some playbook declares.
+    public var organisation: [String: String] = [:]
     /// The most bytes callers may send to one incident in notes, captures, reasons and updates.
     public var maximumBytesPerIncident: Int = 16 * 1024 * 1024
     /// How users and groups map to roles.
@@ -127,7 +130,7 @@ extension Configuration {
         "roles", "auditSealIntervalMilliseconds", "auditSigningKeyFile", "playbooksDirectory", "hooks", "hookConcurrency",
         "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "dueSoonLeadMinutes", "schedulerIntervalMilliseconds",
         "hookLeaseMarginMilliseconds", "keyFile", "encryption", "retentionDays", "databaseStartTimeoutSeconds",
-        "maximumConnectionsPerUser", "rateLimits", "maximumBytesPerIncident", "hookCoalesceSeconds",
+        "maximumConnectionsPerUser", "rateLimits", "maximumBytesPerIncident", "hookCoalesceSeconds", "organisation",
     ]
 
     /// Applies the YAML config file at `path` on top of `self`.
@@ -168,6 +171,20 @@ extension Configuration {
             }
             if key == "rateLimits" {
                 configuration.rateLimits = try Self.rateLimits(from: value, file: path)
+                continue
+            }
+            if key == "organisation" {
+                guard let facts = value.mapping else {
+                    throw fail("organisation must be a mapping of facts to values, such as nis2Entity: true")
+                }
+                var organisation: [String: String] = [:]
+                for (name, fact) in facts {
+                    guard let name = name.string, let text = fact.scalar?.string else {
+                        throw fail("each organisation fact is a name and one value, such as secRegistrant: false")
+                    }
+                    organisation[name] = text
+                }
+                configuration.organisation = organisation
                 continue
             }
             guard let scalar = value.scalar?.string else { throw fail("\(key) must be a single value") }
