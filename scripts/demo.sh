@@ -63,7 +63,8 @@ step incidentctl list
 step incidentctl show "$ref"
 step incidentctl task done "$ref" acknowledge
 step incidentctl task done "$ref" triage --set severity=high --set dataCategories=contact,transactions \
-    --set jurisdictions=DE,EU --set nis2Entity=false --set secRegistrant=false
+    --set jurisdictions=DE,EU --set nis2Entity=false --set secRegistrant=false \
+    --set doraFinancialEntity=false --set ftcFinancialInstitution=false
 step incidentctl advance "$ref"
 step incidentctl status
 step incidentctl stats --since "$(date -u +%Y-01-01)"

@@ -52,7 +52,7 @@ import TestSupport
             for task in [
                 ["acknowledge"],
                 ["triage", "--set", "severity=high", "--set", "dataCategories=contact", "--set", "jurisdictions=DE",
-                 "--set", "nis2Entity=false", "--set", "secRegistrant=false"],
+                 "--set", "nis2Entity=false", "--set", "secRegistrant=false", "--set", "doraFinancialEntity=false", "--set", "ftcFinancialInstitution=false"],
             ] {
                 let done = try await daemon.ctl(["task", "done", reference] + task)
                 #expect(done.status == 0, "\(done)")
@@ -104,7 +104,7 @@ import TestSupport
                 ["note", reference, personal("Note")],
                 ["task", "done", reference, "acknowledge"],
                 ["task", "done", reference, "triage", "--set", "severity=high", "--set", "dataCategories=contact",
-                 "--set", "jurisdictions=DE", "--set", "nis2Entity=false", "--set", "secRegistrant=false"],
+                 "--set", "jurisdictions=DE", "--set", "nis2Entity=false", "--set", "secRegistrant=false", "--set", "doraFinancialEntity=false", "--set", "ftcFinancialInstitution=false"],
                 ["advance", reference],
                 ["task", "done", reference, "contain", "--set", "containment=\(personal("Containment"))"],
                 ["task", "done", reference, "scope", "--set", "peopleAffectedIn=DE:1200", "--set", "peopleAffected=1200",

@@ -21,7 +21,7 @@ import TestSupport
         #expect(try await daemon.ctl(["task", "done", reference, "acknowledge"]).status == 0)
         #expect(try await daemon.ctl([
             "task", "done", reference, "triage", "--set", "severity=high", "--set", "dataCategories=\(data)",
-            "--set", "jurisdictions=\(jurisdiction)", "--set", "nis2Entity=false", "--set", "secRegistrant=false",
+            "--set", "jurisdictions=\(jurisdiction)", "--set", "nis2Entity=false", "--set", "secRegistrant=false", "--set", "doraFinancialEntity=false", "--set", "ftcFinancialInstitution=false",
         ]).status == 0)
         #expect(try await daemon.ctl(["advance", reference]).status == 0)
         #expect(try await daemon.ctl(["task", "done", reference, "contain", "--set", "containment=\(containment)"]).status == 0)

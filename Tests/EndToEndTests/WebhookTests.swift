@@ -22,7 +22,7 @@ import Varlink
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", script, WebhookTests.secret, directory.appending("port"), directory.appending("requests")]
             try process.runSerially()
-            let deadline = Date().addingTimeInterval(30)
+            let deadline = Date().addingTimeInterval(120)
             var port: Int?
             while port == nil, Date() < deadline {
                 port = (try? String(contentsOfFile: directory.appending("port"), encoding: .utf8)).flatMap { Int($0) }

@@ -44,7 +44,7 @@ import Testing
         let event = try #require(events.first { $0.kind == "clock.paused" })
         #expect(event.data["regimes"] == "hipaa,us-states")
         // Singapore's PDPA allows a delay too, but no clock of it runs for this incident.
-        #expect(event.data["running"] == "gdpr,nis2,pipl,cn-incident-reporting,sec-8k")
+        #expect(event.data["running"] == "gdpr,nis2,dora,pipl,cn-incident-reporting,sec-8k,ftc-safeguards")
         // The pause has an end, so the deadlines already count it: 20 days later each.
         #expect(paused.task("hipaa-individuals")?.due == W.aware.addingTimeInterval(80 * Self.day))
         #expect(paused.task("us-state-residents")?.due == W.aware.addingTimeInterval(50 * Self.day))

@@ -51,7 +51,7 @@ import Testing
             .completeTask(id: "acknowledge", captures: [:], reason: nil, notification: nil),
             .completeTask(id: "triage", captures: [
                 "severity": .text("high"), "dataCategories": .set(["contact"]), "jurisdictions": .set(["DE"]),
-                "nis2Entity": .bool(false), "secRegistrant": .bool(false),
+                "nis2Entity": .bool(false), "secRegistrant": .bool(false), "doraFinancialEntity": .bool(false), "ftcFinancialInstitution": .bool(false),
             ], reason: nil, notification: nil),
             .advance(force: nil),
             .completeTask(id: "assess-notifiability", captures: ["notifiable": .bool(true), "highRisk": .bool(false)],

@@ -47,7 +47,7 @@ import Testing
             .completeTask(id: "acknowledge", captures: [:], reason: nil, notification: nil),
             .completeTask(id: "triage", captures: [
                 "severity": .text("high"), "dataCategories": state.facts.values["dataCategories"]!,
-                "jurisdictions": state.facts.values["jurisdictions"]!, "nis2Entity": .bool(false), "secRegistrant": .bool(false),
+                "jurisdictions": state.facts.values["jurisdictions"]!, "nis2Entity": .bool(false), "secRegistrant": .bool(false), "doraFinancialEntity": .bool(false), "ftcFinancialInstitution": .bool(false),
             ], reason: nil, notification: nil),
             .advance(force: nil),
             .completeTask(id: "contain", captures: ["containment": .text("recalled")], reason: nil, notification: nil),
@@ -127,7 +127,7 @@ import Testing
             return
         }
         // Triage was skipped, so whether we are a NIS2 entity is unknown: its early warning may be owed.
-        #expect(tasks == ["contain", "scope", "assess-notifiability", "root-cause", "nis2-significance", "nis2-early-warning", "materiality"])
+        #expect(tasks == ["contain", "scope", "assess-notifiability", "root-cause", "nis2-significance", "nis2-early-warning", "dora-classify", "materiality"])
         #expect(state.task("nis2-early-warning")?.undecided == ["nis2Entity", "significantIncident"])
         let forced = try Self.run([.advance(force: "the authority asked for it now")], from: state)
         #expect(forced.phase == .notify)

@@ -18,11 +18,22 @@ import Testing
     }
 
     @Test func organisationFactsSettleTheClocksThatWaitOnThemAndNeedNotBeCapturedAgain() throws {
-        let configuration = try parse("organisation:\n  nis2Entity: true\n  secRegistrant: false\n")
-        #expect(configuration.organisation == ["nis2Entity": "true", "secRegistrant": "false"])
+        let configuration = try parse("""
+            organisation:
+              nis2Entity: true
+              secRegistrant: false
+              doraFinancialEntity: false
+              ftcFinancialInstitution: false
+            """)
+        #expect(configuration.organisation == [
+            "nis2Entity": "true", "secRegistrant": "false", "doraFinancialEntity": "false", "ftcFinancialInstitution": "false",
+        ])
         let registry = try PlaybookRegistry(directory: Self.playbooks, organisation: configuration.organisation)
         let breach = try #require(registry.current.first { $0.name == "customer-data-breach" })
-        #expect(breach.presetFacts == ["nis2Entity": .bool(true), "secRegistrant": .bool(false)])
+        #expect(breach.presetFacts == [
+            "nis2Entity": .bool(true), "secRegistrant": .bool(false), "doraFinancialEntity": .bool(false),
+            "ftcFinancialInstitution": .bool(false),
+        ])
         let now = Date()
         let incident = Incident(
             reference: IncidentReference(year: 2026, number: 1), title: "t", description: "d", phase: .report,
@@ -33,6 +44,7 @@ import Testing
         let started = try Workflow.apply(.start, to: CaseState(facts: CaseFacts(incident: incident)), playbook: breach,
                                          actor: "mia", now: now).get().0
         #expect(started.task("materiality")?.status == .notApplicable, "not a registrant: no SEC clock")
+        #expect(started.task("dora-classify")?.status == .notApplicable, "not a financial entity: no DORA clock")
         #expect(started.task("nis2-early-warning")?.undecided == ["significantIncident"], "only the incident's own fact is left")
         // Triage no longer asks for what the organisation said.
         let triaged = Workflow.apply(

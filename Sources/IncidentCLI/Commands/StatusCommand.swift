@@ -53,7 +53,7 @@ struct StatusCommand: ParsableCommand {
             for task in tasks.prefix(limit) {
                 let when: String
                 if task.paused == true {
-                    when = task.pausedUntil.map { "paused to \(output.time($0).prefix(10))" } ?? "paused"
+                    when = task.pausedUntil.map { "paused, \(output.time($0).prefix(10))" } ?? "paused"
                 } else if let due = task.due {
                     when = due < output.now
                         ? "overdue \(output.relative(due).replacingOccurrences(of: " ago", with: ""))"
@@ -72,8 +72,35 @@ struct StatusCommand: ParsableCommand {
         }
         section("Overdue", reply.overdue)
         section("Due in the next 24 h", reply.dueSoon)
-        section("Legal clocks running", reply.owedNotifications)
+        legalClocks(reply.owedNotifications ?? [])
         section("Your tasks", reply.myTasks)
         return lines.joined(separator: "\n")
+
+        /// Every running legal clock, per incident: its task, where it stands, and its title,
+        /// possibly owed ones with the facts that settle them; 80 columns.
+        func legalClocks(_ clocks: [IncidentsWire.DueTask]) {
+            guard !clocks.isEmpty else { return }
+            lines.append("")
+            lines.append(output.paint("Legal clocks running (\(clocks.count))", .bold))
+            var order: [IncidentReference] = []
+            for clock in clocks where !order.contains(clock.reference) { order.append(clock.reference) }
+            for reference in order.prefix(10) {
+                let own = clocks.filter { $0.reference == reference }
+                lines.append("  " + output.fit("\(reference)  \(own[0].incidentTitle)", 76).trimmingTrailingSpaces())
+                for task in own {
+                    let when = task.paused == true
+                        ? (task.pausedUntil.map { "paused, \(output.time($0).prefix(10))" } ?? "paused")
+                        : task.due.map { $0 < output.now
+                            ? "overdue \(output.relative($0).replacingOccurrences(of: " ago", with: ""))" : "due \(output.relative($0))" }
+                        ?? "no deadline"
+                    let cell = output.fit(when, 18)
+                    let painted = task.paused == true ? output.paint(cell, .yellow)
+                        : task.due.map { $0 < output.now } == true ? output.paint(cell, .red) : cell
+                    let what = task.settledBy.map { "possibly owed, needs \($0.joined(separator: ", "))" } ?? task.title
+                    lines.append(("    " + output.fit(task.task, 20) + "  " + painted + "  " + output.fit(what, 34)).trimmingTrailingSpaces())
+                }
+            }
+            if order.count > 10 { lines.append("  … and \(order.count - 10) more incidents: incidentctl list --overdue, incidentctl show REF") }
+        }
     }
 }
