@@ -58,6 +58,8 @@ public enum WorkflowWire {
         public var notifications: [NotificationRecord]?
         /// Captured facts beyond the incident's own attributes, as text.
         public var facts: [String: String]?
+        /// The counts whose value is an estimate (`peopleAffected`, `peopleAffectedIn`…).
+        public var estimated: [String]?
         /// The role that must approve the current phase's gate, if it has one and it is not yet approved.
         public var gatePending: Role?
         /// True while any clock of the incident is paused.
@@ -91,6 +93,8 @@ public enum WorkflowWire {
         public var jurisdictions: [Jurisdiction]?
         /// People affected per jurisdiction (`{"US-CA": 600}`).
         public var peopleAffectedIn: [String: Int64]?
+        /// The counts given here that are estimates (`peopleAffected`, `recordsAffected`, `peopleAffectedIn`).
+        public var estimated: [String]?
 
         public init(reference: IncidentReference, version: Int? = nil) {
             self.reference = reference

@@ -153,7 +153,7 @@ extension IncidentStore {
     static func loadState(_ connection: PostgresConnection, incidentID id: Int64, incident: Incident, cipher: CipherBox) throws -> CaseState {
         let row = try connection.query(
             """
-            SELECT facts, instants, gate_approved, paused_seconds, resolution, lessons_learned, uid
+            SELECT facts, instants, estimated, gate_approved, paused_seconds, resolution, lessons_learned, uid
             FROM incidents WHERE id = \(id)
             """
         ).first!
@@ -237,8 +237,10 @@ extension IncidentStore {
                 )
             )
         }
+        var facts = CaseFacts(values: values, instants: instants)
+        facts.estimated = Set(try row.decode([String].self, "estimated"))
         return CaseState(
-            phase: incident.phase, facts: CaseFacts(values: values, instants: instants), tasks: tasks,
+            phase: incident.phase, facts: facts, tasks: tasks,
             gateApproved: try row.decode(Bool.self, "gate_approved"), pauses: pauses,
             pausedSeconds: try row.decode(Double.self, "paused_seconds"), decisions: decisions, notifications: notifications,
             resolution: try SealedText.resolution.open(try row.decode(String?.self, "resolution"), incident: uid, cipher: cipher),
@@ -310,7 +312,8 @@ extension IncidentStore {
                 severity = \(incident.severity.rawValue), category = \(incident.category?.rawValue),
                 data_categories = \(incident.dataCategories.map(\.rawValue)), jurisdictions = \(incident.jurisdictions.map(\.rawValue)),
                 people_affected = \(incident.peopleAffected), records_affected = \(incident.recordsAffected),
-                facts = \(factsJSON), instants = \(instantsJSON), gate_approved = \(state.gateApproved),
+                facts = \(factsJSON), instants = \(instantsJSON), estimated = \(facts.estimated.sorted())::text[],
+                gate_approved = \(state.gateApproved),
                 paused_seconds = \(state.pausedSeconds),
                 resolution = \(try sealed(state.resolution, .resolution)),
                 lessons_learned = \(try sealed(state.lessonsLearned, .lessonsLearned)),

@@ -132,6 +132,11 @@ import TestSupport
             #expect((try json(try await daemon.ctl(["show", ref, "--json"]))["incident"] as? [String: Any])?["phase"] as? String
                 == "investigate")
 
+            // A count given as an estimate settles the thresholds it meets, and says it is one.
+            ok(try await daemon.ctl(["update", ref, "--people", "5000", "--estimate"]), "estimate")
+            #expect(try json(try await daemon.ctl(["show", ref, "--json"]))["estimated"] as? [String] == ["peopleAffected"])
+            #expect(try await daemon.ctl(["show", ref]).stdout.contains("Estimates, not yet figures: peopleAffected"))
+
             // A law-enforcement request: only the US state laws allow the delay.
             let before = try tasks(try await daemon.ctl(["show", ref, "--json"]))
             let refused = try await daemon.ctl(["pause", ref, "--basis", "law-enforcement-written", "--regime", "gdpr",

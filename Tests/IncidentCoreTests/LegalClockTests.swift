@@ -90,6 +90,24 @@ import Testing
                                now: W.reported).failureValue == .closeOnlyFromNotify(.report))
     }
 
+    /// "Likely to be of significant scale" (PDPA) or "reasonably believed" (HIPAA): an estimate
+    /// meets the threshold, and stays marked until a figure replaces it.
+    @Test func anEstimateMeetsAThresholdAndAFigureReplacesIt() throws {
+        var state = try W.started(W.incident(jurisdictions: ["SG"], people: nil))
+        #expect(state.task("pdpa-commission")?.status == .possiblyOwed)
+        state = try W.run([.update(["peopleAffected": .number(800)], estimates: ["peopleAffected"])], from: state)
+        #expect(state.facts.estimated == ["peopleAffected"])
+        #expect(state.task("pdpa-commission")?.undecided.contains("peopleAffected") == false, "the estimate settles the count")
+        state = try W.run([.update(["peopleAffected": .number(812)])], from: state)
+        #expect(state.facts.estimated.isEmpty, "a figure replaces the estimate")
+        let notACount = Workflow.apply(.update(["notifiable": .bool(true)], estimates: ["notifiable"]), to: state,
+                                       playbook: W.breach, actor: "m", now: W.reported)
+        #expect(notACount.failureValue == .invalidCapture(field: "notifiable", reason: "cannot be an estimate; only counts can (~1200)"))
+        #expect(FactValue.parseEstimate("~DE:900,FR:300", as: .counts)! == (.counts(["DE": 900, "FR": 300]), true))
+        #expect(FactValue.parseEstimate("~yes", as: .boolean) == nil)
+        #expect(FactValue.parseEstimate("1200", as: .integer)! == (.number(1200), false))
+    }
+
     @Test func aForcedCloseLeavesNothingOpen() throws {
         let state = try W.started(W.incident(jurisdictions: ["FR"], people: 10))
         let closed = try W.run([.close(resolution: "duplicate", lessonsLearned: "none", force: "filed twice")], from: state)

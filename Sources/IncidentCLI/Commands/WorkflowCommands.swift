@@ -34,6 +34,7 @@ struct TaskDoneCommand: ParsableCommand {
               incidentctl task done INC-2026-000123 assess-notifiability --set notifiable=true \\
                   --set highRisk=false --reason "contact data only; no sensitive categories"
               incidentctl task done INC-2026-000123 scope --set peopleAffectedIn=DE:900,FR:300
+              incidentctl task done INC-2026-000123 scope --set peopleAffected=~5000   (an estimate)
               incidentctl task done INC-2026-000123 gdpr-authority --recipient BfDI --channel portal \\
                   --regulator-ref BfDI-2026-4411 --set regulatorReference=BfDI-2026-4411
             """
@@ -122,6 +123,7 @@ struct UpdateCommand: ParsableCommand {
             Examples:
               incidentctl update INC-2026-000123 --severity high --people 1200
               incidentctl update INC-2026-000123 --people-in US-CA=600 --people-in US-NV=40
+              incidentctl update INC-2026-000123 --people 5000 --estimate
             """
     )
 
@@ -137,6 +139,7 @@ struct UpdateCommand: ParsableCommand {
     var jurisdictions: [String] = []
     @Option(name: .customLong("people-in"), help: "People affected in one jurisdiction, as CODE=count; repeatable.")
     var peopleIn: [String] = []
+    @Flag(name: .long, help: "The counts given (--people, --records, --people-in) are estimates.") var estimate = false
     @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
 
     func run() throws {
@@ -165,6 +168,12 @@ struct UpdateCommand: ParsableCommand {
                 counts[code.rawValue] = count
             }
             parameters.peopleAffectedIn = counts
+        }
+        if estimate {
+            let given = [("peopleAffected", peopleAffected != nil), ("recordsAffected", recordsAffected != nil),
+                         ("peopleAffectedIn", !peopleIn.isEmpty)].filter(\.1).map(\.0)
+            guard !given.isEmpty else { throw CLIError("--estimate marks the counts given; give --people, --records or --people-in.", status: .usage) }
+            parameters.estimated = given
         }
         try sendWorkflow(global, "Update", parameters, done: "Updated \(reference).")
     }

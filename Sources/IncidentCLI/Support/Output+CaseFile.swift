@@ -14,11 +14,16 @@ extension Output {
             sections.append("  Playbook: \(playbook) (version \(file.incident.playbookVersion ?? "?"))"
                 + (file.clocksPaused == true ? "   " + paint("CLOCKS PAUSED", .yellow) : ""))
         }
+        let estimated = Set(file.estimated ?? [])
+        if !estimated.isEmpty {
+            sections.append("  Estimates, not yet figures: " + estimated.sorted().joined(separator: ", "))
+        }
         if let facts = file.facts, !facts.isEmpty {
             let width = facts.keys.map(\.count).max() ?? 0
             sections.append(
-                (["Facts"] + facts.keys.sorted().map { "  \($0)" + String(repeating: " ", count: width - $0.count) + "  \(facts[$0]!)" })
-                    .joined(separator: "\n")
+                (["Facts"] + facts.keys.sorted().map {
+                    "  \($0)" + String(repeating: " ", count: width - $0.count) + "  \(estimated.contains($0) ? "~" : "")\(facts[$0]!)"
+                }).joined(separator: "\n")
             )
         }
         if let decisions = file.decisions, !decisions.isEmpty {

@@ -116,6 +116,17 @@ public enum FactValue: Sendable, Hashable {
         return nil
     }
 
+    /// What a person typed, and whether it is an estimate: `~1200` and `~DE:900,FR:300` are
+    /// estimates of a count; other values cannot be (nil then).
+    public static func parseEstimate(_ text: String, as type: FieldDeclaration.FieldType) -> (value: FactValue, estimate: Bool)? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("~") else { return parse(trimmed, as: type).map { ($0, false) } }
+        switch type {
+        case .integer, .counts: return parse(String(trimmed.dropFirst()), as: type).map { ($0, true) }
+        default: return nil
+        }
+    }
+
     /// Parses what a person typed for a field of `type`: `true`, `600`, `health,contact`,
     /// `US-CA:600,DE:40`, `2026-05-01T09:30:00Z`.
     public static func parse(_ text: String, as type: FieldDeclaration.FieldType) -> FactValue? {
@@ -177,6 +188,10 @@ public enum FactValue: Sendable, Hashable {
 public struct CaseFacts: Sendable, Equatable {
     public var values: [String: FactValue]
     public var instants: [String: Date]
+    /// The counts whose value is an estimate (`~1200`). An estimate meets a threshold like a
+    /// figure does (the laws' thresholds are "likely", "reasonably believed", "approximate"),
+    /// and the case file says it is one until a figure replaces it.
+    public var estimated: Set<String> = []
 
     public init(values: [String: FactValue] = [:], instants: [String: Date] = [:]) {
         self.values = values

@@ -214,9 +214,12 @@ public struct CaseState: Sendable, Equatable {
 public enum WorkflowCommand: Sendable, Equatable {
     /// A new incident enters the report phase.
     case start
-    /// Triage facts changed (severity, counts, jurisdictions…).
-    case update([String: FactValue])
-    case completeTask(id: String, captures: [String: FactValue], reason: String?, notification: NotificationDetails?)
+    /// Triage facts changed (severity, counts, jurisdictions…); `estimates` names the counts
+    /// given as estimates.
+    case update([String: FactValue], estimates: Set<String> = [])
+    case completeTask(
+        id: String, captures: [String: FactValue], reason: String?, notification: NotificationDetails?, estimates: Set<String> = []
+    )
     case skipTask(id: String, reason: String)
     case approveGate
     /// Move to the next phase; `force` (a manager's stated reason) overrides missing items.
@@ -351,14 +354,17 @@ public enum Workflow {
             state.facts.instants["phase:report"] = state.facts.instants["reported"] ?? now
             events.append(WorkflowEvent("phase.entered", ["phase": "report"]))
 
-        case .update(let values):
+        case .update(let values, let estimates):
             for (field, value) in values.sorted(by: { $0.key < $1.key }) {
                 if let problem = check(value, for: field, in: playbook) { return .failure(.invalidCapture(field: field, reason: problem)) }
                 state.facts.values[field] = value
             }
-            events.append(WorkflowEvent("incident.updated", ["fields": values.keys.sorted().joined(separator: ",")]))
+            if let refusal = record(estimates, of: values, in: &state.facts, playbook: playbook) { return .failure(refusal) }
+            var data = ["fields": values.keys.sorted().joined(separator: ",")]
+            if !estimates.isEmpty { data["estimated"] = estimates.sorted().joined(separator: ",") }
+            events.append(WorkflowEvent("incident.updated", data))
 
-        case .completeTask(let id, let captures, let reason, let details):
+        case .completeTask(let id, let captures, let reason, let details, let estimates):
             guard let plan = playbook.task(id) else { return .failure(.unknownTask(id)) }
             let evaluated = evaluate(state, playbook: playbook, now: now)
             guard let task = evaluated.task(id), task.phase == state.phase || plan.isObligation else {
@@ -396,6 +402,7 @@ public enum Workflow {
                 )
                 events.append(WorkflowEvent("notification.recorded", ["task": id, "kind": kind.rawValue, "late": late ? "true" : "false"]))
             }
+            if let refusal = record(estimates, of: captures, in: &state.facts, playbook: playbook) { return .failure(refusal) }
             for (field, value) in captures {
                 state.facts.values[field] = value
                 if playbook.field(field)?.isDecision == true, case .bool(let decided) = value {
@@ -588,6 +595,24 @@ public enum Workflow {
     public static func runningRegimes(_ state: CaseState, playbook: Playbook) -> [String] {
         let owed = Set(state.tasks.filter(\.isOwed).compactMap { playbook.task($0.id)?.regime })
         return playbook.regimes.map(\.name).filter(owed.contains)
+    }
+
+    /// Marks the counts of `values` given as estimates, and clears the mark of those given as
+    /// figures; refuses an estimate of anything but a count.
+    static func record(
+        _ estimates: Set<String>, of values: [String: FactValue], in facts: inout CaseFacts, playbook: Playbook
+    ) -> WorkflowRefusal? {
+        for field in estimates.sorted() {
+            guard values[field] != nil else { return .invalidCapture(field: field, reason: "is marked an estimate but not given") }
+            switch playbook.field(field)?.type {
+            case .integer?, .counts?: break
+            default: return .invalidCapture(field: field, reason: "cannot be an estimate; only counts can (~1200)")
+            }
+        }
+        for field in values.keys {
+            if estimates.contains(field) { facts.estimated.insert(field) } else { facts.estimated.remove(field) }
+        }
+        return nil
     }
 
     /// The pauses `request` makes, one per regime, each within its law's cap; or why it may not.

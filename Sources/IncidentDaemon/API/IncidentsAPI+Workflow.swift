@@ -20,8 +20,9 @@ extension IncidentsAPI {
             if let jurisdictions = parameters.jurisdictions { values["jurisdictions"] = .set(jurisdictions.map(\.rawValue)) }
             if let counts = parameters.peopleAffectedIn { values["peopleAffectedIn"] = .counts(counts) }
             let changes = values
+            let estimates = Set(parameters.estimated ?? [])
             return try await workflow(call, caller, parameters.reference, parameters.version, .updateIncident) { _, _, _ in
-                .success(.update(changes))
+                .success(.update(changes, estimates: estimates))
             }
         }
         router.register("io.incidentd.Incidents.CompleteTask") { call, caller in
@@ -29,17 +30,20 @@ extension IncidentsAPI {
             return try await workflow(call, caller, parameters.reference, parameters.version, .completeTask, task: parameters.task) {
                 _, _, playbook in
                 var captures: [String: FactValue] = [:]
+                var estimates: Set<String> = []
                 for (field, text) in parameters.captures ?? [:] {
                     guard let declaration = playbook.field(field) else {
                         return .failure(.invalidCapture(field: field, reason: "is not a field of playbook \(playbook.name)"))
                     }
-                    guard let value = FactValue.parse(text, as: declaration.type) else {
+                    guard let (value, estimate) = FactValue.parseEstimate(text, as: declaration.type) else {
                         return .failure(.invalidCapture(field: field, reason: "cannot be \"\(text.prefix(40))\""))
                     }
                     captures[field] = value
+                    if estimate { estimates.insert(field) }
                 }
                 return .success(.completeTask(
-                    id: parameters.task, captures: captures, reason: parameters.reason, notification: parameters.notification
+                    id: parameters.task, captures: captures, reason: parameters.reason, notification: parameters.notification,
+                    estimates: estimates
                 ))
             }
         }
@@ -322,6 +326,7 @@ extension CaseFile {
         let builtIn = Set(FieldDeclaration.builtIn.map(\.name)).subtracting(["peopleAffectedIn"])
         let facts = state.facts.values.filter { !builtIn.contains($0.key) }.mapValues(\.display)
         reply.facts = facts.isEmpty ? nil : facts
+        reply.estimated = state.facts.estimated.isEmpty ? nil : state.facts.estimated.sorted()
         if let gate = playbook.plan(for: state.phase)?.gate, !state.gateApproved { reply.gatePending = gate }
         reply.clocksPaused = state.runningPauses(at: now).isEmpty ? nil : true
         reply.pauses = state.pauses.isEmpty ? nil : state.pauses
