@@ -200,7 +200,8 @@ public struct CaseFacts: Sendable, Equatable {
 
     /// A field's value. `peopleAffectedIn.US` reads one jurisdiction of a counts field; a count
     /// for `EU` adds up the member states, and one for a country its states (`US-CA`, …), when
-    /// no figure for the whole was given.
+    /// no figure for the whole was given. A jurisdiction a given breakdown leaves out counts 0,
+    /// unless the breakdown gives only the whole it belongs to; before any breakdown, unknown.
     public func value(of field: String) -> FactValue? {
         if field == "jurisdictions", case .set(let codes)? = values[field] {
             return .set(Self.expand(jurisdictions: codes))
@@ -212,7 +213,13 @@ public struct CaseFacts: Sendable, Equatable {
         let members = counts.filter { key, _ in
             parts[1] == "EU" ? Jurisdiction.euMemberStates.contains(key) : key.hasPrefix(parts[1] + "-")
         }
-        return members.isEmpty ? nil : .number(members.values.reduce(0, +))
+        if !members.isEmpty { return .number(members.values.reduce(0, +)) }
+        // A breakdown was given without this jurisdiction: none of its people are affected,
+        // unless the breakdown names only a whole it is part of (US for US-CA, EU for DE).
+        let code = parts[1]
+        let wholes = [code.contains("-") ? String(code.prefix { $0 != "-" }) : nil,
+                      Jurisdiction.euMemberStates.contains(code) ? "EU" : nil].compactMap { $0 }
+        return counts.isEmpty || wholes.contains(where: { counts[$0] != nil }) ? nil : .number(0)
     }
 
     /// A member state implies EU, a US state implies US: a rule for "EU" applies to a breach in DE.
