@@ -195,7 +195,7 @@ import TestSupport
             }
             // Whether HIPAA applies at all is the four-factor assessment's to say: possibly owed until then.
             #expect(all["hipaa-individuals"]?["status"] as? String == "possibly_owed")
-            ok(try await daemon.ctl(["task", "done", ref, "hipaa-assessment", "--set", "hipaaCoveredEntity=true",
+            ok(try await daemon.ctl(["task", "done", ref, "hipaa-assessment", "--set", "hipaaCoveredEntity=true", "--set", "hipaaBusinessAssociate=false",
                                "--set", "hipaaLowProbability=false", "--reason", "results were viewed by other patients"]), "hipaa")
             all = try tasks(try await daemon.ctl(["show", ref, "--json"]))
             #expect(all["hipaa-individuals"]?["status"] as? String == "open")

@@ -89,7 +89,7 @@ import Testing
     @Test func aUSOnlyBreachOf300GetsNeitherGDPRNorHHSNorMediaUntilOneStateReaches600() throws {
         var state = try Self.started(Self.incident(jurisdictions: ["US"], people: 300, data: [.health, .identity]))
         state = try Self.throughInvestigation(state, notifiable: true, highRisk: false, also: [
-            .completeTask(id: "hipaa-assessment", captures: ["hipaaCoveredEntity": .bool(true), "hipaaLowProbability": .bool(false)],
+            .completeTask(id: "hipaa-assessment", captures: ["hipaaCoveredEntity": .bool(true), "hipaaBusinessAssociate": .bool(false), "hipaaLowProbability": .bool(false)],
                           reason: "lab results were viewed by the wrong patient", notification: nil),
         ])
         let notApplicable = Set(state.tasks.filter { $0.status == .notApplicable }.map(\.id))

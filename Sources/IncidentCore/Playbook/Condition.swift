@@ -201,14 +201,16 @@ public struct CaseFacts: Sendable, Equatable {
     /// A field's value. `peopleAffectedIn.US` reads one jurisdiction of a counts field; a count
     /// for `EU` adds up the member states, and one for a country its states (`US-CA`, …), when
     /// no figure for the whole was given. A jurisdiction a given breakdown leaves out counts 0,
-    /// unless the breakdown gives only the whole it belongs to; before any breakdown, unknown.
+    /// unless the breakdown gives only the whole it belongs to. Before any breakdown, an incident
+    /// of one jurisdiction has all its people there; otherwise the count is unknown.
     public func value(of field: String) -> FactValue? {
         if field == "jurisdictions", case .set(let codes)? = values[field] {
             return .set(Self.expand(jurisdictions: codes))
         }
         if let value = values[field] { return value }
         let parts = field.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2, case .counts(let counts)? = values[parts[0]] else { return nil }
+        guard parts.count == 2 else { return nil }
+        guard case .counts(let counts)? = values[parts[0]] else { return peopleInOnlyJurisdiction(parts) }
         if let count = counts[parts[1]] { return .number(count) }
         let members = counts.filter { key, _ in
             parts[1] == "EU" ? Jurisdiction.euMemberStates.contains(key) : key.hasPrefix(parts[1] + "-")
@@ -220,6 +222,17 @@ public struct CaseFacts: Sendable, Equatable {
         let wholes = [code.contains("-") ? String(code.prefix { $0 != "-" }) : nil,
                       Jurisdiction.euMemberStates.contains(code) ? "EU" : nil].compactMap { $0 }
         return counts.isEmpty || wholes.contains(where: { counts[$0] != nil }) ? nil : .number(0)
+    }
+
+    /// Before any breakdown, everyone affected by an incident of one jurisdiction is in it:
+    /// 300 people of a breach in `US` are 300 in the US (not yet known per state).
+    private func peopleInOnlyJurisdiction(_ parts: [String]) -> FactValue? {
+        guard parts[0] == "peopleAffectedIn", case .number(let people)? = values["peopleAffected"],
+              case .set(let codes)? = values["jurisdictions"], codes.count == 1, let only = codes.first?.uppercased()
+        else { return nil }
+        let code = parts[1]
+        let within = only == code || only.hasPrefix(code + "-") || (code == "EU" && Jurisdiction.euMemberStates.contains(only))
+        return within ? .number(people) : nil
     }
 
     /// A member state implies EU, a US state implies US: a rule for "EU" applies to a breach in DE.

@@ -182,13 +182,28 @@ public struct PhasePlan: Sendable, Equatable {
 public struct Clock: Sendable, Equatable, CustomStringConvertible {
     public var duration: ClockDuration
     public var after: String
+    /// Counts from the end of the calendar year (UTC) the instant falls in, as HIPAA's annual
+    /// log does (45 CFR 164.408(c)): `60d after year-end of discovered`.
+    public var fromYearEnd: Bool
 
-    public init(duration: ClockDuration, after: String) {
+    public init(duration: ClockDuration, after: String, fromYearEnd: Bool = false) {
         self.duration = duration
         self.after = after
+        self.fromYearEnd = fromYearEnd
     }
 
-    public var description: String { "\(duration) after \(after)" }
+    public var description: String { "\(duration) after \(fromYearEnd ? "year-end of " : "")\(after)" }
+
+    /// The instant the clock counts from, given its instant's value: that instant, or the last
+    /// moment of its calendar year.
+    public func start(from instant: Date) -> Date {
+        guard fromYearEnd else { return instant }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let year = calendar.component(.year, from: instant)
+        let next = calendar.date(from: DateComponents(year: year + 1, month: 1, day: 1))!
+        return next.addingTimeInterval(-1)
+    }
 
     /// The built-in instants; playbooks add the ones their tasks record.
     public static let builtInInstants = ["reported", "aware", "discovered", "phase", "approved"]

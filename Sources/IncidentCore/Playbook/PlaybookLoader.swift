@@ -705,9 +705,11 @@ private struct Parser {
             problem(node, "due must look like '72h after aware'")
             return nil
         }
-        let words = text.split(separator: " ").map(String.init)
+        var words = text.split(separator: " ").map(String.init)
+        let fromYearEnd = words.count == 5 && words[2] == "year-end" && words[3] == "of"
+        if fromYearEnd { words.removeSubrange(2...3) }
         guard words.count == 3, words[1] == "after" else {
-            problem(node, "due '\(text)' must look like '72h after aware'")
+            problem(node, "due '\(text)' must look like '72h after aware' or '60d after year-end of discovered'")
             return nil
         }
         guard let duration = ClockDuration(parsing: words[0]) else {
@@ -718,7 +720,7 @@ private struct Parser {
             problem(node, "unknown instant '\(words[2])'; known instants are \(context.instants.joined(separator: ", "))")
             return nil
         }
-        return Clock(duration: duration, after: words[2])
+        return Clock(duration: duration, after: words[2], fromYearEnd: fromYearEnd)
     }
 
     mutating func parseCondition(_ node: Node, _ context: Context) -> Condition? {

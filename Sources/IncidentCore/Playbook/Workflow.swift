@@ -587,7 +587,7 @@ public enum Workflow {
         let name = clock.after == "phase" ? "phase:\(phase.rawValue)" : clock.after
         guard let start = state.facts.instants[name] else { return nil }
         let paused = state.pauses.filter { $0.covers(plan, in: playbook) }.reduce(state.pausedSeconds) { $0 + $1.seconds }
-        return clock.duration.added(to: start).addingTimeInterval(paused)
+        return clock.duration.added(to: clock.start(from: start)).addingTimeInterval(paused)
     }
 
     /// The regimes with a clock running for the incident (a task owed or possibly owed), in
