@@ -175,6 +175,40 @@ import TestSupport
         }
     }
 
+    /// The textbook HIPAA case, under the lost-device playbook: a laptop with patient records
+    /// shows the HIPAA and state clocks from the report on; once the disk is found encrypted
+    /// with the key safe, the PHI was secured and the people's notices no longer apply.
+    @Test func aLostLaptopWithPatientDataRunsTheHIPAAClocksUntilItIsFoundEncrypted() async throws {
+        try await withWorkflowDaemon { daemon in
+            let ref = try #require((try json(try await daemon.ctl([
+                "report", "--title", "Laptop stolen from a clinician's car", "--description", "patient lists on the disk",
+                "--category", "lost_or_stolen_device", "--data", "health", "--data", "identity", "--people", "900",
+                "--jurisdiction", "US-CA", "--json",
+            ]))["incident"] as? [String: Any])?["reference"] as? String)
+            let file = try json(try await daemon.ctl(["show", ref, "--json"]))
+            #expect((file["incident"] as? [String: Any])?["playbook"] as? String == "lost-or-stolen-device")
+            var all = try tasks(try await daemon.ctl(["show", ref, "--json"]))
+            #expect(all["hipaa-assessment"]?["status"] as? String == "open", "US health data: the four-factor assessment is owed")
+            #expect(all["hipaa-individuals"]?["status"] as? String == "possibly_owed")
+            #expect(all["us-state-residents"]?["status"] as? String == "open", "\(all["us-state-residents"] ?? [:])")
+            #expect(all["ca-attorney-general"]?["status"] as? String == "open", "900 Californians, all in the only jurisdiction")
+            #expect(all["gdpr-authority"]?["status"] as? String == "not_applicable")
+            ok(try await daemon.ctl(["task", "done", ref, "acknowledge"]), "acknowledge")
+            ok(try await daemon.ctl(["task", "done", ref, "remote-wipe", "--set", "deviceWiped=false"]), "wipe")
+            ok(try await daemon.ctl(["advance", ref]), "advance")
+            ok(try await daemon.ctl(["task", "done", ref, "encryption-check", "--set", "encrypted=true",
+                                     "--reason", "MDM shows FileVault on; the key was escrowed, not on the device"]), "encryption")
+            ok(try await daemon.ctl(["task", "done", ref, "hipaa-assessment", "--set", "hipaaCoveredEntity=true",
+                                     "--set", "hipaaBusinessAssociate=false", "--set", "hipaaLowProbability=false",
+                                     "--reason", "a stolen device; the finder could have had the PHI but for encryption"]), "hipaa")
+            all = try tasks(try await daemon.ctl(["show", ref, "--json"]))
+            for id in ["hipaa-individuals", "hipaa-hhs", "hipaa-media"] {
+                #expect(all[id]?["status"] as? String == "not_applicable", "encrypted PHI is secured: \(id)")
+            }
+            #expect(all["us-state-residents"]?["status"] as? String == "not_applicable", "state laws cover unencrypted data")
+        }
+    }
+
     @Test func aUSOnlyBreachOf300GetsTheStateTasksOnlyOnceOneStateReaches600() async throws {
         try await withWorkflowDaemon { daemon in
             let ref = try #require(
