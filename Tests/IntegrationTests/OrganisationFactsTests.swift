@@ -10,12 +10,7 @@ import Testing
     static let playbooks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("playbooks")
 
-    func parse(_ text: String) throws(ConfigurationError) -> Configuration {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("organisation-\(UUID().uuidString).yaml").path
-        try? text.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        return try Configuration(socketPath: "/tmp/x.sock", stateDirectory: "/tmp/x").applying(file: path)
-    }
+    func parse(_ text: String) throws(ConfigurationError) -> Configuration { try parseConfiguration(text) }
 
     @Test func organisationFactsSettleTheClocksThatWaitOnThemAndNeedNotBeCapturedAgain() throws {
         let configuration = try parse("""

@@ -7,12 +7,7 @@ import Varlink
 
 /// `rateLimits` and `maximumBytesPerIncident` in the configuration file.
 @Suite struct RateLimitConfigurationTests {
-    func parse(_ text: String) throws(ConfigurationError) -> Configuration {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ratelimits-\(UUID().uuidString).yaml").path
-        try? text.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        return try Configuration(socketPath: "/tmp/x.sock", stateDirectory: "/tmp/x").applying(file: path)
-    }
+    func parse(_ text: String) throws(ConfigurationError) -> Configuration { try parseConfiguration(text) }
 
     @Test func limitsByDefaultUserAndGroup() throws {
         let configuration = try parse("""

@@ -1,3 +1,5 @@
+import Foundation
+import IncidentDaemon
 import IncidentStore
 import Logging
 import Postgres
@@ -19,4 +21,12 @@ func withMigratedPool<R>(_ body: (PostgresPool, TestDatabase) async throws -> R)
             throw error
         }
     }
+}
+
+/// The daemon's configuration from a YAML file with `text`, over the test defaults.
+func parseConfiguration(_ text: String) throws(ConfigurationError) -> Configuration {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString).yaml").path
+    try? text.write(toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try Configuration(socketPath: "/tmp/x.sock", stateDirectory: "/tmp/x").applying(file: path)
 }
