@@ -328,7 +328,7 @@ public enum IncidentInterfaces {
                            doc: "Move to the next phase; refused with what is missing."),
             workflowMethod("PauseClock", [
                 .init("basis", .string, doc: "The basis its law allows, such as law-enforcement-written (see the case file's regimes)."),
-                .init("regimes", .optional(.array(.string)), doc: "The regimes to pause; absent: every regime that allows the basis."),
+                .init("regimes", .optional(.array(.string)), doc: "The regimes to pause; absent: every regime with a clock running that allows the basis."),
                 .init("until", .optional(.string), doc: "When it ends by itself; needed where the request states the period."),
                 .init("reason", .string),
             ], doc: "Pause the clocks of the regimes whose law allows a delay on this basis, within its cap; the others keep running."),

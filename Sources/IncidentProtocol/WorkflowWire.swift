@@ -164,7 +164,7 @@ public enum WorkflowWire {
     public struct PauseParameters: Codable, Sendable, Equatable {
         public var reference: IncidentReference
         public var basis: String
-        /// The regimes to pause; absent: every regime of the playbook whose law allows the basis.
+        /// The regimes to pause; absent: every regime with a clock running whose law allows the basis.
         public var regimes: [String]?
         public var until: Date?
         public var reason: String

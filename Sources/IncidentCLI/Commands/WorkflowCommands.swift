@@ -284,7 +284,7 @@ struct PauseCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident's reference.") var reference: String
     @Option(name: .long, help: "The basis the law allows (see above).") var basis: String
-    @Option(name: .long, help: "Pause only this regime (repeatable); default: every regime that allows the basis.")
+    @Option(name: .long, help: "Pause only this regime (repeatable); default: every regime with a running clock that allows the basis.")
     var regime: [String] = []
     @Option(name: .long, help: "When the pause ends by itself, such as 2027-01-15 (needed for a written request).")
     var until: String?

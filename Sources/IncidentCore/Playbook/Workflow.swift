@@ -157,7 +157,7 @@ public struct ClockPause: Sendable, Equatable, Codable {
 public struct PauseRequest: Sendable, Equatable {
     /// The basis, as the regime files name it: `law-enforcement-written`, `law-enforcement-oral`…
     public var basis: String
-    /// The regimes to pause; empty: every regime of the playbook that allows this basis.
+    /// The regimes to pause; empty: every regime with a clock running for the incident that allows this basis.
     public var regimes: [String]
     /// When the pause ends by itself; required where the law says the requester states the period.
     public var until: Date?
