@@ -60,6 +60,7 @@ public enum IncidentInterfaces {
         .init("clocksPaused", .optional(.bool), doc: "True while any clock of the incident is paused."),
         .init("pauses", .optional(.array(.named("ClockPause"))), doc: "Every pause of the incident's clocks, oldest first."),
         .init("regimes", .optional(.array(.named("Regime"))), doc: "The regimes the playbook includes, with the delays each allows."),
+        .init("runningRegimes", .optional(.array(.string)), doc: "Those with a clock running (a task owed or possibly owed)."),
         .init("resolution", .optional(.string)),
         .init("lessonsLearned", .optional(.string)),
     ]

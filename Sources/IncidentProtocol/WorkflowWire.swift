@@ -68,6 +68,8 @@ public enum WorkflowWire {
         public var pauses: [ClockPause]?
         /// The regimes the incident's playbook includes, with the delays each law allows.
         public var regimes: [Regime]?
+        /// Those of them with a clock running (a task owed or possibly owed), in the playbook's order.
+        public var runningRegimes: [String]?
         public var resolution: String?
         public var lessonsLearned: String?
 
@@ -75,11 +77,6 @@ public enum WorkflowWire {
             self.incident = incident
         }
 
-        /// The regimes with a task owed or possibly owed, in the playbook's order.
-        public var runningRegimes: [String] {
-            let owed = Set((tasks ?? []).filter { $0.status == .open || $0.status == .possiblyOwed }.compactMap(\.regime))
-            return (regimes ?? []).map(\.name).filter(owed.contains)
-        }
     }
 
     public struct UpdateParameters: Codable, Sendable, Equatable {

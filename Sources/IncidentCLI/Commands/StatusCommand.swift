@@ -46,27 +46,29 @@ struct StatusCommand: ParsableCommand {
                 "Oldest open: \(oldest.reference) \(oldest.title) (reported \(output.relative(oldest.reported)))"
             )
         }
+        /// Where a task's clock stands, 18 columns: paused (yellow), overdue (red), or due.
+        func clock(_ task: IncidentsWire.DueTask) -> String {
+            let when: String
+            if task.paused == true {
+                when = task.pausedUntil.map { "paused, \(output.time($0).prefix(10))" } ?? "paused"
+            } else if let due = task.due {
+                when = due < output.now
+                    ? "overdue \(output.relative(due).replacingOccurrences(of: " ago", with: ""))" : "due \(output.relative(due))"
+            } else {
+                when = "no deadline"
+            }
+            let cell = output.fit(when, 18)
+            if task.paused == true { return output.paint(cell, .yellow) }
+            return task.due.map { $0 < output.now } == true ? output.paint(cell, .red) : cell
+        }
         func section(_ title: String, _ tasks: [IncidentsWire.DueTask]?, limit: Int = 10) {
             guard let tasks, !tasks.isEmpty else { return }
             lines.append("")
             lines.append(output.paint("\(title) (\(tasks.count))", .bold))
             for task in tasks.prefix(limit) {
-                let when: String
-                if task.paused == true {
-                    when = task.pausedUntil.map { "paused, \(output.time($0).prefix(10))" } ?? "paused"
-                } else if let due = task.due {
-                    when = due < output.now
-                        ? "overdue \(output.relative(due).replacingOccurrences(of: " ago", with: ""))"
-                        : "due \(output.relative(due))"
-                } else {
-                    when = "no deadline"
-                }
                 let label = "\(task.reference)  \(task.task)"
                 let title = task.settledBy.map { "possibly owed, settled by \($0.joined(separator: ", ")): " + task.title } ?? task.title
-                let whenCell = output.fit(when, 18)
-                let painted = task.paused == true ? output.paint(whenCell, .yellow)
-                    : task.due.map { $0 < output.now } == true ? output.paint(whenCell, .red) : whenCell
-                lines.append(("  " + output.fit(label, 34) + "  " + painted + "  " + output.fit(title, 42)).trimmingTrailingSpaces())
+                lines.append(("  " + output.fit(label, 34) + "  " + clock(task) + "  " + output.fit(title, 42)).trimmingTrailingSpaces())
             }
             if tasks.count > limit { lines.append("  … and \(tasks.count - limit) more") }
         }
@@ -88,16 +90,8 @@ struct StatusCommand: ParsableCommand {
                 let own = clocks.filter { $0.reference == reference }
                 lines.append("  " + output.fit("\(reference)  \(own[0].incidentTitle)", 76).trimmingTrailingSpaces())
                 for task in own {
-                    let when = task.paused == true
-                        ? (task.pausedUntil.map { "paused, \(output.time($0).prefix(10))" } ?? "paused")
-                        : task.due.map { $0 < output.now
-                            ? "overdue \(output.relative($0).replacingOccurrences(of: " ago", with: ""))" : "due \(output.relative($0))" }
-                        ?? "no deadline"
-                    let cell = output.fit(when, 18)
-                    let painted = task.paused == true ? output.paint(cell, .yellow)
-                        : task.due.map { $0 < output.now } == true ? output.paint(cell, .red) : cell
                     let what = task.settledBy.map { "possibly owed, needs \($0.joined(separator: ", "))" } ?? task.title
-                    lines.append(("    " + output.fit(task.task, 20) + "  " + painted + "  " + output.fit(what, 34)).trimmingTrailingSpaces())
+                    lines.append(("    " + output.fit(task.task, 20) + "  " + clock(task) + "  " + output.fit(what, 34)).trimmingTrailingSpaces())
                 }
             }
             if order.count > 10 { lines.append("  … and \(order.count - 10) more incidents: incidentctl list --overdue, incidentctl show REF") }

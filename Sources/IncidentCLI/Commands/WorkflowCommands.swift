@@ -307,7 +307,7 @@ struct PauseCommand: ParsableCommand {
             "\(reference): \(pause.regime ?? "every clock") paused"
                 + (pause.until.map { " until \(Output().time($0))" } ?? " until resumed") + " (\(pause.basis))."
         }
-        let running = reply.runningRegimes.filter { !paused.contains($0) }
+        let running = (reply.runningRegimes ?? []).filter { !paused.contains($0) }
         if !running.isEmpty {
             let list = running.joined(separator: ", ")
             lines.append(regime.isEmpty ? "No such delay under \(list): their clocks keep running." : "Still running: \(list).")

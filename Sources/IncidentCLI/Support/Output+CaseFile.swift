@@ -79,7 +79,7 @@ extension Output {
                 if !pause.reason.isEmpty { lines.append("      \(pause.reason)") }
             }
             let paused = Set(pauses.filter { $0.isRunning(at: now) }.compactMap(\.regime))
-            let running = file.runningRegimes.filter { !paused.contains($0) }
+            let running = (file.runningRegimes ?? []).filter { !paused.contains($0) }
             if !paused.isEmpty, !running.isEmpty { lines.append("  Still running: \(running.joined(separator: ", "))") }
             sections.append(lines.joined(separator: "\n"))
         }

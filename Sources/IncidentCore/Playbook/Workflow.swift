@@ -484,8 +484,7 @@ public enum Workflow {
 
         case .resumeClocks(let regimes, let reason):
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("resuming the clocks")) }
-            let known = playbook.regimes.map(\.name)
-            if let unknown = regimes.first(where: { !known.contains($0) }) { return .failure(.unknownRegime(unknown, known: known)) }
+            if let refusal = unknownRegime(in: regimes, playbook: playbook) { return .failure(refusal) }
             var lifted: [String] = []
             for index in state.pauses.indices where state.pauses[index].isRunning(at: now) {
                 let pause = state.pauses[index]
@@ -554,6 +553,7 @@ public enum Workflow {
     public static func evaluate(_ state: CaseState, playbook: Playbook, now: Date) -> CaseState {
         var state = state
         var tasks: [TaskState] = []
+        let runningPauses = state.runningPauses(at: now)
         for phase in Phase.allCases where phase != .closed {
             // A closed incident keeps the phases it went through (a forced close may skip some).
             let entered = state.phase == .closed ? state.facts.instants["phase:\(phase.rawValue)"] != nil : phase <= state.phase
@@ -569,7 +569,7 @@ public enum Workflow {
                 if task.status != .done, task.status != .skipped { task.status = status }
                 task.undecided = task.status == .possiblyOwed ? plan.when?.undecided(state.facts) ?? [] : []
                 task.due = due(of: plan, phase: phase, state: state, playbook: playbook)
-                task.pausedUntil = state.runningPauses(at: now).filter { $0.covers(plan, in: playbook) }
+                task.pausedUntil = runningPauses.filter { $0.covers(plan, in: playbook) }
                     .map { $0.until ?? .distantFuture }.max()
                 tasks.append(task)
             }
@@ -615,13 +615,18 @@ public enum Workflow {
         return nil
     }
 
+    /// The refusal for the first of `names` the playbook includes no regime of, if any.
+    static func unknownRegime(in names: [String], playbook: Playbook) -> WorkflowRefusal? {
+        let known = playbook.regimes.map(\.name)
+        return names.first { !known.contains($0) }.map { .unknownRegime($0, known: known) }
+    }
+
     /// The pauses `request` makes, one per regime, each within its law's cap; or why it may not.
     /// Unless the request names its regimes, it pauses those of `running` that allow its basis.
     static func pauses(
         _ request: PauseRequest, running: [String], state: CaseState, playbook: Playbook, actor: String, now: Date, reason: String
     ) -> Result<[ClockPause], WorkflowRefusal> {
-        let known = playbook.regimes.map(\.name)
-        if let unknown = request.regimes.first(where: { !known.contains($0) }) { return .failure(.unknownRegime(unknown, known: known)) }
+        if let refusal = unknownRegime(in: request.regimes, playbook: playbook) { return .failure(refusal) }
         let named = playbook.regimes.filter { request.regimes.isEmpty ? running.contains($0.name) : request.regimes.contains($0.name) }
         var chosen: [(RegimeSummary, PauseRule)] = []
         for regime in named {
@@ -635,8 +640,8 @@ public enum Workflow {
             let allowed = Set(named.flatMap { $0.pauses.map(\.basis) }).sorted()
             return .failure(.pauseNotAllowed(basis: request.basis, regime: nil, allowed: allowed))
         }
-        let running = state.runningPauses(at: now)
-        let already = chosen.map(\.0.name).filter { name in running.contains { $0.regime == nil || $0.regime == name } }
+        let runningPauses = state.runningPauses(at: now)
+        let already = chosen.map(\.0.name).filter { name in runningPauses.contains { $0.regime == nil || $0.regime == name } }
         guard already.isEmpty else { return .failure(.alreadyPaused(already)) }
         if let until = request.until, until <= now { return .failure(.pauseEndNotAfterStart) }
         var added: [ClockPause] = []

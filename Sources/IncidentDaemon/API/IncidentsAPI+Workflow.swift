@@ -331,6 +331,8 @@ extension CaseFile {
         reply.clocksPaused = state.runningPauses(at: now).isEmpty ? nil : true
         reply.pauses = state.pauses.isEmpty ? nil : state.pauses
         reply.regimes = playbook.regimes.isEmpty ? nil : playbook.regimes.map(WorkflowWire.Regime.init)
+        let running = Workflow.runningRegimes(state, playbook: playbook)
+        reply.runningRegimes = running.isEmpty ? nil : running
         reply.resolution = state.resolution
         reply.lessonsLearned = state.lessonsLearned
         return reply
