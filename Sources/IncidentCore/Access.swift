@@ -252,9 +252,9 @@ public enum AccessPolicy {
 /// working detail of the team stay out, and so does any free text in an event's data.
 public enum ReporterTimeline {
     /// The event kinds a reporter sees.
-    public static let kinds: Set<String> = [
-        "incident.reported", "report.folded", "phase.entered", "incident.closed", "incident.reopened",
-    ]
+    public static let kinds: Set<String> = Set(
+        [IncidentEvent.Kind.incidentReported, .reportFolded, .phaseEntered, .incidentClosed, .incidentReopened].map(\.rawValue)
+    )
     /// The only data keys those events keep.
     public static let dataKeys: Set<String> = ["phase", "count"]
 

@@ -53,13 +53,8 @@ public struct HookDefinition: Sendable, Equatable {
         self.personalData = personalData
     }
 
-    /// The event kinds incidentd emits.
-    public static let eventKinds = [
-        "incident.reported", "report.folded", "incident.updated", "incident.assigned", "incident.restricted", "incident.unrestricted",
-        "phase.entered", "phase.forced", "task.opened", "task.completed", "task.skipped", "task.not_applicable",
-        "task.due_soon", "task.overdue", "gate.approved", "decision.recorded", "notification.recorded",
-        "clock.paused", "clock.resumed", "clock.pause_ended", "task.possibly_owed", "incident.closed", "incident.reopened", "note.added",
-    ]
+    /// The event kinds a hook may hear: all but the legal hold's, which stay on the timeline.
+    public static let eventKinds = IncidentEvent.Kind.allCases.filter(\.reachesHooks).map(\.rawValue)
 
     func accepts(_ incident: Incident) -> Bool {
         (severities.isEmpty || severities.contains(incident.severity))
@@ -129,7 +124,7 @@ public enum HookRouting {
             if event == "task.completed", let task = playbook.task(taskID) { names += task.hooks }
             for escalation in playbook.escalations where escalation.task == taskID {
                 if (escalation.trigger == .overdue && event == "task.overdue")
-                    || (escalation.trigger == .dueSoon && event == "task.due_soon")
+                    || (escalation.trigger == .dueSoon && event == IncidentEvent.Kind.taskDueSoon.rawValue)
                 {
                     names.append(escalation.hook)
                 }

@@ -14,16 +14,6 @@ public enum ChangeRefusal: Error, Sendable, Equatable {
     case tooMuchData(IncidentReference, limit: Int)
 }
 
-/// One line of an incident's timeline, written with the change that caused it.
-public struct TimelineEvent: Sendable, Equatable {
-    public var kind: String
-    public var data: [String: String]
-
-    public init(kind: String, data: [String: String] = [:]) {
-        self.kind = kind
-        self.data = data
-    }
-}
 
 extension IncidentStore {
     /// Applies `change` to the incident under a row lock, in one transaction with its events and
@@ -37,7 +27,7 @@ extension IncidentStore {
         audit: AuditRecord,
         adding bytes: Int = 0,
         authorize: @escaping @Sendable (Incident) -> ChangeRefusal?,
-        change: @escaping @Sendable (inout Incident) throws -> [TimelineEvent]
+        change: @escaping @Sendable (inout Incident) throws -> [IncidentEvent]
     ) async throws -> Incident {
         let outbox = self.outbox
         let (incident, queued) = try await pool.transaction { connection -> Result<(Incident, Int), ChangeRefusal> in
@@ -78,7 +68,7 @@ extension IncidentStore {
                 """
             )
             let queued = try outbox?.enqueue(
-                connection, incidentID: id, events: events.map { ($0.kind, $0.data) }, incident: incident, playbook: nil,
+                connection, incidentID: id, events: events, incident: incident, playbook: nil,
                 actor: audit.caller.userName
             ) ?? 0
             let uid = try row.decode(UUID.self, "uid")
@@ -89,7 +79,7 @@ extension IncidentStore {
                 try connection.query(
                     """
                     INSERT INTO events (incident_id, kind, actor_uid, actor_name, data)
-                    VALUES (\(id), \(event.kind), \(Int64(audit.caller.uid)), \(audit.caller.userName),
+                    VALUES (\(id), \(event.kind.rawValue), \(Int64(audit.caller.uid)), \(audit.caller.userName),
                             \(try PostgresJSON(encoding: data)))
                     """
                 )

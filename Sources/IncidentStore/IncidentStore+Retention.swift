@@ -106,7 +106,7 @@ extension IncidentStore {
                 try connection.query(
                     """
                     INSERT INTO events (incident_id, kind, actor_uid, actor_name, data)
-                    VALUES (\(try row.decode(Int64.self, "id")), \(hold ? "legal_hold.placed" : "legal_hold.lifted"),
+                    VALUES (\(try row.decode(Int64.self, "id")), \((hold ? IncidentEvent.Kind.legalHoldPlaced : .legalHoldLifted).rawValue),
                             \(Int64(audit.caller.uid)), \(audit.caller.userName), '{}')
                     """
                 )

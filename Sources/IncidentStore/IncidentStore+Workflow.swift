@@ -87,7 +87,7 @@ extension IncidentStore {
         adding bytes: Int = 0,
         resolve: @escaping PlaybookResolver,
         authorize: @escaping @Sendable (Incident, CaseState, Playbook) -> ChangeRefusal?,
-        command: @escaping @Sendable (Incident, CaseState, Playbook) -> Result<(CaseState, [WorkflowEvent]), WorkflowRefusal>
+        command: @escaping @Sendable (Incident, CaseState, Playbook) -> Workflow.Outcome
     ) async throws -> CaseFile {
         let outbox = self.outbox
         let (file, queued) = try await pool.transaction { connection -> Result<(CaseFile, Int), any Error> in
@@ -254,7 +254,7 @@ extension IncidentStore {
     @discardableResult
     static func save(
         _ connection: PostgresConnection, incidentID id: Int64, incident: inout Incident, previous: CaseState?,
-        state: CaseState, events: [WorkflowEvent], actor: Caller, playbook: Playbook, isNewPlaybook: Bool, outbox: Outbox?,
+        state: CaseState, events: [IncidentEvent], actor: Caller, playbook: Playbook, isNewPlaybook: Bool, outbox: Outbox?,
         cipher: CipherBox
     ) throws -> Int {
         let playbookDigest: String? = isNewPlaybook ? playbook.digest : nil
@@ -382,12 +382,12 @@ extension IncidentStore {
         }
         if !events.isEmpty {
             let rows = try events.map { event -> PostgresQuery in
-                "(\(id), \(event.kind), \(Int64(actor.uid)), \(actor.userName), \(try PostgresJSON(encoding: event.data)))"
+                "(\(id), \(event.kind.rawValue), \(Int64(actor.uid)), \(actor.userName), \(try PostgresJSON(encoding: event.data)))"
             }
             try connection.query("INSERT INTO events (incident_id, kind, actor_uid, actor_name, data) VALUES \(PostgresQuery.list(rows))")
         }
         return try outbox?.enqueue(
-            connection, incidentID: id, events: events.map { ($0.kind, $0.data) }, incident: incident, playbook: playbook,
+            connection, incidentID: id, events: events, incident: incident, playbook: playbook,
             actor: actor.userName
         ) ?? 0
     }

@@ -117,7 +117,7 @@ public struct IncidentStore: Sendable {
                     startedUnder = playbook.digest
                 }
                 queued += try outbox?.enqueue(
-                    connection, incidentID: id, events: [("incident.reported", [:])], incident: incident, playbook: playbook,
+                    connection, incidentID: id, events: [IncidentEvent(.incidentReported)], incident: incident, playbook: playbook,
                     actor: reporter.userName
                 ) ?? 0
                 return (ReportResult(incident: incident, created: true), queued, startedUnder)
@@ -210,7 +210,7 @@ public struct IncidentStore: Sendable {
             AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .folded).insert
         )
         let queued = try outbox?.enqueue(
-            connection, incidentID: id, events: [("report.folded", ["count": String(incident.reportCount)])], incident: incident,
+            connection, incidentID: id, events: [IncidentEvent(.reportFolded, ["count": String(incident.reportCount)])], incident: incident,
             playbook: nil, actor: reporter.userName
         ) ?? 0
         return .folded(ReportResult(incident: incident, created: false, folded: true), queued: queued)

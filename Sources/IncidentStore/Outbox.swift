@@ -16,7 +16,7 @@ public struct Outbox: Sendable {
 
     /// Events that repeat in storms (a DLP rule filing the same report again and again): within
     /// the window, a new one replaces the one still waiting instead of being queued beside it.
-    public static let coalescedEvents: Set<String> = ["report.folded"]
+    public static let coalescedEvents: Set<String> = [IncidentEvent.Kind.reportFolded.rawValue]
 
     public init(
         route: @escaping @Sendable (String, [String: String], Incident, Playbook?, String?) -> [OutboxEntry],
@@ -34,7 +34,7 @@ public struct Outbox: Sendable {
     /// Queues the deliveries for `events`; returns how many.
     @discardableResult
     func enqueue(
-        _ connection: PostgresConnection, incidentID: Int64, events: [(kind: String, data: [String: String])],
+        _ connection: PostgresConnection, incidentID: Int64, events: [IncidentEvent],
         incident: Incident, playbook: Playbook?, actor: String?
     ) throws -> Int {
         var queued = 0
@@ -42,7 +42,7 @@ public struct Outbox: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         for event in events {
-            for entry in route(event.kind, event.data, incident, playbook, actor) {
+            for entry in route(event.kind.rawValue, event.data, incident, playbook, actor) {
                 var text = String(decoding: try encoder.encode(entry.payload), as: UTF8.self)
                 if entry.payload.incident.description != nil || entry.payload.data["text"] != nil, cipher.current != nil {
                     let sealed = cipher.seal(text, context: Self.payloadContext(incidentID: incidentID))

@@ -25,7 +25,7 @@ import Testing
 
     static func pause(
         _ basis: String, regimes: [String] = [], until: Date? = nil, state: CaseState, at now: Date = asked
-    ) -> Result<(CaseState, [WorkflowEvent]), WorkflowRefusal> {
+    ) -> Workflow.Outcome {
         Workflow.apply(
             .pauseClocks(PauseRequest(basis: basis, regimes: regimes, until: until, reason: "FBI letter, ref 77/26")),
             to: state, playbook: W.breach, actor: "mia", now: now
@@ -41,7 +41,7 @@ import Testing
         let until = Self.asked.addingTimeInterval(20 * Self.day)
         let (paused, events) = try Self.pause("law-enforcement-written", until: until, state: state).get()
         #expect(paused.pauses.map(\.regime) == ["hipaa", "us-states"])
-        let event = try #require(events.first { $0.kind == "clock.paused" })
+        let event = try #require(events.first { $0.kind == .clockPaused })
         #expect(event.data["regimes"] == "hipaa,us-states")
         // Singapore's PDPA allows a delay too, but no clock of it runs for this incident.
         #expect(event.data["running"] == "gdpr,nis2,dora,pipl,cn-incident-reporting,sec-8k,ftc-safeguards")

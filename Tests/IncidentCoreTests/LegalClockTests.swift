@@ -77,7 +77,7 @@ import Testing
         ).get()
         state = decided
         #expect(state.task("gdpr-authority")?.status == .notApplicable)
-        #expect(events.contains(WorkflowEvent("task.not_applicable", ["task": "gdpr-authority"])))
+        #expect(events.contains(IncidentEvent(.taskNotApplicable, ["task": "gdpr-authority"])))
     }
 
     @Test func advanceFromNotifyPointsToCloseAndCloseFromInvestigateSaysSo() throws {

@@ -108,7 +108,7 @@ import Testing
         #expect(updated.task("hipaa-hhs")?.status == .open)
         #expect(updated.task("hipaa-media")?.status == .open)
         #expect(updated.task("gdpr-authority")?.status == .notApplicable)
-        #expect(events.contains(WorkflowEvent("task.opened", ["task": "hipaa-media"])))
+        #expect(events.contains(IncidentEvent(.taskOpened, ["task": "hipaa-media"])))
     }
 
     @Test func leavingAPhaseNamesWhatIsMissing() throws {
@@ -245,7 +245,7 @@ import Testing
             let before = state
             switch Workflow.apply(command, to: state, playbook: Self.breach, actor: "m", now: now) {
             case .success((let next, let events)):
-                if next.phase != before.phase, !events.contains(where: { $0.kind == "phase.forced" }) {
+                if next.phase != before.phase, !events.contains(where: { $0.kind == .phaseForced }) {
                     let required = Set(Self.breach.plan(for: before.phase)?.tasks.filter(\.required).map(\.id) ?? [])
                     let open = Workflow.evaluate(before, playbook: Self.breach, now: now).tasks
                         .filter { $0.phase == before.phase && $0.status == .open && required.contains($0.id) }

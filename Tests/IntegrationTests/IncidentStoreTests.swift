@@ -329,7 +329,7 @@ import TestSupport
             let audit = AuditRecord(caller: bob, action: "Assign")
             let assigned = try await store.change(incident.reference, expectedVersion: 1, audit: audit, authorize: { _ in nil }) {
                 $0.assignee = "bob"
-                return [TimelineEvent(kind: "incident.assigned", data: ["to": "bob"])]
+                return [IncidentEvent(.incidentAssigned, ["to": "bob"])]
             }
             #expect(assigned.version == 2)
             #expect(assigned.assignee == "bob")

@@ -17,7 +17,7 @@ import Testing
                 let draft = try ReportDraft(title: "\(title) Alice", description: "Alice Example's card", peopleAffected: 3).validated(now: Date())
                 filed[title] = try await store.report(draft, by: admin).incident.reference
                 _ = try await store.change(filed[title]!, expectedVersion: nil, audit: AuditRecord(caller: admin, action: "Note"), authorize: { _ in nil }) { _ in
-                    [TimelineEvent(kind: "note.added", data: ["text": "called Alice"])]
+                    [IncidentEvent(.noteAdded, ["text": "called Alice"])]
                 }
             }
             let refs = filed

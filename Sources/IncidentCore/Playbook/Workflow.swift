@@ -1,546 +1,82 @@
 import Foundation
 
-/// One task of one incident, as the workflow tracks it.
-public struct TaskState: Sendable, Equatable, Codable {
-    public enum Status: String, Sendable, Codable, CaseIterable {
-        case open
-        case done
-        case skipped
-        /// Its condition no longer holds (or never did); kept, never deleted.
-        case notApplicable = "not_applicable"
-        /// A legal obligation whose condition waits on a fact not yet known (a decision, a
-        /// count): it may be owed, so its clock runs and it can be done, as if it were open.
-        case possiblyOwed = "possibly_owed"
-    }
-
-    public var id: String
-    public var phase: Phase
-    public var status: Status
-    /// When it falls due; nil without a clock, or while its instant is unknown.
-    public var due: Date?
-    public var completedBy: String?
-    public var completedAt: Date?
-    /// Why it was skipped, or why it was completed late.
-    public var reason: String?
-    /// While possibly owed: the facts whose value would settle whether it is.
-    public var undecided: [String] = []
-    /// While a pause of its regime runs: when it ends (`Date.distantFuture` for a pause
-    /// without an end). A paused task is neither due soon nor overdue.
-    public var pausedUntil: Date?
-
-    public init(
-        id: String, phase: Phase, status: Status, due: Date? = nil, completedBy: String? = nil,
-        completedAt: Date? = nil, reason: String? = nil
-    ) {
-        self.id = id
-        self.phase = phase
-        self.status = status
-        self.due = due
-        self.completedBy = completedBy
-        self.completedAt = completedAt
-        self.reason = reason
-    }
-
-    public var isSettled: Bool { !isOwed }
-    /// Open, or possibly owed: still to do, its clock running.
-    public var isOwed: Bool { status == .open || status == .possiblyOwed }
-}
-
-/// A decision a task captured: kept with who took it, when and why (GDPR Art. 33(5)).
-public struct DecisionRecord: Sendable, Equatable, Codable {
-    public var name: String
-    public var value: Bool
-    public var reason: String
-    public var by: String
-    public var at: Date
-    public var task: String
-
-    public init(name: String, value: Bool, reason: String, by: String, at: Date, task: String) {
-        self.name = name
-        self.value = value
-        self.reason = reason
-        self.by = by
-        self.at = at
-        self.task = task
-    }
-}
-
-/// A notification made: the ledger entry a notify-phase task records.
-public struct NotificationRecord: Sendable, Equatable, Codable {
-    public var task: String
-    public var kind: NotificationRecipient
-    /// Who was told: the authority's name, "all affected customers", the partner.
-    public var recipient: String
-    /// How: portal, e-mail, letter, phone.
-    public var channel: String
-    public var sentAt: Date
-    public var by: String
-    /// The regulator's case number, if it gave one.
-    public var reference: String?
-    /// A digest of what was sent, so the text can be proven later without storing it here.
-    public var contentDigest: String?
-    /// Why it was late, when it was.
-    public var lateReason: String?
-
-    public init(
-        task: String, kind: NotificationRecipient, recipient: String, channel: String, sentAt: Date, by: String,
-        reference: String? = nil, contentDigest: String? = nil, lateReason: String? = nil
-    ) {
-        self.task = task
-        self.kind = kind
-        self.recipient = recipient
-        self.channel = channel
-        self.sentAt = sentAt
-        self.by = by
-        self.reference = reference
-        self.contentDigest = contentDigest
-        self.lateReason = lateReason
-    }
-}
-
-/// A delay of one regime's clocks on a basis its law allows, such as a law-enforcement
-/// request (45 CFR 164.412). Kept, never deleted: the case file shows every pause.
-public struct ClockPause: Sendable, Equatable, Codable {
-    /// 1 for the incident's first pause, and so on.
-    public var number: Int
-    /// The regime whose clocks it moves; nil for every clock (a pause from before regimes).
-    public var regime: String?
-    public var basis: String
-    public var reason: String
-    public var by: String
-    public var since: Date
-    /// It ends by itself then: its cap, or the period the request stated.
-    public var until: Date?
-    /// When it was lifted by hand, or recorded as ended at `until`.
-    public var endedAt: Date?
-    public var endedBy: String?
-
-    public init(
-        number: Int, regime: String?, basis: String, reason: String, by: String, since: Date, until: Date? = nil,
-        endedAt: Date? = nil, endedBy: String? = nil
-    ) {
-        self.number = number
-        self.regime = regime
-        self.basis = basis
-        self.reason = reason
-        self.by = by
-        self.since = since
-        self.until = until
-        self.endedAt = endedAt
-        self.endedBy = endedBy
-    }
-
-    /// Running at `now`: started, not lifted, and not past its end.
-    public func isRunning(at now: Date) -> Bool {
-        endedAt == nil && since <= now && (until.map { now < $0 } ?? true)
-    }
-
-    /// Seconds it moves the clocks it covers: its whole length once its end is known (lifted,
-    /// or the end it will reach by itself); nothing yet for a pause with no end, whose clocks
-    /// move when it is lifted.
-    public var seconds: Double {
-        guard let end = endedAt ?? until else { return 0 }
-        return max(0, end.timeIntervalSince(since))
-    }
-
-    /// Whether it moves `plan`'s clock: a pause of every clock does; otherwise the task must be
-    /// of its regime and, where the law delays only some of the regime's notices, one of those.
-    public func covers(_ plan: TaskPlan, in playbook: Playbook) -> Bool {
-        guard let regime else { return true }
-        guard plan.regime == regime else { return false }
-        let tasks = playbook.regime(regime)?.pauseRule(basis)?.tasks ?? []
-        return tasks.isEmpty || tasks.contains(plan.id)
-    }
-}
-
-/// What a manager asks for when pausing clocks.
-public struct PauseRequest: Sendable, Equatable {
-    /// The basis, as the regime files name it: `law-enforcement-written`, `law-enforcement-oral`…
-    public var basis: String
-    /// The regimes to pause; empty: every regime with a clock running for the incident that allows this basis.
-    public var regimes: [String]
-    /// When the pause ends by itself; required where the law says the requester states the period.
-    public var until: Date?
-    public var reason: String
-
-    public init(basis: String, regimes: [String] = [], until: Date? = nil, reason: String) {
-        self.basis = basis
-        self.regimes = regimes
-        self.until = until
-        self.reason = reason
-    }
-}
-
-/// Everything the workflow decides from: the incident's phase, facts, tasks, gate and clocks.
-public struct CaseState: Sendable, Equatable {
-    public var phase: Phase
-    public var facts: CaseFacts
-    public var tasks: [TaskState]
-    /// The current phase's gate has been approved.
-    public var gateApproved: Bool
-    /// Every pause of the incident's clocks, oldest first.
-    public var pauses: [ClockPause]
-    /// Seconds every clock was paused before pauses named their regimes; due dates move by this much.
-    public var pausedSeconds: Double
-    public var decisions: [DecisionRecord]
-    public var notifications: [NotificationRecord]
-    public var resolution: String?
-    public var lessonsLearned: String?
-
-    public init(
-        phase: Phase = .report, facts: CaseFacts, tasks: [TaskState] = [], gateApproved: Bool = false,
-        pauses: [ClockPause] = [], pausedSeconds: Double = 0, decisions: [DecisionRecord] = [],
-        notifications: [NotificationRecord] = [], resolution: String? = nil, lessonsLearned: String? = nil
-    ) {
-        self.phase = phase
-        self.facts = facts
-        self.tasks = tasks
-        self.gateApproved = gateApproved
-        self.pauses = pauses
-        self.pausedSeconds = pausedSeconds
-        self.decisions = decisions
-        self.notifications = notifications
-        self.resolution = resolution
-        self.lessonsLearned = lessonsLearned
-    }
-
-    public func task(_ id: String) -> TaskState? { tasks.first { $0.id == id } }
-
-    /// The pauses running at `now`.
-    public func runningPauses(at now: Date) -> [ClockPause] { pauses.filter { $0.isRunning(at: now) } }
-}
-
-/// What someone asks the workflow to do.
-public enum WorkflowCommand: Sendable, Equatable {
-    /// A new incident enters the report phase.
-    case start
-    /// Triage facts changed (severity, counts, jurisdictions…); `estimates` names the counts
-    /// given as estimates.
-    case update([String: FactValue], estimates: Set<String> = [])
-    case completeTask(
-        id: String, captures: [String: FactValue], reason: String?, notification: NotificationDetails?, estimates: Set<String> = []
-    )
-    case skipTask(id: String, reason: String)
-    case approveGate
-    /// Move to the next phase; `force` (a manager's stated reason) overrides missing items.
-    case advance(force: String?)
-    case pauseClocks(PauseRequest)
-    /// Lifts the running pauses of `regimes` (empty: every running pause).
-    case resumeClocks(regimes: [String], reason: String)
-    case close(resolution: String, lessonsLearned: String, force: String?)
-    case reopen(reason: String)
-
-    /// What a person gives when completing a notification task (also its wire form).
-    public struct NotificationDetails: Sendable, Equatable, Codable {
-        public var recipient: String
-        public var channel: String
-        public var reference: String?
-        public var contentDigest: String?
-
-        public init(recipient: String, channel: String, reference: String? = nil, contentDigest: String? = nil) {
-            self.recipient = recipient
-            self.channel = channel
-            self.reference = reference
-            self.contentDigest = contentDigest
-        }
-    }
-}
-
-/// One thing that happened, for the timeline and the hooks.
-public struct WorkflowEvent: Sendable, Equatable {
-    public var kind: String
-    public var data: [String: String]
-
-    public init(_ kind: String, _ data: [String: String] = [:]) {
-        self.kind = kind
-        self.data = data
-    }
-}
-
-/// Why the workflow refused a command; each says what is missing.
-public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible {
-    case unknownTask(String)
-    case taskNotInCurrentPhase(String, Phase)
-    case taskNotOpen(String, TaskState.Status)
-    case missingCaptures(task: String, fields: [String])
-    case invalidCapture(field: String, reason: String)
-    case reasonRequired(String)
-    case lateReasonRequired(task: String, due: Date)
-    case notificationDetailsRequired(task: String)
-    /// Leaving the phase needs these tasks settled and this gate approved.
-    case blocked(phase: Phase, tasks: [String], gate: Role?)
-    case noGate(Phase)
-    case closed
-    case notClosed
-    /// Pausing these regimes, whose clocks are paused already.
-    case alreadyPaused([String])
-    case notPaused
-    /// The playbook includes no such regime.
-    case unknownRegime(String, known: [String])
-    /// The law of `regime` (or, when nil, of no regime whose clocks run) allows no delay on
-    /// `basis`; `allowed` lists the bases it does allow.
-    case pauseNotAllowed(basis: String, regime: String?, allowed: [String])
-    /// The basis lasts the period the request states: the pause needs its end.
-    case pauseNeedsEnd(basis: String, regime: String)
-    /// The end asked for is past what the law allows.
-    case pauseBeyondCap(basis: String, regime: String, cap: String, latest: Date)
-    case pauseEndNotAfterStart
-    /// `advance` from notify: the way out is `close`.
-    case closeToLeaveNotify
-    /// `close` (unforced) before the notify phase.
-    case closeOnlyFromNotify(Phase)
-
-    public var description: String {
-        switch self {
-        case .unknownTask(let id): return "the playbook has no task '\(id)'"
-        case .taskNotInCurrentPhase(let id, let phase): return "task '\(id)' belongs to the \(phase.rawValue) phase"
-        case .taskNotOpen(let id, let status): return "task '\(id)' is \(status.rawValue.replacingOccurrences(of: "_", with: " ")), not open"
-        case .missingCaptures(let task, let fields):
-            return "completing '\(task)' needs \(fields.joined(separator: ", "))"
-        case .invalidCapture(let field, let reason): return "\(field) \(reason)"
-        case .reasonRequired(let what): return "\(what) needs a reason"
-        case .lateReasonRequired(let task, _): return "'\(task)' is past its deadline, so completing it needs the reason for the delay"
-        case .notificationDetailsRequired(let task): return "'\(task)' records a notification: say to whom and by which channel"
-        case .blocked(let phase, let tasks, let gate):
-            var missing: [String] = []
-            if !tasks.isEmpty { missing.append("tasks \(tasks.joined(separator: ", "))") }
-            if let gate { missing.append("approval of the \(phase.rawValue) gate by a \(gate.rawValue)") }
-            return "the \(phase.rawValue) phase cannot end yet: it needs \(missing.joined(separator: " and "))"
-        case .noGate(let phase): return "the \(phase.rawValue) phase has no gate to approve"
-        case .closed: return "the incident is closed; reopen it first"
-        case .notClosed: return "the incident is not closed"
-        case .alreadyPaused(let regimes): return "the clocks of \(regimes.joined(separator: ", ")) are already paused; resume them first"
-        case .notPaused: return "no clock of the incident is paused"
-        case .unknownRegime(let name, let known):
-            return "the playbook includes no regime '\(name)'" + (known.isEmpty ? "" : "; it includes \(known.joined(separator: ", "))")
-        case .pauseNotAllowed(let basis, let regime?, let allowed):
-            return allowed.isEmpty
-                ? "\(regime) allows no delay of its clocks: they keep running"
-                : "\(regime) allows no pause on the basis '\(basis)'; it allows \(allowed.joined(separator: ", "))"
-        case .pauseNotAllowed(let basis, nil, let allowed):
-            return "no regime whose clocks run for this incident allows a pause on the basis '\(basis)'"
-                + (allowed.isEmpty ? "; none allows any delay" : "; the bases they allow are \(allowed.joined(separator: ", "))")
-        case .pauseNeedsEnd(let basis, let regime):
-            return "a pause of \(regime) on the basis '\(basis)' lasts the period the request states: give its end"
-        case .pauseBeyondCap(let basis, let regime, let cap, let latest):
-            return "\(regime) allows a pause on the basis '\(basis)' of \(cap): it must end by \(latest.formatted(.iso8601))"
-        case .pauseEndNotAfterStart: return "a pause must end after it starts"
-        case .closeToLeaveNotify: return "notify is the last phase: close the incident, with its resolution and lessons learned"
-        case .closeOnlyFromNotify(let phase):
-            return "an incident closes from the notify phase; it is in \(phase.rawValue): advance it, or force the close with a reason"
-        }
-    }
-}
-
 /// The workflow engine: pure. Given a playbook, an incident's state, a command, who gives it
 /// and the time, it returns the new state and what happened — or a refusal naming what is
-/// missing. No I/O; the store persists what it returns.
+/// missing. No I/O; the store persists what it returns. Each command is one function
+/// (`Workflow+Commands.swift`); `apply` chooses it, then brings the task list up to date.
 public enum Workflow {
+    /// What a command did: the incident's new state and the events that tell it.
+    public typealias Transition = (state: CaseState, events: [IncidentEvent])
+    /// What every command returns: its transition, or the refusal that says what is missing.
+    public typealias Outcome = Result<Transition, WorkflowRefusal>
+
+    /// Who gives a command, and when, under which playbook.
+    struct Context {
+        let playbook: Playbook
+        let actor: String
+        let now: Date
+    }
+
     public static func apply(
         _ command: WorkflowCommand, to state: CaseState, playbook: Playbook, actor: String, now: Date
-    ) -> Result<(CaseState, [WorkflowEvent]), WorkflowRefusal> {
-        var state = state
-        var events: [WorkflowEvent] = []
+    ) -> Outcome {
         if state.phase == .closed {
             switch command {
             case .reopen, .start: break
             default: return .failure(.closed)
             }
         }
+        let context = Context(playbook: playbook, actor: actor, now: now)
+        let outcome: Outcome
         switch command {
         case .start:
-            for (name, value) in playbook.presetFacts where state.facts.values[name] == nil { state.facts.values[name] = value }
-            state.phase = .report
-            state.facts.instants["phase:report"] = state.facts.instants["reported"] ?? now
-            events.append(WorkflowEvent("phase.entered", ["phase": "report"]))
-
+            outcome = start(state, context)
         case .update(let values, let estimates):
-            for (field, value) in values.sorted(by: { $0.key < $1.key }) {
-                if let problem = check(value, for: field, in: playbook) { return .failure(.invalidCapture(field: field, reason: problem)) }
-                state.facts.values[field] = value
-            }
-            if let refusal = record(estimates, of: values, in: &state.facts, playbook: playbook) { return .failure(refusal) }
-            var data = ["fields": values.keys.sorted().joined(separator: ",")]
-            if !estimates.isEmpty { data["estimated"] = estimates.sorted().joined(separator: ",") }
-            events.append(WorkflowEvent("incident.updated", data))
-
+            outcome = update(values, estimates: estimates, state, context)
         case .completeTask(let id, let captures, let reason, let details, let estimates):
-            guard let plan = playbook.task(id) else { return .failure(.unknownTask(id)) }
-            let evaluated = evaluate(state, playbook: playbook, now: now)
-            guard let task = evaluated.task(id), task.phase == state.phase || plan.isObligation else {
-                return .failure(.taskNotInCurrentPhase(id, playbook.phases.first { $0.tasks.contains(where: { $0.id == id }) }?.phase ?? .report))
-            }
-            guard task.isOwed else { return .failure(.taskNotOpen(id, task.status)) }
-            // The organisation's facts, set for every incident, need not be given again.
-            let missing = plan.captures.filter { captures[$0] == nil && playbook.presetFacts[$0] == nil }
-            guard missing.isEmpty else { return .failure(.missingCaptures(task: id, fields: missing)) }
-            for (field, value) in captures.sorted(by: { $0.key < $1.key }) {
-                guard plan.captures.contains(field) else {
-                    return .failure(.invalidCapture(field: field, reason: "is not captured by '\(id)'"))
-                }
-                if let problem = check(value, for: field, in: playbook) { return .failure(.invalidCapture(field: field, reason: problem)) }
-            }
-            let late = task.due.map { now > $0 } ?? false
-            let trimmedReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
-            let hasReason = !(trimmedReason ?? "").isEmpty
-            if late, plan.notification != nil, !hasReason {
-                return .failure(.lateReasonRequired(task: id, due: task.due!))
-            }
-            let decisions = plan.captures.filter { playbook.field($0)?.isDecision == true }
-            if !decisions.isEmpty, !hasReason {
-                return .failure(.reasonRequired("the decision \(decisions.joined(separator: ", "))"))
-            }
-            if let kind = plan.notification {
-                guard let details, !details.recipient.isEmpty, !details.channel.isEmpty else {
-                    return .failure(.notificationDetailsRequired(task: id))
-                }
-                state.notifications.append(
-                    NotificationRecord(
-                        task: id, kind: kind, recipient: details.recipient, channel: details.channel, sentAt: now, by: actor,
-                        reference: details.reference, contentDigest: details.contentDigest, lateReason: late ? trimmedReason : nil
-                    )
-                )
-                events.append(WorkflowEvent("notification.recorded", ["task": id, "kind": kind.rawValue, "late": late ? "true" : "false"]))
-            }
-            if let refusal = record(estimates, of: captures, in: &state.facts, playbook: playbook) { return .failure(refusal) }
-            for (field, value) in captures {
-                state.facts.values[field] = value
-                if playbook.field(field)?.isDecision == true, case .bool(let decided) = value {
-                    state.decisions.append(
-                        DecisionRecord(name: field, value: decided, reason: trimmedReason ?? "", by: actor, at: now, task: id)
-                    )
-                    events.append(WorkflowEvent("decision.recorded", ["decision": field, "value": decided ? "true" : "false"]))
-                }
-            }
-            if let instant = plan.records { state.facts.instants[instant] = now }
-            state.tasks = evaluated.tasks
-            state.updateTask(id) {
-                $0.status = .done
-                $0.completedBy = actor
-                $0.completedAt = now
-                $0.reason = hasReason ? trimmedReason : nil
-            }
-            events.append(WorkflowEvent("task.completed", ["task": id, "late": late ? "true" : "false"]))
-
+            outcome = completeTask(
+                id, captures: captures, reason: reason, details: details, estimates: estimates, state, context
+            )
         case .skipTask(let id, let reason):
-            guard let plan = playbook.task(id) else { return .failure(.unknownTask(id)) }
-            let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty else { return .failure(.reasonRequired("skipping '\(id)'")) }
-            let evaluated = evaluate(state, playbook: playbook, now: now)
-            guard let task = evaluated.task(id), task.phase == state.phase || plan.isObligation else {
-                return .failure(.taskNotInCurrentPhase(id, state.phase))
-            }
-            guard task.isOwed else { return .failure(.taskNotOpen(id, task.status)) }
-            state.tasks = evaluated.tasks
-            state.updateTask(id) {
-                $0.status = .skipped
-                $0.completedBy = actor
-                $0.completedAt = now
-                $0.reason = trimmed
-            }
-            events.append(WorkflowEvent("task.skipped", ["task": id]))
-
+            outcome = skipTask(id, reason: reason, state, context)
         case .approveGate:
-            guard playbook.plan(for: state.phase)?.gate != nil else { return .failure(.noGate(state.phase)) }
-            state.gateApproved = true
-            state.facts.instants["approved"] = now
-            events.append(WorkflowEvent("gate.approved", ["phase": state.phase.rawValue]))
-
+            outcome = approveGate(state, context)
         case .advance(let force):
-            guard state.phase != .notify else { return .failure(.closeToLeaveNotify) }
-            let evaluated = evaluate(state, playbook: playbook, now: now)
-            if let refusal = blockers(evaluated, playbook: playbook), force == nil {
-                return .failure(refusal)
-            }
-            let next = Phase.allCases[Phase.allCases.firstIndex(of: state.phase)! + 1]
-            state = evaluated
-            if let force {
-                let reason = force.trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !reason.isEmpty else { return .failure(.reasonRequired("forcing the move")) }
-                events.append(WorkflowEvent("phase.forced", ["from": state.phase.rawValue]))
-                events += leaveBehind(&state, playbook: playbook, actor: actor, now: now, reason: reason)
-            }
-            state.phase = next
-            state.gateApproved = false
-            state.facts.instants["phase:\(next.rawValue)"] = now
-            events.append(WorkflowEvent("phase.entered", ["phase": next.rawValue]))
-
+            outcome = advance(force: force, state, context)
         case .pauseClocks(let request):
-            let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !reason.isEmpty else { return .failure(.reasonRequired("pausing the clocks")) }
-            let running = runningRegimes(evaluate(state, playbook: playbook, now: now), playbook: playbook)
-            switch pauses(request, running: running, state: state, playbook: playbook, actor: actor, now: now, reason: reason) {
-            case .failure(let refusal): return .failure(refusal)
-            case .success(let added):
-                state.pauses += added
-                let paused = Set(added.compactMap(\.regime))
-                var data = [
-                    "basis": request.basis, "regimes": added.compactMap(\.regime).joined(separator: ","),
-                    "running": running.filter { !paused.contains($0) }.joined(separator: ","),
-                ]
-                if let until = added.compactMap(\.until).min() { data["until"] = until.formatted(.iso8601) }
-                events.append(WorkflowEvent("clock.paused", data))
-            }
-
+            outcome = pauseClocks(request, state, context)
         case .resumeClocks(let regimes, let reason):
-            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("resuming the clocks")) }
-            if let refusal = unknownRegime(in: regimes, playbook: playbook) { return .failure(refusal) }
-            var lifted: [String] = []
-            for index in state.pauses.indices where state.pauses[index].isRunning(at: now) {
-                let pause = state.pauses[index]
-                guard regimes.isEmpty || pause.regime.map(regimes.contains) == true else { continue }
-                state.pauses[index].endedAt = now
-                state.pauses[index].endedBy = actor
-                lifted.append(pause.regime ?? "every clock")
-            }
-            guard !lifted.isEmpty else { return .failure(.notPaused) }
-            events.append(WorkflowEvent("clock.resumed", ["regimes": lifted.joined(separator: ",")]))
-
+            outcome = resumeClocks(regimes: regimes, reason: reason, state, context)
         case .close(let resolution, let lessons, let force):
-            let resolution = resolution.trimmingCharacters(in: .whitespacesAndNewlines)
-            let lessons = lessons.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !resolution.isEmpty else { return .failure(.reasonRequired("closing (a resolution)")) }
-            guard !lessons.isEmpty else { return .failure(.reasonRequired("closing (the lessons learned)")) }
-            let evaluated = evaluate(state, playbook: playbook, now: now)
-            state = evaluated
-            if let force {
-                let reason = force.trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !reason.isEmpty else { return .failure(.reasonRequired("forcing the close")) }
-                events.append(WorkflowEvent("phase.forced", ["from": state.phase.rawValue]))
-                events += leaveBehind(&state, playbook: playbook, actor: actor, now: now, reason: reason, closing: true)
-            } else {
-                guard state.phase == .notify else { return .failure(.closeOnlyFromNotify(state.phase)) }
-                if let refusal = blockers(evaluated, playbook: playbook) { return .failure(refusal) }
-            }
-            state.phase = .closed
-            state.resolution = resolution
-            state.lessonsLearned = lessons
-            state.facts.instants["phase:closed"] = now
-            events.append(WorkflowEvent("incident.closed"))
-
+            outcome = close(resolution: resolution, lessonsLearned: lessons, force: force, state, context)
         case .reopen(let reason):
-            guard state.phase == .closed else { return .failure(.notClosed) }
-            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("reopening")) }
-            state.phase = .notify
-            state.facts.instants["phase:notify"] = now
-            events.append(WorkflowEvent("incident.reopened"))
+            outcome = reopen(reason: reason, state, context)
         }
-        let evaluated = evaluate(state, playbook: playbook, now: now)
-        // New tasks appearing, or old ones no longer applying, are part of the story.
+        return outcome.map { settled($0, context) }
+    }
+
+    /// The transition with its task list brought up to date, and the tasks that appeared or
+    /// stopped applying told as events: they are part of the story.
+    static func settled(_ transition: Transition, _ context: Context) -> Transition {
+        let (state, before) = (transition.state, transition.events)
+        let evaluated = evaluate(state, playbook: context.playbook, now: context.now)
+        var events = before
         for task in evaluated.tasks {
-            let before = state.task(task.id)?.status
-            guard before != task.status else { continue }
+            let previous = state.task(task.id)?.status
+            guard previous != task.status else { continue }
             switch task.status {
-            case .open where before == nil || before == .notApplicable:
-                events.append(WorkflowEvent("task.opened", ["task": task.id]))
-            case .possiblyOwed where before == nil || before == .notApplicable:
-                events.append(WorkflowEvent("task.possibly_owed", ["task": task.id, "undecided": task.undecided.joined(separator: ",")]))
-            case .notApplicable where before == .open || before == .possiblyOwed:
-                events.append(WorkflowEvent("task.not_applicable", ["task": task.id]))
+            case .open where previous == nil || previous == .notApplicable:
+                events.append(IncidentEvent(.taskOpened, ["task": task.id]))
+            case .possiblyOwed where previous == nil || previous == .notApplicable:
+                events.append(
+                    IncidentEvent(.taskPossiblyOwed, ["task": task.id, "undecided": task.undecided.joined(separator: ",")])
+                )
+            case .notApplicable where previous == .open || previous == .possiblyOwed:
+                events.append(IncidentEvent(.taskNotApplicable, ["task": task.id]))
             default: break
             }
         }
-        return .success((evaluated, events))
+        return (evaluated, events)
     }
 
     /// Brings the task list up to date: every task of every phase entered so far exists, open
@@ -673,8 +209,8 @@ public enum Workflow {
     /// unless the incident is being closed.
     static func leaveBehind(
         _ state: inout CaseState, playbook: Playbook, actor: String, now: Date, reason: String, closing: Bool = false
-    ) -> [WorkflowEvent] {
-        var events: [WorkflowEvent] = []
+    ) -> [IncidentEvent] {
+        var events: [IncidentEvent] = []
         for index in state.tasks.indices where state.tasks[index].isOwed {
             let task = state.tasks[index]
             let isObligation = playbook.task(task.id)?.isObligation ?? false
@@ -684,7 +220,7 @@ public enum Workflow {
             state.tasks[index].completedAt = now
             state.tasks[index].reason = "left behind by a forced move: \(reason)"
             state.tasks[index].undecided = []
-            events.append(WorkflowEvent("task.skipped", ["task": task.id, "forced": "true"]))
+            events.append(IncidentEvent(.taskSkipped, ["task": task.id, "forced": "true"]))
         }
         return events
     }
@@ -719,12 +255,6 @@ public enum Workflow {
         default:
             return "has the wrong type"
         }
-    }
-}
-
-extension CaseState {
-    fileprivate mutating func updateTask(_ id: String, _ change: (inout TaskState) -> Void) {
-        if let index = tasks.firstIndex(where: { $0.id == id }) { change(&tasks[index]) }
     }
 }
 

@@ -101,7 +101,7 @@ extension IncidentsAPI {
                 throw VarlinkError.invalidValue("text", reason: "must be 1 byte to 64 KiB of text")
             }
             _ = try await change(parameters.reference, .addNote, version: nil, call, caller) { _ in
-                [TimelineEvent(kind: "note.added", data: ["text": text])]
+                [IncidentEvent(.noteAdded, ["text": text])]
             }
             return try await caseFileReply(parameters.reference, caller, call)
         }

@@ -237,7 +237,7 @@ public struct IncidentsAPI: Sendable {
         ) { incident in
             let previous = incident.assignee
             incident.assignee = parameters.assignee
-            return [TimelineEvent(kind: "incident.assigned", data: ["from": previous ?? "", "to": parameters.assignee ?? ""])]
+            return [IncidentEvent(.incidentAssigned, ["from": previous ?? "", "to": parameters.assignee ?? ""])]
         }
         return try VarlinkReply(encoding: IncidentsWire.GetReply(incident: incident))
     }
@@ -248,7 +248,7 @@ public struct IncidentsAPI: Sendable {
             parameters.reference, .restrict, version: parameters.version, call, caller
         ) { incident in
             incident.restricted = parameters.restricted
-            return [TimelineEvent(kind: parameters.restricted ? "incident.restricted" : "incident.unrestricted")]
+            return [IncidentEvent(parameters.restricted ? .incidentRestricted : .incidentUnrestricted)]
         }
         return try VarlinkReply(encoding: IncidentsWire.GetReply(incident: incident))
     }
@@ -313,7 +313,7 @@ public struct IncidentsAPI: Sendable {
     /// Runs a change of one incident through the policy, the version check and the store.
     func change(
         _ reference: IncidentReference, _ action: Action, version: Int?, _ call: VarlinkCall, _ caller: Caller,
-        _ body: @escaping @Sendable (inout Incident) throws -> [TimelineEvent]
+        _ body: @escaping @Sendable (inout Incident) throws -> [IncidentEvent]
     ) async throws -> Incident {
         let principal = settings.roles.principal(for: caller)
         do {

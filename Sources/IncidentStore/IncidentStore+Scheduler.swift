@@ -24,9 +24,10 @@ extension IncidentStore {
                 """
             ).map { alert in
                 let due = try alert.decode(Date.self, "due_at")
+                let kind: IncidentEvent.Kind = try alert.decode(String.self, "threshold") == "overdue" ? .taskOverdue : .taskDueSoon
                 return (
-                    try alert.decode(Int64.self, "incident_id"), "task." + (try alert.decode(String.self, "threshold")),
-                    ["task": try alert.decode(String.self, "task"), "due": due.formatted(Date.ISO8601FormatStyle())]
+                    try alert.decode(Int64.self, "incident_id"),
+                    IncidentEvent(kind, ["task": try alert.decode(String.self, "task"), "due": due.formatted(Date.ISO8601FormatStyle())])
                 )
             }
         }
@@ -46,11 +47,11 @@ extension IncidentStore {
             ).map { row in
                 let until = try row.decode(Date.self, "until")
                 return (
-                    try row.decode(Int64.self, "incident_id"), "clock.pause_ended",
-                    [
+                    try row.decode(Int64.self, "incident_id"),
+                    IncidentEvent(.clockPauseEnded, [
                         "regimes": try row.decode(String?.self, "regime") ?? "", "basis": try row.decode(String.self, "basis"),
                         "until": until.formatted(Date.ISO8601FormatStyle()),
-                    ]
+                    ])
                 )
             }
         }
@@ -60,17 +61,17 @@ extension IncidentStore {
     /// on the timeline, with its hook deliveries, in the same transaction.
     private func recordSchedulerEvents(
         resolve: @escaping PlaybookResolver,
-        _ claim: @escaping @Sendable (PostgresConnection) throws -> [(incident: Int64, kind: String, data: [String: String])]
+        _ claim: @escaping @Sendable (PostgresConnection) throws -> [(incident: Int64, event: IncidentEvent)]
     ) async throws -> Int {
         let outbox = self.outbox
         let (count, queued) = try await pool.transaction { connection -> (Int, Int) in
             let events = try claim(connection)
             var queued = 0
-            for (id, kind, data) in events {
+            for (id, event) in events {
                 try connection.query(
                     """
                     INSERT INTO events (incident_id, kind, actor_name, data)
-                    VALUES (\(id), \(kind), 'incidentd', \(try PostgresJSON(encoding: data)))
+                    VALUES (\(id), \(event.kind.rawValue), 'incidentd', \(try PostgresJSON(encoding: event.data)))
                     """
                 )
                 guard let outbox else { continue }
@@ -86,7 +87,7 @@ extension IncidentStore {
                     try row.decode(String?.self, "source").flatMap { resolve(digest, $0) }
                 }
                 queued += try outbox.enqueue(
-                    connection, incidentID: id, events: [(kind, data)], incident: incident, playbook: playbook, actor: nil
+                    connection, incidentID: id, events: [event], incident: incident, playbook: playbook, actor: nil
                 )
             }
             return (events.count, queued)
