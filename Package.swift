@@ -151,6 +151,7 @@ let package = Package(
             name: "incidentd-bench",
             dependencies: [
                 "Varlink",
+                "IncidentProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

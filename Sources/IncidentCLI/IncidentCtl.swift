@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IncidentProtocol
 
 /// incidentctl: the command-line client of incidentd.
 public struct IncidentCtl: ParsableCommand {

@@ -97,6 +97,19 @@ public enum WorkflowWire {
             self.reference = reference
             self.version = version
         }
+
+        /// The facts this update sets, by field name, as the workflow takes them.
+        public var factValues: [String: FactValue] {
+            var values: [String: FactValue] = [:]
+            if let severity { values["severity"] = .text(severity.rawValue) }
+            if let category { values["category"] = .text(category.rawValue) }
+            if let dataCategories { values["dataCategories"] = .set(dataCategories.map(\.rawValue)) }
+            if let peopleAffected { values["peopleAffected"] = .number(peopleAffected) }
+            if let recordsAffected { values["recordsAffected"] = .number(recordsAffected) }
+            if let jurisdictions { values["jurisdictions"] = .set(jurisdictions.map(\.rawValue)) }
+            if let peopleAffectedIn { values["peopleAffectedIn"] = .counts(peopleAffectedIn) }
+            return values
+        }
     }
 
     public typealias NotificationParameters = WorkflowCommand.NotificationDetails

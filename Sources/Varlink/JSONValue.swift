@@ -30,6 +30,15 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The value as a number, whole or not.
+    public var doubleValue: Double? {
+        switch self {
+        case .integer(let value): return Double(value)
+        case .double(let value): return value
+        default: return nil
+        }
+    }
+
     /// The value as a whole number, if it is one (JSON has one number type: 3.0 is 3).
     public var integerValue: Int64? {
         switch self {

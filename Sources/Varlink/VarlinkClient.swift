@@ -91,15 +91,6 @@ public final class VarlinkClient {
         return try nextReply()
     }
 
-    /// Calls `method` with `parameters` and decodes the reply, or throws its ``VarlinkError``.
-    public func call<Parameters: Encodable, Result: Decodable>(
-        _ method: String,
-        _ parameters: Parameters,
-        as result: Result.Type
-    ) throws -> Result {
-        try call(VarlinkCall(method: method, encoding: parameters)).decode(Result.self)
-    }
-
     /// Writes raw bytes: for tests that need to send what a correct client never would.
     public func send(_ bytes: [UInt8]) throws(ConnectionError) {
         var offset = 0

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IncidentProtocol
 import Varlink
 
 /// A load generator for incidentd: resident clients, each on its own connection and thread,
@@ -46,23 +47,23 @@ struct Bench: ParsableCommand {
                     while Date() < deadline {
                         let message: VarlinkCall
                         switch call {
-                        case "status": message = VarlinkCall(method: "io.incidentd.Incidents.Status")
+                        case "status": message = VarlinkCall(method: Methods.Incidents.status.name)
                         case "list":
                             message = VarlinkCall(
-                                method: "io.incidentd.Incidents.List", parameters: ["openOnly": .bool(true), "limit": .integer(50)]
+                                method: Methods.Incidents.list.name, parameters: ["openOnly": .bool(true), "limit": .integer(50)]
                             )
                         case "get":
                             message = VarlinkCall(
-                                method: "io.incidentd.Incidents.Get", parameters: ["reference": .string(reference ?? "")]
+                                method: Methods.Incidents.get.name, parameters: ["reference": .string(reference ?? "")]
                             )
                         case "audit":
                             message = VarlinkCall(
-                                method: "io.incidentd.Audit.Query",
+                                method: Methods.Audit.query.name,
                                 parameters: ["incident": .string(reference ?? ""), "limit": .integer(100)]
                             )
                         default:
                             message = VarlinkCall(
-                                method: "io.incidentd.Incidents.Report",
+                                method: Methods.Incidents.report.name,
                                 parameters: [
                                     "title": .string("Benchmark report \(client)-\(count)"),
                                     "description": .string("Filed by incidentd-bench to measure throughput."),

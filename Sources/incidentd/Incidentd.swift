@@ -221,7 +221,7 @@ struct Purge: AsyncParsableCommand {
         do {
             let client = try VarlinkClient(path: socket)
             let reply = try client.call(
-                "io.incidentd.Incidents.Purge", IncidentsWire.PurgeParameters(dryRun: dryRun), as: IncidentsWire.PurgeReply.self
+                Methods.Incidents.purge, IncidentsWire.PurgeParameters(dryRun: dryRun)
             )
             if reply.incidents.isEmpty {
                 print(dryRun ? "Nothing is past retention." : "Nothing was past retention; nothing purged.")

@@ -1,3 +1,4 @@
+import IncidentProtocol
 import Foundation
 import Postgres
 import Testing
@@ -28,11 +29,11 @@ import Varlink
                                 let reply: VarlinkReply
                                 if call.isMultiple(of: 5) {
                                     reply = try connection.call(VarlinkCall(
-                                        method: "io.incidentd.Incidents.Report",
+                                        method: Methods.Incidents.report.name,
                                         parameters: ["title": .string("c\(client)-\(call)"), "description": .string("load")]
                                     ))
                                 } else {
-                                    reply = try connection.call(VarlinkCall(method: "io.incidentd.Incidents.Status"))
+                                    reply = try connection.call(VarlinkCall(method: Methods.Incidents.status.name))
                                 }
                                 if let error = reply.error { throw VarlinkError(name: error, parameters: reply.parameters) }
                             }
@@ -42,7 +43,7 @@ import Varlink
                 try await group.waitForAll()
             }
 
-            let verify = try VarlinkClient(path: first.socketPath).call(VarlinkCall(method: "io.incidentd.Audit.Verify"))
+            let verify = try VarlinkClient(path: first.socketPath).call(VarlinkCall(method: Methods.Audit.verify.name))
             #expect(verify.error == nil, "\(verify)")
             #expect(verify.parameters["broken"] == nil, "\(verify)")
             let verified = try #require(verify.parameters["verified"]?.integerValue)

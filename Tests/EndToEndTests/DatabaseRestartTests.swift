@@ -1,3 +1,4 @@
+import IncidentProtocol
 import Foundation
 import Glibc
 import Postgres
@@ -82,7 +83,7 @@ import Varlink
                                 do {
                                     let active = try connection ?? VarlinkClient(path: socket)
                                     connection = active
-                                    let reply = try active.call(VarlinkCall(method: "io.incidentd.Incidents.Report", parameters: [
+                                    let reply = try active.call(VarlinkCall(method: Methods.Incidents.report.name, parameters: [
                                         "title": .string("Under restart"), "description": .string("d"), "idempotencyKey": .string(key),
                                     ]))
                                     if let error = reply.error {

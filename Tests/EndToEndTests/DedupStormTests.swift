@@ -1,3 +1,4 @@
+import IncidentProtocol
 import Foundation
 import Postgres
 import Testing
@@ -27,7 +28,7 @@ import Varlink
                             var seen = Set<String>()
                             for call in 0..<reportsPerClient {
                                 let reply = try connection.call(VarlinkCall(
-                                    method: "io.incidentd.Incidents.Report",
+                                    method: Methods.Incidents.report.name,
                                     parameters: [
                                         "title": .string("DLP rule 42: card numbers in outbound mail"),
                                         "description": .string("Matched on mx1"), "severity": .string("high"),

@@ -1,3 +1,4 @@
+import IncidentProtocol
 import Foundation
 import Glibc
 import Postgres
@@ -41,11 +42,11 @@ import Varlink
                             connection?.setReceiveTimeout(seconds: 10)
                         }
                         let reply = try connection!.call(VarlinkCall(
-                            method: "io.incidentd.Incidents.Report",
+                            method: Methods.Incidents.report.name,
                             parameters: ["title": .string("Chaos \(key)"), "description": .string("d"), "idempotencyKey": .string(key)]
                         ))
                         if let error = reply.error {
-                            guard error == "io.incidentd.DatabaseUnavailable" || error == "io.incidentd.InternalError" else {
+                            guard error == WireError.Name.databaseUnavailable.rawValue || error == WireError.Name.internalError.rawValue else {
                                 failure = "\(key): \(error)"
                                 return
                             }
@@ -125,7 +126,7 @@ import Varlink
             #expect(undelivered == 0)
             let deliveries = try connection.query("SELECT count(*) AS n FROM hook_deliveries").first!.decode(Int.self, "n")
             #expect(deliveries == expected, "one delivery per report")
-            let verify = try VarlinkClient(path: socket).call(VarlinkCall(method: "io.incidentd.Audit.Verify"))
+            let verify = try VarlinkClient(path: socket).call(VarlinkCall(method: Methods.Audit.verify.name))
             #expect(verify.error == nil && verify.parameters["broken"] == nil, "\(verify)")
         }
     }

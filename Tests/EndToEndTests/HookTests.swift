@@ -1,3 +1,4 @@
+import IncidentProtocol
 import Foundation
 import Glibc
 import Postgres
@@ -212,7 +213,7 @@ import Varlink
                             var errors = 0
                             for index in 0..<125 {
                                 let reply = try connection.call(VarlinkCall(
-                                    method: "io.incidentd.Incidents.Report",
+                                    method: Methods.Incidents.report.name,
                                     parameters: ["title": .string("event \(client)-\(index)"), "description": .string("d")]
                                 ))
                                 if reply.error != nil { errors += 1 }
@@ -346,12 +347,12 @@ import Varlink
                     var reads: [Double] = []
                     for index in 0..<50 {
                         let (filing, reply) = try timed(VarlinkCall(
-                            method: "io.incidentd.Incidents.Report",
+                            method: Methods.Incidents.report.name,
                             parameters: ["title": .string("\(label) \(index)"), "description": .string("d")]
                         ))
                         reports.append(filing)
                         let reference = reply.parameters["incident"]?.objectValue?["reference"] ?? .null
-                        reads.append(try timed(VarlinkCall(method: "io.incidentd.Incidents.Get", parameters: ["reference": reference])).0)
+                        reads.append(try timed(VarlinkCall(method: Methods.Incidents.get.name, parameters: ["reference": reference])).0)
                     }
                     return (reports.sorted(), reads.sorted())
                 }

@@ -1,3 +1,4 @@
+import IncidentProtocol
 import Foundation
 import Glibc
 import Testing
@@ -27,7 +28,7 @@ import Varlink
                 }
                 let sixth = try VarlinkClient(path: daemon.socketPath)
                 let refusal = try sixth.nextReply()
-                #expect(refusal.error == "io.incidentd.TooManyConnections", "\(refusal)")
+                #expect(refusal.error == WireError.Name.tooManyConnections.rawValue, "\(refusal)")
                 #expect(refusal.parameters["limit"]?.integerValue == 5)
                 #expect(throws: VarlinkClient.ConnectionError.self, "then it is closed") { try sixth.readMessage() }
 
@@ -70,20 +71,20 @@ import Varlink
                 // A bracket bomb, a huge string, invalid UTF-8 and a NUL inside a string.
                 let bomb = try VarlinkClient(path: socket)
                 try bomb.send(Array((#"{"method":"a.b.C","parameters":{"x":"# + String(repeating: "[", count: 200_000)).utf8) + [0])
-                #expect(try bomb.nextReply().error == "io.incidentd.MalformedMessage")
+                #expect(try bomb.nextReply().error == WireError.Name.malformedMessage.rawValue)
                 let huge = try VarlinkClient(path: socket)
                 try? huge.send(Array(#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":""#.utf8)
                     + [UInt8](repeating: UInt8(ascii: "a"), count: 2 << 20) + Array(#""}}"#.utf8) + [0])
-                #expect((try? huge.nextReply())?.error == "io.incidentd.MessageTooLarge")
+                #expect((try? huge.nextReply())?.error == WireError.Name.messageTooLarge.rawValue)
                 let invalid = try VarlinkClient(path: socket)
                 try invalid.send(Array(#"{"method":"io.incidentd.Incidents.Get","parameters":{"reference":""#.utf8) + [0xFF, 0xFE] + Array(#""}}"#.utf8) + [0])
-                #expect(try invalid.nextReply().error == "io.incidentd.MalformedMessage")
+                #expect(try invalid.nextReply().error == WireError.Name.malformedMessage.rawValue)
                 clients += [bomb, huge, invalid]
                 let client = try VarlinkClient(path: socket)
                 var samples: [Double] = []
                 for _ in 0..<200 {
                     let start = ContinuousClock.now
-                    let reply = try client.call(VarlinkCall(method: "io.incidentd.Incidents.Status"))
+                    let reply = try client.call(VarlinkCall(method: Methods.Incidents.status.name))
                     #expect(reply.error == nil, "\(reply)")
                     let elapsed = ContinuousClock.now - start
                     samples.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)

@@ -39,24 +39,24 @@ import Varlink
             }
             let filed = try await json(
                 ["report", "--title", "Schema check", "--description", "d", "--people", "3", "--jurisdiction", "DE", "--dedup-key", "k"],
-                "io.incidentd.Incidents.Report"
+                Methods.Incidents.report.name
             )
             let reference = try #require(filed.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
-            _ = try await json(["report", "--title", "Schema check", "--description", "again", "--dedup-key", "k"], "io.incidentd.Incidents.Report")
-            _ = try await json(["list"], "io.incidentd.Incidents.List")
-            _ = try await json(["list", "--overdue", "--sort", "severity"], "io.incidentd.Incidents.List")
-            _ = try await json(["show", reference], "io.incidentd.Incidents.Get")
-            _ = try await json(["status"], "io.incidentd.Incidents.Status")
-            _ = try await json(["stats", "--since", "2000-01-01"], "io.incidentd.Incidents.Stats")
-            _ = try await json(["assign", reference, user], "io.incidentd.Incidents.Assign")
-            _ = try await json(["note", reference, "called the partner"], "io.incidentd.Incidents.Note")
-            _ = try await json(["task", "done", reference, "acknowledge"], "io.incidentd.Incidents.CompleteTask")
-            _ = try await json(["timeline", reference], "io.incidentd.Incidents.Timeline")
-            _ = try await json(["playbook", "list"], "io.incidentd.Playbooks.List")
-            _ = try await json(["playbook", "show", "customer-data-breach"], "io.incidentd.Playbooks.Get")
-            _ = try await json(["hooks"], "io.incidentd.Hooks.Deliveries")
-            _ = try await json(["audit", "query", "--limit", "5"], "io.incidentd.Audit.Query")
-            _ = try await json(["audit", "verify"], "io.incidentd.Audit.Verify")
+            _ = try await json(["report", "--title", "Schema check", "--description", "again", "--dedup-key", "k"], Methods.Incidents.report.name)
+            _ = try await json(["list"], Methods.Incidents.list.name)
+            _ = try await json(["list", "--overdue", "--sort", "severity"], Methods.Incidents.list.name)
+            _ = try await json(["show", reference], Methods.Incidents.get.name)
+            _ = try await json(["status"], Methods.Incidents.status.name)
+            _ = try await json(["stats", "--since", "2000-01-01"], Methods.Incidents.stats.name)
+            _ = try await json(["assign", reference, user], Methods.Incidents.assign.name)
+            _ = try await json(["note", reference, "called the partner"], Methods.Incidents.note.name)
+            _ = try await json(["task", "done", reference, "acknowledge"], Methods.Incidents.completeTask.name)
+            _ = try await json(["timeline", reference], Methods.Incidents.timeline.name)
+            _ = try await json(["playbook", "list"], Methods.Playbooks.list.name)
+            _ = try await json(["playbook", "show", "customer-data-breach"], Methods.Playbooks.get.name)
+            _ = try await json(["hooks"], Methods.Hooks.deliveries.name)
+            _ = try await json(["audit", "query", "--limit", "5"], Methods.Audit.query.name)
+            _ = try await json(["audit", "verify"], Methods.Audit.verify.name)
 
             // watch --json: one Event per line.
             #expect(await watch.waitFor { stdout, _ in stdout.contains("note.added") }, "\(watch.stdout)")

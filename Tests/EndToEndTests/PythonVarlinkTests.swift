@@ -1,3 +1,4 @@
+import IncidentProtocol
 import Foundation
 import Testing
 import TestSupport
@@ -43,7 +44,7 @@ import TestSupport
             #expect((output["ref"] as? String)?.hasPrefix("INC-") == true)
             #expect(output["title"] as? String == "From Python")
             #expect(output["open"] as? Int == 1)
-            #expect(output["missing"] as? String == "io.incidentd.NoSuchIncident")
+            #expect(output["missing"] as? String == WireError.Name.noSuchIncident.rawValue)
         }
     }
 }

@@ -1,3 +1,4 @@
+import IncidentProtocol
 import Foundation
 import Postgres
 import Testing
@@ -26,7 +27,7 @@ import Varlink
                         group.addTask {
                             try await onThread {
                                 let reply = try VarlinkClient(path: socket).call(VarlinkCall(
-                                    method: "io.incidentd.Incidents.Report",
+                                    method: Methods.Incidents.report.name,
                                     parameters: ["title": .string("Slow \(client)"), "description": .string("d")]
                                 ))
                                 return reply.error == nil

@@ -1,3 +1,4 @@
+import IncidentProtocol
 import Foundation
 import Glibc
 import Testing
@@ -94,7 +95,7 @@ import Varlink
             var answered = false
             for _ in 0..<600 where !answered {
                 if let client = try? VarlinkClient(path: socketPath),
-                    let reply = try? client.call(VarlinkCall(method: "io.incidentd.Incidents.Status")), reply.error == nil
+                    let reply = try? client.call(VarlinkCall(method: Methods.Incidents.status.name)), reply.error == nil
                 {
                     answered = true
                 } else {

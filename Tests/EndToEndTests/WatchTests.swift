@@ -1,3 +1,4 @@
+import IncidentProtocol
 import Foundation
 import Testing
 import TestSupport
@@ -68,7 +69,7 @@ import Varlink
             #expect(await watch.waitFor { stdout, _ in stdout.contains("Quiet no more") }, "\(watch.stdout)")
 
             let client = try VarlinkClient(path: daemon.socketPath)
-            let reply = try client.call(VarlinkCall(method: "io.incidentd.Incidents.Watch"))
+            let reply = try client.call(VarlinkCall(method: Methods.Incidents.watch.name))
             #expect(reply.error == "org.varlink.service.ExpectedMore", "\(reply)")
         }
     }

@@ -1,3 +1,4 @@
+import IncidentProtocol
 import Foundation
 import Postgres
 import Testing
@@ -78,7 +79,7 @@ import Varlink
                 + String(repeating: "x", count: (1 << 20) + 10) + "\"}}"
             try? client.send(Array(huge.utf8) + [0])
             let reply = try client.nextReply()
-            #expect(reply.error == "io.incidentd.MessageTooLarge")
+            #expect(reply.error == WireError.Name.messageTooLarge.rawValue)
             #expect(throws: VarlinkClient.ConnectionError.self) { _ = try client.readMessage() }
             #expect(try incidentCount(database) == 0)
             try bystander.send(Array(Self.validReport.utf8) + [0])

@@ -1,5 +1,6 @@
 import Foundation
 import IncidentCore
+import IncidentProtocol
 import Testing
 import Varlink
 
@@ -48,14 +49,14 @@ import Varlink
             limits: { RateLimits(defaultLimit: RateLimit(perMinute: 60, burst: 2)) }, trustedUID: 999, clock: { 0 }
         )
         let eve = Caller(uid: 1000, gid: 1000, pid: 1, userName: "eve")
-        let report = VarlinkCall(method: "io.incidentd.Incidents.Report")
+        let report = VarlinkCall(method: Methods.Incidents.report.name)
         #expect(limiter.admit(report, eve) == nil)
         #expect(limiter.admit(report, eve) == nil)
         let refused = limiter.admit(report, eve)
-        #expect(refused?.error.name == "io.incidentd.TooManyRequests")
+        #expect(refused?.error.name == WireError.Name.tooManyRequests.rawValue)
         #expect(refused?.error.parameters["retryAfterSeconds"]?.integerValue == 1)
         #expect(refused?.refusedInARow == 1)
-        #expect(limiter.admit(VarlinkCall(method: "io.incidentd.Incidents.Get"), eve) == nil, "reads are not limited")
+        #expect(limiter.admit(VarlinkCall(method: Methods.Incidents.get.name), eve) == nil, "reads are not limited")
     }
 
     /// Forgetting buckets to bound memory forgets only full ones, each judged by its own
@@ -67,11 +68,11 @@ import Varlink
             trustedUID: 999, bucketsKept: 2, clock: { 0 }
         )
         let dlp = Caller(uid: 1000, gid: 1000, pid: 1, userName: "dlp")
-        let report = VarlinkCall(method: "io.incidentd.Incidents.Report")
+        let report = VarlinkCall(method: Methods.Incidents.report.name)
         for _ in 0..<3 { #expect(limiter.admit(report, dlp) == nil) }
         // Others arrive, and the daemon prunes: dlp's bucket holds one of four tokens, not full.
         for uid in UInt32(2000)..<2004 { _ = limiter.admit(report, Caller(uid: uid, gid: uid, pid: 1, userName: "u\(uid)")) }
         #expect(limiter.admit(report, dlp) == nil, "its last token")
-        #expect(limiter.admit(report, dlp)?.error.name == "io.incidentd.TooManyRequests", "not a fresh burst")
+        #expect(limiter.admit(report, dlp)?.error.name == WireError.Name.tooManyRequests.rawValue, "not a fresh burst")
     }
 }

@@ -37,9 +37,8 @@ struct AssignCommand: ParsableCommand {
         let reference = try IncidentReference.parse(reference)
         var connection = global.connection()
         let reply = try connection.call(
-            "io.incidentd.Incidents.Assign",
-            IncidentsWire.AssignParameters(reference: reference, assignee: assignee, version: ifVersion),
-            as: IncidentsWire.GetReply.self
+            Methods.Incidents.assign,
+            IncidentsWire.AssignParameters(reference: reference, assignee: assignee, version: ifVersion)
         )
         if global.json {
             printOut(try Output.json(reply))
@@ -77,9 +76,8 @@ struct RestrictCommand: ParsableCommand {
         let reference = try IncidentReference.parse(reference)
         var connection = global.connection()
         let reply = try connection.call(
-            "io.incidentd.Incidents.Restrict",
-            IncidentsWire.RestrictParameters(reference: reference, restricted: !lift, version: ifVersion),
-            as: IncidentsWire.GetReply.self
+            Methods.Incidents.restrict,
+            IncidentsWire.RestrictParameters(reference: reference, restricted: !lift, version: ifVersion)
         )
         if global.json {
             printOut(try Output.json(reply))

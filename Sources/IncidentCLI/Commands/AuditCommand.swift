@@ -65,7 +65,7 @@ struct AuditQueryCommand: ParsableCommand {
         if let since { parameters.since = try ReportCommand.instant(since, flag: "--since") }
         if let until { parameters.until = try ReportCommand.instant(until, flag: "--until") }
         var connection = global.connection()
-        let reply = try connection.call("io.incidentd.Audit.Query", parameters, as: AuditWire.QueryReply.self, retries: 2)
+        let reply = try connection.call(Methods.Audit.query, parameters, retries: 2)
         if global.json {
             printOut(try Output.json(reply))
             return
@@ -113,7 +113,7 @@ struct AuditVerifyCommand: ParsableCommand {
         }
         var connection = global.connection()
         let reply = try connection.call(
-            "io.incidentd.Audit.Verify", parameters, as: AuditWire.VerifyReply.self, retries: 2
+            Methods.Audit.verify, parameters, retries: 2
         )
         if global.json {
             printOut(try Output.json(reply))
@@ -156,7 +156,7 @@ struct AuditCheckpointCommand: ParsableCommand {
     func run() throws {
         var connection = global.connection()
         let reply = try connection.call(
-            "io.incidentd.Audit.Checkpoint", AuditWire.CheckpointParameters(), as: AuditWire.CheckpointReply.self, retries: 2
+            Methods.Audit.checkpoint, AuditWire.CheckpointParameters(), retries: 2
         )
         if global.json || export {
             printOut(try Output.json(reply))

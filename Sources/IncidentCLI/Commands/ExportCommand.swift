@@ -35,8 +35,7 @@ struct ExportCommand: ParsableCommand {
         let reference = try IncidentReference.parse(reference)
         var connection = global.connection()
         let reply = try connection.call(
-            "io.incidentd.Incidents.Export", IncidentsWire.ExportParameters(reference: reference, format: format, redact: redact),
-            as: IncidentsWire.ExportReply.self, retries: 2
+            Methods.Incidents.export, IncidentsWire.ExportParameters(reference: reference, format: format, redact: redact), retries: 2
         )
         if global.json {
             printOut(try Output.json(reply))

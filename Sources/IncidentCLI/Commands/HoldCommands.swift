@@ -20,8 +20,7 @@ struct HoldCommand: ParsableCommand {
         let reference = try IncidentReference.parse(reference)
         var connection = global.connection()
         let reply = try connection.call(
-            "io.incidentd.Incidents.Hold", IncidentsWire.HoldParameters(reference: reference, reason: reason),
-            as: IncidentsWire.GetReply.self
+            Methods.Incidents.hold, IncidentsWire.HoldParameters(reference: reference, reason: reason)
         )
         printOut(global.json ? try Output.json(reply) : "\(reference) is on legal hold: it will not be purged until released.")
     }
@@ -40,7 +39,7 @@ struct ReleaseCommand: ParsableCommand {
         let reference = try IncidentReference.parse(reference)
         var connection = global.connection()
         let reply = try connection.call(
-            "io.incidentd.Incidents.Release", IncidentsWire.GetParameters(reference: reference), as: IncidentsWire.GetReply.self
+            Methods.Incidents.release, IncidentsWire.GetParameters(reference: reference)
         )
         printOut(global.json ? try Output.json(reply) : "\(reference) is no longer on legal hold.")
     }

@@ -30,8 +30,7 @@ struct HooksListCommand: ParsableCommand {
 
     func run() throws {
         var connection = global.connection()
-        let reply = try connection.call("io.incidentd.Hooks.Deliveries", HooksWire.DeliveriesParameters(state: state, limit: limit),
-                                        as: HooksWire.DeliveriesReply.self, retries: 2)
+        let reply = try connection.call(Methods.Hooks.deliveries, HooksWire.DeliveriesParameters(state: state, limit: limit), retries: 2)
         if global.json {
             printOut(try Output.json(reply))
             return
@@ -65,7 +64,7 @@ struct HooksRetryCommand: ParsableCommand {
 
     func run() throws {
         var connection = global.connection()
-        _ = try connection.call("io.incidentd.Hooks.Retry", HooksWire.RetryParameters(id: id), as: HooksWire.RetryReply.self)
+        _ = try connection.call(Methods.Hooks.retry, HooksWire.RetryParameters(id: id))
         printOut(global.json ? #"{"requeued": true}"# : "Requeued \(id).")
     }
 }
@@ -87,7 +86,7 @@ struct HooksEnableCommand: ParsableCommand {
 
     func run() throws {
         var connection = global.connection()
-        _ = try connection.call("io.incidentd.Hooks.Enable", HooksWire.EnableParameters(name: name), as: HooksWire.EnableReply.self)
+        _ = try connection.call(Methods.Hooks.enable, HooksWire.EnableParameters(name: name))
         printOut(global.json ? #"{"enabled": true}"# : "Enabled \(name); its held deliveries go out now.")
     }
 }

@@ -92,7 +92,7 @@ struct ListCommand: ParsableCommand {
         }
         var connection = global.connection()
         let reply = try connection.call(
-            "io.incidentd.Incidents.List", parameters, as: IncidentsWire.ListReply.self, retries: 2
+            Methods.Incidents.list, parameters, retries: 2
         )
         if global.json {
             printOut(try Output.json(reply))

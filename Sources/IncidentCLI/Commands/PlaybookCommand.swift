@@ -89,8 +89,7 @@ struct PlaybookListCommand: ParsableCommand {
 
     func run() throws {
         var connection = global.connection()
-        let reply = try connection.call("io.incidentd.Playbooks.List", PlaybooksWire.ListParameters(),
-                                        as: PlaybooksWire.ListReply.self, retries: 2)
+        let reply = try connection.call(Methods.Playbooks.list, PlaybooksWire.ListParameters(), retries: 2)
         if global.json {
             printOut(try Output.json(reply))
             return
@@ -114,8 +113,7 @@ struct PlaybookShowCommand: ParsableCommand {
 
     func run() throws {
         var connection = global.connection()
-        let reply = try connection.call("io.incidentd.Playbooks.Get", PlaybooksWire.GetParameters(name: name),
-                                        as: PlaybooksWire.GetReply.self, retries: 2)
+        let reply = try connection.call(Methods.Playbooks.get, PlaybooksWire.GetParameters(name: name), retries: 2)
         printOut(global.json ? try Output.json(reply) : reply.source)
     }
 }
@@ -129,8 +127,7 @@ struct PlaybookReloadCommand: ParsableCommand {
 
     func run() throws {
         var connection = global.connection()
-        let reply = try connection.call("io.incidentd.Playbooks.Reload", PlaybooksWire.ReloadParameters(),
-                                        as: PlaybooksWire.ListReply.self)
+        let reply = try connection.call(Methods.Playbooks.reload, PlaybooksWire.ReloadParameters())
         printOut(global.json ? try Output.json(reply) : "Reloaded \(reply.playbooks.count) playbooks.")
     }
 }

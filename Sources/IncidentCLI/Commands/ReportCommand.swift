@@ -87,7 +87,7 @@ struct ReportCommand: ParsableCommand {
         var wire = try parameters.wire()
         wire.idempotencyKey = wire.idempotencyKey ?? UUID().uuidString.lowercased()
         var connection = global.connection()
-        let reply = try connection.call("io.incidentd.Incidents.Report", wire, as: IncidentsWire.ReportReply.self, retries: 3)
+        let reply = try connection.call(Methods.Incidents.report, wire, retries: 3)
         if global.json {
             printOut(try Output.json(reply))
             return

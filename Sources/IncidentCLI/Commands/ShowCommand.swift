@@ -30,8 +30,7 @@ struct ShowCommand: ParsableCommand {
         }
         var connection = global.connection()
         let reply = try connection.call(
-            "io.incidentd.Incidents.Get", IncidentsWire.GetParameters(reference: reference),
-            as: WorkflowWire.CaseFileReply.self, retries: 2
+            Methods.Incidents.get, IncidentsWire.GetParameters(reference: reference), retries: 2
         )
         if global.json {
             printOut(try Output.json(reply))
@@ -42,8 +41,7 @@ struct ShowCommand: ParsableCommand {
         // A reporter's view has no tasks, and no timeline either.
         if reply.tasks != nil,
             let timeline = try? connection.call(
-                "io.incidentd.Incidents.Timeline", WorkflowWire.TimelineParameters(reference: reference, latest: Self.latestEvents),
-                as: WorkflowWire.TimelineReply.self, retries: 2
+                Methods.Incidents.timeline, WorkflowWire.TimelineParameters(reference: reference, latest: Self.latestEvents), retries: 2
             ), !timeline.events.isEmpty
         {
             let total = timeline.total ?? timeline.events.count

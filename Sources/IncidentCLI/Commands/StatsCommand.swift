@@ -39,7 +39,7 @@ struct StatsCommand: ParsableCommand {
             parameters.until = to
         }
         var connection = global.connection()
-        let reply = try connection.call("io.incidentd.Incidents.Stats", parameters, as: IncidentsWire.StatsReply.self, retries: 2)
+        let reply = try connection.call(Methods.Incidents.stats, parameters, retries: 2)
         printOut(global.json ? try Output.json(reply) : Output().statistics(reply))
     }
 }

@@ -15,8 +15,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         var connection = global.connection()
         let reply = try connection.call(
-            "io.incidentd.Incidents.Status", IncidentsWire.StatusParameters(),
-            as: IncidentsWire.StatusReply.self, retries: 2
+            Methods.Incidents.status, IncidentsWire.StatusParameters(), retries: 2
         )
         if global.json {
             printOut(try Output.json(reply))

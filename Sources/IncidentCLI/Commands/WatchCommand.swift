@@ -38,14 +38,11 @@ struct WatchCommand: ParsableCommand {
             do {
                 let client = try DaemonConnection.open(path)
                 let parameters = IncidentsWire.WatchParameters(filter: filter, after: position)
-                var reply = try client.call(
-                    VarlinkCall(method: "io.incidentd.Incidents.Watch", encoding: parameters, more: true)
-                ).terminalSafe()
+                var reply = try client.call(try Methods.Incidents.watch.call(parameters, more: true)).terminalSafe()
                 while true {
-                    if let error = reply.error {
-                        guard error == "io.incidentd.ShuttingDown" else {
-                            throw CLIError(VarlinkError(name: error, parameters: reply.parameters))
-                        }
+                    if let name = reply.error {
+                        let error = WireError(VarlinkError(name: name, parameters: reply.parameters))
+                        guard error == .shuttingDown else { throw CLIError(error) }
                         throw Interrupted(reason: "the daemon restarted")
                     }
                     let batch = try reply.decode(IncidentsWire.WatchReply.self)

@@ -4,9 +4,11 @@ import IncidentCore
 import IncidentProtocol
 
 /// Sends a workflow command and prints the resulting case file (or its JSON).
-private func sendWorkflow<P: Encodable>(_ global: GlobalOptions, _ method: String, _ parameters: P, done: String) throws {
+private func sendWorkflow<P>(
+    _ global: GlobalOptions, _ method: Method<P, WorkflowWire.CaseFileReply>, _ parameters: P, done: String
+) throws {
     var connection = global.connection()
-    let reply = try connection.call("io.incidentd.Incidents.\(method)", parameters, as: WorkflowWire.CaseFileReply.self)
+    let reply = try connection.call(method, parameters)
     if global.json {
         printOut(try Output.json(reply))
     } else {
@@ -82,7 +84,7 @@ struct TaskDoneCommand: ParsableCommand {
         }
         let reference = try IncidentReference.parse(reference)
         try sendWorkflow(
-            global, "CompleteTask",
+            global, Methods.Incidents.completeTask,
             WorkflowWire.CompleteTaskParameters(
                 reference: reference, task: task, captures: fields.isEmpty ? nil : fields, reason: reason,
                 notification: notification, version: ifVersion
@@ -108,7 +110,7 @@ struct TaskSkipCommand: ParsableCommand {
     func run() throws {
         let reference = try IncidentReference.parse(reference)
         try sendWorkflow(
-            global, "SkipTask",
+            global, Methods.Incidents.skipTask,
             WorkflowWire.SkipTaskParameters(reference: reference, task: task, reason: reason, version: ifVersion),
             done: "Skipped \(task) of \(reference)."
         )
@@ -175,7 +177,7 @@ struct UpdateCommand: ParsableCommand {
             guard !given.isEmpty else { throw CLIError("--estimate marks the counts given; give --people, --records or --people-in.", status: .usage) }
             parameters.estimated = given
         }
-        try sendWorkflow(global, "Update", parameters, done: "Updated \(reference).")
+        try sendWorkflow(global, Methods.Incidents.update, parameters, done: "Updated \(reference).")
     }
 }
 
@@ -190,7 +192,7 @@ struct ApproveCommand: ParsableCommand {
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
-        try sendWorkflow(global, "Approve", WorkflowWire.ReasonParameters(reference: reference, version: ifVersion),
+        try sendWorkflow(global, Methods.Incidents.approve, WorkflowWire.ReasonParameters(reference: reference, version: ifVersion),
                          done: "Approved the gate of \(reference).")
     }
 }
@@ -212,7 +214,7 @@ struct AdvanceCommand: ParsableCommand {
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
-        try sendWorkflow(global, "Advance", WorkflowWire.AdvanceParameters(reference: reference, force: force, version: ifVersion),
+        try sendWorkflow(global, Methods.Incidents.advance, WorkflowWire.AdvanceParameters(reference: reference, force: force, version: ifVersion),
                          done: "\(reference) moved on.")
     }
 }
@@ -235,15 +237,18 @@ struct CloseCommand: ParsableCommand {
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
-        try sendWorkflow(global, "Close", WorkflowWire.CloseParameters(
+        try sendWorkflow(global, Methods.Incidents.close, WorkflowWire.CloseParameters(
             reference: reference, resolution: resolution, lessonsLearned: lessons, force: force, version: ifVersion
         ), done: "Closed \(reference).")
     }
 }
 
-/// reopen, pause and resume: an incident and a reason.
+/// reopen: an incident and a reason.
 struct ReasonCommand {
-    static func run(_ global: GlobalOptions, _ method: String, _ reference: String, _ reason: String, done: String) throws {
+    static func run(
+        _ global: GlobalOptions, _ method: Method<WorkflowWire.ReasonParameters, WorkflowWire.CaseFileReply>,
+        _ reference: String, _ reason: String, done: String
+    ) throws {
         let reference = try IncidentReference.parse(reference)
         try sendWorkflow(global, method, WorkflowWire.ReasonParameters(reference: reference, reason: reason), done: "\(reference): \(done)")
     }
@@ -257,7 +262,7 @@ struct ReopenCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident's reference.") var reference: String
     @Option(name: .long, help: "Why (recorded).") var reason: String
-    func run() throws { try ReasonCommand.run(global, "Reopen", reference, reason, done: "reopened.") }
+    func run() throws { try ReasonCommand.run(global, Methods.Incidents.reopen, reference, reason, done: "reopened.") }
 }
 
 struct PauseCommand: ParsableCommand {
@@ -298,7 +303,7 @@ struct PauseCommand: ParsableCommand {
             until: try until.map { try ReportCommand.instant($0, flag: "--until") }, reason: reason, version: ifVersion
         )
         var connection = global.connection()
-        let reply = try connection.call("io.incidentd.Incidents.PauseClock", parameters, as: WorkflowWire.CaseFileReply.self)
+        let reply = try connection.call(Methods.Incidents.pauseClock, parameters)
         if global.json { return printOut(try Output.json(reply)) }
         let newest = (reply.pauses ?? []).filter { $0.endedAt == nil }.map(\.since).max()
         let added = (reply.pauses ?? []).filter { $0.endedAt == nil && $0.since == newest }
@@ -335,7 +340,7 @@ struct ResumeCommand: ParsableCommand {
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
-        try sendWorkflow(global, "ResumeClock", WorkflowWire.ResumeParameters(
+        try sendWorkflow(global, Methods.Incidents.resumeClock, WorkflowWire.ResumeParameters(
             reference: reference, regimes: regime.isEmpty ? nil : regime, reason: reason, version: ifVersion
         ), done: "\(reference): clocks resumed; their deadlines moved by the time paused.")
     }
@@ -352,7 +357,7 @@ struct NoteCommand: ParsableCommand {
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
-        try sendWorkflow(global, "Note", WorkflowWire.NoteParameters(reference: reference, text: text), done: "Noted on \(reference).")
+        try sendWorkflow(global, Methods.Incidents.note, WorkflowWire.NoteParameters(reference: reference, text: text), done: "Noted on \(reference).")
     }
 }
 
@@ -368,8 +373,7 @@ struct TimelineCommand: ParsableCommand {
     func run() throws {
         let reference = try IncidentReference.parse(reference)
         var connection = global.connection()
-        let reply = try connection.call("io.incidentd.Incidents.Timeline", WorkflowWire.TimelineParameters(reference: reference, latest: latest),
-                                        as: WorkflowWire.TimelineReply.self, retries: 2)
+        let reply = try connection.call(Methods.Incidents.timeline, WorkflowWire.TimelineParameters(reference: reference, latest: latest), retries: 2)
         if global.json {
             printOut(try Output.json(reply))
             return

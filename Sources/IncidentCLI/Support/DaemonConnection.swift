@@ -72,16 +72,15 @@ struct DaemonConnection {
 
     /// Calls `method` and decodes its reply. With `retries`, a dropped connection or an
     /// unavailable database is retried — only safe for idempotent calls.
-    mutating func call<P: Encodable, R: Decodable>(
-        _ method: String, _ parameters: P, as result: R.Type, retries: Int = 0
-    ) throws(CLIError) -> R {
+    mutating func call<P, R>(_ method: Method<P, R>, _ parameters: P, retries: Int = 0) throws(CLIError) -> R {
         var attempt = 0
         while true {
             do {
-                let reply = try connected().call(try VarlinkCall(method: method, encoding: parameters)).terminalSafe()
+                let reply = try connected().call(try method.call(parameters)).terminalSafe()
                 return try reply.decode(R.self)
             } catch let error as VarlinkError {
-                if error.name == "io.incidentd.DatabaseUnavailable", attempt < retries {
+                let error = WireError(error)
+                if case .databaseUnavailable = error, attempt < retries {
                     attempt += 1
                     usleep(UInt32(200_000 * attempt))
                     continue

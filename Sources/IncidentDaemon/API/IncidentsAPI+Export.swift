@@ -10,8 +10,9 @@ extension IncidentsAPI {
     /// `Export`: the case file as a document for a regulator or a third party. Audited (in the
     /// same transaction as the read) with its format and whether it was redacted. Reporters,
     /// who see only their own report, cannot export.
-    func export(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
-        let parameters = try await decode(IncidentsWire.ExportParameters.self, call, caller)
+    func export(
+        _ parameters: IncidentsWire.ExportParameters, _ call: VarlinkCall, _ caller: Caller
+    ) async throws -> IncidentsWire.ExportReply {
         let redact = parameters.redact ?? false
         let principal = settings.roles.principal(for: caller)
         let playbooks = self.playbooks
@@ -31,9 +32,9 @@ extension IncidentsAPI {
             }
         }
         switch lookup {
-        case .notFound: throw VarlinkError.noSuchIncident(parameters.reference)
-        case .denied(let reason) where reason == Self.reporterMayNotExport: throw VarlinkError.permissionDenied(reason)
-        case .denied: throw VarlinkError.noSuchIncident(parameters.reference)
+        case .notFound: throw WireError.noSuchIncident(reference: parameters.reference.rawValue)
+        case .denied(let reason) where reason == Self.reporterMayNotExport: throw WireError.permissionDenied(reason: reason)
+        case .denied: throw WireError.noSuchIncident(reference: parameters.reference.rawValue)
         case .found(let file, let view):
             let timeline = try await store.timeline(parameters.reference)
             let export = CaseFileExport(
@@ -42,7 +43,7 @@ extension IncidentsAPI {
                 exportedAt: clock(), exportedBy: caller.userName, redacted: redact
             )
             let document = parameters.format == .markdown ? export.markdown() : try export.json()
-            return try VarlinkReply(encoding: IncidentsWire.ExportReply(format: parameters.format, redacted: redact, document: document))
+            return IncidentsWire.ExportReply(format: parameters.format, redacted: redact, document: document)
         }
     }
 }

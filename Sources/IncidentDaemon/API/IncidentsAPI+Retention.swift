@@ -14,21 +14,18 @@ extension IncidentsAPI {
     }
 
     func registerRetention(_ router: inout VarlinkRouter<Caller>) {
-        router.register("io.incidentd.Incidents.Hold") { call, caller in
-            let parameters = try await decode(IncidentsWire.HoldParameters.self, call, caller)
+        serve(Methods.Incidents.hold, on: &router) { parameters, call, caller in
             try await authorize(.purge, call, caller)
             guard let reason = parameters.reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
-                throw VarlinkError.invalidValue("reason", reason: "say why the incident is held (a litigation, an inquiry)")
+                throw WireError.invalidValue(parameter: "reason", reason: "say why the incident is held (a litigation, an inquiry)")
             }
             return try await hold(parameters.reference, true, reason, call, caller)
         }
-        router.register("io.incidentd.Incidents.Release") { call, caller in
-            let parameters = try await decode(IncidentsWire.GetParameters.self, call, caller)
+        serve(Methods.Incidents.release, on: &router) { parameters, call, caller in
             try await authorize(.purge, call, caller)
             return try await hold(parameters.reference, false, nil, call, caller)
         }
-        router.register("io.incidentd.Incidents.Purge") { call, caller in
-            let parameters = try await decode(IncidentsWire.PurgeParameters.self, call, caller)
+        serve(Methods.Incidents.purge, on: &router) { parameters, call, caller in
             try await authorize(.purge, call, caller)
             let dryRun = parameters.dryRun ?? false
             let purged = try await store.purge(
@@ -37,20 +34,17 @@ extension IncidentsAPI {
             if !dryRun, !purged.isEmpty {
                 logger.notice("personal data purged past retention", metadata: ["incidents.count": "\(purged.count)", "peer.uid": "\(caller.uid)"])
             }
-            return try VarlinkReply(encoding: IncidentsWire.PurgeReply(
-                incidents: purged,
-                dryRun: dryRun
-            ))
+            return IncidentsWire.PurgeReply(incidents: purged, dryRun: dryRun)
         }
     }
 
-    private func hold(_ reference: IncidentReference, _ hold: Bool, _ reason: String?, _ call: VarlinkCall, _ caller: Caller) async throws
-        -> VarlinkReply
-    {
+    private func hold(
+        _ reference: IncidentReference, _ hold: Bool, _ reason: String?, _ call: VarlinkCall, _ caller: Caller
+    ) async throws -> IncidentsWire.GetReply {
         let audit = AuditRecord(caller: caller, action: call.auditAction)
         guard let incident = try await store.setLegalHold(reference, hold: hold, reason: reason, audit: audit) else {
-            throw VarlinkError.noSuchIncident(reference)
+            throw WireError.noSuchIncident(reference: reference.rawValue)
         }
-        return try VarlinkReply(encoding: IncidentsWire.GetReply(incident: incident))
+        return IncidentsWire.GetReply(incident: incident)
     }
 }

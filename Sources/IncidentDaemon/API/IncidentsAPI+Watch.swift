@@ -10,21 +10,23 @@ extension IncidentsAPI {
     /// until the caller leaves or the daemon stops. Polls the event log (a cursor with gaps, so
     /// a transaction that commits late is not missed); sends a keep-alive while nothing
     /// happens, so the connection's idle timeout does not end a quiet watch.
-    func watch(_ call: VarlinkCall, _ caller: Caller, _ send: VarlinkRouter<Caller>.Send) async throws -> VarlinkReply {
-        let parameters = try await decode(IncidentsWire.WatchParameters.self, call, caller)
+    func watch(
+        _ parameters: IncidentsWire.WatchParameters, _ call: VarlinkCall, _ caller: Caller,
+        _ send: (IncidentsWire.WatchReply) async throws -> Void
+    ) async throws -> IncidentsWire.WatchReply {
         try await authorize(.listIncidents, call, caller)
         let filter = try await validate(call, caller) { () throws(ValidationError) in
             try parameters.filter.validated()
         }
         if let after = parameters.after, after < 0 {
-            throw VarlinkError.invalidValue("after", reason: "must be an event id, 0 or more")
+            throw WireError.invalidValue(parameter: "after", reason: "must be an event id, 0 or more")
         }
         let start: Int64
         if let after = parameters.after { start = after } else { start = try await store.latestEventID() }
         var cursor = EventCursor(position: start)
         // The watch is audited once, when it starts; the events it shows are not each a read.
         try await store.recordAudit(AuditRecord(caller: caller, action: call.auditAction, outcome: .ok))
-        try await send(VarlinkReply(encoding: IncidentsWire.WatchReply(events: [], position: cursor.position)))
+        try await send(IncidentsWire.WatchReply(events: [], position: cursor.position))
         let batch = 500
         var lastSent = ContinuousClock.now
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -39,13 +41,13 @@ extension IncidentsAPI {
                 return entry.event.seen(as: view)
             }
             if !events.isEmpty || lastSent.duration(to: .now) >= watchKeepAlive {
-                try await send(VarlinkReply(encoding: IncidentsWire.WatchReply(events: events, position: cursor.position)))
+                try await send(IncidentsWire.WatchReply(events: events, position: cursor.position))
                 lastSent = .now
             }
             if read.ids.count < batch {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: watchPollInterval) }
             }
         }
-        throw VarlinkError(name: "io.incidentd.ShuttingDown")
+        throw WireError.shuttingDown
     }
 }

@@ -89,27 +89,64 @@ public struct IncidentsAPI: Sendable {
             },
             mapError: { error in Self.varlinkError(for: error, logger: logger) }
         )
-        router.register("io.incidentd.Incidents.Report") { call, caller in try await report(call, caller) }
-        router.register("io.incidentd.Incidents.Get") { call, caller in try await get(call, caller) }
-        router.register("io.incidentd.Incidents.List") { call, caller in try await list(call, caller) }
-        router.register("io.incidentd.Incidents.Status") { call, caller in try await status(call, caller) }
-        router.register("io.incidentd.Incidents.Stats") { call, caller in try await stats(call, caller) }
-        router.register("io.incidentd.Incidents.Export") { call, caller in try await export(call, caller) }
+        serve(Methods.Incidents.report, on: &router, report)
+        serve(Methods.Incidents.get, on: &router, get)
+        serve(Methods.Incidents.list, on: &router, list)
+        serve(Methods.Incidents.status, on: &router, status)
+        serve(Methods.Incidents.stats, on: &router, stats)
+        serve(Methods.Incidents.export, on: &router, export)
+        serveStream(Methods.Incidents.watch, on: &router, watch)
+        serve(Methods.Incidents.assign, on: &router, assign)
+        serve(Methods.Incidents.restrict, on: &router, restrict)
+        serve(Methods.Audit.query, on: &router, queryAudit)
+        serve(Methods.Audit.verify, on: &router, verifyAudit)
+        serve(Methods.Audit.checkpoint, on: &router, auditCheckpoint)
         registerRetention(&router)
-        router.registerStream("io.incidentd.Incidents.Watch") { call, caller, send in try await watch(call, caller, send) }
-        router.register("io.incidentd.Incidents.Assign") { call, caller in try await assign(call, caller) }
-        router.register("io.incidentd.Incidents.Restrict") { call, caller in try await restrict(call, caller) }
-        router.register("io.incidentd.Audit.Query") { call, caller in try await queryAudit(call, caller) }
-        router.register("io.incidentd.Audit.Verify") { call, caller in try await verifyAudit(call, caller) }
-        router.register("io.incidentd.Audit.Checkpoint") { call, caller in try await auditCheckpoint(call, caller) }
         registerWorkflow(&router)
+        registerTimeline(&router)
+        registerHooks(&router)
+        registerPlaybooks(&router)
         return router
+    }
+
+    /// Registers `handler` for `method`: the call's parameters are decoded (a bad one is audited
+    /// and refused, naming it), the reply encoded, and an error of the catalogue sent as itself.
+    func serve<P, R>(
+        _ method: Method<P, R>, on router: inout VarlinkRouter<Caller>,
+        _ handler: @escaping @Sendable (P, VarlinkCall, Caller) async throws -> R
+    ) {
+        precondition(!method.streams, "\(method.name) streams: serve it with serveStream")
+        router.register(method.name) { call, caller in
+            do {
+                let parameters = try await decode(P.self, call, caller)
+                return try VarlinkReply(encoding: try await handler(parameters, call, caller))
+            } catch let error as WireError {
+                throw error.varlinkError
+            }
+        }
+    }
+
+    /// Registers the streaming `handler` for `method`; it sends replies through its last
+    /// argument and returns (or throws) the last one.
+    func serveStream<P, R>(
+        _ method: Method<P, R>, on router: inout VarlinkRouter<Caller>,
+        _ handler: @escaping @Sendable (P, VarlinkCall, Caller, (R) async throws -> Void) async throws -> R
+    ) {
+        precondition(method.streams, "\(method.name) does not stream: serve it with serve")
+        router.registerStream(method.name) { call, caller, send in
+            do {
+                let parameters = try await decode(P.self, call, caller)
+                let last = try await handler(parameters, call, caller) { reply in try await send(VarlinkReply(encoding: reply)) }
+                return try VarlinkReply(encoding: last)
+            } catch let error as WireError {
+                throw error.varlinkError
+            }
+        }
     }
 
     // MARK: Handlers
 
-    func report(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
-        let parameters = try await decode(IncidentsWire.ReportParameters.self, call, caller)
+    func report(_ parameters: IncidentsWire.ReportParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> IncidentsWire.ReportReply {
         try await authorize(.report, call, caller)
         let draft = try await validate(call, caller) { () throws(ValidationError) in
             try parameters.draft.validated(now: clock())
@@ -131,11 +168,10 @@ public struct IncidentsAPI: Sendable {
                 : result.folded ? "report folded into the open incident with its dedup key" : "report matched an earlier idempotency key",
             metadata: ["incident.ref": "\(result.incident.reference)", "peer.uid": "\(caller.uid)"]
         )
-        return try VarlinkReply(encoding: IncidentsWire.ReportReply(incident: incident, created: result.created, folded: result.folded ? true : nil))
+        return IncidentsWire.ReportReply(incident: incident, created: result.created, folded: result.folded ? true : nil)
     }
 
-    func get(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
-        let parameters = try await decode(IncidentsWire.GetParameters.self, call, caller)
+    func get(_ parameters: IncidentsWire.GetParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> WorkflowWire.CaseFileReply {
         let principal = settings.roles.principal(for: caller)
         let audit = AuditRecord(caller: caller, action: call.auditAction, incident: parameters.reference)
         let playbooks = self.playbooks
@@ -146,13 +182,12 @@ public struct IncidentsAPI: Sendable {
         }
         // A denied read answers as if the incident did not exist: existence is itself confidential.
         guard case .found(let file, let view) = lookup else {
-            throw VarlinkError.noSuchIncident(parameters.reference)
+            throw WireError.noSuchIncident(reference: parameters.reference.rawValue)
         }
-        return try VarlinkReply(encoding: file.reply(as: view))
+        return file.reply(as: view)
     }
 
-    func list(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
-        let parameters = try await decode(IncidentsWire.ListParameters.self, call, caller)
+    func list(_ parameters: IncidentsWire.ListParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> IncidentsWire.ListReply {
         let filter = try await validate(call, caller) { () throws(ValidationError) in
             try parameters.filter.validated()
         }
@@ -163,31 +198,30 @@ public struct IncidentsAPI: Sendable {
         if scope.onlyOwnReports {
             for index in incidents.indices { incidents[index].assignee = nil }
         }
-        return try VarlinkReply(encoding: IncidentsWire.ListReply(incidents: incidents, next: next))
+        return IncidentsWire.ListReply(incidents: incidents, next: next)
     }
 
-    func stats(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
-        let parameters = try await decode(IncidentsWire.StatsParameters.self, call, caller)
+    func stats(_ parameters: IncidentsWire.StatsParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> IncidentsWire.StatsReply {
         try await authorize(.status, call, caller)
         let until = parameters.until ?? clock()
         guard parameters.since < until else {
-            throw VarlinkError.invalidValue("since", reason: "must be before until")
+            throw WireError.invalidValue(parameter: "since", reason: "must be before until")
         }
         let scope = AccessPolicy.visibility(of: settings.roles.principal(for: caller))
         let rows = try await store.statistics(
             since: parameters.since, until: until, visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction)
         )
-        return try VarlinkReply(encoding: IncidentsWire.StatsReply(since: parameters.since, until: until, rows: rows))
+        return IncidentsWire.StatsReply(since: parameters.since, until: until, rows: rows)
     }
 
-    func status(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
+    func status(_ parameters: IncidentsWire.StatusParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> IncidentsWire.StatusReply {
         let principal = settings.roles.principal(for: caller)
         let scope = AccessPolicy.visibility(of: principal)
         let summary = try await store.status(visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction))
         var reply = IncidentsWire.StatusReply(summary: summary)
         // Tasks are the team's working details: reporters see counts, not tasks.
         guard principal.roles.contains(where: { $0 != .reporter }) else {
-            return try VarlinkReply(encoding: reply)
+            return reply
         }
         let now = clock()
         let upcoming = try await store.openTasks(
@@ -221,11 +255,10 @@ public struct IncidentsAPI: Sendable {
         }
         reply.owedNotifications = Array(resolve(obligations).prefix(50))
         reply.myTasks = resolve(mine)
-        return try VarlinkReply(encoding: reply)
+        return reply
     }
 
-    func assign(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
-        let parameters = try await decode(IncidentsWire.AssignParameters.self, call, caller)
+    func assign(_ parameters: IncidentsWire.AssignParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> IncidentsWire.GetReply {
         if let assignee = parameters.assignee {
             _ = try await validate(call, caller) { () throws(ValidationError) in
                 guard !assignee.isEmpty, assignee.count <= 64, !assignee.contains(where: { $0.isWhitespace || $0 == "\u{0}" })
@@ -239,36 +272,33 @@ public struct IncidentsAPI: Sendable {
             incident.assignee = parameters.assignee
             return [IncidentEvent(.incidentAssigned, ["from": previous ?? "", "to": parameters.assignee ?? ""])]
         }
-        return try VarlinkReply(encoding: IncidentsWire.GetReply(incident: incident))
+        return IncidentsWire.GetReply(incident: incident)
     }
 
-    func restrict(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
-        let parameters = try await decode(IncidentsWire.RestrictParameters.self, call, caller)
+    func restrict(_ parameters: IncidentsWire.RestrictParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> IncidentsWire.GetReply {
         let incident = try await change(
             parameters.reference, .restrict, version: parameters.version, call, caller
         ) { incident in
             incident.restricted = parameters.restricted
             return [IncidentEvent(parameters.restricted ? .incidentRestricted : .incidentUnrestricted)]
         }
-        return try VarlinkReply(encoding: IncidentsWire.GetReply(incident: incident))
+        return IncidentsWire.GetReply(incident: incident)
     }
 
-    func queryAudit(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
-        let parameters = try await decode(AuditWire.QueryParameters.self, call, caller)
+    func queryAudit(_ parameters: AuditWire.QueryParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> AuditWire.QueryReply {
         try await authorize(.queryAudit, call, caller)
         let filter = try await validate(call, caller) { () throws(ValidationError) in
             try parameters.filter.validated()
         }
         let records = try await auditStore.query(filter, audit: AuditRecord(caller: caller, action: call.auditAction))
         let next = records.count == filter.limit ? records.last?.seq : nil
-        return try VarlinkReply(encoding: AuditWire.QueryReply(records: records, next: next))
+        return AuditWire.QueryReply(records: records, next: next)
     }
 
     /// Recomputes the chain here, outside PostgreSQL, against its seals, the signed checkpoints
     /// in the database, the head this daemon signed last (its state directory), and a
     /// checkpoint the auditor brought; a consistent rewrite without the signing key fails.
-    func verifyAudit(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
-        let parameters = try await decode(AuditWire.VerifyParameters.self, call, caller)
+    func verifyAudit(_ parameters: AuditWire.VerifyParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> AuditWire.VerifyReply {
         try await authorize(.verifyAudit, call, caller)
         let elsewhere = [signer.localHead(), parameters.checkpoint].compactMap { $0 }
         let verification = try await auditStore.verify(
@@ -279,22 +309,22 @@ public struct IncidentsAPI: Sendable {
         } else {
             try await signer.signHead()
         }
-        return try VarlinkReply(encoding: verification)
+        return verification
     }
 
     /// Signs the head now and returns it, for an auditor to keep apart from the database.
-    func auditCheckpoint(_ call: VarlinkCall, _ caller: Caller) async throws -> VarlinkReply {
+    func auditCheckpoint(_ parameters: AuditWire.CheckpointParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> AuditWire.CheckpointReply {
         try await authorize(.verifyAudit, call, caller)
         try await auditStore.seal(wait: true)
         var latest = try await signer.signHead(force: true)
         if latest == nil { latest = try await auditStore.latestCheckpoint() }
         guard let checkpoint = latest else {
-            throw VarlinkError.invalidValue("chain", reason: "is empty: nothing has been sealed yet")
+            throw WireError.invalidValue(parameter: "chain", reason: "is empty: nothing has been sealed yet")
         }
         try await store.recordAudit(AuditRecord(
             caller: caller, action: call.auditAction, detail: "position \(checkpoint.chainPosition)"
         ))
-        return try VarlinkReply(encoding: AuditWire.CheckpointReply(checkpoint: checkpoint, publicKey: signer.key.publicKey))
+        return AuditWire.CheckpointReply(checkpoint: checkpoint, publicKey: signer.key.publicKey)
     }
 
     // MARK: Authorisation
@@ -307,7 +337,7 @@ public struct IncidentsAPI: Sendable {
             store: store, logger: logger,
             AuditRecord(caller: caller, action: call.auditAction, outcome: .denied, detail: reason)
         )
-        throw VarlinkError.permissionDenied(reason)
+        throw WireError.permissionDenied(reason: reason)
     }
 
     /// Runs a change of one incident through the policy, the version check and the store.
@@ -332,7 +362,7 @@ public struct IncidentsAPI: Sendable {
                 change: body
             )
         } catch let refusal as ChangeRefusal {
-            throw Self.varlinkError(for: refusal)
+            throw WireError(refusal)
         }
     }
 
@@ -346,7 +376,7 @@ public struct IncidentsAPI: Sendable {
                 store: store, logger: logger,
                 AuditRecord(caller: caller, action: call.auditAction, outcome: .invalid, detail: "invalid \(parameter)")
             )
-            throw VarlinkError.invalidValue(
+            throw WireError.invalidValue(parameter: 
                 parameter, reason: "must not contain control characters (found \(ControlCharacters.name(scalar)))"
             )
         }
@@ -359,7 +389,7 @@ public struct IncidentsAPI: Sendable {
                 store: store, logger: logger,
                 AuditRecord(caller: caller, action: call.auditAction, outcome: .invalid, detail: "invalid \(parameter)")
             )
-            throw VarlinkError.invalidValue(parameter, reason: reason)
+            throw WireError.invalidValue(parameter: parameter, reason: reason)
         }
     }
 
@@ -373,7 +403,7 @@ public struct IncidentsAPI: Sendable {
                 store: store, logger: logger,
                 AuditRecord(caller: caller, action: call.auditAction, outcome: .invalid, detail: "invalid \(error.field)")
             )
-            throw VarlinkError.invalidValue(error.field, reason: error.reason)
+            throw WireError.invalidValue(parameter: error.field, reason: error.reason)
         }
     }
 
@@ -399,23 +429,19 @@ public struct IncidentsAPI: Sendable {
         return error.name
     }
 
+    /// What a client is told of a failure that is no refusal: the database is away (retry),
+    /// or something broke (see the log); either way nothing was changed.
     static func varlinkError(for error: any Error, logger: Logger) -> VarlinkError {
         if let error = error as? PostgresError {
             if error.isRetryable {
                 logger.warning("database unavailable", metadata: ["error": "\(error.debugDescription)"])
-                return VarlinkError(
-                    name: "io.incidentd.DatabaseUnavailable",
-                    parameters: ["reason": .string(error.description)]
-                )
+                return WireError.databaseUnavailable(reason: error.description).varlinkError
             }
             logger.error("database error", metadata: ["error": "\(error.debugDescription)"])
         } else {
             logger.error("unexpected error", metadata: ["error": "\(error)"])
         }
-        return VarlinkError(
-            name: "io.incidentd.InternalError",
-            parameters: ["reason": .string("the daemon could not complete the call; nothing was changed")]
-        )
+        return WireError.internalError(reason: "the daemon could not complete the call; nothing was changed").varlinkError
     }
 }
 
@@ -423,32 +449,6 @@ extension VarlinkCall {
     /// What the call sends to be stored, in bytes: its parameters as JSON.
     var parameterBytes: Int {
         (try? VarlinkJSON.encoder().encode(JSONValue.object(parameters)).count) ?? 0
-    }
-
-    /// The action name audit records carry: the method for `io.incidentd.Incidents`
-    /// (`Get`, `Report`), else the interface's last word and the method (`AuditQuery`).
-    var auditAction: String {
-        let interface = self.interface
-        if interface == "io.incidentd.Incidents" { return methodName }
-        let last = interface.split(separator: ".").last.map(String.init) ?? ""
-        return last + methodName
-    }
-}
-
-extension VarlinkError {
-    static func noSuchIncident(_ reference: IncidentReference) -> VarlinkError {
-        VarlinkError(name: "io.incidentd.NoSuchIncident", parameters: ["reference": .string(reference.rawValue)])
-    }
-
-    static func permissionDenied(_ reason: String) -> VarlinkError {
-        VarlinkError(name: "io.incidentd.PermissionDenied", parameters: ["reason": .string(reason)])
-    }
-
-    static func invalidValue(_ parameter: String, reason: String) -> VarlinkError {
-        VarlinkError(
-            name: "io.incidentd.InvalidValue",
-            parameters: ["parameter": .string(parameter), "reason": .string(reason)]
-        )
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import IncidentCore
+import IncidentProtocol
 import Synchronization
 import Varlink
 
@@ -7,16 +8,6 @@ import Varlink
 /// token bucket per uid. Reading calls are never limited: they store nothing and cost the
 /// caller's own connection time.
 final class RateLimiter: Sendable {
-    /// The calls that change nothing; every other method is limited, so a method added later
-    /// is limited until it is listed here.
-    static let readingMethods: Set<String> = [
-        "io.incidentd.Incidents.Get", "io.incidentd.Incidents.List", "io.incidentd.Incidents.Status",
-        "io.incidentd.Incidents.Stats", "io.incidentd.Incidents.Export", "io.incidentd.Incidents.Timeline",
-        "io.incidentd.Incidents.Watch", "io.incidentd.Audit.Query", "io.incidentd.Audit.Verify",
-        "io.incidentd.Audit.Checkpoint", "io.incidentd.Hooks.Deliveries", "io.incidentd.Playbooks.List",
-        "io.incidentd.Playbooks.Get",
-    ]
-
     /// A refusal is audited when it starts a run of refusals, then once every this many.
     static let auditEvery = 100
     /// Past this many buckets, the full ones are forgotten (they would admit anyway).
@@ -39,7 +30,9 @@ final class RateLimiter: Sendable {
 
     /// What a call from `caller` meets: admitted, or refused — with whether to audit this refusal.
     func admit(_ call: VarlinkCall, _ caller: Caller) -> (error: VarlinkError, refusedInARow: Int, limit: RateLimit)? {
-        guard !Self.readingMethods.contains(call.method) else { return nil }
+        // The calls that change nothing are never limited; a method is limited unless its
+        // catalogue entry says it only reads.
+        guard !Methods.readingNames.contains(call.method) else { return nil }
         let limit = limits().limit(for: caller, trustedUID: trustedUID)
         guard !limit.isUnlimited else { return nil }
         let now = clock()
@@ -53,10 +46,9 @@ final class RateLimiter: Sendable {
             return admission
         }
         guard case .refused(let retryAfter, let refusedInARow) = admission else { return nil }
-        let error = VarlinkError(name: "io.incidentd.TooManyRequests", parameters: [
-            "retryAfterSeconds": .double(Double(retryAfter)),
-            "limit": .string("\(limit.perMinute) changes a minute, bursts of \(limit.burst)"),
-        ])
+        let error = WireError.tooManyRequests(
+            retryAfterSeconds: Double(retryAfter), limit: "\(limit.perMinute) changes a minute, bursts of \(limit.burst)"
+        ).varlinkError
         return (error, refusedInARow, limit)
     }
 }

@@ -219,7 +219,7 @@ public actor VarlinkServer: Service {
         }
         guard admitted else {
             logger.warning("refused a connection: too many from this user", metadata: ["peer.uid": "\(caller.uid)", "connections.limit": "\(limit)"])
-            let error = VarlinkError(name: "io.incidentd.TooManyConnections", parameters: ["limit": .integer(Int64(limit))])
+            let error = WireError.tooManyConnections(limit: limit).varlinkError
             await onViolation(caller, error)
             try? await connection.channel.executeThenClose { _, outbound in
                 try await outbound.write(ByteBuffer(bytes: try VarlinkReply(error: error).encoded()))
@@ -243,7 +243,7 @@ public actor VarlinkServer: Service {
                             call = try VarlinkCall(decoding: message.readableBytesView)
                         } catch {
                             logger.info("malformed message", metadata: ["varlink.error": "\(error.reason)"])
-                            let refusal = VarlinkError(name: "io.incidentd.MalformedMessage", parameters: ["reason": .string(error.reason)])
+                            let refusal = WireError.malformedMessage(reason: error.reason).varlinkError
                             malformed += 1
                             if malformed == 1 || malformed.isMultiple(of: Self.violationsRecordedEvery) {
                                 await onViolation(caller, refusal)
@@ -261,9 +261,7 @@ public actor VarlinkServer: Service {
                     }
                 } catch let error as VarlinkProtocolError where error.code == .messageTooLarge {
                     logger.info("message too large; closing the connection")
-                    let refusal = VarlinkError(
-                        name: "io.incidentd.MessageTooLarge", parameters: ["limit": .integer(Int64(settings.maximumMessageSize))]
-                    )
+                    let refusal = WireError.messageTooLarge(limit: settings.maximumMessageSize).varlinkError
                     await onViolation(caller, refusal)
                     try? await outbound.write(ByteBuffer(bytes: try VarlinkReply(error: refusal).encoded()))
                 }
