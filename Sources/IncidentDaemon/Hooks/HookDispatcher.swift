@@ -5,42 +5,6 @@ import IncidentStore
 import Logging
 import ServiceLifecycle
 
-/// Wakes an idle dispatcher when this daemon queued deliveries; other daemons' deliveries are
-/// found by polling at a bounded interval.
-actor Doorbell {
-    private var rung = false
-    private var waiter: CheckedContinuation<Void, Never>?
-
-    func ring() {
-        if let waiter {
-            self.waiter = nil
-            waiter.resume()
-        } else {
-            rung = true
-        }
-    }
-
-    /// Returns when rung, or after `timeout`.
-    func wait(timeout: Duration) async {
-        if rung {
-            rung = false
-            return
-        }
-        await withCheckedContinuation { continuation in
-            waiter = continuation
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                await self?.ring()
-            }
-        }
-        rung = false
-    }
-
-    nonisolated func ringSoon() {
-        Task { await self.ring() }
-    }
-}
-
 /// Claims due hook deliveries under a lease and runs them, up to a concurrency limit; records
 /// every attempt; retries failures with exponential backoff and jitter until the hook's limit,
 /// then marks them dead. A daemon that dies mid-delivery loses its lease, and another daemon
@@ -210,45 +174,6 @@ struct HookDispatcher: Service {
         }
         // The lease will expire and the delivery run again: at least once, never lost.
     }
-}
-
-/// Fires due-soon and overdue alerts, and ends clock pauses that reached their end, at a fixed
-/// interval; the database makes each happen once. Also folds the open-incident counts' deltas.
-struct DueScheduler: Service {
-    let store: IncidentStore
-    let playbooks: PlaybookRegistry
-    let lead: Duration
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        let playbooks = self.playbooks
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                let fired = try await store.fireDueAlerts(dueSoonLead: lead) { playbooks.resolve(digest: $0, source: $1) }
-                if fired > 0 { logger.info("deadline alerts fired", metadata: ["alerts.count": "\(fired)"]) }
-            } catch {
-                logger.warning("cannot scan deadlines; will retry", metadata: ["error": "\(error)"])
-            }
-            do {
-                let ended = try await store.endLapsedPauses { playbooks.resolve(digest: $0, source: $1) }
-                if ended > 0 { logger.info("clock pauses ended at their end", metadata: ["pauses.count": "\(ended)"]) }
-            } catch {
-                logger.warning("cannot end lapsed clock pauses; will retry", metadata: ["error": "\(error)"])
-            }
-            // Keeps Status's counts a handful of rows however many changes came in between.
-            do {
-                try await store.foldOpenCounts()
-            } catch {
-                logger.warning("cannot fold the open-incident counts; will retry", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
-    }
-}
-
-extension DueScheduler: CustomStringConvertible {
-    var description: String { "DueScheduler" }
 }
 
 extension HookDispatcher: CustomStringConvertible {
