@@ -37,102 +37,12 @@ public struct Daemon: Sendable {
         do {
             notifier.status("Applying migrations")
             try await migrate(pool, ownerConninfo: ownerConninfo, notifier: notifier)
-            let cipher = try await openCipher(pool)
-            let auditStore = AuditStore(pool: pool)
-            let signer = AuditSigner(
-                key: try AuditSigner.loadKey(path: configuration.auditSigningKeyPath), headFile: configuration.auditHeadPath,
-                store: auditStore, logger: logger
-            )
-            let settings = LiveSettings(
-                roles: configuration.roles, retentionDays: configuration.retentionDays, rateLimits: configuration.rateLimits
-            )
-            let playbooks = try loadPlaybooks()
-            let hookAccount = try ExecHookRunner.account(named: configuration.hookUser)
-            if getuid() == 0, hookAccount == nil, configuration.hooks.contains(where: { if case .exec = $0.kind { true } else { false } }) {
-                logger.warning("exec hooks run as root because hookUser is root; they are not trusted code (docs/security.md)")
-            }
-            let doorbell = Doorbell()
-            let hooks = configuration.hooks
-            let outbox = Outbox(
-                route: { event, data, incident, playbook, actor in
-                    HookRouting.route(
-                        event: event, data: data, incident: incident, playbook: playbook, actor: actor, hooks: hooks, now: Date()
-                    )
-                },
-                wake: { doorbell.ringSoon() },
-                cipher: cipher, coalesceWindow: configuration.hookCoalesceWindow
-            )
-            let store = IncidentStore(
-                pool: pool, outbox: outbox, cipher: cipher, maximumIncidentBytes: configuration.maximumBytesPerIncident
-            )
-            let hookStore = HookStore(pool: pool)
-            let api = IncidentsAPI(
-                store: store, auditStore: auditStore, settings: settings, playbooks: playbooks, hookStore: hookStore,
-                signer: signer, logger: logger, watchKeepAlive: min(.seconds(10), configuration.idleTimeout / 2)
-            )
-            let dispatcher = HookDispatcher(
-                store: hookStore, hooks: hooks, daemonID: Self.daemonID, concurrency: configuration.hookConcurrency,
-                retryBase: configuration.hookRetryBase, pollInterval: configuration.hookPollInterval,
-                leaseMargin: configuration.hookLeaseMargin, doorbell: doorbell, cipher: cipher,
-                logger: logger, runner: ExecHookRunner(account: hookAccount)
-            )
-            let scheduler = DueScheduler(
-                store: store, playbooks: playbooks, lead: configuration.dueSoonLead, interval: configuration.schedulerInterval,
-                logger: logger
-            )
-            let sealer = AuditSealer(store: auditStore, interval: configuration.auditSealInterval, signer: signer, logger: logger)
-            let server = VarlinkServer(
-                settings: .init(
-                    socketPath: configuration.socketPath,
-                    socketMode: configuration.socketMode,
-                    socketGroup: configuration.socketGroup,
-                    maximumMessageSize: configuration.maximumMessageSize,
-                    idleTimeout: configuration.idleTimeout,
-                    maximumConnectionsPerUser: configuration.maximumConnectionsPerUser,
-                    listeningDescriptor: listeningDescriptor
-                ),
-                router: api.makeRouter(),
-                logger: logger,
-                onReady: { [logger] in
-                    logger.notice("incidentd is ready")
-                    notifier.ready(status: "Ready")
-                    onReady()
-                },
-                onViolation: { caller, error in api.recordViolation(by: caller, error) }
-            )
-            let rekeyRequests = RekeyRequest()
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-                .init(service: sealer), .init(service: dispatcher), .init(service: scheduler),
-                .init(service: Rekeyer(store: store, requests: rekeyRequests, logger: logger)),
-                .init(service: Purger(
-                    store: store, policy: { api.retentionPolicy }, daemonID: Self.daemonID, interval: .seconds(3600), logger: logger
-                )),
-            ]
-            if let interval = SystemdNotifier.watchdogInterval() {
-                services.append(.init(service: Watchdog(notifier: notifier, interval: interval, logger: logger)))
-            }
-            if let reload {
-                let keyFilePath = configuration.keyFilePath
-                let reloadKeys: (@Sendable () async throws -> String)? = configuration.encryption
-                    ? { @Sendable in
-                        let ring = try await KeyFile.open(path: keyFilePath, pool: pool)
-                        cipher.replace(FieldCipher(ring: ring))
-                        rekeyRequests.request()
-                        return ring.current.id
-                    } : nil
-                services.append(.init(service: ReloadOnHangup(
-                    load: reload, settings: settings, playbooks: playbooks, notifier: notifier, logger: logger,
-                    reloadKeys: reloadKeys
-                )))
-            }
+            let parts = try await parts(on: pool)
+            let server = server(parts, notifier: notifier, listeningDescriptor: listeningDescriptor, onReady: onReady)
             // Shut down in reverse: the server stops first, the sealer seals what it left.
-            services.append(.init(service: server))
+            let services = backgroundServices(parts, pool: pool, notifier: notifier) + [.init(service: server)]
             let group = ServiceGroup(
-                configuration: .init(
-                    services: services,
-                    gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: logger
-                )
+                configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )
             try await group.run()
             notifier.stopping()
@@ -144,6 +54,132 @@ public struct Daemon: Sendable {
         await pool.shutdown()
         await embedded?.stop()
         logger.notice("incidentd stopped")
+    }
+
+    /// What the daemon's services are made of, on one pool whose schema is current.
+    struct Parts {
+        let cipher: CipherBox
+        let auditStore: AuditStore
+        let signer: AuditSigner
+        let settings: LiveSettings
+        let playbooks: PlaybookRegistry
+        let doorbell: Doorbell
+        let store: IncidentStore
+        let hookStore: HookStore
+        let hookAccount: ExecHookRunner.Account?
+        let api: IncidentsAPI
+    }
+
+    func parts(on pool: PostgresPool) async throws -> Parts {
+        let cipher = try await openCipher(pool)
+        let auditStore = AuditStore(pool: pool)
+        let signer = AuditSigner(
+            key: try AuditSigner.loadKey(path: configuration.auditSigningKeyPath), headFile: configuration.auditHeadPath,
+            store: auditStore, logger: logger
+        )
+        let settings = LiveSettings(
+            roles: configuration.roles, retentionDays: configuration.retentionDays, rateLimits: configuration.rateLimits
+        )
+        let playbooks = try loadPlaybooks()
+        let hookAccount = try ExecHookRunner.account(named: configuration.hookUser)
+        if getuid() == 0, hookAccount == nil, configuration.hooks.contains(where: { if case .exec = $0.kind { true } else { false } }) {
+            logger.warning("exec hooks run as root because hookUser is root; they are not trusted code (docs/security.md)")
+        }
+        let doorbell = Doorbell()
+        let hooks = configuration.hooks
+        let outbox = Outbox(
+            route: { event, data, incident, playbook, actor in
+                HookRouting.route(
+                    event: event, data: data, incident: incident, playbook: playbook, actor: actor, hooks: hooks, now: Date()
+                )
+            },
+            wake: { doorbell.ringSoon() },
+            cipher: cipher, coalesceWindow: configuration.hookCoalesceWindow
+        )
+        let store = IncidentStore(
+            pool: pool, outbox: outbox, cipher: cipher, maximumIncidentBytes: configuration.maximumBytesPerIncident
+        )
+        let hookStore = HookStore(pool: pool)
+        let api = IncidentsAPI(
+            store: store, auditStore: auditStore, settings: settings, playbooks: playbooks, hookStore: hookStore,
+            signer: signer, logger: logger, watchKeepAlive: min(.seconds(10), configuration.idleTimeout / 2)
+        )
+        return Parts(
+            cipher: cipher, auditStore: auditStore, signer: signer, settings: settings, playbooks: playbooks,
+            doorbell: doorbell, store: store, hookStore: hookStore, hookAccount: hookAccount, api: api
+        )
+    }
+
+    /// The socket server, answering through the API.
+    func server(
+        _ parts: Parts, notifier: SystemdNotifier, listeningDescriptor: CInt?, onReady: @escaping @Sendable () -> Void
+    ) -> VarlinkServer {
+        let api = parts.api
+        return VarlinkServer(
+            settings: .init(
+                socketPath: configuration.socketPath,
+                socketMode: configuration.socketMode,
+                socketGroup: configuration.socketGroup,
+                maximumMessageSize: configuration.maximumMessageSize,
+                idleTimeout: configuration.idleTimeout,
+                maximumConnectionsPerUser: configuration.maximumConnectionsPerUser,
+                listeningDescriptor: listeningDescriptor
+            ),
+            router: api.makeRouter(),
+            logger: logger,
+            onReady: { [logger] in
+                logger.notice("incidentd is ready")
+                notifier.ready(status: "Ready")
+                onReady()
+            },
+            onViolation: { caller, error in api.recordViolation(by: caller, error) }
+        )
+    }
+
+    /// The services beside the server: the sealer, the hook dispatcher, the scheduler, the
+    /// re-keyer, the purger, and with systemd the watchdog and reloading on SIGHUP.
+    func backgroundServices(
+        _ parts: Parts, pool: PostgresPool, notifier: SystemdNotifier
+    ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let dispatcher = HookDispatcher(
+            store: parts.hookStore, hooks: configuration.hooks, daemonID: Self.daemonID, concurrency: configuration.hookConcurrency,
+            retryBase: configuration.hookRetryBase, pollInterval: configuration.hookPollInterval,
+            leaseMargin: configuration.hookLeaseMargin, doorbell: parts.doorbell, cipher: parts.cipher,
+            logger: logger, runner: ExecHookRunner(account: parts.hookAccount)
+        )
+        let scheduler = DueScheduler(
+            store: parts.store, playbooks: parts.playbooks, lead: configuration.dueSoonLead,
+            interval: configuration.schedulerInterval, logger: logger
+        )
+        let sealer = AuditSealer(store: parts.auditStore, interval: configuration.auditSealInterval, signer: parts.signer, logger: logger)
+        let rekeyRequests = RekeyRequest()
+        let api = parts.api
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: sealer), .init(service: dispatcher), .init(service: scheduler),
+            .init(service: Rekeyer(store: parts.store, requests: rekeyRequests, logger: logger)),
+            .init(service: Purger(
+                store: parts.store, policy: { api.retentionPolicy }, daemonID: Self.daemonID, interval: .seconds(3600), logger: logger
+            )),
+        ]
+        if let interval = SystemdNotifier.watchdogInterval() {
+            services.append(.init(service: Watchdog(notifier: notifier, interval: interval, logger: logger)))
+        }
+        if let reload {
+            let keyFilePath = configuration.keyFilePath
+            let cipher = parts.cipher
+            let reloadKeys: (@Sendable () async throws -> String)? = configuration.encryption
+                ? { @Sendable in
+                    let ring = try await KeyFile.open(path: keyFilePath, pool: pool)
+                    cipher.replace(FieldCipher(ring: ring))
+                    rekeyRequests.request()
+                    return ring.current.id
+                } : nil
+            services.append(.init(service: ReloadOnHangup(
+                load: reload, settings: parts.settings, playbooks: parts.playbooks, notifier: notifier, logger: logger,
+                reloadKeys: reloadKeys
+            )))
+        }
+        return services
     }
 
     /// The cipher for sensitive text, from the key file checked against the database; none

@@ -171,7 +171,25 @@ extension IncidentStore {
         let stamps = try decoder.decode([String: Double].self, from: Data(try row.decode(String.self, "instants").utf8))
         var instants = CaseFacts(incident: incident).instants
         for (name, seconds) in stamps { instants[name] = Date(timeIntervalSince1970: seconds) }
-        let tasks = try connection.query(
+        let tasks = try loadTasks(connection, incidentID: id, uid: uid, cipher: cipher)
+        let pauses = try loadPauses(connection, incidentID: id, uid: uid, cipher: cipher)
+        let decisions = try loadDecisions(connection, incidentID: id, uid: uid, cipher: cipher)
+        let notifications = try loadNotifications(connection, incidentID: id, uid: uid, cipher: cipher)
+        var facts = CaseFacts(values: values, instants: instants)
+        facts.estimated = Set(try row.decode([String].self, "estimated"))
+        return CaseState(
+            phase: incident.phase, facts: facts, tasks: tasks,
+            gateApproved: try row.decode(Bool.self, "gate_approved"), pauses: pauses,
+            pausedSeconds: try row.decode(Double.self, "paused_seconds"), decisions: decisions, notifications: notifications,
+            resolution: try SealedText.resolution.open(try row.decode(String?.self, "resolution"), incident: uid, cipher: cipher),
+            lessonsLearned: try SealedText.lessonsLearned.open(try row.decode(String?.self, "lessons_learned"), incident: uid, cipher: cipher)
+        )
+    }
+
+    private static func loadTasks(
+        _ connection: PostgresConnection, incidentID id: Int64, uid: UUID, cipher: CipherBox
+    ) throws -> [TaskState] {
+        try connection.query(
             """
             SELECT key, phase, status, due_at, completed_by, completed_at, reason, undecided, paused_until FROM tasks
             WHERE incident_id = \(id) ORDER BY ctid
@@ -189,7 +207,12 @@ extension IncidentStore {
             task.pausedUntil = try row.decode(Date?.self, "paused_until")
             return task
         }
-        let pauses = try connection.query(
+    }
+
+    private static func loadPauses(
+        _ connection: PostgresConnection, incidentID id: Int64, uid: UUID, cipher: CipherBox
+    ) throws -> [ClockPause] {
+        try connection.query(
             """
             SELECT number, regime, basis, reason, paused_by, since, until, ended_at, ended_by
             FROM clock_pauses WHERE incident_id = \(id) ORDER BY number
@@ -206,7 +229,12 @@ extension IncidentStore {
                 endedBy: try row.decode(String?.self, "ended_by")
             )
         }
-        let decisions = try connection.query(
+    }
+
+    private static func loadDecisions(
+        _ connection: PostgresConnection, incidentID id: Int64, uid: UUID, cipher: CipherBox
+    ) throws -> [DecisionRecord] {
+        try connection.query(
             "SELECT name, value, reason, decided_by, decided_at, task FROM decisions WHERE incident_id = \(id) ORDER BY id"
         ).map { row in
             DecisionRecord(
@@ -218,7 +246,12 @@ extension IncidentStore {
                 at: try row.decode(Date.self, "decided_at"), task: try row.decode(String.self, "task")
             )
         }
-        let notifications = try connection.query(
+    }
+
+    private static func loadNotifications(
+        _ connection: PostgresConnection, incidentID id: Int64, uid: UUID, cipher: CipherBox
+    ) throws -> [NotificationRecord] {
+        try connection.query(
             """
             SELECT task, kind, recipient, channel, sent_at, sent_by, reference, content_digest, late_reason
             FROM notifications WHERE incident_id = \(id) ORDER BY id
@@ -237,15 +270,6 @@ extension IncidentStore {
                 )
             )
         }
-        var facts = CaseFacts(values: values, instants: instants)
-        facts.estimated = Set(try row.decode([String].self, "estimated"))
-        return CaseState(
-            phase: incident.phase, facts: facts, tasks: tasks,
-            gateApproved: try row.decode(Bool.self, "gate_approved"), pauses: pauses,
-            pausedSeconds: try row.decode(Double.self, "paused_seconds"), decisions: decisions, notifications: notifications,
-            resolution: try SealedText.resolution.open(try row.decode(String?.self, "resolution"), incident: uid, cipher: cipher),
-            lessonsLearned: try SealedText.lessonsLearned.open(try row.decode(String?.self, "lessons_learned"), incident: uid, cipher: cipher)
-        )
     }
 
     /// Writes `state` over `previous`: the incident's columns (its triage attributes follow the
@@ -257,48 +281,37 @@ extension IncidentStore {
         state: CaseState, events: [IncidentEvent], actor: Caller, playbook: Playbook, isNewPlaybook: Bool, outbox: Outbox?,
         cipher: CipherBox
     ) throws -> Int {
+        incident.project(state, previous: previous)
+        let sealer = IncidentSealer(connection: connection, incidentID: id, cipher: cipher)
+        try saveIncident(connection, incidentID: id, incident, state: state, playbook: playbook, isNewPlaybook: isNewPlaybook, sealer)
+        try saveRecords(connection, incidentID: id, previous: previous, state: state, sealer)
+        if !events.isEmpty {
+            let rows = try events.map { event -> PostgresQuery in
+                "(\(id), \(event.kind.rawValue), \(Int64(actor.uid)), \(actor.userName), \(try PostgresJSON(encoding: event.data)))"
+            }
+            try connection.query("INSERT INTO events (incident_id, kind, actor_uid, actor_name, data) VALUES \(PostgresQuery.list(rows))")
+        }
+        return try outbox?.enqueue(
+            connection, incidentID: id, events: events, incident: incident, playbook: playbook,
+            actor: actor.userName
+        ) ?? 0
+    }
+
+    /// The incident's row: its attributes, its facts (sensitive captures sealed) and instants.
+    private static func saveIncident(
+        _ connection: PostgresConnection, incidentID id: Int64, _ incident: Incident, state: CaseState, playbook: Playbook,
+        isNewPlaybook: Bool, _ sealer: IncidentSealer
+    ) throws {
         let playbookDigest: String? = isNewPlaybook ? playbook.digest : nil
         let facts = state.facts
-        if case .text(let severity)? = facts.values["severity"], let value = Severity(rawValue: severity) { incident.severity = value }
-        if case .text(let category)? = facts.values["category"] { incident.category = IncidentCategory(rawValue: category) }
-        if case .set(let values)? = facts.values["dataCategories"] { incident.dataCategories = values.compactMap(DataCategory.init(rawValue:)) }
-        if case .set(let values)? = facts.values["jurisdictions"] { incident.jurisdictions = values.compactMap(Jurisdiction.init(rawValue:)).sorted() }
-        if case .number(let people)? = facts.values["peopleAffected"] { incident.peopleAffected = people }
-        if case .number(let records)? = facts.values["recordsAffected"] { incident.recordsAffected = records }
-        let phaseChanged = previous.map { $0.phase != state.phase } ?? false
-        if phaseChanged {
-            incident.phase = state.phase
-            incident.phaseEntered = facts.instants["phase:\(state.phase.rawValue)"] ?? Date()
-        }
-        incident.closed = state.phase == .closed ? (facts.instants["phase:closed"] ?? Date()) : nil
-        if previous != nil { incident.version += 1 }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let builtIn = Set(FieldDeclaration.builtIn.map(\.name)).subtracting(["peopleAffectedIn"])
         var stored = facts.values.filter { !builtIn.contains($0.key) }
         // Captures the playbook marks sensitive (free text that may name people) are sealed.
-        let sensitive = playbook.fields.filter { field in
-            guard field.isSensitive, case .text? = stored[field.name] else { return false }
-            return true
-        }.map(\.name)
-        // The incident's uid binds each sealed value to it; asked for only when there is text to seal.
-        var knownUID: UUID?
-        func incidentUID() throws -> UUID {
-            if let knownUID { return knownUID }
-            let uid = try connection.query("SELECT uid FROM incidents WHERE id = \(id)").first!.decode(UUID.self, "uid")
-            knownUID = uid
-            return uid
-        }
-        func sealed(_ text: String?, _ kind: SealedText, _ qualifier: String? = nil) throws -> String? {
-            guard text != nil, cipher.current != nil else { return text }
-            return kind.seal(text, incident: try incidentUID(), qualifier: qualifier, cipher: cipher)
-        }
-        if !sensitive.isEmpty, cipher.current != nil {
-            let uid = try incidentUID()
-            for name in sensitive {
-                if case .text(let text)? = stored[name] {
-                    stored[name] = .text(cipher.seal(text, context: FieldCipher.context(incident: uid, field: "fact:\(name)")))
-                }
+        for field in playbook.fields where field.isSensitive {
+            if case .text(let text)? = stored[field.name], let sealed = try sealer.sealFact(text, named: field.name) {
+                stored[field.name] = .text(sealed)
             }
         }
         let factsJSON = PostgresJSON(text: String(decoding: try encoder.encode(stored), as: UTF8.self))
@@ -315,8 +328,8 @@ extension IncidentStore {
                 facts = \(factsJSON), instants = \(instantsJSON), estimated = \(facts.estimated.sorted())::text[],
                 gate_approved = \(state.gateApproved),
                 paused_seconds = \(state.pausedSeconds),
-                resolution = \(try sealed(state.resolution, .resolution)),
-                lessons_learned = \(try sealed(state.lessonsLearned, .lessonsLearned)),
+                resolution = \(try sealer.seal(state.resolution, .resolution)),
+                lessons_learned = \(try sealer.seal(state.lessonsLearned, .lessonsLearned)),
                 version = \(incident.version),
                 playbook_name = COALESCE(\(playbookDigest == nil ? nil : incident.playbook), playbook_name),
                 playbook_version = COALESCE(\(playbookDigest == nil ? nil : incident.playbookVersion), playbook_version),
@@ -324,13 +337,21 @@ extension IncidentStore {
             WHERE id = \(id)
             """
         )
+    }
+
+    /// The tasks that changed, and the pauses, decisions and notifications that are new or
+    /// changed; each table in as few statements as its rows allow.
+    private static func saveRecords(
+        _ connection: PostgresConnection, incidentID id: Int64, previous: CaseState?, state: CaseState,
+        _ sealer: IncidentSealer
+    ) throws {
         // Changed tasks, and below the events, each in one statement: one round trip, not one per row.
         let changedTasks = state.tasks.filter { $0 != previous?.task($0.id) }
         if !changedTasks.isEmpty {
             let rows = try changedTasks.map { task -> PostgresQuery in
                 """
                 (\(id), \(task.id), \(task.phase.rawValue), \(task.status.rawValue), \(task.due)::timestamptz, \(task.completedBy),
-                 \(task.completedAt)::timestamptz, \(try sealed(task.reason, .taskReason, task.id)), \(task.undecided)::text[],
+                 \(task.completedAt)::timestamptz, \(try sealer.seal(task.reason, .taskReason, task.id)), \(task.undecided)::text[],
                  \(task.pausedUntil)::timestamptz)
                 """
             }
@@ -351,7 +372,7 @@ extension IncidentStore {
                 """
                 INSERT INTO clock_pauses (incident_id, number, regime, basis, reason, paused_by, since, until, ended_at, ended_by)
                 VALUES (\(id), \(pause.number), \(pause.regime), \(pause.basis),
-                        \(try sealed(pause.reason, .pauseReason, String(pause.number)) ?? ""), \(pause.by), \(pause.since),
+                        \(try sealer.seal(pause.reason, .pauseReason, String(pause.number)) ?? ""), \(pause.by), \(pause.since),
                         \(pause.until)::timestamptz, \(pause.endedAt)::timestamptz, \(pause.endedBy))
                 ON CONFLICT (incident_id, number) DO UPDATE SET ended_at = EXCLUDED.ended_at, ended_by = EXCLUDED.ended_by
                 """
@@ -362,7 +383,7 @@ extension IncidentStore {
                 """
                 INSERT INTO decisions (incident_id, name, value, reason, decided_by, decided_at, task)
                 VALUES (\(id), \(decision.name), \(decision.value),
-                        \(try sealed(decision.reason, .decisionReason, decision.name)),
+                        \(try sealer.seal(decision.reason, .decisionReason, decision.name)),
                         \(decision.by), \(decision.at), \(decision.task))
                 """
             )
@@ -373,23 +394,13 @@ extension IncidentStore {
                 INSERT INTO notifications (incident_id, task, kind, recipient, channel, sent_at, sent_by, reference,
                                            content_digest, late_reason)
                 VALUES (\(id), \(notification.task), \(notification.kind.rawValue),
-                        \(try sealed(notification.recipient, .recipient, notification.task)),
+                        \(try sealer.seal(notification.recipient, .recipient, notification.task)),
                         \(notification.channel), \(notification.sentAt), \(notification.by), \(notification.reference),
                         \(notification.contentDigest),
-                        \(try sealed(notification.lateReason, .lateReason, notification.task)))
+                        \(try sealer.seal(notification.lateReason, .lateReason, notification.task)))
                 """
             )
         }
-        if !events.isEmpty {
-            let rows = try events.map { event -> PostgresQuery in
-                "(\(id), \(event.kind.rawValue), \(Int64(actor.uid)), \(actor.userName), \(try PostgresJSON(encoding: event.data)))"
-            }
-            try connection.query("INSERT INTO events (incident_id, kind, actor_uid, actor_name, data) VALUES \(PostgresQuery.list(rows))")
-        }
-        return try outbox?.enqueue(
-            connection, incidentID: id, events: events, incident: incident, playbook: playbook,
-            actor: actor.userName
-        ) ?? 0
     }
 
     /// Stands in for the playbook of incidents filed before playbooks existed: no tasks.
@@ -522,5 +533,39 @@ extension IncidentStore {
             }
             return sources
         }
+    }
+}
+
+/// Seals an incident's sensitive text bound to it, asking for the incident's uid only when
+/// there is text to seal.
+final class IncidentSealer {
+    private let connection: PostgresConnection
+    private let incidentID: Int64
+    private let cipher: CipherBox
+    private var knownUID: UUID?
+
+    init(connection: PostgresConnection, incidentID: Int64, cipher: CipherBox) {
+        self.connection = connection
+        self.incidentID = incidentID
+        self.cipher = cipher
+    }
+
+    private func uid() throws -> UUID {
+        if let knownUID { return knownUID }
+        let uid = try connection.query("SELECT uid FROM incidents WHERE id = \(incidentID)").first!.decode(UUID.self, "uid")
+        knownUID = uid
+        return uid
+    }
+
+    /// `text` sealed as `kind` (plaintext when encryption is off).
+    func seal(_ text: String?, _ kind: SealedText, _ qualifier: String? = nil) throws -> String? {
+        guard text != nil, cipher.current != nil else { return text }
+        return kind.seal(text, incident: try uid(), qualifier: qualifier, cipher: cipher)
+    }
+
+    /// A sensitive capture sealed; nil when encryption is off.
+    func sealFact(_ text: String, named name: String) throws -> String? {
+        guard cipher.current != nil else { return nil }
+        return cipher.seal(text, context: FieldCipher.context(incident: try uid(), field: "fact:\(name)"))
     }
 }

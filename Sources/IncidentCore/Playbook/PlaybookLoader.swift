@@ -777,25 +777,7 @@ private struct Parser {
             return .isBool(field: field, value: flag)
         }
         if type == .counts, let spec = value.mapping, spec.contains(where: { $0.key.string == "anyAtLeast" }) {
-            var threshold: Int64?
-            var within: String?
-            for entry in spec {
-                let text: String? = entry.value.string
-                switch entry.key.string {
-                case "anyAtLeast": threshold = text.flatMap { Int64($0) }
-                case "within":
-                    within = text?.uppercased()
-                    if let code = within, Jurisdiction(rawValue: code) == nil {
-                        problem(entry.value, "'\(code)' is not a country code")
-                    }
-                default: problem(entry.key, "'anyAtLeast' takes only 'within' beside it")
-                }
-            }
-            guard let threshold else {
-                problem(value, "'anyAtLeast' takes a whole number")
-                return nil
-            }
-            return .anyCountAtLeast(field: field, value: threshold, within: within)
+            return parseAnyAtLeast(spec, field: field, value)
         }
         guard let spec = value.mapping, spec.count == 1, let (operatorNode, operand) = spec.first,
             let op = operatorNode.string
@@ -803,36 +785,52 @@ private struct Parser {
             problem(value, "a condition on '\(field)' must be one operator, such as {atLeast: 500}")
             return nil
         }
+        return parseOperator(op, operatorNode, operand, field: field, type: type)
+    }
+
+    /// `{anyAtLeast: 500, within: US}`: some jurisdiction's count reaches the threshold.
+    mutating func parseAnyAtLeast(_ spec: Node.Mapping, field: String, _ value: Node) -> Condition? {
+        var threshold: Int64?
+        var within: String?
+        for entry in spec {
+            let text: String? = entry.value.string
+            switch entry.key.string {
+            case "anyAtLeast": threshold = text.flatMap { Int64($0) }
+            case "within":
+                within = text?.uppercased()
+                if let code = within, Jurisdiction(rawValue: code) == nil {
+                    problem(entry.value, "'\(code)' is not a country code")
+                }
+            default: problem(entry.key, "'anyAtLeast' takes only 'within' beside it")
+            }
+        }
+        guard let threshold else {
+            problem(value, "'anyAtLeast' takes a whole number")
+            return nil
+        }
+        return .anyCountAtLeast(field: field, value: threshold, within: within)
+    }
+
+    /// One operator and its operand on `field` of `type`: in, includes, any, all, atLeast,
+    /// below, is or known.
+    mutating func parseOperator(
+        _ op: String, _ operatorNode: Node, _ operand: Node, field: String, type: FieldDeclaration.FieldType
+    ) -> Condition? {
+        let base = String(field.split(separator: ".").first ?? "")
         func fits(_ allowed: Bool) -> Bool {
             if !allowed { problem(operatorNode, "'\(op)' does not apply to '\(field)'") }
             return allowed
-        }
-        func checkChoices(_ values: [String]) {
-            let allowedValues: [String]
-            switch type {
-            case .choice(let choices), .categories(let choices): allowedValues = choices
-            default: allowedValues = []
-            }
-            if parts[0] == "jurisdictions" {
-                for value in values where Jurisdiction(rawValue: value) == nil {
-                    problem(operand, "'\(value)' is not an ISO 3166-1 country code or EU")
-                }
-            } else if !allowedValues.isEmpty {
-                for value in values where !allowedValues.contains(value) {
-                    problem(operand, "'\(value)' is not a value of '\(field)'; expected one of \(allowedValues.joined(separator: ", "))")
-                }
-            }
         }
         switch op {
         case "in":
             guard fits({ if case .choice = type { return true }; return type == .text }()) else { return nil }
             let values = strings(operand, "in")
-            checkChoices(values)
+            checkChoices(values, of: field, type: type, operand)
             return .isIn(field: field, values: values)
         case "includes", "any", "all":
             guard fits({ if case .categories = type { return true }; return false }()) else { return nil }
-            let values = strings(operand, op).map { parts[0] == "jurisdictions" ? $0.uppercased() : $0 }
-            checkChoices(values)
+            let values = strings(operand, op).map { base == "jurisdictions" ? $0.uppercased() : $0 }
+            checkChoices(values, of: field, type: type, operand)
             if op == "includes" {
                 guard values.count == 1 else {
                     problem(operand, "'includes' takes one value; use 'any' or 'all' for several")
@@ -863,6 +861,24 @@ private struct Parser {
         default:
             problem(operatorNode, "unknown operator '\(op)'; use in, includes, any, all, atLeast, below, is or known")
             return nil
+        }
+    }
+
+    /// The values of a condition are the field's choices (a jurisdiction for `jurisdictions`).
+    mutating func checkChoices(_ values: [String], of field: String, type: FieldDeclaration.FieldType, _ operand: Node) {
+        let allowedValues: [String]
+        switch type {
+        case .choice(let choices), .categories(let choices): allowedValues = choices
+        default: allowedValues = []
+        }
+        if field.split(separator: ".").first == "jurisdictions" {
+            for value in values where Jurisdiction(rawValue: value) == nil {
+                problem(operand, "'\(value)' is not an ISO 3166-1 country code or EU")
+            }
+        } else if !allowedValues.isEmpty {
+            for value in values where !allowedValues.contains(value) {
+                problem(operand, "'\(value)' is not a value of '\(field)'; expected one of \(allowedValues.joined(separator: ", "))")
+            }
         }
     }
 

@@ -154,135 +154,149 @@ extension Configuration {
         var configuration = self
         for (keyNode, value) in mapping {
             guard let key = keyNode.string else { continue }
-            let line = keyNode.mark?.line
-            func fail(_ message: String) -> ConfigurationError {
-                ConfigurationError(file: path, line: line, message: message)
-            }
+            let fail = { (message: String) in ConfigurationError(file: path, line: keyNode.mark?.line, message: message) }
             guard Self.fileKeys.contains(key) else {
                 throw fail("unknown key \(key); known keys are \(Self.fileKeys.sorted().joined(separator: ", "))")
             }
-            if key == "roles" {
-                configuration.roles = try Self.roles(from: value, file: path)
-                continue
-            }
-            if key == "hooks" {
-                configuration.hooks = try Self.hooks(from: value, file: path)
-                continue
-            }
-            if key == "rateLimits" {
-                configuration.rateLimits = try Self.rateLimits(from: value, file: path)
-                continue
-            }
-            if key == "organisation" {
-                guard let facts = value.mapping else {
-                    throw fail("organisation must be a mapping of facts to values, such as nis2Entity: true")
-                }
-                var organisation: [String: String] = [:]
-                for (name, fact) in facts {
-                    guard let name = name.string, let text = fact.scalar?.string else {
-                        throw fail("each organisation fact is a name and one value, such as secRegistrant: false")
-                    }
-                    organisation[name] = text
-                }
-                configuration.organisation = organisation
-                continue
-            }
-            guard let scalar = value.scalar?.string else { throw fail("\(key) must be a single value") }
-            switch key {
-            case "socket": configuration.socketPath = scalar
-            case "socketGroup": configuration.socketGroup = scalar
-            case "socketMode":
-                guard let mode = UInt16(scalar, radix: 8), mode <= 0o777 else {
-                    throw fail("socketMode must be an octal mode such as \"0660\"")
-                }
-                configuration.socketMode = mode
-            case "database": configuration.database = scalar
-            case "migrationDatabase": configuration.migrationDatabase = scalar
-            case "stateDirectory": configuration.stateDirectory = scalar
-            case "migrationsDirectory": configuration.migrationsDirectory = scalar
-            case "playbooksDirectory": configuration.playbooksDirectory = scalar
-            case "embeddedPostgresUser": configuration.embeddedPostgresUser = scalar
-            case "hookUser": configuration.hookUser = scalar
-            case "databaseConnections":
-                guard let count = Int(scalar), (1...256).contains(count) else {
-                    throw fail("databaseConnections must be a whole number from 1 to 256")
-                }
-                configuration.databaseConnections = count
-            case "logLevel":
-                guard let level = Logger.Level(rawValue: scalar) else {
-                    throw fail("logLevel must be one of trace, debug, info, notice, warning, error, critical")
-                }
-                configuration.logLevel = level
-            case "maximumMessageSize":
-                guard let size = Int(scalar), size >= 1024 else {
-                    throw fail("maximumMessageSize must be a number of bytes, at least 1024")
-                }
-                configuration.maximumMessageSize = size
-            case "idleTimeoutSeconds":
-                guard let seconds = Int(scalar), seconds > 0 else {
-                    throw fail("idleTimeoutSeconds must be a positive whole number")
-                }
-                configuration.idleTimeout = .seconds(seconds)
-            case "hookConcurrency":
-                guard let count = Int(scalar), (1...256).contains(count) else {
-                    throw fail("hookConcurrency must be a whole number from 1 to 256")
-                }
-                configuration.hookConcurrency = count
-            case "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "schedulerIntervalMilliseconds",
-                "hookLeaseMarginMilliseconds":
-                guard let milliseconds = Int(scalar), milliseconds >= 10 else {
-                    throw fail("\(key) must be a whole number, at least 10")
-                }
-                switch key {
-                case "hookRetryBaseMilliseconds": configuration.hookRetryBase = .milliseconds(milliseconds)
-                case "hookPollIntervalMilliseconds": configuration.hookPollInterval = .milliseconds(milliseconds)
-                case "hookLeaseMarginMilliseconds": configuration.hookLeaseMargin = .milliseconds(milliseconds)
-                default: configuration.schedulerInterval = .milliseconds(milliseconds)
-                }
-            case "dueSoonLeadMinutes":
-                guard let minutes = Int(scalar), minutes >= 0 else { throw fail("dueSoonLeadMinutes must be a whole number") }
-                configuration.dueSoonLead = .seconds(minutes * 60)
-            case "maximumConnectionsPerUser":
-                guard let count = Int(scalar), (1...100_000).contains(count) else {
-                    throw fail("maximumConnectionsPerUser must be a whole number from 1 to 100000")
-                }
-                configuration.maximumConnectionsPerUser = count
-            case "hookCoalesceSeconds":
-                guard let seconds = Int(scalar), (0...86_400).contains(seconds) else {
-                    throw fail("hookCoalesceSeconds must be a whole number of seconds, 0 to 86400")
-                }
-                configuration.hookCoalesceWindow = .seconds(seconds)
-            case "maximumBytesPerIncident":
-                guard let bytes = Int(scalar), bytes >= 64 * 1024 else {
-                    throw fail("maximumBytesPerIncident must be a whole number of bytes, at least 65536")
-                }
-                configuration.maximumBytesPerIncident = bytes
-            case "databaseStartTimeoutSeconds":
-                guard let seconds = Int(scalar), (0...86_400).contains(seconds) else {
-                    throw fail("databaseStartTimeoutSeconds must be a whole number of seconds, 0 to 86400")
-                }
-                configuration.databaseStartTimeout = .seconds(seconds)
-            case "retentionDays":
-                guard let days = Int(scalar), (1...36_500).contains(days) else {
-                    throw fail("retentionDays must be a whole number of days, 1 to 36500")
-                }
-                configuration.retentionDays = days
-            case "auditSigningKeyFile": configuration.auditSigningKeyFile = scalar
-            case "keyFile":
-                guard scalar.hasPrefix("/") else { throw fail("keyFile must be an absolute path") }
-                configuration.keyFile = scalar
-            case "encryption":
-                guard let flag = Bool(scalar) else { throw fail("encryption must be true or false") }
-                configuration.encryption = flag
-            case "auditSealIntervalMilliseconds":
-                guard let milliseconds = Int(scalar), milliseconds >= 10 else {
-                    throw fail("auditSealIntervalMilliseconds must be a whole number, at least 10")
-                }
-                configuration.auditSealInterval = .milliseconds(milliseconds)
-            default: break
-            }
+            try configuration.apply(key, value, file: path, fail: fail)
         }
         return configuration
+    }
+
+    /// Sets the setting `key` of the file from its `value`.
+    private mutating func apply(
+        _ key: String, _ value: Node, file path: String, fail: (String) -> ConfigurationError
+    ) throws(ConfigurationError) {
+        switch key {
+        case "roles": roles = try Self.roles(from: value, file: path)
+        case "hooks": hooks = try Self.hooks(from: value, file: path)
+        case "rateLimits": rateLimits = try Self.rateLimits(from: value, file: path)
+        case "organisation":
+            guard let facts = value.mapping else {
+                throw fail("organisation must be a mapping of facts to values, such as nis2Entity: true")
+            }
+            var organisation: [String: String] = [:]
+            for (name, fact) in facts {
+                guard let name = name.string, let text = fact.scalar?.string else {
+                    throw fail("each organisation fact is a name and one value, such as secRegistrant: false")
+                }
+                organisation[name] = text
+            }
+            self.organisation = organisation
+        default:
+            guard let scalar = value.scalar?.string else { throw fail("\(key) must be a single value") }
+            if try !applyText(key, scalar, fail: fail) { try applyNumber(key, scalar, fail: fail) }
+        }
+    }
+
+    /// Sets a setting whose value is a path, a name, a mode, a level or a flag; false when
+    /// `key` is none of those.
+    private mutating func applyText(
+        _ key: String, _ scalar: String, fail: (String) -> ConfigurationError
+    ) throws(ConfigurationError) -> Bool {
+        switch key {
+        case "socket": socketPath = scalar
+        case "socketGroup": socketGroup = scalar
+        case "socketMode":
+            guard let mode = UInt16(scalar, radix: 8), mode <= 0o777 else {
+                throw fail("socketMode must be an octal mode such as \"0660\"")
+            }
+            socketMode = mode
+        case "database": database = scalar
+        case "migrationDatabase": migrationDatabase = scalar
+        case "stateDirectory": stateDirectory = scalar
+        case "migrationsDirectory": migrationsDirectory = scalar
+        case "playbooksDirectory": playbooksDirectory = scalar
+        case "embeddedPostgresUser": embeddedPostgresUser = scalar
+        case "hookUser": hookUser = scalar
+        case "logLevel":
+            guard let level = Logger.Level(rawValue: scalar) else {
+                throw fail("logLevel must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            logLevel = level
+        case "auditSigningKeyFile": auditSigningKeyFile = scalar
+        case "keyFile":
+            guard scalar.hasPrefix("/") else { throw fail("keyFile must be an absolute path") }
+            keyFile = scalar
+        case "encryption":
+            guard let flag = Bool(scalar) else { throw fail("encryption must be true or false") }
+            encryption = flag
+        default: return false
+        }
+        return true
+    }
+
+    /// Sets a setting whose value is a count, a size or a length of time.
+    private mutating func applyNumber(
+        _ key: String, _ scalar: String, fail: (String) -> ConfigurationError
+    ) throws(ConfigurationError) {
+        switch key {
+        case "databaseConnections":
+            guard let count = Int(scalar), (1...256).contains(count) else {
+                throw fail("databaseConnections must be a whole number from 1 to 256")
+            }
+            databaseConnections = count
+        case "maximumMessageSize":
+            guard let size = Int(scalar), size >= 1024 else {
+                throw fail("maximumMessageSize must be a number of bytes, at least 1024")
+            }
+            maximumMessageSize = size
+        case "idleTimeoutSeconds":
+            guard let seconds = Int(scalar), seconds > 0 else {
+                throw fail("idleTimeoutSeconds must be a positive whole number")
+            }
+            idleTimeout = .seconds(seconds)
+        case "hookConcurrency":
+            guard let count = Int(scalar), (1...256).contains(count) else {
+                throw fail("hookConcurrency must be a whole number from 1 to 256")
+            }
+            hookConcurrency = count
+        case "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "schedulerIntervalMilliseconds",
+            "hookLeaseMarginMilliseconds":
+            guard let milliseconds = Int(scalar), milliseconds >= 10 else {
+                throw fail("\(key) must be a whole number, at least 10")
+            }
+            switch key {
+            case "hookRetryBaseMilliseconds": hookRetryBase = .milliseconds(milliseconds)
+            case "hookPollIntervalMilliseconds": hookPollInterval = .milliseconds(milliseconds)
+            case "hookLeaseMarginMilliseconds": hookLeaseMargin = .milliseconds(milliseconds)
+            default: schedulerInterval = .milliseconds(milliseconds)
+            }
+        case "dueSoonLeadMinutes":
+            guard let minutes = Int(scalar), minutes >= 0 else { throw fail("dueSoonLeadMinutes must be a whole number") }
+            dueSoonLead = .seconds(minutes * 60)
+        case "maximumConnectionsPerUser":
+            guard let count = Int(scalar), (1...100_000).contains(count) else {
+                throw fail("maximumConnectionsPerUser must be a whole number from 1 to 100000")
+            }
+            maximumConnectionsPerUser = count
+        case "hookCoalesceSeconds":
+            guard let seconds = Int(scalar), (0...86_400).contains(seconds) else {
+                throw fail("hookCoalesceSeconds must be a whole number of seconds, 0 to 86400")
+            }
+            hookCoalesceWindow = .seconds(seconds)
+        case "maximumBytesPerIncident":
+            guard let bytes = Int(scalar), bytes >= 64 * 1024 else {
+                throw fail("maximumBytesPerIncident must be a whole number of bytes, at least 65536")
+            }
+            maximumBytesPerIncident = bytes
+        case "databaseStartTimeoutSeconds":
+            guard let seconds = Int(scalar), (0...86_400).contains(seconds) else {
+                throw fail("databaseStartTimeoutSeconds must be a whole number of seconds, 0 to 86400")
+            }
+            databaseStartTimeout = .seconds(seconds)
+        case "retentionDays":
+            guard let days = Int(scalar), (1...36_500).contains(days) else {
+                throw fail("retentionDays must be a whole number of days, 1 to 36500")
+            }
+            retentionDays = days
+        case "auditSealIntervalMilliseconds":
+            guard let milliseconds = Int(scalar), milliseconds >= 10 else {
+                throw fail("auditSealIntervalMilliseconds must be a whole number, at least 10")
+            }
+            auditSealInterval = .milliseconds(milliseconds)
+        default: break
+        }
     }
 }
 
@@ -427,28 +441,7 @@ extension Configuration {
             func list(_ key: String) -> [String] { values[key]?.sequence?.compactMap(\.string) ?? values[key]?.string.map { [$0] } ?? [] }
             guard let name = values["name"]?.string, !name.isEmpty else { throw fail(item, "a hook needs a name") }
             if hooks.contains(where: { $0.name == name }) { throw fail(item, "hook \(name) is defined twice") }
-            let kind: HookDefinition.Kind
-            switch (values["exec"], values["url"]) {
-            case (.some, .none):
-                let argv = list("exec")
-                guard let program = argv.first, program.hasPrefix("/") else {
-                    throw fail(item, "hook \(name) needs 'exec', a list starting with the program's absolute path")
-                }
-                if values["secretFile"] != nil { throw fail(item, "hook \(name) runs a program; secretFile is for webhooks") }
-                kind = .exec(argv: argv)
-            case (.none, .some(let urlNode)):
-                guard let url = urlNode.string, let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased()),
-                    parsed.host?.isEmpty == false
-                else {
-                    throw fail(urlNode, "hook \(name) needs an http:// or https:// URL with a host")
-                }
-                guard let secretNode = values["secretFile"], let secretPath = secretNode.string, secretPath.hasPrefix("/") else {
-                    throw fail(item, "webhook \(name) needs secretFile, the absolute path of its signing key")
-                }
-                kind = .webhook(url: url, secret: try Self.webhookSecret(at: secretPath, hook: name, node: secretNode, file: file))
-            default:
-                throw fail(item, "hook \(name) needs exactly one of 'exec' (a program) or 'url' (a webhook)")
-            }
+            let kind = try hookKind(name, values, item, file: file)
             for event in list("events") where !HookDefinition.eventKinds.contains(event) {
                 throw fail(values["events"]!, "unknown event \(event); events are \(HookDefinition.eventKinds.joined(separator: ", "))")
             }
@@ -489,6 +482,36 @@ extension Configuration {
             hooks.append(hook)
         }
         return hooks
+    }
+
+    /// What a hook runs: a program (`exec`) or a webhook (`url` and its `secretFile`).
+    private static func hookKind(
+        _ name: String, _ values: [String: Node], _ item: Node, file: String
+    ) throws(ConfigurationError) -> HookDefinition.Kind {
+        func fail(_ node: Node, _ message: String) -> ConfigurationError {
+            ConfigurationError(file: file, line: node.mark?.line, message: message)
+        }
+        switch (values["exec"], values["url"]) {
+        case (.some(let exec), .none):
+            let argv = exec.sequence?.compactMap(\.string) ?? exec.string.map { [$0] } ?? []
+            guard let program = argv.first, program.hasPrefix("/") else {
+                throw fail(item, "hook \(name) needs 'exec', a list starting with the program's absolute path")
+            }
+            if values["secretFile"] != nil { throw fail(item, "hook \(name) runs a program; secretFile is for webhooks") }
+            return .exec(argv: argv)
+        case (.none, .some(let urlNode)):
+            guard let url = urlNode.string, let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased()),
+                parsed.host?.isEmpty == false
+            else {
+                throw fail(urlNode, "hook \(name) needs an http:// or https:// URL with a host")
+            }
+            guard let secretNode = values["secretFile"], let secretPath = secretNode.string, secretPath.hasPrefix("/") else {
+                throw fail(item, "webhook \(name) needs secretFile, the absolute path of its signing key")
+            }
+            return .webhook(url: url, secret: try webhookSecret(at: secretPath, hook: name, node: secretNode, file: file))
+        default:
+            throw fail(item, "hook \(name) needs exactly one of 'exec' (a program) or 'url' (a webhook)")
+        }
     }
 
     /// Reads a webhook's signing key; the file must not be readable by other users.
