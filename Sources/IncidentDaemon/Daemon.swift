@@ -203,7 +203,7 @@ public struct Daemon: Sendable {
         if Configuration.environmentNamesDatabase(ProcessInfo.processInfo.environment) {
             return ("", configuration.migrationDatabase, nil)
         }
-        let embedded = try EmbeddedPostgres(
+        let embedded = try await EmbeddedPostgres(
             directory: URL(fileURLWithPath: configuration.stateDirectory).appendingPathComponent("postgres"),
             runAsUser: configuration.embeddedPostgresUser,
             logger: logger

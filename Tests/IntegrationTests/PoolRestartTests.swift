@@ -14,7 +14,7 @@ import TestSupport
         let directory = try TemporaryDirectory(prefix: "ipr")
         defer { directory.remove() }
         let logger = Logger(label: "test")
-        let cluster = try EmbeddedPostgres(directory: directory.url.appendingPathComponent("pg"), runAsUser: "postgres", logger: logger)
+        let cluster = try await EmbeddedPostgres(directory: directory.url.appendingPathComponent("pg"), runAsUser: "postgres", logger: logger)
         try await cluster.start()
         let pool = PostgresPool(configuration: .init(conninfo: cluster.conninfo, maximumConnections: 2), logger: logger)
         let before = try await pool.transaction { try $0.query("SELECT pg_backend_pid() AS pid").first!.decode(Int32.self, "pid") }

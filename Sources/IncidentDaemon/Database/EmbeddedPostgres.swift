@@ -4,6 +4,8 @@ import IncidentProtocol
 import Logging
 import NIOConcurrencyHelpers
 import Postgres
+import Subprocess
+import SystemPackage
 
 /// A private PostgreSQL cluster in the state directory, listening on a Unix socket only, so
 /// a newcomer can run incidentd with nothing installed but PostgreSQL itself.
@@ -64,12 +66,12 @@ public final class EmbeddedPostgres: Sendable {
     /// - Parameters:
     ///   - directory: Holds `data/`, `run/` and `postgres.log`.
     ///   - runAsUser: The user to run PostgreSQL as when this process is root.
-    public init(directory: URL, runAsUser: String, logger: Logger) throws(StartError) {
+    public init(directory: URL, runAsUser: String, logger: Logger) async throws(StartError) {
         self.directory = directory
         self.runAsUser = getuid() == 0 ? runAsUser : nil
         self.clientUser = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? String(geteuid())
         self.logger = logger
-        guard let binaries = Self.findBinaries() else {
+        guard let binaries = await Self.findBinaries() else {
             throw StartError(
                 message: "no PostgreSQL server programs (initdb, postgres) were found; install them with "
                     + "'apt-get install postgresql', or point incidentd at a server with --database"
@@ -79,12 +81,12 @@ public final class EmbeddedPostgres: Sendable {
     }
 
     /// `pg_config --bindir`, then the newest `/usr/lib/postgresql/*/bin`, then `PATH`.
-    static func findBinaries() -> URL? {
+    static func findBinaries() async -> URL? {
         func hasServer(_ directory: String) -> Bool {
             FileManager.default.isExecutableFile(atPath: directory + "/initdb")
                 && FileManager.default.isExecutableFile(atPath: directory + "/postgres")
         }
-        if let output = try? run("/usr/bin/env", ["pg_config", "--bindir"]),
+        if let output = try? await run("/usr/bin/env", ["pg_config", "--bindir"]),
             case let path = output.trimmingCharacters(in: .whitespacesAndNewlines), hasServer(path)
         {
             return URL(fileURLWithPath: path)
@@ -103,11 +105,11 @@ public final class EmbeddedPostgres: Sendable {
     /// Creates the cluster if needed, starts it (or adopts one left running by a previous
     /// incidentd that was killed), and waits until it accepts connections.
     public func start() async throws {
-        try prepareDirectories()
+        try await prepareDirectories()
         if !FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
             logger.notice("creating the embedded PostgreSQL cluster", metadata: ["postgres.data": "\(dataDirectory.path)"])
             do {
-                try runAsPostgres(
+                try await runAsPostgres(
                     binaries.appendingPathComponent("initdb").path,
                     ["-D", dataDirectory.path, "-U", "incidentd", "--auth-local=peer", "--auth-host=reject", "-E", "UTF8",
                      "--no-instructions"]
@@ -260,7 +262,7 @@ public final class EmbeddedPostgres: Sendable {
         }
     }
 
-    private func prepareDirectories() throws {
+    private func prepareDirectories() async throws {
         // The state directory stays traversable (0755) so the cluster's own user can reach its
         // directory below it; the cluster's directory itself is private (0700).
         try FileManager.default.createDirectory(
@@ -282,7 +284,7 @@ public final class EmbeddedPostgres: Sendable {
             }
             if let account = runAsAccount, info.st_uid != account.uid {
                 // A cluster created under another account (older incidentd: postgres) moves to ours.
-                try Self.run("/bin/chown", ["-R", "-P", "\(account.uid):\(account.gid)", dataDirectory.path])
+                try await Self.run("/bin/chown", ["-R", "-P", "\(account.uid):\(account.gid)", dataDirectory.path])
             }
         }
         let fd = open(logFile.path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
@@ -300,6 +302,9 @@ public final class EmbeddedPostgres: Sendable {
         }
         let log = try FileHandle(forWritingTo: logFile)
         log.seekToEndOfFile()
+        // The server outlives this call (and, by design, a killed incidentd, which adopts it on
+        // its next start), so it is launched and left running, not run to its end as
+        // swift-subprocess runs the cluster's other programs: started once, alone, at start-up.
         let process = Process()
         let (executable, arguments) = commandLine(
             binaries.appendingPathComponent("postgres").path,
@@ -374,27 +379,21 @@ public final class EmbeddedPostgres: Sendable {
         return ("/usr/bin/setpriv", ["--reuid=\(runAsUser)", "--regid=\(runAsUser)", "--init-groups", executable] + arguments)
     }
 
-    private func runAsPostgres(_ executable: String, _ arguments: [String]) throws {
+    private func runAsPostgres(_ executable: String, _ arguments: [String]) async throws {
         let (command, commandArguments) = commandLine(executable, arguments)
-        _ = try Self.run(command, commandArguments)
+        _ = try await Self.run(command, commandArguments)
     }
 
-    /// Runs a program to completion; throws with its output when it fails.
+    /// Runs a program to completion (swift-subprocess); throws with its output when it fails.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw StartError(message: "\(executable) exited with status \(process.terminationStatus): \(text)")
+    static func run(_ executable: String, _ arguments: [String]) async throws -> String {
+        let result = try await Subprocess.run(
+            .path(FilePath(executable)), arguments: Arguments(arguments), input: .none,
+            output: .string(limit: 1 << 20), error: .combinedWithOutput
+        )
+        let text = result.standardOutput
+        guard case .exited(0) = result.terminationStatus else {
+            throw StartError(message: "\(executable) ended with \(result.terminationStatus): \(text)")
         }
         return text
     }
