@@ -29,14 +29,14 @@ public struct Daemon: Sendable {
         let notifier = SystemdNotifier()
         let listeningDescriptor = SocketActivation.takeListeningDescriptor()
         notifier.status("Starting the database")
-        let (conninfo, ownerConninfo, embedded) = try await startDatabase()
+        let (target, ownerTarget, embedded) = try await startDatabase()
         let pool = PostgresPool(
-            configuration: .init(conninfo: conninfo, maximumConnections: configuration.databaseConnections),
+            configuration: .init(target: target, maximumConnections: configuration.databaseConnections),
             logger: logger
         )
         do {
             notifier.status("Applying migrations")
-            try await migrate(pool, ownerConninfo: ownerConninfo, notifier: notifier)
+            try await migrate(pool, owner: ownerTarget, notifier: notifier)
             let parts = try await parts(on: pool)
             let server = server(parts, notifier: notifier, listeningDescriptor: listeningDescriptor, onReady: onReady)
             // Shut down in reverse: the server stops first, the sealer seals what it left.
@@ -169,7 +169,7 @@ public struct Daemon: Sendable {
             let cipher = parts.cipher
             let reloadKeys: (@Sendable () async throws -> String)? = configuration.encryption
                 ? { @Sendable in
-                    let ring = try await KeyFile.open(path: keyFilePath, pool: pool)
+                    let ring = try await KeyFile.open(path: keyFilePath, keys: EncryptionKeyStore(pool: pool))
                     cipher.replace(FieldCipher(ring: ring))
                     rekeyRequests.request()
                     return ring.current.id
@@ -189,19 +189,20 @@ public struct Daemon: Sendable {
             logger.warning("encryption at rest is off: sensitive text is stored as plaintext (for measurements only)")
             return CipherBox(nil)
         }
-        let ring = try await KeyFile.open(path: configuration.keyFilePath, pool: pool)
+        let ring = try await KeyFile.open(path: configuration.keyFilePath, keys: EncryptionKeyStore(pool: pool))
         logger.info("encryption at rest is on", metadata: ["key.file": "\(configuration.keyFilePath)", "key.current": "\(ring.current.id)"])
         return CipherBox(FieldCipher(ring: ring))
     }
 
-    /// The runtime role's conninfo, the owner's (nil: the same role migrates), and the
-    /// embedded cluster when there is one.
-    private func startDatabase() async throws -> (String, String?, EmbeddedPostgres?) {
+    /// Where the runtime role connects, where the owner does (nil: the same role migrates),
+    /// and the embedded cluster when there is one.
+    private func startDatabase() async throws -> (PostgresTarget, PostgresTarget?, EmbeddedPostgres?) {
+        let migration = configuration.migrationDatabase.map(PostgresTarget.conninfo)
         if let database = configuration.database {
-            return (database, configuration.migrationDatabase, nil)
+            return (.conninfo(database), migration, nil)
         }
         if Configuration.environmentNamesDatabase(ProcessInfo.processInfo.environment) {
-            return ("", configuration.migrationDatabase, nil)
+            return (.conninfo(""), migration, nil)
         }
         let embedded = try await EmbeddedPostgres(
             directory: URL(fileURLWithPath: configuration.stateDirectory).appendingPathComponent("postgres"),
@@ -209,7 +210,7 @@ public struct Daemon: Sendable {
             logger: logger
         )
         try await embedded.start()
-        return (embedded.conninfo, embedded.ownerConninfo, embedded)
+        return (embedded.runtimeTarget, embedded.ownerTarget, embedded)
     }
 
     /// Names this daemon's leases: host, pid and a random suffix.
@@ -239,10 +240,10 @@ public struct Daemon: Sendable {
     /// `databaseStartTimeout`, saying so in the log and in systemd's status — so incidentd
     /// reports ready only once it is connected.
     ///
-    /// With an owner role (`ownerConninfo`), migrations run as the owner, which then grants the
+    /// With an owner role (`owner`), migrations run as the owner, which then grants the
     /// runtime role `pool` logs in as only what it needs (``RuntimeGrants``); without one, the
     /// runtime role migrates, and a superuser or owner of the audit table is warned about.
-    private func migrate(_ pool: PostgresPool, ownerConninfo: String?, notifier: SystemdNotifier) async throws {
+    private func migrate(_ pool: PostgresPool, owner ownerTarget: PostgresTarget?, notifier: SystemdNotifier) async throws {
         let directory = configuration.migrationsDirectory.map { URL(fileURLWithPath: $0) }
             ?? Migration.defaultDirectory()
         let migrations = try Migration.load(from: directory)
@@ -250,13 +251,13 @@ public struct Daemon: Sendable {
         var wait = Duration.milliseconds(250)
         while true {
             do {
-                guard let ownerConninfo else {
+                guard let ownerTarget else {
                     try await Migrator(pool: pool, logger: logger).migrate(migrations)
                     for problem in try await RuntimeGrants.problems(pool: pool) { logger.warning("\(problem)") }
                     return
                 }
                 let runtimeRole = try await RuntimeGrants.currentRole(pool: pool)
-                let owner = PostgresPool(configuration: .init(conninfo: ownerConninfo, maximumConnections: 1), logger: logger)
+                let owner = PostgresPool(configuration: .init(target: ownerTarget, maximumConnections: 1), logger: logger)
                 do {
                     try await Migrator(pool: owner, logger: logger).migrate(migrations)
                     if try await RuntimeGrants.currentRole(pool: owner) != runtimeRole {

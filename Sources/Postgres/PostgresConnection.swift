@@ -30,6 +30,14 @@ public final class PostgresConnection: @unchecked Sendable {
         try self.init(keywords: ["dbname", "fallback_application_name"], values: [conninfo, applicationName], expand: true)
     }
 
+    /// Connects to `target`: a conninfo string as given, or keywords as they are.
+    public convenience init(target: PostgresTarget, applicationName: String = "incidentd") throws(PostgresError) {
+        switch target {
+        case .conninfo(let conninfo): try self.init(conninfo: conninfo, applicationName: applicationName)
+        case .parameters(let parameters): try self.init(parameters: parameters, applicationName: applicationName)
+        }
+    }
+
     /// Connects with libpq's keywords (`host`, `dbname`, `user`, …) passed as they are: no
     /// value is ever parsed as a conninfo string.
     public convenience init(parameters: [String: String], applicationName: String = "incidentd") throws(PostgresError) {

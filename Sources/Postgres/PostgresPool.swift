@@ -1,7 +1,7 @@
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A pool of libpq connections whose blocking calls run on a dedicated `NIOThreadPool`,
 /// never on an event loop or an actor's executor.
@@ -12,15 +12,20 @@ import NIOPosix
 /// which is how the pool survives a PostgreSQL restart.
 public final class PostgresPool: Sendable {
     public struct Configuration: Sendable {
-        /// A libpq conninfo string or URI; empty means the `PG*` environment.
-        public var conninfo: String
+        /// Where to connect.
+        public var target: PostgresTarget
         public var maximumConnections: Int
         public var applicationName: String
 
-        public init(conninfo: String, maximumConnections: Int = 8, applicationName: String = "incidentd") {
-            self.conninfo = conninfo
+        public init(target: PostgresTarget, maximumConnections: Int = 8, applicationName: String = "incidentd") {
+            self.target = target
             self.maximumConnections = max(1, maximumConnections)
             self.applicationName = applicationName
+        }
+
+        /// A libpq conninfo string or URI, as a person wrote it; empty means the `PG*` environment.
+        public init(conninfo: String, maximumConnections: Int = 8, applicationName: String = "incidentd") {
+            self.init(target: .conninfo(conninfo), maximumConnections: maximumConnections, applicationName: applicationName)
         }
     }
 
@@ -31,7 +36,7 @@ public final class PostgresPool: Sendable {
 
     public let configuration: Configuration
     private let threadPool: NIOThreadPool
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
     private let logger: Logger
 
     public init(configuration: Configuration, logger: Logger) {
@@ -86,7 +91,7 @@ public final class PostgresPool: Sendable {
 
     /// Closes idle connections and stops the threads; calls already queued fail with `poolClosed`.
     public func shutdown() async {
-        let idle = state.withLockedValue { state in
+        let idle = state.withLock { state in
             state.closed = true
             defer { state.idle = [] }
             return state.idle
@@ -96,7 +101,7 @@ public final class PostgresPool: Sendable {
     }
 
     private func checkOut() throws(PostgresError) -> PostgresConnection {
-        let (closed, reused) = state.withLockedValue { state in
+        let (closed, reused) = state.withLock { state in
             (state.closed, state.closed ? nil : state.idle.popLast())
         }
         guard !closed else { throw PostgresError(code: .poolClosed, serverMessage: "pool is shut down") }
@@ -106,7 +111,7 @@ public final class PostgresPool: Sendable {
     }
 
     private func connect() throws(PostgresError) -> PostgresConnection {
-        try PostgresConnection(conninfo: configuration.conninfo, applicationName: configuration.applicationName)
+        try PostgresConnection(target: configuration.target, applicationName: configuration.applicationName)
     }
 
     private func checkIn(_ connection: PostgresConnection) {
@@ -114,7 +119,7 @@ public final class PostgresPool: Sendable {
             connection.close()
             return
         }
-        let keep = state.withLockedValue { state in
+        let keep = state.withLock { state in
             guard !state.closed else { return false }
             state.idle.append(connection)
             return true

@@ -16,7 +16,7 @@ import TestSupport
         let logger = Logger(label: "test")
         let cluster = try await EmbeddedPostgres(directory: directory.url.appendingPathComponent("pg"), runAsUser: "postgres", logger: logger)
         try await cluster.start()
-        let pool = PostgresPool(configuration: .init(conninfo: cluster.conninfo, maximumConnections: 2), logger: logger)
+        let pool = PostgresPool(configuration: .init(target: cluster.runtimeTarget, maximumConnections: 2), logger: logger)
         let before = try await pool.transaction { try $0.query("SELECT pg_backend_pid() AS pid").first!.decode(Int32.self, "pid") }
 
         await cluster.stop()

@@ -3,7 +3,6 @@ import IncidentCore
 import IncidentProtocol
 import IncidentStore
 import Logging
-import Postgres
 import Varlink
 
 /// The API layer: turns each validated Varlink call into a domain command, runs it through
@@ -432,13 +431,13 @@ public struct IncidentsAPI: Sendable {
     /// What a client is told of a failure that is no refusal: the database is away (retry),
     /// or something broke (see the log); either way nothing was changed.
     static func varlinkError(for error: any Error, logger: Logger) -> VarlinkError {
-        if let error = error as? PostgresError {
-            if error.isRetryable {
-                logger.warning("database unavailable", metadata: ["error": "\(error.debugDescription)"])
-                return WireError.databaseUnavailable(reason: error.description).varlinkError
-            }
-            logger.error("database error", metadata: ["error": "\(error.debugDescription)"])
-        } else {
+        switch StoreFailure(error) {
+        case .unavailable(let reason, let detail)?:
+            logger.warning("database unavailable", metadata: ["error": "\(detail)"])
+            return WireError.databaseUnavailable(reason: reason).varlinkError
+        case .failed(let detail)?:
+            logger.error("database error", metadata: ["error": "\(detail)"])
+        case nil:
             logger.error("unexpected error", metadata: ["error": "\(error)"])
         }
         return WireError.internalError(reason: "the daemon could not complete the call; nothing was changed").varlinkError

@@ -1,10 +1,12 @@
 import Foundation
 import Glibc
 import IncidentProtocol
+import IncidentStore
 import Logging
-import NIOConcurrencyHelpers
+import NIOPosix
 import Postgres
 import Subprocess
+import Synchronization
 import SystemPackage
 
 /// A private PostgreSQL cluster in the state directory, listening on a Unix socket only, so
@@ -36,9 +38,9 @@ public final class EmbeddedPostgres: Sendable {
     /// directory another user could prepare first. When that path is too long for a Unix
     /// socket address (`sun_path` holds 107 bytes, and PostgreSQL appends `/.s.PGSQL.5432`),
     /// a fresh directory from `mkdtemp` under /tmp for this run instead (see ``start()``).
-    private let socketDirectoryBox = NIOLockedValueBox<URL?>(nil)
+    private let socketDirectoryBox = Mutex<URL?>(nil)
     public var socketDirectory: URL {
-        socketDirectoryBox.withLockedValue { $0 } ?? directory.appendingPathComponent("run")
+        socketDirectoryBox.withLock { $0 } ?? directory.appendingPathComponent("run")
     }
     public var logFile: URL { directory.appendingPathComponent("postgres.log") }
 
@@ -53,15 +55,10 @@ public final class EmbeddedPostgres: Sendable {
         ["host": socketDirectory.path, "dbname": databaseName, "user": Self.runtimeRole]
     }
 
-    /// `runtimeConnection` as a conninfo string, each value quoted as libpq requires.
-    public var conninfo: String { Self.conninfo(runtimeConnection) }
-    public var ownerConninfo: String { Self.conninfo(ownerConnection) }
-
-    static func conninfo(_ parameters: [String: String]) -> String {
-        parameters.sorted { $0.key < $1.key }.map { key, value in
-            "\(key)='\(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'"))'"
-        }.joined(separator: " ")
-    }
+    /// Where the runtime role connects, as libpq's keywords.
+    public var runtimeTarget: PostgresTarget { .parameters(runtimeConnection) }
+    /// Where the owner role, which migrates, connects.
+    public var ownerTarget: PostgresTarget { .parameters(ownerConnection) }
 
     /// - Parameters:
     ///   - directory: Holds `data/`, `run/` and `postgres.log`.
@@ -192,7 +189,7 @@ public final class EmbeddedPostgres: Sendable {
                     + "private to its user; stop it (kill \(pid)) and start incidentd again"
             )
         }
-        socketDirectoryBox.withLockedValue { $0 = socket }
+        socketDirectoryBox.withLock { $0 = socket }
         return pid
     }
 
@@ -202,7 +199,7 @@ public final class EmbeddedPostgres: Sendable {
         let preferred = directory.appendingPathComponent("run")
         if preferred.path.utf8.count + 15 < 100 {
             try ensurePrivateDirectory(preferred)
-            socketDirectoryBox.withLockedValue { $0 = preferred }
+            socketDirectoryBox.withLock { $0 = preferred }
             return
         }
         var template = Array("/tmp/incidentd-pg-XXXXXX".utf8CString)
@@ -214,7 +211,7 @@ public final class EmbeddedPostgres: Sendable {
         guard Self.isPrivateDirectory(path, owner: clusterUID) else {
             throw StartError(message: "the socket directory \(path) is not private to the cluster's user")
         }
-        socketDirectoryBox.withLockedValue { $0 = URL(fileURLWithPath: path) }
+        socketDirectoryBox.withLock { $0 = URL(fileURLWithPath: path) }
     }
 
     /// The uid the cluster runs as.
@@ -341,12 +338,8 @@ public final class EmbeddedPostgres: Sendable {
         var parameters = ownerConnection
         parameters["dbname"] = database
         parameters["connect_timeout"] = "2"
-        do {
-            _ = try PostgresConnection(parameters: parameters)
-            return true
-        } catch {
-            return false
-        }
+        // libpq blocks: on NIO's blocking pool, never on Swift's cooperative pool.
+        return try await NIOThreadPool.singleton.runIfActive { [parameters] in ClusterSetup.acceptsConnections(parameters) }
     }
 
     /// The incidentd database and the runtime role: a login role that is no superuser and owns
@@ -354,15 +347,9 @@ public final class EmbeddedPostgres: Sendable {
     private func createDatabaseIfNeeded() async throws {
         var parameters = ownerConnection
         parameters["dbname"] = "postgres"
-        let connection = try PostgresConnection(parameters: parameters)
-        defer { connection.close() }
-        let exists = try connection.query("SELECT 1 FROM pg_database WHERE datname = \(databaseName)")
-        if exists.isEmpty {
-            try connection.execute("CREATE DATABASE \(databaseName)")
-        }
-        let role = try connection.query("SELECT 1 FROM pg_roles WHERE rolname = \(Self.runtimeRole)")
-        if role.isEmpty {
-            try connection.execute("CREATE ROLE \(Self.runtimeRole) LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION")
+        let (name, role) = (databaseName, Self.runtimeRole)
+        try await NIOThreadPool.singleton.runIfActive { [parameters] in
+            try ClusterSetup.createDatabase(name, runtimeRole: role, connectingWith: parameters)
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import IncidentCore
-import Postgres
+import IncidentStore
 
 /// Why incidentd cannot use its key file: one sentence naming the file and what to do.
 public struct KeyFileProblem: Error, CustomStringConvertible {
@@ -58,14 +58,10 @@ public enum KeyFile {
     /// Loads the key file for a database: creates it only if no value was ever sealed there,
     /// requires every key the database knows and checks it is the same key, then records the
     /// new ones.
-    static func open(path: String, pool: PostgresPool) async throws -> KeyRing {
-        let known = try await pool.withConnection { connection in
-            try connection.query("SELECT id, check_value FROM encryption_keys ORDER BY added_at").map {
-                (try $0.decode(String.self, "id"), try $0.decode(String.self, "check_value"))
-            }
-        }
+    static func open(path: String, keys: EncryptionKeyStore) async throws -> KeyRing {
+        let known = try await keys.checkValues()
         let ring = try load(path: path, mayCreate: known.isEmpty)
-        for (id, check) in known {
+        for (id, check) in known.map({ ($0.id, $0.checkValue) }) {
             guard let key = ring.key(id: id) else {
                 throw KeyFileProblem(
                     description: "the key file \(path) lacks key \(id), under which this database holds values; "
@@ -79,13 +75,8 @@ public enum KeyFile {
                 )
             }
         }
-        for key in ring.keys where !known.contains(where: { $0.0 == key.id }) {
-            let check = FieldCipher.checkValue(for: key)
-            try await pool.transaction { connection in
-                try connection.query(
-                    "INSERT INTO encryption_keys (id, check_value) VALUES (\(key.id), \(check)) ON CONFLICT (id) DO NOTHING"
-                )
-            }
+        for key in ring.keys where !known.contains(where: { $0.id == key.id }) {
+            try await keys.record(id: key.id, checkValue: FieldCipher.checkValue(for: key))
         }
         return ring
     }

@@ -1,0 +1,18 @@
+import Postgres
+
+/// Why the store could not complete a call, as the layers above it need to know: the database
+/// is away for now (the call changed nothing and may be retried), or something failed. The API
+/// maps this, and so never needs to know the driver's error type.
+public enum StoreFailure: Sendable, Equatable {
+    /// `reason` is safe to show; `detail` is for the log.
+    case unavailable(reason: String, detail: String)
+    case failed(detail: String)
+
+    /// The failure `error` is, when the store (or the database under it) threw it.
+    public init?(_ error: any Error) {
+        guard let error = error as? PostgresError else { return nil }
+        self = error.isRetryable
+            ? .unavailable(reason: error.description, detail: error.debugDescription)
+            : .failed(detail: error.debugDescription)
+    }
+}
