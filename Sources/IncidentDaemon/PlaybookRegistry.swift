@@ -1,7 +1,7 @@
 import Foundation
 import IncidentCore
 import Logging
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// The running set of playbooks, and every version incidents were started with.
 ///
@@ -19,7 +19,7 @@ public final class PlaybookRegistry: Sendable {
     public let knownHooks: Set<String>?
     /// The organisation's facts (the `organisation` setting), as text, for every new incident.
     public let organisation: [String: String]
-    private let state: NIOLockedValueBox<State>
+    private let state: Mutex<State>
 
     /// Loads the set in `directory`; throws the set's problems if any file is invalid, or if an
     /// organisation fact is no playbook's field or a value its field refuses.
@@ -28,7 +28,7 @@ public final class PlaybookRegistry: Sendable {
         self.knownHooks = knownHooks
         self.organisation = organisation
         let playbooks = try Self.load(directory, knownHooks: knownHooks, organisation: organisation)
-        state = NIOLockedValueBox(State(current: playbooks, byDigest: Dictionary(playbooks.map { ($0.digest, $0) }) { a, _ in a }))
+        state = Mutex(State(current: playbooks, byDigest: Dictionary(playbooks.map { ($0.digest, $0) }) { a, _ in a }))
     }
 
     private static func load(
@@ -57,12 +57,12 @@ public final class PlaybookRegistry: Sendable {
         return playbooks
     }
 
-    public var current: [Playbook] { state.withLockedValue { $0.current } }
+    public var current: [Playbook] { state.withLock { $0.current } }
 
     /// Loads the directory again; on failure the running set stays and the problems are thrown.
     public func reload() throws(PlaybookSetError) -> [Playbook] {
         let playbooks = try Self.load(directory, knownHooks: knownHooks, organisation: organisation)
-        state.withLockedValue { state in
+        state.withLock { state in
             state.current = playbooks
             for playbook in playbooks { state.byDigest[playbook.digest] = playbook }
         }
@@ -75,16 +75,16 @@ public final class PlaybookRegistry: Sendable {
 
     /// The playbook version with `digest` if this daemon has loaded or parsed it already.
     public func cached(digest: String) -> Playbook? {
-        state.withLockedValue { $0.byDigest[digest] }
+        state.withLock { $0.byDigest[digest] }
     }
 
     /// The playbook version with `digest`, parsing `source` the first time it is needed.
     public func resolve(digest: String, source: String) -> Playbook? {
-        if let known = state.withLockedValue({ $0.byDigest[digest] }) { return known }
+        if let known = state.withLock({ $0.byDigest[digest] }) { return known }
         guard case .success(let playbook) = PlaybookLoader.load(source, file: "stored playbook \(digest.prefix(12))") else {
             return nil
         }
-        state.withLockedValue { $0.byDigest[digest] = playbook }
+        state.withLock { $0.byDigest[digest] = playbook }
         return playbook
     }
 

@@ -1,6 +1,6 @@
 import IncidentCore
 import Logging
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// The settings a running daemon can change on reload (SIGHUP) without restarting.
 public final class LiveSettings: Sendable {
@@ -10,28 +10,28 @@ public final class LiveSettings: Sendable {
         var rateLimits: RateLimits
     }
 
-    private let state: NIOLockedValueBox<State>
+    private let state: Mutex<State>
 
     public init(roles: RoleAssignments, retentionDays: Int? = nil, rateLimits: RateLimits = RateLimits()) {
-        state = NIOLockedValueBox(State(roles: roles, retentionDays: retentionDays, rateLimits: rateLimits))
+        state = Mutex(State(roles: roles, retentionDays: retentionDays, rateLimits: rateLimits))
     }
 
     /// How many changes each user may make.
     public var rateLimits: RateLimits {
-        state.withLockedValue { $0.rateLimits }
+        state.withLock { $0.rateLimits }
     }
 
     public var roles: RoleAssignments {
-        state.withLockedValue { $0.roles }
+        state.withLock { $0.roles }
     }
 
     /// Days closed incidents keep their personal data when their playbook does not say.
     public var retentionDays: Int? {
-        state.withLockedValue { $0.retentionDays }
+        state.withLock { $0.retentionDays }
     }
 
     func apply(_ configuration: Configuration) {
-        state.withLockedValue {
+        state.withLock {
             $0 = State(roles: configuration.roles, retentionDays: configuration.retentionDays, rateLimits: configuration.rateLimits)
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
 import IncidentCore
-import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
+import Synchronization
 
 /// Mirrors Linux's `struct ucred` (pid, uid, gid), which Glibc does not export to Swift.
 struct PeerCredentials: Sendable {
@@ -29,22 +30,24 @@ final class UserDirectory: Sendable {
         var expires: ContinuousClock.Instant
     }
 
-    private let cache = NIOLockedValueBox([UInt32: Entry]())
+    private let cache = Mutex([UInt32: Entry]())
     private let lifetime: Duration
 
     init(lifetime: Duration = .seconds(10)) {
         self.lifetime = lifetime
     }
 
-    func caller(for credentials: PeerCredentials) -> Caller {
+    /// The caller behind `credentials`. A lookup that is not cached runs on NIO's blocking
+    /// thread pool, never on Swift's cooperative pool: NSS may wait on the network.
+    func caller(for credentials: PeerCredentials) async -> Caller {
         let now = ContinuousClock.now
-        if let entry = cache.withLockedValue({ $0[credentials.uid] }), entry.expires > now {
+        if let entry = cache.withLock({ $0[credentials.uid] }), entry.expires > now {
             var caller = entry.caller
             caller.pid = credentials.pid
             return caller
         }
-        let caller = Self.lookUp(credentials)
-        cache.withLockedValue { entries in
+        let caller = (try? await NIOThreadPool.singleton.runIfActive { Self.lookUp(credentials) }) ?? Self.lookUp(credentials)
+        cache.withLock { entries in
             if entries.count > 10_000 { entries.removeAll() }
             entries[credentials.uid] = Entry(caller: caller, expires: now + lifetime)
         }

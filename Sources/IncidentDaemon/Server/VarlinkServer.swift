@@ -2,10 +2,10 @@ import Foundation
 import IncidentCore
 import IncidentProtocol
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 import Varlink
 
 /// Serves Varlink on a Unix socket: accepts connections, frames messages, learns each peer's
@@ -63,8 +63,8 @@ public actor VarlinkServer: Service {
     private let onViolation: @Sendable (Caller, VarlinkError) async -> Void
     private let users = UserDirectory()
     /// Open connections, so a graceful shutdown can stop reading from them.
-    private let openConnections = NIOLockedValueBox([ObjectIdentifier: any Channel]())
-    private let connectionsPerUser = NIOLockedValueBox([UInt32: Int]())
+    private let openConnections = Mutex([ObjectIdentifier: any Channel]())
+    private let connectionsPerUser = Mutex([UInt32: Int]())
 
     public init(
         settings: Settings,
@@ -171,23 +171,26 @@ public actor VarlinkServer: Service {
     private func stopAccepting() {
         guard case .running(let channel) = state else { return }
         state = .shuttingDown
-        let open = openConnections.withLockedValue { Array($0.values) }
+        let open = openConnections.withLock { Array($0.values) }
         logger.info("no longer accepting connections; draining", metadata: ["connections.open": "\(open.count)"])
         channel.close(promise: nil)
         for connection in open {
             connection.close(mode: .input, promise: nil)
         }
         let timeout = settings.drainTimeout
-        let openConnections = self.openConnections
-        let logger = self.logger
         Task {
             try? await Task.sleep(for: timeout)
-            let remaining = openConnections.withLockedValue { Array($0.values) }
-            if !remaining.isEmpty {
-                logger.warning("cutting connections still busy after the drain timeout", metadata: ["connections.open": "\(remaining.count)"])
-            }
-            for connection in remaining { connection.close(promise: nil) }
+            await self.cutConnectionsStillOpen()
         }
+    }
+
+    /// Closes the connections still busy after the drain timeout.
+    private func cutConnectionsStillOpen() {
+        let remaining = openConnections.withLock { Array($0.values) }
+        if !remaining.isEmpty {
+            logger.warning("cutting connections still busy after the drain timeout", metadata: ["connections.open": "\(remaining.count)"])
+        }
+        for connection in remaining { connection.close(promise: nil) }
     }
 
     private func applySocketPermissions() throws {
@@ -209,10 +212,10 @@ public actor VarlinkServer: Service {
     /// Serves one connection until the peer leaves, breaks the protocol, or idles out.
     /// Nonisolated: connections are served in parallel, not through the actor.
     private nonisolated func serve(_ connection: Connection) async {
-        let caller = users.caller(for: connection.credentials)
+        let caller = await users.caller(for: connection.credentials)
         let channel = connection.channel.channel
         let limit = settings.maximumConnectionsPerUser
-        let admitted = connectionsPerUser.withLockedValue { counts -> Bool in
+        let admitted = connectionsPerUser.withLock { counts -> Bool in
             guard counts[caller.uid, default: 0] < limit else { return false }
             counts[caller.uid, default: 0] += 1
             return true
@@ -226,10 +229,10 @@ public actor VarlinkServer: Service {
             }
             return
         }
-        defer { connectionsPerUser.withLockedValue { $0[caller.uid, default: 1] -= 1 } }
+        defer { connectionsPerUser.withLock { $0[caller.uid, default: 1] -= 1 } }
         let key = ObjectIdentifier(channel)
-        openConnections.withLockedValue { $0[key] = channel }
-        defer { openConnections.withLockedValue { _ = $0.removeValue(forKey: key) } }
+        openConnections.withLock { $0[key] = channel }
+        defer { openConnections.withLock { _ = $0.removeValue(forKey: key) } }
         var logger = self.logger
         logger[metadataKey: "peer.uid"] = "\(caller.uid)"
         logger[metadataKey: "peer.pid"] = "\(caller.pid)"
