@@ -44,8 +44,8 @@ public struct IncidentStore: Sendable {
     }
 
     /// Files a validated report for `reporter`, or returns the incident its idempotency key filed.
-    /// A new incident starts its workflow under the playbook `playbookFor` chooses, in the same
-    /// transaction.
+    /// A new incident starts its workflow, in the same transaction, under the playbook of
+    /// `playbooks` that ``Playbook/choose(for:from:)`` picks for it (none: no workflow).
     ///
     /// A dedup key folds the report only into an open incident the same reporter filed with that
     /// key and may still read (`scope`); when that incident is hidden from them now (restricted
@@ -55,7 +55,7 @@ public struct IncidentStore: Sendable {
     /// than the report itself.
     public func report(
         _ draft: ReportDraft, by reporter: Caller, visibleTo scope: VisibilityScope = .all,
-        playbookFor: @escaping @Sendable (Incident) -> Playbook? = { _ in nil }
+        playbooks: [Playbook] = []
     ) async throws -> ReportResult {
         let outbox = self.outbox
         let storedPlaybooks = self.storedPlaybooks
@@ -94,7 +94,7 @@ public struct IncidentStore: Sendable {
                     RETURNING *
                 ), event AS (
                     INSERT INTO events (incident_id, kind, actor_uid, actor_name)
-                    SELECT id, 'incident.reported', reporter_uid, reporter_name FROM inserted
+                    SELECT id, \(IncidentEvent.Kind.incidentReported.rawValue)::text, reporter_uid, reporter_name FROM inserted
                 ), audit AS (
                     INSERT INTO audit_log (uid, user_name, pid, action, incident_ref, outcome)
                     SELECT reporter_uid, reporter_name, \(reporter.pid), 'Report', reference, 'created'
@@ -106,7 +106,7 @@ public struct IncidentStore: Sendable {
             if let row = rows.first {
                 var incident = try Incident(row: row, cipher: cipher)
                 let id = try row.decode(Int64.self, "id")
-                let playbook = playbookFor(incident)
+                let playbook = Playbook.choose(for: incident, from: playbooks)
                 var queued = 0
                 var startedUnder: String?
                 if let playbook {

@@ -38,6 +38,7 @@ public struct Outbox: Sendable {
         incident: Incident, playbook: Playbook?, actor: String?
     ) throws -> Int {
         var queued = 0
+        var rows: [PostgresQuery] = []
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
@@ -50,13 +51,7 @@ public struct Outbox: Sendable {
                 }
                 let payload = PostgresJSON(text: text)
                 guard Self.coalescedEvents.contains(entry.event) else {
-                    try connection.query(
-                        """
-                        INSERT INTO hook_deliveries (incident_id, hook, event, payload, max_attempts)
-                        VALUES (\(incidentID), \(entry.hook), \(entry.event), \(payload), \(entry.maxAttempts))
-                        """
-                    )
-                    queued += 1
+                    rows.append("(\(incidentID), \(entry.hook), \(entry.event), \(payload), \(entry.maxAttempts))")
                     continue
                 }
                 // The incident's row is locked by the change, so its deliveries are ours to look at.
@@ -82,6 +77,12 @@ public struct Outbox: Sendable {
                 queued += 1
             }
         }
-        return queued
+        // Every delivery of the change but the coalesced ones, in one statement.
+        if !rows.isEmpty {
+            try connection.query(
+                "INSERT INTO hook_deliveries (incident_id, hook, event, payload, max_attempts) VALUES \(PostgresQuery.list(rows))"
+            )
+        }
+        return queued + rows.count
     }
 }

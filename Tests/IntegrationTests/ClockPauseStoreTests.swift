@@ -19,7 +19,7 @@ import TestSupport
                 title: "Patient portal exposed", description: "lab results", severity: .high, dataCategories: [.health, .identity],
                 peopleAffected: 700, jurisdictions: [Jurisdiction(rawValue: "US")!]
             ).validated(now: Date())
-            let reference = try await store.report(draft, by: mia, playbookFor: { _ in breach }).incident.reference
+            let reference = try await store.report(draft, by: mia, playbooks: [breach]).incident.reference
             // Paused two hours ago on an oral request, with an end an hour ago.
             let since = Date().addingTimeInterval(-7200)
             let until = Date().addingTimeInterval(-3600)
@@ -58,7 +58,7 @@ import TestSupport
                 title: "Card numbers in a log", description: "a debug log", severity: .high, dataCategories: [.financial],
                 peopleAffected: 50, jurisdictions: [Jurisdiction(rawValue: "US")!]
             ).validated(now: Date())
-            let reference = try await store.report(draft, by: mia, playbookFor: { _ in breach }).incident.reference
+            let reference = try await store.report(draft, by: mia, playbooks: [breach]).incident.reference
             let request = PauseRequest(basis: "law-enforcement-written", until: Date().addingTimeInterval(86_400), reason: "FBI letter")
             let now = Date()
             _ = try await store.applyWorkflow(

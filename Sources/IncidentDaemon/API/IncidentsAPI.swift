@@ -152,9 +152,11 @@ public struct IncidentsAPI: Sendable {
         }
         let playbooks = self.playbooks
         let principal = settings.roles.principal(for: caller)
-        let result = try await store.report(draft, by: caller, visibleTo: AccessPolicy.visibility(of: principal)) {
-            playbooks.choose(for: $0)
-        }
+        // The running set of playbooks goes down as a value; the store chooses among them (a
+        // pure function of the incident) inside its transaction.
+        let result = try await store.report(
+            draft, by: caller, visibleTo: AccessPolicy.visibility(of: principal), playbooks: playbooks.current
+        )
         // The reply carries no more than the caller may see: their view of the incident, or —
         // when it is hidden from them now — only what they sent and its reference.
         let incident: Incident
