@@ -13,7 +13,8 @@ public struct IncidentCtl: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            ReportCommand.self, ShowCommand.self, ListCommand.self, StatusCommand.self, WatchCommand.self, StatsCommand.self,
+            ReportCommand.self, ShowCommand.self, ListCommand.self, StatusCommand.self, WatchCommand.self,
+            StatsCommand.self,
             ExportCommand.self, HoldCommand.self, ReleaseCommand.self,
             TimelineCommand.self,
             UpdateCommand.self, AssignCommand.self, RestrictCommand.self, NoteCommand.self, TaskCommand.self,
@@ -49,7 +50,10 @@ public struct IncidentCtl: ParsableCommand {
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "The incidentd socket (default: $INCIDENTD_SOCKET, your own daemon's, or the system one).")
+    @Option(
+        name: .long,
+        help: "The incidentd socket (default: $INCIDENTD_SOCKET, your own daemon's, or the system one)."
+    )
     var socket: String?
 
     @Flag(name: .long, help: "Print JSON instead of text.")

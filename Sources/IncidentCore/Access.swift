@@ -119,7 +119,12 @@ public struct VisibilityScope: Sendable, Equatable {
     /// Unrestricted incidents this uid reported.
     public var reportedBy: UInt32?
 
-    public init(everything: Bool = false, unrestricted: Bool = false, assignedTo: String? = nil, reportedBy: UInt32? = nil) {
+    public init(
+        everything: Bool = false,
+        unrestricted: Bool = false,
+        assignedTo: String? = nil,
+        reportedBy: UInt32? = nil
+    ) {
         self.everything = everything
         self.unrestricted = unrestricted
         self.assignedTo = assignedTo
@@ -152,7 +157,11 @@ public struct VisibilityScope: Sendable, Equatable {
 /// - Auditors read everything, the audit trail included, and change nothing.
 /// - Admins run operations; they read unrestricted incidents, restricted ones only if also managers.
 public enum AccessPolicy {
-    public static func decide(_ principal: Principal, _ action: Action, incident: IncidentAccessFacts? = nil)
+    public static func decide(
+        _ principal: Principal,
+        _ action: Action,
+        incident: IncidentAccessFacts? = nil
+    )
         -> AccessDecision
     {
         let roles = principal.roles
@@ -180,7 +189,9 @@ public enum AccessPolicy {
         case .readIncident:
             guard let incident else { return .deny(reason: "no incident") }
             if let view = readView(principal, incident) { return .allow(view) }
-            return .deny(reason: incident.restricted ? "the incident is restricted" : "you may only see incidents you reported")
+            return .deny(
+                reason: incident.restricted ? "the incident is restricted" : "you may only see incidents you reported"
+            )
 
         case .assign, .restrict, .approveGate, .close, .reopen, .pauseClock:
             return roles.contains(.manager) ? .allow(.full) : .deny(reason: "only managers may \(verb(action))")
@@ -253,7 +264,9 @@ public enum AccessPolicy {
 public enum ReporterTimeline {
     /// The event kinds a reporter sees.
     public static let kinds: Set<String> = Set(
-        [IncidentEvent.Kind.incidentReported, .reportFolded, .phaseEntered, .incidentClosed, .incidentReopened].map(\.rawValue)
+        [IncidentEvent.Kind.incidentReported, .reportFolded, .phaseEntered, .incidentClosed, .incidentReopened].map(
+            \.rawValue
+        )
     )
     /// The only data keys those events keep.
     public static let dataKeys: Set<String> = ["phase", "count"]

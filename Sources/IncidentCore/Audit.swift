@@ -15,8 +15,16 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var chainPosition: Int64?
 
     public init(
-        seq: Int64, at: Date, uid: UInt32, userName: String, pid: Int32, action: String,
-        incident: IncidentReference?, outcome: String, detail: String, chainPosition: Int64?
+        seq: Int64,
+        at: Date,
+        uid: UInt32,
+        userName: String,
+        pid: Int32,
+        action: String,
+        incident: IncidentReference?,
+        outcome: String,
+        detail: String,
+        chainPosition: Int64?
     ) {
         self.seq = seq
         self.at = at
@@ -44,8 +52,14 @@ public struct AuditFilter: Sendable, Equatable {
     public var after: Int64?
 
     public init(
-        incident: IncidentReference? = nil, userName: String? = nil, action: String? = nil, outcome: String? = nil,
-        since: Date? = nil, until: Date? = nil, limit: Int = 100, after: Int64? = nil
+        incident: IncidentReference? = nil,
+        userName: String? = nil,
+        action: String? = nil,
+        outcome: String? = nil,
+        since: Date? = nil,
+        until: Date? = nil,
+        limit: Int = 100,
+        after: Int64? = nil
     ) {
         self.incident = incident
         self.userName = userName

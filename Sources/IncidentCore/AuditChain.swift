@@ -24,8 +24,15 @@ public enum AuditChain {
         public var detail: String
 
         public init(
-            seq: Int64, atMicroseconds: Int64, uid: Int64, userName: String, pid: Int32, action: String,
-            incidentReference: String?, outcome: String, detail: String
+            seq: Int64,
+            atMicroseconds: Int64,
+            uid: Int64,
+            userName: String,
+            pid: Int32,
+            action: String,
+            incidentReference: String?,
+            outcome: String,
+            detail: String
         ) {
             self.seq = seq
             self.atMicroseconds = atMicroseconds
@@ -50,15 +57,26 @@ public enum AuditChain {
         out.reserveCapacity(128 + record.detail.utf8.count)
         out.append(UInt8(ascii: "["))
         func separator() { out += Array(", ".utf8) }
-        out += Array(String(record.seq).utf8); separator()
-        appendString(instant(record.atMicroseconds), to: &out); separator()
-        out += Array(String(record.uid).utf8); separator()
-        appendString(record.userName, to: &out); separator()
-        out += Array(String(record.pid).utf8); separator()
-        appendString(record.action, to: &out); separator()
-        if let reference = record.incidentReference { appendString(reference, to: &out) } else { out += Array("null".utf8) }
+        out += Array(String(record.seq).utf8)
         separator()
-        appendString(record.outcome, to: &out); separator()
+        appendString(instant(record.atMicroseconds), to: &out)
+        separator()
+        out += Array(String(record.uid).utf8)
+        separator()
+        appendString(record.userName, to: &out)
+        separator()
+        out += Array(String(record.pid).utf8)
+        separator()
+        appendString(record.action, to: &out)
+        separator()
+        if let reference = record.incidentReference {
+            appendString(reference, to: &out)
+        } else {
+            out += Array("null".utf8)
+        }
+        separator()
+        appendString(record.outcome, to: &out)
+        separator()
         appendString(record.detail, to: &out)
         out.append(UInt8(ascii: "]"))
         return out
@@ -170,7 +188,11 @@ public struct AuditSigningKey: Sendable {
         // Milliseconds, as the message carries them, so the stored instant signs as it reads back.
         let signedAt = Date(timeIntervalSince1970: (instant.timeIntervalSince1970 * 1000).rounded() / 1000)
         var checkpoint = AuditCheckpoint(
-            chainPosition: position, hash: hash.hex, signedAt: signedAt, keyID: keyID, signature: ""
+            chainPosition: position,
+            hash: hash.hex,
+            signedAt: signedAt,
+            keyID: keyID,
+            signature: ""
         )
         checkpoint.signature = try key.signature(for: checkpoint.message).base64EncodedString()
         return checkpoint
@@ -222,11 +244,15 @@ public struct AuditChainVerifier: Sendable {
         var broken: AuditVerification.Break?
         for checkpoint in checkpoints.sorted(by: { $0.chainPosition < $1.chainPosition }) {
             guard key.verifies(checkpoint) else {
-                broken = broken ?? .init(
-                    chainPosition: checkpoint.chainPosition, seq: nil,
-                    reason: "the checkpoint at chain position \(checkpoint.chainPosition) is not signed by this daemon's "
-                        + "audit signing key (key \(checkpoint.keyID)): it was forged or altered"
-                )
+                broken =
+                    broken
+                    ?? .init(
+                        chainPosition: checkpoint.chainPosition,
+                        seq: nil,
+                        reason:
+                            "the checkpoint at chain position \(checkpoint.chainPosition) is not signed by this daemon's "
+                            + "audit signing key (key \(checkpoint.keyID)): it was forged or altered"
+                    )
                 continue
             }
             valid[checkpoint.chainPosition] = checkpoint
@@ -243,13 +269,18 @@ public struct AuditChainVerifier: Sendable {
         if seqAfterLastCheckpoint == nil { seqAfterLastCheckpoint = link.seq }
         guard link.position == expected else {
             broken = .init(
-                chainPosition: expected, seq: link.seq,
+                chainPosition: expected,
+                seq: link.seq,
                 reason: "seal \(expected) is missing: the chain jumps from \(expected - 1) to \(link.position)"
             )
             return
         }
         guard let record = link.record else {
-            broken = .init(chainPosition: link.position, seq: link.seq, reason: "record \(link.seq) was sealed but is gone")
+            broken = .init(
+                chainPosition: link.position,
+                seq: link.seq,
+                reason: "record \(link.seq) was sealed but is gone"
+            )
             return
         }
         running = AuditChain.link(running, record)
@@ -257,8 +288,10 @@ public struct AuditChainVerifier: Sendable {
         // seals were recomputed to match (a consistent rewrite) is caught by a checkpoint.
         guard running == link.sealHash else {
             broken = .init(
-                chainPosition: link.position, seq: link.seq,
-                reason: "record \(link.seq) does not match its seal: it was changed after sealing, or an earlier record was"
+                chainPosition: link.position,
+                seq: link.seq,
+                reason:
+                    "record \(link.seq) does not match its seal: it was changed after sealing, or an earlier record was"
             )
             return
         }
@@ -281,7 +314,8 @@ public struct AuditChainVerifier: Sendable {
         let length = expected - 1
         if let furthest = checkpoints.keys.max(), furthest > length {
             broken = .init(
-                chainPosition: length + 1, seq: nil,
+                chainPosition: length + 1,
+                seq: nil,
                 reason: "the chain ends at position \(length), but a signed checkpoint covers position \(furthest): "
                     + "records after \(length) were removed"
             )
@@ -293,8 +327,10 @@ public struct AuditChainVerifier: Sendable {
     /// after it recomputed: name the first record after that checkpoint.
     private func rewritten(at position: Int64) -> AuditVerification.Break {
         .init(
-            chainPosition: lastValidCheckpoint + 1, seq: seqAfterLastCheckpoint,
-            reason: "the chain was rewritten: position \(position) no longer matches its signed checkpoint; the first record "
+            chainPosition: lastValidCheckpoint + 1,
+            seq: seqAfterLastCheckpoint,
+            reason:
+                "the chain was rewritten: position \(position) no longer matches its signed checkpoint; the first record "
                 + "after the last valid checkpoint (position \(lastValidCheckpoint)) is where to look"
         )
     }

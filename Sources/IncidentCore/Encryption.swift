@@ -58,10 +58,15 @@ public struct KeyRing: Sendable, Equatable {
                 throw KeyFileError(line: index + 1, reason: "expected 'ID BASE64-KEY', such as 'k1 …'")
             }
             guard let data = Data(base64Encoded: String(parts[1])), data.count == 32 else {
-                throw KeyFileError(line: index + 1, reason: "key \(parts[0]) is not 32 bytes of base64; the file is damaged")
+                throw KeyFileError(
+                    line: index + 1,
+                    reason: "key \(parts[0]) is not 32 bytes of base64; the file is damaged"
+                )
             }
             let id = String(parts[0])
-            if keys.contains(where: { $0.id == id }) { throw KeyFileError(line: index + 1, reason: "key \(id) appears twice") }
+            if keys.contains(where: { $0.id == id }) {
+                throw KeyFileError(line: index + 1, reason: "key \(id) appears twice")
+            }
             keys.append(EncryptionKey(id: id, bytes: Array(data)))
         }
         guard !keys.isEmpty else { throw KeyFileError(line: nil, reason: "it holds no key") }
@@ -94,7 +99,8 @@ public enum CipherError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unknownKey(let id): return "a value is encrypted under key \(id), which the key file does not hold"
         case .authenticationFailed(let id, let context):
-            return "a value under key \(id) failed to decrypt for \(context): the key is wrong, or the value was damaged or moved"
+            return
+                "a value under key \(id) failed to decrypt for \(context): the key is wrong, or the value was damaged or moved"
         case .malformed: return "a stored encrypted value is malformed"
         }
     }

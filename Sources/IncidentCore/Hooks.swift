@@ -39,8 +39,15 @@ public struct HookDefinition: Sendable, Equatable {
     }
 
     public init(
-        name: String, kind: Kind, events: [String] = [], severities: [Severity] = [], playbooks: [String] = [],
-        phases: [Phase] = [], timeout: Duration = .seconds(30), maxAttempts: Int = 5, personalData: Bool = false
+        name: String,
+        kind: Kind,
+        events: [String] = [],
+        severities: [Severity] = [],
+        playbooks: [String] = [],
+        phases: [Phase] = [],
+        timeout: Duration = .seconds(30),
+        maxAttempts: Int = 5,
+        personalData: Bool = false
     ) {
         self.name = name
         self.kind = kind
@@ -115,8 +122,13 @@ public enum HookRouting {
     /// filters take the incident, plus the hooks its playbook names for it (a task's `hooks`
     /// on its completion, an escalation's hook on its threshold).
     public static func route(
-        event: String, data: [String: String], incident: Incident, playbook: Playbook?, actor: String?,
-        hooks: [HookDefinition], now: Date
+        event: String,
+        data: [String: String],
+        incident: Incident,
+        playbook: Playbook?,
+        actor: String?,
+        hooks: [HookDefinition],
+        now: Date
     ) -> [OutboxEntry] {
         var names: [String] = hooks.filter { $0.events.contains(event) && $0.accepts(incident) }.map(\.name)
         let taskID = data["task"]
@@ -138,12 +150,21 @@ public enum HookRouting {
                 case .none: return nil
                 case .reference:
                     let payload = HookPayload(
-                        schema: HookPayload.schemaVersion, event: event, occurredAt: now, actor: nil,
+                        schema: HookPayload.schemaVersion,
+                        event: event,
+                        occurredAt: now,
+                        actor: nil,
                         incident: .init(
-                            reference: incident.reference.rawValue, title: "(restricted)", phase: incident.phase,
-                            severity: incident.severity, playbook: incident.playbook, assignee: nil, description: nil
+                            reference: incident.reference.rawValue,
+                            title: "(restricted)",
+                            phase: incident.phase,
+                            severity: incident.severity,
+                            playbook: incident.playbook,
+                            assignee: nil,
+                            description: nil
                         ),
-                        task: taskID.map { .init(id: $0, title: nil, due: nil) }, data: [:]
+                        task: taskID.map { .init(id: $0, title: nil, due: nil) },
+                        data: [:]
                     )
                     return OutboxEntry(hook: name, event: event, payload: payload, maxAttempts: hook.maxAttempts)
                 case .full: break
@@ -151,13 +172,26 @@ public enum HookRouting {
             }
             let plan = taskID.flatMap { playbook?.task($0) }
             let payload = HookPayload(
-                schema: HookPayload.schemaVersion, event: event, occurredAt: now, actor: actor,
+                schema: HookPayload.schemaVersion,
+                event: event,
+                occurredAt: now,
+                actor: actor,
                 incident: .init(
-                    reference: incident.reference.rawValue, title: incident.title, phase: incident.phase,
-                    severity: incident.severity, playbook: incident.playbook, assignee: incident.assignee,
+                    reference: incident.reference.rawValue,
+                    title: incident.title,
+                    phase: incident.phase,
+                    severity: incident.severity,
+                    playbook: incident.playbook,
+                    assignee: incident.assignee,
                     description: hook.personalData ? incident.description : nil
                 ),
-                task: taskID.map { .init(id: $0, title: plan?.title, due: data["due"].flatMap { try? Date.ISO8601FormatStyle().parse($0) }) },
+                task: taskID.map {
+                    .init(
+                        id: $0,
+                        title: plan?.title,
+                        due: data["due"].flatMap { try? Date.ISO8601FormatStyle().parse($0) }
+                    )
+                },
                 data: data.filter { $0.key != "text" || hook.personalData }
             )
             return OutboxEntry(hook: name, event: event, payload: payload, maxAttempts: hook.maxAttempts)
@@ -165,7 +199,12 @@ public enum HookRouting {
     }
 
     /// The wait before attempt `attempt + 1`: exponential from `base`, capped, with ±20 % jitter.
-    public static func backoff(afterAttempt attempt: Int, base: Duration, cap: Duration = .seconds(3600), jitter: Double) -> Duration {
+    public static func backoff(
+        afterAttempt attempt: Int,
+        base: Duration,
+        cap: Duration = .seconds(3600),
+        jitter: Double
+    ) -> Duration {
         let exponent = min(max(attempt - 1, 0), 20)
         let raw = base * (1 << exponent)
         let capped = min(raw, cap)
@@ -189,8 +228,17 @@ public struct DeliveryInfo: Sendable, Equatable, Codable {
     public var deliveredAt: Date?
 
     public init(
-        id: UUID, hook: String, event: String, incident: String?, state: String, attempts: Int, maxAttempts: Int,
-        nextAttempt: Date?, lastError: String?, createdAt: Date, deliveredAt: Date?
+        id: UUID,
+        hook: String,
+        event: String,
+        incident: String?,
+        state: String,
+        attempts: Int,
+        maxAttempts: Int,
+        nextAttempt: Date?,
+        lastError: String?,
+        createdAt: Date,
+        deliveredAt: Date?
     ) {
         self.id = id
         self.hook = hook

@@ -50,12 +50,32 @@ public struct Incident: Sendable, Equatable, Codable {
     }
 
     public init(
-        reference: IncidentReference, title: String, description: String, phase: Phase, severity: Severity,
-        category: IncidentCategory?, dataCategories: [DataCategory], peopleAffected: Int64?,
-        recordsAffected: Int64?, jurisdictions: [Jurisdiction], reporter: Person, assignee: String?,
-        restricted: Bool, reported: Date, aware: Date, discovered: Date?, phaseEntered: Date, closed: Date?,
-        version: Int, playbook: String? = nil, playbookVersion: String? = nil, dedupKey: String? = nil,
-        reportCount: Int = 1, lastReported: Date? = nil, legalHold: Bool? = nil, purged: Date? = nil
+        reference: IncidentReference,
+        title: String,
+        description: String,
+        phase: Phase,
+        severity: Severity,
+        category: IncidentCategory?,
+        dataCategories: [DataCategory],
+        peopleAffected: Int64?,
+        recordsAffected: Int64?,
+        jurisdictions: [Jurisdiction],
+        reporter: Person,
+        assignee: String?,
+        restricted: Bool,
+        reported: Date,
+        aware: Date,
+        discovered: Date?,
+        phaseEntered: Date,
+        closed: Date?,
+        version: Int,
+        playbook: String? = nil,
+        playbookVersion: String? = nil,
+        dedupKey: String? = nil,
+        reportCount: Int = 1,
+        lastReported: Date? = nil,
+        legalHold: Bool? = nil,
+        purged: Date? = nil
     ) {
         self.reference = reference
         self.title = title

@@ -22,7 +22,10 @@ public struct IncidentReference: RawRepresentable, Hashable, Codable, Sendable, 
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = IncidentReference(rawValue: text) else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "\(text) is not a reference like INC-2026-000001")
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "\(text) is not a reference like INC-2026-000001"
+                )
             )
         }
         self = value

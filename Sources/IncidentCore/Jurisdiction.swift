@@ -6,8 +6,9 @@ public struct Jurisdiction: RawRepresentable, Hashable, Codable, Sendable, Compa
     /// Accepts any case (`de`, `DE`) and stores upper case; nil for anything not a known code.
     public init?(rawValue: String) {
         let code = rawValue.uppercased()
-        guard code == "EU" || Self.countryCodes.contains(code)
-            || (code.hasPrefix("US-") && Self.usStates.contains(String(code.dropFirst(3))))
+        guard
+            code == "EU" || Self.countryCodes.contains(code)
+                || (code.hasPrefix("US-") && Self.usStates.contains(String(code.dropFirst(3))))
         else { return nil }
         self.rawValue = code
     }

@@ -33,9 +33,18 @@ public struct IncidentFilter: Sendable, Equatable {
     public static let maximumLimit = 1000
 
     public init(
-        phases: [Phase] = [], severities: [Severity] = [], since: Date? = nil, openOnly: Bool = false,
-        assignee: String? = nil, playbook: String? = nil, jurisdiction: Jurisdiction? = nil, text: String? = nil,
-        overdue: Bool = false, sort: Sort = .newest, limit: Int = IncidentFilter.defaultLimit, after: IncidentReference? = nil
+        phases: [Phase] = [],
+        severities: [Severity] = [],
+        since: Date? = nil,
+        openOnly: Bool = false,
+        assignee: String? = nil,
+        playbook: String? = nil,
+        jurisdiction: Jurisdiction? = nil,
+        text: String? = nil,
+        overdue: Bool = false,
+        sort: Sort = .newest,
+        limit: Int = IncidentFilter.defaultLimit,
+        after: IncidentReference? = nil
     ) {
         self.phases = phases
         self.severities = severities
@@ -74,7 +83,11 @@ public struct IncidentSummary: Sendable, Equatable, Codable {
     public var assignee: String?
 
     public init(
-        reference: IncidentReference, title: String, phase: Phase, severity: Severity, reported: Date,
+        reference: IncidentReference,
+        title: String,
+        phase: Phase,
+        severity: Severity,
+        reported: Date,
         assignee: String?
     ) {
         self.reference = reference
@@ -122,7 +135,15 @@ public struct WatchEvent: Sendable, Equatable, Codable {
     /// The event's details, without free text (notes stay in the case file).
     public var data: [String: String]
 
-    public init(id: Int64, at: Date, reference: IncidentReference, title: String, kind: String, actor: String?, data: [String: String]) {
+    public init(
+        id: Int64,
+        at: Date,
+        reference: IncidentReference,
+        title: String,
+        kind: String,
+        actor: String?,
+        data: [String: String]
+    ) {
         self.id = id
         self.at = at
         self.reference = reference
@@ -208,8 +229,15 @@ public struct IncidentStatistics: Sendable, Equatable, Codable {
     public var deadlinesMissed: Int
 
     public init(
-        group: Group, key: String?, incidents: Int, acknowledge: Timing, contain: Timing, notifyAuthority: Timing,
-        notifyIndividuals: Timing, deadlinesMet: Int, deadlinesMissed: Int
+        group: Group,
+        key: String?,
+        incidents: Int,
+        acknowledge: Timing,
+        contain: Timing,
+        notifyAuthority: Timing,
+        notifyIndividuals: Timing,
+        deadlinesMet: Int,
+        deadlinesMissed: Int
     ) {
         self.group = group
         self.key = key

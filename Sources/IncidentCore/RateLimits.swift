@@ -28,7 +28,11 @@ public struct RateLimits: Sendable, Equatable {
     public var users: [String: RateLimit]
     public var groups: [String: RateLimit]
 
-    public init(defaultLimit: RateLimit = Self.defaultLimit, users: [String: RateLimit] = [:], groups: [String: RateLimit] = [:]) {
+    public init(
+        defaultLimit: RateLimit = Self.defaultLimit,
+        users: [String: RateLimit] = [:],
+        groups: [String: RateLimit] = [:]
+    ) {
         self.defaultLimit = defaultLimit
         self.users = users
         self.groups = groups

@@ -40,10 +40,15 @@ public struct Redactor: Sendable {
         for pattern in [Pattern.titled, Pattern.capitalisedRun, Pattern.chineseName] {
             for match in normal.matches(of: pattern.regex) {
                 guard let range = match.output[0].range, let name = match.output[0].substring.map(String.init),
-                      pattern.accepts(normal[range], range.lowerBound > normal.startIndex ? normal[normal.index(before: range.lowerBound)] : nil)
+                    pattern.accepts(
+                        normal[range],
+                        range.lowerBound > normal.startIndex ? normal[normal.index(before: range.lowerBound)] : nil
+                    )
                 else { continue }
                 found.append(name)
-                if pattern === Pattern.titled, let surname = name.split(separator: " ").last { found.append(String(surname)) }
+                if pattern === Pattern.titled, let surname = name.split(separator: " ").last {
+                    found.append(String(surname))
+                }
                 if pattern === Pattern.chineseName, let given = Self.givenName(of: name) { found.append(given) }
             }
         }
@@ -64,16 +69,23 @@ public struct Redactor: Sendable {
             for match in text.normal.matches(of: pattern.regex) {
                 let captured = pattern.group < match.output.count ? match.output[pattern.group] : match.output[0]
                 guard let range = captured.range, let whole = match.output[0].range,
-                      let span = text.offsets(range), let bounds = text.offsets(whole),
-                      pattern.accepts(text.normal[range], span.lowerBound > 0 ? text.characters[span.lowerBound - 1] : nil),
-                      text.isBounded(bounds, by: pattern.boundary)
+                    let span = text.offsets(range), let bounds = text.offsets(whole),
+                    pattern.accepts(
+                        text.normal[range],
+                        span.lowerBound > 0 ? text.characters[span.lowerBound - 1] : nil
+                    ),
+                    text.isBounded(bounds, by: pattern.boundary)
                 else { continue }
                 spans.add(span, label: pattern.label)
             }
         }
         for name in names {
             var searchFrom = text.normal.startIndex
-            while let range = text.normal.range(of: name, options: [.caseInsensitive], range: searchFrom..<text.normal.endIndex) {
+            while let range = text.normal.range(
+                of: name,
+                options: [.caseInsensitive],
+                range: searchFrom..<text.normal.endIndex
+            ) {
                 if let span = text.offsets(range) { spans.add(span, label: "[name]") }
                 searchFrom = range.upperBound
             }
@@ -113,7 +125,9 @@ private struct Text {
     }
 
     func offsets(_ range: Range<String.Index>) -> Range<Int>? {
-        guard let lower = offsetOf[range.lowerBound], let upper = offsetOf[range.upperBound], lower < upper else { return nil }
+        guard let lower = offsetOf[range.lowerBound], let upper = offsetOf[range.upperBound], lower < upper else {
+            return nil
+        }
         return lower..<upper
     }
 
@@ -167,7 +181,13 @@ private final class Pattern: @unchecked Sendable {
     /// Whether a match (and the character before it) is what the pattern is for.
     let accepts: (Substring, Character?) -> Bool
 
-    init(_ pattern: String, _ label: String?, group: Int = 0, boundary: Boundary = .none, accepts: @escaping (Substring, Character?) -> Bool = { _, _ in true }) {
+    init(
+        _ pattern: String,
+        _ label: String?,
+        group: Int = 0,
+        boundary: Boundary = .none,
+        accepts: @escaping (Substring, Character?) -> Bool = { _, _ in true }
+    ) {
         regex = try! Regex(pattern)
         self.label = label
         self.group = group
@@ -175,7 +195,8 @@ private final class Pattern: @unchecked Sendable {
         self.accepts = accepts
     }
 
-    static let commonTopLevelDomains = "com|net|org|edu|gov|mil|int|info|biz|io|co|cn|hk|tw|sg|jp|kr|de|fr|uk|eu|nl|be|at|ch|it|es|pt|pl|se|no|dk|fi|ie|us|ca|au|nz|in|ru|br|mx|me"
+    static let commonTopLevelDomains =
+        "com|net|org|edu|gov|mil|int|info|biz|io|co|cn|hk|tw|sg|jp|kr|de|fr|uk|eu|nl|be|at|ch|it|es|pt|pl|se|no|dk|fi|ie|us|ca|au|nz|in|ru|br|mx|me"
     static let at = #"(?:@|\s*[\[\(\{<]\s*(?i:at)\s*[\]\)\}>]\s*)"#
     static let dot = #"(?:\.|\s*[\[\(\{<]\s*(?i:dot)\s*[\]\)\}>]\s*)"#
     static let localPart = #"[A-Za-z0-9._%+-]+"#
@@ -185,32 +206,59 @@ private final class Pattern: @unchecked Sendable {
         // name@example.com, name [at] example [dot] com, name(at)example.com (and full-width).
         Pattern(localPart + at + #"[A-Za-z0-9-]+(?:"# + dot + #"[A-Za-z0-9-]+)*"# + dot + "[A-Za-z]{2,}", "[email]"),
         // name at example dot com, name at example.com: spelt out, so only under a common domain.
-        Pattern(localPart + #"\s+(?i:at)\s+[A-Za-z0-9-]+(?:(?:\s+(?i:dot)\s+|\.)[A-Za-z0-9-]+)*(?:\s+(?i:dot)\s+|\.)(?i:"#
-                + commonTopLevelDomains + ")", "[email]", boundary: .alphanumerics),
-        Pattern(#"(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?:/\d{1,2})?"#, "[IP address]", boundary: .digits),
-        Pattern(#"(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:)*[0-9A-Fa-f]{1,4}?::(?:[0-9A-Fa-f]{1,4}:)*[0-9A-Fa-f]{0,4}"#,
-                "[IP address]", boundary: .alphanumerics, accepts: { match, _ in match.filter(\.isHexDigit).count >= 2 }),
+        Pattern(
+            localPart + #"\s+(?i:at)\s+[A-Za-z0-9-]+(?:(?:\s+(?i:dot)\s+|\.)[A-Za-z0-9-]+)*(?:\s+(?i:dot)\s+|\.)(?i:"#
+                + commonTopLevelDomains + ")",
+            "[email]",
+            boundary: .alphanumerics
+        ),
+        Pattern(
+            #"(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?:/\d{1,2})?"#,
+            "[IP address]",
+            boundary: .digits
+        ),
+        Pattern(
+            #"(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:)*[0-9A-Fa-f]{1,4}?::(?:[0-9A-Fa-f]{1,4}:)*[0-9A-Fa-f]{0,4}"#,
+            "[IP address]",
+            boundary: .alphanumerics,
+            accepts: { match, _ in match.filter(\.isHexDigit).count >= 2 }
+        ),
         // Kept: incident references, dates and instants, times of day.
-        Pattern(#"INC-\d{4}-\d{6}|\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?|\b\d{1,2}:\d{2}(?::\d{2})?\b"#, nil),
+        Pattern(
+            #"INC-\d{4}-\d{6}|\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?|\b\d{1,2}:\d{2}(?::\d{2})?\b"#,
+            nil
+        ),
         Pattern(#"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"#, "[account number]"),
         // Mainland resident identity numbers: region, birth date, sequence, check digit (X).
-        Pattern(#"[1-9]\d{5}[ -]?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ -]?\d{3}[0-9Xx]|\d{17}[Xx]"#,
-                "[ID number]", boundary: .alphanumerics),
+        Pattern(
+            #"[1-9]\d{5}[ -]?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ -]?\d{3}[0-9Xx]|\d{17}[Xx]"#,
+            "[ID number]",
+            boundary: .alphanumerics
+        ),
         // Mainland mobiles: 1[3-9]x xxxx xxxx, with or without +86.
         Pattern(#"(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}"#, "[phone]", boundary: .digits),
         Pattern(#"\d{3}-\d{2}-\d{4}"#, "[ID number]", boundary: .digits),
         Pattern(#"\d(?:[ -]?\d){12,18}"#, "[card or account number]", boundary: .digits),
-        Pattern(#"(?:\+|\b00)\d{1,3}[ .\/-]?(?:\(\d{1,4}\)[ .\/-]?)?\d{2,4}(?:[ .\/-]?\d{2,4}){1,4}\b|\(\d{2,5}\) ?\d{3,4}[ .-]?\d{3,4}\b|\b0\d{2,4}[ \/-]\d{3,4}[ -]?\d{2,5}\b"#,
-                "[phone]"),
+        Pattern(
+            #"(?:\+|\b00)\d{1,3}[ .\/-]?(?:\(\d{1,4}\)[ .\/-]?)?\d{2,4}(?:[ .\/-]?\d{2,4}){1,4}\b|\(\d{2,5}\) ?\d{3,4}[ .-]?\d{3,4}\b|\b0\d{2,4}[ \/-]\d{3,4}[ -]?\d{2,5}\b"#,
+            "[phone]"
+        ),
         // After the word, whatever the number looks like; else one or two letters and 7–8 digits (E12345678).
-        Pattern(#"(?i:passport|护照)(?:\s*(?i:no\.?|number|号码|号))?\s*[:：#]?\s*([A-Za-z0-9]{5,12})"#, "[passport number]", group: 1),
+        Pattern(
+            #"(?i:passport|护照)(?:\s*(?i:no\.?|number|号码|号))?\s*[:：#]?\s*([A-Za-z0-9]{5,12})"#,
+            "[passport number]",
+            group: 1
+        ),
         Pattern(#"[A-Za-z]{1,2}\d{7,8}"#, "[passport number]", boundary: .alphanumerics),
         // Not inside a word: digests and identifiers in the JSON export stay whole.
         Pattern(#"\d{6,}"#, "[number]", boundary: .alphanumerics),
         titled, capitalisedRun, chineseName,
     ]
 
-    static let titled = Pattern(#"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Herr|Frau|Mme|M)\.? [A-Z][\p{L}'-]+(?: [A-Z][\p{L}'-]+)?"#, "[name]")
+    static let titled = Pattern(
+        #"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Herr|Frau|Mme|M)\.? [A-Z][\p{L}'-]+(?: [A-Z][\p{L}'-]+)?"#,
+        "[name]"
+    )
     static let capitalisedRun = Pattern(#"\b\p{Lu}\p{Ll}+(?:[ -]\p{Lu}\p{Ll}+){1,2}\b"#, "[name]")
 
     /// Compound surnames, then the most common single ones (together far over 90 % of people),
@@ -266,9 +314,11 @@ private final class Pattern: @unchecked Sendable {
         "分钟", "大陆", "登陆", "规范", "防范", "支付", "手段", "阶段", "字段", "回顾", "照顾", "感谢", "多谢", "管理", "管控",
     ])
     static let chineseName = Pattern(
-        "(?:" + compoundSurnames.joined(separator: "|") + "|[" + singleSurnames + "])" + #"\p{Han}{1,2}"#, "[name]",
+        "(?:" + compoundSurnames.joined(separator: "|") + "|[" + singleSurnames + "])" + #"\p{Han}{1,2}"#,
+        "[name]",
         accepts: { match, before in
-            !notNames.contains(String(match.prefix(2))) && !notNamesAfter.contains(String(before.map { [$0] } ?? []) + String(match.prefix(1)))
+            !notNames.contains(String(match.prefix(2)))
+                && !notNamesAfter.contains(String(before.map { [$0] } ?? []) + String(match.prefix(1)))
         }
     )
 }

@@ -20,10 +20,18 @@ public struct ReportDraft: Sendable, Equatable {
     public var dedupKey: String?
 
     public init(
-        title: String, description: String, aware: Date? = nil, discovered: Date? = nil,
-        category: IncidentCategory? = nil, severity: Severity = .untriaged, dataCategories: [DataCategory] = [],
-        peopleAffected: Int64? = nil, recordsAffected: Int64? = nil, jurisdictions: [Jurisdiction] = [],
-        idempotencyKey: String? = nil, dedupKey: String? = nil
+        title: String,
+        description: String,
+        aware: Date? = nil,
+        discovered: Date? = nil,
+        category: IncidentCategory? = nil,
+        severity: Severity = .untriaged,
+        dataCategories: [DataCategory] = [],
+        peopleAffected: Int64? = nil,
+        recordsAffected: Int64? = nil,
+        jurisdictions: [Jurisdiction] = [],
+        idempotencyKey: String? = nil,
+        dedupKey: String? = nil
     ) {
         self.title = title
         self.description = description
@@ -94,8 +102,12 @@ public struct ReportDraft: Sendable, Equatable {
             }
         }
         if let key = dedupKey {
-            guard !key.isEmpty, key.count <= Self.maximumIdempotencyKeyLength, !key.unicodeScalars.contains("\u{0}") else {
-                throw ValidationError(field: "dedupKey", reason: "must be 1 to \(Self.maximumIdempotencyKeyLength) characters")
+            guard !key.isEmpty, key.count <= Self.maximumIdempotencyKeyLength, !key.unicodeScalars.contains("\u{0}")
+            else {
+                throw ValidationError(
+                    field: "dedupKey",
+                    reason: "must be 1 to \(Self.maximumIdempotencyKeyLength) characters"
+                )
             }
         }
         draft.dataCategories = DataCategory.allCases.filter(dataCategories.contains)

@@ -15,7 +15,9 @@ public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible {
         let text = fileText.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return nil }
         if text.hasPrefix("whsec_") {
-            guard let data = Data(base64Encoded: String(text.dropFirst("whsec_".count))), !data.isEmpty else { return nil }
+            guard let data = Data(base64Encoded: String(text.dropFirst("whsec_".count))), !data.isEmpty else {
+                return nil
+            }
             key = Array(data)
         } else {
             key = Array(text.utf8)

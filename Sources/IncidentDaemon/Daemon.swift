@@ -74,45 +74,80 @@ public struct Daemon: Sendable {
         let cipher = try await openCipher(pool)
         let auditStore = AuditStore(pool: pool)
         let signer = AuditSigner(
-            key: try AuditSigner.loadKey(path: configuration.auditSigningKeyPath), headFile: configuration.auditHeadPath,
-            store: auditStore, logger: logger
+            key: try AuditSigner.loadKey(path: configuration.auditSigningKeyPath),
+            headFile: configuration.auditHeadPath,
+            store: auditStore,
+            logger: logger
         )
         let settings = LiveSettings(
-            roles: configuration.roles, retentionDays: configuration.retentionDays, rateLimits: configuration.rateLimits
+            roles: configuration.roles,
+            retentionDays: configuration.retentionDays,
+            rateLimits: configuration.rateLimits
         )
         let playbooks = try loadPlaybooks()
         let hookAccount = try ExecHookRunner.account(named: configuration.hookUser)
-        if getuid() == 0, hookAccount == nil, configuration.hooks.contains(where: { if case .exec = $0.kind { true } else { false } }) {
-            logger.warning("exec hooks run as root because hookUser is root; they are not trusted code (docs/security.md)")
+        if getuid() == 0, hookAccount == nil,
+            configuration.hooks.contains(where: { if case .exec = $0.kind { true } else { false } })
+        {
+            logger.warning(
+                "exec hooks run as root because hookUser is root; they are not trusted code (docs/security.md)"
+            )
         }
         let doorbell = Doorbell()
         let hooks = configuration.hooks
         let outbox = Outbox(
             route: { event, data, incident, playbook, actor in
                 HookRouting.route(
-                    event: event, data: data, incident: incident, playbook: playbook, actor: actor, hooks: hooks, now: Date()
+                    event: event,
+                    data: data,
+                    incident: incident,
+                    playbook: playbook,
+                    actor: actor,
+                    hooks: hooks,
+                    now: Date()
                 )
             },
             wake: { doorbell.ringSoon() },
-            cipher: cipher, coalesceWindow: configuration.hookCoalesceWindow
+            cipher: cipher,
+            coalesceWindow: configuration.hookCoalesceWindow
         )
         let store = IncidentStore(
-            pool: pool, outbox: outbox, cipher: cipher, maximumIncidentBytes: configuration.maximumBytesPerIncident
+            pool: pool,
+            outbox: outbox,
+            cipher: cipher,
+            maximumIncidentBytes: configuration.maximumBytesPerIncident
         )
         let hookStore = HookStore(pool: pool)
         let api = IncidentsAPI(
-            store: store, auditStore: auditStore, settings: settings, playbooks: playbooks, hookStore: hookStore,
-            signer: signer, logger: logger, watchKeepAlive: min(.seconds(10), configuration.idleTimeout / 2)
+            store: store,
+            auditStore: auditStore,
+            settings: settings,
+            playbooks: playbooks,
+            hookStore: hookStore,
+            signer: signer,
+            logger: logger,
+            watchKeepAlive: min(.seconds(10), configuration.idleTimeout / 2)
         )
         return Parts(
-            cipher: cipher, auditStore: auditStore, signer: signer, settings: settings, playbooks: playbooks,
-            doorbell: doorbell, store: store, hookStore: hookStore, hookAccount: hookAccount, api: api
+            cipher: cipher,
+            auditStore: auditStore,
+            signer: signer,
+            settings: settings,
+            playbooks: playbooks,
+            doorbell: doorbell,
+            store: store,
+            hookStore: hookStore,
+            hookAccount: hookAccount,
+            api: api
         )
     }
 
     /// The socket server, answering through the API.
     func server(
-        _ parts: Parts, notifier: SystemdNotifier, listeningDescriptor: CInt?, onReady: @escaping @Sendable () -> Void
+        _ parts: Parts,
+        notifier: SystemdNotifier,
+        listeningDescriptor: CInt?,
+        onReady: @escaping @Sendable () -> Void
     ) -> VarlinkServer {
         let api = parts.api
         return VarlinkServer(
@@ -139,27 +174,50 @@ public struct Daemon: Sendable {
     /// The services beside the server: the sealer, the hook dispatcher, the scheduler, the
     /// re-keyer, the purger, and with systemd the watchdog and reloading on SIGHUP.
     func backgroundServices(
-        _ parts: Parts, pool: PostgresPool, notifier: SystemdNotifier
+        _ parts: Parts,
+        pool: PostgresPool,
+        notifier: SystemdNotifier
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let dispatcher = HookDispatcher(
-            store: parts.hookStore, hooks: configuration.hooks, daemonID: Self.daemonID, concurrency: configuration.hookConcurrency,
-            retryBase: configuration.hookRetryBase, pollInterval: configuration.hookPollInterval,
-            leaseMargin: configuration.hookLeaseMargin, doorbell: parts.doorbell, cipher: parts.cipher,
-            logger: logger, runner: ExecHookRunner(account: parts.hookAccount)
+            store: parts.hookStore,
+            hooks: configuration.hooks,
+            daemonID: Self.daemonID,
+            concurrency: configuration.hookConcurrency,
+            retryBase: configuration.hookRetryBase,
+            pollInterval: configuration.hookPollInterval,
+            leaseMargin: configuration.hookLeaseMargin,
+            doorbell: parts.doorbell,
+            cipher: parts.cipher,
+            logger: logger,
+            runner: ExecHookRunner(account: parts.hookAccount)
         )
         let scheduler = DueScheduler(
-            store: parts.store, playbooks: parts.playbooks, lead: configuration.dueSoonLead,
-            interval: configuration.schedulerInterval, logger: logger
+            store: parts.store,
+            playbooks: parts.playbooks,
+            lead: configuration.dueSoonLead,
+            interval: configuration.schedulerInterval,
+            logger: logger
         )
-        let sealer = AuditSealer(store: parts.auditStore, interval: configuration.auditSealInterval, signer: parts.signer, logger: logger)
+        let sealer = AuditSealer(
+            store: parts.auditStore,
+            interval: configuration.auditSealInterval,
+            signer: parts.signer,
+            logger: logger
+        )
         let rekeyRequests = RekeyRequest()
         let api = parts.api
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: sealer), .init(service: dispatcher), .init(service: scheduler),
             .init(service: Rekeyer(store: parts.store, requests: rekeyRequests, logger: logger)),
-            .init(service: Purger(
-                store: parts.store, policy: { api.retentionPolicy }, daemonID: Self.daemonID, interval: .seconds(3600), logger: logger
-            )),
+            .init(
+                service: Purger(
+                    store: parts.store,
+                    policy: { api.retentionPolicy },
+                    daemonID: Self.daemonID,
+                    interval: .seconds(3600),
+                    logger: logger
+                )
+            ),
         ]
         if let interval = SystemdNotifier.watchdogInterval() {
             services.append(.init(service: Watchdog(notifier: notifier, interval: interval, logger: logger)))
@@ -167,17 +225,26 @@ public struct Daemon: Sendable {
         if let reload {
             let keyFilePath = configuration.keyFilePath
             let cipher = parts.cipher
-            let reloadKeys: (@Sendable () async throws -> String)? = configuration.encryption
+            let reloadKeys: (@Sendable () async throws -> String)? =
+                configuration.encryption
                 ? { @Sendable in
                     let ring = try await KeyFile.open(path: keyFilePath, keys: EncryptionKeyStore(pool: pool))
                     cipher.replace(FieldCipher(ring: ring))
                     rekeyRequests.request()
                     return ring.current.id
                 } : nil
-            services.append(.init(service: ReloadOnHangup(
-                load: reload, settings: parts.settings, playbooks: parts.playbooks, notifier: notifier, logger: logger,
-                reloadKeys: reloadKeys
-            )))
+            services.append(
+                .init(
+                    service: ReloadOnHangup(
+                        load: reload,
+                        settings: parts.settings,
+                        playbooks: parts.playbooks,
+                        notifier: notifier,
+                        logger: logger,
+                        reloadKeys: reloadKeys
+                    )
+                )
+            )
         }
         return services
     }
@@ -190,7 +257,10 @@ public struct Daemon: Sendable {
             return CipherBox(nil)
         }
         let ring = try await KeyFile.open(path: configuration.keyFilePath, keys: EncryptionKeyStore(pool: pool))
-        logger.info("encryption at rest is on", metadata: ["key.file": "\(configuration.keyFilePath)", "key.current": "\(ring.current.id)"])
+        logger.info(
+            "encryption at rest is on",
+            metadata: ["key.file": "\(configuration.keyFilePath)", "key.current": "\(ring.current.id)"]
+        )
         return CipherBox(FieldCipher(ring: ring))
     }
 
@@ -222,14 +292,20 @@ public struct Daemon: Sendable {
 
     /// The playbook set; a set with any problem stops start-up with every problem listed.
     private func loadPlaybooks() throws -> PlaybookRegistry {
-        let directory = configuration.playbooksDirectory.map { URL(fileURLWithPath: $0) } ?? PlaybookRegistry.defaultDirectory()
+        let directory =
+            configuration.playbooksDirectory.map { URL(fileURLWithPath: $0) } ?? PlaybookRegistry.defaultDirectory()
         do {
             let registry = try PlaybookRegistry(
-                directory: directory, knownHooks: Set(configuration.hooks.map(\.name)), organisation: configuration.organisation
+                directory: directory,
+                knownHooks: Set(configuration.hooks.map(\.name)),
+                organisation: configuration.organisation
             )
-            logger.info("playbooks loaded", metadata: [
-                "playbooks.directory": "\(directory.path)", "playbooks.count": "\(registry.current.count)",
-            ])
+            logger.info(
+                "playbooks loaded",
+                metadata: [
+                    "playbooks.directory": "\(directory.path)", "playbooks.count": "\(registry.current.count)",
+                ]
+            )
             return registry
         } catch {
             throw DaemonError(message: "the playbooks in \(directory.path) cannot be used: \(error)")
@@ -243,8 +319,13 @@ public struct Daemon: Sendable {
     /// With an owner role (`owner`), migrations run as the owner, which then grants the
     /// runtime role `pool` logs in as only what it needs (``RuntimeGrants``); without one, the
     /// runtime role migrates, and a superuser or owner of the audit table is warned about.
-    private func migrate(_ pool: PostgresPool, owner ownerTarget: PostgresTarget?, notifier: SystemdNotifier) async throws {
-        let directory = configuration.migrationsDirectory.map { URL(fileURLWithPath: $0) }
+    private func migrate(
+        _ pool: PostgresPool,
+        owner ownerTarget: PostgresTarget?,
+        notifier: SystemdNotifier
+    ) async throws {
+        let directory =
+            configuration.migrationsDirectory.map { URL(fileURLWithPath: $0) }
             ?? Migration.defaultDirectory()
         let migrations = try Migration.load(from: directory)
         let deadline = ContinuousClock.now + configuration.databaseStartTimeout
@@ -257,12 +338,18 @@ public struct Daemon: Sendable {
                     return
                 }
                 let runtimeRole = try await RuntimeGrants.currentRole(pool: pool)
-                let owner = PostgresPool(configuration: .init(target: ownerTarget, maximumConnections: 1), logger: logger)
+                let owner = PostgresPool(
+                    configuration: .init(target: ownerTarget, maximumConnections: 1),
+                    logger: logger
+                )
                 do {
                     try await Migrator(pool: owner, logger: logger).migrate(migrations)
                     if try await RuntimeGrants.currentRole(pool: owner) != runtimeRole {
                         try await RuntimeGrants.apply(to: runtimeRole, pool: owner)
-                        logger.info("runtime role granted its privileges", metadata: ["database.role": "\(runtimeRole)"])
+                        logger.info(
+                            "runtime role granted its privileges",
+                            metadata: ["database.role": "\(runtimeRole)"]
+                        )
                     }
                     await owner.shutdown()
                 } catch {
@@ -275,13 +362,17 @@ public struct Daemon: Sendable {
                 let reason = error.serverMessage.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard ContinuousClock.now + wait < deadline else {
                     throw DaemonError(
-                        message: "cannot connect to PostgreSQL (\(reason)); gave up after \(configuration.databaseStartTimeout); "
+                        message:
+                            "cannot connect to PostgreSQL (\(reason)); gave up after \(configuration.databaseStartTimeout); "
                             + "check --database or the PG* environment, or raise databaseStartTimeoutSeconds"
                     )
                 }
                 logger.warning(
                     "cannot reach PostgreSQL yet; retrying",
-                    metadata: ["error": "\(reason)", "retry.in": "\(wait)", "retry.until": "\(configuration.databaseStartTimeout) after start"]
+                    metadata: [
+                        "error": "\(reason)", "retry.in": "\(wait)",
+                        "retry.until": "\(configuration.databaseStartTimeout) after start",
+                    ]
                 )
                 notifier.status("Waiting for the database: \(reason)")
                 try await Task.sleep(for: wait)

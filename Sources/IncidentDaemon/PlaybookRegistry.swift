@@ -23,7 +23,11 @@ public final class PlaybookRegistry: Sendable {
 
     /// Loads the set in `directory`; throws the set's problems if any file is invalid, or if an
     /// organisation fact is no playbook's field or a value its field refuses.
-    public init(directory: URL, knownHooks: Set<String>? = nil, organisation: [String: String] = [:]) throws(PlaybookSetError) {
+    public init(
+        directory: URL,
+        knownHooks: Set<String>? = nil,
+        organisation: [String: String] = [:]
+    ) throws(PlaybookSetError) {
         self.directory = directory
         self.knownHooks = knownHooks
         self.organisation = organisation
@@ -32,7 +36,9 @@ public final class PlaybookRegistry: Sendable {
     }
 
     private static func load(
-        _ directory: URL, knownHooks: Set<String>?, organisation: [String: String]
+        _ directory: URL,
+        knownHooks: Set<String>?,
+        organisation: [String: String]
     ) throws(PlaybookSetError) -> [Playbook] {
         var playbooks = try PlaybookLoader.loadDirectory(directory, knownHooks: knownHooks).get()
         var declared = Set<String>()
@@ -41,17 +47,26 @@ public final class PlaybookRegistry: Sendable {
             let (undeclared, refused) = playbooks[index].preset(organisation)
             declared.formUnion(Set(organisation.keys).subtracting(undeclared))
             for (name, text) in refused.sorted(by: { $0.key < $1.key }) {
-                problems.append(PlaybookProblem(
-                    file: playbooks[index].name, line: 1, column: 1,
-                    message: "the organisation fact \(name): \(text) is not a value of its field in this playbook"
-                ))
+                problems.append(
+                    PlaybookProblem(
+                        file: playbooks[index].name,
+                        line: 1,
+                        column: 1,
+                        message: "the organisation fact \(name): \(text) is not a value of its field in this playbook"
+                    )
+                )
             }
         }
         for name in Set(organisation.keys).subtracting(declared).sorted() {
-            problems.append(PlaybookProblem(
-                file: directory.path, line: 1, column: 1,
-                message: "the organisation fact \(name) is a field of no playbook; check the name in the configuration's organisation"
-            ))
+            problems.append(
+                PlaybookProblem(
+                    file: directory.path,
+                    line: 1,
+                    column: 1,
+                    message:
+                        "the organisation fact \(name) is a field of no playbook; check the name in the configuration's organisation"
+                )
+            )
         }
         guard problems.isEmpty else { throw PlaybookSetError(problems: problems) }
         return playbooks
@@ -81,7 +96,8 @@ public final class PlaybookRegistry: Sendable {
     /// The playbook version with `digest`, parsing `source` the first time it is needed.
     public func resolve(digest: String, source: String) -> Playbook? {
         if let known = state.withLock({ $0.byDigest[digest] }) { return known }
-        guard case .success(let playbook) = PlaybookLoader.load(source, file: "stored playbook \(digest.prefix(12))") else {
+        guard case .success(let playbook) = PlaybookLoader.load(source, file: "stored playbook \(digest.prefix(12))")
+        else {
             return nil
         }
         state.withLock { $0.byDigest[digest] = playbook }

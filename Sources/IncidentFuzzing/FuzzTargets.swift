@@ -93,7 +93,9 @@ extension FuzzTarget {
         guard let text = String(validating: bytes, as: UTF8.self), let duration = ClockDuration(parsing: text) else {
             return
         }
-        guard ClockDuration(parsing: duration.description) == duration else { fail("a duration does not print as it parses") }
+        guard ClockDuration(parsing: duration.description) == duration else {
+            fail("a duration does not print as it parses")
+        }
         for start in sampleStarts {
             let end = duration.added(to: start)
             guard end > start else { fail("\(duration) after \(start) is not later") }

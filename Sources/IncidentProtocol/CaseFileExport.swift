@@ -13,7 +13,10 @@ public struct CaseFileExport: Sendable {
     public var redacted: Bool
 
     public init(
-        file: WorkflowWire.CaseFileReply, events: [WorkflowWire.TimelineReply.Event], exportedAt: Date, exportedBy: String,
+        file: WorkflowWire.CaseFileReply,
+        events: [WorkflowWire.TimelineReply.Event],
+        exportedAt: Date,
+        exportedBy: String,
         redacted: Bool
     ) {
         self.file = file
@@ -55,30 +58,42 @@ public struct CaseFileExport: Sendable {
     }
 
     static func utc(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle().year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
-            .timeSeparator(.colon)).replacingOccurrences(of: "T", with: " ") + " UTC"
+        date.formatted(
+            Date.ISO8601FormatStyle().year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
+                .timeSeparator(.colon)
+        ).replacingOccurrences(of: "T", with: " ") + " UTC"
     }
 
     public func markdown() -> String {
         let incident = file.incident
         let shown = presenter()
-        func cell(_ text: String) -> String { shown(text).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
+        func cell(_ text: String) -> String {
+            shown(text).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+        }
         var lines = ["# \(incident.reference) — \(cell(incident.title))", ""]
-        lines.append("Exported \(Self.utc(exportedAt)) by \(shown(exportedBy))"
-            + (redacted ? "; personal data masked for sharing outside the team." : "; contains personal data."))
+        lines.append(
+            "Exported \(Self.utc(exportedAt)) by \(shown(exportedBy))"
+                + (redacted ? "; personal data masked for sharing outside the team." : "; contains personal data.")
+        )
         lines += ["", "## Summary", "", "| | |", "| --- | --- |"]
         var summary: [(String, String)] = [
             ("Phase", "\(incident.phase.rawValue) (since \(Self.utc(incident.phaseEntered)))"),
             ("Severity", incident.severity.rawValue),
         ]
         if let category = incident.category { summary.append(("Category", category.rawValue)) }
-        if !incident.dataCategories.isEmpty { summary.append(("Data", incident.dataCategories.map(\.rawValue).joined(separator: ", "))) }
+        if !incident.dataCategories.isEmpty {
+            summary.append(("Data", incident.dataCategories.map(\.rawValue).joined(separator: ", ")))
+        }
         if let people = incident.peopleAffected { summary.append(("People affected", String(people))) }
         if let records = incident.recordsAffected { summary.append(("Records affected", String(records))) }
-        if !incident.jurisdictions.isEmpty { summary.append(("Jurisdictions", incident.jurisdictions.map(\.rawValue).joined(separator: ", "))) }
+        if !incident.jurisdictions.isEmpty {
+            summary.append(("Jurisdictions", incident.jurisdictions.map(\.rawValue).joined(separator: ", ")))
+        }
         summary.append(("Aware", Self.utc(incident.aware)))
         summary.append(("Reported", "\(Self.utc(incident.reported)) by \(incident.reporter.name)"))
-        if let playbook = incident.playbook { summary.append(("Playbook", "\(playbook) \(incident.playbookVersion ?? "")")) }
+        if let playbook = incident.playbook {
+            summary.append(("Playbook", "\(playbook) \(incident.playbookVersion ?? "")"))
+        }
         if let closed = incident.closed { summary.append(("Closed", Self.utc(closed))) }
         lines += summary.map { "| \($0.0) | \(cell($0.1)) |" }
         lines += ["", "## Description", "", shown(incident.description)]
@@ -99,12 +114,14 @@ public struct CaseFileExport: Sendable {
                 for task in tasks where task.phase == phase {
                     let state: String
                     switch task.status {
-                    case .done: state = "done by \(shown(task.completedBy ?? "?")), \(task.completedAt.map(Self.utc) ?? "")"
+                    case .done:
+                        state = "done by \(shown(task.completedBy ?? "?")), \(task.completedAt.map(Self.utc) ?? "")"
                     case .skipped: state = "skipped: \(shown(task.reason ?? ""))"
                     case .notApplicable: state = "not applicable"
                     case .open: state = task.due.map { "open, due \(Self.utc($0))" } ?? "open"
                     case .possiblyOwed:
-                        state = "possibly owed (settled by \((task.settledBy ?? []).joined(separator: ", ")))"
+                        state =
+                            "possibly owed (settled by \((task.settledBy ?? []).joined(separator: ", ")))"
                             + (task.due.map { ", due \(Self.utc($0))" } ?? "")
                     }
                     lines.append("- \(task.status == .done ? "[x]" : "[ ]") **\(task.id)** \(task.title) — \(state)")
@@ -115,11 +132,15 @@ public struct CaseFileExport: Sendable {
             lines += ["", "## Notifications", ""]
             lines += notifications.map {
                 "- \($0.kind.rawValue): \(shown($0.recipient)) by \($0.channel), \(Self.utc($0.sentAt)), by \(shown($0.by))"
-                    + ($0.reference.map { ", reference \(shown($0))" } ?? "") + ($0.lateReason.map { "; late: \(shown($0))" } ?? "")
+                    + ($0.reference.map { ", reference \(shown($0))" } ?? "")
+                    + ($0.lateReason.map { "; late: \(shown($0))" } ?? "")
             }
         }
         if let resolution = file.resolution {
-            lines += ["", "## Resolution", "", shown(resolution), "", "## Lessons learned", "", shown(file.lessonsLearned ?? "")]
+            lines += [
+                "", "## Resolution", "", shown(resolution), "", "## Lessons learned", "",
+                shown(file.lessonsLearned ?? ""),
+            ]
         }
         lines += ["", "## Timeline", "", "| Time | Who | Event | Details |", "| --- | --- | --- | --- |"]
         for event in events {
@@ -140,7 +161,9 @@ public struct CaseFileExport: Sendable {
         }
         let encoder = VarlinkJSON.encoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        let data = try encoder.encode(Document(exportedAt: exportedAt, exportedBy: exportedBy, redacted: redacted, caseFile: file, events: events))
+        let data = try encoder.encode(
+            Document(exportedAt: exportedAt, exportedBy: exportedBy, redacted: redacted, caseFile: file, events: events)
+        )
         guard redacted else { return String(decoding: data, as: UTF8.self) }
         // Mask every string in the document; the redactor keeps instants, references and enum words.
         let value = try VarlinkJSON.decoder().decode(JSONValue.self, from: data)

@@ -59,9 +59,13 @@ public enum PrivateDirectory {
     public static func prepare(_ path: String, owner: UInt32 = geteuid()) throws(Problem) {
         var info = stat()
         if lstat(path, &info) != 0 {
-            guard errno == ENOENT else { throw Problem(description: "cannot inspect \(path): \(String(cString: strerror(errno)))") }
+            guard errno == ENOENT else {
+                throw Problem(description: "cannot inspect \(path): \(String(cString: strerror(errno)))")
+            }
             let parent = (path as NSString).deletingLastPathComponent
-            if parent != path, !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+            if parent != path, !parent.isEmpty {
+                try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            }
             if mkdir(path, 0o700) != 0, errno != EEXIST {
                 throw Problem(description: "cannot create \(path): \(String(cString: strerror(errno)))")
             }
@@ -83,11 +87,14 @@ public enum PrivateDirectory {
             throw Problem(description: "cannot inspect \(path): \(String(cString: strerror(errno)))")
         }
         guard info.st_mode & S_IFMT == S_IFDIR else {
-            throw Problem(description: "\(path) is not a directory (a link or a file stands there); remove it and try again")
+            throw Problem(
+                description: "\(path) is not a directory (a link or a file stands there); remove it and try again"
+            )
         }
         guard owners.contains(info.st_uid) else {
             throw Problem(
-                description: "\(path) belongs to uid \(info.st_uid), not to uid \(owners.sorted().map(String.init).joined(separator: " or ")); "
+                description:
+                    "\(path) belongs to uid \(info.st_uid), not to uid \(owners.sorted().map(String.init).joined(separator: " or ")); "
                     + "someone else may have created it to intercept incidentd's socket: remove it, or name another socket with --socket"
             )
         }

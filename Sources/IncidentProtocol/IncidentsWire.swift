@@ -34,10 +34,18 @@ public enum IncidentsWire {
 
         public var draft: ReportDraft {
             ReportDraft(
-                title: title, description: description, aware: aware, discovered: discovered,
-                category: category, severity: severity ?? .untriaged, dataCategories: dataCategories ?? [],
-                peopleAffected: peopleAffected, recordsAffected: recordsAffected,
-                jurisdictions: jurisdictions ?? [], idempotencyKey: idempotencyKey, dedupKey: dedupKey
+                title: title,
+                description: description,
+                aware: aware,
+                discovered: discovered,
+                category: category,
+                severity: severity ?? .untriaged,
+                dataCategories: dataCategories ?? [],
+                peopleAffected: peopleAffected,
+                recordsAffected: recordsAffected,
+                jurisdictions: jurisdictions ?? [],
+                idempotencyKey: idempotencyKey,
+                dedupKey: dedupKey
             )
         }
     }
@@ -81,9 +89,18 @@ public enum IncidentsWire {
         public var after: IncidentReference?
 
         public init(
-            phases: [Phase]? = nil, severities: [Severity]? = nil, since: Date? = nil, openOnly: Bool? = nil,
-            assignee: String? = nil, playbook: String? = nil, jurisdiction: Jurisdiction? = nil, text: String? = nil,
-            overdue: Bool? = nil, sort: IncidentFilter.Sort? = nil, limit: Int? = nil, after: IncidentReference? = nil
+            phases: [Phase]? = nil,
+            severities: [Severity]? = nil,
+            since: Date? = nil,
+            openOnly: Bool? = nil,
+            assignee: String? = nil,
+            playbook: String? = nil,
+            jurisdiction: Jurisdiction? = nil,
+            text: String? = nil,
+            overdue: Bool? = nil,
+            sort: IncidentFilter.Sort? = nil,
+            limit: Int? = nil,
+            after: IncidentReference? = nil
         ) {
             self.phases = phases
             self.severities = severities
@@ -101,9 +118,18 @@ public enum IncidentsWire {
 
         public var filter: IncidentFilter {
             IncidentFilter(
-                phases: phases ?? [], severities: severities ?? [], since: since, openOnly: openOnly ?? false,
-                assignee: assignee, playbook: playbook, jurisdiction: jurisdiction, text: text, overdue: overdue ?? false,
-                sort: sort ?? .newest, limit: limit ?? IncidentFilter.defaultLimit, after: after
+                phases: phases ?? [],
+                severities: severities ?? [],
+                since: since,
+                openOnly: openOnly ?? false,
+                assignee: assignee,
+                playbook: playbook,
+                jurisdiction: jurisdiction,
+                text: text,
+                overdue: overdue ?? false,
+                sort: sort ?? .newest,
+                limit: limit ?? IncidentFilter.defaultLimit,
+                after: after
             )
         }
     }
@@ -132,8 +158,13 @@ public enum IncidentsWire {
 
         public var filter: IncidentFilter {
             IncidentFilter(
-                phases: phases ?? [], severities: severities ?? [], openOnly: openOnly ?? false, assignee: assignee,
-                playbook: playbook, jurisdiction: jurisdiction, text: text
+                phases: phases ?? [],
+                severities: severities ?? [],
+                openOnly: openOnly ?? false,
+                assignee: assignee,
+                playbook: playbook,
+                jurisdiction: jurisdiction,
+                text: text
             )
         }
     }
@@ -226,7 +257,6 @@ public enum IncidentsWire {
         }
     }
 
-
     public struct ListReply: Codable, Sendable, Equatable {
         public var incidents: [IncidentSummary]
         /// Pass as `after` to get the next page; absent on the last page.
@@ -259,8 +289,15 @@ public enum IncidentsWire {
         public var pausedUntil: Date?
 
         public init(
-            reference: IncidentReference, incidentTitle: String, task: String, title: String, role: Role, due: Date?,
-            notification: NotificationRecipient?, settledBy: [String]? = nil, pausedUntil: Date? = nil
+            reference: IncidentReference,
+            incidentTitle: String,
+            task: String,
+            title: String,
+            role: Role,
+            due: Date?,
+            notification: NotificationRecipient?,
+            settledBy: [String]? = nil,
+            pausedUntil: Date? = nil
         ) {
             self.settledBy = settledBy
             if let pausedUntil {
@@ -363,8 +400,14 @@ public enum AuditWire {
         public var after: Int64?
 
         public init(
-            incident: IncidentReference? = nil, user: String? = nil, action: String? = nil, outcome: String? = nil,
-            since: Date? = nil, until: Date? = nil, limit: Int? = nil, after: Int64? = nil
+            incident: IncidentReference? = nil,
+            user: String? = nil,
+            action: String? = nil,
+            outcome: String? = nil,
+            since: Date? = nil,
+            until: Date? = nil,
+            limit: Int? = nil,
+            after: Int64? = nil
         ) {
             self.incident = incident
             self.user = user
@@ -378,8 +421,14 @@ public enum AuditWire {
 
         public var filter: AuditFilter {
             AuditFilter(
-                incident: incident, userName: user, action: action, outcome: outcome, since: since, until: until,
-                limit: limit ?? 100, after: after
+                incident: incident,
+                userName: user,
+                action: action,
+                outcome: outcome,
+                since: since,
+                until: until,
+                limit: limit ?? 100,
+                after: after
             )
         }
     }

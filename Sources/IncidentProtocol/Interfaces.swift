@@ -8,35 +8,76 @@ public enum IncidentInterfaces {
         name: "io.incidentd",
         doc: "Errors shared by all incidentd interfaces.",
         errors: [
-            .init("NoSuchIncident", parameters: [.init("reference", .string)],
-                  doc: "No incident has this reference, or the caller may not know that it exists."),
-            .init("InvalidValue", parameters: [.init("parameter", .string), .init("reason", .string)],
-                  doc: "A parameter is well-formed but its value is refused; reason says why."),
-            .init("PermissionDenied", parameters: [.init("reason", .string)],
-                  doc: "The caller's roles do not allow this action."),
-            .init("Conflict", parameters: [.init("reference", .string), .init("version", .int)],
-                  doc: "The incident changed since the caller read it; version is the current one."),
-            .init("DatabaseUnavailable", parameters: [.init("reason", .string)],
-                  doc: "The database cannot be reached; the call changed nothing and may be retried."),
-            .init("MalformedMessage", parameters: [.init("reason", .string)],
-                  doc: "The message is not a Varlink call (not JSON, not an object, no method)."),
-            .init("MessageTooLarge", parameters: [.init("limit", .int)],
-                  doc: "The message exceeds the size limit; the connection is closed."),
-            .init("MoveNotAllowed", parameters: [
-                .init("reason", .string), .init("missingTasks", .array(.string)), .init("gate", .optional(.string)),
-            ], doc: "The workflow refuses the move now; missingTasks and gate say what it needs first."),
-            .init("PlaybookProblems", parameters: [.init("problems", .array(.string))],
-                  doc: "The playbooks have problems (file:line:column: sentence); the running set was kept."),
-            .init("InternalError", parameters: [.init("reason", .string)],
-                  doc: "The daemon failed unexpectedly; the call changed nothing. See the daemon's log."),
+            .init(
+                "NoSuchIncident",
+                parameters: [.init("reference", .string)],
+                doc: "No incident has this reference, or the caller may not know that it exists."
+            ),
+            .init(
+                "InvalidValue",
+                parameters: [.init("parameter", .string), .init("reason", .string)],
+                doc: "A parameter is well-formed but its value is refused; reason says why."
+            ),
+            .init(
+                "PermissionDenied",
+                parameters: [.init("reason", .string)],
+                doc: "The caller's roles do not allow this action."
+            ),
+            .init(
+                "Conflict",
+                parameters: [.init("reference", .string), .init("version", .int)],
+                doc: "The incident changed since the caller read it; version is the current one."
+            ),
+            .init(
+                "DatabaseUnavailable",
+                parameters: [.init("reason", .string)],
+                doc: "The database cannot be reached; the call changed nothing and may be retried."
+            ),
+            .init(
+                "MalformedMessage",
+                parameters: [.init("reason", .string)],
+                doc: "The message is not a Varlink call (not JSON, not an object, no method)."
+            ),
+            .init(
+                "MessageTooLarge",
+                parameters: [.init("limit", .int)],
+                doc: "The message exceeds the size limit; the connection is closed."
+            ),
+            .init(
+                "MoveNotAllowed",
+                parameters: [
+                    .init("reason", .string), .init("missingTasks", .array(.string)), .init("gate", .optional(.string)),
+                ],
+                doc: "The workflow refuses the move now; missingTasks and gate say what it needs first."
+            ),
+            .init(
+                "PlaybookProblems",
+                parameters: [.init("problems", .array(.string))],
+                doc: "The playbooks have problems (file:line:column: sentence); the running set was kept."
+            ),
+            .init(
+                "InternalError",
+                parameters: [.init("reason", .string)],
+                doc: "The daemon failed unexpectedly; the call changed nothing. See the daemon's log."
+            ),
             .init("ShuttingDown", doc: "The daemon is stopping; a stream ends here. Connect again to resume."),
-            .init("TooManyConnections", parameters: [.init("limit", .int)],
-                  doc: "This user already holds the most connections allowed (maximumConnectionsPerUser); the new one is closed."),
-            .init("TooManyRequests", parameters: [.init("retryAfterSeconds", .float), .init("limit", .string)],
-                  doc: "This user made more changes than their rate limit allows (rateLimits); nothing was done, "
-                      + "try again after retryAfterSeconds."),
-            .init("TooMuchData", parameters: [.init("reference", .string), .init("limit", .int)],
-                  doc: "The incident already holds the most text allowed (maximumBytesPerIncident); nothing was stored."),
+            .init(
+                "TooManyConnections",
+                parameters: [.init("limit", .int)],
+                doc:
+                    "This user already holds the most connections allowed (maximumConnectionsPerUser); the new one is closed."
+            ),
+            .init(
+                "TooManyRequests",
+                parameters: [.init("retryAfterSeconds", .float), .init("limit", .string)],
+                doc: "This user made more changes than their rate limit allows (rateLimits); nothing was done, "
+                    + "try again after retryAfterSeconds."
+            ),
+            .init(
+                "TooMuchData",
+                parameters: [.init("reference", .string), .init("limit", .int)],
+                doc: "The incident already holds the most text allowed (maximumBytesPerIncident); nothing was stored."
+            ),
         ]
     )
 
@@ -58,16 +99,34 @@ public enum IncidentInterfaces {
         .init("estimated", .optional(.array(.string)), doc: "The counts whose value is an estimate."),
         .init("gatePending", .optional(.named("Role")), doc: "The role that must approve the current phase's gate."),
         .init("clocksPaused", .optional(.bool), doc: "True while any clock of the incident is paused."),
-        .init("pauses", .optional(.array(.named("ClockPause"))), doc: "Every pause of the incident's clocks, oldest first."),
-        .init("regimes", .optional(.array(.named("Regime"))), doc: "The regimes the playbook includes, with the delays each allows."),
-        .init("runningRegimes", .optional(.array(.string)), doc: "Those with a clock running (a task owed or possibly owed)."),
+        .init(
+            "pauses",
+            .optional(.array(.named("ClockPause"))),
+            doc: "Every pause of the incident's clocks, oldest first."
+        ),
+        .init(
+            "regimes",
+            .optional(.array(.named("Regime"))),
+            doc: "The regimes the playbook includes, with the delays each allows."
+        ),
+        .init(
+            "runningRegimes",
+            .optional(.array(.string)),
+            doc: "Those with a clock running (a task owed or possibly owed)."
+        ),
         .init("resolution", .optional(.string)),
         .init("lessonsLearned", .optional(.string)),
     ]
 
     static func workflowMethod(_ name: String, _ input: [VarlinkField], doc: String) -> VarlinkInterface.Method {
-        .init(name, input: [.init("reference", .string)] + input + [.init("version", .optional(.int), doc: "The version you last saw.")],
-              output: caseFile, doc: doc)
+        .init(
+            name,
+            input: [.init("reference", .string)] + input + [
+                .init("version", .optional(.int), doc: "The version you last saw.")
+            ],
+            output: caseFile,
+            doc: doc
+        )
     }
 
     public static let incidents = VarlinkInterface(
@@ -95,8 +154,12 @@ public enum IncidentInterfaces {
                     .init("notification", .optional(.named("Recipient"))),
                     .init("completedBy", .optional(.string)), .init("completedAt", .optional(.string)),
                     .init("reason", .optional(.string)),
-                    .init("settledBy", .optional(.array(.string)),
-                          doc: "While possibly_owed: the facts (decisions, counts) whose value settles whether it is owed."),
+                    .init(
+                        "settledBy",
+                        .optional(.array(.string)),
+                        doc:
+                            "While possibly_owed: the facts (decisions, counts) whose value settles whether it is owed."
+                    ),
                     .init("regime", .optional(.string), doc: "The regime file the task comes from."),
                     .init("paused", .optional(.bool), doc: "True while a pause of its regime runs."),
                     .init("pausedUntil", .optional(.string), doc: "When that pause ends, if it has an end."),
@@ -105,7 +168,8 @@ public enum IncidentInterfaces {
             .init(
                 "ClockPause",
                 .structure([
-                    .init("number", .int), .init("regime", .optional(.string), doc: "Absent: every clock (a pause from before regimes)."),
+                    .init("number", .int),
+                    .init("regime", .optional(.string), doc: "Absent: every clock (a pause from before regimes)."),
                     .init("basis", .string), .init("reason", .string), .init("by", .string), .init("since", .string),
                     .init("until", .optional(.string), doc: "It ends by itself then."),
                     .init("endedAt", .optional(.string)), .init("endedBy", .optional(.string)),
@@ -115,9 +179,15 @@ public enum IncidentInterfaces {
                 "Regime",
                 .structure([
                     .init("name", .string), .init("title", .string),
-                    .init("pauses", .array(.structure([
-                        .init("basis", .string), .init("cap", .string), .init("cite", .string),
-                    ])), doc: "The delays its law allows; empty when it allows none."),
+                    .init(
+                        "pauses",
+                        .array(
+                            .structure([
+                                .init("basis", .string), .init("cap", .string), .init("cite", .string),
+                            ])
+                        ),
+                        doc: "The delays its law allows; empty when it allows none."
+                    ),
                 ])
             ),
             .init(
@@ -181,30 +251,51 @@ public enum IncidentInterfaces {
                 .structure([
                     .init("id", .int), .init("at", .string), .init("reference", .string), .init("title", .string),
                     .init("kind", .string, doc: "incident.reported, task.completed, …; see docs/hooks.md."),
-                    .init("actor", .optional(.string)), .init("data", .map(.string), doc: "Details, without free text."),
+                    .init("actor", .optional(.string)),
+                    .init("data", .map(.string), doc: "Details, without free text."),
                 ])
             ),
-            .init("Timing", .structure([
-                .init("median", .optional(.float)), .init("p90", .optional(.float)),
-                .init("count", .int, doc: "Incidents that reached this point."),
-            ]), doc: "A duration in seconds over many incidents."),
+            .init(
+                "Timing",
+                .structure([
+                    .init("median", .optional(.float)), .init("p90", .optional(.float)),
+                    .init("count", .int, doc: "Incidents that reached this point."),
+                ]),
+                doc: "A duration in seconds over many incidents."
+            ),
             .init("StatisticsGroup", .enumeration(["all", "playbook", "severity"])),
-            .init("Statistics", .structure([
-                .init("group", .named("StatisticsGroup")), .init("key", .optional(.string), doc: "The playbook or severity."),
-                .init("incidents", .int),
-                .init("acknowledge", .named("Timing"), doc: "Reported to acknowledged."),
-                .init("contain", .named("Timing"), doc: "Aware to contained."),
-                .init("notifyAuthority", .named("Timing"), doc: "Aware to the first notification of the authority."),
-                .init("notifyIndividuals", .named("Timing"), doc: "Aware to the first notification of the people affected."),
-                .init("deadlinesMet", .int), .init("deadlinesMissed", .int),
-            ])),
+            .init(
+                "Statistics",
+                .structure([
+                    .init("group", .named("StatisticsGroup")),
+                    .init("key", .optional(.string), doc: "The playbook or severity."),
+                    .init("incidents", .int),
+                    .init("acknowledge", .named("Timing"), doc: "Reported to acknowledged."),
+                    .init("contain", .named("Timing"), doc: "Aware to contained."),
+                    .init(
+                        "notifyAuthority",
+                        .named("Timing"),
+                        doc: "Aware to the first notification of the authority."
+                    ),
+                    .init(
+                        "notifyIndividuals",
+                        .named("Timing"),
+                        doc: "Aware to the first notification of the people affected."
+                    ),
+                    .init("deadlinesMet", .int), .init("deadlinesMissed", .int),
+                ])
+            ),
             .init(
                 "DueTask",
                 .structure([
                     .init("reference", .string), .init("incidentTitle", .string), .init("task", .string),
                     .init("title", .string), .init("role", .named("Role")), .init("due", .optional(.string)),
                     .init("notification", .optional(.named("Recipient"))),
-                    .init("settledBy", .optional(.array(.string)), doc: "Set when only possibly owed: the facts that settle it."),
+                    .init(
+                        "settledBy",
+                        .optional(.array(.string)),
+                        doc: "Set when only possibly owed: the facts that settle it."
+                    ),
                     .init("paused", .optional(.bool), doc: "True while its regime's clocks are paused."),
                     .init("pausedUntil", .optional(.string), doc: "When that pause ends, if it has an end."),
                 ])
@@ -235,12 +326,21 @@ public enum IncidentInterfaces {
                     .init("peopleAffected", .optional(.int)),
                     .init("recordsAffected", .optional(.int)),
                     .init("jurisdictions", .optional(.array(.string))),
-                    .init("idempotencyKey", .optional(.string),
-                          doc: "Retrying with the same key returns the first incident."),
-                    .init("dedupKey", .optional(.string),
-                          doc: "For automated reporters: while an incident with this key is open, the report folds into it."),
+                    .init(
+                        "idempotencyKey",
+                        .optional(.string),
+                        doc: "Retrying with the same key returns the first incident."
+                    ),
+                    .init(
+                        "dedupKey",
+                        .optional(.string),
+                        doc:
+                            "For automated reporters: while an incident with this key is open, the report folds into it."
+                    ),
                 ],
-                output: [.init("incident", .named("Incident")), .init("created", .bool), .init("folded", .optional(.bool))],
+                output: [
+                    .init("incident", .named("Incident")), .init("created", .bool), .init("folded", .optional(.bool)),
+                ],
                 doc: "File a breach report. The reply is sent only after it is stored."
             ),
             .init(
@@ -250,7 +350,9 @@ public enum IncidentInterfaces {
                     .init("format", .named("ExportFormat")),
                     .init("redact", .optional(.bool), doc: "Mask personal data, for sharing outside the team."),
                 ],
-                output: [.init("format", .named("ExportFormat")), .init("redacted", .bool), .init("document", .string)],
+                output: [
+                    .init("format", .named("ExportFormat")), .init("redacted", .bool), .init("document", .string),
+                ],
                 doc: "The case file for a regulator or a third party: facts, decisions with reasons, tasks, the\n"
                     + "notification ledger and the timeline. Every export is audited, with whether it was redacted."
             ),
@@ -261,20 +363,29 @@ public enum IncidentInterfaces {
                 doc: "Place a legal hold (admins): the incident is never purged until the hold is lifted."
             ),
             .init(
-                "Release", input: [.init("reference", .string)], output: [.init("incident", .named("Incident"))],
+                "Release",
+                input: [.init("reference", .string)],
+                output: [.init("incident", .named("Incident"))],
                 doc: "Lift a legal hold (admins)."
             ),
             .init(
                 "Purge",
                 input: [.init("dryRun", .optional(.bool), doc: "Only list what would go.")],
                 output: [
-                    .init("incidents", .array(.structure([
-                        .init("reference", .string), .init("closed", .string), .init("playbook", .optional(.string)),
-                        .init("retentionDays", .int),
-                    ]))),
+                    .init(
+                        "incidents",
+                        .array(
+                            .structure([
+                                .init("reference", .string), .init("closed", .string),
+                                .init("playbook", .optional(.string)),
+                                .init("retentionDays", .int),
+                            ])
+                        )
+                    ),
                     .init("dryRun", .bool),
                 ],
-                doc: "Remove personal data from closed incidents past their retention, keeping their skeleton (admins).\n"
+                doc:
+                    "Remove personal data from closed incidents past their retention, keeping their skeleton (admins).\n"
                     + "Incidents on legal hold are kept whole. incidentd also runs this once a day."
             ),
             .init(
@@ -283,8 +394,11 @@ public enum IncidentInterfaces {
                     .init("since", .string, doc: "Incidents reported at or after this instant."),
                     .init("until", .optional(.string), doc: "And before this one; now when absent."),
                 ],
-                output: [.init("since", .string), .init("until", .string), .init("rows", .array(.named("Statistics")))],
-                doc: "How well the team did: times to acknowledge, contain and notify (median, p90) and deadlines met,\n"
+                output: [
+                    .init("since", .string), .init("until", .string), .init("rows", .array(.named("Statistics"))),
+                ],
+                doc:
+                    "How well the team did: times to acknowledge, contain and notify (median, p90) and deadlines met,\n"
                     + "over the incidents the caller may see; all first, then by playbook, then by severity."
             ),
             .init(
@@ -297,7 +411,11 @@ public enum IncidentInterfaces {
                     .init("playbook", .optional(.string)),
                     .init("jurisdiction", .optional(.string)),
                     .init("text", .optional(.string)),
-                    .init("after", .optional(.int), doc: "Resume after this event id (a reply's position); absent: new events only."),
+                    .init(
+                        "after",
+                        .optional(.int),
+                        doc: "Resume after this event id (a reply's position); absent: new events only."
+                    ),
                 ],
                 output: [.init("events", .array(.named("Event"))), .init("position", .int)],
                 doc: "Call with more: a stream of events on incidents the caller may see, filtered as List is.\n"
@@ -309,37 +427,93 @@ public enum IncidentInterfaces {
                 output: caseFile,
                 doc: "Read one incident's case file."
             ),
-            workflowMethod("Update", [
-                .init("severity", .optional(.named("Severity"))), .init("category", .optional(.named("Category"))),
-                .init("dataCategories", .optional(.array(.named("DataCategory")))),
-                .init("peopleAffected", .optional(.int)), .init("recordsAffected", .optional(.int)),
-                .init("jurisdictions", .optional(.array(.string))),
-                .init("peopleAffectedIn", .optional(.map(.int)), doc: "People affected per jurisdiction, such as US-CA."),
-                .init("estimated", .optional(.array(.string)), doc: "The counts given here that are estimates, such as peopleAffected."),
-            ], doc: "Update triage facts; the tasks that apply are re-evaluated."),
-            workflowMethod("CompleteTask", [
-                .init("task", .string),
-                .init("captures", .optional(.map(.string)), doc: "The task's fields, as text; ~1200 marks a count as an estimate."),
-                .init("reason", .optional(.string), doc: "Why: needed for decisions and for late notifications."),
-                .init("notification", .optional(.named("NotificationDetails"))),
-            ], doc: "Complete a task of the current phase."),
-            workflowMethod("SkipTask", [.init("task", .string), .init("reason", .string)], doc: "Skip a task, with a reason."),
+            workflowMethod(
+                "Update",
+                [
+                    .init("severity", .optional(.named("Severity"))), .init("category", .optional(.named("Category"))),
+                    .init("dataCategories", .optional(.array(.named("DataCategory")))),
+                    .init("peopleAffected", .optional(.int)), .init("recordsAffected", .optional(.int)),
+                    .init("jurisdictions", .optional(.array(.string))),
+                    .init(
+                        "peopleAffectedIn",
+                        .optional(.map(.int)),
+                        doc: "People affected per jurisdiction, such as US-CA."
+                    ),
+                    .init(
+                        "estimated",
+                        .optional(.array(.string)),
+                        doc: "The counts given here that are estimates, such as peopleAffected."
+                    ),
+                ],
+                doc: "Update triage facts; the tasks that apply are re-evaluated."
+            ),
+            workflowMethod(
+                "CompleteTask",
+                [
+                    .init("task", .string),
+                    .init(
+                        "captures",
+                        .optional(.map(.string)),
+                        doc: "The task's fields, as text; ~1200 marks a count as an estimate."
+                    ),
+                    .init("reason", .optional(.string), doc: "Why: needed for decisions and for late notifications."),
+                    .init("notification", .optional(.named("NotificationDetails"))),
+                ],
+                doc: "Complete a task of the current phase."
+            ),
+            workflowMethod(
+                "SkipTask",
+                [.init("task", .string), .init("reason", .string)],
+                doc: "Skip a task, with a reason."
+            ),
             workflowMethod("Approve", [], doc: "Approve the current phase's gate."),
-            workflowMethod("Advance", [.init("force", .optional(.string), doc: "A manager's reason to move anyway.")],
-                           doc: "Move to the next phase; refused with what is missing."),
-            workflowMethod("PauseClock", [
-                .init("basis", .string, doc: "The basis its law allows, such as law-enforcement-written (see the case file's regimes)."),
-                .init("regimes", .optional(.array(.string)), doc: "The regimes to pause; absent: every regime with a clock running that allows the basis."),
-                .init("until", .optional(.string), doc: "When it ends by itself; needed where the request states the period."),
-                .init("reason", .string),
-            ], doc: "Pause the clocks of the regimes whose law allows a delay on this basis, within its cap; the others keep running."),
-            workflowMethod("ResumeClock", [
-                .init("regimes", .optional(.array(.string)), doc: "The regimes to resume; absent: every running pause."),
-                .init("reason", .string),
-            ], doc: "Lift running pauses; due dates move by the time paused."),
-            workflowMethod("Close", [
-                .init("resolution", .string), .init("lessonsLearned", .string), .init("force", .optional(.string)),
-            ], doc: "Close the incident from the notify phase."),
+            workflowMethod(
+                "Advance",
+                [.init("force", .optional(.string), doc: "A manager's reason to move anyway.")],
+                doc: "Move to the next phase; refused with what is missing."
+            ),
+            workflowMethod(
+                "PauseClock",
+                [
+                    .init(
+                        "basis",
+                        .string,
+                        doc: "The basis its law allows, such as law-enforcement-written (see the case file's regimes)."
+                    ),
+                    .init(
+                        "regimes",
+                        .optional(.array(.string)),
+                        doc: "The regimes to pause; absent: every regime with a clock running that allows the basis."
+                    ),
+                    .init(
+                        "until",
+                        .optional(.string),
+                        doc: "When it ends by itself; needed where the request states the period."
+                    ),
+                    .init("reason", .string),
+                ],
+                doc:
+                    "Pause the clocks of the regimes whose law allows a delay on this basis, within its cap; the others keep running."
+            ),
+            workflowMethod(
+                "ResumeClock",
+                [
+                    .init(
+                        "regimes",
+                        .optional(.array(.string)),
+                        doc: "The regimes to resume; absent: every running pause."
+                    ),
+                    .init("reason", .string),
+                ],
+                doc: "Lift running pauses; due dates move by the time paused."
+            ),
+            workflowMethod(
+                "Close",
+                [
+                    .init("resolution", .string), .init("lessonsLearned", .string), .init("force", .optional(.string)),
+                ],
+                doc: "Close the incident from the notify phase."
+            ),
             workflowMethod("Reopen", [.init("reason", .string)], doc: "Reopen a closed incident."),
             .init(
                 "Note",
@@ -349,13 +523,25 @@ public enum IncidentInterfaces {
             ),
             .init(
                 "Timeline",
-                input: [.init("reference", .string), .init("latest", .optional(.int), doc: "Only the latest this many (1 to 1000).")],
+                input: [
+                    .init("reference", .string),
+                    .init("latest", .optional(.int), doc: "Only the latest this many (1 to 1000)."),
+                ],
                 output: [
-                    .init("events", .array(.structure([
-                        .init("at", .string), .init("kind", .string), .init("actor", .optional(.string)),
-                        .init("data", .map(.string)),
-                    ]))),
-                    .init("total", .optional(.int), doc: "How many events the incident has, when only the latest were asked for."),
+                    .init(
+                        "events",
+                        .array(
+                            .structure([
+                                .init("at", .string), .init("kind", .string), .init("actor", .optional(.string)),
+                                .init("data", .map(.string)),
+                            ])
+                        )
+                    ),
+                    .init(
+                        "total",
+                        .optional(.int),
+                        doc: "How many events the incident has, when only the latest were asked for."
+                    ),
                 ],
                 doc: "The incident's events, oldest first."
             ),
@@ -407,8 +593,16 @@ public enum IncidentInterfaces {
                     .init("oldestOpen", .optional(.named("IncidentSummary"))),
                     .init("overdue", .optional(.array(.named("DueTask"))), doc: "Open tasks past their deadline."),
                     .init("dueSoon", .optional(.array(.named("DueTask"))), doc: "Open tasks due in the next 24 hours."),
-                    .init("owedNotifications", .optional(.array(.named("DueTask"))), doc: "Legal obligations still owed or possibly owed, whatever the phase."),
-                    .init("myTasks", .optional(.array(.named("DueTask"))), doc: "Open tasks of incidents assigned to you."),
+                    .init(
+                        "owedNotifications",
+                        .optional(.array(.named("DueTask"))),
+                        doc: "Legal obligations still owed or possibly owed, whatever the phase."
+                    ),
+                    .init(
+                        "myTasks",
+                        .optional(.array(.named("DueTask"))),
+                        doc: "Open tasks of incidents assigned to you."
+                    ),
                 ],
                 doc: "Where every incident the caller may see stands."
             ),
@@ -474,8 +668,11 @@ public enum IncidentInterfaces {
             .init(
                 "Verify",
                 input: [
-                    .init("checkpoint", .optional(.named("Checkpoint")),
-                          doc: "A checkpoint exported earlier and kept elsewhere, checked too."),
+                    .init(
+                        "checkpoint",
+                        .optional(.named("Checkpoint")),
+                        doc: "A checkpoint exported earlier and kept elsewhere, checked too."
+                    )
                 ],
                 output: [
                     .init("verified", .int),
@@ -501,18 +698,34 @@ public enum IncidentInterfaces {
         name: "io.incidentd.Playbooks",
         doc: "The playbooks that drive incidents through report, investigate, notify and closed.",
         types: [
-            .init("Summary", .structure([
-                .init("name", .string), .init("version", .string), .init("title", .string), .init("isDefault", .bool),
-                .init("digest", .string, doc: "SHA-256 of the source; incidents keep the version they started with."),
-                .init("tasks", .int),
-            ])),
+            .init(
+                "Summary",
+                .structure([
+                    .init("name", .string), .init("version", .string), .init("title", .string),
+                    .init("isDefault", .bool),
+                    .init(
+                        "digest",
+                        .string,
+                        doc: "SHA-256 of the source; incidents keep the version they started with."
+                    ),
+                    .init("tasks", .int),
+                ])
+            )
         ],
         methods: [
             .init("List", output: [.init("playbooks", .array(.named("Summary")))], doc: "The running set."),
-            .init("Get", input: [.init("name", .string)],
-                  output: [.init("playbook", .named("Summary")), .init("source", .string)], doc: "One playbook and its YAML."),
-            .init("Reload", output: [.init("playbooks", .array(.named("Summary")))],
-                  doc: "Load the playbooks directory again (admins); a set with problems is refused and the running one kept."),
+            .init(
+                "Get",
+                input: [.init("name", .string)],
+                output: [.init("playbook", .named("Summary")), .init("source", .string)],
+                doc: "One playbook and its YAML."
+            ),
+            .init(
+                "Reload",
+                output: [.init("playbooks", .array(.named("Summary")))],
+                doc:
+                    "Load the playbooks directory again (admins); a set with problems is refused and the running one kept."
+            ),
         ]
     )
 
@@ -520,25 +733,46 @@ public enum IncidentInterfaces {
         name: "io.incidentd.Hooks",
         doc: "Notification hook deliveries: the outbox, for operators.",
         types: [
-            .init("Delivery", .structure([
-                .init("id", .string), .init("hook", .string), .init("event", .string),
-                .init("incident", .optional(.string)),
-                .init("state", .string, doc: "pending, running, delivered or dead."),
-                .init("attempts", .int), .init("maxAttempts", .int), .init("nextAttempt", .optional(.string)),
-                .init("lastError", .optional(.string)), .init("createdAt", .string), .init("deliveredAt", .optional(.string)),
-            ])),
-            .init("DisabledHook", .structure([
-                .init("name", .string), .init("reason", .string), .init("since", .string),
-            ]), doc: "A hook its receiver asked to stop calling (a webhook answered 410 Gone)."),
+            .init(
+                "Delivery",
+                .structure([
+                    .init("id", .string), .init("hook", .string), .init("event", .string),
+                    .init("incident", .optional(.string)),
+                    .init("state", .string, doc: "pending, running, delivered or dead."),
+                    .init("attempts", .int), .init("maxAttempts", .int), .init("nextAttempt", .optional(.string)),
+                    .init("lastError", .optional(.string)), .init("createdAt", .string),
+                    .init("deliveredAt", .optional(.string)),
+                ])
+            ),
+            .init(
+                "DisabledHook",
+                .structure([
+                    .init("name", .string), .init("reason", .string), .init("since", .string),
+                ]),
+                doc: "A hook its receiver asked to stop calling (a webhook answered 410 Gone)."
+            ),
         ],
         methods: [
-            .init("Deliveries", input: [.init("state", .optional(.string)), .init("limit", .optional(.int))],
-                  output: [.init("deliveries", .array(.named("Delivery"))), .init("disabled", .array(.named("DisabledHook")))],
-                  doc: "Deliveries, newest first, and the disabled hooks (admins, auditors)."),
-            .init("Enable", input: [.init("name", .string)], output: [.init("enabled", .bool)],
-                  doc: "Enable a hook its receiver disabled; its held deliveries then go out (admins)."),
-            .init("Retry", input: [.init("id", .string)], output: [.init("requeued", .bool)],
-                  doc: "Requeue a dead delivery for a fresh set of attempts (admins)."),
+            .init(
+                "Deliveries",
+                input: [.init("state", .optional(.string)), .init("limit", .optional(.int))],
+                output: [
+                    .init("deliveries", .array(.named("Delivery"))), .init("disabled", .array(.named("DisabledHook"))),
+                ],
+                doc: "Deliveries, newest first, and the disabled hooks (admins, auditors)."
+            ),
+            .init(
+                "Enable",
+                input: [.init("name", .string)],
+                output: [.init("enabled", .bool)],
+                doc: "Enable a hook its receiver disabled; its held deliveries then go out (admins)."
+            ),
+            .init(
+                "Retry",
+                input: [.init("id", .string)],
+                output: [.init("requeued", .bool)],
+                doc: "Requeue a dead delivery for a fresh set of attempts (admins)."
+            ),
         ]
     )
 

@@ -70,10 +70,15 @@ public enum Methods {
         public static let export: Method<IncidentsWire.ExportParameters, IncidentsWire.ExportReply> =
             method("Export", readsOnly: true)
         public static let watch = Method<IncidentsWire.WatchParameters, IncidentsWire.WatchReply>(
-            incidentsInterface, "Watch", streams: true, readsOnly: true
+            incidentsInterface,
+            "Watch",
+            streams: true,
+            readsOnly: true
         )
         public static let assign: Method<IncidentsWire.AssignParameters, IncidentsWire.GetReply> = method("Assign")
-        public static let restrict: Method<IncidentsWire.RestrictParameters, IncidentsWire.GetReply> = method("Restrict")
+        public static let restrict: Method<IncidentsWire.RestrictParameters, IncidentsWire.GetReply> = method(
+            "Restrict"
+        )
         public static let hold: Method<IncidentsWire.HoldParameters, IncidentsWire.GetReply> = method("Hold")
         public static let release: Method<IncidentsWire.GetParameters, IncidentsWire.GetReply> = method("Release")
         public static let purge: Method<IncidentsWire.PurgeParameters, IncidentsWire.PurgeReply> = method("Purge")
@@ -83,7 +88,9 @@ public enum Methods {
         public static let skipTask: Method<WorkflowWire.SkipTaskParameters, WorkflowWire.CaseFileReply> =
             method("SkipTask")
         public static let approve: Method<WorkflowWire.ReasonParameters, WorkflowWire.CaseFileReply> = method("Approve")
-        public static let advance: Method<WorkflowWire.AdvanceParameters, WorkflowWire.CaseFileReply> = method("Advance")
+        public static let advance: Method<WorkflowWire.AdvanceParameters, WorkflowWire.CaseFileReply> = method(
+            "Advance"
+        )
         public static let pauseClock: Method<WorkflowWire.PauseParameters, WorkflowWire.CaseFileReply> =
             method("PauseClock")
         public static let resumeClock: Method<WorkflowWire.ResumeParameters, WorkflowWire.CaseFileReply> =
@@ -103,13 +110,19 @@ public enum Methods {
     /// `io.incidentd.Audit`: the audit trail and its chain.
     public enum Audit {
         public static let query = Method<AuditWire.QueryParameters, AuditWire.QueryReply>(
-            auditInterface, "Query", readsOnly: true
+            auditInterface,
+            "Query",
+            readsOnly: true
         )
         public static let verify = Method<AuditWire.VerifyParameters, AuditWire.VerifyReply>(
-            auditInterface, "Verify", readsOnly: true
+            auditInterface,
+            "Verify",
+            readsOnly: true
         )
         public static let checkpoint = Method<AuditWire.CheckpointParameters, AuditWire.CheckpointReply>(
-            auditInterface, "Checkpoint", readsOnly: true
+            auditInterface,
+            "Checkpoint",
+            readsOnly: true
         )
 
         public static let all: [any WireMethod] = [query, verify, checkpoint]
@@ -118,13 +131,18 @@ public enum Methods {
     /// `io.incidentd.Playbooks`: the running set of playbooks.
     public enum Playbooks {
         public static let list = Method<PlaybooksWire.ListParameters, PlaybooksWire.ListReply>(
-            playbooksInterface, "List", readsOnly: true
+            playbooksInterface,
+            "List",
+            readsOnly: true
         )
         public static let get = Method<PlaybooksWire.GetParameters, PlaybooksWire.GetReply>(
-            playbooksInterface, "Get", readsOnly: true
+            playbooksInterface,
+            "Get",
+            readsOnly: true
         )
         public static let reload = Method<PlaybooksWire.ReloadParameters, PlaybooksWire.ListReply>(
-            playbooksInterface, "Reload"
+            playbooksInterface,
+            "Reload"
         )
 
         public static let all: [any WireMethod] = [list, get, reload]
@@ -133,7 +151,9 @@ public enum Methods {
     /// `io.incidentd.Hooks`: the outbox of hook deliveries.
     public enum Hooks {
         public static let deliveries = Method<HooksWire.DeliveriesParameters, HooksWire.DeliveriesReply>(
-            hooksInterface, "Deliveries", readsOnly: true
+            hooksInterface,
+            "Deliveries",
+            readsOnly: true
         )
         public static let enable = Method<HooksWire.EnableParameters, HooksWire.EnableReply>(hooksInterface, "Enable")
         public static let retry = Method<HooksWire.RetryParameters, HooksWire.RetryReply>(hooksInterface, "Retry")

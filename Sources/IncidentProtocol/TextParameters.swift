@@ -15,14 +15,18 @@ public enum TextParameters {
     /// The first string in `parameters` that holds a control character, by its dotted path.
     /// Runs on every call the daemon decodes, so it only reads: the path is built on the way
     /// back out, for the one string found.
-    public static func firstControlCharacter(in parameters: [String: JSONValue]) -> (path: String, scalar: Unicode.Scalar)? {
+    public static func firstControlCharacter(
+        in parameters: [String: JSONValue]
+    ) -> (path: String, scalar: Unicode.Scalar)? {
         func search(_ value: JSONValue, multiLine: Bool) -> (path: String, scalar: Unicode.Scalar)? {
             switch value {
             case .string(let text):
                 return ControlCharacters.first(in: text, multiLine: multiLine).map { ("", $0) }
             case .array(let items):
                 for (index, item) in items.enumerated() {
-                    if let found = search(item, multiLine: multiLine) { return ("[\(index)]" + found.path, found.scalar) }
+                    if let found = search(item, multiLine: multiLine) {
+                        return ("[\(index)]" + found.path, found.scalar)
+                    }
                 }
             case .object(let members):
                 for (key, member) in members.sorted(by: { $0.key < $1.key }) {
@@ -49,7 +53,10 @@ public enum TextParameters {
 
     /// Rebuilds `value`, passing every string (object keys as one-line text) through `transform`.
     private static func visit(
-        _ value: JSONValue, path: String, multiLine: Bool, _ transform: (String, String, Bool) -> String
+        _ value: JSONValue,
+        path: String,
+        multiLine: Bool,
+        _ transform: (String, String, Bool) -> String
     ) -> JSONValue {
         switch value {
         case .string(let text):
@@ -61,7 +68,12 @@ public enum TextParameters {
             for (key, member) in members.sorted(by: { $0.key < $1.key }) {
                 let memberPath = path.isEmpty ? key : "\(path).\(key)"
                 let safeKey = transform(key, memberPath, false)
-                result[safeKey] = visit(member, path: memberPath, multiLine: multiLine || self.multiLine.contains(key), transform)
+                result[safeKey] = visit(
+                    member,
+                    path: memberPath,
+                    multiLine: multiLine || self.multiLine.contains(key),
+                    transform
+                )
             }
             return .object(result)
         default:

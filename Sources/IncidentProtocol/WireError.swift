@@ -113,8 +113,16 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
         case .messageTooLarge: self = .messageTooLarge(limit: number("limit"))
         case .moveNotAllowed:
             let tasks: [String]
-            if case .array(let values)? = error.parameters["missingTasks"] { tasks = values.compactMap(\.stringValue) } else { tasks = [] }
-            self = .moveNotAllowed(reason: text("reason"), missingTasks: tasks, gate: error.parameters["gate"]?.stringValue)
+            if case .array(let values)? = error.parameters["missingTasks"] {
+                tasks = values.compactMap(\.stringValue)
+            } else {
+                tasks = []
+            }
+            self = .moveNotAllowed(
+                reason: text("reason"),
+                missingTasks: tasks,
+                gate: error.parameters["gate"]?.stringValue
+            )
         case .playbookProblems:
             var problems: [String] = []
             if case .array(let values)? = error.parameters["problems"] { problems = values.compactMap(\.stringValue) }
@@ -154,7 +162,8 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String {
         switch self {
         case .noSuchIncident(let reference):
-            return "No incident \(reference.isEmpty ? "with that reference" : reference) exists (or you may not see it); "
+            return
+                "No incident \(reference.isEmpty ? "with that reference" : reference) exists (or you may not see it); "
                 + "check the reference with 'incidentctl list'."
         case .invalidValue(let parameter, let reason):
             return "The \(parameter.isEmpty ? "a parameter" : parameter) \(reason.isEmpty ? "is not valid" : reason); "
@@ -167,7 +176,8 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
         case .moveNotAllowed(let reason, _, _):
             return "Not now: \(reason.isEmpty ? "the workflow refuses it now" : reason)."
         case .playbookProblems(let problems):
-            return (["The playbooks were refused; the running set is kept. Fix these and reload:"]
+            return
+                (["The playbooks were refused; the running set is kept. Fix these and reload:"]
                 + problems.map { "  " + $0 }).joined(separator: "\n")
         case .tooManyConnections(let limit):
             return "You already hold the most connections to incidentd allowed (\(limit)); close some and try again."

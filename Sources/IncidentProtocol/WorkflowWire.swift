@@ -124,8 +124,12 @@ public enum WorkflowWire {
         public var version: Int?
 
         public init(
-            reference: IncidentReference, task: String, captures: [String: String]? = nil, reason: String? = nil,
-            notification: NotificationParameters? = nil, version: Int? = nil
+            reference: IncidentReference,
+            task: String,
+            captures: [String: String]? = nil,
+            reason: String? = nil,
+            notification: NotificationParameters? = nil,
+            version: Int? = nil
         ) {
             self.reference = reference
             self.task = task
@@ -180,7 +184,14 @@ public enum WorkflowWire {
         public var reason: String
         public var version: Int?
 
-        public init(reference: IncidentReference, basis: String, regimes: [String]? = nil, until: Date? = nil, reason: String, version: Int? = nil) {
+        public init(
+            reference: IncidentReference,
+            basis: String,
+            regimes: [String]? = nil,
+            until: Date? = nil,
+            reason: String,
+            version: Int? = nil
+        ) {
             self.reference = reference
             self.basis = basis
             self.regimes = regimes
@@ -237,7 +248,13 @@ public enum WorkflowWire {
         public var force: String?
         public var version: Int?
 
-        public init(reference: IncidentReference, resolution: String, lessonsLearned: String, force: String? = nil, version: Int? = nil) {
+        public init(
+            reference: IncidentReference,
+            resolution: String,
+            lessonsLearned: String,
+            force: String? = nil,
+            version: Int? = nil
+        ) {
             self.reference = reference
             self.resolution = resolution
             self.lessonsLearned = lessonsLearned

@@ -29,7 +29,10 @@ public struct AuditRecord: Sendable, Equatable {
     public var detail: String
 
     public init(
-        caller: Caller, action: String, incident: IncidentReference? = nil, outcome: Outcome = .ok,
+        caller: Caller,
+        action: String,
+        incident: IncidentReference? = nil,
+        outcome: Outcome = .ok,
         detail: String = ""
     ) {
         self.caller = caller

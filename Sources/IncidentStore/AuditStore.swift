@@ -31,20 +31,27 @@ public struct AuditStore: Sendable {
     /// stored checkpoints, and `checkpoints` from elsewhere (the daemon's own last head, one an
     /// auditor brought), each of which must be signed by `key`. The call is audited.
     public func verify(
-        checkpoints extra: [AuditCheckpoint] = [], key: AuditSigningKey, audit: AuditRecord
+        checkpoints extra: [AuditCheckpoint] = [],
+        key: AuditSigningKey,
+        audit: AuditRecord
     ) async throws -> AuditVerification {
         try await seal(wait: true)
         var verifier = AuditChainVerifier(checkpoints: try await checkpoints() + extra, key: key)
         let (pending, unqueued) = try await walkChain(&verifier)
         var verification = AuditVerification(verified: verifier.verified, pending: pending, broken: verifier.finish())
         if verification.broken == nil, let seq = unqueued {
-            verification.broken = .init(chainPosition: nil, seq: seq, reason: "record \(seq) is neither sealed nor waiting to be")
+            verification.broken = .init(
+                chainPosition: nil,
+                seq: seq,
+                reason: "record \(seq) is neither sealed nor waiting to be"
+            )
         }
         verification.checkpoints = verifier.checkpointsVerified
         verification.lastCheckpoint = verifier.lastValidCheckpoint
         var record = audit
         record.outcome = verification.broken == nil ? .ok : .failed
-        record.detail = verification.broken.map { "broken at seq \($0.seq ?? 0)" } ?? "verified \(verification.verified)"
+        record.detail =
+            verification.broken.map { "broken at seq \($0.seq ?? 0)" } ?? "verified \(verification.verified)"
         let insert = record.insert
         try await pool.transaction { connection in try connection.query(insert) }
         return verification
@@ -96,9 +103,11 @@ extension AuditStore {
     /// The chain's head: its last seal's position and hash; nil while nothing is sealed.
     public func head() async throws -> (position: Int64, hash: [UInt8])? {
         try await pool.withConnection { connection in
-            guard let row = try connection.query(
-                "SELECT chain_position, hash FROM audit_seal ORDER BY chain_position DESC LIMIT 1"
-            ).first else { return nil }
+            guard
+                let row = try connection.query(
+                    "SELECT chain_position, hash FROM audit_seal ORDER BY chain_position DESC LIMIT 1"
+                ).first
+            else { return nil }
             return (try row.decode(Int64.self, "chain_position"), try row.decode(PostgresBytes.self, "hash").bytes)
         }
     }
@@ -143,7 +152,10 @@ extension AuditStore {
     /// Feeds `verifier` every seal with its record's raw columns (nil when the record is gone),
     /// in chain order and in batches, so memory stays flat. Also answers how many records
     /// await sealing and the first committed record neither sealed nor queued.
-    func walkChain(_ verifier: inout AuditChainVerifier, batch: Int = 10_000) async throws
+    func walkChain(
+        _ verifier: inout AuditChainVerifier,
+        batch: Int = 10_000
+    ) async throws
         -> (pending: Int64, unqueued: Int64?)
     {
         var after: Int64 = 0
@@ -161,15 +173,21 @@ extension AuditStore {
                 ).map { row throws(PostgresError) in
                     let seq = try row.decode(Int64.self, "seq")
                     return AuditChainVerifier.Link(
-                        position: try row.decode(Int64.self, "chain_position"), seq: seq,
+                        position: try row.decode(Int64.self, "chain_position"),
+                        seq: seq,
                         sealHash: try row.decode(PostgresBytes.self, "hash").bytes,
-                        record: try row.decode(Bool.self, "present") ? AuditChain.Record(
-                            seq: seq, atMicroseconds: try row.decode(Int64.self, "at_us"),
-                            uid: try row.decode(Int64.self, "uid"), userName: try row.decode(String.self, "user_name"),
-                            pid: try row.decode(Int32.self, "pid"), action: try row.decode(String.self, "action"),
-                            incidentReference: try row.decode(String?.self, "incident_ref"),
-                            outcome: try row.decode(String.self, "outcome"), detail: try row.decode(String.self, "detail")
-                        ) : nil
+                        record: try row.decode(Bool.self, "present")
+                            ? AuditChain.Record(
+                                seq: seq,
+                                atMicroseconds: try row.decode(Int64.self, "at_us"),
+                                uid: try row.decode(Int64.self, "uid"),
+                                userName: try row.decode(String.self, "user_name"),
+                                pid: try row.decode(Int32.self, "pid"),
+                                action: try row.decode(String.self, "action"),
+                                incidentReference: try row.decode(String?.self, "incident_ref"),
+                                outcome: try row.decode(String.self, "outcome"),
+                                detail: try row.decode(String.self, "detail")
+                            ) : nil
                     )
                 }
             }

@@ -13,7 +13,9 @@ public enum ClusterSetup {
     /// Creates the database `name` and the login role `runtimeRole` (no superuser, owning
     /// nothing) where they are missing, connecting as the cluster's owner with `parameters`.
     public static func createDatabase(
-        _ name: String, runtimeRole: String, connectingWith parameters: [String: String]
+        _ name: String,
+        runtimeRole: String,
+        connectingWith parameters: [String: String]
     ) throws {
         let connection = try PostgresConnection(parameters: parameters)
         defer { connection.close() }

@@ -29,7 +29,12 @@ public struct HookStore: Sendable {
     /// Claims up to `limit` due deliveries, oldest first (pending and due, or running with an
     /// expired lease: their daemon died) for `daemon`, leasing them for `lease`. Those of the
     /// hooks in `skipping` (hooks that already hold their share of the running slots) wait.
-    public func claim(limit: Int, daemon: String, lease: Duration, skipping: [String] = []) async throws -> [ClaimedDelivery] {
+    public func claim(
+        limit: Int,
+        daemon: String,
+        lease: Duration,
+        skipping: [String] = []
+    ) async throws -> [ClaimedDelivery] {
         let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         return try await pool.transaction { connection in
             try connection.query(
@@ -51,11 +56,15 @@ public struct HookStore: Sendable {
                 """
             ).map { row in
                 ClaimedDelivery(
-                    id: try row.decode(UUID.self, "id"), hook: try row.decode(String.self, "hook"),
-                    event: try row.decode(String.self, "event"), incident: try row.decode(String?.self, "reference"),
+                    id: try row.decode(UUID.self, "id"),
+                    hook: try row.decode(String.self, "hook"),
+                    event: try row.decode(String.self, "event"),
+                    incident: try row.decode(String?.self, "reference"),
                     incidentID: try row.decode(Int64?.self, "incident_id"),
-                    payload: try row.decode(String.self, "payload"), attempt: try row.decode(Int.self, "attempts"),
-                    maxAttempts: try row.decode(Int.self, "max_attempts"), createdAt: try row.decode(Date.self, "created_at")
+                    payload: try row.decode(String.self, "payload"),
+                    attempt: try row.decode(Int.self, "attempts"),
+                    maxAttempts: try row.decode(Int.self, "max_attempts"),
+                    createdAt: try row.decode(Date.self, "created_at")
                 )
             }
         }
@@ -73,7 +82,11 @@ public struct HookStore: Sendable {
 
     /// Records an attempt and moves the delivery on; ignored if this daemon's lease was lost.
     public func finish(
-        _ delivery: ClaimedDelivery, daemon: String, started: Date, outcome: Outcome, output: String
+        _ delivery: ClaimedDelivery,
+        daemon: String,
+        started: Date,
+        outcome: Outcome,
+        output: String
     ) async throws {
         try await pool.transaction { connection in
             let owned = try connection.query(
@@ -141,12 +154,16 @@ public struct HookStore: Sendable {
             return try rows.map { row in
                 let state = try row.decode(String.self, "state")
                 return DeliveryInfo(
-                    id: try row.decode(UUID.self, "id"), hook: try row.decode(String.self, "hook"),
-                    event: try row.decode(String.self, "event"), incident: try row.decode(String?.self, "reference"),
-                    state: state, attempts: try row.decode(Int.self, "attempts"),
+                    id: try row.decode(UUID.self, "id"),
+                    hook: try row.decode(String.self, "hook"),
+                    event: try row.decode(String.self, "event"),
+                    incident: try row.decode(String?.self, "reference"),
+                    state: state,
+                    attempts: try row.decode(Int.self, "attempts"),
                     maxAttempts: try row.decode(Int.self, "max_attempts"),
                     nextAttempt: state == "pending" ? try row.decode(Date.self, "next_attempt_at") : nil,
-                    lastError: try row.decode(String?.self, "last_error"), createdAt: try row.decode(Date.self, "created_at"),
+                    lastError: try row.decode(String?.self, "last_error"),
+                    createdAt: try row.decode(Date.self, "created_at"),
                     deliveredAt: try row.decode(Date?.self, "delivered_at")
                 )
             }
@@ -156,9 +173,13 @@ public struct HookStore: Sendable {
     /// The hooks disabled by their receivers, oldest first.
     public func disabledHooks() async throws -> [DisabledHook] {
         try await pool.withConnection { connection in
-            try connection.query("SELECT hook, reason, disabled_at FROM disabled_hooks ORDER BY disabled_at").map { row in
-                DisabledHook(name: try row.decode(String.self, "hook"), reason: try row.decode(String.self, "reason"),
-                             since: try row.decode(Date.self, "disabled_at"))
+            try connection.query("SELECT hook, reason, disabled_at FROM disabled_hooks ORDER BY disabled_at").map {
+                row in
+                DisabledHook(
+                    name: try row.decode(String.self, "hook"),
+                    reason: try row.decode(String.self, "reason"),
+                    since: try row.decode(Date.self, "disabled_at")
+                )
             }
         }
     }

@@ -14,7 +14,6 @@ public enum ChangeRefusal: Error, Sendable, Equatable {
     case tooMuchData(IncidentReference, limit: Int)
 }
 
-
 extension IncidentStore {
     /// Applies `change` to the incident under a row lock, in one transaction with its events and
     /// its audit record. `authorize` sees the incident as it is and returns nil to allow the
@@ -67,15 +66,22 @@ extension IncidentStore {
                 WHERE id = \(id)
                 """
             )
-            let queued = try outbox?.enqueue(
-                connection, incidentID: id, events: events, incident: incident, playbook: nil,
-                actor: audit.caller.userName
-            ) ?? 0
+            let queued =
+                try outbox?.enqueue(
+                    connection,
+                    incidentID: id,
+                    events: events,
+                    incident: incident,
+                    playbook: nil,
+                    actor: audit.caller.userName
+                ) ?? 0
             let uid = try row.decode(UUID.self, "uid")
             for event in events {
                 // A note's text is sealed; the event's other details are not personal data.
                 var data = event.data
-                if let text = data["text"] { data["text"] = cipher.seal(text, context: FieldCipher.context(incident: uid, field: "note")) }
+                if let text = data["text"] {
+                    data["text"] = cipher.seal(text, context: FieldCipher.context(incident: uid, field: "note"))
+                }
                 try connection.query(
                     """
                     INSERT INTO events (incident_id, kind, actor_uid, actor_name, data)
@@ -106,7 +112,12 @@ extension IncidentStore {
 extension IncidentStore {
     /// Counts `bytes` more against the incident's storage; the refusal when that would take it
     /// past the limit (nothing is counted then).
-    func reserve(_ bytes: Int, incidentID id: Int64, _ reference: IncidentReference, _ connection: PostgresConnection) throws
+    func reserve(
+        _ bytes: Int,
+        incidentID id: Int64,
+        _ reference: IncidentReference,
+        _ connection: PostgresConnection
+    ) throws
         -> ChangeRefusal?
     {
         guard bytes > 0 else { return nil }

@@ -24,7 +24,11 @@ extension IncidentStore {
 
     /// The incidents' descriptions.
     private static func reencryptDescriptions(
-        _ connection: PostgresConnection, _ cipher: FieldCipher, _ box: CipherBox, prefix: String, batch: Int
+        _ connection: PostgresConnection,
+        _ cipher: FieldCipher,
+        _ box: CipherBox,
+        prefix: String,
+        batch: Int
     ) throws -> Int {
         let length = prefix.count
         var changed = 0
@@ -47,7 +51,11 @@ extension IncidentStore {
 
     /// The notes on timelines.
     private static func reencryptNotes(
-        _ connection: PostgresConnection, _ cipher: FieldCipher, _ box: CipherBox, prefix: String, batch: Int
+        _ connection: PostgresConnection,
+        _ cipher: FieldCipher,
+        _ box: CipherBox,
+        prefix: String,
+        batch: Int
     ) throws -> Int {
         let length = prefix.count
         var changed = 0
@@ -74,7 +82,11 @@ extension IncidentStore {
 
     /// Sealed captures: facts whose text is sealed under another key.
     private static func reencryptFacts(
-        _ connection: PostgresConnection, _ cipher: FieldCipher, _ box: CipherBox, prefix: String, batch: Int
+        _ connection: PostgresConnection,
+        _ cipher: FieldCipher,
+        _ box: CipherBox,
+        prefix: String,
+        batch: Int
     ) throws -> Int {
         let length = prefix.count
         var changed = 0
@@ -87,9 +99,14 @@ extension IncidentStore {
         )
         for row in facts {
             let uid = try row.decode(UUID.self, "uid")
-            var values = try JSONDecoder().decode([String: FactValue].self, from: Data(try row.decode(String.self, "facts").utf8))
+            var values = try JSONDecoder().decode(
+                [String: FactValue].self,
+                from: Data(try row.decode(String.self, "facts").utf8)
+            )
             for (name, value) in values {
-                guard case .text(let text) = value, FieldCipher.isSealed(text), !text.hasPrefix(prefix) else { continue }
+                guard case .text(let text) = value, FieldCipher.isSealed(text), !text.hasPrefix(prefix) else {
+                    continue
+                }
                 let context = FieldCipher.context(incident: uid, field: "fact:\(name)")
                 values[name] = .text(cipher.seal(try cipher.open(text, context: context), context: context))
             }
@@ -104,13 +121,18 @@ extension IncidentStore {
 
     /// Every column of sealed text (SealedText): reasons, resolutions, recipients.
     private static func reencryptSealedColumns(
-        _ connection: PostgresConnection, _ cipher: FieldCipher, _ box: CipherBox, prefix: String, batch: Int
+        _ connection: PostgresConnection,
+        _ cipher: FieldCipher,
+        _ box: CipherBox,
+        prefix: String,
+        batch: Int
     ) throws -> Int {
         let length = prefix.count
         var changed = 0
         for kind in SealedText.allCases {
             let alias = kind.table == "incidents" ? "i" : "t"
-            let from = kind.table == "incidents" ? "incidents i" : "\(kind.table) t JOIN incidents i ON i.id = t.incident_id"
+            let from =
+                kind.table == "incidents" ? "incidents i" : "\(kind.table) t JOIN incidents i ON i.id = t.incident_id"
             let value = "\(alias).\(kind.column)"
             let rows = try connection.query(
                 """
@@ -125,7 +147,12 @@ extension IncidentStore {
             for row in rows {
                 let uid = try row.decode(UUID.self, "uid")
                 let qualifier = try row.decode(String?.self, "qualifier")
-                let plain = try kind.open(try row.decode(String.self, "value"), incident: uid, qualifier: qualifier, cipher: box)
+                let plain = try kind.open(
+                    try row.decode(String.self, "value"),
+                    incident: uid,
+                    qualifier: qualifier,
+                    cipher: box
+                )
                 let sealed = kind.seal(plain, incident: uid, qualifier: qualifier, cipher: box)
                 try connection.query(
                     """
@@ -141,7 +168,11 @@ extension IncidentStore {
 
     /// The hook payloads that carry personal data.
     private static func reencryptPayloads(
-        _ connection: PostgresConnection, _ cipher: FieldCipher, _ box: CipherBox, prefix: String, batch: Int
+        _ connection: PostgresConnection,
+        _ cipher: FieldCipher,
+        _ box: CipherBox,
+        prefix: String,
+        batch: Int
     ) throws -> Int {
         let length = prefix.count
         var changed = 0

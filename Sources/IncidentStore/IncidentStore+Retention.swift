@@ -21,7 +21,12 @@ extension IncidentStore {
     /// tasks and their times, decisions without reasons, the notification ledger. Each purge
     /// is audited. With `dryRun`, only lists what would go. Idempotent: a purged incident is
     /// not purged again.
-    public func purge(policy: RetentionPolicy, dryRun: Bool, audit: AuditRecord, limit: Int = 1000) async throws -> [PurgeCandidate] {
+    public func purge(
+        policy: RetentionPolicy,
+        dryRun: Bool,
+        audit: AuditRecord,
+        limit: Int = 1000
+    ) async throws -> [PurgeCandidate] {
         guard !policy.isEmpty else { return [] }
         let days = try PostgresJSON(encoding: policy.playbookDays)
         let fallback = policy.defaultDays
@@ -41,8 +46,10 @@ extension IncidentStore {
             for row in rows {
                 let id = try row.decode(Int64.self, "id")
                 let candidate = PurgeCandidate(
-                    reference: try row.decodeEnum(IncidentReference.self, "reference"), closed: try row.decode(Date.self, "closed_at"),
-                    playbook: try row.decode(String?.self, "playbook_name"), retentionDays: try row.decode(Int.self, "days")
+                    reference: try row.decodeEnum(IncidentReference.self, "reference"),
+                    closed: try row.decode(Date.self, "closed_at"),
+                    playbook: try row.decode(String?.self, "playbook_name"),
+                    retentionDays: try row.decode(Int.self, "days")
                 )
                 purged.append(candidate)
                 if dryRun { continue }
@@ -58,7 +65,9 @@ extension IncidentStore {
                 )
                 try connection.query("UPDATE events SET data = data - 'text' - 'title' WHERE incident_id = \(id)")
                 try connection.query("UPDATE decisions SET reason = \(SealedText.purged) WHERE incident_id = \(id)")
-                try connection.query("UPDATE tasks SET reason = \(SealedText.purged) WHERE incident_id = \(id) AND reason IS NOT NULL")
+                try connection.query(
+                    "UPDATE tasks SET reason = \(SealedText.purged) WHERE incident_id = \(id) AND reason IS NOT NULL"
+                )
                 try connection.query("UPDATE clock_pauses SET reason = \(SealedText.purged) WHERE incident_id = \(id)")
                 try connection.query(
                     "UPDATE notifications SET late_reason = \(SealedText.purged) WHERE incident_id = \(id) AND late_reason IS NOT NULL"
@@ -84,7 +93,12 @@ extension IncidentStore {
     /// Places or lifts a legal hold and returns the incident; nil when there is no such
     /// incident. Audited.
     @discardableResult
-    public func setLegalHold(_ reference: IncidentReference, hold: Bool, reason: String?, audit: AuditRecord) async throws -> Incident? {
+    public func setLegalHold(
+        _ reference: IncidentReference,
+        hold: Bool,
+        reason: String?,
+        audit: AuditRecord
+    ) async throws -> Incident? {
         try await pool.transaction { connection in
             let rows = try connection.query(
                 """
@@ -100,8 +114,14 @@ extension IncidentStore {
             if let row = rows.first {
                 // Why it is held may name people (a claimant, a court case): sealed like the rest.
                 if hold, let reason {
-                    let sealed = SealedText.legalHoldReason.seal(reason, incident: try row.decode(UUID.self, "uid"), cipher: cipher)
-                    try connection.query("UPDATE incidents SET legal_hold_reason = \(sealed) WHERE id = \(try row.decode(Int64.self, "id"))")
+                    let sealed = SealedText.legalHoldReason.seal(
+                        reason,
+                        incident: try row.decode(UUID.self, "uid"),
+                        cipher: cipher
+                    )
+                    try connection.query(
+                        "UPDATE incidents SET legal_hold_reason = \(sealed) WHERE id = \(try row.decode(Int64.self, "id"))"
+                    )
                 }
                 try connection.query(
                     """

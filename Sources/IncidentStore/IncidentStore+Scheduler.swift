@@ -24,10 +24,17 @@ extension IncidentStore {
                 """
             ).map { alert in
                 let due = try alert.decode(Date.self, "due_at")
-                let kind: IncidentEvent.Kind = try alert.decode(String.self, "threshold") == "overdue" ? .taskOverdue : .taskDueSoon
+                let kind: IncidentEvent.Kind =
+                    try alert.decode(String.self, "threshold") == "overdue" ? .taskOverdue : .taskDueSoon
                 return (
                     try alert.decode(Int64.self, "incident_id"),
-                    IncidentEvent(kind, ["task": try alert.decode(String.self, "task"), "due": due.formatted(Date.ISO8601FormatStyle())])
+                    IncidentEvent(
+                        kind,
+                        [
+                            "task": try alert.decode(String.self, "task"),
+                            "due": due.formatted(Date.ISO8601FormatStyle()),
+                        ]
+                    )
                 )
             }
         }
@@ -48,10 +55,14 @@ extension IncidentStore {
                 let until = try row.decode(Date.self, "until")
                 return (
                     try row.decode(Int64.self, "incident_id"),
-                    IncidentEvent(.clockPauseEnded, [
-                        "regimes": try row.decode(String?.self, "regime") ?? "", "basis": try row.decode(String.self, "basis"),
-                        "until": until.formatted(Date.ISO8601FormatStyle()),
-                    ])
+                    IncidentEvent(
+                        .clockPauseEnded,
+                        [
+                            "regimes": try row.decode(String?.self, "regime") ?? "",
+                            "basis": try row.decode(String.self, "basis"),
+                            "until": until.formatted(Date.ISO8601FormatStyle()),
+                        ]
+                    )
                 )
             }
         }
@@ -87,7 +98,12 @@ extension IncidentStore {
                     try row.decode(String?.self, "source").flatMap { resolve(digest, $0) }
                 }
                 queued += try outbox.enqueue(
-                    connection, incidentID: id, events: [event], incident: incident, playbook: playbook, actor: nil
+                    connection,
+                    incidentID: id,
+                    events: [event],
+                    incident: incident,
+                    playbook: playbook,
+                    actor: nil
                 )
             }
             return (events.count, queued)

@@ -6,7 +6,10 @@ extension IncidentStore {
     /// Statistics of the incidents reported in [since, until) that `scope` may see: overall,
     /// by playbook and by severity, in one query (GROUPING SETS).
     public func statistics(
-        since: Date, until: Date, visibleTo scope: VisibilityScope, audit: AuditRecord
+        since: Date,
+        until: Date,
+        visibleTo scope: VisibilityScope,
+        audit: AuditRecord
     ) async throws -> [IncidentStatistics] {
         let visible = Self.condition(for: scope, alias: "i.") ?? "true"
         return try await pool.transaction { connection in
@@ -53,17 +56,26 @@ extension IncidentStore {
                 let bySeverity = try row.decode(Int.self, "by_severity") == 0
                 func timing(_ name: String) throws -> IncidentStatistics.Timing {
                     // Whole seconds: instants are kept as epoch seconds, times as microseconds.
-                    .init(median: try row.decode(Double?.self, "\(name)_p50")?.rounded(), p90: try row.decode(Double?.self, "\(name)_p90")?.rounded(),
-                          count: try row.decode(Int.self, "\(name)_n"))
+                    .init(
+                        median: try row.decode(Double?.self, "\(name)_p50")?.rounded(),
+                        p90: try row.decode(Double?.self, "\(name)_p90")?.rounded(),
+                        count: try row.decode(Int.self, "\(name)_n")
+                    )
                 }
                 let incidents = try row.decode(Int.self, "incidents")
                 // With no incident at all, the overall row still comes back (count 0); keep it.
                 return IncidentStatistics(
                     group: byPlaybook ? .playbook : bySeverity ? .severity : .all,
-                    key: byPlaybook ? try row.decode(String.self, "playbook") : bySeverity ? try row.decode(String.self, "severity") : nil,
-                    incidents: incidents, acknowledge: try timing("acknowledge"), contain: try timing("contain"),
-                    notifyAuthority: try timing("authority"), notifyIndividuals: try timing("individuals"),
-                    deadlinesMet: try row.decode(Int.self, "met"), deadlinesMissed: try row.decode(Int.self, "missed")
+                    key: byPlaybook
+                        ? try row.decode(String.self, "playbook")
+                        : bySeverity ? try row.decode(String.self, "severity") : nil,
+                    incidents: incidents,
+                    acknowledge: try timing("acknowledge"),
+                    contain: try timing("contain"),
+                    notifyAuthority: try timing("authority"),
+                    notifyIndividuals: try timing("individuals"),
+                    deadlinesMet: try row.decode(Int.self, "met"),
+                    deadlinesMissed: try row.decode(Int.self, "missed")
                 )
             }
         }

@@ -14,7 +14,10 @@ extension IncidentStore {
     /// is returned for the cursor to advance over; `matching` holds the ones the filter and
     /// the caller's visibility admit.
     public func events(
-        after cursor: EventCursor, matching filter: IncidentFilter, visibleTo scope: VisibilityScope, limit: Int
+        after cursor: EventCursor,
+        matching filter: IncidentFilter,
+        visibleTo scope: VisibilityScope,
+        limit: Int
     ) async throws -> (ids: [Int64], matching: [(event: WatchEvent, access: IncidentAccessFacts)]) {
         var conditions = Self.conditions(for: filter, alias: "i.")
         if let visibility = Self.condition(for: scope, alias: "i.") { conditions.append(visibility) }
@@ -41,12 +44,17 @@ extension IncidentStore {
                 var data = (try? row.decode(PostgresJSON.self, "data").decode([String: String].self)) ?? [:]
                 data["text"] = nil
                 let event = WatchEvent(
-                    id: id, at: try row.decode(Date.self, "at"), reference: try row.decodeEnum(IncidentReference.self, "reference"),
-                    title: try row.decode(String.self, "title"), kind: try row.decode(String.self, "kind"),
-                    actor: try row.decode(String?.self, "actor_name"), data: data
+                    id: id,
+                    at: try row.decode(Date.self, "at"),
+                    reference: try row.decodeEnum(IncidentReference.self, "reference"),
+                    title: try row.decode(String.self, "title"),
+                    kind: try row.decode(String.self, "kind"),
+                    actor: try row.decode(String?.self, "actor_name"),
+                    data: data
                 )
                 let access = IncidentAccessFacts(
-                    reporterUID: UInt32(try row.decode(Int64.self, "reporter_uid")), assignee: try row.decode(String?.self, "assignee"),
+                    reporterUID: UInt32(try row.decode(Int64.self, "reporter_uid")),
+                    assignee: try row.decode(String?.self, "assignee"),
                     restricted: try row.decode(Bool.self, "restricted")
                 )
                 matching.append((event, access))

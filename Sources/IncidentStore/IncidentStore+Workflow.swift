@@ -17,8 +17,14 @@ extension IncidentStore {
     /// before) and starts `incident`'s workflow under it, in the transaction that filed the report.
     @discardableResult
     static func startWorkflow(
-        _ connection: PostgresConnection, incidentID: Int64, incident: inout Incident, playbook: Playbook, actor: Caller,
-        outbox: Outbox?, cipher: CipherBox, playbookStored: Bool = false
+        _ connection: PostgresConnection,
+        incidentID: Int64,
+        incident: inout Incident,
+        playbook: Playbook,
+        actor: Caller,
+        outbox: Outbox?,
+        cipher: CipherBox,
+        playbookStored: Bool = false
     ) throws -> Int {
         if !playbookStored {
             try connection.query(
@@ -30,13 +36,29 @@ extension IncidentStore {
             )
         }
         let initial = CaseState(facts: CaseFacts(incident: incident))
-        guard case .success(let (state, events)) = Workflow.apply(.start, to: initial, playbook: playbook, actor: actor.userName, now: incident.reported)
+        guard
+            case .success(let (state, events)) = Workflow.apply(
+                .start,
+                to: initial,
+                playbook: playbook,
+                actor: actor.userName,
+                now: incident.reported
+            )
         else { throw PostgresError(code: .server, serverMessage: "the workflow refused to start") }
         incident.playbook = playbook.name
         incident.playbookVersion = playbook.version
         return try save(
-            connection, incidentID: incidentID, incident: &incident, previous: nil, state: state, events: events, actor: actor,
-            playbook: playbook, isNewPlaybook: true, outbox: outbox, cipher: cipher
+            connection,
+            incidentID: incidentID,
+            incident: &incident,
+            previous: nil,
+            state: state,
+            events: events,
+            actor: actor,
+            playbook: playbook,
+            isNewPlaybook: true,
+            outbox: outbox,
+            cipher: cipher
         )
     }
 
@@ -50,13 +72,16 @@ extension IncidentStore {
     /// The case file of `reference`, if it exists and `authorize` allows reading it; audited
     /// either way. An incident filed before playbooks existed has an empty workflow.
     public func caseFile(
-        _ reference: IncidentReference, audit: AuditRecord, resolve: @escaping PlaybookResolver,
+        _ reference: IncidentReference,
+        audit: AuditRecord,
+        resolve: @escaping PlaybookResolver,
         authorize: @escaping @Sendable (Incident) -> AccessDecision
     ) async throws -> Lookup {
         try await pool.transaction { connection in
             var record = audit
             record.incident = reference
-            guard let (id, incident, digest, source) = try self.lockedIncident(connection, reference, lock: false) else {
+            guard let (id, incident, digest, source) = try self.lockedIncident(connection, reference, lock: false)
+            else {
                 record.outcome = .notFound
                 try connection.query(record.insert)
                 return .notFound
@@ -74,7 +99,14 @@ extension IncidentStore {
             try connection.query(record.insert)
             let playbook = digest.flatMap { digest in source.flatMap { resolve(digest, $0) } } ?? Self.noPlaybook
             let state = try Self.loadState(connection, incidentID: id, incident: incident, cipher: cipher)
-            return .found(CaseFile(incident: incident, state: Workflow.evaluate(state, playbook: playbook, now: Date()), playbook: playbook), view)
+            return .found(
+                CaseFile(
+                    incident: incident,
+                    state: Workflow.evaluate(state, playbook: playbook, now: Date()),
+                    playbook: playbook
+                ),
+                view
+            )
         }
     }
 
@@ -105,7 +137,11 @@ extension IncidentStore {
                 return .failure(WorkflowStoreError.noPlaybook(reference))
             }
             let state = try Self.loadState(connection, incidentID: id, incident: incident, cipher: cipher)
-            if let refusal = Self.refusal(authorize(incident, state, playbook), expectedVersion: expectedVersion, incident: incident) {
+            if let refusal = Self.refusal(
+                authorize(incident, state, playbook),
+                expectedVersion: expectedVersion,
+                incident: incident
+            ) {
                 try connection.query(record.refused(refusal).insert)
                 return .failure(refusal)
             }
@@ -122,8 +158,17 @@ extension IncidentStore {
                 }
                 var updated = incident
                 let queued = try Self.save(
-                    connection, incidentID: id, incident: &updated, previous: state, state: next, events: events,
-                    actor: audit.caller, playbook: playbook, isNewPlaybook: false, outbox: outbox, cipher: cipher
+                    connection,
+                    incidentID: id,
+                    incident: &updated,
+                    previous: state,
+                    state: next,
+                    events: events,
+                    actor: audit.caller,
+                    playbook: playbook,
+                    isNewPlaybook: false,
+                    outbox: outbox,
+                    cipher: cipher
                 )
                 try connection.query(record.insert)
                 return .success((CaseFile(incident: updated, state: next, playbook: playbook), queued))
@@ -134,7 +179,11 @@ extension IncidentStore {
     }
 
     /// The incident row (locked for update when asked) with its playbook's digest and source.
-    func lockedIncident(_ connection: PostgresConnection, _ reference: IncidentReference, lock: Bool) throws
+    func lockedIncident(
+        _ connection: PostgresConnection,
+        _ reference: IncidentReference,
+        lock: Bool
+    ) throws
         -> (Int64, Incident, String?, String?)?
     {
         let rows = try connection.query(
@@ -146,11 +195,19 @@ extension IncidentStore {
             """
         )
         guard let row = rows.first else { return nil }
-        return (try row.decode(Int64.self, "id"), try Incident(row: row, cipher: cipher), try row.decode(String?.self, "playbook_digest"),
-                try row.decode(String?.self, "source"))
+        return (
+            try row.decode(Int64.self, "id"), try Incident(row: row, cipher: cipher),
+            try row.decode(String?.self, "playbook_digest"),
+            try row.decode(String?.self, "source")
+        )
     }
 
-    static func loadState(_ connection: PostgresConnection, incidentID id: Int64, incident: Incident, cipher: CipherBox) throws -> CaseState {
+    static func loadState(
+        _ connection: PostgresConnection,
+        incidentID id: Int64,
+        incident: Incident,
+        cipher: CipherBox
+    ) throws -> CaseState {
         let row = try connection.query(
             """
             SELECT facts, instants, estimated, gate_approved, paused_seconds, resolution, lessons_learned, uid
@@ -163,7 +220,9 @@ extension IncidentStore {
         let uid = try row.decode(UUID.self, "uid")
         for (name, value) in values {
             if case .text(let text) = value, FieldCipher.isSealed(text) {
-                values[name] = .text(try cipher.open(text, context: FieldCipher.context(incident: uid, field: "fact:\(name)")))
+                values[name] = .text(
+                    try cipher.open(text, context: FieldCipher.context(incident: uid, field: "fact:\(name)"))
+                )
             }
         }
         // The incident's own columns are the truth for its triage attributes.
@@ -178,16 +237,32 @@ extension IncidentStore {
         var facts = CaseFacts(values: values, instants: instants)
         facts.estimated = Set(try row.decode([String].self, "estimated"))
         return CaseState(
-            phase: incident.phase, facts: facts, tasks: tasks,
-            gateApproved: try row.decode(Bool.self, "gate_approved"), pauses: pauses,
-            pausedSeconds: try row.decode(Double.self, "paused_seconds"), decisions: decisions, notifications: notifications,
-            resolution: try SealedText.resolution.open(try row.decode(String?.self, "resolution"), incident: uid, cipher: cipher),
-            lessonsLearned: try SealedText.lessonsLearned.open(try row.decode(String?.self, "lessons_learned"), incident: uid, cipher: cipher)
+            phase: incident.phase,
+            facts: facts,
+            tasks: tasks,
+            gateApproved: try row.decode(Bool.self, "gate_approved"),
+            pauses: pauses,
+            pausedSeconds: try row.decode(Double.self, "paused_seconds"),
+            decisions: decisions,
+            notifications: notifications,
+            resolution: try SealedText.resolution.open(
+                try row.decode(String?.self, "resolution"),
+                incident: uid,
+                cipher: cipher
+            ),
+            lessonsLearned: try SealedText.lessonsLearned.open(
+                try row.decode(String?.self, "lessons_learned"),
+                incident: uid,
+                cipher: cipher
+            )
         )
     }
 
     private static func loadTasks(
-        _ connection: PostgresConnection, incidentID id: Int64, uid: UUID, cipher: CipherBox
+        _ connection: PostgresConnection,
+        incidentID id: Int64,
+        uid: UUID,
+        cipher: CipherBox
     ) throws -> [TaskState] {
         try connection.query(
             """
@@ -196,11 +271,17 @@ extension IncidentStore {
             """
         ).map { row in
             var task = TaskState(
-                id: try row.decode(String.self, "key"), phase: try row.decodeEnum(Phase.self, "phase"),
-                status: try row.decodeEnum(TaskState.Status.self, "status"), due: try row.decode(Date?.self, "due_at"),
-                completedBy: try row.decode(String?.self, "completed_by"), completedAt: try row.decode(Date?.self, "completed_at"),
+                id: try row.decode(String.self, "key"),
+                phase: try row.decodeEnum(Phase.self, "phase"),
+                status: try row.decodeEnum(TaskState.Status.self, "status"),
+                due: try row.decode(Date?.self, "due_at"),
+                completedBy: try row.decode(String?.self, "completed_by"),
+                completedAt: try row.decode(Date?.self, "completed_at"),
                 reason: try SealedText.taskReason.open(
-                    try row.decode(String?.self, "reason"), incident: uid, qualifier: try row.decode(String.self, "key"), cipher: cipher
+                    try row.decode(String?.self, "reason"),
+                    incident: uid,
+                    qualifier: try row.decode(String.self, "key"),
+                    cipher: cipher
                 )
             )
             task.undecided = try row.decode([String].self, "undecided")
@@ -210,7 +291,10 @@ extension IncidentStore {
     }
 
     private static func loadPauses(
-        _ connection: PostgresConnection, incidentID id: Int64, uid: UUID, cipher: CipherBox
+        _ connection: PostgresConnection,
+        incidentID id: Int64,
+        uid: UUID,
+        cipher: CipherBox
     ) throws -> [ClockPause] {
         try connection.query(
             """
@@ -220,36 +304,54 @@ extension IncidentStore {
         ).map { row in
             let number = try row.decode(Int.self, "number")
             return ClockPause(
-                number: number, regime: try row.decode(String?.self, "regime"), basis: try row.decode(String.self, "basis"),
+                number: number,
+                regime: try row.decode(String?.self, "regime"),
+                basis: try row.decode(String.self, "basis"),
                 reason: try SealedText.pauseReason.open(
-                    try row.decode(String.self, "reason"), incident: uid, qualifier: String(number), cipher: cipher
+                    try row.decode(String.self, "reason"),
+                    incident: uid,
+                    qualifier: String(number),
+                    cipher: cipher
                 ) ?? "",
-                by: try row.decode(String.self, "paused_by"), since: try row.decode(Date.self, "since"),
-                until: try row.decode(Date?.self, "until"), endedAt: try row.decode(Date?.self, "ended_at"),
+                by: try row.decode(String.self, "paused_by"),
+                since: try row.decode(Date.self, "since"),
+                until: try row.decode(Date?.self, "until"),
+                endedAt: try row.decode(Date?.self, "ended_at"),
                 endedBy: try row.decode(String?.self, "ended_by")
             )
         }
     }
 
     private static func loadDecisions(
-        _ connection: PostgresConnection, incidentID id: Int64, uid: UUID, cipher: CipherBox
+        _ connection: PostgresConnection,
+        incidentID id: Int64,
+        uid: UUID,
+        cipher: CipherBox
     ) throws -> [DecisionRecord] {
         try connection.query(
             "SELECT name, value, reason, decided_by, decided_at, task FROM decisions WHERE incident_id = \(id) ORDER BY id"
         ).map { row in
             DecisionRecord(
-                name: try row.decode(String.self, "name"), value: try row.decode(Bool.self, "value"),
+                name: try row.decode(String.self, "name"),
+                value: try row.decode(Bool.self, "value"),
                 reason: try SealedText.decisionReason.open(
-                    try row.decode(String.self, "reason"), incident: uid, qualifier: try row.decode(String.self, "name"), cipher: cipher
+                    try row.decode(String.self, "reason"),
+                    incident: uid,
+                    qualifier: try row.decode(String.self, "name"),
+                    cipher: cipher
                 ) ?? "",
                 by: try row.decode(String.self, "decided_by"),
-                at: try row.decode(Date.self, "decided_at"), task: try row.decode(String.self, "task")
+                at: try row.decode(Date.self, "decided_at"),
+                task: try row.decode(String.self, "task")
             )
         }
     }
 
     private static func loadNotifications(
-        _ connection: PostgresConnection, incidentID id: Int64, uid: UUID, cipher: CipherBox
+        _ connection: PostgresConnection,
+        incidentID id: Int64,
+        uid: UUID,
+        cipher: CipherBox
     ) throws -> [NotificationRecord] {
         try connection.query(
             """
@@ -258,15 +360,24 @@ extension IncidentStore {
             """
         ).map { row in
             NotificationRecord(
-                task: try row.decode(String.self, "task"), kind: try row.decodeEnum(NotificationRecipient.self, "kind"),
+                task: try row.decode(String.self, "task"),
+                kind: try row.decodeEnum(NotificationRecipient.self, "kind"),
                 recipient: try SealedText.recipient.open(
-                    try row.decode(String.self, "recipient"), incident: uid, qualifier: try row.decode(String.self, "task"), cipher: cipher
+                    try row.decode(String.self, "recipient"),
+                    incident: uid,
+                    qualifier: try row.decode(String.self, "task"),
+                    cipher: cipher
                 ) ?? "",
                 channel: try row.decode(String.self, "channel"),
-                sentAt: try row.decode(Date.self, "sent_at"), by: try row.decode(String.self, "sent_by"),
-                reference: try row.decode(String?.self, "reference"), contentDigest: try row.decode(String?.self, "content_digest"),
+                sentAt: try row.decode(Date.self, "sent_at"),
+                by: try row.decode(String.self, "sent_by"),
+                reference: try row.decode(String?.self, "reference"),
+                contentDigest: try row.decode(String?.self, "content_digest"),
                 lateReason: try SealedText.lateReason.open(
-                    try row.decode(String?.self, "late_reason"), incident: uid, qualifier: try row.decode(String.self, "task"), cipher: cipher
+                    try row.decode(String?.self, "late_reason"),
+                    incident: uid,
+                    qualifier: try row.decode(String.self, "task"),
+                    cipher: cipher
                 )
             )
         }
@@ -277,30 +388,57 @@ extension IncidentStore {
     /// deliveries. Returns how many deliveries it queued.
     @discardableResult
     static func save(
-        _ connection: PostgresConnection, incidentID id: Int64, incident: inout Incident, previous: CaseState?,
-        state: CaseState, events: [IncidentEvent], actor: Caller, playbook: Playbook, isNewPlaybook: Bool, outbox: Outbox?,
+        _ connection: PostgresConnection,
+        incidentID id: Int64,
+        incident: inout Incident,
+        previous: CaseState?,
+        state: CaseState,
+        events: [IncidentEvent],
+        actor: Caller,
+        playbook: Playbook,
+        isNewPlaybook: Bool,
+        outbox: Outbox?,
         cipher: CipherBox
     ) throws -> Int {
         incident.project(state, previous: previous)
         let sealer = IncidentSealer(connection: connection, incidentID: id, cipher: cipher)
-        try saveIncident(connection, incidentID: id, incident, state: state, playbook: playbook, isNewPlaybook: isNewPlaybook, sealer)
+        try saveIncident(
+            connection,
+            incidentID: id,
+            incident,
+            state: state,
+            playbook: playbook,
+            isNewPlaybook: isNewPlaybook,
+            sealer
+        )
         try saveRecords(connection, incidentID: id, previous: previous, state: state, sealer)
         if !events.isEmpty {
             let rows = try events.map { event -> PostgresQuery in
                 "(\(id), \(event.kind.rawValue), \(Int64(actor.uid)), \(actor.userName), \(try PostgresJSON(encoding: event.data)))"
             }
-            try connection.query("INSERT INTO events (incident_id, kind, actor_uid, actor_name, data) VALUES \(PostgresQuery.list(rows))")
+            try connection.query(
+                "INSERT INTO events (incident_id, kind, actor_uid, actor_name, data) VALUES \(PostgresQuery.list(rows))"
+            )
         }
         return try outbox?.enqueue(
-            connection, incidentID: id, events: events, incident: incident, playbook: playbook,
+            connection,
+            incidentID: id,
+            events: events,
+            incident: incident,
+            playbook: playbook,
             actor: actor.userName
         ) ?? 0
     }
 
     /// The incident's row: its attributes, its facts (sensitive captures sealed) and instants.
     private static func saveIncident(
-        _ connection: PostgresConnection, incidentID id: Int64, _ incident: Incident, state: CaseState, playbook: Playbook,
-        isNewPlaybook: Bool, _ sealer: IncidentSealer
+        _ connection: PostgresConnection,
+        incidentID id: Int64,
+        _ incident: Incident,
+        state: CaseState,
+        playbook: Playbook,
+        isNewPlaybook: Bool,
+        _ sealer: IncidentSealer
     ) throws {
         let playbookDigest: String? = isNewPlaybook ? playbook.digest : nil
         let facts = state.facts
@@ -342,7 +480,10 @@ extension IncidentStore {
     /// The tasks that changed, and the pauses, decisions and notifications that are new or
     /// changed; each table in as few statements as its rows allow.
     private static func saveRecords(
-        _ connection: PostgresConnection, incidentID id: Int64, previous: CaseState?, state: CaseState,
+        _ connection: PostgresConnection,
+        incidentID id: Int64,
+        previous: CaseState?,
+        state: CaseState,
         _ sealer: IncidentSealer
     ) throws {
         // Changed tasks, and below the events, each in one statement: one round trip, not one per row.
@@ -405,8 +546,18 @@ extension IncidentStore {
 
     /// Stands in for the playbook of incidents filed before playbooks existed: no tasks.
     static let noPlaybook = Playbook(
-        name: "", version: "", title: "", isDefault: false, match: .init(), fields: [], instants: [], hooks: [],
-        phases: [], escalations: [], digest: "", source: ""
+        name: "",
+        version: "",
+        title: "",
+        isDefault: false,
+        match: .init(),
+        fields: [],
+        instants: [],
+        hooks: [],
+        phases: [],
+        escalations: [],
+        digest: "",
+        source: ""
     )
 
     /// The incident's timeline, oldest first.
@@ -414,7 +565,9 @@ extension IncidentStore {
     /// how many there are in all.
     /// With `onlyKinds`, only events of those kinds (the reporter view).
     public func timeline(
-        _ reference: IncidentReference, latest: Int? = nil, onlyKinds: Set<String>? = nil
+        _ reference: IncidentReference,
+        latest: Int? = nil,
+        onlyKinds: Set<String>? = nil
     ) async throws -> (events: [TimelineEntry], total: Int) {
         try await pool.transaction { connection in
             let limit: PostgresQuery = latest.map { "LIMIT \($0)" } ?? ""
@@ -429,11 +582,16 @@ extension IncidentStore {
             ).map { row in
                 var data = (try? row.decode(PostgresJSON.self, "data").decode([String: String].self)) ?? [:]
                 if let text = data["text"] {
-                    data["text"] = try cipher.open(text, context: FieldCipher.context(incident: try row.decode(UUID.self, "uid"), field: "note"))
+                    data["text"] = try cipher.open(
+                        text,
+                        context: FieldCipher.context(incident: try row.decode(UUID.self, "uid"), field: "note")
+                    )
                 }
                 return TimelineEntry(
-                    at: try row.decode(Date.self, "at"), kind: try row.decode(String.self, "kind"),
-                    actor: try row.decode(String?.self, "actor_name"), data: data
+                    at: try row.decode(Date.self, "at"),
+                    kind: try row.decode(String.self, "kind"),
+                    actor: try row.decode(String?.self, "actor_name"),
+                    data: data
                 )
             }
             guard latest != nil else { return (entries, entries.count) }
@@ -493,15 +651,22 @@ extension IncidentStore {
     /// Open tasks of open incidents the caller may see: those due before `dueBefore` (or with no
     /// such bound), or, with `assignee`, every open task of incidents assigned to them.
     /// Earliest deadline first.
-    public func openTasks(visibleTo scope: VisibilityScope, dueBefore: Date?, assignee: String?, limit: Int) async throws
+    public func openTasks(
+        visibleTo scope: VisibilityScope,
+        dueBefore: Date?,
+        assignee: String?,
+        limit: Int
+    ) async throws
         -> [OpenTaskRow]
     {
         try await pool.transaction { connection in
             let visible = Self.condition(for: scope, alias: "i.") ?? "true"
-            var condition: PostgresQuery = "t.status IN ('open', 'possibly_owed') AND i.phase <> 'closed' AND \(visible)"
+            var condition: PostgresQuery =
+                "t.status IN ('open', 'possibly_owed') AND i.phase <> 'closed' AND \(visible)"
             // A paused task's deadline moves while its regime is paused: it is neither due soon nor overdue.
             if let dueBefore {
-                condition = "\(condition) AND t.due_at < \(dueBefore) AND (t.paused_until IS NULL OR t.paused_until <= now())"
+                condition =
+                    "\(condition) AND t.due_at < \(dueBefore) AND (t.paused_until IS NULL OR t.paused_until <= now())"
             }
             if let assignee { condition = "\(condition) AND i.assignee = \(assignee)" }
             return try connection.query(
@@ -514,10 +679,14 @@ extension IncidentStore {
                 """
             ).map { row in
                 OpenTaskRow(
-                    reference: try row.decodeEnum(IncidentReference.self, "reference"), incidentTitle: try row.decode(String.self, "title"),
-                    assignee: try row.decode(String?.self, "assignee"), task: try row.decode(String.self, "key"),
-                    due: try row.decode(Date?.self, "due_at"), undecided: try row.decode([String].self, "undecided"),
-                    pausedUntil: try row.decode(Date?.self, "paused_until"), playbookDigest: try row.decode(String?.self, "playbook_digest")
+                    reference: try row.decodeEnum(IncidentReference.self, "reference"),
+                    incidentTitle: try row.decode(String.self, "title"),
+                    assignee: try row.decode(String?.self, "assignee"),
+                    task: try row.decode(String.self, "key"),
+                    due: try row.decode(Date?.self, "due_at"),
+                    undecided: try row.decode([String].self, "undecided"),
+                    pausedUntil: try row.decode(Date?.self, "paused_until"),
+                    playbookDigest: try row.decode(String?.self, "playbook_digest")
                 )
             }
         }
@@ -552,7 +721,10 @@ final class IncidentSealer {
 
     private func uid() throws -> UUID {
         if let knownUID { return knownUID }
-        let uid = try connection.query("SELECT uid FROM incidents WHERE id = \(incidentID)").first!.decode(UUID.self, "uid")
+        let uid = try connection.query("SELECT uid FROM incidents WHERE id = \(incidentID)").first!.decode(
+            UUID.self,
+            "uid"
+        )
         knownUID = uid
         return uid
     }

@@ -18,7 +18,12 @@ public struct IncidentStore: Sendable {
     /// The most bytes callers may send to one incident (notes, captures, reasons, updates); nil: no limit.
     let maximumIncidentBytes: Int?
 
-    public init(pool: PostgresPool, outbox: Outbox? = nil, cipher: CipherBox = CipherBox(nil), maximumIncidentBytes: Int? = nil) {
+    public init(
+        pool: PostgresPool,
+        outbox: Outbox? = nil,
+        cipher: CipherBox = CipherBox(nil),
+        maximumIncidentBytes: Int? = nil
+    ) {
         self.maximumIncidentBytes = maximumIncidentBytes
         self.pool = pool
         self.outbox = outbox
@@ -54,7 +59,9 @@ public struct IncidentStore: Sendable {
     /// caller replies with the reporter's view of it, or — when it is hidden now — with no more
     /// than the report itself.
     public func report(
-        _ draft: ReportDraft, by reporter: Caller, visibleTo scope: VisibilityScope = .all,
+        _ draft: ReportDraft,
+        by reporter: Caller,
+        visibleTo scope: VisibilityScope = .all,
         playbooks: [Playbook] = []
     ) async throws -> ReportResult {
         let outbox = self.outbox
@@ -66,7 +73,14 @@ public struct IncidentStore: Sendable {
                 try connection.query(
                     "SELECT pg_advisory_xact_lock(hashtextextended(\("incidentd.dedup:\(reporter.uid):" + dedupKey), 0))"
                 )
-                switch try self.fold(connection, draft, dedupKey: dedupKey, by: reporter, visibleTo: scope, outbox: outbox) {
+                switch try self.fold(
+                    connection,
+                    draft,
+                    dedupKey: dedupKey,
+                    by: reporter,
+                    visibleTo: scope,
+                    outbox: outbox
+                ) {
                 case .folded(let result, let queued): return (result, queued, nil)
                 case .noOpenIncident: break
                 case .hidden: draft.dedupKey = nil
@@ -74,7 +88,10 @@ public struct IncidentStore: Sendable {
             }
             let aware = draft.aware ?? Date()
             let uid = UUID()
-            let sealedDescription = cipher.seal(draft.description, context: FieldCipher.context(incident: uid, field: "description"))
+            let sealedDescription = cipher.seal(
+                draft.description,
+                context: FieldCipher.context(incident: uid, field: "description")
+            )
             let rows = try connection.query(
                 """
                 WITH inserted AS (
@@ -111,15 +128,26 @@ public struct IncidentStore: Sendable {
                 var startedUnder: String?
                 if let playbook {
                     queued += try Self.startWorkflow(
-                        connection, incidentID: id, incident: &incident, playbook: playbook, actor: reporter, outbox: outbox, cipher: cipher,
+                        connection,
+                        incidentID: id,
+                        incident: &incident,
+                        playbook: playbook,
+                        actor: reporter,
+                        outbox: outbox,
+                        cipher: cipher,
                         playbookStored: storedPlaybooks.contains(playbook.digest)
                     )
                     startedUnder = playbook.digest
                 }
-                queued += try outbox?.enqueue(
-                    connection, incidentID: id, events: [IncidentEvent(.incidentReported)], incident: incident, playbook: playbook,
-                    actor: reporter.userName
-                ) ?? 0
+                queued +=
+                    try outbox?.enqueue(
+                        connection,
+                        incidentID: id,
+                        events: [IncidentEvent(.incidentReported)],
+                        incident: incident,
+                        playbook: playbook,
+                        actor: reporter.userName
+                    ) ?? 0
                 return (ReportResult(incident: incident, created: true), queued, startedUnder)
             }
             // The key was used before (perhaps by a retry of this very call): return that incident.
@@ -150,8 +178,12 @@ public struct IncidentStore: Sendable {
     /// may still read (`scope`). `.noOpenIncident` also when the report's idempotency key filed
     /// an incident: the ordinary path answers that retry.
     func fold(
-        _ connection: PostgresConnection, _ draft: ReportDraft, dedupKey: String, by reporter: Caller,
-        visibleTo scope: VisibilityScope, outbox: Outbox?
+        _ connection: PostgresConnection,
+        _ draft: ReportDraft,
+        dedupKey: String,
+        by reporter: Caller,
+        visibleTo scope: VisibilityScope,
+        outbox: Outbox?
     ) throws -> Fold {
         if let key = draft.idempotencyKey {
             let filed = try connection.query(
@@ -167,7 +199,8 @@ public struct IncidentStore: Sendable {
             if let row = retried.first {
                 let incident = try Incident(row: row, cipher: cipher)
                 try connection.query(
-                    AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate).insert
+                    AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate)
+                        .insert
                 )
                 return .folded(ReportResult(incident: incident, created: false, folded: true), queued: 0)
             }
@@ -209,10 +242,15 @@ public struct IncidentStore: Sendable {
         try connection.query(
             AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .folded).insert
         )
-        let queued = try outbox?.enqueue(
-            connection, incidentID: id, events: [IncidentEvent(.reportFolded, ["count": String(incident.reportCount)])], incident: incident,
-            playbook: nil, actor: reporter.userName
-        ) ?? 0
+        let queued =
+            try outbox?.enqueue(
+                connection,
+                incidentID: id,
+                events: [IncidentEvent(.reportFolded, ["count": String(incident.reportCount)])],
+                incident: incident,
+                playbook: nil,
+                actor: reporter.userName
+            ) ?? 0
         return .folded(ReportResult(incident: incident, created: false, folded: true), queued: queued)
     }
 
@@ -245,7 +283,11 @@ public struct IncidentStore: Sendable {
     }
 
     /// A page of incidents, in the filter's order.
-    public func list(_ filter: IncidentFilter, visibleTo scope: VisibilityScope, audit: AuditRecord) async throws
+    public func list(
+        _ filter: IncidentFilter,
+        visibleTo scope: VisibilityScope,
+        audit: AuditRecord
+    ) async throws
         -> [IncidentSummary]
     {
         try await pool.transaction { connection in
@@ -270,7 +312,8 @@ public struct IncidentStore: Sendable {
                 // not see behaves like one that does not exist (an empty page), so paging by a
                 // hidden incident's sort key reveals nothing about it.
                 let comparison = filter.sort == .oldest ? ">" : "<"
-                var cursor: PostgresQuery = "SELECT \(unsafeSQL: key) FROM incidents i WHERE i.reference = \(after.rawValue)"
+                var cursor: PostgresQuery =
+                    "SELECT \(unsafeSQL: key) FROM incidents i WHERE i.reference = \(after.rawValue)"
                 if let visibility = Self.condition(for: scope, alias: "i.") { cursor = "\(cursor) AND \(visibility)" }
                 conditions.append("(\(unsafeSQL: key)) \(unsafeSQL: comparison) (\(cursor))")
             }
@@ -309,7 +352,9 @@ public struct IncidentStore: Sendable {
             conditions.append("\(unsafeSQL: alias)jurisdictions @> ARRAY[\(jurisdiction.rawValue)]::text[]")
         }
         if let text = filter.text {
-            let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            let pattern =
+                "%"
+                + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                 .replacingOccurrences(of: "_", with: "\\_") + "%"
             conditions.append("\(unsafeSQL: alias)title ILIKE \(pattern)")
         }
@@ -332,7 +377,9 @@ public struct IncidentStore: Sendable {
         try await pool.transaction { connection in
             var queries: [PostgresQuery] = []
             if scope.everything {
-                queries.append("SELECT phase, severity, sum(n)::bigint AS n FROM open_incident_counts GROUP BY phase, severity")
+                queries.append(
+                    "SELECT phase, severity, sum(n)::bigint AS n FROM open_incident_counts GROUP BY phase, severity"
+                )
             } else if scope.unrestricted {
                 queries.append(
                     """
@@ -414,7 +461,9 @@ public struct IncidentStore: Sendable {
         if scope.unrestricted { alternatives.append("NOT \(unsafeSQL: alias)restricted") }
         if let name = scope.assignedTo { alternatives.append("\(unsafeSQL: alias)assignee = \(name)") }
         if let uid = scope.reportedBy {
-            alternatives.append("(\(unsafeSQL: alias)reporter_uid = \(Int64(uid)) AND NOT \(unsafeSQL: alias)restricted)")
+            alternatives.append(
+                "(\(unsafeSQL: alias)reporter_uid = \(Int64(uid)) AND NOT \(unsafeSQL: alias)restricted)"
+            )
         }
         guard var combined = alternatives.first else { return "false" }
         for alternative in alternatives.dropFirst() {
@@ -464,7 +513,8 @@ extension Incident {
             reference: try row.decodeEnum(IncidentReference.self, "reference"),
             title: try row.decode(String.self, "title"),
             description: try cipher.open(
-                try row.decode(String.self, "description"), context: FieldCipher.context(incident: uid, field: "description")
+                try row.decode(String.self, "description"),
+                context: FieldCipher.context(incident: uid, field: "description")
             ),
             phase: try row.decodeEnum(Phase.self, "phase"),
             severity: try row.decodeEnum(Severity.self, "severity"),
@@ -473,7 +523,10 @@ extension Incident {
             peopleAffected: try row.decode(Int64?.self, "people_affected"),
             recordsAffected: try row.decode(Int64?.self, "records_affected"),
             jurisdictions: try row.decodeEnums(Jurisdiction.self, "jurisdictions"),
-            reporter: Person(uid: try row.decode(UInt32.self, "reporter_uid"), name: try row.decode(String.self, "reporter_name")),
+            reporter: Person(
+                uid: try row.decode(UInt32.self, "reporter_uid"),
+                name: try row.decode(String.self, "reporter_name")
+            ),
             assignee: try row.decode(String?.self, "assignee"),
             restricted: try row.decode(Bool.self, "restricted"),
             reported: try row.decode(Date.self, "reported_at"),

@@ -152,7 +152,9 @@ public struct Migrator: Sendable {
                     ).first!
                     guard try row.decode(Bool.self, "same") else {
                         throw MigrationError(
-                            code: .changedAfterApplied, file: migration.name, message: try row.decode(String.self, "applied")
+                            code: .changedAfterApplied,
+                            file: migration.name,
+                            message: try row.decode(String.self, "applied")
                         )
                     }
                 }

@@ -5,7 +5,10 @@ import Postgres
 /// Where events become hook deliveries: inside the transaction of the change that caused them.
 public struct Outbox: Sendable {
     /// Which hooks hear an event, with what payload.
-    public var route: @Sendable (_ event: String, _ data: [String: String], _ incident: Incident, _ playbook: Playbook?, _ actor: String?) -> [OutboxEntry]
+    public var route:
+        @Sendable (
+            _ event: String, _ data: [String: String], _ incident: Incident, _ playbook: Playbook?, _ actor: String?
+        ) -> [OutboxEntry]
     /// Called after a transaction that queued deliveries committed, to wake the local dispatcher.
     public var wake: @Sendable () -> Void
     /// Seals payloads that carry personal data (for hooks configured to receive it).
@@ -20,7 +23,9 @@ public struct Outbox: Sendable {
 
     public init(
         route: @escaping @Sendable (String, [String: String], Incident, Playbook?, String?) -> [OutboxEntry],
-        wake: @escaping @Sendable () -> Void, cipher: CipherBox = CipherBox(nil), coalesceWindow: Duration = .seconds(300)
+        wake: @escaping @Sendable () -> Void,
+        cipher: CipherBox = CipherBox(nil),
+        coalesceWindow: Duration = .seconds(300)
     ) {
         self.route = route
         self.wake = wake
@@ -34,8 +39,12 @@ public struct Outbox: Sendable {
     /// Queues the deliveries for `events`; returns how many.
     @discardableResult
     func enqueue(
-        _ connection: PostgresConnection, incidentID: Int64, events: [IncidentEvent],
-        incident: Incident, playbook: Playbook?, actor: String?
+        _ connection: PostgresConnection,
+        incidentID: Int64,
+        events: [IncidentEvent],
+        incident: Incident,
+        playbook: Playbook?,
+        actor: String?
     ) throws -> Int {
         var queued = 0
         var rows: [PostgresQuery] = []
@@ -45,7 +54,8 @@ public struct Outbox: Sendable {
         for event in events {
             for entry in route(event.kind.rawValue, event.data, incident, playbook, actor) {
                 var text = String(decoding: try encoder.encode(entry.payload), as: UTF8.self)
-                if entry.payload.incident.description != nil || entry.payload.data["text"] != nil, cipher.current != nil {
+                if entry.payload.incident.description != nil || entry.payload.data["text"] != nil, cipher.current != nil
+                {
                     let sealed = cipher.seal(text, context: Self.payloadContext(incidentID: incidentID))
                     text = String(decoding: try encoder.encode(["sealed": sealed]), as: UTF8.self)
                 }
@@ -65,7 +75,8 @@ public struct Outbox: Sendable {
                 )
                 guard replaced.isEmpty else { continue }
                 // Nothing waiting: queue it, held back until the window since the last one passed.
-                let window = Double(coalesceWindow.components.seconds) + Double(coalesceWindow.components.attoseconds) / 1e18
+                let window =
+                    Double(coalesceWindow.components.seconds) + Double(coalesceWindow.components.attoseconds) / 1e18
                 try connection.query(
                     """
                     INSERT INTO hook_deliveries (incident_id, hook, event, payload, max_attempts, next_attempt_at)

@@ -11,7 +11,8 @@ public enum StoreFailure: Sendable, Equatable {
     /// The failure `error` is, when the store (or the database under it) threw it.
     public init?(_ error: any Error) {
         guard let error = error as? PostgresError else { return nil }
-        self = error.isRetryable
+        self =
+            error.isRetryable
             ? .unavailable(reason: error.description, detail: error.debugDescription)
             : .failed(detail: error.debugDescription)
     }

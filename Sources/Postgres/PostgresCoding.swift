@@ -97,10 +97,11 @@ public struct PostgresBytes: PostgresEncodable, PostgresDecodable, Hashable {
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     public var postgresText: String {
-        "\\x" + bytes.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        "\\x"
+            + bytes.map { byte in
+                let hex = String(byte, radix: 16)
+                return byte < 16 ? "0" + hex : hex
+            }.joined()
     }
 
     public init(postgresText text: String) throws(PostgresError) {

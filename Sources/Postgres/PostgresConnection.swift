@@ -27,7 +27,11 @@ public final class PostgresConnection: @unchecked Sendable {
     public convenience init(conninfo: String, applicationName: String = "incidentd") throws(PostgresError) {
         // PQconnectdbParams with expand_dbname: the conninfo is parsed by libpq itself,
         // never assembled by string interpolation.
-        try self.init(keywords: ["dbname", "fallback_application_name"], values: [conninfo, applicationName], expand: true)
+        try self.init(
+            keywords: ["dbname", "fallback_application_name"],
+            values: [conninfo, applicationName],
+            expand: true
+        )
     }
 
     /// Connects to `target`: a conninfo string as given, or keywords as they are.
@@ -43,7 +47,8 @@ public final class PostgresConnection: @unchecked Sendable {
     public convenience init(parameters: [String: String], applicationName: String = "incidentd") throws(PostgresError) {
         let sorted = parameters.sorted { $0.key < $1.key }
         try self.init(
-            keywords: sorted.map(\.key) + ["fallback_application_name"], values: sorted.map(\.value) + [applicationName],
+            keywords: sorted.map(\.key) + ["fallback_application_name"],
+            values: sorted.map(\.value) + [applicationName],
             expand: false
         )
     }
@@ -106,7 +111,9 @@ public final class PostgresConnection: @unchecked Sendable {
             if let name {
                 return PQexecPrepared(handle, name, Int32(query.binds.count), values, nil, nil, 0)
             }
-            return query.sql.withCString { sql in PQexecParams(handle, sql, Int32(query.binds.count), nil, values, nil, nil, 0) }
+            return query.sql.withCString { sql in
+                PQexecParams(handle, sql, Int32(query.binds.count), nil, values, nil, nil, 0)
+            }
         }
         do {
             return try consume(result)

@@ -25,7 +25,11 @@ public final class PostgresPool: Sendable {
 
         /// A libpq conninfo string or URI, as a person wrote it; empty means the `PG*` environment.
         public init(conninfo: String, maximumConnections: Int = 8, applicationName: String = "incidentd") {
-            self.init(target: .conninfo(conninfo), maximumConnections: maximumConnections, applicationName: applicationName)
+            self.init(
+                target: .conninfo(conninfo),
+                maximumConnections: maximumConnections,
+                applicationName: applicationName
+            )
         }
     }
 

@@ -72,7 +72,9 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
         /// Splices another query, renumbering its parameters.
         public mutating func appendInterpolation(_ fragment: PostgresQuery) {
             let renumber = !binds.isEmpty && !fragment.binds.isEmpty
-            sql += renumber ? fragment.sql.renumberingPlaceholders(count: fragment.binds.count, by: binds.count) : fragment.sql
+            sql +=
+                renumber
+                ? fragment.sql.renumberingPlaceholders(count: fragment.binds.count, by: binds.count) : fragment.sql
             binds.append(contentsOf: fragment.binds)
         }
     }
@@ -88,7 +90,9 @@ extension String {
         var pending = bytes.next()
         while let byte = pending {
             pending = bytes.next()
-            guard byte == UInt8(ascii: "$"), let first = pending, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {
+            guard byte == UInt8(ascii: "$"), let first = pending,
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+            else {
                 result.append(byte)
                 continue
             }

@@ -76,7 +76,10 @@ public struct VarlinkInterface: Sendable {
     public var errors: [ErrorDeclaration]
 
     public init(
-        name: String, doc: String? = nil, types: [TypeDeclaration] = [], methods: [Method] = [],
+        name: String,
+        doc: String? = nil,
+        types: [TypeDeclaration] = [],
+        methods: [Method] = [],
         errors: [ErrorDeclaration] = []
     ) {
         self.name = name
@@ -257,16 +260,31 @@ extension VarlinkInterface {
             ),
         ],
         errors: [
-            ErrorDeclaration("InterfaceNotFound", parameters: [VarlinkField("interface", .string)],
-                             doc: "The requested interface was not found."),
-            ErrorDeclaration("MethodNotFound", parameters: [VarlinkField("method", .string)],
-                             doc: "The requested method was not found"),
-            ErrorDeclaration("MethodNotImplemented", parameters: [VarlinkField("method", .string)],
-                             doc: "The interface defines the requested method, but the service does not\nimplement it."),
-            ErrorDeclaration("InvalidParameter", parameters: [VarlinkField("parameter", .string)],
-                             doc: "One of the passed parameters is invalid."),
+            ErrorDeclaration(
+                "InterfaceNotFound",
+                parameters: [VarlinkField("interface", .string)],
+                doc: "The requested interface was not found."
+            ),
+            ErrorDeclaration(
+                "MethodNotFound",
+                parameters: [VarlinkField("method", .string)],
+                doc: "The requested method was not found"
+            ),
+            ErrorDeclaration(
+                "MethodNotImplemented",
+                parameters: [VarlinkField("method", .string)],
+                doc: "The interface defines the requested method, but the service does not\nimplement it."
+            ),
+            ErrorDeclaration(
+                "InvalidParameter",
+                parameters: [VarlinkField("parameter", .string)],
+                doc: "One of the passed parameters is invalid."
+            ),
             ErrorDeclaration("PermissionDenied", doc: "Client is denied access"),
-            ErrorDeclaration("ExpectedMore", doc: "Method is expected to be called with 'more' set to true, but wasn't"),
+            ErrorDeclaration(
+                "ExpectedMore",
+                doc: "Method is expected to be called with 'more' set to true, but wasn't"
+            ),
         ]
     )
 }

@@ -36,7 +36,10 @@ public struct VarlinkCall: Sendable, Equatable {
     /// The parameters decoded into `T`. A call that arrived as bytes is decoded from them in one
     /// JSON pass, instead of its values being encoded again only to be decoded. A
     /// `DecodingError`'s coding path starts at the parameters either way.
-    public func decodeParameters<T: Decodable>(_ type: T.Type, using decoder: JSONDecoder = VarlinkJSON.decoder()) throws -> T {
+    public func decodeParameters<T: Decodable>(
+        _ type: T.Type,
+        using decoder: JSONDecoder = VarlinkJSON.decoder()
+    ) throws -> T {
         guard let received, !parameters.isEmpty else {
             return try decoder.decode(T.self, from: try VarlinkJSON.encoder().encode(JSONValue.object(parameters)))
         }
@@ -61,7 +64,13 @@ public struct VarlinkCall: Sendable, Equatable {
         var escaped = false
         for byte in bytes {
             if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
                 continue
             }
             switch byte {
@@ -90,7 +99,10 @@ public struct VarlinkCall: Sendable, Equatable {
     /// Parses one message (without its NUL terminator).
     public init(decoding bytes: some Collection<UInt8>) throws(VarlinkProtocolError) {
         if Self.nesting(of: bytes, exceeds: Self.maximumNesting) {
-            throw VarlinkProtocolError(code: .malformedCall, reason: "the message nests deeper than \(Self.maximumNesting) levels")
+            throw VarlinkProtocolError(
+                code: .malformedCall,
+                reason: "the message nests deeper than \(Self.maximumNesting) levels"
+            )
         }
         let value: JSONValue
         do {
@@ -154,7 +166,8 @@ public struct VarlinkReply: Sendable, Equatable {
         get {
             switch storage {
             case .values(let values): return values
-            case .json(let bytes): return (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)))?.objectValue ?? [:]
+            case .json(let bytes):
+                return (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)))?.objectValue ?? [:]
             }
         }
         set { storage = .values(newValue) }
@@ -189,7 +202,9 @@ public struct VarlinkReply: Sendable, Equatable {
     public func encoded() throws -> [UInt8] {
         var bytes: [UInt8] = Array(#"{"#.utf8)
         if continues { bytes += Array(#""continues":true,"#.utf8) }
-        if let error { bytes += Array(#""error":"#.utf8) + Array(try VarlinkJSON.encoder().encode(error)) + [UInt8(ascii: ",")] }
+        if let error {
+            bytes += Array(#""error":"#.utf8) + Array(try VarlinkJSON.encoder().encode(error)) + [UInt8(ascii: ",")]
+        }
         bytes += Array(#""parameters":"#.utf8)
         switch storage {
         case .values(let values): bytes += Array(try VarlinkJSON.encoder().encode(JSONValue.object(values)))
@@ -200,7 +215,8 @@ public struct VarlinkReply: Sendable, Equatable {
     }
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t")
+            || byte == UInt8(ascii: "\r")
     }
 
     public init(decoding bytes: some Collection<UInt8>) throws(VarlinkProtocolError) {
@@ -253,8 +269,11 @@ extension DecodingError {
     fileprivate func startingAtParameters() -> DecodingError {
         func trimmed(_ context: Context) -> Context {
             guard context.codingPath.first?.stringValue == "parameters" else { return context }
-            return Context(codingPath: Array(context.codingPath.dropFirst()), debugDescription: context.debugDescription,
-                           underlyingError: context.underlyingError)
+            return Context(
+                codingPath: Array(context.codingPath.dropFirst()),
+                debugDescription: context.debugDescription,
+                underlyingError: context.underlyingError
+            )
         }
         switch self {
         case .typeMismatch(let type, let context): return .typeMismatch(type, trimmed(context))

@@ -50,11 +50,13 @@ struct Bench: ParsableCommand {
                         case "status": message = VarlinkCall(method: Methods.Incidents.status.name)
                         case "list":
                             message = VarlinkCall(
-                                method: Methods.Incidents.list.name, parameters: ["openOnly": .bool(true), "limit": .integer(50)]
+                                method: Methods.Incidents.list.name,
+                                parameters: ["openOnly": .bool(true), "limit": .integer(50)]
                             )
                         case "get":
                             message = VarlinkCall(
-                                method: Methods.Incidents.get.name, parameters: ["reference": .string(reference ?? "")]
+                                method: Methods.Incidents.get.name,
+                                parameters: ["reference": .string(reference ?? "")]
                             )
                         case "audit":
                             message = VarlinkCall(
@@ -106,8 +108,17 @@ struct Bench: ParsableCommand {
                     + #""p50ms":\#(percentile(0.5)),"p99ms":\#(percentile(0.99))}"#
             )
         } else {
-            print(String(format: "%@ × %d clients: %d calls, %.0f/s, p50 %.2f ms, p99 %.2f ms",
-                         call, clients, latencies.count, rate, percentile(0.5), percentile(0.99)))
+            print(
+                String(
+                    format: "%@ × %d clients: %d calls, %.0f/s, p50 %.2f ms, p99 %.2f ms",
+                    call,
+                    clients,
+                    latencies.count,
+                    rate,
+                    percentile(0.5),
+                    percentile(0.99)
+                )
+            )
         }
     }
 }

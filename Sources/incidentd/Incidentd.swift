@@ -3,10 +3,10 @@ import Foundation
 import IncidentCore
 import IncidentDaemon
 import IncidentProtocol
-import Varlink
+import IncidentStore
 import Logging
 import Postgres
-import IncidentStore
+import Varlink
 
 /// The incidentd daemon: keeps the case file of every data-breach incident.
 @main
@@ -92,7 +92,8 @@ struct Incidentd: AsyncParsableCommand {
             print("socket: \(configuration.socketPath)")
             print("state directory: \(configuration.stateDirectory)")
             print("database: \(configuration.database == nil ? "embedded or PG* environment" : "configured")")
-            let directory = configuration.playbooksDirectory.map { URL(fileURLWithPath: $0) }
+            let directory =
+                configuration.playbooksDirectory.map { URL(fileURLWithPath: $0) }
                 ?? PlaybookRegistry.defaultDirectory()
             switch PlaybookLoader.loadDirectory(directory, knownHooks: Set(configuration.hooks.map(\.name))) {
             case .success(let playbooks):
@@ -105,7 +106,10 @@ struct Incidentd: AsyncParsableCommand {
             print("hooks: \(configuration.hooks.map(\.name).joined(separator: ", "))")
             if let database = configuration.database {
                 // The role that would serve requests must not be able to rewrite the audit trail.
-                let pool = PostgresPool(configuration: .init(conninfo: database, maximumConnections: 1), logger: Logger(label: "check"))
+                let pool = PostgresPool(
+                    configuration: .init(conninfo: database, maximumConnections: 1),
+                    logger: Logger(label: "check")
+                )
                 do {
                     for problem in try await RuntimeGrants.problems(pool: pool) { print("warning: \(problem)") }
                 } catch {
@@ -126,7 +130,9 @@ struct Incidentd: AsyncParsableCommand {
         do {
             let command = self
             try await Daemon(
-                configuration: configuration, logger: logger, reload: { try command.resolvedConfiguration() }
+                configuration: configuration,
+                logger: logger,
+                reload: { try command.resolvedConfiguration() }
             ).run()
         } catch {
             logger.critical("incidentd cannot start: \(error)")
@@ -174,7 +180,9 @@ struct Keys: AsyncParsableCommand {
             }
             let path = configuration.keyFilePath
             guard FileManager.default.fileExists(atPath: path) else {
-                printError("incidentd: there is no key file at \(path) to rotate; incidentd creates it when it first starts")
+                printError(
+                    "incidentd: there is no key file at \(path) to rotate; incidentd creates it when it first starts"
+                )
                 throw ExitCode.failure
             }
             do {
@@ -221,15 +229,18 @@ struct Purge: AsyncParsableCommand {
         do {
             let client = try VarlinkClient(path: socket)
             let reply = try client.call(
-                Methods.Incidents.purge, IncidentsWire.PurgeParameters(dryRun: dryRun)
+                Methods.Incidents.purge,
+                IncidentsWire.PurgeParameters(dryRun: dryRun)
             )
             if reply.incidents.isEmpty {
                 print(dryRun ? "Nothing is past retention." : "Nothing was past retention; nothing purged.")
             }
             for incident in reply.incidents {
                 let closed = incident.closed.formatted(Date.ISO8601FormatStyle().year().month().day())
-                print("\(dryRun ? "would purge" : "purged")  \(incident.reference)  closed \(closed)  "
-                    + "\(incident.playbook ?? "-")  retention \(incident.retentionDays) days")
+                print(
+                    "\(dryRun ? "would purge" : "purged")  \(incident.reference)  closed \(closed)  "
+                        + "\(incident.playbook ?? "-")  retention \(incident.retentionDays) days"
+                )
             }
         } catch {
             printError("incidentd: cannot purge through \(socket): \(error)")
@@ -241,4 +252,3 @@ struct Purge: AsyncParsableCommand {
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
-

@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 import Varlink
 
 /// Real, different users on one machine (CI runs as root, so it can create them): the
@@ -41,15 +41,26 @@ struct AccessControlTests {
 
     func reference(_ result: CommandResult) throws -> String {
         let incident = try #require(
-            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)"
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+            "\(result)"
         )
         return try #require((incident["incident"] as? [String: Any])?["reference"] as? String)
     }
 
     @Test func eachRoleSeesAndDoesOnlyWhatItMay() async throws {
         try await withSharedDaemon { daemon, database in
-            let a = try reference(try await daemon.ctl(["report", "--title", "A", "--description", "rep1's", "--json"], asUser: "idt-rep1"))
-            let b = try reference(try await daemon.ctl(["report", "--title", "B", "--description", "rep2's", "--json"], asUser: "idt-rep2"))
+            let a = try reference(
+                try await daemon.ctl(
+                    ["report", "--title", "A", "--description", "rep1's", "--json"],
+                    asUser: "idt-rep1"
+                )
+            )
+            let b = try reference(
+                try await daemon.ctl(
+                    ["report", "--title", "B", "--description", "rep2's", "--json"],
+                    asUser: "idt-rep2"
+                )
+            )
 
             // A reporter cannot see another reporter's incident, and lists and counts only their own.
             #expect(try await daemon.ctl(["show", a], asUser: "idt-rep2").status == 3)
@@ -61,7 +72,10 @@ struct AccessControlTests {
             // A manager restricts A to its assignee (nobody yet) and assigns B to the investigator.
             #expect(try await daemon.ctl(["restrict", a], asUser: "idt-mgr").status == 0)
             #expect(try await daemon.ctl(["assign", b, "idt-inv"], asUser: "idt-mgr").status == 0)
-            #expect(try await daemon.ctl(["assign", b, "idt-rep2"], asUser: "idt-inv").status == 4, "investigators do not assign")
+            #expect(
+                try await daemon.ctl(["assign", b, "idt-rep2"], asUser: "idt-inv").status == 4,
+                "investigators do not assign"
+            )
 
             // An investigator cannot see a restricted incident not assigned to them.
             #expect(try await daemon.ctl(["show", a], asUser: "idt-inv").status == 3)
@@ -74,19 +88,31 @@ struct AccessControlTests {
             #expect(try await daemon.ctl(["show", a], asUser: "idt-aud").status == 0)
             #expect(try await daemon.ctl(["assign", a, "idt-aud"], asUser: "idt-aud").status == 4)
             #expect(try await daemon.ctl(["restrict", b, "--lift"], asUser: "idt-aud").status == 4)
-            #expect(try await daemon.ctl(["report", "--title", "x", "--description", "y"], asUser: "idt-aud").status == 0,
-                    "anyone who reaches the socket may report; that changes no existing incident")
+            #expect(
+                try await daemon.ctl(["report", "--title", "x", "--description", "y"], asUser: "idt-aud").status == 0,
+                "anyone who reaches the socket may report; that changes no existing incident"
+            )
 
             // Only auditors and admins read the trail.
             #expect(try await daemon.ctl(["audit"], asUser: "idt-rep1").status == 4)
-            let denials = try await daemon.ctl(["audit", "--outcome", "denied", "--json", "--limit", "100"], asUser: "idt-aud")
+            let denials = try await daemon.ctl(
+                ["audit", "--outcome", "denied", "--json", "--limit", "100"],
+                asUser: "idt-aud"
+            )
             #expect(denials.status == 0, "\(denials)")
             let records = try #require(
-                (try JSONSerialization.jsonObject(with: Data(denials.stdout.utf8)) as? [String: Any])?["records"] as? [[String: Any]]
+                (try JSONSerialization.jsonObject(with: Data(denials.stdout.utf8)) as? [String: Any])?["records"]
+                    as? [[String: Any]]
             )
-            let seen = Set(records.map { "\($0["userName"] as? String ?? "") \($0["action"] as? String ?? "") \($0["incident"] as? String ?? "-")" })
-            for expected in ["idt-rep2 Get \(a)", "idt-inv Assign \(b)", "idt-inv Get \(a)", "idt-rep1 Get \(a)",
-                             "idt-aud Assign \(a)", "idt-aud Restrict \(b)", "idt-rep1 AuditQuery -"] {
+            let seen = Set(
+                records.map {
+                    "\($0["userName"] as? String ?? "") \($0["action"] as? String ?? "") \($0["incident"] as? String ?? "-")"
+                }
+            )
+            for expected in [
+                "idt-rep2 Get \(a)", "idt-inv Assign \(b)", "idt-inv Get \(a)", "idt-rep1 Get \(a)",
+                "idt-aud Assign \(a)", "idt-aud Restrict \(b)", "idt-rep1 AuditQuery -",
+            ] {
                 #expect(seen.contains(expected), "no denial recorded for \(expected); have \(seen.sorted())")
             }
             let verify = try await daemon.ctl(["audit", "verify"], asUser: "idt-aud")

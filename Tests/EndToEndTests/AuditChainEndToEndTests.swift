@@ -1,8 +1,8 @@
-import IncidentProtocol
 import Foundation
+import IncidentProtocol
 import Postgres
-import Testing
 import TestSupport
+import Testing
 import Varlink
 
 /// Several daemons on one database keep one unbroken chain that contains every call.
@@ -28,14 +28,20 @@ import Varlink
                             for call in 0..<callsPerClient {
                                 let reply: VarlinkReply
                                 if call.isMultiple(of: 5) {
-                                    reply = try connection.call(VarlinkCall(
-                                        method: Methods.Incidents.report.name,
-                                        parameters: ["title": .string("c\(client)-\(call)"), "description": .string("load")]
-                                    ))
+                                    reply = try connection.call(
+                                        VarlinkCall(
+                                            method: Methods.Incidents.report.name,
+                                            parameters: [
+                                                "title": .string("c\(client)-\(call)"), "description": .string("load"),
+                                            ]
+                                        )
+                                    )
                                 } else {
                                     reply = try connection.call(VarlinkCall(method: Methods.Incidents.status.name))
                                 }
-                                if let error = reply.error { throw VarlinkError(name: error, parameters: reply.parameters) }
+                                if let error = reply.error {
+                                    throw VarlinkError(name: error, parameters: reply.parameters)
+                                }
                             }
                         }
                     }

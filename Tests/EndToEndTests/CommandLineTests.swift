@@ -1,8 +1,8 @@
 import Foundation
 import IncidentCore
 import IncidentProtocol
-import Testing
 import TestSupport
+import Testing
 import Varlink
 
 /// The built incidentd, driven by the built incidentctl, as people and scripts use them.
@@ -27,8 +27,10 @@ import Varlink
 
             let show = try await daemon.ctl(["show", reference])
             #expect(show.status == 0, "\(show)")
-            for expected in ["Customer list e-mailed to the wrong partner", "high", "contact", "1,200 people", "DE, EU",
-                             "CSV with names and e-mail addresses", "2026-01-05"] {
+            for expected in [
+                "Customer list e-mailed to the wrong partner", "high", "contact", "1,200 people", "DE, EU",
+                "CSV with names and e-mail addresses", "2026-01-05",
+            ] {
                 #expect(show.stdout.contains(expected), "missing \(expected) in\n\(show.stdout)")
             }
 
@@ -37,7 +39,10 @@ import Varlink
             #expect(caseFile["tasks"] as? [Any] != nil, "the case file lists the playbook's tasks")
             #expect(shown["reference"] as? String == reference)
             #expect(shown["aware"] as? String == "2026-01-05T08:00:00Z")
-            #expect((shown["reporter"] as? [String: Any])?["uid"] as? Int == Int(getuid()), "the reporter is the caller")
+            #expect(
+                (shown["reporter"] as? [String: Any])?["uid"] as? Int == Int(getuid()),
+                "the reporter is the caller"
+            )
 
             let list = try await daemon.ctl(["list"])
             #expect(list.status == 0)
@@ -68,14 +73,20 @@ import Varlink
             #expect(incident["peopleAffected"] as? Int == 3)
 
             let yaml = "title: From YAML\ndescription: |\n  two\n  lines\njurisdictions: [SG, us]\nseverity: critical\n"
-            let fromStdin = try await daemon.ctl(["report", "--from-file", "-", "--json", "--title", "Flag wins"], input: yaml)
+            let fromStdin = try await daemon.ctl(
+                ["report", "--from-file", "-", "--json", "--title", "Flag wins"],
+                input: yaml
+            )
             #expect(fromStdin.status == 0, "\(fromStdin)")
             let second = try #require(try json(fromStdin.stdout)["incident"] as? [String: Any])
             #expect(second["title"] as? String == "Flag wins")
             #expect(second["description"] as? String == "two\nlines")
             #expect(second["jurisdictions"] as? [String] == ["SG", "US"])
 
-            let unknown = try await daemon.ctl(["report", "--from-file", "-"], input: "title: t\ndescription: d\nreporter: mallory\n")
+            let unknown = try await daemon.ctl(
+                ["report", "--from-file", "-"],
+                input: "title: t\ndescription: d\nreporter: mallory\n"
+            )
             #expect(unknown.status == 2)
             #expect(unknown.stderr.contains("unknown key reporter"))
         }
@@ -118,7 +129,9 @@ import Varlink
             #expect(noDescription.status == 2)
             #expect(noDescription.stderr.contains("--description"))
 
-            let badJurisdiction = try await daemon.ctl(["report", "--title", "t", "--description", "d", "--jurisdiction", "XX"])
+            let badJurisdiction = try await daemon.ctl([
+                "report", "--title", "t", "--description", "d", "--jurisdiction", "XX",
+            ])
             #expect(badJurisdiction.status == 2)
 
             let badFlag = try await daemon.ctl(["list", "--phase", "finished"])
@@ -126,7 +139,10 @@ import Varlink
 
             let listed = try await daemon.ctl(["list", "--json"])
             #expect(try json(listed.stdout)["incidents"] as? [Any] != nil)
-            #expect((try json(listed.stdout)["incidents"] as? [Any])?.isEmpty == true, "nothing was filed by the mistakes")
+            #expect(
+                (try json(listed.stdout)["incidents"] as? [Any])?.isEmpty == true,
+                "nothing was filed by the mistakes"
+            )
         }
     }
 

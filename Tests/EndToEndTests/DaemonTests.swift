@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 import Varlink
 
 @Suite struct DaemonTests {
@@ -16,8 +16,16 @@ import Varlink
         try await withTestDatabase { database in
             let migrations = try TemporaryDirectory(prefix: "imig")
             defer { migrations.remove() }
-            try "CREATE TABLE fine (id int);".write(toFile: migrations.appending("0001_fine.sql"), atomically: true, encoding: .utf8)
-            try "CREATE TABL broken;".write(toFile: migrations.appending("0002_broken.sql"), atomically: true, encoding: .utf8)
+            try "CREATE TABLE fine (id int);".write(
+                toFile: migrations.appending("0001_fine.sql"),
+                atomically: true,
+                encoding: .utf8
+            )
+            try "CREATE TABL broken;".write(
+                toFile: migrations.appending("0002_broken.sql"),
+                atomically: true,
+                encoding: .utf8
+            )
             let daemon = try DaemonProcess(database: database, arguments: ["--migrations-dir", migrations.path])
             defer { daemon.cleanUp() }
             await #expect(throws: TestSetupError.self) { try await daemon.waitUntilReady(timeout: .seconds(30)) }

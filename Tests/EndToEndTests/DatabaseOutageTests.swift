@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import Varlink
 
 /// The database is not there when incidentd starts.
@@ -22,7 +22,9 @@ import Varlink
         let created = Date()
         try database.createNow()
         try await daemon.waitUntilReady()
-        print("database outage at start: ready \(String(format: "%.2f", Date().timeIntervalSince(created))) s after the database appeared")
+        print(
+            "database outage at start: ready \(String(format: "%.2f", Date().timeIntervalSince(created))) s after the database appeared"
+        )
         #expect(try await daemon.ctl(["report", "--title", "After the wait", "--description", "d"]).status == 0)
     }
 
@@ -37,6 +39,9 @@ import Varlink
         let deadline = Date().addingTimeInterval(60)
         while daemon.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!daemon.isRunning)
-        #expect(daemon.log.contains("cannot connect to PostgreSQL") && daemon.log.contains("gave up after 1"), "\(daemon.log)")
+        #expect(
+            daemon.log.contains("cannot connect to PostgreSQL") && daemon.log.contains("gave up after 1"),
+            "\(daemon.log)"
+        )
     }
 }

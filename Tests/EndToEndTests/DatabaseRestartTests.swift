@@ -1,9 +1,9 @@
-import IncidentProtocol
 import Foundation
 import Glibc
+import IncidentProtocol
 import Postgres
-import Testing
 import TestSupport
+import Testing
 import Varlink
 
 /// PostgreSQL restarts (fast, then immediate) under load: incidentd stays up, calls in flight
@@ -21,14 +21,23 @@ import Varlink
             chmod(directory.path, 0o755)
             owner = getuid() == 0 ? "postgres" : nil
             if owner != nil { _ = try await runCommand("/bin/chown", ["postgres:", directory.path]) }
-            let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted {
-                (Int($0) ?? 0) > (Int($1) ?? 0)
+            let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
+                .sorted {
+                    (Int($0) ?? 0) > (Int($1) ?? 0)
+                }
+            guard let version = candidates.first else {
+                throw TestSetupError("no PostgreSQL server programs in /usr/lib/postgresql")
             }
-            guard let version = candidates.first else { throw TestSetupError("no PostgreSQL server programs in /usr/lib/postgresql") }
             bin = "/usr/lib/postgresql/\(version)/bin"
-            let initdb = try await runCommand("\(bin)/initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--no-instructions"], asUser: owner)
+            let initdb = try await runCommand(
+                "\(bin)/initdb",
+                ["-D", data, "-U", "postgres", "--auth=trust", "--no-instructions"],
+                asUser: owner
+            )
             guard initdb.status == 0 else { throw TestSetupError("initdb failed: \(initdb)") }
-            try await pgctl(["start", "-w", "-l", directory.appending("log"), "-o", "-k \(directory.path) -c listen_addresses=''"])
+            try await pgctl([
+                "start", "-w", "-l", directory.appending("log"), "-o", "-k \(directory.path) -c listen_addresses=''",
+            ])
             let admin = try PostgresConnection(conninfo: "host=\(directory.path) dbname=postgres user=postgres")
             defer { admin.close() }
             _ = try admin.execute("CREATE DATABASE incidents")
@@ -40,8 +49,10 @@ import Varlink
         /// pg_ctl through a process that closes every inherited descriptor first: the server
         /// it starts must not hold the pipes this test reads to their end.
         func pgctl(_ arguments: [String]) async throws {
-            let detach = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:], close_fds=True, stdin=subprocess.DEVNULL).returncode)"
-            let command = (owner.map { ["/usr/sbin/runuser", "-u", $0, "--"] } ?? []) + ["\(bin)/pg_ctl", "-D", data] + arguments
+            let detach =
+                "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:], close_fds=True, stdin=subprocess.DEVNULL).returncode)"
+            let command =
+                (owner.map { ["/usr/sbin/runuser", "-u", $0, "--"] } ?? []) + ["\(bin)/pg_ctl", "-D", data] + arguments
             let result = try await runCommand("/usr/bin/env", ["python3", "-c", detach] + command)
             guard result.status == 0 else { throw TestSetupError("pg_ctl \(arguments) failed: \(result)") }
         }
@@ -83,9 +94,15 @@ import Varlink
                                 do {
                                     let active = try connection ?? VarlinkClient(path: socket)
                                     connection = active
-                                    let reply = try active.call(VarlinkCall(method: Methods.Incidents.report.name, parameters: [
-                                        "title": .string("Under restart"), "description": .string("d"), "idempotencyKey": .string(key),
-                                    ]))
+                                    let reply = try active.call(
+                                        VarlinkCall(
+                                            method: Methods.Incidents.report.name,
+                                            parameters: [
+                                                "title": .string("Under restart"), "description": .string("d"),
+                                                "idempotencyKey": .string(key),
+                                            ]
+                                        )
+                                    )
                                     if let error = reply.error {
                                         tally.error(error)
                                         usleep(50_000)
@@ -109,8 +126,10 @@ import Varlink
         var recoveries: [Double] = []
         for mode in ["fast", "immediate"] {
             try await Task.sleep(for: .seconds(1))
-            try await cluster.pgctl(["restart", "-w", "-m", mode, "-l", cluster.directory.appending("log"),
-                                     "-o", "-k \(cluster.directory.path) -c listen_addresses=''"])
+            try await cluster.pgctl([
+                "restart", "-w", "-m", mode, "-l", cluster.directory.appending("log"),
+                "-o", "-k \(cluster.directory.path) -c listen_addresses=''",
+            ])
             let restarted = Date()
             let before = acknowledgedCount()
             while acknowledgedCount() == before, Date().timeIntervalSince(restarted) < 60 {
@@ -126,14 +145,25 @@ import Varlink
 
         let acknowledged = tally.lock.withLock { tally.acknowledged }
         let errors = tally.lock.withLock { tally.errors }
-        print("database restarts: \(acknowledged.count) reports acknowledged; recovery after fast \(String(format: "%.2f", recoveries[0])) s, "
-            + "immediate \(String(format: "%.2f", recoveries[1])) s; errors seen: \(errors)")
-        let unnamed = errors.keys.filter { !$0.hasPrefix("io.incidentd.DatabaseUnavailable") && !$0.hasPrefix("connection") }
-        #expect(unnamed.isEmpty, "calls in flight fail with the named, retryable error: \(errors)\n\(daemon.log.split(separator: "\n").filter { $0.contains(" error incidentd:") || $0.contains(" critical incidentd:") }.suffix(10).joined(separator: "\n"))")
+        print(
+            "database restarts: \(acknowledged.count) reports acknowledged; recovery after fast \(String(format: "%.2f", recoveries[0])) s, "
+                + "immediate \(String(format: "%.2f", recoveries[1])) s; errors seen: \(errors)"
+        )
+        let unnamed = errors.keys.filter {
+            !$0.hasPrefix("io.incidentd.DatabaseUnavailable") && !$0.hasPrefix("connection")
+        }
+        #expect(
+            unnamed.isEmpty,
+            "calls in flight fail with the named, retryable error: \(errors)\n\(daemon.log.split(separator: "\n").filter { $0.contains(" error incidentd:") || $0.contains(" critical incidentd:") }.suffix(10).joined(separator: "\n"))"
+        )
 
         let check = try PostgresConnection(conninfo: cluster.conninfo)
         defer { check.close() }
-        let stored = Set(try check.query("SELECT idempotency_key FROM incidents").map { try $0.decode(String.self, "idempotency_key") })
+        let stored = Set(
+            try check.query("SELECT idempotency_key FROM incidents").map {
+                try $0.decode(String.self, "idempotency_key")
+            }
+        )
         #expect(Set(acknowledged).isSubset(of: stored), "every acknowledged report is stored")
         let rows = try check.query("SELECT count(*) AS n FROM incidents").first!.decode(Int.self, "n")
         #expect(rows == stored.count, "none twice")

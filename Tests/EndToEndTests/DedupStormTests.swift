@@ -1,19 +1,22 @@
-import IncidentProtocol
 import Foundation
+import IncidentProtocol
 import Postgres
-import Testing
 import TestSupport
+import Testing
 import Varlink
 
 /// Automated reporters don't flood the team: a storm of identical reports is one incident.
 @Suite struct DedupStormTests {
     @Test(.timeLimit(.minutes(10)))
     func tenThousandIdenticalAutomatedReportsMakeOneIncidentAndOneNotification() async throws {
-        let setup = try HookTests.Setup(hooks: """
-              - name: pager
-                exec: [/bin/true]
-                events: [incident.reported, report.folded]
-            """, extra: "hookCoalesceSeconds: 3600")
+        let setup = try HookTests.Setup(
+            hooks: """
+                  - name: pager
+                    exec: [/bin/true]
+                    events: [incident.reported, report.folded]
+                """,
+            extra: "hookCoalesceSeconds: 3600"
+        )
         defer { setup.directory.remove() }
         try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
             let clients = 8
@@ -27,17 +30,24 @@ import Varlink
                             let connection = try VarlinkClient(path: socket)
                             var seen = Set<String>()
                             for call in 0..<reportsPerClient {
-                                let reply = try connection.call(VarlinkCall(
-                                    method: Methods.Incidents.report.name,
-                                    parameters: [
-                                        "title": .string("DLP rule 42: card numbers in outbound mail"),
-                                        "description": .string("Matched on mx1"), "severity": .string("high"),
-                                        "peopleAffected": .integer(Int64(call + 1)),
-                                        "idempotencyKey": .string("storm-\(client)-\(call)"), "dedupKey": .string("dlp-42/mx1"),
-                                    ]
-                                ))
-                                if let error = reply.error { throw VarlinkError(name: error, parameters: reply.parameters) }
-                                if case .object(let incident)? = reply.parameters["incident"], let reference = incident["reference"]?.stringValue {
+                                let reply = try connection.call(
+                                    VarlinkCall(
+                                        method: Methods.Incidents.report.name,
+                                        parameters: [
+                                            "title": .string("DLP rule 42: card numbers in outbound mail"),
+                                            "description": .string("Matched on mx1"), "severity": .string("high"),
+                                            "peopleAffected": .integer(Int64(call + 1)),
+                                            "idempotencyKey": .string("storm-\(client)-\(call)"),
+                                            "dedupKey": .string("dlp-42/mx1"),
+                                        ]
+                                    )
+                                )
+                                if let error = reply.error {
+                                    throw VarlinkError(name: error, parameters: reply.parameters)
+                                }
+                                if case .object(let incident)? = reply.parameters["incident"],
+                                    let reference = incident["reference"]?.stringValue
+                                {
                                     seen.insert(reference)
                                 }
                             }
@@ -48,8 +58,10 @@ import Varlink
                 return try await group.reduce(into: Set<String>()) { $0.formUnion($1) }
             }
             let seconds = Date().timeIntervalSince(started)
-            print("dedup storm: \(clients * reportsPerClient) reports in \(String(format: "%.1f", seconds)) s "
-                + "(\(Int(Double(clients * reportsPerClient) / seconds))/s)")
+            print(
+                "dedup storm: \(clients * reportsPerClient) reports in \(String(format: "%.1f", seconds)) s "
+                    + "(\(Int(Double(clients * reportsPerClient) / seconds))/s)"
+            )
             #expect(references.count == 1, "every reply names the same incident: \(references)")
             let reference = try #require(references.first)
 
@@ -60,8 +72,13 @@ import Varlink
             }
             #expect(try count("SELECT count(*) FROM incidents") == 1)
             #expect(try count("SELECT report_count FROM incidents") == clients * reportsPerClient)
-            #expect(try count("SELECT count(*) FROM events WHERE kind = 'report.folded'") == clients * reportsPerClient - 1)
-            #expect(try count("SELECT count(*) FROM hook_deliveries WHERE event = 'incident.reported'") == 1, "one notification")
+            #expect(
+                try count("SELECT count(*) FROM events WHERE kind = 'report.folded'") == clients * reportsPerClient - 1
+            )
+            #expect(
+                try count("SELECT count(*) FROM hook_deliveries WHERE event = 'incident.reported'") == 1,
+                "one notification"
+            )
             // 9,999 folds page the hook at most twice in the window (an hour here, however slow the
             // machine): the first, and one held back
             // that carries the latest count.
@@ -70,17 +87,27 @@ import Varlink
             if folded == 2 {
                 // The waiting one is held back a window past the first; created_at is when each
                 // transaction began, and a fold that waited long on the incident's lock began early.
-                #expect(try count(
-                    "SELECT (payload->'data'->>'count')::int FROM hook_deliveries WHERE event = 'report.folded' ORDER BY next_attempt_at DESC LIMIT 1"
-                ) == clients * reportsPerClient, "the waiting one carries the latest count")
+                #expect(
+                    try count(
+                        "SELECT (payload->'data'->>'count')::int FROM hook_deliveries WHERE event = 'report.folded' ORDER BY next_attempt_at DESC LIMIT 1"
+                    ) == clients * reportsPerClient,
+                    "the waiting one carries the latest count"
+                )
             }
-            #expect(try count("SELECT count(*) FROM audit_log WHERE action = 'Report' AND outcome = 'folded'") == clients * reportsPerClient - 1)
+            #expect(
+                try count("SELECT count(*) FROM audit_log WHERE action = 'Report' AND outcome = 'folded'") == clients
+                    * reportsPerClient - 1
+            )
 
             // A retry of a folded report is answered, not counted again.
             let retry = try await daemon.ctl([
-                "report", "--title", "DLP rule 42", "--description", "again", "--idempotency-key", "storm-3-7", "--dedup-key", "dlp-42/mx1",
+                "report", "--title", "DLP rule 42", "--description", "again", "--idempotency-key", "storm-3-7",
+                "--dedup-key", "dlp-42/mx1",
             ])
-            #expect(retry.status == 0 && retry.stdout.contains("Folded into the open incident \(reference)"), "\(retry)")
+            #expect(
+                retry.status == 0 && retry.stdout.contains("Folded into the open incident \(reference)"),
+                "\(retry)"
+            )
             #expect(try count("SELECT report_count FROM incidents") == clients * reportsPerClient)
 
             let show = try await daemon.ctl(["show", reference])
@@ -91,7 +118,9 @@ import Varlink
             let connectionForClose = try database.connect()
             defer { connectionForClose.close() }
             _ = try connectionForClose.execute("UPDATE incidents SET phase = 'closed', closed_at = now()")
-            let fresh = try await daemon.ctl(["report", "--title", "DLP rule 42", "--description", "later", "--dedup-key", "dlp-42/mx1"])
+            let fresh = try await daemon.ctl([
+                "report", "--title", "DLP rule 42", "--description", "later", "--dedup-key", "dlp-42/mx1",
+            ])
             #expect(fresh.status == 0 && fresh.stdout.contains("Reported INC-"), "\(fresh)")
             #expect(try count("SELECT count(*) FROM incidents") == 2)
         }

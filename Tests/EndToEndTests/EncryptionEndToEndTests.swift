@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// Customer data stays protected inside incidentd: what reaches PostgreSQL is ciphertext.
 @Suite struct EncryptionEndToEndTests {
@@ -21,12 +21,16 @@ import TestSupport
 
     /// A daemon on a fresh database with a state directory of its own, where it makes its key file.
     func withKeyedDaemon(
-        config: String, _ body: (DaemonProcess, TestDatabase, TemporaryDirectory) async throws -> Void
+        config: String,
+        _ body: (DaemonProcess, TestDatabase, TemporaryDirectory) async throws -> Void
     ) async throws {
         try await withTestDatabase { database in
             let state = try TemporaryDirectory(prefix: "ikeys")
             defer { state.remove() }
-            let daemon = try DaemonProcess(database: database, arguments: ["--config", config, "--state-dir", state.path])
+            let daemon = try DaemonProcess(
+                database: database,
+                arguments: ["--config", config, "--state-dir", state.path]
+            )
             defer { daemon.cleanUp() }
             try await daemon.waitUntilReady()
             try await body(daemon, database, state)
@@ -34,16 +38,20 @@ import TestSupport
     }
 
     @Test func pgDumpFindsNoMarkerFromDescriptionsNotesOrPersonalHookPayloads() async throws {
-        let setup = try HookTests.Setup(hooks: """
-              - name: dpo
-                exec: [/bin/sh, -c, "cat >> $DIR/received"]
-                events: [incident.reported, note.added]
-                personalData: true
-            """, extra: Self.roles)
+        let setup = try HookTests.Setup(
+            hooks: """
+                  - name: dpo
+                    exec: [/bin/sh, -c, "cat >> $DIR/received"]
+                    events: [incident.reported, note.added]
+                    personalData: true
+                """,
+            extra: Self.roles
+        )
         defer { setup.directory.remove() }
         try await withKeyedDaemon(config: setup.config) { daemon, database, state in
             let filed = try await daemon.ctl([
-                "report", "--title", "Payroll file sent to a customer", "--description", "Alice Example \(Self.marker) alice@example.com",
+                "report", "--title", "Payroll file sent to a customer", "--description",
+                "Alice Example \(Self.marker) alice@example.com",
             ])
             #expect(filed.status == 0, "\(filed)")
             let reference = try #require(filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
@@ -51,14 +59,19 @@ import TestSupport
             // A capture the playbook marks sensitive (containment) is sealed too.
             for task in [
                 ["acknowledge"],
-                ["triage", "--set", "severity=high", "--set", "dataCategories=contact", "--set", "jurisdictions=DE",
-                 "--set", "nis2Entity=false", "--set", "secRegistrant=false", "--set", "doraFinancialEntity=false", "--set", "ftcFinancialInstitution=false"],
+                [
+                    "triage", "--set", "severity=high", "--set", "dataCategories=contact", "--set", "jurisdictions=DE",
+                    "--set", "nis2Entity=false", "--set", "secRegistrant=false", "--set", "doraFinancialEntity=false",
+                    "--set", "ftcFinancialInstitution=false",
+                ],
             ] {
                 let done = try await daemon.ctl(["task", "done", reference] + task)
                 #expect(done.status == 0, "\(done)")
             }
             #expect(try await daemon.ctl(["advance", reference]).status == 0)
-            let contained = try await daemon.ctl(["task", "done", reference, "contain", "--set", "containment=Bob \(Self.marker) deleted it"])
+            let contained = try await daemon.ctl([
+                "task", "done", reference, "contain", "--set", "containment=Bob \(Self.marker) deleted it",
+            ])
             #expect(contained.status == 0, "\(contained)")
 
             // The people who may see it see plaintext; the hook configured for it receives it.
@@ -67,8 +80,12 @@ import TestSupport
             #expect(show.stdout.contains("Bob \(Self.marker) deleted it"), "\(show)")
             let timeline = try await daemon.ctl(["timeline", reference])
             #expect(timeline.stdout.contains("Called \(Self.marker) back"), "\(timeline)")
-            #expect(await HookTests().waitFor(90) { setup.lines("received").filter { $0.contains(Self.marker) }.count == 2 },
-                    "\(setup.lines("received"))")
+            #expect(
+                await HookTests().waitFor(90) {
+                    setup.lines("received").filter { $0.contains(Self.marker) }.count == 2
+                },
+                "\(setup.lines("received"))"
+            )
 
             let dump = try await pgDump(database)
             #expect(!dump.contains(Self.marker), "no marker in pg_dump")
@@ -84,18 +101,26 @@ import TestSupport
     /// Every place a person types about a case, each with its own name, address and number, so
     /// a failure says which one reached the database in clear.
     @Test func afterAFullLifecyclePgDumpHoldsNoNameAddressOrNumberThatWasTyped() async throws {
-        let setup = try HookTests.Setup(hooks: """
-              - name: closed
-                exec: [/bin/true]
-                events: [incident.closed]
-            """, extra: Self.roles)
+        let setup = try HookTests.Setup(
+            hooks: """
+                  - name: closed
+                    exec: [/bin/true]
+                    events: [incident.closed]
+                """,
+            extra: Self.roles
+        )
         defer { setup.directory.remove() }
-        func personal(_ place: String) -> String { "Wang \(place) wang.\(place.lowercased())@example.cn +86 138 0013 \(place.count)000" }
-        let places = ["Description", "Note", "Containment", "Rootcause", "Prevention", "Decision", "Recipient", "Late", "Skip",
-                      "Hold", "Resolution", "Lessons"]
+        func personal(_ place: String) -> String {
+            "Wang \(place) wang.\(place.lowercased())@example.cn +86 138 0013 \(place.count)000"
+        }
+        let places = [
+            "Description", "Note", "Containment", "Rootcause", "Prevention", "Decision", "Recipient", "Late", "Skip",
+            "Hold", "Resolution", "Lessons",
+        ]
         try await withKeyedDaemon(config: setup.config) { daemon, database, state in
             let filed = try await daemon.ctl([
-                "report", "--title", "Customer list sent to the wrong partner", "--description", personal("Description"),
+                "report", "--title", "Customer list sent to the wrong partner", "--description",
+                personal("Description"),
                 "--data", "contact", "--people", "1200", "--jurisdiction", "DE", "--aware", "2026-01-05T08:00:00Z",
             ])
             #expect(filed.status == 0, "\(filed)")
@@ -103,21 +128,35 @@ import TestSupport
             for step in [
                 ["note", reference, personal("Note")],
                 ["task", "done", reference, "acknowledge"],
-                ["task", "done", reference, "triage", "--set", "severity=high", "--set", "dataCategories=contact",
-                 "--set", "jurisdictions=DE", "--set", "nis2Entity=false", "--set", "secRegistrant=false", "--set", "doraFinancialEntity=false", "--set", "ftcFinancialInstitution=false"],
+                [
+                    "task", "done", reference, "triage", "--set", "severity=high", "--set", "dataCategories=contact",
+                    "--set", "jurisdictions=DE", "--set", "nis2Entity=false", "--set", "secRegistrant=false", "--set",
+                    "doraFinancialEntity=false", "--set", "ftcFinancialInstitution=false",
+                ],
                 ["advance", reference],
                 ["task", "done", reference, "contain", "--set", "containment=\(personal("Containment"))"],
-                ["task", "done", reference, "scope", "--set", "peopleAffectedIn=DE:1200", "--set", "peopleAffected=1200",
-                 "--set", "recordsAffected=1200"],
-                ["task", "done", reference, "assess-notifiability", "--set", "notifiable=true", "--set", "highRisk=false",
-                 "--reason", personal("Decision")],
-                ["task", "done", reference, "root-cause", "--set", "rootCause=\(personal("Rootcause"))",
-                 "--set", "prevention=\(personal("Prevention"))"],
+                [
+                    "task", "done", reference, "scope", "--set", "peopleAffectedIn=DE:1200", "--set",
+                    "peopleAffected=1200",
+                    "--set", "recordsAffected=1200",
+                ],
+                [
+                    "task", "done", reference, "assess-notifiability", "--set", "notifiable=true", "--set",
+                    "highRisk=false",
+                    "--reason", personal("Decision"),
+                ],
+                [
+                    "task", "done", reference, "root-cause", "--set", "rootCause=\(personal("Rootcause"))",
+                    "--set", "prevention=\(personal("Prevention"))",
+                ],
                 ["approve", reference],
                 ["advance", reference],
                 // Aware in January: the 72 hours are long over, so the notification needs its reason.
-                ["task", "done", reference, "gdpr-authority", "--recipient", personal("Recipient"), "--channel", "portal",
-                 "--set", "regulatorReference=BfDI-2026-1", "--reason", personal("Late")],
+                [
+                    "task", "done", reference, "gdpr-authority", "--recipient", personal("Recipient"), "--channel",
+                    "portal",
+                    "--set", "regulatorReference=BfDI-2026-1", "--reason", personal("Late"),
+                ],
                 ["task", "skip", reference, "customers", "--reason", personal("Skip")],
                 ["hold", reference, "--reason", personal("Hold")],
                 ["close", reference, "--resolution", personal("Resolution"), "--lessons", personal("Lessons")],
@@ -129,12 +168,16 @@ import TestSupport
             let file = try await daemon.ctl(["show", reference, "--json"])
             let timeline = try await daemon.ctl(["timeline", reference, "--json"])
             for place in places where place != "Hold" {
-                #expect((file.stdout + timeline.stdout).contains("wang.\(place.lowercased())@example.cn"), "\(place) reads back")
+                #expect(
+                    (file.stdout + timeline.stdout).contains("wang.\(place.lowercased())@example.cn"),
+                    "\(place) reads back"
+                )
             }
 
             let dump = try await pgDump(database)
             let leaked = places.filter {
-                dump.contains("Wang \($0)") || dump.contains("wang.\($0.lowercased())@example.cn") || dump.contains("0013 \($0.count)000")
+                dump.contains("Wang \($0)") || dump.contains("wang.\($0.lowercased())@example.cn")
+                    || dump.contains("0013 \($0.count)000")
             }
             #expect(leaked.isEmpty, "what was typed here is in pg_dump in clear: \(leaked)")
             #expect(dump.contains("enc1:k1:"))
@@ -169,16 +212,25 @@ import TestSupport
             }
 
             var log = try await start { chmod(keys, 0o644) }
-            #expect(log.contains("the key file \(keys) may be read by other users") && log.contains("chmod 600"), "\(log)")
+            #expect(
+                log.contains("the key file \(keys) may be read by other users") && log.contains("chmod 600"),
+                "\(log)"
+            )
 
-            log = try await start { try restore(); unlink(keys) }
+            log = try await start {
+                try restore()
+                unlink(keys)
+            }
             #expect(log.contains("the key file \(keys) is missing, but this database holds values encrypted"), "\(log)")
 
             log = try await start {
                 try KeyFileText.other.write(toFile: keys, atomically: true, encoding: .utf8)
                 chmod(keys, 0o600)
             }
-            #expect(log.contains("key k1 in \(keys) is not the key this database's values were encrypted with"), "\(log)")
+            #expect(
+                log.contains("key k1 in \(keys) is not the key this database's values were encrypted with"),
+                "\(log)"
+            )
 
             log = try await start {
                 try "k1 garbage\n".write(toFile: keys, atomically: true, encoding: .utf8)
@@ -191,7 +243,9 @@ import TestSupport
             let daemon = try DaemonProcess(database: database, arguments: ["--state-dir", state.path])
             defer { daemon.cleanUp() }
             try await daemon.waitUntilReady()
-            let show = try await daemon.ctl(["show", "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-000001"])
+            let show = try await daemon.ctl([
+                "show", "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-000001",
+            ])
             #expect(show.stdout.contains(Self.marker), "\(show)")
         }
     }
@@ -203,14 +257,22 @@ import TestSupport
             defer { state.remove() }
             let config = state.appending("incidentd.yaml")
             try Self.roles.write(toFile: config, atomically: true, encoding: .utf8)
-            let daemon = try DaemonProcess(database: database, arguments: ["--state-dir", state.path, "--config", config])
+            let daemon = try DaemonProcess(
+                database: database,
+                arguments: ["--state-dir", state.path, "--config", config]
+            )
             defer { daemon.cleanUp() }
             try await daemon.waitUntilReady()
             for index in 0..<30 {
-                let filed = try await daemon.ctl(["report", "--title", "Before \(index)", "--description", "\(Self.marker) \(index)"])
+                let filed = try await daemon.ctl([
+                    "report", "--title", "Before \(index)", "--description", "\(Self.marker) \(index)",
+                ])
                 #expect(filed.status == 0)
                 if index.isMultiple(of: 10) {
-                    _ = try await daemon.ctl(["note", filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) } ?? "", "note \(index)"])
+                    _ = try await daemon.ctl([
+                        "note", filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) } ?? "",
+                        "note \(index)",
+                    ])
                 }
             }
             let rotate = try await runCommand(Binaries.incidentd, ["--state-dir", state.path, "keys", "rotate"])
@@ -231,13 +293,19 @@ import TestSupport
             var served = 0
             let deadline = Date().addingTimeInterval(120)
             while try underOldKey() > 0, Date() < deadline {
-                if try await daemon.ctl(["report", "--title", "During", "--description", "\(Self.marker) during"]).status == 0 { served += 1 }
+                if try await daemon.ctl(["report", "--title", "During", "--description", "\(Self.marker) during"])
+                    .status == 0
+                {
+                    served += 1
+                }
             }
             #expect(try underOldKey() == 0, "no value is left under the old key: \(daemon.log.suffix(2000))")
             print("key rotation: re-encrypted while \(served) reports were filed")
             #expect(try await daemon.ctl(["report", "--title", "After", "--description", "after"]).status == 0)
             #expect(daemon.log.contains("every value is encrypted under the current key"))
-            let show = try await daemon.ctl(["show", "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-000001"])
+            let show = try await daemon.ctl([
+                "show", "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-000001",
+            ])
             #expect(show.stdout.contains("\(Self.marker) 0"), "old incidents still read: \(show)")
             let keys = try String(contentsOfFile: state.appending("keys"), encoding: .utf8)
             #expect(keys.contains("\nk1 ") && keys.contains("\nk2 "))

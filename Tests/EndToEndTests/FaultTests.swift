@@ -1,9 +1,9 @@
-import IncidentProtocol
 import Foundation
 import Glibc
+import IncidentProtocol
 import Postgres
-import Testing
 import TestSupport
+import Testing
 import Varlink
 
 /// Nothing acknowledged is ever lost: clients with idempotency keys keep filing while incidentd
@@ -41,12 +41,20 @@ import Varlink
                             connection = try VarlinkClient(path: socket)
                             connection?.setReceiveTimeout(seconds: 10)
                         }
-                        let reply = try connection!.call(VarlinkCall(
-                            method: Methods.Incidents.report.name,
-                            parameters: ["title": .string("Chaos \(key)"), "description": .string("d"), "idempotencyKey": .string(key)]
-                        ))
+                        let reply = try connection!.call(
+                            VarlinkCall(
+                                method: Methods.Incidents.report.name,
+                                parameters: [
+                                    "title": .string("Chaos \(key)"), "description": .string("d"),
+                                    "idempotencyKey": .string(key),
+                                ]
+                            )
+                        )
                         if let error = reply.error {
-                            guard error == WireError.Name.databaseUnavailable.rawValue || error == WireError.Name.internalError.rawValue else {
+                            guard
+                                error == WireError.Name.databaseUnavailable.rawValue
+                                    || error == WireError.Name.internalError.rawValue
+                            else {
                                 failure = "\(key): \(error)"
                                 return
                             }
@@ -76,13 +84,13 @@ import Varlink
             chmod(hook, 0o755)
             let config = directory.appending("incidentd.yaml")
             try """
-                hookPollIntervalMilliseconds: 50
-                hookRetryBaseMilliseconds: 50
-                hookLeaseMarginMilliseconds: 500
-                hookUser: root
-                hooks:
-                  - {name: count, exec: [\(hook)], events: [incident.reported], timeoutSeconds: 5, maxAttempts: 20}
-                """.write(toFile: config, atomically: true, encoding: .utf8)
+            hookPollIntervalMilliseconds: 50
+            hookRetryBaseMilliseconds: 50
+            hookLeaseMarginMilliseconds: 500
+            hookUser: root
+            hooks:
+              - {name: count, exec: [\(hook)], events: [incident.reported], timeoutSeconds: 5, maxAttempts: 20}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
             let socket = directory.appending("incidentd.sock")
             var daemon = try DaemonProcess(database: database, arguments: ["--config", config], socketPath: socket)
             try await daemon.waitUntilReady()
@@ -112,19 +120,26 @@ import Varlink
             #expect(stored.count == expected, "every acknowledged report exists exactly once")
             for (key, reference) in stored { #expect(acknowledged[key] == reference, "\(key)") }
             let retries = clients.map(\.retries).reduce(0, +)
-            print("kill test: \(acknowledged.count) acknowledged, \(stored.count) stored, \(retries) client retries, \(Self.kills) kills")
+            print(
+                "kill test: \(acknowledged.count) acknowledged, \(stored.count) stored, \(retries) client retries, \(Self.kills) kills"
+            )
 
             // Every queued delivery completes, and the audit chain holds.
             let deadline = Date().addingTimeInterval(120)
             var undelivered = -1
             while Date() < deadline {
-                undelivered = try connection.query("SELECT count(*) AS n FROM hook_deliveries WHERE state <> 'delivered'")
-                    .first!.decode(Int.self, "n")
+                undelivered = try connection.query(
+                    "SELECT count(*) AS n FROM hook_deliveries WHERE state <> 'delivered'"
+                )
+                .first!.decode(Int.self, "n")
                 if undelivered == 0 { break }
                 try await Task.sleep(for: .milliseconds(200))
             }
             #expect(undelivered == 0)
-            let deliveries = try connection.query("SELECT count(*) AS n FROM hook_deliveries").first!.decode(Int.self, "n")
+            let deliveries = try connection.query("SELECT count(*) AS n FROM hook_deliveries").first!.decode(
+                Int.self,
+                "n"
+            )
             #expect(deliveries == expected, "one delivery per report")
             let verify = try VarlinkClient(path: socket).call(VarlinkCall(method: Methods.Audit.verify.name))
             #expect(verify.error == nil && verify.parameters["broken"] == nil, "\(verify)")

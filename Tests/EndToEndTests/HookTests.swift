@@ -1,9 +1,9 @@
-import IncidentProtocol
 import Foundation
 import Glibc
+import IncidentProtocol
 import Postgres
-import Testing
 import TestSupport
+import Testing
 import Varlink
 
 /// Hooks never lose an event: real processes, a live database, daemons killed mid-delivery.
@@ -50,11 +50,19 @@ import Varlink
         return stat[stat.index(close, offsetBy: 2)] != "Z"
     }
 
-    func deliveries(_ database: TestDatabase, _ condition: String = "true") throws -> [(state: String, attempts: Int, error: String?)] {
+    func deliveries(
+        _ database: TestDatabase,
+        _ condition: String = "true"
+    ) throws -> [(state: String, attempts: Int, error: String?)] {
         let connection = try database.connect()
         defer { connection.close() }
-        return try connection.query(PostgresQuery(unsafeSQL: "SELECT state, attempts, last_error FROM hook_deliveries WHERE \(condition)")).map {
-            (try $0.decode(String.self, "state"), try $0.decode(Int.self, "attempts"), try $0.decode(String?.self, "last_error"))
+        return try connection.query(
+            PostgresQuery(unsafeSQL: "SELECT state, attempts, last_error FROM hook_deliveries WHERE \(condition)")
+        ).map {
+            (
+                try $0.decode(String.self, "state"), try $0.decode(Int.self, "attempts"),
+                try $0.decode(String?.self, "last_error")
+            )
         }
     }
 
@@ -68,21 +76,28 @@ import Varlink
     }
 
     @Test func aHookThatFailsTwiceRunsThreeTimesWithOneDeliveryID() async throws {
-        let setup = try Setup(hooks: """
-              - name: flaky
-                exec: [$DIR/flaky.sh]
-                events: [incident.reported]
-                maxAttempts: 5
-            """)
+        let setup = try Setup(
+            hooks: """
+                  - name: flaky
+                    exec: [$DIR/flaky.sh]
+                    events: [incident.reported]
+                    maxAttempts: 5
+                """
+        )
         defer { setup.directory.remove() }
-        try setup.script("flaky.sh", """
+        try setup.script(
+            "flaky.sh",
+            """
             payload=$(cat)
             echo "$INCIDENTD_DELIVERY_ID $INCIDENTD_ATTEMPT $INCIDENTD_EVENT $INCIDENTD_INCIDENT" >> $DIR/runs
             echo "$payload" > $DIR/payload.json
             [ "$INCIDENTD_ATTEMPT" -ge 3 ]
-            """)
+            """
+        )
         try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
-            #expect(try await daemon.ctl(["report", "--title", "Flaky hook", "--description", "secret details"]).status == 0)
+            #expect(
+                try await daemon.ctl(["report", "--title", "Flaky hook", "--description", "secret details"]).status == 0
+            )
             #expect(try await waitFor(90) { try deliveries(database).first?.state == "delivered" }, "\(daemon.log)")
             let runs = setup.lines("runs")
             #expect(runs.count == 3, "\(runs)")
@@ -102,19 +117,24 @@ import Varlink
     }
 
     @Test func aHangingHookIsKilledWithItsChildrenAndRetriedThenDead() async throws {
-        let setup = try Setup(hooks: """
-              - name: hang
-                exec: [$DIR/hang.sh]
-                events: [incident.reported]
-                timeoutSeconds: 1
-                maxAttempts: 2
-            """)
+        let setup = try Setup(
+            hooks: """
+                  - name: hang
+                    exec: [$DIR/hang.sh]
+                    events: [incident.reported]
+                    timeoutSeconds: 1
+                    maxAttempts: 2
+                """
+        )
         defer { setup.directory.remove() }
-        try setup.script("hang.sh", """
+        try setup.script(
+            "hang.sh",
+            """
             sleep 300 &
             echo $! >> $DIR/children
             sleep 300
-            """)
+            """
+        )
         try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
             #expect(try await daemon.ctl(["report", "--title", "Hang", "--description", "d"]).status == 0)
             #expect(try await waitFor(90) { try deliveries(database).first?.state == "dead" }, "\(daemon.log)")
@@ -126,28 +146,38 @@ import Varlink
             try await Task.sleep(for: .milliseconds(200))
             for child in children { #expect(!Self.isAlive(child), "child \(child) of a killed hook survived") }
             // An operator requeues it.
-            let id = try #require(try await daemon.ctl(["hooks", "--state", "dead", "--json"]).stdout
-                .split(separator: "\"").first { $0.count == 36 && $0.filter { $0 == "-" }.count == 4 })
+            let id = try #require(
+                try await daemon.ctl(["hooks", "--state", "dead", "--json"]).stdout
+                    .split(separator: "\"").first { $0.count == 36 && $0.filter { $0 == "-" }.count == 4 }
+            )
             #expect(try await daemon.ctl(["hooks", "retry", String(id)]).status == 0)
             // It runs again, with a fresh set of attempts (it hangs again, so it ends at 4).
-            #expect(try await waitFor(90) { (try deliveries(database).first?.attempts ?? 0) >= 3 }, "\(daemon.log.suffix(2000))")
+            #expect(
+                try await waitFor(90) { (try deliveries(database).first?.attempts ?? 0) >= 3 },
+                "\(daemon.log.suffix(2000))"
+            )
         }
     }
 
     @Test func aDeliveryInterruptedBySIGKILLCompletesAfterRestart() async throws {
-        let setup = try Setup(hooks: """
-              - name: slow
-                exec: [$DIR/slow.sh]
-                events: [incident.reported]
-                timeoutSeconds: 20
-            """)
+        let setup = try Setup(
+            hooks: """
+                  - name: slow
+                    exec: [$DIR/slow.sh]
+                    events: [incident.reported]
+                    timeoutSeconds: 20
+                """
+        )
         defer { setup.directory.remove() }
-        try setup.script("slow.sh", """
+        try setup.script(
+            "slow.sh",
+            """
             echo "start $INCIDENTD_DELIVERY_ID $INCIDENTD_ATTEMPT" >> $DIR/log
             # Hold the delivery open while the test says so, however slow the machine is.
             for i in $(seq 1 900); do [ -f $DIR/hold ] || break; sleep 0.1; done
             echo "done $INCIDENTD_DELIVERY_ID $INCIDENTD_ATTEMPT" >> $DIR/log
-            """)
+            """
+        )
         FileManager.default.createFile(atPath: setup.directory.appending("hold"), contents: nil)
         try await withTestDatabase { database in
             let first = try DaemonProcess(database: database, arguments: ["--config", setup.config])
@@ -190,11 +220,14 @@ import Varlink
 
     @Test(.timeLimit(.minutes(8)))
     func twoDaemonsDeliverEachOf500EventsExactlyOnce() async throws {
-        let setup = try Setup(hooks: """
-              - name: count
-                exec: [$DIR/count.sh]
-                events: [incident.reported]
-            """, extra: "hookConcurrency: 8")
+        let setup = try Setup(
+            hooks: """
+                  - name: count
+                    exec: [$DIR/count.sh]
+                    events: [incident.reported]
+                """,
+            extra: "hookConcurrency: 8"
+        )
         defer { setup.directory.remove() }
         try setup.script("count.sh", "echo \"$INCIDENTD_DELIVERY_ID\" >> $DIR/seen\n")
         try await withTestDatabase { database in
@@ -212,10 +245,14 @@ import Varlink
                             let connection = try VarlinkClient(path: socket)
                             var errors = 0
                             for index in 0..<125 {
-                                let reply = try connection.call(VarlinkCall(
-                                    method: Methods.Incidents.report.name,
-                                    parameters: ["title": .string("event \(client)-\(index)"), "description": .string("d")]
-                                ))
+                                let reply = try connection.call(
+                                    VarlinkCall(
+                                        method: Methods.Incidents.report.name,
+                                        parameters: [
+                                            "title": .string("event \(client)-\(index)"), "description": .string("d"),
+                                        ]
+                                    )
+                                )
                                 if reply.error != nil { errors += 1 }
                             }
                             return errors
@@ -233,28 +270,30 @@ import Varlink
     }
 
     @Test func anOverdueTaskFiresOnceWithTwoDaemonsAndARestart() async throws {
-        let setup = try Setup(hooks: """
-              - name: pager
-                exec: [$DIR/page.sh]
-                events: [task.overdue]
-            """)
+        let setup = try Setup(
+            hooks: """
+                  - name: pager
+                    exec: [$DIR/page.sh]
+                    events: [task.overdue]
+                """
+        )
         defer { setup.directory.remove() }
         try setup.script("page.sh", "cat > /dev/null; echo \"$INCIDENTD_INCIDENT $INCIDENTD_EVENT\" >> $DIR/pages\n")
         let playbooks = setup.directory.appending("playbooks")
         try FileManager.default.createDirectory(atPath: playbooks, withIntermediateDirectories: true)
         try """
-            playbook: quick
-            version: "1"
-            title: Quick
-            default: true
-            hooks: [pager]
-            phases:
-              report:
-                tasks:
-                  - {id: triage, title: Triage, role: investigator, due: 1m after aware}
-            escalations:
-              - {on: overdue, task: triage, hook: pager}
-            """.write(toFile: playbooks + "/quick.yaml", atomically: true, encoding: .utf8)
+        playbook: quick
+        version: "1"
+        title: Quick
+        default: true
+        hooks: [pager]
+        phases:
+          report:
+            tasks:
+              - {id: triage, title: Triage, role: investigator, due: 1m after aware}
+        escalations:
+          - {on: overdue, task: triage, hook: pager}
+        """.write(toFile: playbooks + "/quick.yaml", atomically: true, encoding: .utf8)
         try await withTestDatabase { database in
             let arguments = ["--config", setup.config, "--playbooks-dir", playbooks]
             let first = try DaemonProcess(database: database, arguments: arguments)
@@ -264,7 +303,9 @@ import Varlink
             try await first.waitUntilReady()
             try await second.waitUntilReady()
             let aware = Date().addingTimeInterval(-3600).formatted(Date.ISO8601FormatStyle())
-            #expect(try await first.ctl(["report", "--title", "Late", "--description", "d", "--aware", aware]).status == 0)
+            #expect(
+                try await first.ctl(["report", "--title", "Late", "--description", "d", "--aware", aware]).status == 0
+            )
             #expect(await waitFor(20) { !setup.lines("pages").isEmpty }, "\(first.log)")
             _ = await second.stop()
             let third = try DaemonProcess(database: database, arguments: arguments)
@@ -275,7 +316,9 @@ import Varlink
             // The configured hook and the playbook's escalation name the same hook: one page.
             #expect(pages.count == 1, "\(pages)")
             #expect(pages.first?.hasSuffix("task.overdue") == true)
-            let timeline = try await first.ctl(["timeline", "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-000001"])
+            let timeline = try await first.ctl([
+                "timeline", "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-000001",
+            ])
             #expect(timeline.stdout.components(separatedBy: "task.overdue").count - 1 == 1, "\(timeline)")
         }
     }
@@ -284,21 +327,27 @@ import Varlink
     /// while: the hanging one holds its share of the slots, not the dispatcher.
     @Test(.timeLimit(.minutes(8)))
     func aHangingHookDoesNotStarveTheOtherHooks() async throws {
-        let setup = try Setup(hooks: """
-              - name: stuck
-                exec: [$DIR/stuck.sh]
-                events: [incident.reported]
-                timeoutSeconds: 120
-              - name: quick
-                exec: [$DIR/quick.sh]
-                events: [incident.reported]
-            """, extra: "hookConcurrency: 2")
+        let setup = try Setup(
+            hooks: """
+                  - name: stuck
+                    exec: [$DIR/stuck.sh]
+                    events: [incident.reported]
+                    timeoutSeconds: 120
+                  - name: quick
+                    exec: [$DIR/quick.sh]
+                    events: [incident.reported]
+                """,
+            extra: "hookConcurrency: 2"
+        )
         defer { setup.directory.remove() }
-        try setup.script("stuck.sh", """
+        try setup.script(
+            "stuck.sh",
+            """
             echo "$INCIDENTD_INCIDENT" >> $DIR/stuck
             for i in $(seq 1 1200); do [ -f $DIR/release ] && exit 0; sleep 0.1; done
             exit 1
-            """)
+            """
+        )
         try setup.script("quick.sh", "echo \"$INCIDENTD_INCIDENT\" >> $DIR/quick\n")
         try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
             for index in 1...6 {
@@ -311,7 +360,10 @@ import Varlink
             #expect(setup.lines("stuck").count == 1)
             #expect(try deliveries(database, "hook = 'stuck' AND state = 'pending'").count == 5)
             FileManager.default.createFile(atPath: setup.directory.appending("release"), contents: nil)
-            #expect(try await waitFor(90) { try deliveries(database, "state = 'delivered'").count == 12 }, "\(daemon.log.suffix(2000))")
+            #expect(
+                try await waitFor(90) { try deliveries(database, "state = 'delivered'").count == 12 },
+                "\(daemon.log.suffix(2000))"
+            )
         }
     }
 
@@ -321,12 +373,15 @@ import Varlink
     @Test(.timeLimit(.minutes(8)))
     func aFullHookQueueDoesNotSlowTheSocketAndDrainsAfterwards() async throws {
         let backlog = 3000
-        let setup = try Setup(hooks: """
-              - name: stuck
-                exec: [$DIR/stuck.sh]
-                events: [incident.reported]
-                timeoutSeconds: 120
-            """, extra: "hookConcurrency: 4")
+        let setup = try Setup(
+            hooks: """
+                  - name: stuck
+                    exec: [$DIR/stuck.sh]
+                    events: [incident.reported]
+                    timeoutSeconds: 120
+                """,
+            extra: "hookConcurrency: 4"
+        )
         defer { setup.directory.remove() }
         try setup.script("stuck.sh", "cat > /dev/null\n")  // answers at once, for now
         try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
@@ -341,18 +396,27 @@ import Varlink
                         let error = reply.error
                         #expect(error == nil)
                         let elapsed = ContinuousClock.now - start
-                        return (Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15, reply)
+                        return (
+                            Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+                            reply
+                        )
                     }
                     var reports: [Double] = []
                     var reads: [Double] = []
                     for index in 0..<50 {
-                        let (filing, reply) = try timed(VarlinkCall(
-                            method: Methods.Incidents.report.name,
-                            parameters: ["title": .string("\(label) \(index)"), "description": .string("d")]
-                        ))
+                        let (filing, reply) = try timed(
+                            VarlinkCall(
+                                method: Methods.Incidents.report.name,
+                                parameters: ["title": .string("\(label) \(index)"), "description": .string("d")]
+                            )
+                        )
                         reports.append(filing)
                         let reference = reply.parameters["incident"]?.objectValue?["reference"] ?? .null
-                        reads.append(try timed(VarlinkCall(method: Methods.Incidents.get.name, parameters: ["reference": reference])).0)
+                        reads.append(
+                            try timed(
+                                VarlinkCall(method: Methods.Incidents.get.name, parameters: ["reference": reference])
+                            ).0
+                        )
                     }
                     return (reports.sorted(), reads.sorted())
                 }
@@ -360,10 +424,13 @@ import Varlink
             let before = try await fileAndRead("Before the backlog")
             #expect(try await waitFor(30) { try deliveries(database, "state = 'delivered'").count == 50 })
             // The hook hangs from now on, and 3,000 deliveries wait behind it.
-            try setup.script("stuck.sh", """
+            try setup.script(
+                "stuck.sh",
+                """
                 for i in $(seq 1 1200); do [ -f $DIR/release ] && exit 0; sleep 0.1; done
                 exit 1
-                """)
+                """
+            )
             let connection = try database.connect()
             defer { connection.close() }
             _ = try connection.execute(
@@ -377,17 +444,26 @@ import Varlink
             #expect(try await waitFor(30) { try deliveries(database, "state = 'running'").count == 4 })
             let during = try await fileAndRead("During the backlog")
             func ms(_ value: Double) -> String { String(format: "%.1f", value) }
-            let rss = (try? String(contentsOfFile: "/proc/\(daemon.pid)/status", encoding: .utf8))?
+            let rss =
+                (try? String(contentsOfFile: "/proc/\(daemon.pid)/status", encoding: .utf8))?
                 .split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
                 .flatMap { Int($0.split(separator: " ")[1]) } ?? 0
             let waiting = try deliveries(database, "state = 'pending'").count
-            print("full hook queue: \(waiting) deliveries waiting behind 4 hanging ones; Report p50 \(ms(during.reports[25])) ms "
-                + "(before: \(ms(before.reports[25]))), p99 \(ms(during.reports[49])) ms; Get p50 \(ms(during.reads[25])) ms "
-                + "(before: \(ms(before.reads[25]))), p99 \(ms(during.reads[49])) ms; daemon RSS \(rss / 1024) MiB")
+            print(
+                "full hook queue: \(waiting) deliveries waiting behind 4 hanging ones; Report p50 \(ms(during.reports[25])) ms "
+                    + "(before: \(ms(before.reports[25]))), p99 \(ms(during.reports[49])) ms; Get p50 \(ms(during.reads[25])) ms "
+                    + "(before: \(ms(before.reads[25]))), p99 \(ms(during.reads[49])) ms; daemon RSS \(rss / 1024) MiB"
+            )
             #expect(waiting == backlog + 50 - 4, "every report queued its delivery behind the backlog")
             // Not held up: a blocked dispatcher would cost seconds; a loaded host costs a few times.
-            #expect(during.reports[25] < max(5 * before.reports[25], before.reports[25] + 100), "filing is not held up by the hooks")
-            #expect(during.reads[25] < max(5 * before.reads[25], before.reads[25] + 100), "reading is not held up by the hooks")
+            #expect(
+                during.reports[25] < max(5 * before.reports[25], before.reports[25] + 100),
+                "filing is not held up by the hooks"
+            )
+            #expect(
+                during.reads[25] < max(5 * before.reads[25], before.reads[25] + 100),
+                "reading is not held up by the hooks"
+            )
             #expect(rss > 0 && rss < 128 * 1024, "the backlog is not held in memory")
             FileManager.default.createFile(atPath: setup.directory.appending("release"), contents: nil)
             let total = backlog + 100

@@ -1,8 +1,8 @@
-import IncidentProtocol
 import Foundation
 import Glibc
-import Testing
+import IncidentProtocol
 import TestSupport
+import Testing
 import Varlink
 
 /// Hostile and careless clients get a clear error or a documented limit, and the others are
@@ -70,14 +70,23 @@ import Varlink
                 clients.append(flood)
                 // A bracket bomb, a huge string, invalid UTF-8 and a NUL inside a string.
                 let bomb = try VarlinkClient(path: socket)
-                try bomb.send(Array((#"{"method":"a.b.C","parameters":{"x":"# + String(repeating: "[", count: 200_000)).utf8) + [0])
+                try bomb.send(
+                    Array((#"{"method":"a.b.C","parameters":{"x":"# + String(repeating: "[", count: 200_000)).utf8) + [
+                        0
+                    ]
+                )
                 #expect(try bomb.nextReply().error == WireError.Name.malformedMessage.rawValue)
                 let huge = try VarlinkClient(path: socket)
-                try? huge.send(Array(#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":""#.utf8)
-                    + [UInt8](repeating: UInt8(ascii: "a"), count: 2 << 20) + Array(#""}}"#.utf8) + [0])
+                try? huge.send(
+                    Array(#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":""#.utf8)
+                        + [UInt8](repeating: UInt8(ascii: "a"), count: 2 << 20) + Array(#""}}"#.utf8) + [0]
+                )
                 #expect((try? huge.nextReply())?.error == WireError.Name.messageTooLarge.rawValue)
                 let invalid = try VarlinkClient(path: socket)
-                try invalid.send(Array(#"{"method":"io.incidentd.Incidents.Get","parameters":{"reference":""#.utf8) + [0xFF, 0xFE] + Array(#""}}"#.utf8) + [0])
+                try invalid.send(
+                    Array(#"{"method":"io.incidentd.Incidents.Get","parameters":{"reference":""#.utf8) + [0xFF, 0xFE]
+                        + Array(#""}}"#.utf8) + [0]
+                )
                 #expect(try invalid.nextReply().error == WireError.Name.malformedMessage.rawValue)
                 clients += [bomb, huge, invalid]
                 let client = try VarlinkClient(path: socket)
@@ -87,17 +96,22 @@ import Varlink
                     let reply = try client.call(VarlinkCall(method: Methods.Incidents.status.name))
                     #expect(reply.error == nil, "\(reply)")
                     let elapsed = ContinuousClock.now - start
-                    samples.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                    samples.append(
+                        Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                    )
                 }
                 withExtendedLifetime(clients) {}
                 return (clients.count, samples.sorted())
             }
             let p50 = latencies[latencies.count / 2]
             let p99 = latencies[latencies.count * 99 / 100]
-            let rss = (try? String(contentsOfFile: "/proc/\(daemon.pid)/status", encoding: .utf8))?
+            let rss =
+                (try? String(contentsOfFile: "/proc/\(daemon.pid)/status", encoding: .utf8))?
                 .split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.map(String.init) ?? "?"
-            print("hostile clients: \(attackers) open; Status latency p50 \(String(format: "%.1f", p50)) ms, "
-                + "p99 \(String(format: "%.1f", p99)) ms; daemon \(rss)")
+            print(
+                "hostile clients: \(attackers) open; Status latency p50 \(String(format: "%.1f", p50)) ms, "
+                    + "p99 \(String(format: "%.1f", p99)) ms; daemon \(rss)"
+            )
             #expect(p99 < 2000, "well-behaved clients are served throughout")
             #expect(daemon.isRunning)
         }

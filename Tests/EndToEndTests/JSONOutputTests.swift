@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import IncidentProtocol
-import Testing
 import TestSupport
+import Testing
 import Varlink
 
 /// Every `--json` output is the reply of the Varlink method the command calls, and validates
@@ -25,7 +25,11 @@ import Varlink
         defer { directory.remove() }
         let config = directory.appending("incidentd.yaml")
         let user = String(cString: getpwuid(getuid())!.pointee.pw_name)
-        try "roles:\n  users:\n    \(user): [admin, manager, investigator, auditor]\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "roles:\n  users:\n    \(user): [admin, manager, investigator, auditor]\n".write(
+            toFile: config,
+            atomically: true,
+            encoding: .utf8
+        )
         try await withDaemon(arguments: ["--config", config]) { daemon, _ in
             let watch = try BackgroundCommand(Binaries.incidentctl, ["watch", "--json", "--socket", daemon.socketPath])
             defer { watch.stop() }
@@ -38,11 +42,17 @@ import Varlink
                 return result.stdout
             }
             let filed = try await json(
-                ["report", "--title", "Schema check", "--description", "d", "--people", "3", "--jurisdiction", "DE", "--dedup-key", "k"],
+                [
+                    "report", "--title", "Schema check", "--description", "d", "--people", "3", "--jurisdiction", "DE",
+                    "--dedup-key", "k",
+                ],
                 Methods.Incidents.report.name
             )
             let reference = try #require(filed.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
-            _ = try await json(["report", "--title", "Schema check", "--description", "again", "--dedup-key", "k"], Methods.Incidents.report.name)
+            _ = try await json(
+                ["report", "--title", "Schema check", "--description", "again", "--dedup-key", "k"],
+                Methods.Incidents.report.name
+            )
             _ = try await json(["list"], Methods.Incidents.list.name)
             _ = try await json(["list", "--overdue", "--sort", "severity"], Methods.Incidents.list.name)
             _ = try await json(["show", reference], Methods.Incidents.get.name)

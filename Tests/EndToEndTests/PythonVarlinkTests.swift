@@ -1,7 +1,7 @@
-import IncidentProtocol
 import Foundation
-import Testing
+import IncidentProtocol
 import TestSupport
+import Testing
 
 /// An independent Varlink client (Python's `varlink` package) can introspect and call incidentd.
 @Suite struct PythonVarlinkTests {
@@ -40,7 +40,9 @@ import TestSupport
                 """
             let result = try await python(["-c", script, address])
             #expect(result.status == 0, "\(result)")
-            let output = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let output = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            )
             #expect((output["ref"] as? String)?.hasPrefix("INC-") == true)
             #expect(output["title"] as? String == "From Python")
             #expect(output["open"] as? Int == 1)

@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// `incidentd purge` and `incidentctl hold` against a running daemon.
 @Suite struct RetentionEndToEndTests {
@@ -14,7 +14,9 @@ import TestSupport
             var references: [String] = []
             for title in ["Old one", "Old but held", "Fresh"] {
                 let filed = try await daemon.ctl(["report", "--title", title, "--description", "Alice Example"])
-                references.append(try #require(filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) }))
+                references.append(
+                    try #require(filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
+                )
             }
             let connection = try database.connect()
             defer { connection.close() }
@@ -27,14 +29,22 @@ import TestSupport
 
             let purge = ["--config", config, "--socket", daemon.socketPath, "purge"]
             let dry = try await runCommand(Binaries.incidentd, purge + ["--dry-run"])
-            #expect(dry.status == 0 && dry.stdout.contains("would purge  \(references[0])") && !dry.stdout.contains(references[1]), "\(dry)")
+            #expect(
+                dry.status == 0 && dry.stdout.contains("would purge  \(references[0])")
+                    && !dry.stdout.contains(references[1]),
+                "\(dry)"
+            )
             let done = try await runCommand(Binaries.incidentd, purge)
             #expect(done.status == 0 && done.stdout.contains("purged  \(references[0])"), "\(done)")
             let again = try await runCommand(Binaries.incidentd, purge)
             #expect(again.stdout.contains("nothing purged"), "\(again)")
 
             let show = try await daemon.ctl(["show", references[0]])
-            #expect(show.stdout.contains("Purged incident") && show.stdout.contains("personal data removed") && !show.stdout.contains("Alice"), "\(show)")
+            #expect(
+                show.stdout.contains("Purged incident") && show.stdout.contains("personal data removed")
+                    && !show.stdout.contains("Alice"),
+                "\(show)"
+            )
             let held = try await daemon.ctl(["show", references[1]])
             #expect(held.stdout.contains("Legal hold") && held.stdout.contains("Alice Example"), "\(held)")
             let audit = try await daemon.ctl(["audit", "query", "--action", "Purge"])

@@ -1,8 +1,8 @@
-import IncidentProtocol
 import Foundation
+import IncidentProtocol
 import Postgres
-import Testing
 import TestSupport
+import Testing
 import Varlink
 
 /// A slow database never blocks the socket: calls that need no database answer at once, and
@@ -26,10 +26,12 @@ import Varlink
                     for client in 0..<12 {
                         group.addTask {
                             try await onThread {
-                                let reply = try VarlinkClient(path: socket).call(VarlinkCall(
-                                    method: Methods.Incidents.report.name,
-                                    parameters: ["title": .string("Slow \(client)"), "description": .string("d")]
-                                ))
+                                let reply = try VarlinkClient(path: socket).call(
+                                    VarlinkCall(
+                                        method: Methods.Incidents.report.name,
+                                        parameters: ["title": .string("Slow \(client)"), "description": .string("d")]
+                                    )
+                                )
                                 return reply.error == nil
                             }
                         }
@@ -46,14 +48,18 @@ import Varlink
                     let start = ContinuousClock.now
                     #expect(try client.call(VarlinkCall(method: "org.varlink.service.GetInfo")).error == nil)
                     let elapsed = ContinuousClock.now - start
-                    samples.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                    samples.append(
+                        Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                    )
                     usleep(20_000)
                 }
                 return samples.sorted()
             }
             let filed = try await reports.value
-            print("slow database: 12 reports at 1 s each filed \(filed); GetInfo meanwhile p50 \(String(format: "%.1f", latencies[10])) ms, "
-                + "max \(String(format: "%.1f", latencies[19])) ms")
+            print(
+                "slow database: 12 reports at 1 s each filed \(filed); GetInfo meanwhile p50 \(String(format: "%.1f", latencies[10])) ms, "
+                    + "max \(String(format: "%.1f", latencies[19])) ms"
+            )
             #expect(filed == 12, "the slow calls complete")
             #expect(latencies[10] < 100, "the socket is not blocked by the database")
         }

@@ -1,8 +1,8 @@
-import IncidentProtocol
 import Foundation
 import Glibc
-import Testing
+import IncidentProtocol
 import TestSupport
+import Testing
 import Varlink
 
 /// incidentd as systemd runs it: the units, the notify protocol, socket activation, signals,
@@ -14,23 +14,31 @@ import Varlink
     @Test func theUnitsVerifyAndTheServiceIsHardened() async throws {
         let directory = try TemporaryDirectory(prefix: "iunit")
         defer { directory.remove() }
-        let service = try String(contentsOf: Self.repository.appendingPathComponent("systemd/incidentd.service"), encoding: .utf8)
-            .replacingOccurrences(of: "/usr/local/bin/incidentd", with: Binaries.incidentd)
+        let service = try String(
+            contentsOf: Self.repository.appendingPathComponent("systemd/incidentd.service"),
+            encoding: .utf8
+        )
+        .replacingOccurrences(of: "/usr/local/bin/incidentd", with: Binaries.incidentd)
         try service.write(toFile: directory.appending("incidentd.service"), atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(
             atPath: Self.repository.appendingPathComponent("systemd/incidentd.socket").path,
             toPath: directory.appending("incidentd.socket")
         )
         let verify = try await runCommand(
-            "/usr/bin/systemd-analyze", ["verify", directory.appending("incidentd.service"), directory.appending("incidentd.socket")]
+            "/usr/bin/systemd-analyze",
+            ["verify", directory.appending("incidentd.service"), directory.appending("incidentd.socket")]
         )
         #expect(verify.status == 0, "\(verify)")
         #expect(!verify.stderr.contains("incidentd.s"), "systemd-analyze has remarks on our units:\n\(verify.stderr)")
 
         let security = try await runCommand(
-            "/usr/bin/systemd-analyze", ["security", "--offline=true", directory.appending("incidentd.service")]
+            "/usr/bin/systemd-analyze",
+            ["security", "--offline=true", directory.appending("incidentd.service")]
         )
-        let line = try #require(security.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") }, "\(security)")
+        let line = try #require(
+            security.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") },
+            "\(security)"
+        )
         let score = try #require(line.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) })
         #expect(score <= 2.0, "\(line)")
     }
@@ -55,7 +63,10 @@ import Varlink
             #expect(started[ready].contains("STATUS=Ready"))
             #expect(started.contains("WATCHDOG=1"), "\(started)")
             // Ready means ready: the socket answers.
-            #expect(try VarlinkClient(path: daemon.socketPath).call(VarlinkCall(method: "org.varlink.service.GetInfo")).error == nil)
+            #expect(
+                try VarlinkClient(path: daemon.socketPath).call(VarlinkCall(method: "org.varlink.service.GetInfo"))
+                    .error == nil
+            )
             // The watchdog keeps coming at half the interval.
             let pings = try await onThread {
                 listener.collect(timeout: .seconds(3)) { $0.filter { $0 == "WATCHDOG=1" }.count >= 3 }
@@ -83,9 +94,12 @@ import Varlink
             let logPath = directory.appending("incidentd.log")
             let pid = try spawnSocketActivated(
                 Binaries.incidentd,
-                ["--database", database.conninfo, "--socket", directory.appending("unused.sock"),
-                 "--state-dir", directory.appending("state")],
-                listening: descriptor, logPath: logPath
+                [
+                    "--database", database.conninfo, "--socket", directory.appending("unused.sock"),
+                    "--state-dir", directory.appending("state"),
+                ],
+                listening: descriptor,
+                logPath: logPath
             )
             defer {
                 kill(pid, SIGTERM)
@@ -104,7 +118,10 @@ import Varlink
             }
             let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
             #expect(answered, "\(log)")
-            #expect(!FileManager.default.fileExists(atPath: directory.appending("unused.sock")), "it did not make its own socket")
+            #expect(
+                !FileManager.default.fileExists(atPath: directory.appending("unused.sock")),
+                "it did not make its own socket"
+            )
             var info = stat()
             stat(socketPath, &info)
             #expect(info.st_mode & 0o777 == 0o600, "systemd's socket keeps systemd's permissions")
@@ -123,9 +140,16 @@ import Varlink
             try await daemon.waitUntilReady()
             let reported = try await daemon.ctl(["report", "--title", "t", "--description", "d", "--json"])
             let reference = try #require(reported.stdout.split(separator: "\"").first { $0.hasPrefix("INC-") })
-            #expect(try await daemon.ctl(["assign", String(reference), "alice"]).status == 4, "root is admin, not manager")
+            #expect(
+                try await daemon.ctl(["assign", String(reference), "alice"]).status == 4,
+                "root is admin, not manager"
+            )
 
-            try "logLevel: debug\nroles:\n  users:\n    root: [manager]\n".write(toFile: config, atomically: true, encoding: .utf8)
+            try "logLevel: debug\nroles:\n  users:\n    root: [manager]\n".write(
+                toFile: config,
+                atomically: true,
+                encoding: .utf8
+            )
             kill(daemon.pid, SIGHUP)
             var assigned: CommandResult?
             for _ in 0..<50 {
@@ -143,7 +167,10 @@ import Varlink
             try await Task.sleep(for: .milliseconds(500))
             #expect(daemon.isRunning)
             #expect(daemon.log.contains("reload refused"))
-            #expect(try await daemon.ctl(["assign", String(reference), "bob"]).status == 0, "the running roles were kept")
+            #expect(
+                try await daemon.ctl(["assign", String(reference), "bob"]).status == 0,
+                "the running roles were kept"
+            )
         }
     }
 
@@ -168,15 +195,18 @@ import Varlink
         defer { destination.remove() }
         let result = try await runCommand(
             "/usr/bin/make",
-            ["-C", Self.repository.path, "install-files", "DESTDIR=\(destination.path)", "PREFIX=/usr",
-             "BUILD_DIR=\(Binaries.directory.path)",
-             "MANUAL_TOOL=\(Binaries.directory.appendingPathComponent("generate-manual").path)"]
+            [
+                "-C", Self.repository.path, "install-files", "DESTDIR=\(destination.path)", "PREFIX=/usr",
+                "BUILD_DIR=\(Binaries.directory.path)",
+                "MANUAL_TOOL=\(Binaries.directory.appendingPathComponent("generate-manual").path)",
+            ]
         )
         #expect(result.status == 0, "\(result)")
         let expected = [
             "usr/bin/incidentd", "usr/bin/incidentctl",
             "usr/share/incidentd/migrations/0001_initial.sql", "usr/share/incidentd/migrations/0002_audit_chain.sql",
-            "usr/share/incidentd/migrations/0003_workflow.sql", "usr/share/incidentd/playbooks/customer-data-breach.yaml",
+            "usr/share/incidentd/migrations/0003_workflow.sql",
+            "usr/share/incidentd/playbooks/customer-data-breach.yaml",
             "usr/share/incidentd/playbooks/regimes/gdpr.yaml",
             "usr/share/incidentd/migrations/0004_hooks.sql", "usr/share/incidentd/hooks/log-to-file",
             "usr/share/incidentd/hooks/sendmail", "usr/share/incidentd/hooks/chat-webhook",
@@ -184,20 +214,28 @@ import Varlink
             "usr/lib/sysusers.d/incidentd.conf", "usr/lib/tmpfiles.d/incidentd.conf", "etc/incidentd/incidentd.yaml",
             "usr/share/doc/incidentd/README.md", "usr/share/bash-completion/completions/incidentctl",
             "usr/share/zsh/site-functions/_incidentctl", "usr/share/fish/vendor_completions.d/incidentctl.fish",
-            "usr/share/man/man1/incidentctl.1", "usr/share/man/man1/incidentctl.report.1", "usr/share/man/man8/incidentd.8",
+            "usr/share/man/man1/incidentctl.1", "usr/share/man/man1/incidentctl.report.1",
+            "usr/share/man/man8/incidentd.8",
         ]
         for path in expected {
             let full = destination.appending(path)
             let size = (try? FileManager.default.attributesOfItem(atPath: full)[.size] as? Int) ?? nil
             #expect((size ?? 0) > 0, "\(path) is missing or empty")
         }
-        let unit = try String(contentsOfFile: destination.appending("usr/lib/systemd/system/incidentd.service"), encoding: .utf8)
+        let unit = try String(
+            contentsOfFile: destination.appending("usr/lib/systemd/system/incidentd.service"),
+            encoding: .utf8
+        )
         #expect(unit.contains("ExecStart=/usr/bin/incidentd"))
         // The installed daemon finds its installed migrations.
-        let check = try await runCommand(destination.appending("usr/bin/incidentd"), ["--check-config", "--config", destination.appending("etc/incidentd/incidentd.yaml")])
+        let check = try await runCommand(
+            destination.appending("usr/bin/incidentd"),
+            ["--check-config", "--config", destination.appending("etc/incidentd/incidentd.yaml")]
+        )
         #expect(check.status == 0, "\(check)")
         let uninstall = try await runCommand(
-            "/usr/bin/make", ["-C", Self.repository.path, "uninstall", "DESTDIR=\(destination.path)", "PREFIX=/usr"]
+            "/usr/bin/make",
+            ["-C", Self.repository.path, "uninstall", "DESTDIR=\(destination.path)", "PREFIX=/usr"]
         )
         #expect(uninstall.status == 0)
         #expect(!FileManager.default.fileExists(atPath: destination.appending("usr/bin/incidentd")))

@@ -1,7 +1,7 @@
-import IncidentProtocol
 import Foundation
-import Testing
+import IncidentProtocol
 import TestSupport
+import Testing
 import Varlink
 
 /// `incidentctl watch`: a live stream through Varlink `more`, filtered, surviving restarts.
@@ -16,22 +16,35 @@ import Varlink
             let everything = try BackgroundCommand(Binaries.incidentctl, ["watch", "--socket", daemon.socketPath])
             defer { everything.stop() }
             let critical = try BackgroundCommand(
-                Binaries.incidentctl, ["watch", "--severity", "critical", "--json", "--socket", daemon.socketPath]
+                Binaries.incidentctl,
+                ["watch", "--severity", "critical", "--json", "--socket", daemon.socketPath]
             )
             defer { critical.stop() }
-            #expect(await everything.waitFor { _, stderr in stderr.contains("Watching events") }, "\(everything.stderr)")
+            #expect(
+                await everything.waitFor { _, stderr in stderr.contains("Watching events") },
+                "\(everything.stderr)"
+            )
             // The JSON watcher prints no banner; give it a moment to start its stream.
             try await Task.sleep(for: .milliseconds(500))
 
-            let low = try await daemon.ctl(["report", "--title", "Printer queue leaked", "--description", "d", "--severity", "low"])
-            let high = try await daemon.ctl(["report", "--title", "Card data exposed", "--description", "d", "--severity", "critical"])
+            let low = try await daemon.ctl([
+                "report", "--title", "Printer queue leaked", "--description", "d", "--severity", "low",
+            ])
+            let high = try await daemon.ctl([
+                "report", "--title", "Card data exposed", "--description", "d", "--severity", "critical",
+            ])
             #expect(low.status == 0 && high.status == 0)
-            #expect(await everything.waitFor { stdout, _ in stdout.contains("Card data exposed") }, "\(everything.stdout)")
+            #expect(
+                await everything.waitFor { stdout, _ in stdout.contains("Card data exposed") },
+                "\(everything.stdout)"
+            )
             #expect(everything.stdout.contains("incident.reported  by "), "\(everything.stdout)")
             #expect(everything.stdout.contains("Printer queue leaked"))
             // Only new events, unless asked to resume: what was filed before is not replayed. (The
             // scheduler's due-soon alerts for it are new events, and may come in a slow run.)
-            let replayed = everything.stdout.split(separator: "\n").filter { $0.contains("Before the watch") && !$0.contains("by incidentd") }
+            let replayed = everything.stdout.split(separator: "\n").filter {
+                $0.contains("Before the watch") && !$0.contains("by incidentd")
+            }
             #expect(replayed.isEmpty, "\(everything.stdout)")
 
             #expect(await critical.waitFor { stdout, _ in stdout.contains("Card data exposed") }, "\(critical.stdout)")
@@ -43,13 +56,22 @@ import Varlink
 
             // The daemon restarts: watch says so, reconnects, and shows what happened since.
             await daemon.stop()
-            #expect(await everything.waitFor { _, stderr in stderr.contains("Lost the connection") }, "\(everything.stderr)")
+            #expect(
+                await everything.waitFor { _, stderr in stderr.contains("Lost the connection") },
+                "\(everything.stderr)"
+            )
             let restarted = try DaemonProcess(database: database, socketPath: daemon.socketPath)
             defer { restarted.cleanUp() }
             try await restarted.waitUntilReady()
-            #expect(await everything.waitFor { _, stderr in stderr.contains("Reconnected to incidentd") }, "\(everything.stderr)")
+            #expect(
+                await everything.waitFor { _, stderr in stderr.contains("Reconnected to incidentd") },
+                "\(everything.stderr)"
+            )
             _ = try await restarted.ctl(["report", "--title", "After the restart", "--description", "d"])
-            #expect(await everything.waitFor { stdout, _ in stdout.contains("After the restart") }, "\(everything.stdout)")
+            #expect(
+                await everything.waitFor { stdout, _ in stdout.contains("After the restart") },
+                "\(everything.stdout)"
+            )
             #expect(everything.isRunning)
         }
     }
@@ -64,7 +86,10 @@ import Varlink
             defer { watch.stop() }
             #expect(await watch.waitFor { _, stderr in stderr.contains("Watching events") })
             try await Task.sleep(for: .seconds(3))
-            #expect(!watch.stderr.contains("Lost the connection"), "keep-alives hold a quiet watch open: \(watch.stderr)")
+            #expect(
+                !watch.stderr.contains("Lost the connection"),
+                "keep-alives hold a quiet watch open: \(watch.stderr)"
+            )
             _ = try await daemon.ctl(["report", "--title", "Quiet no more", "--description", "d"])
             #expect(await watch.waitFor { stdout, _ in stdout.contains("Quiet no more") }, "\(watch.stdout)")
 

@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import Postgres
-import Testing
 import TestSupport
+import Testing
 import Varlink
 
 /// Webhooks against a local HTTP receiver that checks signatures with its own code.
@@ -20,7 +20,9 @@ import Varlink
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .appendingPathComponent("Resources/webhook_receiver.py").path
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, WebhookTests.secret, directory.appending("port"), directory.appending("requests")]
+            process.arguments = [
+                "python3", script, WebhookTests.secret, directory.appending("port"), directory.appending("requests"),
+            ]
             try process.runSerially()
             let deadline = Date().addingTimeInterval(120)
             var port: Int?
@@ -37,7 +39,9 @@ import Varlink
 
         var requests: [[String: Any]] {
             ((try? String(contentsOfFile: directory.appending("requests"), encoding: .utf8)) ?? "")
-                .split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .split(separator: "\n").compactMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                }
         }
 
         func requests(to path: String) -> [[String: Any]] {
@@ -79,12 +83,21 @@ import Varlink
         let setup = try setup(receiver, hooks: [("flaky", "/flaky", "    maxAttempts: 5")])
         defer { setup.directory.remove() }
         try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
-            #expect(try await daemon.ctl(["report", "--title", "Webhook", "--description", "secret details"]).status == 0)
-            #expect(try await HookTests().waitFor(90) { try deliveries(database, hook: "flaky").first?.state == "delivered" },
-                    "\(daemon.log)")
+            #expect(
+                try await daemon.ctl(["report", "--title", "Webhook", "--description", "secret details"]).status == 0
+            )
+            #expect(
+                try await HookTests().waitFor(90) {
+                    try deliveries(database, hook: "flaky").first?.state == "delivered"
+                },
+                "\(daemon.log)"
+            )
             let requests = receiver.requests(to: "/flaky")
             #expect(requests.map { $0["status"] as? Int } == [500, 500, 204], "\(requests)")
-            #expect(requests.allSatisfy { $0["valid"] as? Bool == true }, "every request carries a valid, fresh signature")
+            #expect(
+                requests.allSatisfy { $0["valid"] as? Bool == true },
+                "every request carries a valid, fresh signature"
+            )
             #expect(Set(requests.compactMap { $0["id"] as? String }).count == 1, "the same webhook-id on every attempt")
             #expect(requests.allSatisfy { $0["contentType"] as? String == "application/json" })
             let body = try #require(requests.first?["body"] as? String)
@@ -98,8 +111,13 @@ import Varlink
             let outcomes = try connection.query("SELECT outcome, output FROM hook_attempts ORDER BY attempt").map {
                 (try $0.decode(String.self, "outcome"), try $0.decode(String.self, "output"))
             }
-            #expect(outcomes.map(\.0) == ["failed: the receiver answered HTTP 500 Internal Server Error",
-                                          "failed: the receiver answered HTTP 500 Internal Server Error", "delivered"], "\(outcomes)")
+            #expect(
+                outcomes.map(\.0) == [
+                    "failed: the receiver answered HTTP 500 Internal Server Error",
+                    "failed: the receiver answered HTTP 500 Internal Server Error", "delivered",
+                ],
+                "\(outcomes)"
+            )
             #expect(outcomes.last?.1.hasPrefix("HTTP 204") == true, "the answer is kept with the attempt")
         }
     }
@@ -109,15 +127,23 @@ import Varlink
         defer { directory.remove() }
         let receiver = try await Receiver(directory: directory)
         defer { receiver.stop() }
-        let setup = try setup(receiver, hooks: [
-            ("slow", "/slow", "    timeoutSeconds: 1\n    maxAttempts: 1"), ("ok", "/ok", ""),
-        ])
+        let setup = try setup(
+            receiver,
+            hooks: [
+                ("slow", "/slow", "    timeoutSeconds: 1\n    maxAttempts: 1"), ("ok", "/ok", ""),
+            ]
+        )
         defer { setup.directory.remove() }
         try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
             let started = Date()
             #expect(try await daemon.ctl(["report", "--title", "Slow receiver", "--description", "d"]).status == 0)
-            #expect(try await HookTests().waitFor(90) { try deliveries(database, hook: "ok").first?.state == "delivered" })
-            #expect(try await HookTests().waitFor(90) { try deliveries(database, hook: "slow").first?.state == "dead" }, "\(daemon.log)")
+            #expect(
+                try await HookTests().waitFor(90) { try deliveries(database, hook: "ok").first?.state == "delivered" }
+            )
+            #expect(
+                try await HookTests().waitFor(90) { try deliveries(database, hook: "slow").first?.state == "dead" },
+                "\(daemon.log)"
+            )
             #expect(Date().timeIntervalSince(started) < 25, "the timeout, not the receiver's 30 s, ended the attempt")
             let slow = try deliveries(database, hook: "slow").first
             #expect(slow?.error?.contains("timed out") == true, "\(String(describing: slow))")
@@ -133,16 +159,21 @@ import Varlink
         defer { setup.directory.remove() }
         try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
             #expect(try await daemon.ctl(["report", "--title", "First", "--description", "d"]).status == 0)
-            #expect(try await HookTests().waitFor(90) { try deliveries(database, hook: "gone").first?.state == "dead" }, "\(daemon.log)")
+            #expect(
+                try await HookTests().waitFor(90) { try deliveries(database, hook: "gone").first?.state == "dead" },
+                "\(daemon.log)"
+            )
             let first = try #require(try deliveries(database, hook: "gone").first)
             #expect(first.attempts == 1, "410 is not retried")
             #expect(first.error?.contains("410 Gone") == true, "\(String(describing: first.error))")
 
             // Later events for the disabled hook wait; other hooks go on.
             #expect(try await daemon.ctl(["report", "--title", "Second", "--description", "d"]).status == 0)
-            #expect(try await HookTests().waitFor(90) {
-                try deliveries(database, hook: "ok").filter { $0.state == "delivered" }.count == 2
-            })
+            #expect(
+                try await HookTests().waitFor(90) {
+                    try deliveries(database, hook: "ok").filter { $0.state == "delivered" }.count == 2
+                }
+            )
             try await Task.sleep(for: .milliseconds(500))
             #expect(receiver.requests(to: "/gone").count == 1, "a disabled hook is not called")
             #expect(try deliveries(database, hook: "gone").map(\.state).sorted() == ["dead", "pending"])

@@ -1,8 +1,8 @@
-import IncidentProtocol
 import Foundation
+import IncidentProtocol
 import Postgres
-import Testing
 import TestSupport
+import Testing
 import Varlink
 
 /// Bad input on the socket: each gets a named error, the daemon keeps serving everyone else,
@@ -23,39 +23,68 @@ import Varlink
         return try connection.query("SELECT count(*) AS n FROM incidents").first!.decode(Int.self, "n")
     }
 
-    @Test(arguments: [
-        ("{not json", "io.incidentd.MalformedMessage", nil),
-        ("[]", "io.incidentd.MalformedMessage", nil),
-        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","x":"#
-            + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}}",
-         "io.incidentd.MalformedMessage", nil),
-        (#"{"parameters":{}}"#, "io.incidentd.MalformedMessage", nil),
-        ("{\"method\":\"io.incidentd.Incidents.Report\",\"parameters\":{\"title\":\"\u{FF}\"", "io.incidentd.MalformedMessage", nil),
-        (#"{"method":"io.incidentd.Nothing.Here"}"#, "org.varlink.service.InterfaceNotFound", nil),
-        (#"{"method":"io.incidentd.Incidents.Delete"}"#, "org.varlink.service.MethodNotFound", nil),
-        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t"}}"#,
-         "org.varlink.service.InvalidParameter", "description"),
-        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":7,"description":"d"}}"#,
-         "org.varlink.service.InvalidParameter", "title"),
-        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","severity":"apocalyptic"}}"#,
-         "org.varlink.service.InvalidParameter", "severity"),
-        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","reporter":"mallory"}}"#,
-         "org.varlink.service.InvalidParameter", "reporter"),
-        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","peopleAffected":1.5}}"#,
-         "org.varlink.service.InvalidParameter", "peopleAffected"),
-        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","dataCategories":["dna"]}}"#,
-         "org.varlink.service.InvalidParameter", "dataCategories[0]"),
-        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","jurisdictions":["XX"]}}"#,
-         "io.incidentd.InvalidValue", "jurisdictions[0]"),
-        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","aware":"yesterday"}}"#,
-         "io.incidentd.InvalidValue", "aware"),
-        (#"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"a\u0000b","description":"d"}}"#,
-         "io.incidentd.InvalidValue", "title"),
-        (#"{"method":"io.incidentd.Incidents.Get","parameters":{"reference":"INC-1"}}"#,
-         "io.incidentd.InvalidValue", "reference"),
-        (#"{"method":"io.incidentd.Incidents.List","parameters":{"limit":100000}}"#,
-         "io.incidentd.InvalidValue", "limit"),
-    ] as [(String, String, String?)])
+    @Test(
+        arguments: [
+            ("{not json", "io.incidentd.MalformedMessage", nil),
+            ("[]", "io.incidentd.MalformedMessage", nil),
+            (
+                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","x":"#
+                    + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}}",
+                "io.incidentd.MalformedMessage", nil
+            ),
+            (#"{"parameters":{}}"#, "io.incidentd.MalformedMessage", nil),
+            (
+                "{\"method\":\"io.incidentd.Incidents.Report\",\"parameters\":{\"title\":\"\u{FF}\"",
+                "io.incidentd.MalformedMessage", nil
+            ),
+            (#"{"method":"io.incidentd.Nothing.Here"}"#, "org.varlink.service.InterfaceNotFound", nil),
+            (#"{"method":"io.incidentd.Incidents.Delete"}"#, "org.varlink.service.MethodNotFound", nil),
+            (
+                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t"}}"#,
+                "org.varlink.service.InvalidParameter", "description"
+            ),
+            (
+                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":7,"description":"d"}}"#,
+                "org.varlink.service.InvalidParameter", "title"
+            ),
+            (
+                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","severity":"apocalyptic"}}"#,
+                "org.varlink.service.InvalidParameter", "severity"
+            ),
+            (
+                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","reporter":"mallory"}}"#,
+                "org.varlink.service.InvalidParameter", "reporter"
+            ),
+            (
+                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","peopleAffected":1.5}}"#,
+                "org.varlink.service.InvalidParameter", "peopleAffected"
+            ),
+            (
+                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","dataCategories":["dna"]}}"#,
+                "org.varlink.service.InvalidParameter", "dataCategories[0]"
+            ),
+            (
+                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","jurisdictions":["XX"]}}"#,
+                "io.incidentd.InvalidValue", "jurisdictions[0]"
+            ),
+            (
+                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","aware":"yesterday"}}"#,
+                "io.incidentd.InvalidValue", "aware"
+            ),
+            (
+                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"a\u0000b","description":"d"}}"#,
+                "io.incidentd.InvalidValue", "title"
+            ),
+            (
+                #"{"method":"io.incidentd.Incidents.Get","parameters":{"reference":"INC-1"}}"#,
+                "io.incidentd.InvalidValue", "reference"
+            ),
+            (
+                #"{"method":"io.incidentd.Incidents.List","parameters":{"limit":100000}}"#,
+                "io.incidentd.InvalidValue", "limit"
+            ),
+        ] as [(String, String, String?)]
+    )
     func badMessagesGetNamedErrorsAndStoreNothing(message: String, error: String, parameter: String?) async throws {
         try await withDaemon { daemon, database in
             let reply = try send(daemon, message)
@@ -75,7 +104,8 @@ import Varlink
             let bystander = try VarlinkClient(path: daemon.socketPath)
             let client = try VarlinkClient(path: daemon.socketPath)
             client.setReceiveTimeout(seconds: 10)
-            let huge = #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":""#
+            let huge =
+                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":""#
                 + String(repeating: "x", count: (1 << 20) + 10) + "\"}}"
             try? client.send(Array(huge.utf8) + [0])
             let reply = try client.nextReply()

@@ -8,17 +8,24 @@ import Testing
 /// and the whole text is kept as a snapshot (Snapshots/help/), so a change to it is seen in
 /// review. Record again with INCIDENTD_RECORD_SNAPSHOTS=1.
 @Suite struct HelpTests {
-    static func leaves(_ command: any ParsableCommand.Type, path: String = "incidentctl") -> [(String, any ParsableCommand.Type)] {
+    static func leaves(
+        _ command: any ParsableCommand.Type,
+        path: String = "incidentctl"
+    ) -> [(String, any ParsableCommand.Type)] {
         let subcommands = command.configuration.subcommands
         if subcommands.isEmpty { return [(path, command)] }
         return subcommands.flatMap { leaves($0, path: path + " " + ($0.configuration.commandName ?? "?")) }
     }
 
     /// Every command, groups included, with its path.
-    static func all(_ command: any ParsableCommand.Type, path: String = "incidentctl") -> [(String, any ParsableCommand.Type)] {
-        [(path, command)] + command.configuration.subcommands.flatMap {
-            all($0, path: path + " " + ($0.configuration.commandName ?? "?"))
-        }
+    static func all(
+        _ command: any ParsableCommand.Type,
+        path: String = "incidentctl"
+    ) -> [(String, any ParsableCommand.Type)] {
+        [(path, command)]
+            + command.configuration.subcommands.flatMap {
+                all($0, path: path + " " + ($0.configuration.commandName ?? "?"))
+            }
     }
 
     @Test func everyCommandHasAnAbstractAndAnExample() {
@@ -45,7 +52,8 @@ import Testing
                 if pending == nil { examples.append(joined) }
                 continue
             }
-            guard line.hasPrefix("incidentctl "), !line.hasSuffix("."), !line.hasSuffix(")") || line.contains("  (") else {
+            guard line.hasPrefix("incidentctl "), !line.hasSuffix("."), !line.hasSuffix(")") || line.contains("  (")
+            else {
                 continue
             }
             if line.hasSuffix("\\") { pending = String(line.dropLast()) } else { examples.append(line) }

@@ -22,14 +22,22 @@ import Varlink
     }
 
     /// Compares `text` with Snapshots/`name`.txt (or writes it, when recording).
-    static func assertSnapshot(_ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func assertSnapshot(
+        _ text: String,
+        named name: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let file = directory.appendingPathComponent("Snapshots/\(name).txt")
         if ProcessInfo.processInfo.environment["INCIDENTD_RECORD_SNAPSHOTS"] == "1" {
             try (text + "\n").write(to: file, atomically: true, encoding: .utf8)
             return
         }
         let expected = try String(contentsOf: file, encoding: .utf8)
-        #expect(text + "\n" == expected, "\(name) differs from its snapshot; got:\n\(text)", sourceLocation: sourceLocation)
+        #expect(
+            text + "\n" == expected,
+            "\(name) differs from its snapshot; got:\n\(text)",
+            sourceLocation: sourceLocation
+        )
     }
 
     @Test func statusScreen() throws {
@@ -75,10 +83,18 @@ import Varlink
 
     @Test func watchLine() throws {
         let event = WatchEvent(
-            id: 7, at: Self.now, reference: IncidentReference(rawValue: "INC-2026-000001")!, title: "Customer list e-mailed",
-            kind: "task.completed", actor: "mia", data: ["task": "contain"]
+            id: 7,
+            at: Self.now,
+            reference: IncidentReference(rawValue: "INC-2026-000001")!,
+            title: "Customer list e-mailed",
+            kind: "task.completed",
+            actor: "mia",
+            data: ["task": "contain"]
         )
-        #expect(Self.output.event(event) == "2026-11-29 09:52 GMT+1  INC-2026-000001  task.completed  by mia  task=contain  Customer list e-mailed")
+        #expect(
+            Self.output.event(event)
+                == "2026-11-29 09:52 GMT+1  INC-2026-000001  task.completed  by mia  task=contain  Customer list e-mailed"
+        )
     }
 
     @Test func colourOnlyOnATerminalAndNeverWithNoColor() throws {
@@ -100,7 +116,8 @@ import Varlink
     }
 
     @Test(arguments: [
-        (0.0, "0s"), (59, "59s"), (60, "1m"), (3599, "59m"), (3600, "1h"), (7260, "2h 1m"), (86_400, "1d"), (93_600, "1d 2h"),
+        (0.0, "0s"), (59, "59s"), (60, "1m"), (3599, "59m"), (3600, "1h"), (7260, "2h 1m"), (86_400, "1d"),
+        (93_600, "1d 2h"),
     ])
     func durations(seconds: Double, text: String) {
         #expect(Self.output.duration(seconds) == text)

@@ -40,7 +40,9 @@ import Testing
     @Test(arguments: Action.allCases, Role.allCases)
     func everyActionAgainstEveryRole(action: Action, role: Role) {
         let decision = AccessPolicy.decide(
-            Self.principal([role]), action, incident: action.concernsIncident ? Self.othersIncident : nil
+            Self.principal([role]),
+            action,
+            incident: action.concernsIncident ? Self.othersIncident : nil
         )
         let expected = Self.table[action]!.contains(role)
         #expect(decision.isAllowed == expected, "\(role) \(action): \(decision)")
@@ -48,7 +50,10 @@ import Testing
 
     @Test func auditorsChangeNothing() {
         for action in Action.allCases where action.isChange {
-            #expect(!AccessPolicy.decide(Self.principal([.auditor]), action, incident: Self.othersIncident).isAllowed, "\(action)")
+            #expect(
+                !AccessPolicy.decide(Self.principal([.auditor]), action, incident: Self.othersIncident).isAllowed,
+                "\(action)"
+            )
         }
     }
 
@@ -62,17 +67,24 @@ import Testing
     @Test func reportersSeeOnlyTheirOwnAndOnlyTheReporterView() {
         let own = IncidentAccessFacts(reporterUID: Self.alice.uid, assignee: nil, restricted: false)
         #expect(AccessPolicy.decide(Self.principal([.reporter]), .readIncident, incident: own) == .allow(.reporter))
-        #expect(!AccessPolicy.decide(Self.principal([.reporter]), .readIncident, incident: Self.othersIncident).isAllowed)
+        #expect(
+            !AccessPolicy.decide(Self.principal([.reporter]), .readIncident, incident: Self.othersIncident).isAllowed
+        )
         #expect(!AccessPolicy.decide(Self.principal([.reporter]), .addNote, incident: own).isAllowed)
     }
 
     @Test func restrictedIncidentsAreForAssigneesManagersAndAuditors() {
         let restricted = IncidentAccessFacts(reporterUID: Self.alice.uid, assignee: "bob", restricted: true)
         let assignedToAlice = IncidentAccessFacts(reporterUID: 2002, assignee: "alice", restricted: true)
-        #expect(!AccessPolicy.decide(Self.principal([.reporter]), .readIncident, incident: restricted).isAllowed,
-                "not even its reporter")
+        #expect(
+            !AccessPolicy.decide(Self.principal([.reporter]), .readIncident, incident: restricted).isAllowed,
+            "not even its reporter"
+        )
         #expect(!AccessPolicy.decide(Self.principal([.investigator]), .readIncident, incident: restricted).isAllowed)
-        #expect(AccessPolicy.decide(Self.principal([.investigator]), .readIncident, incident: assignedToAlice) == .allow(.full))
+        #expect(
+            AccessPolicy.decide(Self.principal([.investigator]), .readIncident, incident: assignedToAlice)
+                == .allow(.full)
+        )
         #expect(AccessPolicy.decide(Self.principal([.investigator]), .addNote, incident: assignedToAlice).isAllowed)
         #expect(!AccessPolicy.decide(Self.principal([.investigator]), .addNote, incident: restricted).isAllowed)
         #expect(AccessPolicy.decide(Self.principal([.manager]), .readIncident, incident: restricted) == .allow(.full))
@@ -113,8 +125,17 @@ import Testing
         let assignments = RoleAssignments.defaults
         #expect(assignments.roles(for: Caller(uid: 0, gid: 0, pid: 1, userName: "root")) == [.reporter, .admin])
         #expect(assignments.roles(for: Caller(uid: 5, gid: 5, pid: 1, userName: "eve")) == [.reporter])
-        #expect(assignments.roles(for: Caller(uid: 7, gid: 7, pid: 1)) == [.reporter], "a uid without a name still reports")
-        let manager = Caller(uid: 6, gid: 6, pid: 1, userName: "mia", groups: ["staff", "incidentd-managers", "incidentd-auditors"])
+        #expect(
+            assignments.roles(for: Caller(uid: 7, gid: 7, pid: 1)) == [.reporter],
+            "a uid without a name still reports"
+        )
+        let manager = Caller(
+            uid: 6,
+            gid: 6,
+            pid: 1,
+            userName: "mia",
+            groups: ["staff", "incidentd-managers", "incidentd-auditors"]
+        )
         #expect(assignments.roles(for: manager) == [.reporter, .manager, .auditor])
         var closed = assignments
         closed.anyoneMayReport = false

@@ -9,8 +9,15 @@ import Testing
 
     static func record(_ seq: Int64, detail: String = "") -> AuditChain.Record {
         AuditChain.Record(
-            seq: seq, atMicroseconds: 1_800_000_000_000_000 + seq, uid: 1000, userName: "mia", pid: 7, action: "Get",
-            incidentReference: seq % 2 == 0 ? "INC-2026-000001" : nil, outcome: "ok", detail: detail
+            seq: seq,
+            atMicroseconds: 1_800_000_000_000_000 + seq,
+            uid: 1000,
+            userName: "mia",
+            pid: 7,
+            action: "Get",
+            incidentReference: seq % 2 == 0 ? "INC-2026-000001" : nil,
+            outcome: "ok",
+            detail: detail
         )
     }
 
@@ -23,8 +30,16 @@ import Testing
         }
     }
 
-    static func checkpoint(_ links: [AuditChainVerifier.Link], at position: Int64, key: AuditSigningKey = key) throws -> AuditCheckpoint {
-        try key.sign(position: position, hash: links[Int(position) - 1].sealHash, at: Date(timeIntervalSince1970: 1_800_000_000))
+    static func checkpoint(
+        _ links: [AuditChainVerifier.Link],
+        at position: Int64,
+        key: AuditSigningKey = key
+    ) throws -> AuditCheckpoint {
+        try key.sign(
+            position: position,
+            hash: links[Int(position) - 1].sealHash,
+            at: Date(timeIntervalSince1970: 1_800_000_000)
+        )
     }
 
     func verify(_ links: [AuditChainVerifier.Link], _ checkpoints: [AuditCheckpoint]) -> AuditChainVerifier {
@@ -85,10 +100,19 @@ import Testing
 
     @Test func theCanonicalEncodingIsPostgresJSONText() {
         let record = AuditChain.Record(
-            seq: 42, atMicroseconds: 1_764_578_096_123_456, uid: 0, userName: "ro\"ot\\", pid: -1, action: "Get",
-            incidentReference: nil, outcome: "ok", detail: "tab\tnew\nline \u{01} 中文"
+            seq: 42,
+            atMicroseconds: 1_764_578_096_123_456,
+            uid: 0,
+            userName: "ro\"ot\\",
+            pid: -1,
+            action: "Get",
+            incidentReference: nil,
+            outcome: "ok",
+            detail: "tab\tnew\nline \u{01} 中文"
         )
-        #expect(String(decoding: AuditChain.canonical(record), as: UTF8.self)
-            == #"[42, "2025-12-01T08:34:56.123456Z", 0, "ro\"ot\\", -1, "Get", null, "ok", "tab\tnew\nline \u0001 中文"]"#)
+        #expect(
+            String(decoding: AuditChain.canonical(record), as: UTF8.self)
+                == #"[42, "2025-12-01T08:34:56.123456Z", 0, "ro\"ot\\", -1, "Get", null, "ok", "tab\tnew\nline \u0001 中文"]"#
+        )
     }
 }

@@ -3,19 +3,21 @@ import Testing
 @testable import IncidentCore
 
 @Suite struct ControlCharactersTests {
-    @Test(arguments: [
-        ("plain title", false, nil),
-        ("中文标题 with ü", false, nil),
-        ("two\nlines", false, "U+000A"),
-        ("two\nlines\tand a tab", true, nil),
-        ("escape \u{1B}[2J", true, "U+001B"),
-        ("bell \u{07}", false, "U+0007"),
-        ("delete \u{7F}", true, "U+007F"),
-        ("C1 CSI \u{9B}", true, "U+009B"),
-        ("override \u{202E}txt", false, "U+202E"),
-        ("isolate \u{2066}x", true, "U+2066"),
-        ("carriage\r\nreturn", true, "U+000D"),
-    ] as [(String, Bool, String?)])
+    @Test(
+        arguments: [
+            ("plain title", false, nil),
+            ("中文标题 with ü", false, nil),
+            ("two\nlines", false, "U+000A"),
+            ("two\nlines\tand a tab", true, nil),
+            ("escape \u{1B}[2J", true, "U+001B"),
+            ("bell \u{07}", false, "U+0007"),
+            ("delete \u{7F}", true, "U+007F"),
+            ("C1 CSI \u{9B}", true, "U+009B"),
+            ("override \u{202E}txt", false, "U+202E"),
+            ("isolate \u{2066}x", true, "U+2066"),
+            ("carriage\r\nreturn", true, "U+000D"),
+        ] as [(String, Bool, String?)]
+    )
     func theFirstControlCharacterIsFound(text: String, multiLine: Bool, expected: String?) {
         #expect(ControlCharacters.first(in: text, multiLine: multiLine).map(ControlCharacters.name) == expected)
     }
@@ -27,7 +29,9 @@ import Testing
         #expect(ControlCharacters.sanitized("one\nline", multiLine: false) == "one\u{240A}line")
         let clean = "中文 and plain"
         #expect(ControlCharacters.sanitized(clean, multiLine: false) == clean)
-        for scalar in ControlCharacters.sanitized("\u{0}\u{1}\u{1F}\u{80}\u{9F}\u{202A}", multiLine: true).unicodeScalars {
+        for scalar in ControlCharacters.sanitized("\u{0}\u{1}\u{1F}\u{80}\u{9F}\u{202A}", multiLine: true)
+            .unicodeScalars
+        {
             #expect(!ControlCharacters.isControl(scalar, multiLine: false))
         }
     }

@@ -14,12 +14,19 @@ import Testing
         #expect(sealed.hasPrefix("enc1:k2:"), "the newest key seals")
         #expect(!sealed.contains("Jane"))
         #expect(try cipher.open(sealed, context: context) == "Jane Doe, jane@example.com")
-        #expect(cipher.seal("same", context: context) != cipher.seal("same", context: context), "a fresh nonce each time")
+        #expect(
+            cipher.seal("same", context: context) != cipher.seal("same", context: context),
+            "a fresh nonce each time"
+        )
 
         let otherRow = FieldCipher.context(incident: UUID(), field: "description")
-        #expect(throws: CipherError.authenticationFailed(keyID: "k2", context: otherRow)) { try cipher.open(sealed, context: otherRow) }
+        #expect(throws: CipherError.authenticationFailed(keyID: "k2", context: otherRow)) {
+            try cipher.open(sealed, context: otherRow)
+        }
         let otherField = FieldCipher.context(incident: incident, field: "note")
-        #expect(throws: CipherError.authenticationFailed(keyID: "k2", context: otherField)) { try cipher.open(sealed, context: otherField) }
+        #expect(throws: CipherError.authenticationFailed(keyID: "k2", context: otherField)) {
+            try cipher.open(sealed, context: otherField)
+        }
     }
 
     @Test func olderKeysStillOpenWhatTheySealedAndUnknownKeysAreNamed() throws {
@@ -29,7 +36,9 @@ import Testing
         let stranger = FieldCipher(ring: KeyRing(keys: [.generate(id: "k9")]))
         #expect(throws: CipherError.unknownKey("k1")) { try stranger.open(sealed, context: "c") }
         let impostor = FieldCipher(ring: KeyRing(keys: [.generate(id: "k1")]))
-        #expect(throws: CipherError.authenticationFailed(keyID: "k1", context: "c")) { try impostor.open(sealed, context: "c") }
+        #expect(throws: CipherError.authenticationFailed(keyID: "k1", context: "c")) {
+            try impostor.open(sealed, context: "c")
+        }
     }
 
     @Test func damagedValuesFailAndPlaintextPassesThrough() throws {
@@ -56,7 +65,10 @@ import Testing
         ("k1\n", "line 1: expected 'ID BASE64-KEY'"),
         ("k1 not-base64!\n", "line 1: key k1 is not 32 bytes"),
         ("k1 AAAA\n", "line 1: key k1 is not 32 bytes"),
-        ("k1 \(Data(count: 32).base64EncodedString())\nk1 \(Data(count: 32).base64EncodedString())\n", "line 2: key k1 appears twice"),
+        (
+            "k1 \(Data(count: 32).base64EncodedString())\nk1 \(Data(count: 32).base64EncodedString())\n",
+            "line 2: key k1 appears twice"
+        ),
     ])
     func damagedKeyFilesAreNamed(text: String, message: String) {
         #expect {

@@ -9,7 +9,12 @@ import Testing
 
     static let hooks = [
         HookDefinition(name: "all-reports", kind: .exec(argv: ["/bin/true"]), events: ["incident.reported"]),
-        HookDefinition(name: "critical-only", kind: .exec(argv: ["/bin/true"]), events: ["incident.reported"], severities: [.critical]),
+        HookDefinition(
+            name: "critical-only",
+            kind: .exec(argv: ["/bin/true"]),
+            events: ["incident.reported"],
+            severities: [.critical]
+        ),
         HookDefinition(name: "pager", kind: .exec(argv: ["/bin/true"]), events: ["task.overdue"], personalData: true),
         HookDefinition(name: "escalation", kind: .exec(argv: ["/bin/true"])),
         HookDefinition(name: "notify-dpo", kind: .exec(argv: ["/bin/true"])),
@@ -23,8 +28,15 @@ import Testing
     }()
 
     func route(_ event: String, _ data: [String: String] = [:]) -> [OutboxEntry] {
-        HookRouting.route(event: event, data: data, incident: Self.incident, playbook: Self.playbook, actor: "mia",
-                          hooks: Self.hooks, now: Self.now)
+        HookRouting.route(
+            event: event,
+            data: data,
+            incident: Self.incident,
+            playbook: Self.playbook,
+            actor: "mia",
+            hooks: Self.hooks,
+            now: Self.now
+        )
     }
 
     @Test func eventsFanOutToSubscribedHooksThatAcceptTheIncident() {
@@ -35,7 +47,9 @@ import Testing
     @Test func escalationsAndSubscriptionsEachDeliverOnce() {
         let entries = route("task.overdue", ["task": "authority", "due": "2026-05-04T09:00:00Z"])
         #expect(entries.map(\.hook).sorted() == ["escalation", "pager"])
-        #expect(entries.allSatisfy { $0.payload.task?.id == "authority" && $0.payload.task?.title == "Tell the authority" })
+        #expect(
+            entries.allSatisfy { $0.payload.task?.id == "authority" && $0.payload.task?.title == "Tell the authority" }
+        )
         #expect(route("task.overdue", ["task": "triage"]).map(\.hook) == ["pager"], "no escalation on triage")
     }
 
@@ -70,17 +84,27 @@ extension HookRoutingTests {
         incident.assignee = "ana"
         func payloads(_ content: HookDefinition.RestrictedContent) -> [HookPayload] {
             var hook = HookDefinition(
-                name: "h", kind: .exec(argv: ["/bin/true"]), events: ["note.added"], personalData: true
+                name: "h",
+                kind: .exec(argv: ["/bin/true"]),
+                events: ["note.added"],
+                personalData: true
             )
             hook.restricted = content
             return HookRouting.route(
-                event: "note.added", data: ["text": "secret note"], incident: incident, playbook: nil, actor: "mia",
-                hooks: [hook], now: Self.now
+                event: "note.added",
+                data: ["text": "secret note"],
+                incident: incident,
+                playbook: nil,
+                actor: "mia",
+                hooks: [hook],
+                now: Self.now
             ).map(\.payload)
         }
         #expect(payloads(.none).isEmpty)
         let reference = try! #require(payloads(.reference).first)
-        #expect(reference.incident.reference == incident.reference.rawValue && reference.incident.title == "(restricted)")
+        #expect(
+            reference.incident.reference == incident.reference.rawValue && reference.incident.title == "(restricted)"
+        )
         #expect(reference.incident.assignee == nil && reference.incident.description == nil && reference.actor == nil)
         #expect(reference.data.isEmpty)
         let full = try! #require(payloads(.full).first)

@@ -27,9 +27,13 @@ import Testing
         #expect(Condition.any([isNotifiable, isHighRisk]).evaluate(facts) == any)
         #expect(Condition.not(isNotifiable).evaluate(facts) == not)
         let undecided = Condition.all([isNotifiable, isHighRisk]).undecided(facts)
-        #expect(undecided == (all == .unknown ? ["notifiable", "highRisk"].filter { name in
-            (name == "notifiable" ? notifiable : highRisk) == nil
-        } : []))
+        #expect(
+            undecided
+                == (all == .unknown
+                    ? ["notifiable", "highRisk"].filter { name in
+                        (name == "notifiable" ? notifiable : highRisk) == nil
+                    } : [])
+        )
     }
 
     @Test(arguments: [
@@ -47,23 +51,44 @@ import Testing
     /// investigate, as soon as the breach is known to be notifiable.
     @Test func theAuthorityCanBeNotifiedDuringInvestigation() throws {
         var state = try W.started(W.incident(jurisdictions: ["DE"], people: 1200))
-        state = try W.run([
-            .completeTask(id: "acknowledge", captures: [:], reason: nil, notification: nil),
-            .completeTask(id: "triage", captures: [
-                "severity": .text("high"), "dataCategories": .set(["contact"]), "jurisdictions": .set(["DE"]),
-                "nis2Entity": .bool(false), "secRegistrant": .bool(false), "doraFinancialEntity": .bool(false), "ftcFinancialInstitution": .bool(false),
-            ], reason: nil, notification: nil),
-            .advance(force: nil),
-            .completeTask(id: "assess-notifiability", captures: ["notifiable": .bool(true), "highRisk": .bool(false)],
-                          reason: "contact data of 1,200 customers", notification: nil),
-        ], from: state)
+        state = try W.run(
+            [
+                .completeTask(id: "acknowledge", captures: [:], reason: nil, notification: nil),
+                .completeTask(
+                    id: "triage",
+                    captures: [
+                        "severity": .text("high"), "dataCategories": .set(["contact"]), "jurisdictions": .set(["DE"]),
+                        "nis2Entity": .bool(false), "secRegistrant": .bool(false), "doraFinancialEntity": .bool(false),
+                        "ftcFinancialInstitution": .bool(false),
+                    ],
+                    reason: nil,
+                    notification: nil
+                ),
+                .advance(force: nil),
+                .completeTask(
+                    id: "assess-notifiability",
+                    captures: ["notifiable": .bool(true), "highRisk": .bool(false)],
+                    reason: "contact data of 1,200 customers",
+                    notification: nil
+                ),
+            ],
+            from: state
+        )
         #expect(state.phase == .investigate)
         #expect(state.task("gdpr-authority")?.status == .open, "owed now that it is decided, whatever the phase")
         #expect(state.task("gdpr-data-subjects")?.status == .notApplicable, "no high risk, no notice to the people")
         let details = WorkflowCommand.NotificationDetails(recipient: "BfDI", channel: "portal")
-        state = try W.run([
-            .completeTask(id: "gdpr-authority", captures: ["regulatorReference": .text("BfDI-1")], reason: nil, notification: details),
-        ], from: state)
+        state = try W.run(
+            [
+                .completeTask(
+                    id: "gdpr-authority",
+                    captures: ["regulatorReference": .text("BfDI-1")],
+                    reason: nil,
+                    notification: details
+                )
+            ],
+            from: state
+        )
         #expect(state.task("gdpr-authority")?.status == .done)
         #expect(state.notifications.map(\.task) == ["gdpr-authority"])
         #expect(state.phase == .investigate)
@@ -73,7 +98,11 @@ import Testing
         var state = try W.started(W.incident(jurisdictions: ["FR"], people: 10))
         #expect(state.task("gdpr-authority")?.status == .possiblyOwed)
         let (decided, events) = try Workflow.apply(
-            .update(["notifiable": .bool(false)]), to: state, playbook: W.breach, actor: "mia", now: W.reported
+            .update(["notifiable": .bool(false)]),
+            to: state,
+            playbook: W.breach,
+            actor: "mia",
+            now: W.reported
         ).get()
         state = decided
         #expect(state.task("gdpr-authority")?.status == .notApplicable)
@@ -83,11 +112,21 @@ import Testing
     @Test func advanceFromNotifyPointsToCloseAndCloseFromInvestigateSaysSo() throws {
         var state = try W.started(W.incident(jurisdictions: ["FR"], people: 10))
         state = try W.throughInvestigation(state, notifiable: false, highRisk: false)
-        #expect(Workflow.apply(.advance(force: nil), to: state, playbook: W.breach, actor: "m", now: W.reported).failureValue
-            == .closeToLeaveNotify)
+        #expect(
+            Workflow.apply(.advance(force: nil), to: state, playbook: W.breach, actor: "m", now: W.reported)
+                .failureValue
+                == .closeToLeaveNotify
+        )
         let early = try W.started(W.incident(jurisdictions: ["FR"], people: 10))
-        #expect(Workflow.apply(.close(resolution: "r", lessonsLearned: "l", force: nil), to: early, playbook: W.breach, actor: "m",
-                               now: W.reported).failureValue == .closeOnlyFromNotify(.report))
+        #expect(
+            Workflow.apply(
+                .close(resolution: "r", lessonsLearned: "l", force: nil),
+                to: early,
+                playbook: W.breach,
+                actor: "m",
+                now: W.reported
+            ).failureValue == .closeOnlyFromNotify(.report)
+        )
     }
 
     /// "Likely to be of significant scale" (PDPA) or "reasonably believed" (HIPAA): an estimate
@@ -97,12 +136,23 @@ import Testing
         #expect(state.task("pdpa-commission")?.status == .possiblyOwed)
         state = try W.run([.update(["peopleAffected": .number(800)], estimates: ["peopleAffected"])], from: state)
         #expect(state.facts.estimated == ["peopleAffected"])
-        #expect(state.task("pdpa-commission")?.undecided.contains("peopleAffected") == false, "the estimate settles the count")
+        #expect(
+            state.task("pdpa-commission")?.undecided.contains("peopleAffected") == false,
+            "the estimate settles the count"
+        )
         state = try W.run([.update(["peopleAffected": .number(812)])], from: state)
         #expect(state.facts.estimated.isEmpty, "a figure replaces the estimate")
-        let notACount = Workflow.apply(.update(["notifiable": .bool(true)], estimates: ["notifiable"]), to: state,
-                                       playbook: W.breach, actor: "m", now: W.reported)
-        #expect(notACount.failureValue == .invalidCapture(field: "notifiable", reason: "cannot be an estimate; only counts can (~1200)"))
+        let notACount = Workflow.apply(
+            .update(["notifiable": .bool(true)], estimates: ["notifiable"]),
+            to: state,
+            playbook: W.breach,
+            actor: "m",
+            now: W.reported
+        )
+        #expect(
+            notACount.failureValue
+                == .invalidCapture(field: "notifiable", reason: "cannot be an estimate; only counts can (~1200)")
+        )
         #expect(FactValue.parseEstimate("~DE:900,FR:300", as: .counts)! == (.counts(["DE": 900, "FR": 300]), true))
         #expect(FactValue.parseEstimate("~yes", as: .boolean) == nil)
         #expect(FactValue.parseEstimate("1200", as: .integer)! == (.number(1200), false))
@@ -110,7 +160,10 @@ import Testing
 
     @Test func aForcedCloseLeavesNothingOpen() throws {
         let state = try W.started(W.incident(jurisdictions: ["FR"], people: 10))
-        let closed = try W.run([.close(resolution: "duplicate", lessonsLearned: "none", force: "filed twice")], from: state)
+        let closed = try W.run(
+            [.close(resolution: "duplicate", lessonsLearned: "none", force: "filed twice")],
+            from: state
+        )
         #expect(closed.phase == .closed)
         let owed = closed.tasks.filter { $0.isOwed }.map(\.id)
         #expect(owed.isEmpty, "\(owed)")

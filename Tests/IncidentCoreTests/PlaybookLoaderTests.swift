@@ -54,7 +54,9 @@ import Testing
         #expect(playbook.name == "minimal")
         #expect(playbook.phases.map(\.phase) == [.report, .investigate, .notify])
         #expect(playbook.plan(for: .investigate)?.gate == .manager)
-        #expect(playbook.task("authority")?.due == Clock(duration: ClockDuration(value: 72, unit: .hours), after: "aware"))
+        #expect(
+            playbook.task("authority")?.due == Clock(duration: ClockDuration(value: 72, unit: .hours), after: "aware")
+        )
         #expect(playbook.task("authority")?.when == .isBool(field: "notifiable", value: true))
         #expect(playbook.digest.count == 64)
     }
@@ -71,8 +73,14 @@ import Testing
         // Found by the condition fuzzer: an empty key crashed the loader.
         ("empty condition key", "when: {notifiable: true}", "when: {'': true}", "a condition needs a field name"),
         ("empty field before a dot", "when: {notifiable: true}", "when: {.US: {atLeast: 1}}", "unknown field '.US'"),
-        ("wrong operator", "when: {notifiable: true}", "when: {severity: {atLeast: 3}}", "'atLeast' does not apply to 'severity'"),
-        ("unknown value", "when: {notifiable: true}", "when: {severity: {in: [apocalyptic]}}", "'apocalyptic' is not a value of 'severity'"),
+        (
+            "wrong operator", "when: {notifiable: true}", "when: {severity: {atLeast: 3}}",
+            "'atLeast' does not apply to 'severity'"
+        ),
+        (
+            "unknown value", "when: {notifiable: true}", "when: {severity: {in: [apocalyptic]}}",
+            "'apocalyptic' is not a value of 'severity'"
+        ),
         ("unknown role", "role: investigator", "role: intern", "unknown role 'intern'"),
         ("unknown hook", "hooks: [notify-dpo]\nfields", "hooks: [notify-ceo]\nfields", "unknown hook 'notify-ceo'"),
         ("unrecorded instant", "records: assessed", "records: noticed", "records unknown instant 'noticed'"),
@@ -121,7 +129,10 @@ import Testing
 
     @Test func aSetNeedsUniqueNamesAndOneDefault() {
         let other = Self.minimal.replacingOccurrences(of: "default: true\n", with: "")
-        if case .failure(let error) = PlaybookLoader.loadSet([("a.yaml", Self.minimal), ("b.yaml", other)], knownHooks: ["notify-dpo"]) {
+        if case .failure(let error) = PlaybookLoader.loadSet(
+            [("a.yaml", Self.minimal), ("b.yaml", other)],
+            knownHooks: ["notify-dpo"]
+        ) {
             #expect(error.problems.contains { $0.message.contains("also defined in a.yaml") })
         } else {
             Issue.record("two playbooks named minimal were accepted")
@@ -136,9 +147,11 @@ import Testing
 
     @Test func theShippedPlaybooksAreValid() throws {
         let playbooks = try PlaybookLoader.loadDirectory(Self.repository.appendingPathComponent("playbooks")).get()
-        #expect(Set(playbooks.map(\.name)) == [
-            "customer-data-breach", "lost-or-stolen-device", "vendor-data-exposure", "insider-access-misuse",
-        ])
+        #expect(
+            Set(playbooks.map(\.name)) == [
+                "customer-data-breach", "lost-or-stolen-device", "vendor-data-exposure", "insider-access-misuse",
+            ]
+        )
         for playbook in playbooks {
             for task in playbook.allTasks where task.notification != nil || task.due != nil {
                 #expect(!task.title.isEmpty)

@@ -11,7 +11,10 @@ import Testing
         #expect(bucket.take(limit: limit, now: 0) == .refused(retryAfter: 1, refusedInARow: 1))
         #expect(bucket.take(limit: limit, now: 0.5) == .refused(retryAfter: 1, refusedInARow: 2))
         #expect(bucket.take(limit: limit, now: 1.0) == .admitted, "one a second at 60 a minute")
-        #expect(bucket.take(limit: limit, now: 1.0) == .refused(retryAfter: 1, refusedInARow: 1), "a new run of refusals")
+        #expect(
+            bucket.take(limit: limit, now: 1.0) == .refused(retryAfter: 1, refusedInARow: 1),
+            "a new run of refusals"
+        )
         #expect(bucket.take(limit: limit, now: 100) == .admitted)
         #expect(bucket.tokens == 2, "never more than the burst")
     }
@@ -32,7 +35,10 @@ import Testing
         let limits = RateLimits(
             defaultLimit: RateLimit(perMinute: 10, burst: 10),
             users: ["dlp": RateLimit(perMinute: 6000, burst: 3000)],
-            groups: ["soc": RateLimit(perMinute: 100, burst: 50), "ops": RateLimit(perMinute: 200, burst: 20), "free": .unlimited]
+            groups: [
+                "soc": RateLimit(perMinute: 100, burst: 50), "ops": RateLimit(perMinute: 200, burst: 20),
+                "free": .unlimited,
+            ]
         )
         func caller(_ name: String, uid: UInt32 = 1000, groups: [String] = []) -> Caller {
             Caller(uid: uid, gid: uid, pid: 1, userName: name, groups: groups)
@@ -42,6 +48,9 @@ import Testing
         #expect(limits.limit(for: caller("eve", groups: ["soc", "free"]), trustedUID: 999).isUnlimited)
         #expect(limits.limit(for: caller("mallory"), trustedUID: 999).perMinute == 10)
         #expect(limits.limit(for: caller("root", uid: 0), trustedUID: 999).isUnlimited, "root is trusted")
-        #expect(limits.limit(for: caller("incidentd", uid: 999), trustedUID: 999).isUnlimited, "so is the daemon's account")
+        #expect(
+            limits.limit(for: caller("incidentd", uid: 999), trustedUID: 999).isUnlimited,
+            "so is the daemon's account"
+        )
     }
 }

@@ -7,7 +7,10 @@ import Testing
 
     @Test(arguments: [
         ("Mail alice.example+work@example.co.uk now", "Mail [email] now"),
-        ("Card 4111 1111 1111 1111 and 4111-1111-1111-1111", "Card [card or account number] and [card or account number]"),
+        (
+            "Card 4111 1111 1111 1111 and 4111-1111-1111-1111",
+            "Card [card or account number] and [card or account number]"
+        ),
         ("IBAN DE89 3704 0044 0532 0130 00 leaked", "IBAN [account number] leaked"),
         ("SSN 078-05-1120 exposed", "SSN [ID number] exposed"),
         ("Call +49 30 1234567 or (030) 123 4567 or 030/1234-567", "Call [phone] or [phone] or [phone]"),
@@ -59,9 +62,12 @@ import Testing
     }
 
     @Test func aNameMentionedOnceIsMaskedEverywhereInAnyCase() {
-        let redactor = Redactor(names: ["zhao"], mentionedIn: [
-            "Containment: Wang Wei deleted the file", "客户王小明投诉", "Dr Okafor was told",
-        ])
+        let redactor = Redactor(
+            names: ["zhao"],
+            mentionedIn: [
+                "Containment: Wang Wei deleted the file", "客户王小明投诉", "Dr Okafor was told",
+            ]
+        )
         #expect(redactor.redact("then wang wei called; WANG WEI again") == "then [name] called; [name] again")
         #expect(redactor.redact("小明说他收到了邮件") == "[name]说他收到了邮件", "the given name alone")
         #expect(redactor.redact("okafor agreed") == "[name] agreed", "the surname after a title")

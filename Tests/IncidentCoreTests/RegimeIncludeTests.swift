@@ -34,7 +34,10 @@ import Testing
 
         """
 
-    func load(_ playbook: String = playbook, regimes: [String: String] = ["law": regime]) -> Result<Playbook, PlaybookSetError> {
+    func load(
+        _ playbook: String = playbook,
+        regimes: [String: String] = ["law": regime]
+    ) -> Result<Playbook, PlaybookSetError> {
         let (bundled, problems) = PlaybookLoader.bundle(playbook, file: "/p/p.yaml") { name in
             regimes[name].map { ("/p/regimes/\(name).yaml", $0) }
         }
@@ -63,17 +66,36 @@ import Testing
         let (elsewhere, _) = PlaybookLoader.bundle(Self.playbook, file: "/etc/incidentd/playbooks/p.yaml") { name in
             ("/etc/incidentd/playbooks/regimes/\(name).yaml", Self.regime)
         }
-        #expect(try PlaybookLoader.load(elsewhere, file: "/etc/incidentd/playbooks/p.yaml").get().digest == playbook.digest)
+        #expect(
+            try PlaybookLoader.load(elsewhere, file: "/etc/incidentd/playbooks/p.yaml").get().digest == playbook.digest
+        )
     }
 
     @Test func aRegimeDeclaresTheDelaysItsLawAllowsAndItsTasksKnowTheirRegime() throws {
-        let playbook = try load(regimes: ["law": Self.regime.replacingOccurrences(
-            of: "tasks:", with: "pauses:\n  - {basis: police-written, cap: stated, cite: s. 1}\n  - {basis: police-oral, cap: 30d, cite: s. 2, tasks: [tell]}\ntasks:"
-        )]).get()
-        #expect(playbook.regimes == [RegimeSummary(name: "law", title: "A law", pauses: [
-            PauseRule(basis: "police-written", cap: .stated, cite: "s. 1"),
-            PauseRule(basis: "police-oral", cap: .atMost(ClockDuration(parsing: "30d")!), cite: "s. 2", tasks: ["tell"]),
-        ])])
+        let playbook = try load(regimes: [
+            "law": Self.regime.replacingOccurrences(
+                of: "tasks:",
+                with:
+                    "pauses:\n  - {basis: police-written, cap: stated, cite: s. 1}\n  - {basis: police-oral, cap: 30d, cite: s. 2, tasks: [tell]}\ntasks:"
+            )
+        ]).get()
+        #expect(
+            playbook.regimes == [
+                RegimeSummary(
+                    name: "law",
+                    title: "A law",
+                    pauses: [
+                        PauseRule(basis: "police-written", cap: .stated, cite: "s. 1"),
+                        PauseRule(
+                            basis: "police-oral",
+                            cap: .atMost(ClockDuration(parsing: "30d")!),
+                            cite: "s. 2",
+                            tasks: ["tell"]
+                        ),
+                    ]
+                )
+            ]
+        )
         #expect(playbook.task("tell")?.regime == "law")
         #expect(playbook.task("triage")?.regime == nil)
         #expect(try load().get().regimes[0].pauses.isEmpty, "no pauses: the law allows no delay")
@@ -81,7 +103,10 @@ import Testing
 
     @Test func aMissingRegimeIsNamed() {
         let found = problems(load(regimes: [:]))
-        #expect(found.count == 1 && found[0].contains("/p/p.yaml:5") && found[0].contains("regimes/law.yaml"), "\(found)")
+        #expect(
+            found.count == 1 && found[0].contains("/p/p.yaml:5") && found[0].contains("regimes/law.yaml"),
+            "\(found)"
+        )
     }
 
     @Test(arguments: [
@@ -91,13 +116,22 @@ import Testing
         ("regime: law", "regime: other", "must be named 'law'"),
         ("tasks:", "include: [more]\ntasks:", "a regime may not include another"),
         ("{id: tell,", "{id: triage,", "task id 'triage' of regime law is already a task"),
-        ("notifiable: {type: boolean, decision: true}\ntasks", "notifiable: {type: text}\ntasks", "is declared differently"),
+        (
+            "notifiable: {type: boolean, decision: true}\ntasks", "notifiable: {type: text}\ntasks",
+            "is declared differently"
+        ),
         ("tasks:", "pauses: {basis: police}\ntasks:", "pauses must be a list"),
         ("tasks:", "pauses: [{basis: Police, cap: 30d, cite: s. 1}]\ntasks:", "a pause needs a 'basis' of lower-case"),
         ("tasks:", "pauses: [{basis: police, cap: a while, cite: s. 1}]\ntasks:", "pause 'police' needs a 'cap'"),
         ("tasks:", "pauses: [{basis: police, cap: 30d}]\ntasks:", "pause 'police' needs 'cite'"),
-        ("tasks:", "pauses: [{basis: police, cap: open, cite: s. 1}, {basis: police, cap: 30d, cite: s. 2}]\ntasks:", "listed twice"),
-        ("tasks:", "pauses: [{basis: police, cap: open, cite: s. 1, tasks: [shout]}]\ntasks:", "names task 'shout', which is not a task of regime law"),
+        (
+            "tasks:", "pauses: [{basis: police, cap: open, cite: s. 1}, {basis: police, cap: 30d, cite: s. 2}]\ntasks:",
+            "listed twice"
+        ),
+        (
+            "tasks:", "pauses: [{basis: police, cap: open, cite: s. 1, tasks: [shout]}]\ntasks:",
+            "names task 'shout', which is not a task of regime law"
+        ),
     ])
     func aBadRegimeIsRefusedInItsOwnFile(find: String, replace: String, message: String) {
         let found = problems(load(regimes: ["law": Self.regime.replacingOccurrences(of: find, with: replace)]))
@@ -107,7 +141,8 @@ import Testing
     @Test func theShippedRegimesEachCiteTheirSourcesAndReviewDate() throws {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("playbooks/regimes")
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }
+            .sorted()
         #expect(names.count >= 8, "\(names)")
         for name in names {
             let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)

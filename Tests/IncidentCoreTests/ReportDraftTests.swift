@@ -38,32 +38,67 @@ import Testing
         _ = try draft { $0.aware = now.addingTimeInterval(60) }.validated(now: now)
     }
 
-    @Test(arguments: [
-        ("title", "must not be empty", { @Sendable (draft: inout ReportDraft) in draft.title = "   " }),
-        ("title", "must be at most 200 characters", { @Sendable (draft: inout ReportDraft) in
-            draft.title = String(repeating: "x", count: 201)
-        }),
-        ("title", "must be a single line", { @Sendable (draft: inout ReportDraft) in draft.title = "two\nlines" }),
-        ("title", "must not contain NUL characters", { @Sendable (draft: inout ReportDraft) in draft.title = "a\u{0}b" }),
-        ("description", "must not be empty", { @Sendable (draft: inout ReportDraft) in draft.description = "" }),
-        ("description", "must be at most 64 KiB", { @Sendable (draft: inout ReportDraft) in
-            draft.description = String(repeating: "x", count: 64 * 1024 + 1)
-        }),
-        ("aware", "must not be in the future", { @Sendable (draft: inout ReportDraft) in
-            draft.aware = Date(timeIntervalSince1970: 1_800_000_000 + 3600)
-        }),
-        ("discovered", "must not be in the future", { @Sendable (draft: inout ReportDraft) in
-            draft.discovered = Date(timeIntervalSince1970: 1_800_000_000 + 3600)
-        }),
-        ("peopleAffected", "must not be negative", { @Sendable (draft: inout ReportDraft) in draft.peopleAffected = -1 }),
-        ("recordsAffected", "must not be negative", { @Sendable (draft: inout ReportDraft) in draft.recordsAffected = -5 }),
-        ("idempotencyKey", "must be 1 to 200 characters", { @Sendable (draft: inout ReportDraft) in draft.idempotencyKey = "" }),
-        ("dedupKey", "must be 1 to 200 characters", { @Sendable (draft: inout ReportDraft) in draft.dedupKey = "" }),
-        ("dedupKey", "must be 1 to 200 characters", { @Sendable (draft: inout ReportDraft) in draft.dedupKey = "a\u{0}b" }),
-        ("dedupKey", "must be 1 to 200 characters", { @Sendable (draft: inout ReportDraft) in
-            draft.dedupKey = String(repeating: "k", count: 201)
-        }),
-    ] as [(String, String, @Sendable (inout ReportDraft) -> Void)])
+    @Test(
+        arguments: [
+            ("title", "must not be empty", { @Sendable (draft: inout ReportDraft) in draft.title = "   " }),
+            (
+                "title", "must be at most 200 characters",
+                { @Sendable (draft: inout ReportDraft) in
+                    draft.title = String(repeating: "x", count: 201)
+                }
+            ),
+            ("title", "must be a single line", { @Sendable (draft: inout ReportDraft) in draft.title = "two\nlines" }),
+            (
+                "title", "must not contain NUL characters",
+                { @Sendable (draft: inout ReportDraft) in draft.title = "a\u{0}b" }
+            ),
+            ("description", "must not be empty", { @Sendable (draft: inout ReportDraft) in draft.description = "" }),
+            (
+                "description", "must be at most 64 KiB",
+                { @Sendable (draft: inout ReportDraft) in
+                    draft.description = String(repeating: "x", count: 64 * 1024 + 1)
+                }
+            ),
+            (
+                "aware", "must not be in the future",
+                { @Sendable (draft: inout ReportDraft) in
+                    draft.aware = Date(timeIntervalSince1970: 1_800_000_000 + 3600)
+                }
+            ),
+            (
+                "discovered", "must not be in the future",
+                { @Sendable (draft: inout ReportDraft) in
+                    draft.discovered = Date(timeIntervalSince1970: 1_800_000_000 + 3600)
+                }
+            ),
+            (
+                "peopleAffected", "must not be negative",
+                { @Sendable (draft: inout ReportDraft) in draft.peopleAffected = -1 }
+            ),
+            (
+                "recordsAffected", "must not be negative",
+                { @Sendable (draft: inout ReportDraft) in draft.recordsAffected = -5 }
+            ),
+            (
+                "idempotencyKey", "must be 1 to 200 characters",
+                { @Sendable (draft: inout ReportDraft) in draft.idempotencyKey = "" }
+            ),
+            (
+                "dedupKey", "must be 1 to 200 characters",
+                { @Sendable (draft: inout ReportDraft) in draft.dedupKey = "" }
+            ),
+            (
+                "dedupKey", "must be 1 to 200 characters",
+                { @Sendable (draft: inout ReportDraft) in draft.dedupKey = "a\u{0}b" }
+            ),
+            (
+                "dedupKey", "must be 1 to 200 characters",
+                { @Sendable (draft: inout ReportDraft) in
+                    draft.dedupKey = String(repeating: "k", count: 201)
+                }
+            ),
+        ] as [(String, String, @Sendable (inout ReportDraft) -> Void)]
+    )
     func refusesWithFieldAndReason(field: String, reason: String, change: @Sendable (inout ReportDraft) -> Void) {
         #expect(throws: ValidationError(field: field, reason: reason)) {
             try draft(change).validated(now: now)
@@ -105,7 +140,8 @@ import Testing
     }
 
     @Test func enumValuesAreVarlinkIdentifiers() {
-        let all = Phase.allCases.map(\.rawValue) + Severity.allCases.map(\.rawValue)
+        let all =
+            Phase.allCases.map(\.rawValue) + Severity.allCases.map(\.rawValue)
             + DataCategory.allCases.map(\.rawValue) + IncidentCategory.allCases.map(\.rawValue)
         for value in all {
             #expect(value.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }, "\(value)")

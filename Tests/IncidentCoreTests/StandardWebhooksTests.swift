@@ -9,8 +9,10 @@ import Testing
 
     @Test func signsTheSpecificationsExample() {
         let signature = StandardWebhooks.signature(
-            id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330,
-            body: Array(#"{"test": 2432232314}"#.utf8), secret: Self.specSecret
+            id: "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            timestamp: 1_614_265_330,
+            body: Array(#"{"test": 2432232314}"#.utf8),
+            secret: Self.specSecret
         )
         #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
     }
@@ -20,8 +22,13 @@ import Testing
         let base = StandardWebhooks.signature(id: "a", timestamp: 100, body: body, secret: Self.specSecret)
         #expect(StandardWebhooks.signature(id: "b", timestamp: 100, body: body, secret: Self.specSecret) != base)
         #expect(StandardWebhooks.signature(id: "a", timestamp: 101, body: body, secret: Self.specSecret) != base)
-        #expect(StandardWebhooks.signature(id: "a", timestamp: 100, body: body + [0x20], secret: Self.specSecret) != base)
-        #expect(StandardWebhooks.signature(id: "a", timestamp: 100, body: body, secret: WebhookSecret(key: [1, 2, 3])) != base)
+        #expect(
+            StandardWebhooks.signature(id: "a", timestamp: 100, body: body + [0x20], secret: Self.specSecret) != base
+        )
+        #expect(
+            StandardWebhooks.signature(id: "a", timestamp: 100, body: body, secret: WebhookSecret(key: [1, 2, 3]))
+                != base
+        )
     }
 
     @Test func headersCarryTheDeliveryIdAndTimestamp() {

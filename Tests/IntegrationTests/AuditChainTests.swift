@@ -3,8 +3,8 @@ import IncidentCore
 import IncidentStore
 import Logging
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct AuditChainTests {
     let auditor = Caller(uid: 1003, gid: 1003, pid: 7, userName: "audrey")
@@ -73,10 +73,13 @@ import TestSupport
     @Test(arguments: [
         ("changed", "UPDATE audit_log SET outcome = 'ok', detail = 'nothing to see' WHERE seq = 5", Int64(5)),
         ("deleted", "DELETE FROM audit_log WHERE seq = 7", Int64(7)),
-        ("swapped", """
+        (
+            "swapped",
+            """
             UPDATE audit_log a SET user_name = b.user_name, uid = b.uid
             FROM audit_log b WHERE (a.seq, b.seq) IN ((4, 9), (9, 4))
-            """, Int64(4)),
+            """, Int64(4)
+        ),
         ("seal deleted", "DELETE FROM audit_seal WHERE seq = 6", Int64(7)),
         ("seal forged", "UPDATE audit_seal SET hash = sha256('x') WHERE seq = 3", Int64(3)),
     ])
@@ -114,13 +117,19 @@ import TestSupport
                     FROM audit_log a ORDER BY seq
                     """
                 ).map { row throws(PostgresError) in
-                    (AuditChain.Record(
-                        seq: try row.decode(Int64.self, "seq"), atMicroseconds: try row.decode(Int64.self, "at_us"),
-                        uid: try row.decode(Int64.self, "uid"), userName: try row.decode(String.self, "user_name"),
-                        pid: try row.decode(Int32.self, "pid"), action: try row.decode(String.self, "action"),
-                        incidentReference: try row.decode(String?.self, "incident_ref"),
-                        outcome: try row.decode(String.self, "outcome"), detail: try row.decode(String.self, "detail")
-                    ), try row.decode(PostgresBytes.self, "canonical").bytes)
+                    (
+                        AuditChain.Record(
+                            seq: try row.decode(Int64.self, "seq"),
+                            atMicroseconds: try row.decode(Int64.self, "at_us"),
+                            uid: try row.decode(Int64.self, "uid"),
+                            userName: try row.decode(String.self, "user_name"),
+                            pid: try row.decode(Int32.self, "pid"),
+                            action: try row.decode(String.self, "action"),
+                            incidentReference: try row.decode(String?.self, "incident_ref"),
+                            outcome: try row.decode(String.self, "outcome"),
+                            detail: try row.decode(String.self, "detail")
+                        ), try row.decode(PostgresBytes.self, "canonical").bytes
+                    )
                 }
             }
             #expect(rows.count == awkward.count)

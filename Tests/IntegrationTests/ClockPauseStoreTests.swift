@@ -2,8 +2,8 @@ import Foundation
 import IncidentCore
 import IncidentStore
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// Clock pauses are kept with the incident, and one that reaches its end is recorded as ended
 /// there, once, with an event, however many daemons scan.
@@ -16,18 +16,32 @@ import TestSupport
             let store = IncidentStore(pool: pool)
             let resolve: PlaybookResolver = { digest, _ in digest == breach.digest ? breach : nil }
             let draft = try ReportDraft(
-                title: "Patient portal exposed", description: "lab results", severity: .high, dataCategories: [.health, .identity],
-                peopleAffected: 700, jurisdictions: [Jurisdiction(rawValue: "US")!]
+                title: "Patient portal exposed",
+                description: "lab results",
+                severity: .high,
+                dataCategories: [.health, .identity],
+                peopleAffected: 700,
+                jurisdictions: [Jurisdiction(rawValue: "US")!]
             ).validated(now: Date())
             let reference = try await store.report(draft, by: mia, playbooks: [breach]).incident.reference
             // Paused two hours ago on an oral request, with an end an hour ago.
             let since = Date().addingTimeInterval(-7200)
             let until = Date().addingTimeInterval(-3600)
-            let request = PauseRequest(basis: "law-enforcement-oral", regimes: ["us-states"], until: until, reason: "call from Det. Ruiz")
+            let request = PauseRequest(
+                basis: "law-enforcement-oral",
+                regimes: ["us-states"],
+                until: until,
+                reason: "call from Det. Ruiz"
+            )
             _ = try await store.applyWorkflow(
-                reference, expectedVersion: nil, audit: AuditRecord(caller: mia, action: "PauseClock"), resolve: resolve,
+                reference,
+                expectedVersion: nil,
+                audit: AuditRecord(caller: mia, action: "PauseClock"),
+                resolve: resolve,
                 authorize: { _, _, _ in nil },
-                command: { _, state, playbook in Workflow.apply(.pauseClocks(request), to: state, playbook: playbook, actor: "mia", now: since) }
+                command: { _, state, playbook in
+                    Workflow.apply(.pauseClocks(request), to: state, playbook: playbook, actor: "mia", now: since)
+                }
             )
             #expect(try await store.endLapsedPauses(resolve: resolve) == 1)
             #expect(try await store.endLapsedPauses(resolve: resolve) == 0, "a second scan ends nothing more")
@@ -36,16 +50,33 @@ import TestSupport
                     .map { try $0.decode(String.self, "regimes") }
             }
             #expect(events == ["us-states"])
-            guard case .found(let file, _) = try await store.caseFile(
-                reference, audit: AuditRecord(caller: mia, action: "Get"), resolve: resolve, authorize: { _ in .allow(.full) }
-            ) else { Issue.record("the incident is gone"); return }
+            guard
+                case .found(let file, _) = try await store.caseFile(
+                    reference,
+                    audit: AuditRecord(caller: mia, action: "Get"),
+                    resolve: resolve,
+                    authorize: { _ in .allow(.full) }
+                )
+            else {
+                Issue.record("the incident is gone")
+                return
+            }
             let pause = try #require(file.state.pauses.first)
-            #expect(pause.regime == "us-states" && pause.reason == "call from Det. Ruiz" && pause.endedBy == "incidentd")
+            #expect(
+                pause.regime == "us-states" && pause.reason == "call from Det. Ruiz" && pause.endedBy == "incidentd"
+            )
             #expect(abs((pause.endedAt ?? .distantPast).timeIntervalSince(until)) < 0.001)
             // The status screen's due-soon and overdue lists hold the task again.
-            let overdue = try await store.openTasks(visibleTo: .all, dueBefore: Date().addingTimeInterval(365 * 86_400),
-                                                    assignee: nil, limit: 100)
-            #expect(overdue.contains { $0.task == "us-state-residents" && $0.pausedUntil == nil }, "\(overdue.map(\.task))")
+            let overdue = try await store.openTasks(
+                visibleTo: .all,
+                dueBefore: Date().addingTimeInterval(365 * 86_400),
+                assignee: nil,
+                limit: 100
+            )
+            #expect(
+                overdue.contains { $0.task == "us-state-residents" && $0.pausedUntil == nil },
+                "\(overdue.map(\.task))"
+            )
         }
     }
 
@@ -55,19 +86,36 @@ import TestSupport
             let store = IncidentStore(pool: pool)
             let resolve: PlaybookResolver = { digest, _ in digest == breach.digest ? breach : nil }
             let draft = try ReportDraft(
-                title: "Card numbers in a log", description: "a debug log", severity: .high, dataCategories: [.financial],
-                peopleAffected: 50, jurisdictions: [Jurisdiction(rawValue: "US")!]
+                title: "Card numbers in a log",
+                description: "a debug log",
+                severity: .high,
+                dataCategories: [.financial],
+                peopleAffected: 50,
+                jurisdictions: [Jurisdiction(rawValue: "US")!]
             ).validated(now: Date())
             let reference = try await store.report(draft, by: mia, playbooks: [breach]).incident.reference
-            let request = PauseRequest(basis: "law-enforcement-written", until: Date().addingTimeInterval(86_400), reason: "FBI letter")
+            let request = PauseRequest(
+                basis: "law-enforcement-written",
+                until: Date().addingTimeInterval(86_400),
+                reason: "FBI letter"
+            )
             let now = Date()
             _ = try await store.applyWorkflow(
-                reference, expectedVersion: nil, audit: AuditRecord(caller: mia, action: "PauseClock"), resolve: resolve,
+                reference,
+                expectedVersion: nil,
+                audit: AuditRecord(caller: mia, action: "PauseClock"),
+                resolve: resolve,
                 authorize: { _, _, _ in nil },
-                command: { _, state, playbook in Workflow.apply(.pauseClocks(request), to: state, playbook: playbook, actor: "mia", now: now) }
+                command: { _, state, playbook in
+                    Workflow.apply(.pauseClocks(request), to: state, playbook: playbook, actor: "mia", now: now)
+                }
             )
-            let soon = try await store.openTasks(visibleTo: .all, dueBefore: Date().addingTimeInterval(365 * 86_400),
-                                                 assignee: nil, limit: 100)
+            let soon = try await store.openTasks(
+                visibleTo: .all,
+                dueBefore: Date().addingTimeInterval(365 * 86_400),
+                assignee: nil,
+                limit: 100
+            )
             #expect(!soon.contains { $0.task == "us-state-residents" }, "paused: neither due soon nor overdue")
             #expect(soon.contains { $0.task == "triage" }, "the playbook's own tasks keep their clocks")
             let all = try await store.openTasks(visibleTo: .all, dueBefore: nil, assignee: nil, limit: 100)

@@ -12,15 +12,23 @@ import Testing
         try await withMigratedPool { pool, _ in
             let cipher = CipherBox(FieldCipher(ring: KeyRing(keys: [.generate(id: "k1")])))
             let store = IncidentStore(pool: pool, cipher: cipher)
-            let first = try await store.report(try ReportDraft(title: "one", description: "secret one").validated(now: Date()), by: alice)
-            let second = try await store.report(try ReportDraft(title: "two", description: "secret two").validated(now: Date()), by: alice)
+            let first = try await store.report(
+                try ReportDraft(title: "one", description: "secret one").validated(now: Date()),
+                by: alice
+            )
+            let second = try await store.report(
+                try ReportDraft(title: "two", description: "secret two").validated(now: Date()),
+                by: alice
+            )
             #expect(first.incident.description == "secret one", "the reply carries plaintext")
             let audit = AuditRecord(caller: alice, action: "Get")
             let read = try await store.incident(second.incident.reference, audit: audit) { _ in .allow(.full) }
             #expect(read?.0.description == "secret two")
 
             let stored = try await pool.withConnection {
-                try $0.query("SELECT description FROM incidents ORDER BY id").map { try $0.decode(String.self, "description") }
+                try $0.query("SELECT description FROM incidents ORDER BY id").map {
+                    try $0.decode(String.self, "description")
+                }
             }
             #expect(stored.allSatisfy { $0.hasPrefix("enc1:k1:") && !$0.contains("secret") }, "\(stored)")
 
@@ -48,7 +56,10 @@ import Testing
         try await withMigratedPool { pool, _ in
             let cipher = CipherBox(FieldCipher(ring: KeyRing(keys: [.generate(id: "k1")])))
             let store = IncidentStore(pool: pool, cipher: cipher)
-            let filed = try await store.report(try ReportDraft(title: "one", description: "d").validated(now: Date()), by: alice)
+            let filed = try await store.report(
+                try ReportDraft(title: "one", description: "d").validated(now: Date()),
+                by: alice
+            )
             try await pool.transaction { connection in
                 let id = try connection.query("SELECT id FROM incidents").first!.decode(Int64.self, "id")
                 try connection.execute(
@@ -78,9 +89,17 @@ import Testing
             #expect(stored.count == 7 && stored.allSatisfy { $0.hasPrefix("enc1:k1:") }, "\(stored)")
 
             let audit = AuditRecord(caller: alice, action: "Get")
-            guard case .found(let file, _) = try await store.caseFile(
-                filed.incident.reference, audit: audit, resolve: { _, _ in nil }, authorize: { _ in .allow(.full) }
-            ) else { Issue.record("the case file reads"); return }
+            guard
+                case .found(let file, _) = try await store.caseFile(
+                    filed.incident.reference,
+                    audit: audit,
+                    resolve: { _, _ in nil },
+                    authorize: { _ in .allow(.full) }
+                )
+            else {
+                Issue.record("the case file reads")
+                return
+            }
             #expect(file.state.resolution == "Zhang Wei resolved")
             #expect(file.state.lessonsLearned == "Zhang Wei learned")
             #expect(file.state.decisions.map(\.reason) == ["Zhang Wei decided"])

@@ -3,8 +3,8 @@ import IncidentCore
 import IncidentStore
 import Logging
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct IncidentStoreTests {
     let alice = Caller(uid: 1001, gid: 1001, pid: 42, userName: "alice")
@@ -14,10 +14,19 @@ import TestSupport
         try await withMigratedPool { pool, _ in try await body(IncidentStore(pool: pool), pool) }
     }
 
-    func draft(_ title: String = "Laptop stolen", key: String? = nil, severity: Severity = .untriaged) throws -> ReportDraft {
+    func draft(
+        _ title: String = "Laptop stolen",
+        key: String? = nil,
+        severity: Severity = .untriaged
+    ) throws -> ReportDraft {
         try ReportDraft(
-            title: title, description: "Unencrypted laptop stolen from a car", severity: severity,
-            dataCategories: [.identity, .contact], peopleAffected: 1200, jurisdictions: [.eu], idempotencyKey: key
+            title: title,
+            description: "Unencrypted laptop stolen from a car",
+            severity: severity,
+            dataCategories: [.identity, .contact],
+            peopleAffected: 1200,
+            jurisdictions: [.eu],
+            idempotencyKey: key
         ).validated(now: Date())
     }
 
@@ -30,7 +39,11 @@ import TestSupport
             let result = try await store.report(try draft(), by: alice)
             #expect(result.created)
             let incident = result.incident
-            #expect(incident.reference.rawValue.hasPrefix("INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-"))
+            #expect(
+                incident.reference.rawValue.hasPrefix(
+                    "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-"
+                )
+            )
             #expect(incident.phase == .report)
             #expect(incident.reporter == .init(uid: 1001, name: "alice"))
             #expect(incident.dataCategories == [.identity, .contact])
@@ -80,17 +93,33 @@ import TestSupport
     @Test func getReturnsTheIncidentOrNilAndAuditsBoth() async throws {
         try await withStore { store, pool in
             let filed = try await store.report(try draft(), by: alice).incident
-            let read = try await store.incident(filed.reference, audit: AuditRecord(caller: bob, action: "Get")) { _ in .allow(.full) }
+            let read = try await store.incident(filed.reference, audit: AuditRecord(caller: bob, action: "Get")) { _ in
+                .allow(.full)
+            }
             #expect(read?.0 == filed)
             let missing = IncidentReference(year: 2026, number: 999_999)
-            #expect(try await store.incident(missing, audit: AuditRecord(caller: bob, action: "Get")) { _ in .allow(.full) } == nil)
-            let denied = try await store.incident(filed.reference, audit: AuditRecord(caller: bob, action: "Get")) { _ in
+            #expect(
+                try await store.incident(missing, audit: AuditRecord(caller: bob, action: "Get")) { _ in .allow(.full) }
+                    == nil
+            )
+            let denied = try await store.incident(filed.reference, audit: AuditRecord(caller: bob, action: "Get")) {
+                _ in
                 .deny(reason: "not yours")
             }
             #expect(denied?.1 == .deny(reason: "not yours"))
-            #expect(try await count(pool, "SELECT count(*) FROM audit_log WHERE action = 'Get' AND outcome = 'ok'") == 1)
-            #expect(try await count(pool, "SELECT count(*) FROM audit_log WHERE action = 'Get' AND outcome = 'not-found'") == 1)
-            #expect(try await count(pool, "SELECT count(*) FROM audit_log WHERE action = 'Get' AND outcome = 'denied' AND detail = 'not yours'") == 1)
+            #expect(
+                try await count(pool, "SELECT count(*) FROM audit_log WHERE action = 'Get' AND outcome = 'ok'") == 1
+            )
+            #expect(
+                try await count(pool, "SELECT count(*) FROM audit_log WHERE action = 'Get' AND outcome = 'not-found'")
+                    == 1
+            )
+            #expect(
+                try await count(
+                    pool,
+                    "SELECT count(*) FROM audit_log WHERE action = 'Get' AND outcome = 'denied' AND detail = 'not yours'"
+                ) == 1
+            )
         }
     }
 
@@ -99,24 +128,45 @@ import TestSupport
             var filed: [IncidentReference] = []
             for index in 0..<7 {
                 let severity: Severity = index.isMultiple(of: 2) ? .high : .low
-                filed.append(try await store.report(try draft("Incident \(index)", severity: severity), by: alice).incident.reference)
+                filed.append(
+                    try await store.report(try draft("Incident \(index)", severity: severity), by: alice).incident
+                        .reference
+                )
             }
-            try await pool.transaction { try $0.execute("UPDATE incidents SET phase = 'closed' WHERE title = 'Incident 6'") }
+            try await pool.transaction {
+                try $0.execute("UPDATE incidents SET phase = 'closed' WHERE title = 'Incident 6'")
+            }
             let audit = AuditRecord(caller: alice, action: "List")
             let all = try await store.list(IncidentFilter(limit: 100), visibleTo: .all, audit: audit)
             #expect(all.map(\.reference) == filed.reversed())
 
             let firstPage = try await store.list(IncidentFilter(limit: 3), visibleTo: .all, audit: audit)
-            let secondPage = try await store.list(IncidentFilter(limit: 3, after: firstPage.last!.reference), visibleTo: .all, audit: audit)
+            let secondPage = try await store.list(
+                IncidentFilter(limit: 3, after: firstPage.last!.reference),
+                visibleTo: .all,
+                audit: audit
+            )
             #expect((firstPage + secondPage).map(\.reference) == Array(filed.reversed().prefix(6)))
 
-            let high = try await store.list(IncidentFilter(severities: [.high], limit: 100), visibleTo: .all, audit: audit)
+            let high = try await store.list(
+                IncidentFilter(severities: [.high], limit: 100),
+                visibleTo: .all,
+                audit: audit
+            )
             #expect(high.count == 4)
             let open = try await store.list(IncidentFilter(openOnly: true, limit: 100), visibleTo: .all, audit: audit)
             #expect(open.count == 6)
-            let closed = try await store.list(IncidentFilter(phases: [.closed], limit: 100), visibleTo: .all, audit: audit)
+            let closed = try await store.list(
+                IncidentFilter(phases: [.closed], limit: 100),
+                visibleTo: .all,
+                audit: audit
+            )
             #expect(closed.map(\.title) == ["Incident 6"])
-            let future = try await store.list(IncidentFilter(since: Date().addingTimeInterval(3600), limit: 100), visibleTo: .all, audit: audit)
+            let future = try await store.list(
+                IncidentFilter(since: Date().addingTimeInterval(3600), limit: 100),
+                visibleTo: .all,
+                audit: audit
+            )
             #expect(future.isEmpty)
         }
     }
@@ -124,14 +174,22 @@ import TestSupport
     @Test func listFiltersByAssigneePlaybookJurisdictionTextAndOverdueAndSorts() async throws {
         try await withStore { store, pool in
             var filed: [String: IncidentReference] = [:]
-            for (title, severity) in [("Payroll export_v2 leaked", Severity.low), ("CRM 100% exposed", .critical), ("Lost phone", .medium)] {
-                filed[title] = try await store.report(try draft(title, severity: severity), by: alice).incident.reference
+            for (title, severity) in [
+                ("Payroll export_v2 leaked", Severity.low), ("CRM 100% exposed", .critical), ("Lost phone", .medium),
+            ] {
+                filed[title] = try await store.report(try draft(title, severity: severity), by: alice).incident
+                    .reference
             }
             let crm = filed["CRM 100% exposed"]!.rawValue
             let phone = filed["Lost phone"]!.rawValue
             try await pool.transaction { connection in
-                try connection.query("UPDATE incidents SET assignee = 'mia', jurisdictions = '{DE,EU}', playbook_name = 'vendor' WHERE reference = \(crm)")
-                let id = try connection.query("SELECT id FROM incidents WHERE reference = \(phone)").first!.decode(Int64.self, at: 0)
+                try connection.query(
+                    "UPDATE incidents SET assignee = 'mia', jurisdictions = '{DE,EU}', playbook_name = 'vendor' WHERE reference = \(crm)"
+                )
+                let id = try connection.query("SELECT id FROM incidents WHERE reference = \(phone)").first!.decode(
+                    Int64.self,
+                    at: 0
+                )
                 try connection.query(
                     "INSERT INTO tasks (incident_id, key, phase, status, due_at) VALUES (\(id), 'contain', 'report', 'open', now() - interval '1 hour')"
                 )
@@ -142,18 +200,39 @@ import TestSupport
             }
             #expect(try await titles(IncidentFilter(assignee: "mia")) == ["CRM 100% exposed"])
             #expect(try await titles(IncidentFilter(playbook: "vendor")) == ["CRM 100% exposed"])
-            #expect(try await titles(IncidentFilter(jurisdiction: Jurisdiction(rawValue: "de"))) == ["CRM 100% exposed"])
+            #expect(
+                try await titles(IncidentFilter(jurisdiction: Jurisdiction(rawValue: "de"))) == ["CRM 100% exposed"]
+            )
             #expect(try await titles(IncidentFilter(text: "PAYROLL")) == ["Payroll export_v2 leaked"])
             #expect(try await titles(IncidentFilter(text: "100%")) == ["CRM 100% exposed"], "% is matched literally")
-            #expect(try await titles(IncidentFilter(text: "e_p")).isEmpty, "_ is matched literally, not as any character")
+            #expect(
+                try await titles(IncidentFilter(text: "e_p")).isEmpty,
+                "_ is matched literally, not as any character"
+            )
             #expect(try await titles(IncidentFilter(overdue: true)) == ["Lost phone"])
-            #expect(try await titles(IncidentFilter(sort: .oldest)) == ["Payroll export_v2 leaked", "CRM 100% exposed", "Lost phone"])
-            #expect(try await titles(IncidentFilter(sort: .severity)) == ["CRM 100% exposed", "Lost phone", "Payroll export_v2 leaked"])
+            #expect(
+                try await titles(IncidentFilter(sort: .oldest)) == [
+                    "Payroll export_v2 leaked", "CRM 100% exposed", "Lost phone",
+                ]
+            )
+            #expect(
+                try await titles(IncidentFilter(sort: .severity)) == [
+                    "CRM 100% exposed", "Lost phone", "Payroll export_v2 leaked",
+                ]
+            )
             let first = try await store.list(IncidentFilter(sort: .severity, limit: 2), visibleTo: .all, audit: audit)
             let rest = try await titles(IncidentFilter(sort: .severity, limit: 2, after: first.last!.reference))
             #expect(rest == ["Payroll export_v2 leaked"], "paging follows the sort")
-            let oldestFirst = try await store.list(IncidentFilter(sort: .oldest, limit: 1), visibleTo: .all, audit: audit)
-            #expect(try await titles(IncidentFilter(sort: .oldest, limit: 5, after: oldestFirst[0].reference)) == ["CRM 100% exposed", "Lost phone"])
+            let oldestFirst = try await store.list(
+                IncidentFilter(sort: .oldest, limit: 1),
+                visibleTo: .all,
+                audit: audit
+            )
+            #expect(
+                try await titles(IncidentFilter(sort: .oldest, limit: 5, after: oldestFirst[0].reference)) == [
+                    "CRM 100% exposed", "Lost phone",
+                ]
+            )
         }
     }
 
@@ -184,7 +263,9 @@ import TestSupport
                 try await pool.withConnection { connection in
                     var phases: [Phase: Int] = [:]
                     var severities: [Severity: Int] = [:]
-                    for row in try connection.query("SELECT phase, severity, count(*)::bigint AS n FROM incidents WHERE phase <> 'closed' GROUP BY 1, 2") {
+                    for row in try connection.query(
+                        "SELECT phase, severity, count(*)::bigint AS n FROM incidents WHERE phase <> 'closed' GROUP BY 1, 2"
+                    ) {
                         let n = try row.decode(Int.self, "n")
                         phases[Phase(rawValue: try row.decode(String.self, "phase"))!, default: 0] += n
                         severities[Severity(rawValue: try row.decode(String.self, "severity"))!, default: 0] += n
@@ -203,7 +284,13 @@ import TestSupport
                 for writer in 0..<4 {
                     group.addTask {
                         for index in 0..<25 {
-                            _ = try await store.report(try draft("w\(writer)-\(index)", severity: Severity.allCases[index % Severity.allCases.count]), by: alice)
+                            _ = try await store.report(
+                                try draft(
+                                    "w\(writer)-\(index)",
+                                    severity: Severity.allCases[index % Severity.allCases.count]
+                                ),
+                                by: alice
+                            )
                         }
                     }
                 }
@@ -235,7 +322,10 @@ import TestSupport
             }
             try await store.foldOpenCounts()
             let rows = try await count(pool, "SELECT count(*) FROM open_incident_counts")
-            #expect(rows <= Phase.allCases.count * Severity.allCases.count * 2, "folded to one row per phase, severity and restriction")
+            #expect(
+                rows <= Phase.allCases.count * Severity.allCases.count * 2,
+                "folded to one row per phase, severity and restriction"
+            )
             // A bulk load adds a delta row per (phase, severity, restricted), not one per incident.
             try await pool.transaction {
                 try $0.execute(
@@ -277,7 +367,8 @@ import TestSupport
     }
 
     func file(_ store: IncidentStore, _ title: String, by caller: Caller) async throws -> Incident {
-        try await store.report(try ReportDraft(title: title, description: "d").validated(now: Date()), by: caller).incident
+        try await store.report(try ReportDraft(title: title, description: "d").validated(now: Date()), by: caller)
+            .incident
     }
 
     @Test func theSQLScopeMatchesThePolicy() async throws {
@@ -299,10 +390,14 @@ import TestSupport
                 }
             }
             let all = try await store.list(IncidentFilter(limit: 100), visibleTo: .all, audit: audit)
-            for roles in [Set<Role>([.reporter]), [.investigator], [.admin], [.reporter, .investigator], [.auditor], []] {
+            for roles in [
+                Set<Role>([.reporter]), [.investigator], [.admin], [.reporter, .investigator], [.auditor], [],
+            ] {
                 let principal = Principal(caller: alice, roles: roles)
                 let scope = AccessPolicy.visibility(of: principal)
-                let listed = Set(try await store.list(IncidentFilter(limit: 100), visibleTo: scope, audit: audit).map(\.reference))
+                let listed = Set(
+                    try await store.list(IncidentFilter(limit: 100), visibleTo: scope, audit: audit).map(\.reference)
+                )
                 var expected = Set<IncidentReference>()
                 for summary in all {
                     let incident = try #require(
@@ -315,8 +410,16 @@ import TestSupport
                 #expect(listed == expected, "\(roles.sorted())")
                 let status = try await store.status(visibleTo: scope, audit: audit)
                 #expect(status.openTotal == expected.count, "\(roles.sorted())")
-                let watched = try await store.events(after: EventCursor(position: 0), matching: IncidentFilter(), visibleTo: scope, limit: 500)
-                #expect(Set(watched.matching.map(\.event.reference)) == expected, "watch shows what list shows: \(roles.sorted())")
+                let watched = try await store.events(
+                    after: EventCursor(position: 0),
+                    matching: IncidentFilter(),
+                    visibleTo: scope,
+                    limit: 500
+                )
+                #expect(
+                    Set(watched.matching.map(\.event.reference)) == expected,
+                    "watch shows what list shows: \(roles.sorted())"
+                )
                 #expect(watched.ids.count >= all.count, "every event is read, for the cursor, whatever is shown")
             }
             _ = alicesOpen
@@ -327,29 +430,48 @@ import TestSupport
         try await withStore { store, pool in
             let incident = try await file(store, "to assign", by: alice)
             let audit = AuditRecord(caller: bob, action: "Assign")
-            let assigned = try await store.change(incident.reference, expectedVersion: 1, audit: audit, authorize: { _ in nil }) {
+            let assigned = try await store.change(
+                incident.reference,
+                expectedVersion: 1,
+                audit: audit,
+                authorize: { _ in nil }
+            ) {
                 $0.assignee = "bob"
                 return [IncidentEvent(.incidentAssigned, ["to": "bob"])]
             }
             #expect(assigned.version == 2)
             #expect(assigned.assignee == "bob")
             await #expect(throws: ChangeRefusal.conflict(incident.reference, current: 2)) {
-                _ = try await store.change(incident.reference, expectedVersion: 1, audit: audit, authorize: { _ in nil }) {
+                _ = try await store.change(
+                    incident.reference,
+                    expectedVersion: 1,
+                    audit: audit,
+                    authorize: { _ in nil }
+                ) {
                     $0.assignee = "mallory"
                     return []
                 }
             }
             await #expect(throws: ChangeRefusal.denied(reason: "no")) {
-                _ = try await store.change(incident.reference, expectedVersion: nil, audit: audit, authorize: { _ in .denied(reason: "no") }) {
+                _ = try await store.change(
+                    incident.reference,
+                    expectedVersion: nil,
+                    audit: audit,
+                    authorize: { _ in .denied(reason: "no") }
+                ) {
                     $0.assignee = "mallory"
                     return []
                 }
             }
             let missing = IncidentReference(year: 2026, number: 999_999)
             await #expect(throws: ChangeRefusal.notFound(missing)) {
-                _ = try await store.change(missing, expectedVersion: nil, audit: audit, authorize: { _ in nil }) { _ in [] }
+                _ = try await store.change(missing, expectedVersion: nil, audit: audit, authorize: { _ in nil }) { _ in
+                    []
+                }
             }
-            let after = try await store.incident(incident.reference, audit: AuditRecord(caller: bob, action: "Get")) { _ in .allow(.full) }
+            let after = try await store.incident(incident.reference, audit: AuditRecord(caller: bob, action: "Get")) {
+                _ in .allow(.full)
+            }
             #expect(after?.0.assignee == "bob", "refused changes changed nothing")
             let outcomes = try await pool.withConnection { connection in
                 try connection.query("SELECT outcome FROM audit_log WHERE action = 'Assign' ORDER BY seq").map {
@@ -358,7 +480,10 @@ import TestSupport
             }
             #expect(outcomes == ["ok", "refused", "denied", "not-found"])
             let events = try await pool.withConnection { connection in
-                try connection.query("SELECT count(*) AS n FROM events WHERE kind = 'incident.assigned'").first!.decode(Int.self, "n")
+                try connection.query("SELECT count(*) AS n FROM events WHERE kind = 'incident.assigned'").first!.decode(
+                    Int.self,
+                    "n"
+                )
             }
             #expect(events == 1)
         }

@@ -3,15 +3,18 @@ import IncidentCore
 import IncidentStore
 import Logging
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct MigrationTests {
     let logger = Logger(label: "test")
 
     func withPool<R>(_ body: (PostgresPool, TestDatabase) async throws -> R) async throws -> R {
         try await withTestDatabase { database in
-            let pool = PostgresPool(configuration: .init(conninfo: database.conninfo, maximumConnections: 4), logger: logger)
+            let pool = PostgresPool(
+                configuration: .init(conninfo: database.conninfo, maximumConnections: 4),
+                logger: logger
+            )
             defer { Task { await pool.shutdown() } }
             return try await body(pool, database)
         }
@@ -92,7 +95,10 @@ import TestSupport
                 Issue.record("an edited migration was accepted")
             } catch let error as MigrationError {
                 #expect(error.code == .changedAfterApplied)
-                #expect(error.description.contains("0001_a.sql") && error.description.contains("new migration"), "\(error)")
+                #expect(
+                    error.description.contains("0001_a.sql") && error.description.contains("new migration"),
+                    "\(error)"
+                )
             }
             #expect(try await tables(pool).contains("b") == false, "nothing newer was applied")
             try await migrator.migrate([Migration(version: 1, name: "0001_a.sql", sql: "CREATE TABLE a (id int)")])
@@ -125,7 +131,8 @@ import TestSupport
             try await migrator.migrate(migrations)
             #expect(try await AuditStore(pool: pool).seal() == 1)
             let verification = try await AuditStore(pool: pool).verify(
-                key: .generate(), audit: AuditRecord(caller: Caller(uid: 0, gid: 0, pid: 1, userName: "root"), action: "AuditVerify")
+                key: .generate(),
+                audit: AuditRecord(caller: Caller(uid: 0, gid: 0, pid: 1, userName: "root"), action: "AuditVerify")
             )
             #expect(verification.broken == nil)
             #expect(verification.verified == 1)
@@ -141,13 +148,16 @@ import TestSupport
 
     @Test func auditLogRefusesUpdateDeleteAndTruncate() async throws {
         try await withPool { pool, _ in
-            try await Migrator(pool: pool, logger: logger).migrate(try Migration.load(from: Migration.defaultDirectory()))
+            try await Migrator(pool: pool, logger: logger).migrate(
+                try Migration.load(from: Migration.defaultDirectory())
+            )
             try await pool.transaction { connection in
                 try connection.execute(
                     "INSERT INTO audit_log (uid, user_name, pid, action, outcome) VALUES (0, 'root', 1, 'Get', 'ok')"
                 )
             }
-            for statement in ["UPDATE audit_log SET outcome = 'denied'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
+            for statement in ["UPDATE audit_log SET outcome = 'denied'", "DELETE FROM audit_log", "TRUNCATE audit_log"]
+            {
                 do {
                     try await pool.transaction { try $0.execute(statement) }
                     Issue.record("\(statement) was allowed")

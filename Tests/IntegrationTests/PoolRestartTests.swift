@@ -2,8 +2,8 @@ import Foundation
 import IncidentDaemon
 import Logging
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// A PostgreSQL restart must not take the pool down: it runs a cluster of its own, so the
 /// shared test server is never disturbed.
@@ -14,10 +14,19 @@ import TestSupport
         let directory = try TemporaryDirectory(prefix: "ipr")
         defer { directory.remove() }
         let logger = Logger(label: "test")
-        let cluster = try await EmbeddedPostgres(directory: directory.url.appendingPathComponent("pg"), runAsUser: "postgres", logger: logger)
+        let cluster = try await EmbeddedPostgres(
+            directory: directory.url.appendingPathComponent("pg"),
+            runAsUser: "postgres",
+            logger: logger
+        )
         try await cluster.start()
-        let pool = PostgresPool(configuration: .init(target: cluster.runtimeTarget, maximumConnections: 2), logger: logger)
-        let before = try await pool.transaction { try $0.query("SELECT pg_backend_pid() AS pid").first!.decode(Int32.self, "pid") }
+        let pool = PostgresPool(
+            configuration: .init(target: cluster.runtimeTarget, maximumConnections: 2),
+            logger: logger
+        )
+        let before = try await pool.transaction {
+            try $0.query("SELECT pg_backend_pid() AS pid").first!.decode(Int32.self, "pid")
+        }
 
         await cluster.stop()
         // While the server is down, calls fail with a retryable error rather than hanging.
@@ -29,7 +38,9 @@ import TestSupport
         }
 
         try await cluster.start()
-        let after = try await pool.transaction { try $0.query("SELECT pg_backend_pid() AS pid").first!.decode(Int32.self, "pid") }
+        let after = try await pool.transaction {
+            try $0.query("SELECT pg_backend_pid() AS pid").first!.decode(Int32.self, "pid")
+        }
         #expect(after != before)
         await pool.shutdown()
         await cluster.stop()

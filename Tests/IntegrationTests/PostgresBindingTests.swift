@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct PostgresBindingTests {
     func withConnection<R>(_ body: (PostgresConnection) throws -> R) async throws -> R {
@@ -81,8 +81,11 @@ import TestSupport
     @Test func fragmentsRenumberTheirParameters() async throws {
         try await withConnection { connection in
             let condition: PostgresQuery = "x = \(2) OR x = \(3)"
-            let query: PostgresQuery = "SELECT x FROM generate_series(\(1)::int, \(10)::int) AS x WHERE \(condition) ORDER BY x"
-            #expect(query.sql == "SELECT x FROM generate_series($1::int, $2::int) AS x WHERE x = $3 OR x = $4 ORDER BY x")
+            let query: PostgresQuery =
+                "SELECT x FROM generate_series(\(1)::int, \(10)::int) AS x WHERE \(condition) ORDER BY x"
+            #expect(
+                query.sql == "SELECT x FROM generate_series($1::int, $2::int) AS x WHERE x = $3 OR x = $4 ORDER BY x"
+            )
             let values = try connection.query(query).map { try $0.decode(Int.self, "x") }
             #expect(values == [2, 3])
         }
@@ -193,7 +196,10 @@ import TestSupport
 
     @Test func poolTransactionsCommitOrRollBack() async throws {
         try await withTestDatabase { database in
-            let pool = PostgresPool(configuration: .init(conninfo: database.conninfo, maximumConnections: 4), logger: Logger(label: "test"))
+            let pool = PostgresPool(
+                configuration: .init(conninfo: database.conninfo, maximumConnections: 4),
+                logger: Logger(label: "test")
+            )
             try await pool.transaction { try $0.execute("CREATE TABLE p (v int)") }
             await #expect(throws: PostgresError.self) {
                 try await pool.transaction { connection in
@@ -212,7 +218,9 @@ import TestSupport
                 }
                 try await group.waitForAll()
             }
-            let count = try await pool.transaction { try $0.query("SELECT count(*) AS n FROM p").first!.decode(Int.self, "n") }
+            let count = try await pool.transaction {
+                try $0.query("SELECT count(*) AS n FROM p").first!.decode(Int.self, "n")
+            }
             #expect(count == 40)
             let backends = try await pool.withConnection { connection in
                 try connection.query(

@@ -11,20 +11,26 @@ import Varlink
     func parse(_ text: String) throws(ConfigurationError) -> Configuration { try parseConfiguration(text) }
 
     @Test func limitsByDefaultUserAndGroup() throws {
-        let configuration = try parse("""
+        let configuration = try parse(
+            """
             rateLimits:
               default: {perMinute: 120, burst: 30}
               users: {dlp-agent: {perMinute: 6000, burst: 3000}}
               groups: {soc: {perMinute: 0}}
             maximumBytesPerIncident: 1048576
             hookCoalesceSeconds: 60
-            """)
+            """
+        )
         #expect(configuration.rateLimits.defaultLimit == RateLimit(perMinute: 120, burst: 30))
         #expect(configuration.rateLimits.users["dlp-agent"] == RateLimit(perMinute: 6000, burst: 3000))
         #expect(configuration.rateLimits.groups["soc"]?.isUnlimited == true)
         #expect(configuration.maximumBytesPerIncident == 1_048_576)
         #expect(configuration.hookCoalesceWindow == .seconds(60))
-        #expect(Configuration(socketPath: "/tmp/x.sock", stateDirectory: "/tmp/x").rateLimits.defaultLimit == RateLimits.defaultLimit, "a default that a busy integration fits")
+        #expect(
+            Configuration(socketPath: "/tmp/x.sock", stateDirectory: "/tmp/x").rateLimits.defaultLimit
+                == RateLimits.defaultLimit,
+            "a default that a busy integration fits"
+        )
     }
 
     @Test(arguments: [
@@ -46,7 +52,9 @@ import Varlink
 
     @Test func theLimiterHoldsChangesButNotReads() {
         let limiter = RateLimiter(
-            limits: { RateLimits(defaultLimit: RateLimit(perMinute: 60, burst: 2)) }, trustedUID: 999, clock: { 0 }
+            limits: { RateLimits(defaultLimit: RateLimit(perMinute: 60, burst: 2)) },
+            trustedUID: 999,
+            clock: { 0 }
         )
         let eve = Caller(uid: 1000, gid: 1000, pid: 1, userName: "eve")
         let report = VarlinkCall(method: Methods.Incidents.report.name)
@@ -65,13 +73,17 @@ import Varlink
         let generous = RateLimit(perMinute: 1, burst: 4)
         let limiter = RateLimiter(
             limits: { RateLimits(defaultLimit: RateLimit(perMinute: 60, burst: 1), users: ["dlp": generous]) },
-            trustedUID: 999, bucketsKept: 2, clock: { 0 }
+            trustedUID: 999,
+            bucketsKept: 2,
+            clock: { 0 }
         )
         let dlp = Caller(uid: 1000, gid: 1000, pid: 1, userName: "dlp")
         let report = VarlinkCall(method: Methods.Incidents.report.name)
         for _ in 0..<3 { #expect(limiter.admit(report, dlp) == nil) }
         // Others arrive, and the daemon prunes: dlp's bucket holds one of four tokens, not full.
-        for uid in UInt32(2000)..<2004 { _ = limiter.admit(report, Caller(uid: uid, gid: uid, pid: 1, userName: "u\(uid)")) }
+        for uid in UInt32(2000)..<2004 {
+            _ = limiter.admit(report, Caller(uid: uid, gid: uid, pid: 1, userName: "u\(uid)"))
+        }
         #expect(limiter.admit(report, dlp) == nil, "its last token")
         #expect(limiter.admit(report, dlp)?.error.name == WireError.Name.tooManyRequests.rawValue, "not a fresh burst")
     }

@@ -11,12 +11,24 @@ import Testing
 
     @Test func purgeRemovesPersonalDataFromOldClosedIncidentsOnly() async throws {
         try await withMigratedPool { pool, _ in
-            let store = IncidentStore(pool: pool, cipher: CipherBox(FieldCipher(ring: KeyRing(keys: [.generate(id: "k1")]))))
+            let store = IncidentStore(
+                pool: pool,
+                cipher: CipherBox(FieldCipher(ring: KeyRing(keys: [.generate(id: "k1")])))
+            )
             var filed: [String: IncidentReference] = [:]
             for title in ["old", "held", "recent", "open", "old-vendor"] {
-                let draft = try ReportDraft(title: "\(title) Alice", description: "Alice Example's card", peopleAffected: 3).validated(now: Date())
+                let draft = try ReportDraft(
+                    title: "\(title) Alice",
+                    description: "Alice Example's card",
+                    peopleAffected: 3
+                ).validated(now: Date())
                 filed[title] = try await store.report(draft, by: admin).incident.reference
-                _ = try await store.change(filed[title]!, expectedVersion: nil, audit: AuditRecord(caller: admin, action: "Note"), authorize: { _ in nil }) { _ in
+                _ = try await store.change(
+                    filed[title]!,
+                    expectedVersion: nil,
+                    audit: AuditRecord(caller: admin, action: "Note"),
+                    authorize: { _ in nil }
+                ) { _ in
                     [IncidentEvent(.noteAdded, ["text": "called Alice"])]
                 }
             }
@@ -24,7 +36,9 @@ import Testing
             let closedOld = Date().addingTimeInterval(-400 * 86_400)
             let closedRecent = Date().addingTimeInterval(-10 * 86_400)
             try await pool.transaction { connection in
-                for (title, closed) in [("old", closedOld), ("held", closedOld), ("recent", closedRecent), ("old-vendor", closedRecent)] {
+                for (title, closed) in [
+                    ("old", closedOld), ("held", closedOld), ("recent", closedRecent), ("old-vendor", closedRecent),
+                ] {
                     try connection.query(
                         """
                         UPDATE incidents SET phase = 'closed', closed_at = \(closed), resolution = 'Alice was told',
@@ -32,31 +46,54 @@ import Testing
                         WHERE reference = \(refs[title]!.rawValue)
                         """
                     )
-                    let id = try connection.query("SELECT id FROM incidents WHERE reference = \(refs[title]!.rawValue)").first!.decode(Int64.self, at: 0)
+                    let id = try connection.query("SELECT id FROM incidents WHERE reference = \(refs[title]!.rawValue)")
+                        .first!.decode(Int64.self, at: 0)
                     try connection.query(
                         "INSERT INTO decisions (incident_id, name, value, reason, decided_by, decided_at, task) VALUES (\(id), 'notifiable', true, 'Alice is at risk', 'mia', now(), 't')"
                     )
                 }
-                try connection.query("UPDATE incidents SET playbook_name = 'vendor' WHERE reference = \(refs["old-vendor"]!.rawValue)")
+                try connection.query(
+                    "UPDATE incidents SET playbook_name = 'vendor' WHERE reference = \(refs["old-vendor"]!.rawValue)"
+                )
             }
-            #expect(try await store.setLegalHold(refs["held"]!, hold: true, reason: "litigation", audit: AuditRecord(caller: admin, action: "Hold"))?.legalHold == true)
+            #expect(
+                try await store.setLegalHold(
+                    refs["held"]!,
+                    hold: true,
+                    reason: "litigation",
+                    audit: AuditRecord(caller: admin, action: "Hold")
+                )?.legalHold == true
+            )
             let audit = AuditRecord(caller: admin, action: "Purge")
             let policy = RetentionPolicy(defaultDays: 365, playbookDays: ["vendor": 5])
-            let statsBefore = try await store.statistics(since: Date(timeIntervalSince1970: 0), until: Date(), visibleTo: .all, audit: audit)
+            let statsBefore = try await store.statistics(
+                since: Date(timeIntervalSince1970: 0),
+                until: Date(),
+                visibleTo: .all,
+                audit: audit
+            )
 
             let dry = try await store.purge(policy: policy, dryRun: true, audit: audit)
             #expect(Set(dry.map(\.reference)) == [refs["old"]!, refs["old-vendor"]!])
             let untouched = try await pool.withConnection {
-                try $0.query("SELECT count(*) FROM incidents WHERE purged_at IS NOT NULL").first!.decode(Int.self, at: 0)
+                try $0.query("SELECT count(*) FROM incidents WHERE purged_at IS NOT NULL").first!.decode(
+                    Int.self,
+                    at: 0
+                )
             }
             #expect(untouched == 0, "a dry run changes nothing")
 
             let purged = try await store.purge(policy: policy, dryRun: false, audit: audit)
             #expect(Set(purged.map(\.reference)) == [refs["old"]!, refs["old-vendor"]!])
-            #expect(purged.first { $0.reference == refs["old-vendor"]! }?.retentionDays == 5, "the playbook's retention wins")
+            #expect(
+                purged.first { $0.reference == refs["old-vendor"]! }?.retentionDays == 5,
+                "the playbook's retention wins"
+            )
 
             for title in ["old", "old-vendor"] {
-                let incident = try #require(try await store.incident(refs[title]!, audit: audit) { _ in .allow(.full) }?.0)
+                let incident = try #require(
+                    try await store.incident(refs[title]!, audit: audit) { _ in .allow(.full) }?.0
+                )
                 #expect(incident.title == "Purged incident" && incident.description.isEmpty && incident.purged != nil)
                 #expect(incident.peopleAffected == 3 && incident.phase == .closed, "the skeleton stays")
                 let timeline = try await store.timeline(refs[title]!)
@@ -68,24 +105,49 @@ import Testing
                     SELECT i.title, i.facts::text AS facts, coalesce(i.resolution, '') AS resolution, d.reason
                     FROM incidents i JOIN decisions d ON d.incident_id = i.id ORDER BY i.id
                     """
-                ).map { try "\($0.decode(String.self, "title")) \($0.decode(String.self, "facts")) \($0.decode(String.self, "resolution")) \($0.decode(String.self, "reason"))" }
+                ).map {
+                    try
+                        "\($0.decode(String.self, "title")) \($0.decode(String.self, "facts")) \($0.decode(String.self, "resolution")) \($0.decode(String.self, "reason"))"
+                }
             }
             let purgedRows = rows.filter { $0.hasPrefix("Purged incident") }
-            #expect(purgedRows.count == 2 && purgedRows.allSatisfy { !$0.contains("Alice") && $0.contains("notifiable") }, "\(rows)")
+            #expect(
+                purgedRows.count == 2 && purgedRows.allSatisfy { !$0.contains("Alice") && $0.contains("notifiable") },
+                "\(rows)"
+            )
             #expect(rows.filter { $0.contains("Alice") }.count == 2, "held and recent are whole: \(rows)")
 
-            let statsAfter = try await store.statistics(since: Date(timeIntervalSince1970: 0), until: Date(), visibleTo: .all, audit: audit)
+            let statsAfter = try await store.statistics(
+                since: Date(timeIntervalSince1970: 0),
+                until: Date(),
+                visibleTo: .all,
+                audit: audit
+            )
             #expect(statsAfter.map(\.incidents) == statsBefore.map(\.incidents))
             #expect(statsAfter.first?.deadlinesMet == statsBefore.first?.deadlinesMet)
 
-            #expect(try await store.purge(policy: policy, dryRun: false, audit: audit).isEmpty, "purging again changes nothing")
+            #expect(
+                try await store.purge(policy: policy, dryRun: false, audit: audit).isEmpty,
+                "purging again changes nothing"
+            )
             let audited = try await pool.withConnection {
-                try $0.query("SELECT count(*) FROM audit_log WHERE action = 'Purge' AND detail LIKE 'personal data purged%'").first!.decode(Int.self, at: 0)
+                try $0.query(
+                    "SELECT count(*) FROM audit_log WHERE action = 'Purge' AND detail LIKE 'personal data purged%'"
+                ).first!.decode(Int.self, at: 0)
             }
             #expect(audited == 2)
 
-            #expect(try await store.setLegalHold(refs["held"]!, hold: false, reason: nil, audit: AuditRecord(caller: admin, action: "Release"))?.legalHold == nil)
-            #expect(try await store.purge(policy: policy, dryRun: true, audit: audit).map(\.reference) == [refs["held"]!])
+            #expect(
+                try await store.setLegalHold(
+                    refs["held"]!,
+                    hold: false,
+                    reason: nil,
+                    audit: AuditRecord(caller: admin, action: "Release")
+                )?.legalHold == nil
+            )
+            #expect(
+                try await store.purge(policy: policy, dryRun: true, audit: audit).map(\.reference) == [refs["held"]!]
+            )
         }
     }
 

@@ -15,9 +15,14 @@ import Testing
             for (title, severity) in [("one", Severity.high), ("two", .high), ("three", .low)] {
                 let draft = try ReportDraft(title: title, description: "d", severity: severity).validated(now: Date())
                 let reference = try await store.report(draft, by: alice).incident.reference.rawValue
-                filed.append(try await pool.withConnection {
-                    try $0.query("SELECT id FROM incidents WHERE reference = \(reference)").first!.decode(Int64.self, at: 0)
-                })
+                filed.append(
+                    try await pool.withConnection {
+                        try $0.query("SELECT id FROM incidents WHERE reference = \(reference)").first!.decode(
+                            Int64.self,
+                            at: 0
+                        )
+                    }
+                )
             }
             let ids = filed
             let reported = Date().addingTimeInterval(-30 * 86_400)
@@ -25,7 +30,9 @@ import Testing
             let epoch = aware.timeIntervalSince1970
             try await pool.transaction { connection in
                 for id in ids {
-                    try connection.query("UPDATE incidents SET reported_at = \(reported), aware_at = \(aware) WHERE id = \(id)")
+                    try connection.query(
+                        "UPDATE incidents SET reported_at = \(reported), aware_at = \(aware) WHERE id = \(id)"
+                    )
                 }
                 // One: acknowledged (instant) 30 min after the report, contained 2 h after awareness,
                 // the authority told after 24 h, one deadline met.
@@ -49,7 +56,9 @@ import Testing
                 try connection.query(
                     "INSERT INTO events (incident_id, kind, at) VALUES (\(ids[1]), 'incident.assigned', \(reported.addingTimeInterval(5400)))"
                 )
-                for (id, kind, hours) in [(ids[0], "authority", 24.0), (ids[1], "authority", 48.0), (ids[1], "individuals", 72.0)] {
+                for (id, kind, hours) in [
+                    (ids[0], "authority", 24.0), (ids[1], "authority", 48.0), (ids[1], "individuals", 72.0),
+                ] {
                     try connection.query(
                         """
                         INSERT INTO notifications (incident_id, task, kind, recipient, channel, sent_at, sent_by)
@@ -70,7 +79,10 @@ import Testing
             }
             let audit = AuditRecord(caller: alice, action: "Stats")
             let rows = try await store.statistics(
-                since: reported.addingTimeInterval(-60), until: Date(), visibleTo: .all, audit: audit
+                since: reported.addingTimeInterval(-60),
+                until: Date(),
+                visibleTo: .all,
+                audit: audit
             )
             let all = try #require(rows.first)
             #expect(all.group == .all && all.incidents == 3)
@@ -78,17 +90,33 @@ import Testing
             #expect(all.contain == .init(median: 10_800, p90: 13_680, count: 2))
             #expect(all.notifyAuthority.median == 36 * 3600 && all.notifyAuthority.count == 2)
             #expect(all.notifyIndividuals == .init(median: 72 * 3600, p90: 72 * 3600, count: 1))
-            #expect(all.deadlinesMet == 1 && all.deadlinesMissed == 2, "late, and open past due; skipped and not yet due don't count")
+            #expect(
+                all.deadlinesMet == 1 && all.deadlinesMissed == 2,
+                "late, and open past due; skipped and not yet due don't count"
+            )
             #expect(rows.filter { $0.group == .playbook }.map(\.key) == ["-", "customer-data-breach"])
             #expect(rows.first { $0.group == .playbook && $0.key == "customer-data-breach" }?.incidents == 2)
             #expect(rows.filter { $0.group == .severity }.map { "\($0.key!)=\($0.incidents)" } == ["high=2", "low=1"])
 
             let before = try await store.statistics(
-                since: reported.addingTimeInterval(-86_400), until: reported.addingTimeInterval(-60), visibleTo: .all, audit: audit
+                since: reported.addingTimeInterval(-86_400),
+                until: reported.addingTimeInterval(-60),
+                visibleTo: .all,
+                audit: audit
             )
             #expect(before.count == 1 && before[0].incidents == 0, "an empty period has one row, of nothing")
-            let reporterScope = VisibilityScope(everything: false, unrestricted: false, assignedTo: nil, reportedBy: 4242)
-            let hidden = try await store.statistics(since: reported.addingTimeInterval(-60), until: Date(), visibleTo: reporterScope, audit: audit)
+            let reporterScope = VisibilityScope(
+                everything: false,
+                unrestricted: false,
+                assignedTo: nil,
+                reportedBy: 4242
+            )
+            let hidden = try await store.statistics(
+                since: reported.addingTimeInterval(-60),
+                until: Date(),
+                visibleTo: reporterScope,
+                audit: audit
+            )
             #expect(hidden.first?.incidents == 0, "only what the caller may see")
         }
     }

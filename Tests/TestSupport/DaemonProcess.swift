@@ -11,7 +11,10 @@ public final class DaemonProcess: @unchecked Sendable {
     /// Starts incidentd. With `database` nil it runs its embedded PostgreSQL in `state/`.
     /// `socketPath` lets a restarted daemon take over its predecessor's socket.
     public init(
-        database: TestDatabase?, arguments: [String] = [], environment: [String: String]? = nil, socketPath: String? = nil
+        database: TestDatabase?,
+        arguments: [String] = [],
+        environment: [String: String]? = nil,
+        socketPath: String? = nil
     ) throws {
         directory = try TemporaryDirectory(prefix: "idd")
         self.socketPath = socketPath ?? directory.appending("incidentd.sock")
@@ -20,7 +23,9 @@ public final class DaemonProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.incidentd)
-        var allArguments = ["--socket", self.socketPath, "--state-dir", directory.appending("state"), "--log-level", "debug"]
+        var allArguments = [
+            "--socket", self.socketPath, "--state-dir", directory.appending("state"), "--log-level", "debug",
+        ]
         if let database {
             allArguments += ["--database", database.conninfo]
             // Daemons on one database share its key file, as a restarted daemon would.
@@ -45,7 +50,9 @@ public final class DaemonProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if !process.isRunning {
-                throw TestSetupError("incidentd exited with status \(process.terminationStatus) during start-up:\n\(log)")
+                throw TestSetupError(
+                    "incidentd exited with status \(process.terminationStatus) during start-up:\n\(log)"
+                )
             }
             if let client = try? VarlinkClient(path: socketPath),
                 (try? client.call(VarlinkCall(method: "org.varlink.service.GetInfo")))?.error == nil
@@ -83,7 +90,11 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Runs the built incidentctl against this daemon.
-    public func ctl(_ arguments: [String], input: String? = nil, asUser user: String? = nil) async throws -> CommandResult {
+    public func ctl(
+        _ arguments: [String],
+        input: String? = nil,
+        asUser user: String? = nil
+    ) async throws -> CommandResult {
         try await runCommand(Binaries.incidentctl, arguments + ["--socket", socketPath], input: input, asUser: user)
     }
 }
@@ -108,7 +119,9 @@ public final class BackgroundCommand: @unchecked Sendable {
 
     public init(_ executable: String, _ arguments: [String]) throws {
         directory = try TemporaryDirectory(prefix: "ibg")
-        for name in ["stdout", "stderr"] { _ = FileManager.default.createFile(atPath: directory.appending(name), contents: nil) }
+        for name in ["stdout", "stderr"] {
+            _ = FileManager.default.createFile(atPath: directory.appending(name), contents: nil)
+        }
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.appending("stdout")))
@@ -122,7 +135,8 @@ public final class BackgroundCommand: @unchecked Sendable {
     public var isRunning: Bool { process.isRunning }
 
     /// Waits until `condition` holds of the output, up to `seconds`.
-    public func waitFor(_ seconds: Double = 60, _ condition: (_ stdout: String, _ stderr: String) -> Bool) async -> Bool {
+    public func waitFor(_ seconds: Double = 60, _ condition: (_ stdout: String, _ stderr: String) -> Bool) async -> Bool
+    {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if condition(stdout, stderr) { return true }

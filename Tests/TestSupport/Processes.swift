@@ -42,7 +42,9 @@ public enum Binaries {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         candidates.append(root.appendingPathComponent(".build/debug"))
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("incidentd").path) }
+        return candidates.first {
+            FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("incidentd").path)
+        }
             ?? candidates[0]
     }
 
@@ -61,9 +63,11 @@ public func runCommand(
 ) async throws -> CommandResult {
     try await withCheckedThrowingContinuation { continuation in
         Thread {
-            continuation.resume(with: Result {
-                try runCommandBlocking(executable, arguments, input: input, environment: environment, asUser: user)
-            })
+            continuation.resume(
+                with: Result {
+                    try runCommandBlocking(executable, arguments, input: input, environment: environment, asUser: user)
+                }
+            )
         }.start()
     }
 }

@@ -4,7 +4,10 @@ import Glibc
 /// Starts a program with `descriptor` as its file descriptor 3 and `LISTEN_PID` set to its own
 /// pid, as systemd's socket activation does.
 public func spawnSocketActivated(
-    _ executable: String, _ arguments: [String], listening descriptor: Int32, logPath: String
+    _ executable: String,
+    _ arguments: [String],
+    listening descriptor: Int32,
+    logPath: String
 ) throws -> pid_t {
     // The shell learns its pid ($$) and keeps it through exec, so LISTEN_PID is exact.
     let command = "LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=varlink exec \"$0\" \"$@\" >>'\(logPath)' 2>&1"

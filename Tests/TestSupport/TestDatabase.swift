@@ -19,7 +19,7 @@ public struct TestDatabase: Sendable {
     /// The key file every daemon on this database uses.
     public var keyFile: String { "/tmp/incidentd-test-keys/\(name).keys" }
 
-    public static func requireServer() throws -> Void {
+    public static func requireServer() throws {
         let environment = ProcessInfo.processInfo.environment
         guard environment["PGHOST"] != nil || environment["PGDATABASE"] != nil || environment["PGSERVICE"] != nil else {
             throw TestSetupError(
@@ -39,7 +39,9 @@ public struct TestDatabase: Sendable {
     /// A database with a fresh name that does not exist yet (`createNow` makes it).
     public static func named(prefix: String = "t") throws -> TestDatabase {
         try requireServer()
-        return TestDatabase(name: "\(prefix)_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))")
+        return TestDatabase(
+            name: "\(prefix)_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))"
+        )
     }
 
     public func createNow() throws {

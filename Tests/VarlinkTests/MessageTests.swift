@@ -5,7 +5,10 @@ import Testing
 @Suite struct MessageTests {
     @Test func decodesACall() throws {
         let call = try VarlinkCall(
-            decoding: Array(#"{"method":"io.incidentd.Incidents.Get","parameters":{"reference":"INC-2026-000001"},"more":true}"#.utf8)
+            decoding: Array(
+                #"{"method":"io.incidentd.Incidents.Get","parameters":{"reference":"INC-2026-000001"},"more":true}"#
+                    .utf8
+            )
         )
         #expect(call.interface == "io.incidentd.Incidents")
         #expect(call.methodName == "Get")
@@ -74,13 +77,16 @@ import Testing
 
 @Suite struct NestingLimitTests {
     func call(depth: Int) -> String {
-        #"{"method":"a.b.C","parameters":{"x":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}}"
+        #"{"method":"a.b.C","parameters":{"x":"# + String(repeating: "[", count: depth)
+            + String(repeating: "]", count: depth) + "}}"
     }
 
     @Test func callsNestingDeeperThanTheLimitAreRefusedBeforeDecoding() throws {
         // The call's own object and parameters take two levels.
         _ = try VarlinkCall(decoding: Array(call(depth: VarlinkCall.maximumNesting - 2).utf8))
-        #expect(throws: VarlinkProtocolError.self) { try VarlinkCall(decoding: Array(call(depth: VarlinkCall.maximumNesting - 1).utf8)) }
+        #expect(throws: VarlinkProtocolError.self) {
+            try VarlinkCall(decoding: Array(call(depth: VarlinkCall.maximumNesting - 1).utf8))
+        }
         #expect(throws: VarlinkProtocolError.self) { try VarlinkCall(decoding: Array(call(depth: 1_000_000).utf8)) }
     }
 
@@ -132,8 +138,10 @@ import Testing
 }
 
 @Suite struct InstantTests {
-    @Test(arguments: ["2026-05-01T09:30:00.123Z", "2026-05-01T09:30:00.001Z", "2026-05-01T09:30:00.999Z", "2026-05-01T09:30:00Z",
-                      "2024-02-29T23:59:59.100Z"])
+    @Test(arguments: [
+        "2026-05-01T09:30:00.123Z", "2026-05-01T09:30:00.001Z", "2026-05-01T09:30:00.999Z", "2026-05-01T09:30:00Z",
+        "2024-02-29T23:59:59.100Z",
+    ])
     func instantsRoundTripToTheMillisecond(text: String) throws {
         let instant = try #require(VarlinkJSON.parseInstant(text))
         #expect(VarlinkJSON.formatInstant(instant) == text)

@@ -21,7 +21,15 @@ import Varlink
         let calls: [VarlinkCall] = [
             try Methods.Incidents.status.call(.init()),
             try Methods.Incidents.get.call(.init(reference: .init(year: 2026, number: 1))),
-            try Methods.Incidents.report.call(.init(draft: .init(title: "t", description: "d", jurisdictions: [try #require(Jurisdiction(rawValue: "DE"))]))),
+            try Methods.Incidents.report.call(
+                .init(
+                    draft: .init(
+                        title: "t",
+                        description: "d",
+                        jurisdictions: [try #require(Jurisdiction(rawValue: "DE"))]
+                    )
+                )
+            ),
             try Methods.Hooks.retry.call(.init(id: "x")),
             try Methods.Playbooks.reload.call(.init()),
         ]
@@ -38,7 +46,9 @@ import Varlink
 
     @Test func readingMethodsAreTheOnesThatChangeNothing() {
         let changing = Set(Methods.all.filter { !$0.readsOnly }.map(\.method))
-        #expect(changing.isSuperset(of: ["Report", "Update", "CompleteTask", "Note", "Hold", "Purge", "Reload", "Retry"]))
+        #expect(
+            changing.isSuperset(of: ["Report", "Update", "CompleteTask", "Note", "Hold", "Purge", "Reload", "Retry"])
+        )
         #expect(changing.isDisjoint(with: ["Get", "List", "Status", "Stats", "Export", "Timeline", "Watch", "Query"]))
     }
 
@@ -70,16 +80,23 @@ import Varlink
     @Test func everyDeclaredErrorIsACaseOfTheCatalogue() {
         let declared = Set(IncidentInterfaces.errors.errors.map(\.name))
         #expect(Set(WireError.Name.allCases.map(\.declared)) == declared)
-        #expect(Set(Self.samples.map(\.name)) == Set(WireError.Name.allCases.map(\.rawValue)), "a sample for every name")
+        #expect(
+            Set(Self.samples.map(\.name)) == Set(WireError.Name.allCases.map(\.rawValue)),
+            "a sample for every name"
+        )
     }
 
     @Test(arguments: samples)
     func anErrorSendsTheParametersItsDeclarationNamesAndReadsBackAsItself(_ error: WireError) throws {
-        let declaration = try #require(IncidentInterfaces.errors.errors.first { "io.incidentd." + $0.name == error.name })
-        let required = Set(declaration.parameters.filter {
-            if case .optional = $0.type { return false }
-            return true
-        }.map(\.name))
+        let declaration = try #require(
+            IncidentInterfaces.errors.errors.first { "io.incidentd." + $0.name == error.name }
+        )
+        let required = Set(
+            declaration.parameters.filter {
+                if case .optional = $0.type { return false }
+                return true
+            }.map(\.name)
+        )
         let all = Set(declaration.parameters.map(\.name))
         let sent = Set(error.varlinkError.parameters.keys)
         #expect(sent.isSuperset(of: required) && sent.isSubset(of: all), "\(error.name) sends \(sent.sorted())")
@@ -94,6 +111,9 @@ import Varlink
         #expect(WireError.databaseUnavailable(reason: "r").exitStatus == .unavailable)
         #expect(WireError(.invalidParameter("title")).exitStatus == .usage)
         #expect(WireError(.methodNotFound("io.incidentd.Incidents.Nope")).exitStatus == .unavailable)
-        #expect(WireError(VarlinkError(name: "io.incidentd.FromTheFuture")) == .unknown(VarlinkError(name: "io.incidentd.FromTheFuture")))
+        #expect(
+            WireError(VarlinkError(name: "io.incidentd.FromTheFuture"))
+                == .unknown(VarlinkError(name: "io.incidentd.FromTheFuture"))
+        )
     }
 }

@@ -56,13 +56,19 @@ final class Rejections: @unchecked Sendable {
     @Test func answersGetInfo() async {
         let reply = await makeRouter().route(VarlinkCall(method: "org.varlink.service.GetInfo"), context: "")
         #expect(reply.error == nil)
-        #expect(reply.parameters["interfaces"] == JSONValue.array([.string("org.varlink.service"), .string("org.example.Things")]))
+        #expect(
+            reply.parameters["interfaces"]
+                == JSONValue.array([.string("org.varlink.service"), .string("org.example.Things")])
+        )
         #expect(reply.parameters["vendor"] == JSONValue.string("v"))
     }
 
     @Test func answersGetInterfaceDescription() async {
         let reply = await makeRouter().route(
-            VarlinkCall(method: "org.varlink.service.GetInterfaceDescription", parameters: ["interface": .string("org.example.Things")]),
+            VarlinkCall(
+                method: "org.varlink.service.GetInterfaceDescription",
+                parameters: ["interface": .string("org.example.Things")]
+            ),
             context: ""
         )
         #expect(reply.parameters["description"] == JSONValue.string(InterfaceTests.example.description))
@@ -70,7 +76,10 @@ final class Rejections: @unchecked Sendable {
 
     @Test func unknownInterfaceDescriptionIsNamed() async {
         let reply = await makeRouter().route(
-            VarlinkCall(method: "org.varlink.service.GetInterfaceDescription", parameters: ["interface": .string("no.such")]),
+            VarlinkCall(
+                method: "org.varlink.service.GetInterfaceDescription",
+                parameters: ["interface": .string("no.such")]
+            ),
             context: ""
         )
         #expect(reply.error == "org.varlink.service.InterfaceNotFound")
@@ -78,7 +87,8 @@ final class Rejections: @unchecked Sendable {
 
     @Test func routesToTheHandlerWithTheContext() async {
         let reply = await makeRouter().route(
-            VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("x")]), context: "alice"
+            VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("x")]),
+            context: "alice"
         )
         #expect(reply.parameters["found"] == JSONValue.array([.string("alice")]))
     }
@@ -98,7 +108,8 @@ final class Rejections: @unchecked Sendable {
     @Test func refusesInvalidParametersBeforeTheHandler() async {
         let rejections = Rejections()
         let reply = await makeRouter(rejections: rejections).route(
-            VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .integer(1)]), context: ""
+            VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .integer(1)]),
+            context: ""
         )
         #expect(reply.error == "org.varlink.service.InvalidParameter")
         #expect(reply.parameters["parameter"] == JSONValue.string("name"))
@@ -107,7 +118,8 @@ final class Rejections: @unchecked Sendable {
 
     @Test func passesNamedErrorsThrough() async {
         let reply = await makeRouter().route(
-            VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("missing")]), context: ""
+            VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("missing")]),
+            context: ""
         )
         #expect(reply.error == "org.example.Things.NotFound")
     }
@@ -117,14 +129,23 @@ final class Rejections: @unchecked Sendable {
         let observed = Rejections()
         let router = makeRouter(rejections: observed)
         _ = await router.route(VarlinkCall(method: "org.varlink.service.GetInfo"), context: "")
-        _ = await router.route(VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("boom")]), context: "")
-        _ = await router.route(VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("x")]), context: "")
+        _ = await router.route(
+            VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("boom")]),
+            context: ""
+        )
+        _ = await router.route(
+            VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("x")]),
+            context: ""
+        )
         #expect(observed.names == ["introspected GetInfo", "failed org.example.Things.Internal"])
     }
 
     @Test func admissionRefusesBeforeTheHandlerButNotIntrospection() async {
         let router = makeRouter()
-        let refused = await router.route(VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("x")]), context: "throttled")
+        let refused = await router.route(
+            VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("x")]),
+            context: "throttled"
+        )
         #expect(refused.error == "org.example.Things.TooMany")
         let info = await router.route(VarlinkCall(method: "org.varlink.service.GetInfo"), context: "throttled")
         #expect(info.error == nil)
@@ -132,17 +153,21 @@ final class Rejections: @unchecked Sendable {
 
     @Test func mapsOtherErrors() async {
         let reply = await makeRouter().route(
-            VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("boom")]), context: ""
+            VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("boom")]),
+            context: ""
         )
         #expect(reply.error == "org.example.Things.Internal")
     }
 
     @Test func declaredButUnregisteredMethodIsNotImplemented() async {
         let router = VarlinkRouter<String>(
-            info: Self.info, interfaces: [.service, InterfaceTests.example], mapError: { _ in .permissionDenied() }
+            info: Self.info,
+            interfaces: [.service, InterfaceTests.example],
+            mapError: { _ in .permissionDenied() }
         )
         let reply = await router.route(
-            VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("x")]), context: ""
+            VarlinkCall(method: "org.example.Things.Find", parameters: ["name": .string("x")]),
+            context: ""
         )
         #expect(reply.error == "org.varlink.service.MethodNotImplemented")
     }

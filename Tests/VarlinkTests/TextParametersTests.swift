@@ -7,11 +7,18 @@ import Varlink
         #expect(TextParameters.firstControlCharacter(in: ["title": .string("a\nb")])?.path == "title")
         #expect(TextParameters.firstControlCharacter(in: ["description": .string("a\nb\tc")]) == nil)
         #expect(TextParameters.firstControlCharacter(in: ["description": .string("a\u{1B}b")])?.path == "description")
-        #expect(TextParameters.firstControlCharacter(in: ["captures": .object(["rootCause": .string("line\nline")])]) == nil)
-        #expect(TextParameters.firstControlCharacter(in: ["jurisdictions": .array([.string("DE"), .string("C\u{7}N")])])?.path
-            == "jurisdictions[1]")
-        #expect(TextParameters.firstControlCharacter(in: ["captures": .object(["bad\u{1B}key": .string("v")])])?.path
-            == "captures.bad\u{1B}key")
+        #expect(
+            TextParameters.firstControlCharacter(in: ["captures": .object(["rootCause": .string("line\nline")])]) == nil
+        )
+        #expect(
+            TextParameters.firstControlCharacter(in: ["jurisdictions": .array([.string("DE"), .string("C\u{7}N")])])?
+                .path
+                == "jurisdictions[1]"
+        )
+        #expect(
+            TextParameters.firstControlCharacter(in: ["captures": .object(["bad\u{1B}key": .string("v")])])?.path
+                == "captures.bad\u{1B}key"
+        )
     }
 
     @Test func aReplyIsMadeSafeForATerminalEverywhere() {
@@ -23,7 +30,10 @@ import Varlink
         #expect(safe["incident"]?["title"]?.stringValue == "x\u{241B}[2Jy")
         #expect(safe["incident"]?["description"]?.stringValue == "keeps\nlines")
         #expect(safe["reason"]?.stringValue == "why\n\u{2407}")
-        guard case .array(let items)? = safe["incidents"] else { Issue.record("incidents lost"); return }
+        guard case .array(let items)? = safe["incidents"] else {
+            Issue.record("incidents lost")
+            return
+        }
         #expect(items.first?["title"]?.stringValue == "\u{FFFD}")
     }
 }

@@ -59,7 +59,11 @@ struct AuditQueryCommand: ParsableCommand {
 
     func run() throws {
         var parameters = AuditWire.QueryParameters(
-            user: user, action: action, outcome: outcome, limit: limit, after: after
+            user: user,
+            action: action,
+            outcome: outcome,
+            limit: limit,
+            after: after
         )
         if let incident { parameters.incident = try IncidentReference.parse(incident) }
         if let since { parameters.since = try ReportCommand.instant(since, flag: "--since") }
@@ -107,30 +111,43 @@ struct AuditVerifyCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: checkpoint),
                 let exported = try? VarlinkJSON.decoder().decode(AuditWire.CheckpointReply.self, from: data)
             else {
-                throw CLIError("\(checkpoint) is not a checkpoint saved with 'incidentctl audit checkpoint --export'.", status: .usage)
+                throw CLIError(
+                    "\(checkpoint) is not a checkpoint saved with 'incidentctl audit checkpoint --export'.",
+                    status: .usage
+                )
             }
             parameters.checkpoint = exported.checkpoint
         }
         var connection = global.connection()
         let reply = try connection.call(
-            Methods.Audit.verify, parameters, retries: 2
+            Methods.Audit.verify,
+            parameters,
+            retries: 2
         )
         if global.json {
             printOut(try Output.json(reply))
         } else if let broken = reply.broken {
             printOut("BROKEN after \(reply.verified) verified records.")
-            printOut("First broken record: seq \(broken.seq.map(String.init) ?? "?")"
-                + (broken.chainPosition.map { ", chain position \($0)" } ?? "") + ": \(broken.reason)")
+            printOut(
+                "First broken record: seq \(broken.seq.map(String.init) ?? "?")"
+                    + (broken.chainPosition.map { ", chain position \($0)" } ?? "") + ": \(broken.reason)"
+            )
         } else {
-            printOut("Verified \(reply.verified) audit records: the chain is intact."
-                + (reply.pending > 0 ? " \(reply.pending) newer records await sealing." : ""))
+            printOut(
+                "Verified \(reply.verified) audit records: the chain is intact."
+                    + (reply.pending > 0 ? " \(reply.pending) newer records await sealing." : "")
+            )
             if let checkpoints = reply.checkpoints, checkpoints > 0 {
-                let matching = checkpoints == 1 ? "1 signed checkpoint matches" : "\(checkpoints) signed checkpoints match"
+                let matching =
+                    checkpoints == 1 ? "1 signed checkpoint matches" : "\(checkpoints) signed checkpoints match"
                 printOut("\(matching), the last at chain position \(reply.lastCheckpoint ?? 0).")
             }
         }
         if reply.broken != nil {
-            throw CLIError("The audit chain is broken; keep this output and the database as evidence.", status: .failure)
+            throw CLIError(
+                "The audit chain is broken; keep this output and the database as evidence.",
+                status: .failure
+            )
         }
     }
 }
@@ -156,13 +173,17 @@ struct AuditCheckpointCommand: ParsableCommand {
     func run() throws {
         var connection = global.connection()
         let reply = try connection.call(
-            Methods.Audit.checkpoint, AuditWire.CheckpointParameters(), retries: 2
+            Methods.Audit.checkpoint,
+            AuditWire.CheckpointParameters(),
+            retries: 2
         )
         if global.json || export {
             printOut(try Output.json(reply))
         } else {
             printOut("Chain position \(reply.checkpoint.chainPosition), hash \(reply.checkpoint.hash)")
-            printOut("Signed \(reply.checkpoint.signedAt) by key \(reply.checkpoint.keyID) (public key \(reply.publicKey))")
+            printOut(
+                "Signed \(reply.checkpoint.signedAt) by key \(reply.checkpoint.keyID) (public key \(reply.publicKey))"
+            )
             printOut("Signature \(reply.checkpoint.signature)")
         }
     }

@@ -35,7 +35,9 @@ struct ExportCommand: ParsableCommand {
         let reference = try IncidentReference.parse(reference)
         var connection = global.connection()
         let reply = try connection.call(
-            Methods.Incidents.export, IncidentsWire.ExportParameters(reference: reference, format: format, redact: redact), retries: 2
+            Methods.Incidents.export,
+            IncidentsWire.ExportParameters(reference: reference, format: format, redact: redact),
+            retries: 2
         )
         if global.json {
             printOut(try Output.json(reply))
@@ -45,7 +47,12 @@ struct ExportCommand: ParsableCommand {
             print(reply.document, terminator: "")
             return
         }
-        guard FileManager.default.createFile(atPath: output, contents: Data(reply.document.utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: output,
+                contents: Data(reply.document.utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
         else {
             throw CLIError("Cannot write \(output); check the directory exists and you may write there.")
         }

@@ -20,9 +20,13 @@ struct HoldCommand: ParsableCommand {
         let reference = try IncidentReference.parse(reference)
         var connection = global.connection()
         let reply = try connection.call(
-            Methods.Incidents.hold, IncidentsWire.HoldParameters(reference: reference, reason: reason)
+            Methods.Incidents.hold,
+            IncidentsWire.HoldParameters(reference: reference, reason: reason)
         )
-        printOut(global.json ? try Output.json(reply) : "\(reference) is on legal hold: it will not be purged until released.")
+        printOut(
+            global.json
+                ? try Output.json(reply) : "\(reference) is on legal hold: it will not be purged until released."
+        )
     }
 }
 
@@ -39,7 +43,8 @@ struct ReleaseCommand: ParsableCommand {
         let reference = try IncidentReference.parse(reference)
         var connection = global.connection()
         let reply = try connection.call(
-            Methods.Incidents.release, IncidentsWire.GetParameters(reference: reference)
+            Methods.Incidents.release,
+            IncidentsWire.GetParameters(reference: reference)
         )
         printOut(global.json ? try Output.json(reply) : "\(reference) is no longer on legal hold.")
     }

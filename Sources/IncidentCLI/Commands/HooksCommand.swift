@@ -21,7 +21,8 @@ struct HooksCommand: ParsableCommand {
 
 struct HooksListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List deliveries, newest first, and the hooks their receivers disabled.",
+        commandName: "list",
+        abstract: "List deliveries, newest first, and the hooks their receivers disabled.",
         discussion: "Examples:\n  incidentctl hooks list\n  incidentctl hooks list --state dead"
     )
     @OptionGroup var global: GlobalOptions
@@ -30,7 +31,11 @@ struct HooksListCommand: ParsableCommand {
 
     func run() throws {
         var connection = global.connection()
-        let reply = try connection.call(Methods.Hooks.deliveries, HooksWire.DeliveriesParameters(state: state, limit: limit), retries: 2)
+        let reply = try connection.call(
+            Methods.Hooks.deliveries,
+            HooksWire.DeliveriesParameters(state: state, limit: limit),
+            retries: 2
+        )
         if global.json {
             printOut(try Output.json(reply))
             return
@@ -45,10 +50,14 @@ struct HooksListCommand: ParsableCommand {
         }
         var rows: [[String]] = [["ID", "HOOK", "EVENT", "INCIDENT", "STATE", "ATTEMPTS", "WHEN", "LAST ERROR"]]
         for delivery in reply.deliveries {
-            let when = delivery.deliveredAt.map { "delivered \(output.relative($0))" }
+            let when =
+                delivery.deliveredAt.map { "delivered \(output.relative($0))" }
                 ?? delivery.nextAttempt.map { "next \(output.relative($0))" } ?? output.relative(delivery.createdAt)
-            rows.append([delivery.id.uuidString.lowercased(), delivery.hook, delivery.event, delivery.incident ?? "-", delivery.state,
-                         "\(delivery.attempts)/\(delivery.maxAttempts)", when, delivery.lastError ?? ""])
+            rows.append([
+                delivery.id.uuidString.lowercased(), delivery.hook, delivery.event, delivery.incident ?? "-",
+                delivery.state,
+                "\(delivery.attempts)/\(delivery.maxAttempts)", when, delivery.lastError ?? "",
+            ])
         }
         printOut(output.columns(rows))
     }
@@ -56,7 +65,8 @@ struct HooksListCommand: ParsableCommand {
 
 struct HooksRetryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "retry", abstract: "Requeue a dead delivery (admins).",
+        commandName: "retry",
+        abstract: "Requeue a dead delivery (admins).",
         discussion: "Example:\n  incidentctl hooks retry 3f1c2a9e-5b7d-4c1e-9a0f-2d6b8e4c7a10"
     )
     @OptionGroup var global: GlobalOptions

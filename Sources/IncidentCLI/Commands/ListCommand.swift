@@ -31,13 +31,20 @@ struct FilterOptions: ParsableArguments {
     /// The wire form of the filter.
     func parameters() throws -> IncidentsWire.ListParameters {
         var parameters = IncidentsWire.ListParameters(
-            phases: phase.isEmpty ? nil : phase, severities: severity.isEmpty ? nil : severity, openOnly: open ? true : nil,
-            assignee: assignee, playbook: playbook, text: text, overdue: overdue ? true : nil
+            phases: phase.isEmpty ? nil : phase,
+            severities: severity.isEmpty ? nil : severity,
+            openOnly: open ? true : nil,
+            assignee: assignee,
+            playbook: playbook,
+            text: text,
+            overdue: overdue ? true : nil
         )
         if let jurisdiction {
             guard let code = Jurisdiction(rawValue: jurisdiction) else {
-                throw CLIError("--jurisdiction \(jurisdiction) is not an ISO country code (DE, FR), a US state (US-CA) or EU.",
-                               status: .usage)
+                throw CLIError(
+                    "--jurisdiction \(jurisdiction) is not an ISO country code (DE, FR), a US state (US-CA) or EU.",
+                    status: .usage
+                )
             }
             parameters.jurisdiction = code
         }
@@ -80,7 +87,10 @@ struct ListCommand: ParsableCommand {
         parameters.limit = limit
         if let since {
             guard let instant = InstantParser.parse(since) else {
-                throw CLIError("--since \(since) is not a date such as 2026-05-01 or 2026-05-01T09:30:00Z.", status: .usage)
+                throw CLIError(
+                    "--since \(since) is not a date such as 2026-05-01 or 2026-05-01T09:30:00Z.",
+                    status: .usage
+                )
             }
             parameters.since = instant
         }
@@ -92,7 +102,9 @@ struct ListCommand: ParsableCommand {
         }
         var connection = global.connection()
         let reply = try connection.call(
-            Methods.Incidents.list, parameters, retries: 2
+            Methods.Incidents.list,
+            parameters,
+            retries: 2
         )
         if global.json {
             printOut(try Output.json(reply))

@@ -7,7 +7,10 @@ struct PlaybookCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "playbook",
         abstract: "Validate, list and show playbooks.",
-        subcommands: [PlaybookValidateCommand.self, PlaybookListCommand.self, PlaybookShowCommand.self, PlaybookReloadCommand.self]
+        subcommands: [
+            PlaybookValidateCommand.self, PlaybookListCommand.self, PlaybookShowCommand.self,
+            PlaybookReloadCommand.self,
+        ]
     )
 }
 
@@ -68,21 +71,29 @@ struct PlaybookValidateCommand: ParsableCommand {
             printOut(try Output.json(["valid": valid.map(\.name), "problems": problems.map(\.description)]))
         } else if problems.isEmpty {
             for playbook in valid {
-                printOut("\(playbook.name) \(playbook.version): valid, \(playbook.allTasks.count) tasks (\(playbook.digest.prefix(12)))")
+                printOut(
+                    "\(playbook.name) \(playbook.version): valid, \(playbook.allTasks.count) tasks (\(playbook.digest.prefix(12)))"
+                )
             }
-            printOut("\(valid.count) playbook\(valid.count == 1 ? "" : "s") valid in \(elapsed.formatted(.units(allowed: [.milliseconds], fractionalPart: .show(length: 1)))).")
+            printOut(
+                "\(valid.count) playbook\(valid.count == 1 ? "" : "s") valid in \(elapsed.formatted(.units(allowed: [.milliseconds], fractionalPart: .show(length: 1))))."
+            )
         } else {
             problems.forEach { printOut($0.description) }
         }
         if !problems.isEmpty {
-            throw CLIError("\(problems.count) problem\(problems.count == 1 ? "" : "s") found; fix them and validate again.", status: .failure)
+            throw CLIError(
+                "\(problems.count) problem\(problems.count == 1 ? "" : "s") found; fix them and validate again.",
+                status: .failure
+            )
         }
     }
 }
 
 struct PlaybookListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List the daemon's running playbooks.",
+        commandName: "list",
+        abstract: "List the daemon's running playbooks.",
         discussion: "Example:\n  incidentctl playbook list"
     )
     @OptionGroup var global: GlobalOptions
@@ -96,8 +107,10 @@ struct PlaybookListCommand: ParsableCommand {
         }
         var rows: [[String]] = [["NAME", "VERSION", "TASKS", "DIGEST", "TITLE"]]
         for playbook in reply.playbooks {
-            rows.append([playbook.name + (playbook.isDefault ? " (default)" : ""), playbook.version, String(playbook.tasks),
-                         String(playbook.digest.prefix(12)), playbook.title])
+            rows.append([
+                playbook.name + (playbook.isDefault ? " (default)" : ""), playbook.version, String(playbook.tasks),
+                String(playbook.digest.prefix(12)), playbook.title,
+            ])
         }
         printOut(Output().columns(rows))
     }
@@ -105,7 +118,8 @@ struct PlaybookListCommand: ParsableCommand {
 
 struct PlaybookShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Print a running playbook's YAML.",
+        commandName: "show",
+        abstract: "Print a running playbook's YAML.",
         discussion: "Example:\n  incidentctl playbook show customer-data-breach"
     )
     @OptionGroup var global: GlobalOptions
@@ -120,8 +134,10 @@ struct PlaybookShowCommand: ParsableCommand {
 
 struct PlaybookReloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reload", abstract: "Make the daemon load its playbooks again (admins); a broken set is refused.",
-        discussion: "Validate first, then reload:\n  incidentctl playbook validate /etc/incidentd/playbooks/*.yaml\n\nExample:\n  incidentctl playbook reload"
+        commandName: "reload",
+        abstract: "Make the daemon load its playbooks again (admins); a broken set is refused.",
+        discussion:
+            "Validate first, then reload:\n  incidentctl playbook validate /etc/incidentd/playbooks/*.yaml\n\nExample:\n  incidentctl playbook reload"
     )
     @OptionGroup var global: GlobalOptions
 

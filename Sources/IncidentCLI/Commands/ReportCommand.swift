@@ -45,13 +45,20 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "When it was discovered, if different.")
     var discovered: String?
 
-    @Option(name: .long, help: "external_attack, accidental_disclosure, lost_or_stolen_device, vendor_exposure, insider_misuse or other.")
+    @Option(
+        name: .long,
+        help: "external_attack, accidental_disclosure, lost_or_stolen_device, vendor_exposure, insider_misuse or other."
+    )
     var category: IncidentCategory?
 
     @Option(name: .long, help: "untriaged (default), low, medium, high or critical.")
     var severity: Severity?
 
-    @Option(name: .customLong("data"), help: "A kind of personal data involved (identity, contact, transactions, financial, credentials, health, other); repeatable.")
+    @Option(
+        name: .customLong("data"),
+        help:
+            "A kind of personal data involved (identity, contact, transactions, financial, credentials, health, other); repeatable."
+    )
     var dataCategories: [DataCategory] = []
 
     @Option(name: .customLong("people"), help: "Estimated number of people affected.")
@@ -79,8 +86,10 @@ struct ReportCommand: ParsableCommand {
             if isatty(STDIN_FILENO) == 1, fromFile != "-" {
                 try prompt(&parameters)
             } else {
-                let missing = [parameters.title == nil ? "--title" : nil, parameters.description == nil ? "--description" : nil]
-                    .compactMap { $0 }.joined(separator: " and ")
+                let missing = [
+                    parameters.title == nil ? "--title" : nil, parameters.description == nil ? "--description" : nil,
+                ]
+                .compactMap { $0 }.joined(separator: " and ")
                 throw CLIError("A report needs \(missing); pass it as a flag or in --from-file.", status: .usage)
             }
         }
@@ -96,8 +105,10 @@ struct ReportCommand: ParsableCommand {
         if reply.created {
             printOut("Reported \(incident.reference): \(incident.title)")
         } else if reply.folded == true {
-            printOut("Folded into the open incident \(incident.reference) with the same dedup key "
-                + "(\(incident.reportCount) reports so far): \(incident.title)")
+            printOut(
+                "Folded into the open incident \(incident.reference) with the same dedup key "
+                    + "(\(incident.reportCount) reports so far): \(incident.title)"
+            )
         } else {
             printOut("Already reported as \(incident.reference): \(incident.title)")
         }
@@ -204,7 +215,8 @@ struct ReportCommand: ParsableCommand {
             }
             return value
         }
-        func choice<T: RawRepresentable>(_ key: String, _ text: String, _ type: T.Type) throws -> T where T.RawValue == String {
+        func choice<T: RawRepresentable>(_ key: String, _ text: String, _ type: T.Type) throws -> T
+        where T.RawValue == String {
             guard let value = T(rawValue: text) else {
                 throw CLIError("\(key) in \(source) cannot be \(text).", status: .usage)
             }

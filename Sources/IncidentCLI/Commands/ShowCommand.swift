@@ -30,7 +30,9 @@ struct ShowCommand: ParsableCommand {
         }
         var connection = global.connection()
         let reply = try connection.call(
-            Methods.Incidents.get, IncidentsWire.GetParameters(reference: reference), retries: 2
+            Methods.Incidents.get,
+            IncidentsWire.GetParameters(reference: reference),
+            retries: 2
         )
         if global.json {
             printOut(try Output.json(reply))
@@ -41,13 +43,19 @@ struct ShowCommand: ParsableCommand {
         // A reporter's view has no tasks, and no timeline either.
         if reply.tasks != nil,
             let timeline = try? connection.call(
-                Methods.Incidents.timeline, WorkflowWire.TimelineParameters(reference: reference, latest: Self.latestEvents), retries: 2
+                Methods.Incidents.timeline,
+                WorkflowWire.TimelineParameters(reference: reference, latest: Self.latestEvents),
+                retries: 2
             ), !timeline.events.isEmpty
         {
             let total = timeline.total ?? timeline.events.count
-            let heading = total > timeline.events.count
-                ? "Latest events (\(timeline.events.count) of \(total); all: incidentctl timeline \(reference))" : "Events"
-            text += "\n\n\(heading)\n" + output.timeline(timeline.events).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+            let heading =
+                total > timeline.events.count
+                ? "Latest events (\(timeline.events.count) of \(total); all: incidentctl timeline \(reference))"
+                : "Events"
+            text +=
+                "\n\n\(heading)\n"
+                + output.timeline(timeline.events).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
         }
         printOut(text)
     }

@@ -34,7 +34,10 @@ struct StatsCommand: ParsableCommand {
         var parameters = IncidentsWire.StatsParameters(since: from)
         if let until {
             guard let to = InstantParser.parse(until) else {
-                throw CLIError("--until \(until) is not a date such as 2026-05-01 or 2026-05-01T09:30:00Z.", status: .usage)
+                throw CLIError(
+                    "--until \(until) is not a date such as 2026-05-01 or 2026-05-01T09:30:00Z.",
+                    status: .usage
+                )
             }
             parameters.until = to
         }
@@ -59,8 +62,10 @@ extension Output {
             return "\(Int((share * 100).rounded()))% of \(row.deadlinesMet + row.deadlinesMissed)"
         }
         func cells(_ label: String, _ row: IncidentStatistics) -> [String] {
-            [label, String(row.incidents), timing(row.acknowledge), timing(row.contain), timing(row.notifyAuthority),
-             timing(row.notifyIndividuals), deadlines(row)]
+            [
+                label, String(row.incidents), timing(row.acknowledge), timing(row.contain), timing(row.notifyAuthority),
+                timing(row.notifyIndividuals), deadlines(row),
+            ]
         }
         var rows: [[String]] = [["", "N", "ACKNOWLEDGE", "CONTAIN", "AUTHORITY", "INDIVIDUALS", "DEADLINES MET"]]
         for row in reply.rows where row.group == .all { rows.append(cells("All", row)) }
@@ -68,7 +73,9 @@ extension Output {
             let members = reply.rows.filter { $0.group == group }
             guard !members.isEmpty else { continue }
             rows.append(["By \(group.rawValue)", "", "", "", "", "", ""])
-            for row in members { rows.append(cells("  " + fit(row.key ?? "-", 22).trimmingCharacters(in: .whitespaces), row)) }
+            for row in members {
+                rows.append(cells("  " + fit(row.key ?? "-", 22).trimmingCharacters(in: .whitespaces), row))
+            }
         }
         lines.append("")
         lines.append(columns(rows))
@@ -84,7 +91,8 @@ extension Output {
         case ..<60: return "\(whole)s"
         case ..<3600: return "\(whole / 60)m"
         case ..<86_400: return whole % 3600 / 60 == 0 ? "\(whole / 3600)h" : "\(whole / 3600)h \(whole % 3600 / 60)m"
-        default: return whole % 86_400 / 3600 == 0 ? "\(whole / 86_400)d" : "\(whole / 86_400)d \(whole % 86_400 / 3600)h"
+        default:
+            return whole % 86_400 / 3600 == 0 ? "\(whole / 86_400)d" : "\(whole / 86_400)d \(whole % 86_400 / 3600)h"
         }
     }
 }

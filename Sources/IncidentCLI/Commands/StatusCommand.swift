@@ -6,7 +6,8 @@ import IncidentProtocol
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Where every open incident stands: by phase and severity, overdue, due in 24 h, notifications owed, your tasks.",
+        abstract:
+            "Where every open incident stands: by phase and severity, overdue, due in 24 h, notifications owed, your tasks.",
         discussion: "Example:\n  incidentctl status"
     )
 
@@ -15,7 +16,9 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         var connection = global.connection()
         let reply = try connection.call(
-            Methods.Incidents.status, IncidentsWire.StatusParameters(), retries: 2
+            Methods.Incidents.status,
+            IncidentsWire.StatusParameters(),
+            retries: 2
         )
         if global.json {
             printOut(try Output.json(reply))
@@ -51,8 +54,10 @@ struct StatusCommand: ParsableCommand {
             if task.paused == true {
                 when = task.pausedUntil.map { "paused, \(output.time($0).prefix(10))" } ?? "paused"
             } else if let due = task.due {
-                when = due < output.now
-                    ? "overdue \(output.relative(due).replacingOccurrences(of: " ago", with: ""))" : "due \(output.relative(due))"
+                when =
+                    due < output.now
+                    ? "overdue \(output.relative(due).replacingOccurrences(of: " ago", with: ""))"
+                    : "due \(output.relative(due))"
             } else {
                 when = "no deadline"
             }
@@ -66,8 +71,13 @@ struct StatusCommand: ParsableCommand {
             lines.append(output.paint("\(title) (\(tasks.count))", .bold))
             for task in tasks.prefix(limit) {
                 let label = "\(task.reference)  \(task.task)"
-                let title = task.settledBy.map { "possibly owed, settled by \($0.joined(separator: ", ")): " + task.title } ?? task.title
-                lines.append(("  " + output.fit(label, 34) + "  " + clock(task) + "  " + output.fit(title, 42)).trimmingTrailingSpaces())
+                let title =
+                    task.settledBy.map { "possibly owed, settled by \($0.joined(separator: ", ")): " + task.title }
+                    ?? task.title
+                lines.append(
+                    ("  " + output.fit(label, 34) + "  " + clock(task) + "  " + output.fit(title, 42))
+                        .trimmingTrailingSpaces()
+                )
             }
             if tasks.count > limit { lines.append("  … and \(tasks.count - limit) more") }
         }
@@ -90,10 +100,17 @@ struct StatusCommand: ParsableCommand {
                 lines.append("  " + output.fit("\(reference)  \(own[0].incidentTitle)", 76).trimmingTrailingSpaces())
                 for task in own {
                     let what = task.settledBy.map { "possibly owed, needs \($0.joined(separator: ", "))" } ?? task.title
-                    lines.append(("    " + output.fit(task.task, 20) + "  " + clock(task) + "  " + output.fit(what, 34)).trimmingTrailingSpaces())
+                    lines.append(
+                        ("    " + output.fit(task.task, 20) + "  " + clock(task) + "  " + output.fit(what, 34))
+                            .trimmingTrailingSpaces()
+                    )
                 }
             }
-            if order.count > 10 { lines.append("  … and \(order.count - 10) more incidents: incidentctl list --overdue, incidentctl show REF") }
+            if order.count > 10 {
+                lines.append(
+                    "  … and \(order.count - 10) more incidents: incidentctl list --overdue, incidentctl show REF"
+                )
+            }
         }
     }
 }

@@ -65,7 +65,9 @@ struct WatchCommand: ParsableCommand {
                     printError("Lost the connection to incidentd (\(interruption.reason)); reconnecting…")
                 }
             } catch let error as VarlinkClient.ConnectionError {
-                if error.code == .permissionDenied || error.code == .pathTooLong { throw DaemonConnection.explain(error) }
+                if error.code == .permissionDenied || error.code == .pathTooLong {
+                    throw DaemonConnection.explain(error)
+                }
                 if firstConnection, error.code == .notRunning { throw DaemonConnection.explain(error) }
                 if lost == nil {
                     lost = error.code == .notRunning ? "the daemon stopped" : "the connection broke"

@@ -5,7 +5,10 @@ import IncidentProtocol
 
 /// Sends a workflow command and prints the resulting case file (or its JSON).
 private func sendWorkflow<P>(
-    _ global: GlobalOptions, _ method: Method<P, WorkflowWire.CaseFileReply>, _ parameters: P, done: String
+    _ global: GlobalOptions,
+    _ method: Method<P, WorkflowWire.CaseFileReply>,
+    _ parameters: P,
+    done: String
 ) throws {
     var connection = global.connection()
     let reply = try connection.call(method, parameters)
@@ -80,14 +83,24 @@ struct TaskDoneCommand: ParsableCommand {
             guard let recipient, let channel else {
                 throw CLIError("A notification needs both --recipient and --channel.", status: .usage)
             }
-            notification = .init(recipient: recipient, channel: channel, reference: regulatorRef, contentDigest: contentDigest)
+            notification = .init(
+                recipient: recipient,
+                channel: channel,
+                reference: regulatorRef,
+                contentDigest: contentDigest
+            )
         }
         let reference = try IncidentReference.parse(reference)
         try sendWorkflow(
-            global, Methods.Incidents.completeTask,
+            global,
+            Methods.Incidents.completeTask,
             WorkflowWire.CompleteTaskParameters(
-                reference: reference, task: task, captures: fields.isEmpty ? nil : fields, reason: reason,
-                notification: notification, version: ifVersion
+                reference: reference,
+                task: task,
+                captures: fields.isEmpty ? nil : fields,
+                reason: reason,
+                notification: notification,
+                version: ifVersion
             ),
             done: "Completed \(task) of \(reference)."
         )
@@ -110,7 +123,8 @@ struct TaskSkipCommand: ParsableCommand {
     func run() throws {
         let reference = try IncidentReference.parse(reference)
         try sendWorkflow(
-            global, Methods.Incidents.skipTask,
+            global,
+            Methods.Incidents.skipTask,
             WorkflowWire.SkipTaskParameters(reference: reference, task: task, reason: reason, version: ifVersion),
             done: "Skipped \(task) of \(reference)."
         )
@@ -137,7 +151,10 @@ struct UpdateCommand: ParsableCommand {
     var dataCategories: [DataCategory] = []
     @Option(name: .customLong("people"), help: "People affected.") var peopleAffected: Int64?
     @Option(name: .customLong("records"), help: "Records affected.") var recordsAffected: Int64?
-    @Option(name: .customLong("jurisdiction"), help: "An ISO code, EU or a US state (US-CA); repeatable (replaces the list).")
+    @Option(
+        name: .customLong("jurisdiction"),
+        help: "An ISO code, EU or a US state (US-CA); repeatable (replaces the list)."
+    )
     var jurisdictions: [String] = []
     @Option(name: .customLong("people-in"), help: "People affected in one jurisdiction, as CODE=count; repeatable.")
     var peopleIn: [String] = []
@@ -155,7 +172,10 @@ struct UpdateCommand: ParsableCommand {
         if !jurisdictions.isEmpty {
             parameters.jurisdictions = try jurisdictions.map { code in
                 guard let jurisdiction = Jurisdiction(rawValue: code) else {
-                    throw CLIError("--jurisdiction \(code) is not a country code, EU or a US state such as US-CA.", status: .usage)
+                    throw CLIError(
+                        "--jurisdiction \(code) is not a country code, EU or a US state such as US-CA.",
+                        status: .usage
+                    )
                 }
                 return jurisdiction
             }
@@ -164,7 +184,8 @@ struct UpdateCommand: ParsableCommand {
             var counts: [String: Int64] = [:]
             for entry in peopleIn {
                 let parts = entry.split(separator: "=")
-                guard parts.count == 2, let count = Int64(parts[1]), let code = Jurisdiction(rawValue: String(parts[0])) else {
+                guard parts.count == 2, let count = Int64(parts[1]), let code = Jurisdiction(rawValue: String(parts[0]))
+                else {
                     throw CLIError("--people-in \(entry) must look like US-CA=600.", status: .usage)
                 }
                 counts[code.rawValue] = count
@@ -172,9 +193,16 @@ struct UpdateCommand: ParsableCommand {
             parameters.peopleAffectedIn = counts
         }
         if estimate {
-            let given = [("peopleAffected", peopleAffected != nil), ("recordsAffected", recordsAffected != nil),
-                         ("peopleAffectedIn", !peopleIn.isEmpty)].filter(\.1).map(\.0)
-            guard !given.isEmpty else { throw CLIError("--estimate marks the counts given; give --people, --records or --people-in.", status: .usage) }
+            let given = [
+                ("peopleAffected", peopleAffected != nil), ("recordsAffected", recordsAffected != nil),
+                ("peopleAffectedIn", !peopleIn.isEmpty),
+            ].filter(\.1).map(\.0)
+            guard !given.isEmpty else {
+                throw CLIError(
+                    "--estimate marks the counts given; give --people, --records or --people-in.",
+                    status: .usage
+                )
+            }
             parameters.estimated = given
         }
         try sendWorkflow(global, Methods.Incidents.update, parameters, done: "Updated \(reference).")
@@ -183,7 +211,8 @@ struct UpdateCommand: ParsableCommand {
 
 struct ApproveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "approve", abstract: "Approve the current phase's gate.",
+        commandName: "approve",
+        abstract: "Approve the current phase's gate.",
         discussion: "Example:\n  incidentctl approve INC-2026-000123"
     )
     @OptionGroup var global: GlobalOptions
@@ -192,14 +221,19 @@ struct ApproveCommand: ParsableCommand {
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
-        try sendWorkflow(global, Methods.Incidents.approve, WorkflowWire.ReasonParameters(reference: reference, version: ifVersion),
-                         done: "Approved the gate of \(reference).")
+        try sendWorkflow(
+            global,
+            Methods.Incidents.approve,
+            WorkflowWire.ReasonParameters(reference: reference, version: ifVersion),
+            done: "Approved the gate of \(reference)."
+        )
     }
 }
 
 struct AdvanceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "advance", abstract: "Move an incident to its next phase.",
+        commandName: "advance",
+        abstract: "Move an incident to its next phase.",
         discussion: """
             Refused with the missing tasks and gate named, unless a manager forces it with a reason.
             Examples:
@@ -214,14 +248,19 @@ struct AdvanceCommand: ParsableCommand {
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
-        try sendWorkflow(global, Methods.Incidents.advance, WorkflowWire.AdvanceParameters(reference: reference, force: force, version: ifVersion),
-                         done: "\(reference) moved on.")
+        try sendWorkflow(
+            global,
+            Methods.Incidents.advance,
+            WorkflowWire.AdvanceParameters(reference: reference, force: force, version: ifVersion),
+            done: "\(reference) moved on."
+        )
     }
 }
 
 struct CloseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "close", abstract: "Close an incident from its notify phase (managers).",
+        commandName: "close",
+        abstract: "Close an incident from its notify phase (managers).",
         discussion: """
             Example:
               incidentctl close INC-2026-000123 --resolution "recalled; partner confirmed deletion" \\
@@ -237,26 +276,44 @@ struct CloseCommand: ParsableCommand {
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
-        try sendWorkflow(global, Methods.Incidents.close, WorkflowWire.CloseParameters(
-            reference: reference, resolution: resolution, lessonsLearned: lessons, force: force, version: ifVersion
-        ), done: "Closed \(reference).")
+        try sendWorkflow(
+            global,
+            Methods.Incidents.close,
+            WorkflowWire.CloseParameters(
+                reference: reference,
+                resolution: resolution,
+                lessonsLearned: lessons,
+                force: force,
+                version: ifVersion
+            ),
+            done: "Closed \(reference)."
+        )
     }
 }
 
 /// reopen: an incident and a reason.
 struct ReasonCommand {
     static func run(
-        _ global: GlobalOptions, _ method: Method<WorkflowWire.ReasonParameters, WorkflowWire.CaseFileReply>,
-        _ reference: String, _ reason: String, done: String
+        _ global: GlobalOptions,
+        _ method: Method<WorkflowWire.ReasonParameters, WorkflowWire.CaseFileReply>,
+        _ reference: String,
+        _ reason: String,
+        done: String
     ) throws {
         let reference = try IncidentReference.parse(reference)
-        try sendWorkflow(global, method, WorkflowWire.ReasonParameters(reference: reference, reason: reason), done: "\(reference): \(done)")
+        try sendWorkflow(
+            global,
+            method,
+            WorkflowWire.ReasonParameters(reference: reference, reason: reason),
+            done: "\(reference): \(done)"
+        )
     }
 }
 
 struct ReopenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reopen", abstract: "Reopen a closed incident (managers).",
+        commandName: "reopen",
+        abstract: "Reopen a closed incident (managers).",
         discussion: "Example:\n  incidentctl reopen INC-2026-000123 --reason \"the partner found a second copy\""
     )
     @OptionGroup var global: GlobalOptions
@@ -267,7 +324,8 @@ struct ReopenCommand: ParsableCommand {
 
 struct PauseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pause", abstract: "Pause the clocks of the regimes whose law allows a delay, such as law enforcement's (managers).",
+        commandName: "pause",
+        abstract: "Pause the clocks of the regimes whose law allows a delay, such as law enforcement's (managers).",
         discussion: """
             A pause names its basis. It moves only the clocks of the regimes whose law allows a
             delay on that basis, for at most what the law allows; GDPR, NIS2, PIPL and China's
@@ -289,7 +347,10 @@ struct PauseCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident's reference.") var reference: String
     @Option(name: .long, help: "The basis the law allows (see above).") var basis: String
-    @Option(name: .long, help: "Pause only this regime (repeatable); default: every regime with a running clock that allows the basis.")
+    @Option(
+        name: .long,
+        help: "Pause only this regime (repeatable); default: every regime with a running clock that allows the basis."
+    )
     var regime: [String] = []
     @Option(name: .long, help: "When the pause ends by itself, such as 2027-01-15 (needed for a written request).")
     var until: String?
@@ -299,8 +360,12 @@ struct PauseCommand: ParsableCommand {
     func run() throws {
         let reference = try IncidentReference.parse(reference)
         let parameters = WorkflowWire.PauseParameters(
-            reference: reference, basis: basis, regimes: regime.isEmpty ? nil : regime,
-            until: try until.map { try ReportCommand.instant($0, flag: "--until") }, reason: reason, version: ifVersion
+            reference: reference,
+            basis: basis,
+            regimes: regime.isEmpty ? nil : regime,
+            until: try until.map { try ReportCommand.instant($0, flag: "--until") },
+            reason: reason,
+            version: ifVersion
         )
         var connection = global.connection()
         let reply = try connection.call(Methods.Incidents.pauseClock, parameters)
@@ -315,7 +380,9 @@ struct PauseCommand: ParsableCommand {
         let running = (reply.runningRegimes ?? []).filter { !paused.contains($0) }
         if !running.isEmpty {
             let list = running.joined(separator: ", ")
-            lines.append(regime.isEmpty ? "No such delay under \(list): their clocks keep running." : "Still running: \(list).")
+            lines.append(
+                regime.isEmpty ? "No such delay under \(list): their clocks keep running." : "Still running: \(list)."
+            )
         }
         printOut(lines.joined(separator: "\n"))
         printOut("")
@@ -325,7 +392,8 @@ struct PauseCommand: ParsableCommand {
 
 struct ResumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "resume", abstract: "Lift clock pauses; deadlines move by the time paused (managers).",
+        commandName: "resume",
+        abstract: "Lift clock pauses; deadlines move by the time paused (managers).",
         discussion: """
             Examples:
               incidentctl resume INC-2026-000123 --reason "FBI lifted the delay by letter of 2026-12-20"
@@ -334,21 +402,31 @@ struct ResumeCommand: ParsableCommand {
     )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident's reference.") var reference: String
-    @Option(name: .long, help: "Resume only this regime (repeatable); default: every running pause.") var regime: [String] = []
+    @Option(name: .long, help: "Resume only this regime (repeatable); default: every running pause.") var regime:
+        [String] = []
     @Option(name: .long, help: "Why (recorded).") var reason: String
     @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
-        try sendWorkflow(global, Methods.Incidents.resumeClock, WorkflowWire.ResumeParameters(
-            reference: reference, regimes: regime.isEmpty ? nil : regime, reason: reason, version: ifVersion
-        ), done: "\(reference): clocks resumed; their deadlines moved by the time paused.")
+        try sendWorkflow(
+            global,
+            Methods.Incidents.resumeClock,
+            WorkflowWire.ResumeParameters(
+                reference: reference,
+                regimes: regime.isEmpty ? nil : regime,
+                reason: reason,
+                version: ifVersion
+            ),
+            done: "\(reference): clocks resumed; their deadlines moved by the time paused."
+        )
     }
 }
 
 struct NoteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "note", abstract: "Add a note to an incident's timeline.",
+        commandName: "note",
+        abstract: "Add a note to an incident's timeline.",
         discussion: "Example:\n  incidentctl note INC-2026-000123 \"Partner B confirmed deletion by phone\""
     )
     @OptionGroup var global: GlobalOptions
@@ -357,14 +435,21 @@ struct NoteCommand: ParsableCommand {
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
-        try sendWorkflow(global, Methods.Incidents.note, WorkflowWire.NoteParameters(reference: reference, text: text), done: "Noted on \(reference).")
+        try sendWorkflow(
+            global,
+            Methods.Incidents.note,
+            WorkflowWire.NoteParameters(reference: reference, text: text),
+            done: "Noted on \(reference)."
+        )
     }
 }
 
 struct TimelineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "timeline", abstract: "Show what happened to an incident, oldest first.",
-        discussion: "Examples:\n  incidentctl timeline INC-2026-000123\n  incidentctl timeline INC-2026-000123 --latest 20"
+        commandName: "timeline",
+        abstract: "Show what happened to an incident, oldest first.",
+        discussion:
+            "Examples:\n  incidentctl timeline INC-2026-000123\n  incidentctl timeline INC-2026-000123 --latest 20"
     )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident's reference.") var reference: String
@@ -373,7 +458,11 @@ struct TimelineCommand: ParsableCommand {
     func run() throws {
         let reference = try IncidentReference.parse(reference)
         var connection = global.connection()
-        let reply = try connection.call(Methods.Incidents.timeline, WorkflowWire.TimelineParameters(reference: reference, latest: latest), retries: 2)
+        let reply = try connection.call(
+            Methods.Incidents.timeline,
+            WorkflowWire.TimelineParameters(reference: reference, latest: latest),
+            retries: 2
+        )
         if global.json {
             printOut(try Output.json(reply))
             return

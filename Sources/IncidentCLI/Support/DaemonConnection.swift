@@ -11,7 +11,10 @@ struct DaemonConnection {
 
     /// `--socket`, else `$INCIDENTD_SOCKET`, else the user's own daemon
     /// (`$XDG_RUNTIME_DIR/incidentd.sock`) if one runs, else the system daemon.
-    static func socketPath(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+    static func socketPath(
+        option: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    )
         -> String
     {
         if let option { return option }
@@ -44,7 +47,10 @@ struct DaemonConnection {
     /// directory only they control, then that whoever listens is root, incidentd's service
     /// account or the user themselves: nothing is sent to an impostor. Throws a
     /// ``VarlinkClient/ConnectionError`` when nothing answers, a ``CLIError`` for an impostor.
-    static func open(_ path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+    static func open(
+        _ path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws
         -> VarlinkClient
     {
         let uid = getuid()

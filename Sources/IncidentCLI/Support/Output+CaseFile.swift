@@ -11,8 +11,10 @@ extension Output {
     func caseFile(_ file: WorkflowWire.CaseFileReply) -> String {
         var sections = [incident(file.incident)]
         if let playbook = file.incident.playbook {
-            sections.append("  Playbook: \(playbook) (version \(file.incident.playbookVersion ?? "?"))"
-                + (file.clocksPaused == true ? "   " + paint("CLOCKS PAUSED", .yellow) : ""))
+            sections.append(
+                "  Playbook: \(playbook) (version \(file.incident.playbookVersion ?? "?"))"
+                    + (file.clocksPaused == true ? "   " + paint("CLOCKS PAUSED", .yellow) : "")
+            )
         }
         let estimated = Set(file.estimated ?? [])
         if !estimated.isEmpty {
@@ -21,29 +23,37 @@ extension Output {
         if let facts = file.facts, !facts.isEmpty {
             let width = facts.keys.map(\.count).max() ?? 0
             sections.append(
-                (["Facts"] + facts.keys.sorted().map {
-                    "  \($0)" + String(repeating: " ", count: width - $0.count) + "  \(estimated.contains($0) ? "~" : "")\(facts[$0]!)"
-                }).joined(separator: "\n")
+                (["Facts"]
+                    + facts.keys.sorted().map {
+                        "  \($0)" + String(repeating: " ", count: width - $0.count)
+                            + "  \(estimated.contains($0) ? "~" : "")\(facts[$0]!)"
+                    }).joined(separator: "\n")
             )
         }
         if let decisions = file.decisions, !decisions.isEmpty {
             sections.append(
-                (["Decisions"] + decisions.map {
-                    "  \($0.name): \($0.value ? "yes" : "no") — \($0.by), \(time($0.at)): \($0.reason)"
-                }).joined(separator: "\n")
+                (["Decisions"]
+                    + decisions.map {
+                        "  \($0.name): \($0.value ? "yes" : "no") — \($0.by), \(time($0.at)): \($0.reason)"
+                    }).joined(separator: "\n")
             )
         }
         if let tasks = file.tasks {
             for phase in Phase.allCases where phase != .closed {
                 let inPhase = tasks.filter { $0.phase == phase }
                 guard !inPhase.isEmpty else { continue }
-                var lines = ["Tasks: \(phase.rawValue)" + (phase == file.incident.phase && file.gatePending != nil
-                    ? "   (gate: needs a \(file.gatePending!.rawValue)'s approval)" : "")]
+                var lines = [
+                    "Tasks: \(phase.rawValue)"
+                        + (phase == file.incident.phase && file.gatePending != nil
+                            ? "   (gate: needs a \(file.gatePending!.rawValue)'s approval)" : "")
+                ]
                 for task in inPhase {
                     lines.append("  \(mark(task)) \(task.id)  \(task.title)")
                     var details = ["\(task.role.rawValue)", status(task)]
                     if !task.required { details.append("optional") }
-                    if !task.captures.isEmpty, task.status == .open || task.status == .possiblyOwed { details.append("needs \(task.captures.joined(separator: ", "))") }
+                    if !task.captures.isEmpty, task.status == .open || task.status == .possiblyOwed {
+                        details.append("needs \(task.captures.joined(separator: ", "))")
+                    }
                     lines.append("      " + details.joined(separator: " · "))
                 }
                 sections.append(lines.joined(separator: "\n"))
@@ -55,8 +65,11 @@ extension Output {
             if !owed.isEmpty || !made.isEmpty {
                 var lines = ["Notifications"]
                 for record in made {
-                    lines.append("  made  \(record.kind.rawValue) — \(record.recipient) by \(record.channel), \(time(record.sentAt))"
-                        + (record.reference.map { ", ref \($0)" } ?? "") + (record.lateReason.map { " (late: \($0))" } ?? ""))
+                    lines.append(
+                        "  made  \(record.kind.rawValue) — \(record.recipient) by \(record.channel), \(time(record.sentAt))"
+                            + (record.reference.map { ", ref \($0)" } ?? "")
+                            + (record.lateReason.map { " (late: \($0))" } ?? "")
+                    )
                 }
                 for task in owed {
                     lines.append("  owed  \(task.notification!.rawValue) — \(task.id), \(status(task))")
@@ -75,7 +88,9 @@ extension Output {
                 } else {
                     end = paint("running", .yellow) + " until resumed"
                 }
-                lines.append("  \(pause.regime ?? "every clock") — \(pause.basis), from \(time(pause.since)) by \(pause.by), \(end)")
+                lines.append(
+                    "  \(pause.regime ?? "every clock") — \(pause.basis), from \(time(pause.since)) by \(pause.by), \(end)"
+                )
                 if !pause.reason.isEmpty { lines.append("      \(pause.reason)") }
             }
             let paused = Set(pauses.filter { $0.isRunning(at: now) }.compactMap(\.regime))
@@ -107,8 +122,10 @@ extension Output {
         case .skipped: return "skipped: \(task.reason ?? "")"
         case .notApplicable: return "not applicable"
         case .open, .possiblyOwed:
-            let possibly = task.status == .possiblyOwed
-                ? paint("possibly owed", .yellow) + " (settled by \((task.settledBy ?? []).joined(separator: ", "))), " : ""
+            let possibly =
+                task.status == .possiblyOwed
+                ? paint("possibly owed", .yellow) + " (settled by \((task.settledBy ?? []).joined(separator: ", "))), "
+                : ""
             return possibly + clock(task)
         }
     }
@@ -117,13 +134,17 @@ extension Output {
     func clock(_ task: WorkflowWire.Task) -> String {
         if task.paused == true {
             let until = task.pausedUntil.map { "paused until \(time($0))" } ?? "paused until resumed"
-            return paint(until, .yellow) + (task.due.map { task.pausedUntil == nil ? "" : ", then due \(time($0))" } ?? "")
+            return paint(until, .yellow)
+                + (task.due.map { task.pausedUntil == nil ? "" : ", then due \(time($0))" } ?? "")
         }
         guard let due = task.due else { return task.status == .possiblyOwed ? "no deadline" : "open, no deadline" }
         if due < now {
-            return paint("OVERDUE \(relative(due).replacingOccurrences(of: " ago", with: ""))", .red) + " (due \(time(due)))"
+            return paint("OVERDUE \(relative(due).replacingOccurrences(of: " ago", with: ""))", .red)
+                + " (due \(time(due)))"
         }
-        if due.timeIntervalSince(now) < Self.dueSoonLead { return paint("due soon: \(relative(due))", .yellow) + " (\(time(due)))" }
+        if due.timeIntervalSince(now) < Self.dueSoonLead {
+            return paint("due soon: \(relative(due))", .yellow) + " (\(time(due)))"
+        }
         return "due \(relative(due)) (\(time(due)))"
     }
 }

@@ -21,7 +21,8 @@ struct Output {
     /// Colour when standard output is a terminal that is not `dumb`, and `NO_COLOR` is unset or
     /// empty (https://no-color.org).
     static func colourWanted(
-        environment: [String: String] = ProcessInfo.processInfo.environment, isTerminal: Bool = isatty(STDOUT_FILENO) == 1
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        isTerminal: Bool = isatty(STDOUT_FILENO) == 1
     ) -> Bool {
         isTerminal && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
     }
@@ -64,7 +65,8 @@ struct Output {
             return text.count < 2 ? "0" + text : text
         }
         let zone = timeZone.abbreviation(for: date) ?? timeZone.identifier
-        return "\(parts.year ?? 0)-\(pad(parts.month))-\(pad(parts.day)) \(pad(parts.hour)):\(pad(parts.minute)) \(zone)"
+        return
+            "\(parts.year ?? 0)-\(pad(parts.month))-\(pad(parts.day)) \(pad(parts.hour)):\(pad(parts.minute)) \(zone)"
     }
 
     /// `3h 12m ago`, `in 2d 4h`
@@ -83,7 +85,8 @@ struct Output {
 
     /// `text` padded or cut to `width` characters, so a screen fits 100 columns.
     func fit(_ text: String, _ width: Int) -> String {
-        text.count > width ? String(text.prefix(width - 1)) + "…" : text + String(repeating: " ", count: width - text.count)
+        text.count > width
+            ? String(text.prefix(width - 1)) + "…" : text + String(repeating: " ", count: width - text.count)
     }
 
     func count(_ value: Int64) -> String {
@@ -115,17 +118,25 @@ struct Output {
         if !incident.jurisdictions.isEmpty {
             facts.append(("Jurisdictions", incident.jurisdictions.map(\.rawValue).joined(separator: ", ")))
         }
-        facts.append(("Reported", "\(time(incident.reported)) by \(incident.reporter.name) (\(relative(incident.reported)))"))
+        facts.append(
+            ("Reported", "\(time(incident.reported)) by \(incident.reporter.name) (\(relative(incident.reported)))")
+        )
         facts.append(("Aware", time(incident.aware)))
         if let discovered = incident.discovered { facts.append(("Discovered", time(discovered))) }
         facts.append(("Assignee", incident.assignee ?? "nobody yet"))
         if incident.restricted { facts.append(("Restricted", "yes: only assignees, managers and auditors see it")) }
         if let closed = incident.closed { facts.append(("Closed", time(closed))) }
-        if incident.legalHold == true { facts.append(("Legal hold", paint("yes: never purged until released", .yellow))) }
-        if let purged = incident.purged { facts.append(("Purged", "\(time(purged)): personal data removed after retention")) }
+        if incident.legalHold == true {
+            facts.append(("Legal hold", paint("yes: never purged until released", .yellow)))
+        }
+        if let purged = incident.purged {
+            facts.append(("Purged", "\(time(purged)): personal data removed after retention"))
+        }
         if incident.reportCount > 1 {
             let last = incident.lastReported.map { ", the latest \(relative($0))" } ?? ""
-            facts.append(("Reports", "\(count(Int64(incident.reportCount))) with dedup key \(incident.dedupKey ?? "-")\(last)"))
+            facts.append(
+                ("Reports", "\(count(Int64(incident.reportCount))) with dedup key \(incident.dedupKey ?? "-")\(last)")
+            )
         } else if let key = incident.dedupKey {
             facts.append(("Dedup key", key))
         }
@@ -163,7 +174,8 @@ struct Output {
         }
         return rows.map { row in
             row.enumerated().map { index, cell in
-                index < row.count - 1 ? cell + String(repeating: " ", count: widths[index] - Self.visibleWidth(cell)) : cell
+                index < row.count - 1
+                    ? cell + String(repeating: " ", count: widths[index] - Self.visibleWidth(cell)) : cell
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }.joined(separator: "\n")
     }

@@ -1,6 +1,5 @@
 import Foundation
 
-
 /// One task of one incident, as the workflow tracks it.
 public struct TaskState: Sendable, Equatable, Codable {
     public enum Status: String, Sendable, Codable, CaseIterable {
@@ -30,8 +29,13 @@ public struct TaskState: Sendable, Equatable, Codable {
     public var pausedUntil: Date?
 
     public init(
-        id: String, phase: Phase, status: Status, due: Date? = nil, completedBy: String? = nil,
-        completedAt: Date? = nil, reason: String? = nil
+        id: String,
+        phase: Phase,
+        status: Status,
+        due: Date? = nil,
+        completedBy: String? = nil,
+        completedAt: Date? = nil,
+        reason: String? = nil
     ) {
         self.id = id
         self.phase = phase
@@ -84,8 +88,15 @@ public struct NotificationRecord: Sendable, Equatable, Codable {
     public var lateReason: String?
 
     public init(
-        task: String, kind: NotificationRecipient, recipient: String, channel: String, sentAt: Date, by: String,
-        reference: String? = nil, contentDigest: String? = nil, lateReason: String? = nil
+        task: String,
+        kind: NotificationRecipient,
+        recipient: String,
+        channel: String,
+        sentAt: Date,
+        by: String,
+        reference: String? = nil,
+        contentDigest: String? = nil,
+        lateReason: String? = nil
     ) {
         self.task = task
         self.kind = kind
@@ -117,8 +128,15 @@ public struct ClockPause: Sendable, Equatable, Codable {
     public var endedBy: String?
 
     public init(
-        number: Int, regime: String?, basis: String, reason: String, by: String, since: Date, until: Date? = nil,
-        endedAt: Date? = nil, endedBy: String? = nil
+        number: Int,
+        regime: String?,
+        basis: String,
+        reason: String,
+        by: String,
+        since: Date,
+        until: Date? = nil,
+        endedAt: Date? = nil,
+        endedBy: String? = nil
     ) {
         self.number = number
         self.regime = regime
@@ -189,9 +207,16 @@ public struct CaseState: Sendable, Equatable {
     public var lessonsLearned: String?
 
     public init(
-        phase: Phase = .report, facts: CaseFacts, tasks: [TaskState] = [], gateApproved: Bool = false,
-        pauses: [ClockPause] = [], pausedSeconds: Double = 0, decisions: [DecisionRecord] = [],
-        notifications: [NotificationRecord] = [], resolution: String? = nil, lessonsLearned: String? = nil
+        phase: Phase = .report,
+        facts: CaseFacts,
+        tasks: [TaskState] = [],
+        gateApproved: Bool = false,
+        pauses: [ClockPause] = [],
+        pausedSeconds: Double = 0,
+        decisions: [DecisionRecord] = [],
+        notifications: [NotificationRecord] = [],
+        resolution: String? = nil,
+        lessonsLearned: String? = nil
     ) {
         self.phase = phase
         self.facts = facts

@@ -65,7 +65,9 @@ public struct ClockDuration: Sendable, Hashable, CustomStringConvertible {
             return Self.utc.date(byAdding: .month, value: value, to: start) ?? start
         case .businessDays:
             let calendar = Self.utc
-            func isWorkingDay(_ date: Date) -> Bool { !calendar.isDateInWeekend(date) && !holidays.contains(date, calendar: calendar) }
+            func isWorkingDay(_ date: Date) -> Bool {
+                !calendar.isDateInWeekend(date) && !holidays.contains(date, calendar: calendar)
+            }
             var date = start
             if !isWorkingDay(date) {
                 date = calendar.startOfDay(for: date)
@@ -114,7 +116,9 @@ public enum HolidayCalendar: String, Sendable, Hashable, CaseIterable {
             // Fixed-date holidays move to the nearest weekday; New Year's Day of the next year
             // may be observed on 31 December of this one.
             var days = [(1, 1), (6, 19), (7, 4), (11, 11), (12, 25)].map { observed(year, $0.0, $0.1, calendar) }
-            if let nextNewYear = observed(year + 1, 1, 1, calendar), nextNewYear.year == year { days.append(nextNewYear) }
+            if let nextNewYear = observed(year + 1, 1, 1, calendar), nextNewYear.year == year {
+                days.append(nextNewYear)
+            }
             days += [
                 nth(3, weekday: 2, of: 1, year, calendar),  // Martin Luther King Jr.'s Birthday
                 nth(3, weekday: 2, of: 2, year, calendar),  // Washington's Birthday
@@ -128,7 +132,9 @@ public enum HolidayCalendar: String, Sendable, Hashable, CaseIterable {
             var days = [(1, 1), (4, 21), (5, 1), (9, 7), (10, 12), (11, 2), (11, 15), (12, 25)]
             if year >= 2024 { days.append((11, 20)) }
             let easter = Self.easter(year)
-            if let goodFriday = calendar.date(from: DateComponents(year: year, month: easter.month, day: easter.day - 2)) {
+            if let goodFriday = calendar.date(
+                from: DateComponents(year: year, month: easter.month, day: easter.day - 2)
+            ) {
                 let parts = calendar.dateComponents([.month, .day], from: goodFriday)
                 days.append((parts.month!, parts.day!))
             }
@@ -136,26 +142,43 @@ public enum HolidayCalendar: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    private func observed(_ year: Int, _ month: Int, _ day: Int, _ calendar: Calendar) -> (year: Int, month: Int, day: Int)? {
+    private func observed(
+        _ year: Int,
+        _ month: Int,
+        _ day: Int,
+        _ calendar: Calendar
+    ) -> (year: Int, month: Int, day: Int)? {
         guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day)) else { return nil }
-        let shift = switch calendar.component(.weekday, from: date) {
-        case 7: -1  // Saturday → Friday
-        case 1: 1  // Sunday → Monday
-        default: 0
-        }
+        let shift =
+            switch calendar.component(.weekday, from: date) {
+            case 7: -1  // Saturday → Friday
+            case 1: 1  // Sunday → Monday
+            default: 0
+            }
         let moved = date.addingTimeInterval(Double(shift) * 86_400)
         let parts = calendar.dateComponents([.year, .month, .day], from: moved)
         return (parts.year!, parts.month!, parts.day!)
     }
 
     /// The `n`th `weekday` (1 Sunday … 7 Saturday) of `month`.
-    private func nth(_ n: Int, weekday: Int, of month: Int, _ year: Int, _ calendar: Calendar) -> (year: Int, month: Int, day: Int)? {
+    private func nth(
+        _ n: Int,
+        weekday: Int,
+        of month: Int,
+        _ year: Int,
+        _ calendar: Calendar
+    ) -> (year: Int, month: Int, day: Int)? {
         guard let first = calendar.date(from: DateComponents(year: year, month: month, day: 1)) else { return nil }
         let offset = (weekday - calendar.component(.weekday, from: first) + 7) % 7
         return (year, month, 1 + offset + (n - 1) * 7)
     }
 
-    private func last(weekday: Int, of month: Int, _ year: Int, _ calendar: Calendar) -> (year: Int, month: Int, day: Int)? {
+    private func last(
+        weekday: Int,
+        of month: Int,
+        _ year: Int,
+        _ calendar: Calendar
+    ) -> (year: Int, month: Int, day: Int)? {
         guard let first = calendar.date(from: DateComponents(year: year, month: month, day: 1)),
             let days = calendar.range(of: .day, in: .month, for: first)?.count,
             let end = calendar.date(from: DateComponents(year: year, month: month, day: days))
@@ -166,9 +189,17 @@ public enum HolidayCalendar: String, Sendable, Hashable, CaseIterable {
 
     /// Easter Sunday in the Gregorian calendar (the anonymous algorithm, Meeus/Jones/Butcher).
     static func easter(_ year: Int) -> (month: Int, day: Int) {
-        let a = year % 19, b = year / 100, c = year % 100, d = b / 4, e = b % 4
-        let f = (b + 8) / 25, g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30
-        let i = c / 4, k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7
+        let a = year % 19
+        let b = year / 100
+        let c = year % 100
+        let d = b / 4
+        let e = b % 4
+        let f = (b + 8) / 25
+        let g = (b - f + 1) / 3
+        let h = (19 * a + b - d - g + 15) % 30
+        let i = c / 4
+        let k = c % 4
+        let l = (32 + 2 * e + 2 * i - h - k) % 7
         let m = (a + 11 * h + 22 * l) / 451
         return ((h + l - 7 * m + 114) / 31, (h + l - 7 * m + 114) % 31 + 1)
     }

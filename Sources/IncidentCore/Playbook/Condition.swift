@@ -61,15 +61,18 @@ public indirect enum Condition: Sendable, Equatable {
         case .not(let condition): return condition.evaluate(facts).negated
         case .isIn(let field, let values): return known(facts.value(of: field)?.text) { values.contains($0) }
         case .includes(let field, let value): return known(facts.value(of: field)?.set) { $0.contains(value) }
-        case .includesAny(let field, let values): return known(facts.value(of: field)?.set) { set in values.contains(where: set.contains) }
-        case .includesAll(let field, let values): return known(facts.value(of: field)?.set) { set in values.allSatisfy(set.contains) }
+        case .includesAny(let field, let values):
+            return known(facts.value(of: field)?.set) { set in values.contains(where: set.contains) }
+        case .includesAll(let field, let values):
+            return known(facts.value(of: field)?.set) { set in values.allSatisfy(set.contains) }
         case .atLeast(let field, let value): return known(facts.value(of: field)?.number) { $0 >= value }
         case .below(let field, let value): return known(facts.value(of: field)?.number) { $0 < value }
         case .isBool(let field, let value): return known(facts.value(of: field)?.bool) { $0 == value }
         case .known(let field): return facts.value(of: field) != nil ? .true : .false
         case .anyCountAtLeast(let field, let value, let within):
             guard case .counts(let counts)? = facts.value(of: field) else { return .unknown }
-            return counts.contains { key, count in count >= value && (within.map { key.hasPrefix($0 + "-") } ?? true) } ? .true : .false
+            return counts.contains { key, count in count >= value && (within.map { key.hasPrefix($0 + "-") } ?? true) }
+                ? .true : .false
         }
     }
 
@@ -79,7 +82,9 @@ public indirect enum Condition: Sendable, Equatable {
         switch self {
         case .all(let conditions), .any(let conditions):
             var fields: [String] = []
-            for field in conditions.flatMap({ $0.undecided(facts) }) where !fields.contains(field) { fields.append(field) }
+            for field in conditions.flatMap({ $0.undecided(facts) }) where !fields.contains(field) {
+                fields.append(field)
+            }
             return fields
         case .not(let condition): return condition.undecided(facts)
         default: return fields
@@ -118,7 +123,10 @@ public enum FactValue: Sendable, Hashable {
 
     /// What a person typed, and whether it is an estimate: `~1200` and `~DE:900,FR:300` are
     /// estimates of a count; other values cannot be (nil then).
-    public static func parseEstimate(_ text: String, as type: FieldDeclaration.FieldType) -> (value: FactValue, estimate: Bool)? {
+    public static func parseEstimate(
+        _ text: String,
+        as type: FieldDeclaration.FieldType
+    ) -> (value: FactValue, estimate: Bool)? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard trimmed.hasPrefix("~") else { return parse(trimmed, as: type).map { ($0, false) } }
         switch type {
@@ -143,7 +151,9 @@ public enum FactValue: Sendable, Hashable {
         case .instant:
             return (try? Date.ISO8601FormatStyle().parse(trimmed)).map(FactValue.instant)
         case .categories:
-            return .set(trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            return .set(
+                trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            )
         case .counts:
             var counts: [String: Int64] = [:]
             for pair in trimmed.split(separator: ",") {
@@ -219,8 +229,10 @@ public struct CaseFacts: Sendable, Equatable {
         // A breakdown was given without this jurisdiction: none of its people are affected,
         // unless the breakdown names only a whole it is part of (US for US-CA, EU for DE).
         let code = parts[1]
-        let wholes = [code.contains("-") ? String(code.prefix { $0 != "-" }) : nil,
-                      Jurisdiction.euMemberStates.contains(code) ? "EU" : nil].compactMap { $0 }
+        let wholes = [
+            code.contains("-") ? String(code.prefix { $0 != "-" }) : nil,
+            Jurisdiction.euMemberStates.contains(code) ? "EU" : nil,
+        ].compactMap { $0 }
         return counts.isEmpty || wholes.contains(where: { counts[$0] != nil }) ? nil : .number(0)
     }
 
@@ -228,10 +240,11 @@ public struct CaseFacts: Sendable, Equatable {
     /// 300 people of a breach in `US` are 300 in the US (not yet known per state).
     private func peopleInOnlyJurisdiction(_ parts: [String]) -> FactValue? {
         guard parts[0] == "peopleAffectedIn", case .number(let people)? = values["peopleAffected"],
-              case .set(let codes)? = values["jurisdictions"], codes.count == 1, let only = codes.first?.uppercased()
+            case .set(let codes)? = values["jurisdictions"], codes.count == 1, let only = codes.first?.uppercased()
         else { return nil }
         let code = parts[1]
-        let within = only == code || only.hasPrefix(code + "-") || (code == "EU" && Jurisdiction.euMemberStates.contains(only))
+        let within =
+            only == code || only.hasPrefix(code + "-") || (code == "EU" && Jurisdiction.euMemberStates.contains(only))
         return within ? .number(people) : nil
     }
 
@@ -275,7 +288,9 @@ extension FactValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Kind.self)
         guard let kind = container.allKeys.first, container.allKeys.count == 1 else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected one kind"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "expected one kind")
+            )
         }
         switch kind {
         case .text: self = .text(try container.decode(String.self, forKey: kind))

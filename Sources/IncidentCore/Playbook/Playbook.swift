@@ -51,8 +51,17 @@ public struct Playbook: Sendable, Equatable {
     }
 
     public init(
-        name: String, version: String, title: String, isDefault: Bool, match: Match, fields: [FieldDeclaration],
-        instants: [String], hooks: [String], phases: [PhasePlan], escalations: [Escalation], digest: String,
+        name: String,
+        version: String,
+        title: String,
+        isDefault: Bool,
+        match: Match,
+        fields: [FieldDeclaration],
+        instants: [String],
+        hooks: [String],
+        phases: [PhasePlan],
+        escalations: [Escalation],
+        digest: String,
         source: String
     ) {
         self.name = name
@@ -97,7 +106,9 @@ public struct Playbook: Sendable, Equatable {
         public var jurisdictions: [Jurisdiction]
 
         public init(
-            categories: [IncidentCategory] = [], dataCategories: [DataCategory] = [], severities: [Severity] = [],
+            categories: [IncidentCategory] = [],
+            dataCategories: [DataCategory] = [],
+            severities: [Severity] = [],
             jurisdictions: [Jurisdiction] = []
         ) {
             self.categories = categories
@@ -235,9 +246,17 @@ public struct TaskPlan: Sendable, Equatable {
     public var isObligation: Bool { obligation || notification != nil }
 
     public init(
-        id: String, title: String, description: String = "", role: Role, required: Bool = true,
-        when: Condition? = nil, due: Clock? = nil, captures: [String] = [], records: String? = nil,
-        notification: NotificationRecipient? = nil, hooks: [String] = []
+        id: String,
+        title: String,
+        description: String = "",
+        role: Role,
+        required: Bool = true,
+        when: Condition? = nil,
+        due: Clock? = nil,
+        captures: [String] = [],
+        records: String? = nil,
+        notification: NotificationRecipient? = nil,
+        hooks: [String] = []
     ) {
         self.id = id
         self.title = title

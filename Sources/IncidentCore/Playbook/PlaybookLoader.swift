@@ -39,7 +39,8 @@ public enum PlaybookLoader {
     /// Loads a set of playbooks: every file must be valid, names unique, and exactly one default.
     /// - Parameter knownHooks: the hooks the daemon knows; nil skips that check (offline validation).
     public static func loadSet(
-        _ sources: [(file: String, text: String)], knownHooks: Set<String>? = nil
+        _ sources: [(file: String, text: String)],
+        knownHooks: Set<String>? = nil
     ) -> Result<[Playbook], PlaybookSetError> {
         var playbooks: [(Playbook, String)] = []
         var problems: [PlaybookProblem] = []
@@ -53,7 +54,12 @@ public enum PlaybookLoader {
         for (playbook, file) in playbooks {
             if let other = seen[playbook.name] {
                 problems.append(
-                    PlaybookProblem(file: file, line: 1, column: 1, message: "playbook \(playbook.name) is also defined in \(other)")
+                    PlaybookProblem(
+                        file: file,
+                        line: 1,
+                        column: 1,
+                        message: "playbook \(playbook.name) is also defined in \(other)"
+                    )
                 )
             }
             seen[playbook.name] = file
@@ -63,7 +69,9 @@ public enum PlaybookLoader {
             let file = defaults.dropFirst().first?.1 ?? playbooks[0].1
             problems.append(
                 PlaybookProblem(
-                    file: file, line: 1, column: 1,
+                    file: file,
+                    line: 1,
+                    column: 1,
                     message: defaults.isEmpty
                         ? "no playbook is the default; mark one with 'default: true' to take reports no other matches"
                         : "more than one playbook is the default (\(defaults.map(\.0.name).joined(separator: ", ")))"
@@ -74,22 +82,39 @@ public enum PlaybookLoader {
     }
 
     /// Loads every `*.yaml` / `*.yml` file of a directory as one set.
-    public static func loadDirectory(_ directory: URL, knownHooks: Set<String>? = nil) -> Result<[Playbook], PlaybookSetError> {
+    public static func loadDirectory(
+        _ directory: URL,
+        knownHooks: Set<String>? = nil
+    ) -> Result<[Playbook], PlaybookSetError> {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         } catch {
-            return .failure(PlaybookSetError(problems: [
-                PlaybookProblem(file: directory.path, line: 0, column: 0, message: "cannot read the directory: \(error.localizedDescription)")
-            ]))
+            return .failure(
+                PlaybookSetError(problems: [
+                    PlaybookProblem(
+                        file: directory.path,
+                        line: 0,
+                        column: 0,
+                        message: "cannot read the directory: \(error.localizedDescription)"
+                    )
+                ])
+            )
         }
         var sources: [(String, String)] = []
         for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
             let url = directory.appendingPathComponent(name)
             guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-                return .failure(PlaybookSetError(problems: [
-                    PlaybookProblem(file: url.path, line: 0, column: 0, message: "cannot read the file as UTF-8 text")
-                ]))
+                return .failure(
+                    PlaybookSetError(problems: [
+                        PlaybookProblem(
+                            file: url.path,
+                            line: 0,
+                            column: 0,
+                            message: "cannot read the file as UTF-8 text"
+                        )
+                    ])
+                )
             }
             sources.append((url.path, text))
         }
@@ -100,7 +125,11 @@ public enum PlaybookLoader {
     static let regimeMarker = "--- # incidentd regime file "
 
     /// Loads one playbook file, with the regime files it includes read from `regimes/` beside it.
-    public static func loadFile(_ text: String, file: String, knownHooks: Set<String>? = nil) -> Result<Playbook, PlaybookSetError> {
+    public static func loadFile(
+        _ text: String,
+        file: String,
+        knownHooks: Set<String>? = nil
+    ) -> Result<Playbook, PlaybookSetError> {
         let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
         let (bundled, problems) = bundle(text, file: file) { name in
             let path = directory.appendingPathComponent("regimes").appendingPathComponent("\(name).yaml").path
@@ -114,7 +143,9 @@ public enum PlaybookLoader {
     /// the source an incident keeps, so the law it started under stays with it whatever the
     /// files say later, and the digest covers the regimes too.
     public static func bundle(
-        _ text: String, file: String, readRegime: (String) -> (path: String, text: String)?
+        _ text: String,
+        file: String,
+        readRegime: (String) -> (path: String, text: String)?
     ) -> (String, [PlaybookProblem]) {
         guard let root = try? Yams.compose(yaml: text), let mapping = root.mapping,
             let include = mapping.first(where: { $0.key.string == "include" })?.value
@@ -124,18 +155,39 @@ public enum PlaybookLoader {
         for item in include.sequence ?? [include] {
             let line = item.mark?.line ?? 1
             let column = item.mark?.column ?? 1
-            guard let name = item.scalar?.string, !name.isEmpty, name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
-                problems.append(PlaybookProblem(file: file, line: line, column: column,
-                                                message: "include must list regime names such as gdpr (lower-case letters, digits, hyphens)"))
+            guard let name = item.scalar?.string, !name.isEmpty,
+                name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" })
+            else {
+                problems.append(
+                    PlaybookProblem(
+                        file: file,
+                        line: line,
+                        column: column,
+                        message: "include must list regime names such as gdpr (lower-case letters, digits, hyphens)"
+                    )
+                )
                 continue
             }
             guard let regime = readRegime(name) else {
-                problems.append(PlaybookProblem(file: file, line: line, column: column,
-                                                message: "includes regime '\(name)', but there is no regimes/\(name).yaml beside the playbook"))
+                problems.append(
+                    PlaybookProblem(
+                        file: file,
+                        line: line,
+                        column: column,
+                        message: "includes regime '\(name)', but there is no regimes/\(name).yaml beside the playbook"
+                    )
+                )
                 continue
             }
             guard !regime.text.contains(regimeMarker) else {
-                problems.append(PlaybookProblem(file: regime.path, line: 1, column: 1, message: "a regime file may not contain a bundle marker"))
+                problems.append(
+                    PlaybookProblem(
+                        file: regime.path,
+                        line: 1,
+                        column: 1,
+                        message: "a regime file may not contain a bundle marker"
+                    )
+                )
                 continue
             }
             // Named relative to the playbook, so the digest is the content's wherever the files are installed.
@@ -161,7 +213,11 @@ public enum PlaybookLoader {
     }
 
     /// Loads one playbook.
-    public static func load(_ text: String, file: String, knownHooks: Set<String>? = nil) -> Result<Playbook, PlaybookSetError> {
+    public static func load(
+        _ text: String,
+        file: String,
+        knownHooks: Set<String>? = nil
+    ) -> Result<Playbook, PlaybookSetError> {
         var parser = Parser(file: file, knownHooks: knownHooks)
         let playbook = parser.parse(text)
         if let playbook, parser.problems.isEmpty { return .success(playbook) }
@@ -187,7 +243,11 @@ private struct Parser {
     }
 
     /// The mapping's entries, refusing keys outside `allowed`.
-    mutating func entries(_ node: Node, _ what: String, allowed: [String]) -> [(key: String, keyNode: Node, value: Node)]? {
+    mutating func entries(
+        _ node: Node,
+        _ what: String,
+        allowed: [String]
+    ) -> [(key: String, keyNode: Node, value: Node)]? {
         guard let mapping = node.mapping else {
             problem(node, "\(what) must be a mapping")
             return nil
@@ -247,7 +307,8 @@ private struct Parser {
         let (text, regimeFiles) = PlaybookLoader.segments(of: source)
         guard let root = compose(text) else { return nil }
         let keys = [
-            "playbook", "version", "title", "default", "match", "fields", "instants", "hooks", "phases", "escalations", "retentionDays",
+            "playbook", "version", "title", "default", "match", "fields", "instants", "hooks", "phases", "escalations",
+            "retentionDays",
             "include",
         ]
         guard let top = entries(root, "the playbook", allowed: keys) else { return nil }
@@ -283,7 +344,11 @@ private struct Parser {
     }
 
     mutating func parse(
-        root: Node, top: [(key: String, keyNode: Node, value: Node)], node: (String) -> Node?, regimes: [Regime], source text: String
+        root: Node,
+        top: [(key: String, keyNode: Node, value: Node)],
+        node: (String) -> Node?,
+        regimes: [Regime],
+        source text: String
     ) -> Playbook? {
 
         for required in ["playbook", "version", "title", "phases"] where node(required) == nil {
@@ -315,7 +380,12 @@ private struct Parser {
             file = regime.path
             for field in regime.fields {
                 if let existing = fields.first(where: { $0.name == field.name }) {
-                    if existing != field { problem(regime.root, "field '\(field.name)' is declared differently here and in \(playbookFile) or another regime") }
+                    if existing != field {
+                        problem(
+                            regime.root,
+                            "field '\(field.name)' is declared differently here and in \(playbookFile) or another regime"
+                        )
+                    }
                 } else {
                     fields.append(field)
                 }
@@ -326,27 +396,43 @@ private struct Parser {
         let hooks = node("hooks").map { strings($0, "hooks") } ?? []
         if let knownHooks, let hooksNode = node("hooks") {
             for hook in hooks where !knownHooks.contains(hook) {
-                problem(hooksNode, "unknown hook '\(hook)'; configured hooks are \(knownHooks.sorted().joined(separator: ", "))")
+                problem(
+                    hooksNode,
+                    "unknown hook '\(hook)'; configured hooks are \(knownHooks.sorted().joined(separator: ", "))"
+                )
             }
         }
         let context = Context(fields: fields, instants: Clock.builtInInstants + instants, hooks: hooks)
         var phases = node("phases").map { parsePhases($0, context) } ?? []
         for regime in regimes { addTasks(of: regime, to: &phases, context) }
-        let escalations = node("escalations").map { parseEscalations($0, context, tasks: phases.flatMap(\.tasks)) } ?? []
+        let escalations =
+            node("escalations").map { parseEscalations($0, context, tasks: phases.flatMap(\.tasks)) } ?? []
         checkInstantCycles(phases.flatMap(\.tasks), declared: instants, node: node("phases"))
         checkDeclaredInstantsAreRecorded(instants, tasks: phases.flatMap(\.tasks), node: node("instants"))
 
         var retentionDays: Int?
         if let days = node("retentionDays") {
-            if let value = days.int, (1...36_500).contains(value) { retentionDays = value } else {
+            if let value = days.int, (1...36_500).contains(value) {
+                retentionDays = value
+            } else {
                 problem(days, "retentionDays must be a whole number of days, 1 to 36500")
             }
         }
 
         let digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
         var playbook = Playbook(
-            name: name, version: version, title: title, isDefault: isDefault, match: match, fields: fields,
-            instants: instants, hooks: hooks, phases: phases, escalations: escalations, digest: digest, source: text
+            name: name,
+            version: version,
+            title: title,
+            isDefault: isDefault,
+            match: match,
+            fields: fields,
+            instants: instants,
+            hooks: hooks,
+            phases: phases,
+            escalations: escalations,
+            digest: digest,
+            source: text
         )
         playbook.retentionDays = retentionDays
         playbook.regimes = regimes.map(\.summary)
@@ -376,14 +462,20 @@ private struct Parser {
                 problem(node, "regime '\(name)' is included twice")
                 continue
             }
-            guard let bundled = files.first(where: { URL(fileURLWithPath: $0.path).deletingPathExtension().lastPathComponent == name }) else {
+            guard
+                let bundled = files.first(where: {
+                    URL(fileURLWithPath: $0.path).deletingPathExtension().lastPathComponent == name
+                })
+            else {
                 problem(node, "includes regime '\(name)', which is not in regimes/\(name).yaml beside the playbook")
                 continue
             }
             let directory = (playbookFile as NSString).deletingLastPathComponent
             file = playbookFile.hasPrefix("/") && !directory.isEmpty ? directory + "/" + bundled.path : bundled.path
             guard let root = compose(bundled.text) else { continue }
-            let keys = ["regime", "title", "reviewed", "sources", "notes", "fields", "instants", "pauses", "tasks", "include"]
+            let keys = [
+                "regime", "title", "reviewed", "sources", "notes", "fields", "instants", "pauses", "tasks", "include",
+            ]
             guard let top = entries(root, "a regime", allowed: keys) else { continue }
             func value(_ key: String) -> Node? { top.first { $0.key == key }?.value }
             if value("include") != nil {
@@ -396,7 +488,10 @@ private struct Parser {
             if title == nil { problem(root, "the regime has no 'title'") }
             if let reviewed = value("reviewed")?.scalar?.string {
                 if (try? Date.ISO8601FormatStyle().year().month().day().parse(reviewed)) == nil {
-                    problem(value("reviewed"), "reviewed must be the date the regime was last checked against the law, as 2026-12-01")
+                    problem(
+                        value("reviewed"),
+                        "reviewed must be the date the regime was last checked against the law, as 2026-12-01"
+                    )
                 }
             } else {
                 problem(root, "the regime has no 'reviewed' date: say when it was last checked against the law")
@@ -409,13 +504,20 @@ private struct Parser {
                     }
                 }
             } else {
-                problem(value("sources") ?? root, "the regime needs 'sources': the articles it encodes, each with its URL")
+                problem(
+                    value("sources") ?? root,
+                    "the regime needs 'sources': the articles it encodes, each with its URL"
+                )
             }
             let fields = value("fields").map { parseFields($0) } ?? []
             let instants = value("instants").map { strings($0, "instants") } ?? []
             var tasks: [(Phase, Node)] = []
             if let tasksNode = value("tasks") {
-                for (key, keyNode, list) in entries(tasksNode, "the regime's tasks", allowed: ["report", "investigate", "notify"]) ?? [] {
+                for (key, keyNode, list) in entries(
+                    tasksNode,
+                    "the regime's tasks",
+                    allowed: ["report", "investigate", "notify"]
+                ) ?? [] {
                     guard let items = list.sequence else {
                         problem(keyNode, "tasks.\(key) must be a list of tasks")
                         continue
@@ -424,10 +526,17 @@ private struct Parser {
                 }
             }
             let pauses = value("pauses").map { parsePauses($0) } ?? []
-            regimes.append(Regime(
-                name: name, path: file, root: root, fields: fields, instants: instants, tasks: tasks,
-                summary: RegimeSummary(name: name, title: title ?? name, pauses: pauses)
-            ))
+            regimes.append(
+                Regime(
+                    name: name,
+                    path: file,
+                    root: root,
+                    fields: fields,
+                    instants: instants,
+                    tasks: tasks,
+                    summary: RegimeSummary(name: name, title: title ?? name, pauses: pauses)
+                )
+            )
         }
         return regimes
     }
@@ -435,7 +544,10 @@ private struct Parser {
     /// The delays a regime's law allows: `pauses: []` (or none) when it allows none.
     mutating func parsePauses(_ node: Node) -> [PauseRule] {
         guard let items = node.sequence else {
-            problem(node, "pauses must be a list of the delays the law allows, such as {basis: law-enforcement-oral, cap: 30d, cite: ...}")
+            problem(
+                node,
+                "pauses must be a list of the delays the law allows, such as {basis: law-enforcement-oral, cap: 30d, cite: ...}"
+            )
             return []
         }
         var rules: [PauseRule] = []
@@ -443,8 +555,12 @@ private struct Parser {
             guard let spec = entries(item, "a pause", allowed: ["basis", "cap", "cite", "tasks"]) else { continue }
             func value(_ key: String) -> Node? { spec.first { $0.key == key }?.value }
             guard let basis = value("basis").flatMap({ string($0, "basis") }),
-                  !basis.isEmpty, basis.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
-                problem(value("basis") ?? item, "a pause needs a 'basis' of lower-case letters, digits and hyphens, such as law-enforcement-written")
+                !basis.isEmpty, basis.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" })
+            else {
+                problem(
+                    value("basis") ?? item,
+                    "a pause needs a 'basis' of lower-case letters, digits and hyphens, such as law-enforcement-written"
+                )
                 continue
             }
             if rules.contains(where: { $0.basis == basis }) {
@@ -462,12 +578,17 @@ private struct Parser {
             case "open": cap = .open
             default:
                 guard let duration = ClockDuration(parsing: capText) else {
-                    problem(value("cap") ?? item, "pause '\(basis)' needs a 'cap': a duration such as 30d, 'stated' (the period the request states) or 'open' (until lifted)")
+                    problem(
+                        value("cap") ?? item,
+                        "pause '\(basis)' needs a 'cap': a duration such as 30d, 'stated' (the period the request states) or 'open' (until lifted)"
+                    )
                     continue
                 }
                 cap = .atMost(duration)
             }
-            rules.append(PauseRule(basis: basis, cap: cap, cite: cite, tasks: value("tasks").map { strings($0, "tasks") } ?? []))
+            rules.append(
+                PauseRule(basis: basis, cap: cap, cite: cite, tasks: value("tasks").map { strings($0, "tasks") } ?? [])
+            )
         }
         return rules
     }
@@ -481,14 +602,20 @@ private struct Parser {
         let ids = regime.tasks.compactMap { $0.node.mapping?["id"]?.string }
         for rule in regime.summary.pauses {
             for task in rule.tasks where !ids.contains(task) {
-                problem(regime.root, "pause '\(rule.basis)' names task '\(task)', which is not a task of regime \(regime.name)")
+                problem(
+                    regime.root,
+                    "pause '\(rule.basis)' names task '\(task)', which is not a task of regime \(regime.name)"
+                )
             }
         }
         for (phase, node) in regime.tasks {
             guard var task = parseTask(node, phase: phase, context) else { continue }
             task.regime = regime.name
             if phases.flatMap(\.tasks).contains(where: { $0.id == task.id }) {
-                problem(node, "task id '\(task.id)' of regime \(regime.name) is already a task of the playbook or another regime")
+                problem(
+                    node,
+                    "task id '\(task.id)' of regime \(regime.name) is already a task of the playbook or another regime"
+                )
                 continue
             }
             if let index = phases.firstIndex(where: { $0.phase == phase }) {
@@ -512,12 +639,26 @@ private struct Parser {
 
     mutating func parseMatch(_ node: Node) -> Playbook.Match {
         var match = Playbook.Match()
-        for (key, _, value) in entries(node, "match", allowed: ["categories", "dataCategories", "severities", "jurisdictions"]) ?? [] {
+        for (key, _, value) in entries(
+            node,
+            "match",
+            allowed: ["categories", "dataCategories", "severities", "jurisdictions"]
+        ) ?? [] {
             switch key {
             case "categories":
-                match.categories = enumValues(value, "category", IncidentCategory.self, all: IncidentCategory.allCases.map(\.rawValue))
+                match.categories = enumValues(
+                    value,
+                    "category",
+                    IncidentCategory.self,
+                    all: IncidentCategory.allCases.map(\.rawValue)
+                )
             case "dataCategories":
-                match.dataCategories = enumValues(value, "data category", DataCategory.self, all: DataCategory.allCases.map(\.rawValue))
+                match.dataCategories = enumValues(
+                    value,
+                    "data category",
+                    DataCategory.self,
+                    all: DataCategory.allCases.map(\.rawValue)
+                )
             case "severities":
                 match.severities = enumValues(value, "severity", Severity.self, all: Severity.allCases.map(\.rawValue))
             default:
@@ -545,7 +686,8 @@ private struct Parser {
                 problem(keyNode, "field '\(name)' is built in")
                 continue
             }
-            guard let spec = entries(value, "field '\(name)'", allowed: ["type", "values", "decision", "sensitive"]) else { continue }
+            guard let spec = entries(value, "field '\(name)'", allowed: ["type", "values", "decision", "sensitive"])
+            else { continue }
             let get = { (key: String) in spec.first { $0.key == key }?.value }
             guard let typeNode = get("type"), let typeName = typeNode.scalar?.string else {
                 problem(value, "field '\(name)' needs a type: integer, boolean, text, instant, choice or counts")
@@ -563,14 +705,24 @@ private struct Parser {
                 if values.isEmpty { problem(typeNode, "choice field '\(name)' needs 'values'") }
                 type = .choice(values)
             default:
-                problem(typeNode, "unknown type '\(typeName)' for field '\(name)'; expected integer, boolean, text, instant, choice or counts")
+                problem(
+                    typeNode,
+                    "unknown type '\(typeName)' for field '\(name)'; expected integer, boolean, text, instant, choice or counts"
+                )
                 continue
             }
             let isDecision = get("decision")?.bool ?? false
             if isDecision, type != .boolean {
                 problem(value, "decision field '\(name)' must be of type boolean")
             }
-            fields.append(FieldDeclaration(name: name, type: type, isDecision: isDecision, isSensitive: get("sensitive")?.bool ?? false))
+            fields.append(
+                FieldDeclaration(
+                    name: name,
+                    type: type,
+                    isDecision: isDecision,
+                    isSensitive: get("sensitive")?.bool ?? false
+                )
+            )
         }
         return fields
     }
@@ -629,14 +781,20 @@ private struct Parser {
 
     mutating func parseRole(_ node: Node) -> Role? {
         guard let text = node.scalar?.string, let role = Role(rawValue: text) else {
-            problem(node, "unknown role '\(node.scalar?.string ?? "")'; roles are \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            problem(
+                node,
+                "unknown role '\(node.scalar?.string ?? "")'; roles are \(Role.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
             return nil
         }
         return role
     }
 
     mutating func parseTask(_ node: Node, phase: Phase, _ context: Context) -> TaskPlan? {
-        let keys = ["id", "title", "description", "role", "required", "when", "due", "captures", "records", "notification", "hooks", "obligation"]
+        let keys = [
+            "id", "title", "description", "role", "required", "when", "due", "captures", "records", "notification",
+            "hooks", "obligation",
+        ]
         guard let spec = entries(node, "a task", allowed: keys) else { return nil }
         let get = { (key: String) in spec.first { $0.key == key }?.value }
         guard let idNode = get("id"), let id = string(idNode, "id") else {
@@ -657,7 +815,11 @@ private struct Parser {
         guard let role = parseRole(roleNode) else { return nil }
         var task = TaskPlan(id: id, title: title, description: get("description")?.scalar?.string ?? "", role: role)
         if let required = get("required") {
-            if let value = required.bool { task.required = value } else { problem(required, "required must be true or false") }
+            if let value = required.bool {
+                task.required = value
+            } else {
+                problem(required, "required must be true or false")
+            }
         }
         if let when = get("when") { task.when = parseCondition(when, context) }
         if let due = get("due") { task.due = parseClock(due, context) }
@@ -677,10 +839,18 @@ private struct Parser {
         }
         if let notification = get("notification") {
             guard let text = notification.scalar?.string, let recipient = NotificationRecipient(rawValue: text) else {
-                problem(notification, "unknown notification recipient; expected one of \(NotificationRecipient.allCases.map(\.rawValue).joined(separator: ", "))")
+                problem(
+                    notification,
+                    "unknown notification recipient; expected one of \(NotificationRecipient.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
                 return task
             }
-            if phase == .report { problem(notification, "task '\(id)' records a notification in the report phase; notifications belong to investigate or notify") }
+            if phase == .report {
+                problem(
+                    notification,
+                    "task '\(id)' records a notification in the report phase; notifications belong to investigate or notify"
+                )
+            }
             task.notification = recipient
         }
         if let obligation = get("obligation") {
@@ -713,11 +883,17 @@ private struct Parser {
             return nil
         }
         guard let duration = ClockDuration(parsing: words[0]) else {
-            problem(node, "bad duration '\(words[0])'; use a number with m, h, d or bd (business days), such as 72h or 4bd")
+            problem(
+                node,
+                "bad duration '\(words[0])'; use a number with m, h, d or bd (business days), such as 72h or 4bd"
+            )
             return nil
         }
         guard context.instants.contains(words[2]) else {
-            problem(node, "unknown instant '\(words[2])'; known instants are \(context.instants.joined(separator: ", "))")
+            problem(
+                node,
+                "unknown instant '\(words[2])'; known instants are \(context.instants.joined(separator: ", "))"
+            )
             return nil
         }
         return Clock(duration: duration, after: words[2], fromYearEnd: fromYearEnd)
@@ -814,7 +990,11 @@ private struct Parser {
     /// One operator and its operand on `field` of `type`: in, includes, any, all, atLeast,
     /// below, is or known.
     mutating func parseOperator(
-        _ op: String, _ operatorNode: Node, _ operand: Node, field: String, type: FieldDeclaration.FieldType
+        _ op: String,
+        _ operatorNode: Node,
+        _ operand: Node,
+        field: String,
+        type: FieldDeclaration.FieldType
     ) -> Condition? {
         let base = String(field.split(separator: ".").first ?? "")
         func fits(_ allowed: Bool) -> Bool {
@@ -823,12 +1003,26 @@ private struct Parser {
         }
         switch op {
         case "in":
-            guard fits({ if case .choice = type { return true }; return type == .text }()) else { return nil }
+            guard
+                fits(
+                    {
+                        if case .choice = type { return true }
+                        return type == .text
+                    }()
+                )
+            else { return nil }
             let values = strings(operand, "in")
             checkChoices(values, of: field, type: type, operand)
             return .isIn(field: field, values: values)
         case "includes", "any", "all":
-            guard fits({ if case .categories = type { return true }; return false }()) else { return nil }
+            guard
+                fits(
+                    {
+                        if case .categories = type { return true }
+                        return false
+                    }()
+                )
+            else { return nil }
             let values = strings(operand, op).map { base == "jurisdictions" ? $0.uppercased() : $0 }
             checkChoices(values, of: field, type: type, operand)
             if op == "includes" {
@@ -865,7 +1059,8 @@ private struct Parser {
     }
 
     /// The values of a condition are the field's choices (a jurisdiction for `jurisdictions`).
-    mutating func checkChoices(_ values: [String], of field: String, type: FieldDeclaration.FieldType, _ operand: Node) {
+    mutating func checkChoices(_ values: [String], of field: String, type: FieldDeclaration.FieldType, _ operand: Node)
+    {
         let allowedValues: [String]
         switch type {
         case .choice(let choices), .categories(let choices): allowedValues = choices
@@ -877,7 +1072,10 @@ private struct Parser {
             }
         } else if !allowedValues.isEmpty {
             for value in values where !allowedValues.contains(value) {
-                problem(operand, "'\(value)' is not a value of '\(field)'; expected one of \(allowedValues.joined(separator: ", "))")
+                problem(
+                    operand,
+                    "'\(value)' is not a value of '\(field)'; expected one of \(allowedValues.joined(separator: ", "))"
+                )
             }
         }
     }
@@ -900,9 +1098,13 @@ private struct Parser {
                 continue
             }
             let task = taskNode.scalar?.string ?? ""
-            if !tasks.contains(where: { $0.id == task }) { problem(taskNode, "escalation names unknown task '\(task)'") }
+            if !tasks.contains(where: { $0.id == task }) {
+                problem(taskNode, "escalation names unknown task '\(task)'")
+            }
             let hook = hookNode.scalar?.string ?? ""
-            if !context.hooks.contains(hook) { problem(hookNode, "unknown hook '\(hook)'; list it under the playbook's 'hooks'") }
+            if !context.hooks.contains(hook) {
+                problem(hookNode, "unknown hook '\(hook)'; list it under the playbook's 'hooks'")
+            }
             escalations.append(Escalation(trigger: trigger, task: task, hook: hook))
         }
         return escalations
@@ -929,7 +1131,10 @@ private struct Parser {
         }
         for instant in dependsOn.keys.sorted() {
             if let cycle = visit(instant, []) {
-                problem(node, "a cycle between recorded instants: \(cycle.joined(separator: " → ")); no clock in it can start")
+                problem(
+                    node,
+                    "a cycle between recorded instants: \(cycle.joined(separator: " → ")); no clock in it can start"
+                )
                 return
             }
         }

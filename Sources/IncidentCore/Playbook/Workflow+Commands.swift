@@ -14,7 +14,10 @@ extension Workflow {
     }
 
     static func update(
-        _ values: [String: FactValue], estimates: Set<String>, _ state: CaseState, _ context: Context
+        _ values: [String: FactValue],
+        estimates: Set<String>,
+        _ state: CaseState,
+        _ context: Context
     ) -> Outcome {
         var state = state
         for (field, value) in values.sorted(by: { $0.key < $1.key }) {
@@ -32,8 +35,13 @@ extension Workflow {
     }
 
     static func completeTask(
-        _ id: String, captures: [String: FactValue], reason: String?, details: WorkflowCommand.NotificationDetails?,
-        estimates: Set<String>, _ state: CaseState, _ context: Context
+        _ id: String,
+        captures: [String: FactValue],
+        reason: String?,
+        details: WorkflowCommand.NotificationDetails?,
+        estimates: Set<String>,
+        _ state: CaseState,
+        _ context: Context
     ) -> Outcome {
         let (playbook, actor, now) = (context.playbook, context.actor, context.now)
         guard let plan = playbook.task(id) else { return .failure(.unknownTask(id)) }
@@ -62,20 +70,43 @@ extension Workflow {
             }
             state.notifications.append(
                 NotificationRecord(
-                    task: id, kind: kind, recipient: details.recipient, channel: details.channel, sentAt: now, by: actor,
-                    reference: details.reference, contentDigest: details.contentDigest, lateReason: late ? trimmedReason : nil
+                    task: id,
+                    kind: kind,
+                    recipient: details.recipient,
+                    channel: details.channel,
+                    sentAt: now,
+                    by: actor,
+                    reference: details.reference,
+                    contentDigest: details.contentDigest,
+                    lateReason: late ? trimmedReason : nil
                 )
             )
-            events.append(IncidentEvent(.notificationRecorded, ["task": id, "kind": kind.rawValue, "late": late ? "true" : "false"]))
+            events.append(
+                IncidentEvent(
+                    .notificationRecorded,
+                    ["task": id, "kind": kind.rawValue, "late": late ? "true" : "false"]
+                )
+            )
         }
-        if let refusal = record(estimates, of: captures, in: &state.facts, playbook: playbook) { return .failure(refusal) }
+        if let refusal = record(estimates, of: captures, in: &state.facts, playbook: playbook) {
+            return .failure(refusal)
+        }
         for (field, value) in captures {
             state.facts.values[field] = value
             if playbook.field(field)?.isDecision == true, case .bool(let decided) = value {
                 state.decisions.append(
-                    DecisionRecord(name: field, value: decided, reason: trimmedReason ?? "", by: actor, at: now, task: id)
+                    DecisionRecord(
+                        name: field,
+                        value: decided,
+                        reason: trimmedReason ?? "",
+                        by: actor,
+                        at: now,
+                        task: id
+                    )
                 )
-                events.append(IncidentEvent(.decisionRecorded, ["decision": field, "value": decided ? "true" : "false"]))
+                events.append(
+                    IncidentEvent(.decisionRecorded, ["decision": field, "value": decided ? "true" : "false"])
+                )
             }
         }
         if let instant = plan.records { state.facts.instants[instant] = now }
@@ -92,14 +123,20 @@ extension Workflow {
 
     /// The captures a task is completed with: each one the task's, each of its field's type,
     /// none missing (the organisation's facts, set for every incident, need not be given again).
-    static func checkCaptures(_ captures: [String: FactValue], of plan: TaskPlan, in playbook: Playbook) -> WorkflowRefusal? {
+    static func checkCaptures(
+        _ captures: [String: FactValue],
+        of plan: TaskPlan,
+        in playbook: Playbook
+    ) -> WorkflowRefusal? {
         let missing = plan.captures.filter { captures[$0] == nil && playbook.presetFacts[$0] == nil }
         guard missing.isEmpty else { return .missingCaptures(task: plan.id, fields: missing) }
         for (field, value) in captures.sorted(by: { $0.key < $1.key }) {
             guard plan.captures.contains(field) else {
                 return .invalidCapture(field: field, reason: "is not captured by '\(plan.id)'")
             }
-            if let problem = check(value, for: field, in: playbook) { return .invalidCapture(field: field, reason: problem) }
+            if let problem = check(value, for: field, in: playbook) {
+                return .invalidCapture(field: field, reason: problem)
+            }
         }
         return nil
     }
@@ -147,7 +184,13 @@ extension Workflow {
             let reason = force.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !reason.isEmpty else { return .failure(.reasonRequired("forcing the move")) }
             events.append(IncidentEvent(.phaseForced, ["from": state.phase.rawValue]))
-            events += leaveBehind(&state, playbook: context.playbook, actor: context.actor, now: context.now, reason: reason)
+            events += leaveBehind(
+                &state,
+                playbook: context.playbook,
+                actor: context.actor,
+                now: context.now,
+                reason: reason
+            )
         }
         state.phase = next
         state.gateApproved = false
@@ -159,9 +202,17 @@ extension Workflow {
     static func pauseClocks(_ request: PauseRequest, _ state: CaseState, _ context: Context) -> Outcome {
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { return .failure(.reasonRequired("pausing the clocks")) }
-        let running = runningRegimes(evaluate(state, playbook: context.playbook, now: context.now), playbook: context.playbook)
+        let running = runningRegimes(
+            evaluate(state, playbook: context.playbook, now: context.now),
+            playbook: context.playbook
+        )
         let outcome = pauses(
-            request, running: running, state: state, playbook: context.playbook, actor: context.actor, now: context.now,
+            request,
+            running: running,
+            state: state,
+            playbook: context.playbook,
+            actor: context.actor,
+            now: context.now,
             reason: reason
         )
         return outcome.map { added in
@@ -178,7 +229,9 @@ extension Workflow {
     }
 
     static func resumeClocks(regimes: [String], reason: String, _ state: CaseState, _ context: Context) -> Outcome {
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("resuming the clocks")) }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return .failure(.reasonRequired("resuming the clocks"))
+        }
         if let refusal = unknownRegime(in: regimes, playbook: context.playbook) { return .failure(refusal) }
         var state = state
         var lifted: [String] = []
@@ -194,7 +247,11 @@ extension Workflow {
     }
 
     static func close(
-        resolution: String, lessonsLearned: String, force: String?, _ state: CaseState, _ context: Context
+        resolution: String,
+        lessonsLearned: String,
+        force: String?,
+        _ state: CaseState,
+        _ context: Context
     ) -> Outcome {
         let resolution = resolution.trimmingCharacters(in: .whitespacesAndNewlines)
         let lessons = lessonsLearned.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -208,7 +265,12 @@ extension Workflow {
             guard !reason.isEmpty else { return .failure(.reasonRequired("forcing the close")) }
             events.append(IncidentEvent(.phaseForced, ["from": state.phase.rawValue]))
             events += leaveBehind(
-                &state, playbook: context.playbook, actor: context.actor, now: context.now, reason: reason, closing: true
+                &state,
+                playbook: context.playbook,
+                actor: context.actor,
+                now: context.now,
+                reason: reason,
+                closing: true
             )
         } else {
             guard state.phase == .notify else { return .failure(.closeOnlyFromNotify(state.phase)) }
@@ -224,7 +286,9 @@ extension Workflow {
 
     static func reopen(reason: String, _ state: CaseState, _ context: Context) -> Outcome {
         guard state.phase == .closed else { return .failure(.notClosed) }
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { return .failure(.reasonRequired("reopening")) }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return .failure(.reasonRequired("reopening"))
+        }
         var state = state
         state.phase = .notify
         state.facts.instants["phase:notify"] = context.now

@@ -18,7 +18,11 @@ public enum Workflow {
     }
 
     public static func apply(
-        _ command: WorkflowCommand, to state: CaseState, playbook: Playbook, actor: String, now: Date
+        _ command: WorkflowCommand,
+        to state: CaseState,
+        playbook: Playbook,
+        actor: String,
+        now: Date
     ) -> Outcome {
         if state.phase == .closed {
             switch command {
@@ -35,7 +39,13 @@ public enum Workflow {
             outcome = update(values, estimates: estimates, state, context)
         case .completeTask(let id, let captures, let reason, let details, let estimates):
             outcome = completeTask(
-                id, captures: captures, reason: reason, details: details, estimates: estimates, state, context
+                id,
+                captures: captures,
+                reason: reason,
+                details: details,
+                estimates: estimates,
+                state,
+                context
             )
         case .skipTask(let id, let reason):
             outcome = skipTask(id, reason: reason, state, context)
@@ -69,7 +79,10 @@ public enum Workflow {
                 events.append(IncidentEvent(.taskOpened, ["task": task.id]))
             case .possiblyOwed where previous == nil || previous == .notApplicable:
                 events.append(
-                    IncidentEvent(.taskPossiblyOwed, ["task": task.id, "undecided": task.undecided.joined(separator: ",")])
+                    IncidentEvent(
+                        .taskPossiblyOwed,
+                        ["task": task.id, "undecided": task.undecided.joined(separator: ",")]
+                    )
                 )
             case .notApplicable where previous == .open || previous == .possiblyOwed:
                 events.append(IncidentEvent(.taskNotApplicable, ["task": task.id]))
@@ -92,8 +105,10 @@ public enum Workflow {
         let runningPauses = state.runningPauses(at: now)
         for phase in Phase.allCases where phase != .closed {
             // A closed incident keeps the phases it went through (a forced close may skip some).
-            let entered = state.phase == .closed ? state.facts.instants["phase:\(phase.rawValue)"] != nil : phase <= state.phase
-            for plan in playbook.plan(for: phase)?.tasks ?? [] where entered || plan.isObligation || state.task(plan.id) != nil {
+            let entered =
+                state.phase == .closed ? state.facts.instants["phase:\(phase.rawValue)"] != nil : phase <= state.phase
+            for plan in playbook.plan(for: phase)?.tasks ?? []
+            where entered || plan.isObligation || state.task(plan.id) != nil {
                 let truth = plan.when?.evaluate(state.facts) ?? .true
                 let status: TaskState.Status =
                     switch truth {
@@ -122,7 +137,9 @@ public enum Workflow {
         guard let clock = plan.due else { return nil }
         let name = clock.after == "phase" ? "phase:\(phase.rawValue)" : clock.after
         guard let start = state.facts.instants[name] else { return nil }
-        let paused = state.pauses.filter { $0.covers(plan, in: playbook) }.reduce(state.pausedSeconds) { $0 + $1.seconds }
+        let paused = state.pauses.filter { $0.covers(plan, in: playbook) }.reduce(state.pausedSeconds) {
+            $0 + $1.seconds
+        }
         return clock.duration.added(to: clock.start(from: start)).addingTimeInterval(paused)
     }
 
@@ -136,10 +153,15 @@ public enum Workflow {
     /// Marks the counts of `values` given as estimates, and clears the mark of those given as
     /// figures; refuses an estimate of anything but a count.
     static func record(
-        _ estimates: Set<String>, of values: [String: FactValue], in facts: inout CaseFacts, playbook: Playbook
+        _ estimates: Set<String>,
+        of values: [String: FactValue],
+        in facts: inout CaseFacts,
+        playbook: Playbook
     ) -> WorkflowRefusal? {
         for field in estimates.sorted() {
-            guard values[field] != nil else { return .invalidCapture(field: field, reason: "is marked an estimate but not given") }
+            guard values[field] != nil else {
+                return .invalidCapture(field: field, reason: "is marked an estimate but not given")
+            }
             switch playbook.field(field)?.type {
             case .integer?, .counts?: break
             default: return .invalidCapture(field: field, reason: "cannot be an estimate; only counts can (~1200)")
@@ -160,16 +182,26 @@ public enum Workflow {
     /// The pauses `request` makes, one per regime, each within its law's cap; or why it may not.
     /// Unless the request names its regimes, it pauses those of `running` that allow its basis.
     static func pauses(
-        _ request: PauseRequest, running: [String], state: CaseState, playbook: Playbook, actor: String, now: Date, reason: String
+        _ request: PauseRequest,
+        running: [String],
+        state: CaseState,
+        playbook: Playbook,
+        actor: String,
+        now: Date,
+        reason: String
     ) -> Result<[ClockPause], WorkflowRefusal> {
         if let refusal = unknownRegime(in: request.regimes, playbook: playbook) { return .failure(refusal) }
-        let named = playbook.regimes.filter { request.regimes.isEmpty ? running.contains($0.name) : request.regimes.contains($0.name) }
+        let named = playbook.regimes.filter {
+            request.regimes.isEmpty ? running.contains($0.name) : request.regimes.contains($0.name)
+        }
         var chosen: [(RegimeSummary, PauseRule)] = []
         for regime in named {
             if let rule = regime.pauseRule(request.basis) {
                 chosen.append((regime, rule))
             } else if !request.regimes.isEmpty {
-                return .failure(.pauseNotAllowed(basis: request.basis, regime: regime.name, allowed: regime.pauses.map(\.basis)))
+                return .failure(
+                    .pauseNotAllowed(basis: request.basis, regime: regime.name, allowed: regime.pauses.map(\.basis))
+                )
             }
         }
         guard !chosen.isEmpty else {
@@ -177,7 +209,9 @@ public enum Workflow {
             return .failure(.pauseNotAllowed(basis: request.basis, regime: nil, allowed: allowed))
         }
         let runningPauses = state.runningPauses(at: now)
-        let already = chosen.map(\.0.name).filter { name in runningPauses.contains { $0.regime == nil || $0.regime == name } }
+        let already = chosen.map(\.0.name).filter { name in
+            runningPauses.contains { $0.regime == nil || $0.regime == name }
+        }
         guard already.isEmpty else { return .failure(.alreadyPaused(already)) }
         if let until = request.until, until <= now { return .failure(.pauseEndNotAfterStart) }
         var added: [ClockPause] = []
@@ -189,16 +223,30 @@ public enum Workflow {
             case .atMost(let duration):
                 let latest = duration.added(to: now)
                 if let asked = until, asked > latest {
-                    return .failure(.pauseBeyondCap(basis: rule.basis, regime: regime.name, cap: rule.cap.description, latest: latest))
+                    return .failure(
+                        .pauseBeyondCap(
+                            basis: rule.basis,
+                            regime: regime.name,
+                            cap: rule.cap.description,
+                            latest: latest
+                        )
+                    )
                 }
                 until = until ?? latest
             case .open:
                 break
             }
-            added.append(ClockPause(
-                number: state.pauses.count + added.count + 1, regime: regime.name, basis: rule.basis, reason: reason, by: actor,
-                since: now, until: until
-            ))
+            added.append(
+                ClockPause(
+                    number: state.pauses.count + added.count + 1,
+                    regime: regime.name,
+                    basis: rule.basis,
+                    reason: reason,
+                    by: actor,
+                    since: now,
+                    until: until
+                )
+            )
         }
         return .success(added)
     }
@@ -208,7 +256,12 @@ public enum Workflow {
     /// deadline. Legal obligations are not the phase's to drop: they stay owed and visible,
     /// unless the incident is being closed.
     static func leaveBehind(
-        _ state: inout CaseState, playbook: Playbook, actor: String, now: Date, reason: String, closing: Bool = false
+        _ state: inout CaseState,
+        playbook: Playbook,
+        actor: String,
+        now: Date,
+        reason: String,
+        closing: Bool = false
     ) -> [IncidentEvent] {
         var events: [IncidentEvent] = []
         for index in state.tasks.indices where state.tasks[index].isOwed {
@@ -243,7 +296,9 @@ public enum Workflow {
         case (.integer, .number(let number)): return number < 0 ? "must not be negative" : nil
         case (.boolean, .bool), (.text, .text), (.instant, .instant): return nil
         case (.counts, .counts(let counts)):
-            if counts.keys.contains(where: { Jurisdiction(rawValue: $0) == nil }) { return "names an unknown jurisdiction" }
+            if counts.keys.contains(where: { Jurisdiction(rawValue: $0) == nil }) {
+                return "names an unknown jurisdiction"
+            }
             return counts.values.contains { $0 < 0 } ? "must not be negative" : nil
         case (.choice(let choices), .text(let text)):
             return choices.contains(text) ? nil : "must be one of \(choices.joined(separator: ", "))"
@@ -262,7 +317,10 @@ extension Playbook {
     /// The playbook for an incident: the most specific one whose match takes it, else the default.
     public static func choose(for incident: Incident, from playbooks: [Playbook]) -> Playbook? {
         playbooks.filter { !$0.isDefault && !$0.match.isEmpty && $0.match.matches(incident) }
-            .max { $0.match.specificity < $1.match.specificity || ($0.match.specificity == $1.match.specificity && $0.name > $1.name) }
+            .max {
+                $0.match.specificity < $1.match.specificity
+                    || ($0.match.specificity == $1.match.specificity && $0.name > $1.name)
+            }
             ?? playbooks.first { $0.isDefault }
     }
 }

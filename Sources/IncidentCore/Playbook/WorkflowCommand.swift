@@ -1,6 +1,5 @@
 import Foundation
 
-
 /// What someone asks the workflow to do.
 public enum WorkflowCommand: Sendable, Equatable {
     /// A new incident enters the report phase.
@@ -9,7 +8,11 @@ public enum WorkflowCommand: Sendable, Equatable {
     /// given as estimates.
     case update([String: FactValue], estimates: Set<String> = [])
     case completeTask(
-        id: String, captures: [String: FactValue], reason: String?, notification: NotificationDetails?, estimates: Set<String> = []
+        id: String,
+        captures: [String: FactValue],
+        reason: String?,
+        notification: NotificationDetails?,
+        estimates: Set<String> = []
     )
     case skipTask(id: String, reason: String)
     case approveGate

@@ -1,6 +1,5 @@
 import Foundation
 
-
 /// Why the workflow refused a command; each says what is missing.
 public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownTask(String)
@@ -38,13 +37,16 @@ public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible
         switch self {
         case .unknownTask(let id): return "the playbook has no task '\(id)'"
         case .taskNotInCurrentPhase(let id, let phase): return "task '\(id)' belongs to the \(phase.rawValue) phase"
-        case .taskNotOpen(let id, let status): return "task '\(id)' is \(status.rawValue.replacingOccurrences(of: "_", with: " ")), not open"
+        case .taskNotOpen(let id, let status):
+            return "task '\(id)' is \(status.rawValue.replacingOccurrences(of: "_", with: " ")), not open"
         case .missingCaptures(let task, let fields):
             return "completing '\(task)' needs \(fields.joined(separator: ", "))"
         case .invalidCapture(let field, let reason): return "\(field) \(reason)"
         case .reasonRequired(let what): return "\(what) needs a reason"
-        case .lateReasonRequired(let task, _): return "'\(task)' is past its deadline, so completing it needs the reason for the delay"
-        case .notificationDetailsRequired(let task): return "'\(task)' records a notification: say to whom and by which channel"
+        case .lateReasonRequired(let task, _):
+            return "'\(task)' is past its deadline, so completing it needs the reason for the delay"
+        case .notificationDetailsRequired(let task):
+            return "'\(task)' records a notification: say to whom and by which channel"
         case .blocked(let phase, let tasks, let gate):
             var missing: [String] = []
             if !tasks.isEmpty { missing.append("tasks \(tasks.joined(separator: ", "))") }
@@ -53,25 +55,31 @@ public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible
         case .noGate(let phase): return "the \(phase.rawValue) phase has no gate to approve"
         case .closed: return "the incident is closed; reopen it first"
         case .notClosed: return "the incident is not closed"
-        case .alreadyPaused(let regimes): return "the clocks of \(regimes.joined(separator: ", ")) are already paused; resume them first"
+        case .alreadyPaused(let regimes):
+            return "the clocks of \(regimes.joined(separator: ", ")) are already paused; resume them first"
         case .notPaused: return "no clock of the incident is paused"
         case .unknownRegime(let name, let known):
-            return "the playbook includes no regime '\(name)'" + (known.isEmpty ? "" : "; it includes \(known.joined(separator: ", "))")
+            return "the playbook includes no regime '\(name)'"
+                + (known.isEmpty ? "" : "; it includes \(known.joined(separator: ", "))")
         case .pauseNotAllowed(let basis, let regime?, let allowed):
             return allowed.isEmpty
                 ? "\(regime) allows no delay of its clocks: they keep running"
                 : "\(regime) allows no pause on the basis '\(basis)'; it allows \(allowed.joined(separator: ", "))"
         case .pauseNotAllowed(let basis, nil, let allowed):
             return "no regime whose clocks run for this incident allows a pause on the basis '\(basis)'"
-                + (allowed.isEmpty ? "; none allows any delay" : "; the bases they allow are \(allowed.joined(separator: ", "))")
+                + (allowed.isEmpty
+                    ? "; none allows any delay" : "; the bases they allow are \(allowed.joined(separator: ", "))")
         case .pauseNeedsEnd(let basis, let regime):
             return "a pause of \(regime) on the basis '\(basis)' lasts the period the request states: give its end"
         case .pauseBeyondCap(let basis, let regime, let cap, let latest):
-            return "\(regime) allows a pause on the basis '\(basis)' of \(cap): it must end by \(latest.formatted(.iso8601))"
+            return
+                "\(regime) allows a pause on the basis '\(basis)' of \(cap): it must end by \(latest.formatted(.iso8601))"
         case .pauseEndNotAfterStart: return "a pause must end after it starts"
-        case .closeToLeaveNotify: return "notify is the last phase: close the incident, with its resolution and lessons learned"
+        case .closeToLeaveNotify:
+            return "notify is the last phase: close the incident, with its resolution and lessons learned"
         case .closeOnlyFromNotify(let phase):
-            return "an incident closes from the notify phase; it is in \(phase.rawValue): advance it, or force the close with a reason"
+            return
+                "an incident closes from the notify phase; it is in \(phase.rawValue): advance it, or force the close with a reason"
         }
     }
 }

@@ -31,8 +31,13 @@ final class BackgroundAudit: Sendable {
         guard let dropped = admitted else { return }
         var record = record
         if dropped > 0 {
-            record.detail += (record.detail.isEmpty ? "" : "; ") + "\(dropped) earlier records of calls without data dropped under load"
-            logger.warning("audit records of calls without data were dropped under load", metadata: ["audit.dropped": "\(dropped)"])
+            record.detail +=
+                (record.detail.isEmpty ? "" : "; ")
+                + "\(dropped) earlier records of calls without data dropped under load"
+            logger.warning(
+                "audit records of calls without data were dropped under load",
+                metadata: ["audit.dropped": "\(dropped)"]
+            )
         }
         let store = self.store
         let logger = self.logger

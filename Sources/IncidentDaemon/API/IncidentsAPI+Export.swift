@@ -11,7 +11,9 @@ extension IncidentsAPI {
     /// same transaction as the read) with its format and whether it was redacted. Reporters,
     /// who see only their own report, cannot export.
     func export(
-        _ parameters: IncidentsWire.ExportParameters, _ call: VarlinkCall, _ caller: Caller
+        _ parameters: IncidentsWire.ExportParameters,
+        _ call: VarlinkCall,
+        _ caller: Caller
     ) async throws -> IncidentsWire.ExportReply {
         let redact = parameters.redact ?? false
         let principal = settings.roles.principal(for: caller)
@@ -19,7 +21,9 @@ extension IncidentsAPI {
         let lookup = try await store.caseFile(
             parameters.reference,
             audit: AuditRecord(
-                caller: caller, action: call.auditAction, incident: parameters.reference,
+                caller: caller,
+                action: call.auditAction,
+                incident: parameters.reference,
                 detail: "format \(parameters.format.rawValue), \(redact ? "redacted" : "not redacted")"
             ),
             resolve: { playbooks.resolve(digest: $0, source: $1) }
@@ -33,14 +37,17 @@ extension IncidentsAPI {
         }
         switch lookup {
         case .notFound: throw WireError.noSuchIncident(reference: parameters.reference.rawValue)
-        case .denied(let reason) where reason == Self.reporterMayNotExport: throw WireError.permissionDenied(reason: reason)
+        case .denied(let reason) where reason == Self.reporterMayNotExport:
+            throw WireError.permissionDenied(reason: reason)
         case .denied: throw WireError.noSuchIncident(reference: parameters.reference.rawValue)
         case .found(let file, let view):
             let timeline = try await store.timeline(parameters.reference)
             let export = CaseFileExport(
                 file: file.reply(as: view),
                 events: timeline.events.map { .init(at: $0.at, kind: $0.kind, actor: $0.actor, data: $0.data) },
-                exportedAt: clock(), exportedBy: caller.userName, redacted: redact
+                exportedAt: clock(),
+                exportedBy: caller.userName,
+                redacted: redact
             )
             let document = parameters.format == .markdown ? export.markdown() : try export.json()
             return IncidentsWire.ExportReply(format: parameters.format, redacted: redact, document: document)

@@ -14,15 +14,22 @@ extension IncidentsAPI {
                 throw WireError.invalidValue(parameter: "state", reason: "must be pending, running, delivered or dead")
             }
             let limit = parameters.limit ?? 100
-            guard (1...1000).contains(limit) else { throw WireError.invalidValue(parameter: "limit", reason: "must be 1 to 1000") }
+            guard (1...1000).contains(limit) else {
+                throw WireError.invalidValue(parameter: "limit", reason: "must be 1 to 1000")
+            }
             let rows = try await hookStore.list(
-                state: parameters.state, limit: limit, audit: AuditRecord(caller: caller, action: call.auditAction)
+                state: parameters.state,
+                limit: limit,
+                audit: AuditRecord(caller: caller, action: call.auditAction)
             )
             return HooksWire.DeliveriesReply(deliveries: rows, disabled: try await hookStore.disabledHooks())
         }
         serve(Methods.Hooks.enable, on: &router) { parameters, call, caller in
             try await authorize(.retryHook, call, caller)
-            let enabled = try await hookStore.enable(hook: parameters.name, audit: AuditRecord(caller: caller, action: call.auditAction))
+            let enabled = try await hookStore.enable(
+                hook: parameters.name,
+                audit: AuditRecord(caller: caller, action: call.auditAction)
+            )
             guard enabled else { throw WireError.invalidValue(parameter: "name", reason: "names no disabled hook") }
             return HooksWire.EnableReply(enabled: true)
         }

@@ -11,7 +11,9 @@ extension IncidentsAPI {
     /// a transaction that commits late is not missed); sends a keep-alive while nothing
     /// happens, so the connection's idle timeout does not end a quiet watch.
     func watch(
-        _ parameters: IncidentsWire.WatchParameters, _ call: VarlinkCall, _ caller: Caller,
+        _ parameters: IncidentsWire.WatchParameters,
+        _ call: VarlinkCall,
+        _ caller: Caller,
         _ send: (IncidentsWire.WatchReply) async throws -> Void
     ) async throws -> IncidentsWire.WatchReply {
         try await authorize(.listIncidents, call, caller)
@@ -36,8 +38,10 @@ extension IncidentsAPI {
             let read = try await store.events(after: cursor, matching: filter, visibleTo: scope, limit: batch)
             let fresh = cursor.advance(over: read.ids, now: clock())
             // The scope admits the incident; the view decides how much of each event shows.
-            let events: [WatchEvent] = read.matching.filter { fresh.contains($0.event.id) }.compactMap { entry -> WatchEvent? in
-                guard case .allow(let view) = AccessPolicy.decide(principal, .readIncident, incident: entry.access) else { return nil }
+            let events: [WatchEvent] = read.matching.filter { fresh.contains($0.event.id) }.compactMap {
+                entry -> WatchEvent? in
+                guard case .allow(let view) = AccessPolicy.decide(principal, .readIncident, incident: entry.access)
+                else { return nil }
                 return entry.event.seen(as: view)
             }
             if !events.isEmpty || lastSent.duration(to: .now) >= watchKeepAlive {

@@ -12,28 +12,55 @@ extension IncidentsAPI {
         serve(Methods.Incidents.update, on: &router) { parameters, call, caller in
             let changes = parameters.factValues
             let estimates = Set(parameters.estimated ?? [])
-            return try await workflow(call, caller, parameters.reference, parameters.version, .updateIncident) { _, _, _ in
+            return try await workflow(call, caller, parameters.reference, parameters.version, .updateIncident) {
+                _,
+                _,
+                _ in
                 .success(.update(changes, estimates: estimates))
             }
         }
         serve(Methods.Incidents.completeTask, on: &router) { parameters, call, caller in
-            try await workflow(call, caller, parameters.reference, parameters.version, .completeTask, task: parameters.task) {
-                _, _, playbook in
+            try await workflow(
+                call,
+                caller,
+                parameters.reference,
+                parameters.version,
+                .completeTask,
+                task: parameters.task
+            ) {
+                _,
+                _,
+                playbook in
                 Self.captures(parameters.captures ?? [:], of: playbook).map { captures, estimates in
                     .completeTask(
-                        id: parameters.task, captures: captures, reason: parameters.reason,
-                        notification: parameters.notification, estimates: estimates
+                        id: parameters.task,
+                        captures: captures,
+                        reason: parameters.reason,
+                        notification: parameters.notification,
+                        estimates: estimates
                     )
                 }
             }
         }
         serve(Methods.Incidents.skipTask, on: &router) { parameters, call, caller in
-            return try await workflow(call, caller, parameters.reference, parameters.version, .completeTask, task: parameters.task) {
-                _, _, _ in .success(.skipTask(id: parameters.task, reason: parameters.reason))
+            try await workflow(
+                call,
+                caller,
+                parameters.reference,
+                parameters.version,
+                .completeTask,
+                task: parameters.task
+            ) {
+                _,
+                _,
+                _ in .success(.skipTask(id: parameters.task, reason: parameters.reason))
             }
         }
         serve(Methods.Incidents.approve, on: &router) { parameters, call, caller in
-            return try await workflow(call, caller, parameters.reference, parameters.version, .approveGate, gate: true) { _, _, _ in
+            try await workflow(call, caller, parameters.reference, parameters.version, .approveGate, gate: true) {
+                _,
+                _,
+                _ in
                 .success(.approveGate)
             }
         }
@@ -46,24 +73,33 @@ extension IncidentsAPI {
         }
         serve(Methods.Incidents.pauseClock, on: &router) { parameters, call, caller in
             let request = PauseRequest(
-                basis: parameters.basis, regimes: parameters.regimes ?? [], until: parameters.until, reason: parameters.reason
+                basis: parameters.basis,
+                regimes: parameters.regimes ?? [],
+                until: parameters.until,
+                reason: parameters.reason
             )
             return try await workflow(call, caller, parameters.reference, parameters.version, .pauseClock) { _, _, _ in
                 .success(.pauseClocks(request))
             }
         }
         serve(Methods.Incidents.resumeClock, on: &router) { parameters, call, caller in
-            return try await workflow(call, caller, parameters.reference, parameters.version, .pauseClock) { _, _, _ in
+            try await workflow(call, caller, parameters.reference, parameters.version, .pauseClock) { _, _, _ in
                 .success(.resumeClocks(regimes: parameters.regimes ?? [], reason: parameters.reason))
             }
         }
         serve(Methods.Incidents.close, on: &router) { parameters, call, caller in
-            return try await workflow(call, caller, parameters.reference, parameters.version, .close) { _, _, _ in
-                .success(.close(resolution: parameters.resolution, lessonsLearned: parameters.lessonsLearned, force: parameters.force))
+            try await workflow(call, caller, parameters.reference, parameters.version, .close) { _, _, _ in
+                .success(
+                    .close(
+                        resolution: parameters.resolution,
+                        lessonsLearned: parameters.lessonsLearned,
+                        force: parameters.force
+                    )
+                )
             }
         }
         serve(Methods.Incidents.reopen, on: &router) { parameters, call, caller in
-            return try await workflow(call, caller, parameters.reference, parameters.version, .reopen) { _, _, _ in
+            try await workflow(call, caller, parameters.reference, parameters.version, .reopen) { _, _, _ in
                 .success(.reopen(reason: parameters.reason ?? ""))
             }
         }
@@ -89,10 +125,14 @@ extension IncidentsAPI {
             // reporter sees only the events `show` would show them.
             let (_, view) = try await readableCaseFile(parameters.reference, caller, call)
             let timeline = try await store.timeline(
-                parameters.reference, latest: parameters.latest, onlyKinds: view == .full ? nil : ReporterTimeline.kinds
+                parameters.reference,
+                latest: parameters.latest,
+                onlyKinds: view == .full ? nil : ReporterTimeline.kinds
             )
             return WorkflowWire.TimelineReply(
-                events: timeline.events.map { $0.seen(as: view) }.map { .init(at: $0.at, kind: $0.kind, actor: $0.actor, data: $0.data) },
+                events: timeline.events.map { $0.seen(as: view) }.map {
+                    .init(at: $0.at, kind: $0.kind, actor: $0.actor, data: $0.data)
+                },
                 total: parameters.latest == nil ? nil : timeline.total
             )
         }
@@ -101,7 +141,8 @@ extension IncidentsAPI {
     /// The captures of a completed task, typed by the playbook's fields; a value given as an
     /// estimate (`~5000`) is marked so.
     static func captures(
-        _ texts: [String: String], of playbook: Playbook
+        _ texts: [String: String],
+        of playbook: Playbook
     ) -> Result<([String: FactValue], Set<String>), WorkflowRefusal> {
         var captures: [String: FactValue] = [:]
         var estimates: Set<String> = []
@@ -120,7 +161,9 @@ extension IncidentsAPI {
 
     /// Reads the case file as `caller` may see it.
     func caseFileReply(
-        _ reference: IncidentReference, _ caller: Caller, _ call: VarlinkCall
+        _ reference: IncidentReference,
+        _ caller: Caller,
+        _ call: VarlinkCall
     ) async throws -> WorkflowWire.CaseFileReply {
         let (file, view) = try await readableCaseFile(reference, caller, call)
         return file.reply(as: view)
@@ -129,15 +172,20 @@ extension IncidentsAPI {
     /// The case file and the view the caller has of it, read (and audited) under the access
     /// rule; an incident the caller may not read answers NoSuchIncident, as if it did not exist.
     func readableCaseFile(
-        _ reference: IncidentReference, _ caller: Caller, _ call: VarlinkCall
+        _ reference: IncidentReference,
+        _ caller: Caller,
+        _ call: VarlinkCall
     ) async throws -> (CaseFile, IncidentView) {
         let principal = settings.roles.principal(for: caller)
         let playbooks = self.playbooks
         let lookup = try await store.caseFile(
-            reference, audit: AuditRecord(caller: caller, action: call.auditAction, incident: reference),
+            reference,
+            audit: AuditRecord(caller: caller, action: call.auditAction, incident: reference),
             resolve: { playbooks.resolve(digest: $0, source: $1) }
         ) { AccessPolicy.decide(principal, .readIncident, incident: $0.accessFacts) }
-        guard case .found(let file, let view) = lookup else { throw WireError.noSuchIncident(reference: reference.rawValue) }
+        guard case .found(let file, let view) = lookup else {
+            throw WireError.noSuchIncident(reference: reference.rawValue)
+        }
         return (file, view)
     }
 
@@ -146,8 +194,13 @@ extension IncidentsAPI {
     ///   - task: for task commands, the task whose role the caller must hold (or be a manager).
     ///   - gate: for approvals, the caller must hold the gate's role.
     func workflow(
-        _ call: VarlinkCall, _ caller: Caller, _ reference: IncidentReference, _ version: Int?, _ action: Action,
-        task: String? = nil, gate: Bool = false,
+        _ call: VarlinkCall,
+        _ caller: Caller,
+        _ reference: IncidentReference,
+        _ version: Int?,
+        _ action: Action,
+        task: String? = nil,
+        gate: Bool = false,
         _ command: @escaping @Sendable (Incident, CaseState, Playbook) -> Result<WorkflowCommand, WorkflowRefusal>
     ) async throws -> WorkflowWire.CaseFileReply {
         let principal = settings.roles.principal(for: caller)
@@ -155,12 +208,16 @@ extension IncidentsAPI {
         let now = clock()
         do {
             let file = try await store.applyWorkflow(
-                reference, expectedVersion: version, audit: AuditRecord(caller: caller, action: call.auditAction),
+                reference,
+                expectedVersion: version,
+                audit: AuditRecord(caller: caller, action: call.auditAction),
                 adding: call.parameterBytes,
                 resolve: { playbooks.resolve(digest: $0, source: $1) },
                 authorize: { incident, state, playbook in
                     let facts = incident.accessFacts
-                    guard AccessPolicy.decide(principal, .readIncident, incident: facts).isAllowed else { return .hidden(reference) }
+                    guard AccessPolicy.decide(principal, .readIncident, incident: facts).isAllowed else {
+                        return .hidden(reference)
+                    }
                     if case .deny(let reason) = AccessPolicy.decide(principal, action, incident: facts) {
                         return .denied(reason: reason)
                     }

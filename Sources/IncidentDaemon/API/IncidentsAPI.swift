@@ -24,10 +24,16 @@ public struct IncidentsAPI: Sendable {
     let backgroundAudit: BackgroundAudit
 
     public init(
-        store: IncidentStore, auditStore: AuditStore, settings: LiveSettings, playbooks: PlaybookRegistry,
-        hookStore: HookStore, signer: AuditSigner, logger: Logger,
+        store: IncidentStore,
+        auditStore: AuditStore,
+        settings: LiveSettings,
+        playbooks: PlaybookRegistry,
+        hookStore: HookStore,
+        signer: AuditSigner,
+        logger: Logger,
         clock: @escaping @Sendable () -> Date = { Date() },
-        watchPollInterval: Duration = .milliseconds(250), watchKeepAlive: Duration = .seconds(10)
+        watchPollInterval: Duration = .milliseconds(250),
+        watchKeepAlive: Duration = .seconds(10)
     ) {
         self.rateLimiter = RateLimiter(limits: { settings.rateLimits })
         self.backgroundAudit = BackgroundAudit(store: store, logger: logger)
@@ -78,11 +84,21 @@ public struct IncidentsAPI: Sendable {
             admission: { [rateLimiter] call, caller in
                 guard let refusal = rateLimiter.admit(call, caller) else { return nil }
                 if refusal.refusedInARow == 1 || refusal.refusedInARow.isMultiple(of: RateLimiter.auditEvery) {
-                    logger.warning("rate limit reached", metadata: ["peer.uid": "\(caller.uid)", "refused.in_a_row": "\(refusal.refusedInARow)"])
-                    await Self.audit(store: store, logger: logger, AuditRecord(
-                        caller: caller, action: call.auditAction, outcome: .refused,
-                        detail: "rate limit of \(refusal.limit.perMinute) a minute: \(refusal.refusedInARow) refused in a row"
-                    ))
+                    logger.warning(
+                        "rate limit reached",
+                        metadata: ["peer.uid": "\(caller.uid)", "refused.in_a_row": "\(refusal.refusedInARow)"]
+                    )
+                    await Self.audit(
+                        store: store,
+                        logger: logger,
+                        AuditRecord(
+                            caller: caller,
+                            action: call.auditAction,
+                            outcome: .refused,
+                            detail:
+                                "rate limit of \(refusal.limit.perMinute) a minute: \(refusal.refusedInARow) refused in a row"
+                        )
+                    )
                 }
                 return refusal.error
             },
@@ -111,7 +127,8 @@ public struct IncidentsAPI: Sendable {
     /// Registers `handler` for `method`: the call's parameters are decoded (a bad one is audited
     /// and refused, naming it), the reply encoded, and an error of the catalogue sent as itself.
     func serve<P, R>(
-        _ method: Method<P, R>, on router: inout VarlinkRouter<Caller>,
+        _ method: Method<P, R>,
+        on router: inout VarlinkRouter<Caller>,
         _ handler: @escaping @Sendable (P, VarlinkCall, Caller) async throws -> R
     ) {
         precondition(!method.streams, "\(method.name) streams: serve it with serveStream")
@@ -128,14 +145,17 @@ public struct IncidentsAPI: Sendable {
     /// Registers the streaming `handler` for `method`; it sends replies through its last
     /// argument and returns (or throws) the last one.
     func serveStream<P, R>(
-        _ method: Method<P, R>, on router: inout VarlinkRouter<Caller>,
+        _ method: Method<P, R>,
+        on router: inout VarlinkRouter<Caller>,
         _ handler: @escaping @Sendable (P, VarlinkCall, Caller, (R) async throws -> Void) async throws -> R
     ) {
         precondition(method.streams, "\(method.name) does not stream: serve it with serve")
         router.registerStream(method.name) { call, caller, send in
             do {
                 let parameters = try await decode(P.self, call, caller)
-                let last = try await handler(parameters, call, caller) { reply in try await send(VarlinkReply(encoding: reply)) }
+                let last = try await handler(parameters, call, caller) { reply in
+                    try await send(VarlinkReply(encoding: reply))
+                }
                 return try VarlinkReply(encoding: last)
             } catch let error as WireError {
                 throw error.varlinkError
@@ -145,7 +165,11 @@ public struct IncidentsAPI: Sendable {
 
     // MARK: Handlers
 
-    func report(_ parameters: IncidentsWire.ReportParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> IncidentsWire.ReportReply {
+    func report(
+        _ parameters: IncidentsWire.ReportParameters,
+        _ call: VarlinkCall,
+        _ caller: Caller
+    ) async throws -> IncidentsWire.ReportReply {
         try await authorize(.report, call, caller)
         let draft = try await validate(call, caller) { () throws(ValidationError) in
             try parameters.draft.validated(now: clock())
@@ -155,7 +179,10 @@ public struct IncidentsAPI: Sendable {
         // The running set of playbooks goes down as a value; the store chooses among them (a
         // pure function of the incident) inside its transaction.
         let result = try await store.report(
-            draft, by: caller, visibleTo: AccessPolicy.visibility(of: principal), playbooks: playbooks.current
+            draft,
+            by: caller,
+            visibleTo: AccessPolicy.visibility(of: principal),
+            playbooks: playbooks.current
         )
         // The reply carries no more than the caller may see: their view of the incident, or —
         // when it is hidden from them now — only what they sent and its reference.
@@ -165,19 +192,32 @@ public struct IncidentsAPI: Sendable {
         case .deny: incident = result.incident.acknowledgement(of: draft)
         }
         logger.info(
-            result.created ? "incident reported"
-                : result.folded ? "report folded into the open incident with its dedup key" : "report matched an earlier idempotency key",
+            result.created
+                ? "incident reported"
+                : result.folded
+                    ? "report folded into the open incident with its dedup key"
+                    : "report matched an earlier idempotency key",
             metadata: ["incident.ref": "\(result.incident.reference)", "peer.uid": "\(caller.uid)"]
         )
-        return IncidentsWire.ReportReply(incident: incident, created: result.created, folded: result.folded ? true : nil)
+        return IncidentsWire.ReportReply(
+            incident: incident,
+            created: result.created,
+            folded: result.folded ? true : nil
+        )
     }
 
-    func get(_ parameters: IncidentsWire.GetParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> WorkflowWire.CaseFileReply {
+    func get(
+        _ parameters: IncidentsWire.GetParameters,
+        _ call: VarlinkCall,
+        _ caller: Caller
+    ) async throws -> WorkflowWire.CaseFileReply {
         let principal = settings.roles.principal(for: caller)
         let audit = AuditRecord(caller: caller, action: call.auditAction, incident: parameters.reference)
         let playbooks = self.playbooks
         let lookup = try await store.caseFile(
-            parameters.reference, audit: audit, resolve: { playbooks.resolve(digest: $0, source: $1) }
+            parameters.reference,
+            audit: audit,
+            resolve: { playbooks.resolve(digest: $0, source: $1) }
         ) { incident in
             AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts)
         }
@@ -188,12 +228,20 @@ public struct IncidentsAPI: Sendable {
         return file.reply(as: view)
     }
 
-    func list(_ parameters: IncidentsWire.ListParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> IncidentsWire.ListReply {
+    func list(
+        _ parameters: IncidentsWire.ListParameters,
+        _ call: VarlinkCall,
+        _ caller: Caller
+    ) async throws -> IncidentsWire.ListReply {
         let filter = try await validate(call, caller) { () throws(ValidationError) in
             try parameters.filter.validated()
         }
         let scope = AccessPolicy.visibility(of: settings.roles.principal(for: caller))
-        var incidents = try await store.list(filter, visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction))
+        var incidents = try await store.list(
+            filter,
+            visibleTo: scope,
+            audit: AuditRecord(caller: caller, action: call.auditAction)
+        )
         let next = incidents.count == filter.limit ? incidents.last?.reference : nil
         // A caller who sees incidents only as their reporter sees no assignment, as in `show`.
         if scope.onlyOwnReports {
@@ -202,7 +250,11 @@ public struct IncidentsAPI: Sendable {
         return IncidentsWire.ListReply(incidents: incidents, next: next)
     }
 
-    func stats(_ parameters: IncidentsWire.StatsParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> IncidentsWire.StatsReply {
+    func stats(
+        _ parameters: IncidentsWire.StatsParameters,
+        _ call: VarlinkCall,
+        _ caller: Caller
+    ) async throws -> IncidentsWire.StatsReply {
         try await authorize(.status, call, caller)
         let until = parameters.until ?? clock()
         guard parameters.since < until else {
@@ -210,15 +262,25 @@ public struct IncidentsAPI: Sendable {
         }
         let scope = AccessPolicy.visibility(of: settings.roles.principal(for: caller))
         let rows = try await store.statistics(
-            since: parameters.since, until: until, visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction)
+            since: parameters.since,
+            until: until,
+            visibleTo: scope,
+            audit: AuditRecord(caller: caller, action: call.auditAction)
         )
         return IncidentsWire.StatsReply(since: parameters.since, until: until, rows: rows)
     }
 
-    func status(_ parameters: IncidentsWire.StatusParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> IncidentsWire.StatusReply {
+    func status(
+        _ parameters: IncidentsWire.StatusParameters,
+        _ call: VarlinkCall,
+        _ caller: Caller
+    ) async throws -> IncidentsWire.StatusReply {
         let principal = settings.roles.principal(for: caller)
         let scope = AccessPolicy.visibility(of: principal)
-        let summary = try await store.status(visibleTo: scope, audit: AuditRecord(caller: caller, action: call.auditAction))
+        let summary = try await store.status(
+            visibleTo: scope,
+            audit: AuditRecord(caller: caller, action: call.auditAction)
+        )
         var reply = IncidentsWire.StatusReply(summary: summary)
         // Tasks are the team's working details: reporters see counts, not tasks.
         guard principal.roles.contains(where: { $0 != .reporter }) else {
@@ -226,24 +288,36 @@ public struct IncidentsAPI: Sendable {
         }
         let now = clock()
         let upcoming = try await store.openTasks(
-            visibleTo: scope, dueBefore: now.addingTimeInterval(24 * 3600), assignee: nil, limit: 200
+            visibleTo: scope,
+            dueBefore: now.addingTimeInterval(24 * 3600),
+            assignee: nil,
+            limit: 200
         )
         let open = try await store.openTasks(visibleTo: scope, dueBefore: nil, assignee: nil, limit: 500)
         let mine = try await store.openTasks(visibleTo: scope, dueBefore: nil, assignee: caller.userName, limit: 50)
         // Task titles, roles and notifications come from each incident's playbook version: read
         // the sources of versions this daemon has not parsed yet, once each.
         let playbooks = self.playbooks
-        let unknown = Set((upcoming + open + mine).compactMap(\.playbookDigest)).filter { playbooks.cached(digest: $0) == nil }
+        let unknown = Set((upcoming + open + mine).compactMap(\.playbookDigest)).filter {
+            playbooks.cached(digest: $0) == nil
+        }
         for (digest, source) in try await store.playbookSources(digests: unknown.sorted()) {
             _ = playbooks.resolve(digest: digest, source: source)
         }
         func resolve(_ rows: [OpenTaskRow]) -> [IncidentsWire.DueTask] {
             rows.compactMap { row in
-                guard let digest = row.playbookDigest, let plan = playbooks.cached(digest: digest)?.task(row.task) else { return nil }
+                guard let digest = row.playbookDigest, let plan = playbooks.cached(digest: digest)?.task(row.task)
+                else { return nil }
                 return IncidentsWire.DueTask(
-                    reference: row.reference, incidentTitle: row.incidentTitle, task: row.task, title: plan.title,
-                    role: plan.role, due: row.due, notification: plan.notification,
-                    settledBy: row.undecided.isEmpty ? nil : row.undecided, pausedUntil: row.pausedUntil
+                    reference: row.reference,
+                    incidentTitle: row.incidentTitle,
+                    task: row.task,
+                    title: plan.title,
+                    role: plan.role,
+                    due: row.due,
+                    notification: plan.notification,
+                    settledBy: row.undecided.isEmpty ? nil : row.undecided,
+                    pausedUntil: row.pausedUntil
                 )
             }
         }
@@ -259,15 +333,24 @@ public struct IncidentsAPI: Sendable {
         return reply
     }
 
-    func assign(_ parameters: IncidentsWire.AssignParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> IncidentsWire.GetReply {
+    func assign(
+        _ parameters: IncidentsWire.AssignParameters,
+        _ call: VarlinkCall,
+        _ caller: Caller
+    ) async throws -> IncidentsWire.GetReply {
         if let assignee = parameters.assignee {
             _ = try await validate(call, caller) { () throws(ValidationError) in
-                guard !assignee.isEmpty, assignee.count <= 64, !assignee.contains(where: { $0.isWhitespace || $0 == "\u{0}" })
+                guard !assignee.isEmpty, assignee.count <= 64,
+                    !assignee.contains(where: { $0.isWhitespace || $0 == "\u{0}" })
                 else { throw ValidationError(field: "assignee", reason: "must be a user name") }
             }
         }
         let incident = try await change(
-            parameters.reference, .assign, version: parameters.version, call, caller
+            parameters.reference,
+            .assign,
+            version: parameters.version,
+            call,
+            caller
         ) { incident in
             let previous = incident.assignee
             incident.assignee = parameters.assignee
@@ -276,9 +359,17 @@ public struct IncidentsAPI: Sendable {
         return IncidentsWire.GetReply(incident: incident)
     }
 
-    func restrict(_ parameters: IncidentsWire.RestrictParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> IncidentsWire.GetReply {
+    func restrict(
+        _ parameters: IncidentsWire.RestrictParameters,
+        _ call: VarlinkCall,
+        _ caller: Caller
+    ) async throws -> IncidentsWire.GetReply {
         let incident = try await change(
-            parameters.reference, .restrict, version: parameters.version, call, caller
+            parameters.reference,
+            .restrict,
+            version: parameters.version,
+            call,
+            caller
         ) { incident in
             incident.restricted = parameters.restricted
             return [IncidentEvent(parameters.restricted ? .incidentRestricted : .incidentUnrestricted)]
@@ -286,7 +377,11 @@ public struct IncidentsAPI: Sendable {
         return IncidentsWire.GetReply(incident: incident)
     }
 
-    func queryAudit(_ parameters: AuditWire.QueryParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> AuditWire.QueryReply {
+    func queryAudit(
+        _ parameters: AuditWire.QueryParameters,
+        _ call: VarlinkCall,
+        _ caller: Caller
+    ) async throws -> AuditWire.QueryReply {
         try await authorize(.queryAudit, call, caller)
         let filter = try await validate(call, caller) { () throws(ValidationError) in
             try parameters.filter.validated()
@@ -299,14 +394,23 @@ public struct IncidentsAPI: Sendable {
     /// Recomputes the chain here, outside PostgreSQL, against its seals, the signed checkpoints
     /// in the database, the head this daemon signed last (its state directory), and a
     /// checkpoint the auditor brought; a consistent rewrite without the signing key fails.
-    func verifyAudit(_ parameters: AuditWire.VerifyParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> AuditWire.VerifyReply {
+    func verifyAudit(
+        _ parameters: AuditWire.VerifyParameters,
+        _ call: VarlinkCall,
+        _ caller: Caller
+    ) async throws -> AuditWire.VerifyReply {
         try await authorize(.verifyAudit, call, caller)
         let elsewhere = [signer.localHead(), parameters.checkpoint].compactMap { $0 }
         let verification = try await auditStore.verify(
-            checkpoints: elsewhere, key: signer.key, audit: AuditRecord(caller: caller, action: call.auditAction)
+            checkpoints: elsewhere,
+            key: signer.key,
+            audit: AuditRecord(caller: caller, action: call.auditAction)
         )
         if let broken = verification.broken {
-            logger.critical("the audit chain is broken", metadata: ["audit.seq": "\(broken.seq ?? 0)", "audit.reason": "\(broken.reason)"])
+            logger.critical(
+                "the audit chain is broken",
+                metadata: ["audit.seq": "\(broken.seq ?? 0)", "audit.reason": "\(broken.reason)"]
+            )
         } else {
             try await signer.signHead()
         }
@@ -314,7 +418,11 @@ public struct IncidentsAPI: Sendable {
     }
 
     /// Signs the head now and returns it, for an auditor to keep apart from the database.
-    func auditCheckpoint(_ parameters: AuditWire.CheckpointParameters, _ call: VarlinkCall, _ caller: Caller) async throws -> AuditWire.CheckpointReply {
+    func auditCheckpoint(
+        _ parameters: AuditWire.CheckpointParameters,
+        _ call: VarlinkCall,
+        _ caller: Caller
+    ) async throws -> AuditWire.CheckpointReply {
         try await authorize(.verifyAudit, call, caller)
         try await auditStore.seal(wait: true)
         var latest = try await signer.signHead(force: true)
@@ -322,9 +430,13 @@ public struct IncidentsAPI: Sendable {
         guard let checkpoint = latest else {
             throw WireError.invalidValue(parameter: "chain", reason: "is empty: nothing has been sealed yet")
         }
-        try await store.recordAudit(AuditRecord(
-            caller: caller, action: call.auditAction, detail: "position \(checkpoint.chainPosition)"
-        ))
+        try await store.recordAudit(
+            AuditRecord(
+                caller: caller,
+                action: call.auditAction,
+                detail: "position \(checkpoint.chainPosition)"
+            )
+        )
         return AuditWire.CheckpointReply(checkpoint: checkpoint, publicKey: signer.key.publicKey)
     }
 
@@ -335,7 +447,8 @@ public struct IncidentsAPI: Sendable {
         let principal = settings.roles.principal(for: caller)
         guard case .deny(let reason) = AccessPolicy.decide(principal, action) else { return }
         await Self.audit(
-            store: store, logger: logger,
+            store: store,
+            logger: logger,
             AuditRecord(caller: caller, action: call.auditAction, outcome: .denied, detail: reason)
         )
         throw WireError.permissionDenied(reason: reason)
@@ -343,13 +456,19 @@ public struct IncidentsAPI: Sendable {
 
     /// Runs a change of one incident through the policy, the version check and the store.
     func change(
-        _ reference: IncidentReference, _ action: Action, version: Int?, _ call: VarlinkCall, _ caller: Caller,
+        _ reference: IncidentReference,
+        _ action: Action,
+        version: Int?,
+        _ call: VarlinkCall,
+        _ caller: Caller,
         _ body: @escaping @Sendable (inout Incident) throws -> [IncidentEvent]
     ) async throws -> Incident {
         let principal = settings.roles.principal(for: caller)
         do {
             return try await store.change(
-                reference, expectedVersion: version, audit: AuditRecord(caller: caller, action: call.auditAction),
+                reference,
+                expectedVersion: version,
+                audit: AuditRecord(caller: caller, action: call.auditAction),
                 adding: call.parameterBytes,
                 authorize: { incident in
                     guard AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts).isAllowed else {
@@ -374,11 +493,14 @@ public struct IncidentsAPI: Sendable {
     func decode<T: Decodable>(_ type: T.Type, _ call: VarlinkCall, _ caller: Caller) async throws -> T {
         if let (parameter, scalar) = TextParameters.firstControlCharacter(in: call.parameters) {
             await Self.audit(
-                store: store, logger: logger,
+                store: store,
+                logger: logger,
                 AuditRecord(caller: caller, action: call.auditAction, outcome: .invalid, detail: "invalid \(parameter)")
             )
-            throw WireError.invalidValue(parameter: 
-                parameter, reason: "must not contain control characters (found \(ControlCharacters.name(scalar)))"
+            throw WireError.invalidValue(
+                parameter:
+                    parameter,
+                reason: "must not contain control characters (found \(ControlCharacters.name(scalar)))"
             )
         }
         do {
@@ -387,7 +509,8 @@ public struct IncidentsAPI: Sendable {
             let parameter = error.parameterPath
             let reason = error.reason
             await Self.audit(
-                store: store, logger: logger,
+                store: store,
+                logger: logger,
                 AuditRecord(caller: caller, action: call.auditAction, outcome: .invalid, detail: "invalid \(parameter)")
             )
             throw WireError.invalidValue(parameter: parameter, reason: reason)
@@ -395,14 +518,22 @@ public struct IncidentsAPI: Sendable {
     }
 
     func validate<T>(
-        _ call: VarlinkCall, _ caller: Caller, _ body: () throws(ValidationError) -> T
+        _ call: VarlinkCall,
+        _ caller: Caller,
+        _ body: () throws(ValidationError) -> T
     ) async throws -> T {
         do {
             return try body()
         } catch {
             await Self.audit(
-                store: store, logger: logger,
-                AuditRecord(caller: caller, action: call.auditAction, outcome: .invalid, detail: "invalid \(error.field)")
+                store: store,
+                logger: logger,
+                AuditRecord(
+                    caller: caller,
+                    action: call.auditAction,
+                    outcome: .invalid,
+                    detail: "invalid \(error.field)"
+                )
             )
             throw WireError.invalidValue(parameter: error.field, reason: error.reason)
         }
@@ -419,7 +550,10 @@ public struct IncidentsAPI: Sendable {
         do {
             try await store.recordAudit(record)
         } catch {
-            logger.error("cannot write an audit record", metadata: ["error": "\(error)", "audit.action": "\(record.action)"])
+            logger.error(
+                "cannot write an audit record",
+                metadata: ["error": "\(error)", "audit.action": "\(record.action)"]
+            )
         }
     }
 
@@ -442,7 +576,8 @@ public struct IncidentsAPI: Sendable {
         case nil:
             logger.error("unexpected error", metadata: ["error": "\(error)"])
         }
-        return WireError.internalError(reason: "the daemon could not complete the call; nothing was changed").varlinkError
+        return WireError.internalError(reason: "the daemon could not complete the call; nothing was changed")
+            .varlinkError
     }
 }
 

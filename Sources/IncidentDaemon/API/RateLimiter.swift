@@ -19,7 +19,9 @@ final class RateLimiter: Sendable {
     private let clock: @Sendable () -> TimeInterval
 
     init(
-        limits: @escaping @Sendable () -> RateLimits, trustedUID: UInt32 = getuid(), bucketsKept: Int = 10_000,
+        limits: @escaping @Sendable () -> RateLimits,
+        trustedUID: UInt32 = getuid(),
+        bucketsKept: Int = 10_000,
         clock: @escaping @Sendable () -> TimeInterval = { ProcessInfo.processInfo.systemUptime }
     ) {
         self.bucketsKept = bucketsKept
@@ -47,7 +49,8 @@ final class RateLimiter: Sendable {
         }
         guard case .refused(let retryAfter, let refusedInARow) = admission else { return nil }
         let error = WireError.tooManyRequests(
-            retryAfterSeconds: Double(retryAfter), limit: "\(limit.perMinute) changes a minute, bursts of \(limit.burst)"
+            retryAfterSeconds: Double(retryAfter),
+            limit: "\(limit.perMinute) changes a minute, bursts of \(limit.burst)"
         ).varlinkError
         return (error, refusedInARow, limit)
     }

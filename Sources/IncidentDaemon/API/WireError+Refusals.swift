@@ -16,7 +16,10 @@ extension WireError {
     init(_ refusal: WorkflowRefusal) {
         switch refusal {
         case .missingCaptures(let task, let fields):
-            self = .invalidValue(parameter: "captures", reason: "for \(task) must include \(fields.joined(separator: ", "))")
+            self = .invalidValue(
+                parameter: "captures",
+                reason: "for \(task) must include \(fields.joined(separator: ", "))"
+            )
         case .invalidCapture(let field, let reason):
             self = .invalidValue(parameter: "captures.\(field)", reason: reason)
         case .unknownTask(let id):

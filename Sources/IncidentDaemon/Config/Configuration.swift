@@ -81,7 +81,10 @@ public struct Configuration: Sendable, Equatable {
     /// The Ed25519 key that signs audit checkpoints; beside the key file unless set.
     public var auditSigningKeyFile: String?
     public var auditSigningKeyPath: String {
-        auditSigningKeyFile ?? ((keyFilePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("audit-signing.key")
+        auditSigningKeyFile
+            ?? ((keyFilePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+                "audit-signing.key"
+            )
     }
     /// The last checkpoint this daemon signed, in its own state directory.
     public var auditHeadPath: String { (stateDirectory as NSString).appendingPathComponent("audit-head.json") }
@@ -126,9 +129,12 @@ extension Configuration {
     /// The keys of the YAML file; anything else is refused, so a typo never goes unnoticed.
     static let fileKeys: Set<String> = [
         "socket", "socketGroup", "socketMode", "database", "stateDirectory", "migrationsDirectory",
-        "migrationDatabase", "embeddedPostgresUser", "hookUser", "databaseConnections", "logLevel", "maximumMessageSize", "idleTimeoutSeconds",
-        "roles", "auditSealIntervalMilliseconds", "auditSigningKeyFile", "playbooksDirectory", "hooks", "hookConcurrency",
-        "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "dueSoonLeadMinutes", "schedulerIntervalMilliseconds",
+        "migrationDatabase", "embeddedPostgresUser", "hookUser", "databaseConnections", "logLevel",
+        "maximumMessageSize", "idleTimeoutSeconds",
+        "roles", "auditSealIntervalMilliseconds", "auditSigningKeyFile", "playbooksDirectory", "hooks",
+        "hookConcurrency",
+        "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "dueSoonLeadMinutes",
+        "schedulerIntervalMilliseconds",
         "hookLeaseMarginMilliseconds", "keyFile", "encryption", "retentionDays", "databaseStartTimeoutSeconds",
         "maximumConnectionsPerUser", "rateLimits", "maximumBytesPerIncident", "hookCoalesceSeconds", "organisation",
     ]
@@ -154,7 +160,8 @@ extension Configuration {
         var configuration = self
         for (keyNode, value) in mapping {
             guard let key = keyNode.string else { continue }
-            let fail = { (message: String) in ConfigurationError(file: path, line: keyNode.mark?.line, message: message) }
+            let fail = { (message: String) in ConfigurationError(file: path, line: keyNode.mark?.line, message: message)
+            }
             guard Self.fileKeys.contains(key) else {
                 throw fail("unknown key \(key); known keys are \(Self.fileKeys.sorted().joined(separator: ", "))")
             }
@@ -165,7 +172,10 @@ extension Configuration {
 
     /// Sets the setting `key` of the file from its `value`.
     private mutating func apply(
-        _ key: String, _ value: Node, file path: String, fail: (String) -> ConfigurationError
+        _ key: String,
+        _ value: Node,
+        file path: String,
+        fail: (String) -> ConfigurationError
     ) throws(ConfigurationError) {
         switch key {
         case "roles": roles = try Self.roles(from: value, file: path)
@@ -192,7 +202,9 @@ extension Configuration {
     /// Sets a setting whose value is a path, a name, a mode, a level or a flag; false when
     /// `key` is none of those.
     private mutating func applyText(
-        _ key: String, _ scalar: String, fail: (String) -> ConfigurationError
+        _ key: String,
+        _ scalar: String,
+        fail: (String) -> ConfigurationError
     ) throws(ConfigurationError) -> Bool {
         switch key {
         case "socket": socketPath = scalar
@@ -228,7 +240,9 @@ extension Configuration {
 
     /// Sets a setting whose value is a count, a size or a length of time.
     private mutating func applyNumber(
-        _ key: String, _ scalar: String, fail: (String) -> ConfigurationError
+        _ key: String,
+        _ scalar: String,
+        fail: (String) -> ConfigurationError
     ) throws(ConfigurationError) {
         switch key {
         case "databaseConnections":
@@ -263,7 +277,9 @@ extension Configuration {
             default: schedulerInterval = .milliseconds(milliseconds)
             }
         case "dueSoonLeadMinutes":
-            guard let minutes = Int(scalar), minutes >= 0 else { throw fail("dueSoonLeadMinutes must be a whole number") }
+            guard let minutes = Int(scalar), minutes >= 0 else {
+                throw fail("dueSoonLeadMinutes must be a whole number")
+            }
             dueSoonLead = .seconds(minutes * 60)
         case "maximumConnectionsPerUser":
             guard let count = Int(scalar), (1...100_000).contains(count) else {
@@ -322,7 +338,9 @@ extension Configuration {
                 guard let flag = value.bool else { throw fail(value, "roles.anyoneMayReport must be true or false") }
                 assignments.anyoneMayReport = flag
             case "users", "groups":
-                guard let entries = value.mapping else { throw fail(value, "roles.\(keyNode.string ?? "") must be a mapping") }
+                guard let entries = value.mapping else {
+                    throw fail(value, "roles.\(keyNode.string ?? "") must be a mapping")
+                }
                 for (nameNode, rolesNode) in entries {
                     guard let name = nameNode.string else { throw fail(nameNode, "a name must be text") }
                     let names = rolesNode.sequence?.compactMap(\.string) ?? rolesNode.string.map { [$0] } ?? []
@@ -343,7 +361,10 @@ extension Configuration {
                     }
                 }
             default:
-                throw fail(keyNode, "unknown key roles.\(keyNode.string ?? ""); known keys are anyoneMayReport, users, groups")
+                throw fail(
+                    keyNode,
+                    "unknown key roles.\(keyNode.string ?? ""); known keys are anyoneMayReport, users, groups"
+                )
             }
         }
         return assignments
@@ -364,7 +385,9 @@ extension Configuration {
             ConfigurationError(file: file, line: node.mark?.line, message: message)
         }
         func limit(_ node: Node, _ name: String) throws(ConfigurationError) -> RateLimit {
-            guard let mapping = node.mapping else { throw fail(node, "\(name) must be a mapping such as {perMinute: 600, burst: 600}") }
+            guard let mapping = node.mapping else {
+                throw fail(node, "\(name) must be a mapping such as {perMinute: 600, burst: 600}")
+            }
             var perMinute: Int?
             var burst: Int?
             for (keyNode, value) in mapping {
@@ -374,7 +397,8 @@ extension Configuration {
                 switch keyNode.string {
                 case "perMinute": perMinute = number
                 case "burst": burst = number
-                default: throw fail(keyNode, "unknown key \(name).\(keyNode.string ?? ""); known keys are perMinute, burst")
+                default:
+                    throw fail(keyNode, "unknown key \(name).\(keyNode.string ?? ""); known keys are perMinute, burst")
                 }
             }
             guard let perMinute else { throw fail(node, "\(name) needs perMinute (0 for no limit)") }
@@ -389,14 +413,19 @@ extension Configuration {
             case "default": limits.defaultLimit = try limit(value, "rateLimits.default")
             case "users", "groups":
                 let section = keyNode.string ?? ""
-                guard let entries = value.mapping else { throw fail(value, "rateLimits.\(section) must be a mapping of names to limits") }
+                guard let entries = value.mapping else {
+                    throw fail(value, "rateLimits.\(section) must be a mapping of names to limits")
+                }
                 for (nameNode, limitNode) in entries {
                     guard let name = nameNode.string else { throw fail(nameNode, "a name must be text") }
                     let parsed = try limit(limitNode, "rateLimits.\(section).\(name)")
                     if section == "users" { limits.users[name] = parsed } else { limits.groups[name] = parsed }
                 }
             default:
-                throw fail(keyNode, "unknown key rateLimits.\(keyNode.string ?? ""); known keys are default, users, groups")
+                throw fail(
+                    keyNode,
+                    "unknown key rateLimits.\(keyNode.string ?? ""); known keys are default, users, groups"
+                )
             }
         }
         return limits
@@ -425,7 +454,8 @@ extension Configuration {
         }
         guard let items = node.sequence else { throw fail(node, "hooks must be a list") }
         let keys = [
-            "name", "exec", "url", "secretFile", "events", "severities", "playbooks", "phases", "timeoutSeconds", "maxAttempts",
+            "name", "exec", "url", "secretFile", "events", "severities", "playbooks", "phases", "timeoutSeconds",
+            "maxAttempts",
             "personalData", "restricted",
         ]
         var hooks: [HookDefinition] = []
@@ -434,20 +464,30 @@ extension Configuration {
             var values: [String: Node] = [:]
             for (keyNode, value) in mapping {
                 guard let key = keyNode.string, keys.contains(key) else {
-                    throw fail(keyNode, "unknown key \(keyNode.string ?? "") in a hook; known keys are \(keys.joined(separator: ", "))")
+                    throw fail(
+                        keyNode,
+                        "unknown key \(keyNode.string ?? "") in a hook; known keys are \(keys.joined(separator: ", "))"
+                    )
                 }
                 values[key] = value
             }
-            func list(_ key: String) -> [String] { values[key]?.sequence?.compactMap(\.string) ?? values[key]?.string.map { [$0] } ?? [] }
+            func list(_ key: String) -> [String] {
+                values[key]?.sequence?.compactMap(\.string) ?? values[key]?.string.map { [$0] } ?? []
+            }
             guard let name = values["name"]?.string, !name.isEmpty else { throw fail(item, "a hook needs a name") }
             if hooks.contains(where: { $0.name == name }) { throw fail(item, "hook \(name) is defined twice") }
             let kind = try hookKind(name, values, item, file: file)
             for event in list("events") where !HookDefinition.eventKinds.contains(event) {
-                throw fail(values["events"]!, "unknown event \(event); events are \(HookDefinition.eventKinds.joined(separator: ", "))")
+                throw fail(
+                    values["events"]!,
+                    "unknown event \(event); events are \(HookDefinition.eventKinds.joined(separator: ", "))"
+                )
             }
             var severities: [Severity] = []
             for text in list("severities") {
-                guard let severity = Severity(rawValue: text) else { throw fail(values["severities"]!, "unknown severity \(text)") }
+                guard let severity = Severity(rawValue: text) else {
+                    throw fail(values["severities"]!, "unknown severity \(text)")
+                }
                 severities.append(severity)
             }
             var phases: [Phase] = []
@@ -456,8 +496,12 @@ extension Configuration {
                 phases.append(phase)
             }
             var hook = HookDefinition(
-                name: name, kind: kind, events: list("events"), severities: severities,
-                playbooks: list("playbooks"), phases: phases
+                name: name,
+                kind: kind,
+                events: list("events"),
+                severities: severities,
+                playbooks: list("playbooks"),
+                phases: phases
             )
             if let timeout = values["timeoutSeconds"] {
                 guard let seconds = timeout.int, (1...3600).contains(seconds) else {
@@ -466,11 +510,14 @@ extension Configuration {
                 hook.timeout = .seconds(seconds)
             }
             if let attempts = values["maxAttempts"] {
-                guard let count = attempts.int, (1...100).contains(count) else { throw fail(attempts, "maxAttempts must be 1 to 100") }
+                guard let count = attempts.int, (1...100).contains(count) else {
+                    throw fail(attempts, "maxAttempts must be 1 to 100")
+                }
                 hook.maxAttempts = count
             }
             if let restricted = values["restricted"] {
-                guard let text = restricted.string, let content = HookDefinition.RestrictedContent(rawValue: text) else {
+                guard let text = restricted.string, let content = HookDefinition.RestrictedContent(rawValue: text)
+                else {
                     throw fail(restricted, "restricted must be none, reference or full")
                 }
                 hook.restricted = content
@@ -486,7 +533,10 @@ extension Configuration {
 
     /// What a hook runs: a program (`exec`) or a webhook (`url` and its `secretFile`).
     private static func hookKind(
-        _ name: String, _ values: [String: Node], _ item: Node, file: String
+        _ name: String,
+        _ values: [String: Node],
+        _ item: Node,
+        file: String
     ) throws(ConfigurationError) -> HookDefinition.Kind {
         func fail(_ node: Node, _ message: String) -> ConfigurationError {
             ConfigurationError(file: file, line: node.mark?.line, message: message)
@@ -497,25 +547,37 @@ extension Configuration {
             guard let program = argv.first, program.hasPrefix("/") else {
                 throw fail(item, "hook \(name) needs 'exec', a list starting with the program's absolute path")
             }
-            if values["secretFile"] != nil { throw fail(item, "hook \(name) runs a program; secretFile is for webhooks") }
+            if values["secretFile"] != nil {
+                throw fail(item, "hook \(name) runs a program; secretFile is for webhooks")
+            }
             return .exec(argv: argv)
         case (.none, .some(let urlNode)):
-            guard let url = urlNode.string, let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased()),
+            guard let url = urlNode.string, let parsed = URL(string: url),
+                ["http", "https"].contains(parsed.scheme?.lowercased()),
                 parsed.host?.isEmpty == false
             else {
                 throw fail(urlNode, "hook \(name) needs an http:// or https:// URL with a host")
             }
-            guard let secretNode = values["secretFile"], let secretPath = secretNode.string, secretPath.hasPrefix("/") else {
+            guard let secretNode = values["secretFile"], let secretPath = secretNode.string, secretPath.hasPrefix("/")
+            else {
                 throw fail(item, "webhook \(name) needs secretFile, the absolute path of its signing key")
             }
-            return .webhook(url: url, secret: try webhookSecret(at: secretPath, hook: name, node: secretNode, file: file))
+            return .webhook(
+                url: url,
+                secret: try webhookSecret(at: secretPath, hook: name, node: secretNode, file: file)
+            )
         default:
             throw fail(item, "hook \(name) needs exactly one of 'exec' (a program) or 'url' (a webhook)")
         }
     }
 
     /// Reads a webhook's signing key; the file must not be readable by other users.
-    static func webhookSecret(at path: String, hook: String, node: Node, file: String) throws(ConfigurationError) -> WebhookSecret {
+    static func webhookSecret(
+        at path: String,
+        hook: String,
+        node: Node,
+        file: String
+    ) throws(ConfigurationError) -> WebhookSecret {
         func fail(_ message: String) -> ConfigurationError {
             ConfigurationError(file: file, line: node.mark?.line, message: message)
         }

@@ -32,7 +32,11 @@ public final class LiveSettings: Sendable {
 
     func apply(_ configuration: Configuration) {
         state.withLock {
-            $0 = State(roles: configuration.roles, retentionDays: configuration.retentionDays, rateLimits: configuration.rateLimits)
+            $0 = State(
+                roles: configuration.roles,
+                retentionDays: configuration.retentionDays,
+                rateLimits: configuration.rateLimits
+            )
         }
     }
 }

@@ -93,7 +93,8 @@ public final class EmbeddedPostgres: Sendable {
         where hasServer("/usr/lib/postgresql/\(version)/bin") {
             return URL(fileURLWithPath: "/usr/lib/postgresql/\(version)/bin")
         }
-        for path in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") where hasServer(String(path)) {
+        for path in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        where hasServer(String(path)) {
             return URL(fileURLWithPath: String(path))
         }
         return nil
@@ -104,12 +105,18 @@ public final class EmbeddedPostgres: Sendable {
     public func start() async throws {
         try await prepareDirectories()
         if !FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
-            logger.notice("creating the embedded PostgreSQL cluster", metadata: ["postgres.data": "\(dataDirectory.path)"])
+            logger.notice(
+                "creating the embedded PostgreSQL cluster",
+                metadata: ["postgres.data": "\(dataDirectory.path)"]
+            )
             do {
                 try await runAsPostgres(
                     binaries.appendingPathComponent("initdb").path,
-                    ["-D", dataDirectory.path, "-U", "incidentd", "--auth-local=peer", "--auth-host=reject", "-E", "UTF8",
-                     "--no-instructions"]
+                    [
+                        "-D", dataDirectory.path, "-U", "incidentd", "--auth-local=peer", "--auth-host=reject", "-E",
+                        "UTF8",
+                        "--no-instructions",
+                    ]
                 )
             } catch {
                 throw StartError(message: "initdb failed for \(dataDirectory.path): \(error)")
@@ -117,7 +124,10 @@ public final class EmbeddedPostgres: Sendable {
         }
         try writeAccessFiles()
         if let running = try adoptablePostmaster() {
-            logger.notice("adopting the embedded PostgreSQL that is already running", metadata: ["postgres.pid": "\(running)"])
+            logger.notice(
+                "adopting the embedded PostgreSQL that is already running",
+                metadata: ["postgres.pid": "\(running)"]
+            )
             kill(running, SIGHUP)  // re-read pg_hba.conf and pg_ident.conf as just written
         } else {
             try chooseSocketDirectory()
@@ -156,7 +166,10 @@ public final class EmbeddedPostgres: Sendable {
         let main = dataDirectory.appendingPathComponent("postgresql.conf")
         let text = (try? String(contentsOf: main, encoding: .utf8)) ?? ""
         if !text.contains("include = 'incidentd.conf'") {
-            try writePrivate(text + "\n# incidentd's own settings, last so they win:\ninclude = 'incidentd.conf'\n", to: main)
+            try writePrivate(
+                text + "\n# incidentd's own settings, last so they win:\ninclude = 'incidentd.conf'\n",
+                to: main
+            )
         }
     }
 
@@ -185,7 +198,8 @@ public final class EmbeddedPostgres: Sendable {
         let socket = URL(fileURLWithPath: lines[4])
         guard Self.isPrivateDirectory(socket.path, owner: clusterUID) else {
             throw StartError(
-                message: "the running embedded PostgreSQL (pid \(pid)) uses the socket directory \(socket.path), which is not "
+                message:
+                    "the running embedded PostgreSQL (pid \(pid)) uses the socket directory \(socket.path), which is not "
                     + "private to its user; stop it (kill \(pid)) and start incidentd again"
             )
         }
@@ -204,7 +218,9 @@ public final class EmbeddedPostgres: Sendable {
         }
         var template = Array("/tmp/incidentd-pg-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
-            throw StartError(message: "cannot create a socket directory under /tmp: \(String(cString: strerror(errno)))")
+            throw StartError(
+                message: "cannot create a socket directory under /tmp: \(String(cString: strerror(errno)))"
+            )
         }
         let path = String(cString: made)
         if let account = runAsAccount { lchown(path, account.uid, account.gid) }
@@ -238,7 +254,8 @@ public final class EmbeddedPostgres: Sendable {
             try PrivateDirectory.check(url.path, owners: [geteuid(), clusterUID], closed: 0)
         } catch {
             throw StartError(
-                message: "\(error.description); someone may have prepared it to intercept the database: remove it and start again"
+                message:
+                    "\(error.description); someone may have prepared it to intercept the database: remove it and start again"
             )
         }
         if let account = runAsAccount {
@@ -263,7 +280,8 @@ public final class EmbeddedPostgres: Sendable {
         // The state directory stays traversable (0755) so the cluster's own user can reach its
         // directory below it; the cluster's directory itself is private (0700).
         try FileManager.default.createDirectory(
-            at: directory.deletingLastPathComponent(), withIntermediateDirectories: true,
+            at: directory.deletingLastPathComponent(),
+            withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o755]
         )
         if let runAsUser, runAsAccount == nil {
@@ -339,7 +357,9 @@ public final class EmbeddedPostgres: Sendable {
         parameters["dbname"] = database
         parameters["connect_timeout"] = "2"
         // libpq blocks: on NIO's blocking pool, never on Swift's cooperative pool.
-        return try await NIOThreadPool.singleton.runIfActive { [parameters] in ClusterSetup.acceptsConnections(parameters) }
+        return try await NIOThreadPool.singleton.runIfActive { [parameters] in
+            ClusterSetup.acceptsConnections(parameters)
+        }
     }
 
     /// The incidentd database and the runtime role: a login role that is no superuser and owns
@@ -363,7 +383,10 @@ public final class EmbeddedPostgres: Sendable {
 
     private func commandLine(_ executable: String, _ arguments: [String]) -> (String, [String]) {
         guard let runAsUser else { return (executable, arguments) }
-        return ("/usr/bin/setpriv", ["--reuid=\(runAsUser)", "--regid=\(runAsUser)", "--init-groups", executable] + arguments)
+        return (
+            "/usr/bin/setpriv",
+            ["--reuid=\(runAsUser)", "--regid=\(runAsUser)", "--init-groups", executable] + arguments
+        )
     }
 
     private func runAsPostgres(_ executable: String, _ arguments: [String]) async throws {
@@ -375,8 +398,11 @@ public final class EmbeddedPostgres: Sendable {
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) async throws -> String {
         let result = try await Subprocess.run(
-            .path(FilePath(executable)), arguments: Arguments(arguments), input: .none,
-            output: .string(limit: 1 << 20), error: .combinedWithOutput
+            .path(FilePath(executable)),
+            arguments: Arguments(arguments),
+            input: .none,
+            output: .string(limit: 1 << 20),
+            error: .combinedWithOutput
         )
         let text = result.standardOutput
         guard case .exited(0) = result.terminationStatus else {

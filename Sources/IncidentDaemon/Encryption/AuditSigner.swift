@@ -56,10 +56,13 @@ public final class AuditSigner: Sendable {
         if case .failure(let problem) = SecretFile.write(saved, to: headFile, exclusive: false) {
             logger.error("cannot keep the signed audit head in the state directory", metadata: ["error": "\(problem)"])
         }
-        logger.notice("audit checkpoint", metadata: [
-            "audit.position": "\(checkpoint.chainPosition)", "audit.hash": "\(checkpoint.hash)",
-            "audit.key": "\(checkpoint.keyID)", "audit.signature": "\(checkpoint.signature)",
-        ])
+        logger.notice(
+            "audit checkpoint",
+            metadata: [
+                "audit.position": "\(checkpoint.chainPosition)", "audit.hash": "\(checkpoint.hash)",
+                "audit.key": "\(checkpoint.keyID)", "audit.signature": "\(checkpoint.signature)",
+            ]
+        )
         return checkpoint
     }
 

@@ -23,7 +23,8 @@ public enum KeyFile {
         case .failure(.missing):
             guard mayCreate else {
                 throw KeyFileProblem(
-                    description: "the key file \(path) is missing, but this database holds values encrypted under its keys; "
+                    description:
+                        "the key file \(path) is missing, but this database holds values encrypted under its keys; "
                         + "restore the key file from your backup (a new key cannot read them)"
                 )
             }

@@ -10,7 +10,12 @@ final class RekeyRequest: Sendable {
 
     func request() { pending.withLock { $0 = true } }
 
-    func take() -> Bool { pending.withLock { value in defer { value = false }; return value } }
+    func take() -> Bool {
+        pending.withLock { value in
+            defer { value = false }
+            return value
+        }
+    }
 }
 
 /// Re-encrypts, in the background, every value not under the current key: after a rotation,
@@ -39,10 +44,16 @@ struct Rekeyer: Service, CustomStringConvertible {
                     total += changed
                 }
                 if total > 0 {
-                    logger.notice("every value is encrypted under the current key", metadata: ["values.reencrypted": "\(total)"])
+                    logger.notice(
+                        "every value is encrypted under the current key",
+                        metadata: ["values.reencrypted": "\(total)"]
+                    )
                 }
             } catch {
-                logger.warning("cannot re-encrypt values; will retry", metadata: ["error": "\(error)", "values.reencrypted": "\(total)"])
+                logger.warning(
+                    "cannot re-encrypt values; will retry",
+                    metadata: ["error": "\(error)", "values.reencrypted": "\(total)"]
+                )
                 requests.request()
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(5)) }
             }

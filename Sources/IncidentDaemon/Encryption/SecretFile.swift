@@ -62,10 +62,14 @@ extension SecretFile {
     /// planted at the path is replaced, never followed. `owner` gives it to another account
     /// (the embedded cluster's). Returns why it could not, naming the file.
     static func write(
-        _ text: String, to path: String, exclusive: Bool, owner: (uid: UInt32, gid: UInt32)? = nil
+        _ text: String,
+        to path: String,
+        exclusive: Bool,
+        owner: (uid: UInt32, gid: UInt32)? = nil
     ) -> Result<Void, WriteProblem> {
         try? FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
         )
         let target = exclusive ? path : path + ".new"
         if !exclusive { unlink(target) }  // left by a write that was interrupted
@@ -99,7 +103,8 @@ extension SecretFile.Problem {
         case .unreadable(let reason): return "\(path) cannot be read (\(reason))"
         case .notRegular: return "\(path) is not a regular file (a link, a directory or a device stands there)"
         case .wrongOwner(let uid):
-            return "\(path) belongs to uid \(uid), not to incidentd's user (uid \(geteuid())); run chown \(geteuid()) \(path)"
+            return
+                "\(path) belongs to uid \(uid), not to incidentd's user (uid \(geteuid())); run chown \(geteuid()) \(path)"
         case .openToOthers(let mode):
             return "\(path) may be read by other users (mode \(String(mode, radix: 8))); run chmod 600 \(path)"
         }

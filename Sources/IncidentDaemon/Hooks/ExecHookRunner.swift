@@ -57,7 +57,8 @@ struct ExecHookRunner: Sendable {
         guard geteuid() == 0, name != "root" else { return nil }
         guard let entry = getpwnam(name) else {
             throw DaemonError(
-                message: "incidentd runs as root, so exec hooks run as the unprivileged user \(name), which does not exist; "
+                message:
+                    "incidentd runs as root, so exec hooks run as the unprivileged user \(name), which does not exist; "
                     + "create it (the sysusers snippet creates incidentd) or set hookUser in the configuration"
             )
         }
@@ -70,22 +71,32 @@ struct ExecHookRunner: Sendable {
         return ["/usr/bin/setpriv", "--reuid=\(account.uid)", "--regid=\(account.gid)", "--init-groups", "--"] + argv
     }
 
-    func run(argv hookArgv: [String], environment: [String: String], input: String, timeout: Duration) async -> HookRun {
+    func run(argv hookArgv: [String], environment: [String: String], input: String, timeout: Duration) async -> HookRun
+    {
         let argv = commandLine(hookArgv)
         var options = PlatformOptions()
         // Its own process group, so a timeout reaches every process it started.
         options.processGroupID = 0
-        let variables = Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) })
+        let variables = Dictionary(
+            uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) }
+        )
         guard let payload = Self.payloadFile(input) else {
-            return HookRun(ending: .couldNotStart("cannot hold the payload: \(String(cString: strerror(errno)))"), output: "")
+            return HookRun(
+                ending: .couldNotStart("cannot hold the payload: \(String(cString: strerror(errno)))"),
+                output: ""
+            )
         }
         let ran: ExecutionResult<HookOutput, SequenceOutput, SequenceOutput>
         do {
             // Standard output and error are read as they come, into one record of what it said.
             ran = try await Subprocess.run(
-                .path(FilePath(argv[0])), arguments: Arguments(Array(argv.dropFirst())), environment: .custom(variables),
-                platformOptions: options, input: .fileDescriptor(FileDescriptor(rawValue: payload), closeAfterSpawningProcess: true),
-                output: .sequence, error: .sequence
+                .path(FilePath(argv[0])),
+                arguments: Arguments(Array(argv.dropFirst())),
+                environment: .custom(variables),
+                platformOptions: options,
+                input: .fileDescriptor(FileDescriptor(rawValue: payload), closeAfterSpawningProcess: true),
+                output: .sequence,
+                error: .sequence
             ) { execution in
                 await Self.collect([execution.standardOutput, execution.standardError], timeout: timeout) {
                     try? execution.send(signal: .kill, toProcessGroup: true)
@@ -147,7 +158,9 @@ struct ExecHookRunner: Sendable {
     /// order it comes; when `timeout` passes first, calls `kill` and reads on to the end the
     /// kill brings.
     static func collect(
-        _ streams: [SubprocessOutputSequence], timeout: Duration, kill: @escaping @Sendable () -> Void
+        _ streams: [SubprocessOutputSequence],
+        timeout: Duration,
+        kill: @escaping @Sendable () -> Void
     ) async -> HookOutput {
         let kept = OutputRecord()
         let timedOut = await withTaskGroup(of: Bool?.self) { group in

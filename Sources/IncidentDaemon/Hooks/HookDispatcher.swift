@@ -40,7 +40,10 @@ struct HookDispatcher: Service {
     /// deliveries cannot starve the rest. New work is found when this daemon rings the doorbell
     /// or at the poll interval (other daemons' deliveries, retries falling due).
     private func dispatch(_ http: WebhookSender) async {
-        enum Finished { case delivery(hook: String), wakeUp }
+        enum Finished {
+            case delivery(hook: String)
+            case wakeUp
+        }
         let shareLimit = hooks.count > 1 ? max(1, concurrency - 1) : concurrency
         // A claimed delivery finishes even during shutdown: each hook is bounded by its timeout.
         await withTaskGroup(of: Finished.self) { group in
@@ -96,15 +99,30 @@ struct HookDispatcher: Service {
         logger[metadataKey: "hook.attempt"] = "\(delivery.attempt)"
         let started = Date()
         guard let hook = hooks.first(where: { $0.name == delivery.hook }) else {
-            await finish(delivery, started: started, outcome: .failed(error: "no hook named \(delivery.hook) is configured", retryAfter: backoff(delivery)), output: "", logger: logger)
+            await finish(
+                delivery,
+                started: started,
+                outcome: .failed(error: "no hook named \(delivery.hook) is configured", retryAfter: backoff(delivery)),
+                output: "",
+                logger: logger
+            )
             return
         }
-        logger.debug("running hook", metadata: ["hook.latency_ms": "\(Int(started.timeIntervalSince(delivery.createdAt) * 1000))"])
+        logger.debug(
+            "running hook",
+            metadata: ["hook.latency_ms": "\(Int(started.timeIntervalSince(delivery.createdAt) * 1000))"]
+        )
         let payload: String
         do {
             payload = try openPayload(delivery)
         } catch {
-            await finish(delivery, started: started, outcome: .failed(error: "\(error)", retryAfter: backoff(delivery)), output: "", logger: logger)
+            await finish(
+                delivery,
+                started: started,
+                outcome: .failed(error: "\(error)", retryAfter: backoff(delivery)),
+                output: "",
+                logger: logger
+            )
             return
         }
         let outcome: HookStore.Outcome
@@ -112,13 +130,20 @@ struct HookDispatcher: Service {
         switch hook.kind {
         case .webhook(let url, let secret):
             let result = await http.send(
-                url: url, secret: secret, id: delivery.id.uuidString.lowercased(), body: Array((payload + "\n").utf8),
+                url: url,
+                secret: secret,
+                id: delivery.id.uuidString.lowercased(),
+                body: Array((payload + "\n").utf8),
                 timeout: hook.timeout
             )
             output = result.output
             switch result.verdict {
             case .delivered: outcome = .delivered
-            case .disable: outcome = .disableHook(reason: "\(result.error); the hook is disabled until an admin runs incidentctl hooks enable \(hook.name)")
+            case .disable:
+                outcome = .disableHook(
+                    reason:
+                        "\(result.error); the hook is disabled until an admin runs incidentctl hooks enable \(hook.name)"
+                )
             case .retry: outcome = .failed(error: result.error, retryAfter: backoff(delivery))
             }
         case .exec(let argv):
@@ -131,7 +156,12 @@ struct HookDispatcher: Service {
                 "INCIDENTD_DELIVERY_ID": delivery.id.uuidString.lowercased(),
                 "INCIDENTD_ATTEMPT": String(delivery.attempt),
             ]
-            let result = await runner.run(argv: argv, environment: environment, input: payload + "\n", timeout: hook.timeout)
+            let result = await runner.run(
+                argv: argv,
+                environment: environment,
+                input: payload + "\n",
+                timeout: hook.timeout
+            )
             output = result.output
             outcome = result.succeeded ? .delivered : .failed(error: result.error, retryAfter: backoff(delivery))
         }
@@ -140,8 +170,11 @@ struct HookDispatcher: Service {
             logger.info("hook delivered")
         case .failed(let error, _):
             let dead = delivery.attempt >= delivery.maxAttempts
-            logger.log(level: dead ? .error : .warning, dead ? "hook failed for the last time; delivery is dead" : "hook failed; will retry",
-                       metadata: ["hook.error": "\(error)"])
+            logger.log(
+                level: dead ? .error : .warning,
+                dead ? "hook failed for the last time; delivery is dead" : "hook failed; will retry",
+                metadata: ["hook.error": "\(error)"]
+            )
         case .disableHook(let reason):
             logger.error("the receiver asked to stop; hook disabled", metadata: ["hook.error": "\(reason)"])
         }
@@ -162,7 +195,13 @@ struct HookDispatcher: Service {
         HookRouting.backoff(afterAttempt: delivery.attempt, base: retryBase, jitter: Double.random(in: 0...1))
     }
 
-    private func finish(_ delivery: ClaimedDelivery, started: Date, outcome: HookStore.Outcome, output: String, logger: Logger) async {
+    private func finish(
+        _ delivery: ClaimedDelivery,
+        started: Date,
+        outcome: HookStore.Outcome,
+        output: String,
+        logger: Logger
+    ) async {
         for attempt in 1...5 {
             do {
                 try await store.finish(delivery, daemon: daemonID, started: started, outcome: outcome, output: output)

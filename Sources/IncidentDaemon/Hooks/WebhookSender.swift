@@ -33,27 +33,48 @@ struct WebhookSender: Sendable {
         try? await client.shutdown()
     }
 
-    func send(url: String, secret: WebhookSecret, id: String, body: [UInt8], timeout: Duration, now: Date = Date()) async -> WebhookResult {
+    func send(
+        url: String,
+        secret: WebhookSecret,
+        id: String,
+        body: [UInt8],
+        timeout: Duration,
+        now: Date = Date()
+    ) async -> WebhookResult {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "user-agent", value: "incidentd/\(IncidentdVersion.current)")
-        for (name, value) in StandardWebhooks.headers(id: id, timestamp: Int(now.timeIntervalSince1970), body: body, secret: secret) {
+        for (name, value) in StandardWebhooks.headers(
+            id: id,
+            timestamp: Int(now.timeIntervalSince1970),
+            body: body,
+            secret: secret
+        ) {
             request.headers.add(name: name, value: value)
         }
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-                + timeout.components.attoseconds / 1_000_000_000))
+            let response = try await client.execute(
+                request,
+                timeout: .nanoseconds(
+                    Int64(timeout.components.seconds) * 1_000_000_000
+                        + timeout.components.attoseconds / 1_000_000_000
+                )
+            )
             var answer = ByteBuffer()
             for try await var chunk in response.body {
                 let room = Self.outputLimit - answer.readableBytes
                 if room <= 0 { continue }
                 answer.writeBuffer(&chunk)
-                if answer.readableBytes > Self.outputLimit { answer.moveWriterIndex(to: answer.readerIndex + Self.outputLimit) }
+                if answer.readableBytes > Self.outputLimit {
+                    answer.moveWriterIndex(to: answer.readerIndex + Self.outputLimit)
+                }
             }
             let status = Int(response.status.code)
-            let output = "HTTP \(status) \(response.status.reasonPhrase)\n" + String(decoding: answer.readableBytesView, as: UTF8.self)
+            let output =
+                "HTTP \(status) \(response.status.reasonPhrase)\n"
+                + String(decoding: answer.readableBytesView, as: UTF8.self)
             let verdict = StandardWebhooks.verdict(status: status)
             let error: String
             switch verdict {

@@ -23,7 +23,11 @@ struct Purger: Service, CustomStringConvertible {
             if !policy.isEmpty {
                 do {
                     if try await store.claimDailyRun("purge", daemon: daemonID) {
-                        let purged = try await store.purge(policy: policy, dryRun: false, audit: AuditRecord(caller: caller, action: "Purge"))
+                        let purged = try await store.purge(
+                            policy: policy,
+                            dryRun: false,
+                            audit: AuditRecord(caller: caller, action: "Purge")
+                        )
                         logger.notice("daily retention run", metadata: ["incidents.purged": "\(purged.count)"])
                     }
                 } catch {

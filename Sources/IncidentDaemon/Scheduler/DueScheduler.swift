@@ -15,7 +15,9 @@ struct DueScheduler: Service {
         let playbooks = self.playbooks
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                let fired = try await store.fireDueAlerts(dueSoonLead: lead) { playbooks.resolve(digest: $0, source: $1) }
+                let fired = try await store.fireDueAlerts(dueSoonLead: lead) {
+                    playbooks.resolve(digest: $0, source: $1)
+                }
                 if fired > 0 { logger.info("deadline alerts fired", metadata: ["alerts.count": "\(fired)"]) }
             } catch {
                 logger.warning("cannot scan deadlines; will retry", metadata: ["error": "\(error)"])

@@ -46,7 +46,8 @@ final class UserDirectory: Sendable {
             caller.pid = credentials.pid
             return caller
         }
-        let caller = (try? await NIOThreadPool.singleton.runIfActive { Self.lookUp(credentials) }) ?? Self.lookUp(credentials)
+        let caller =
+            (try? await NIOThreadPool.singleton.runIfActive { Self.lookUp(credentials) }) ?? Self.lookUp(credentials)
         cache.withLock { entries in
             if entries.count > 10_000 { entries.removeAll() }
             entries[credentials.uid] = Entry(caller: caller, expires: now + lifetime)

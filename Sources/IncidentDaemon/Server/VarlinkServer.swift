@@ -27,9 +27,13 @@ public actor VarlinkServer: Service {
         public var maximumConnectionsPerUser: Int = 256
 
         public init(
-            socketPath: String, socketMode: UInt16 = 0o660, socketGroup: String? = nil,
+            socketPath: String,
+            socketMode: UInt16 = 0o660,
+            socketGroup: String? = nil,
             maximumMessageSize: Int = VarlinkFrameDecoder.defaultMaximumMessageSize,
-            idleTimeout: Duration = .seconds(300), maximumConnectionsPerUser: Int = 256, listeningDescriptor: Int32? = nil,
+            idleTimeout: Duration = .seconds(300),
+            maximumConnectionsPerUser: Int = 256,
+            listeningDescriptor: Int32? = nil,
             drainTimeout: Duration = .seconds(10)
         ) {
             self.maximumConnectionsPerUser = maximumConnectionsPerUser
@@ -97,7 +101,9 @@ public actor VarlinkServer: Service {
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
             let mode: mode_t = settings.socketMode & 0o066 == 0 ? 0o700 : 0o755
             if mkdir(directory, mode) != 0, errno != EEXIST {
-                throw DaemonError(message: "cannot create the socket directory \(directory): \(String(cString: strerror(errno)))")
+                throw DaemonError(
+                    message: "cannot create the socket directory \(directory): \(String(cString: strerror(errno)))"
+                )
             }
             _ = chmod(directory, mode)
         }
@@ -133,7 +139,8 @@ public actor VarlinkServer: Service {
         } else {
             try Self.prepareSocketDirectory(for: settings)
             serverChannel = try await bootstrap.bind(
-                unixDomainSocketPath: settings.socketPath, cleanupExistingSocketFile: true,
+                unixDomainSocketPath: settings.socketPath,
+                cleanupExistingSocketFile: true,
                 childChannelInitializer: initializer
             )
         }
@@ -188,14 +195,19 @@ public actor VarlinkServer: Service {
     private func cutConnectionsStillOpen() {
         let remaining = openConnections.withLock { Array($0.values) }
         if !remaining.isEmpty {
-            logger.warning("cutting connections still busy after the drain timeout", metadata: ["connections.open": "\(remaining.count)"])
+            logger.warning(
+                "cutting connections still busy after the drain timeout",
+                metadata: ["connections.open": "\(remaining.count)"]
+            )
         }
         for connection in remaining { connection.close(promise: nil) }
     }
 
     private func applySocketPermissions() throws {
         if chmod(settings.socketPath, mode_t(settings.socketMode)) != 0 {
-            throw ServerError(message: "cannot set the mode of \(settings.socketPath): \(String(cString: strerror(errno)))")
+            throw ServerError(
+                message: "cannot set the mode of \(settings.socketPath): \(String(cString: strerror(errno)))"
+            )
         }
         if let groupName = settings.socketGroup {
             guard let group = getgrnam(groupName) else {
@@ -203,7 +215,8 @@ public actor VarlinkServer: Service {
             }
             if chown(settings.socketPath, uid_t.max, group.pointee.gr_gid) != 0 {
                 throw ServerError(
-                    message: "cannot give \(settings.socketPath) to group \(groupName): \(String(cString: strerror(errno)))"
+                    message:
+                        "cannot give \(settings.socketPath) to group \(groupName): \(String(cString: strerror(errno)))"
                 )
             }
         }
@@ -221,7 +234,10 @@ public actor VarlinkServer: Service {
             return true
         }
         guard admitted else {
-            logger.warning("refused a connection: too many from this user", metadata: ["peer.uid": "\(caller.uid)", "connections.limit": "\(limit)"])
+            logger.warning(
+                "refused a connection: too many from this user",
+                metadata: ["peer.uid": "\(caller.uid)", "connections.limit": "\(limit)"]
+            )
             let error = WireError.tooManyConnections(limit: limit).varlinkError
             await onViolation(caller, error)
             try? await connection.channel.executeThenClose { _, outbound in

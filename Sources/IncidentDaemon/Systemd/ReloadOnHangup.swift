@@ -32,7 +32,10 @@ struct ReloadOnHangup: Service, CustomStringConvertible {
             if let reloadKeys {
                 do {
                     let current = try await reloadKeys()
-                    logger.notice("key file reloaded; re-encrypting older values in the background", metadata: ["key.current": "\(current)"])
+                    logger.notice(
+                        "key file reloaded; re-encrypting older values in the background",
+                        metadata: ["key.current": "\(current)"]
+                    )
                 } catch {
                     logger.error("key file reload refused; keeping the running keys", metadata: ["error": "\(error)"])
                     refused.append("keys: \(error)")
@@ -45,7 +48,10 @@ struct ReloadOnHangup: Service, CustomStringConvertible {
                 logger.error("playbook reload refused; keeping the running set", metadata: ["error": "\(error)"])
                 refused.append("playbooks: \(error.problems.first.map(String.init(describing:)) ?? "")")
             }
-            notifier.ready(status: refused.isEmpty ? "Ready; reloaded" : "Ready; reload refused: \(refused.joined(separator: "; "))")
+            notifier.ready(
+                status: refused.isEmpty
+                    ? "Ready; reloaded" : "Ready; reload refused: \(refused.joined(separator: "; "))"
+            )
         }
     }
 }

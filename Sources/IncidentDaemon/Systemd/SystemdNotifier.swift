@@ -53,7 +53,9 @@ public struct SystemdNotifier: Sendable {
     }
 
     /// The watchdog interval systemd asks for (`WATCHDOG_USEC`, for this process), if any.
-    public static func watchdogInterval(environment: [String: String] = ProcessInfo.processInfo.environment) -> Duration? {
+    public static func watchdogInterval(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Duration? {
         guard let text = environment["WATCHDOG_USEC"], let microseconds = Int64(text), microseconds > 0 else {
             return nil
         }
