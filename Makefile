@@ -16,7 +16,7 @@ help:
 	@echo "make chaos    the long fault run: clients filing while incidentd is killed again and again"
 	@echo "make fuzz     libFuzzer on the Varlink decoder, playbook loader, conditions and durations (FUZZ_SECONDS each)"
 	@echo "make install  install binaries, migrations and docs under PREFIX (default /usr/local)"
-	@echo "make lint     check formatting with swift format"
+	@echo "make lint     check formatting with swift format (.swift-format); swift format -i -r Sources Tests fixes it"
 
 deps:
 	@scripts/install-deps.sh
@@ -106,7 +106,7 @@ uninstall:
 	@echo "Left $(SYSCONFDIR)/incidentd and /var/lib/incidentd in place: they hold your configuration and data."
 
 lint:
-	$(SWIFT) format lint --strict -r Sources Tests
+	$(SWIFT) format lint --strict --parallel -r Sources Tests
 
 clean:
 	rm -rf .build .state

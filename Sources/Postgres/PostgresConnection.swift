@@ -235,7 +235,7 @@ func withArrayOfOptionalCStrings<R>(
     _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R
 ) -> R {
     let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
-    defer { copies.forEach { free($0) } }
+    defer { for copy in copies { free(copy) } }
     let pointers = copies.map { UnsafePointer($0) } + [nil]
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

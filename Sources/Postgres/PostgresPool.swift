@@ -100,7 +100,7 @@ public final class PostgresPool: Sendable {
             defer { state.idle = [] }
             return state.idle
         }
-        idle.forEach { $0.close() }
+        for connection in idle { connection.close() }
         try? await threadPool.shutdownGracefully()
     }
 

@@ -99,7 +99,7 @@ struct Incidentd: AsyncParsableCommand {
             case .success(let playbooks):
                 print("playbooks: \(playbooks.count) valid in \(directory.path)")
             case .failure(let error):
-                error.problems.forEach { printError($0.description) }
+                for problem in error.problems { printError(problem.description) }
                 printError("incidentd: the playbooks in \(directory.path) have \(error.problems.count) problem(s)")
                 throw ExitCode(78)
             }

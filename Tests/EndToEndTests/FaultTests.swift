@@ -97,7 +97,7 @@ import Varlink
 
             let clients = (0..<Self.clients).map { Client(index: $0, socket: socket) }
             let threads = clients.map { client in Thread { client.run(reports: Self.reportsPerClient) } }
-            threads.forEach { $0.start() }
+            for thread in threads { thread.start() }
             for _ in 0..<Self.kills {
                 try await Task.sleep(for: .milliseconds(700))
                 kill(daemon.pid, SIGKILL)

@@ -18,7 +18,7 @@ public func spawnSocketActivated(
     posix_spawn_file_actions_adddup2(&actions, descriptor, 3)
     var pid: pid_t = 0
     let cArguments = argv.map { strdup($0) } + [nil]
-    defer { cArguments.forEach { free($0) } }
+    defer { for argument in cArguments { free(argument) } }
     let status = posix_spawn(&pid, "/bin/sh", &actions, nil, cArguments, environ)
     guard status == 0 else { throw TestSetupError("posix_spawn failed: \(String(cString: strerror(status)))") }
     return pid

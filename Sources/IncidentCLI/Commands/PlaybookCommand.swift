@@ -79,7 +79,7 @@ struct PlaybookValidateCommand: ParsableCommand {
                 "\(valid.count) playbook\(valid.count == 1 ? "" : "s") valid in \(elapsed.formatted(.units(allowed: [.milliseconds], fractionalPart: .show(length: 1))))."
             )
         } else {
-            problems.forEach { printOut($0.description) }
+            for problem in problems { printOut(problem.description) }
         }
         if !problems.isEmpty {
             throw CLIError(

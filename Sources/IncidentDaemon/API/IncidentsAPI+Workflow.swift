@@ -181,8 +181,9 @@ extension IncidentsAPI {
         let lookup = try await store.caseFile(
             reference,
             audit: AuditRecord(caller: caller, action: call.auditAction, incident: reference),
-            resolve: { playbooks.resolve(digest: $0, source: $1) }
-        ) { AccessPolicy.decide(principal, .readIncident, incident: $0.accessFacts) }
+            resolve: { playbooks.resolve(digest: $0, source: $1) },
+            authorize: { AccessPolicy.decide(principal, .readIncident, incident: $0.accessFacts) }
+        )
         guard case .found(let file, let view) = lookup else {
             throw WireError.noSuchIncident(reference: reference.rawValue)
         }

@@ -211,21 +211,8 @@ public struct IncidentsAPI: Sendable {
         _ call: VarlinkCall,
         _ caller: Caller
     ) async throws -> WorkflowWire.CaseFileReply {
-        let principal = settings.roles.principal(for: caller)
-        let audit = AuditRecord(caller: caller, action: call.auditAction, incident: parameters.reference)
-        let playbooks = self.playbooks
-        let lookup = try await store.caseFile(
-            parameters.reference,
-            audit: audit,
-            resolve: { playbooks.resolve(digest: $0, source: $1) }
-        ) { incident in
-            AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts)
-        }
         // A denied read answers as if the incident did not exist: existence is itself confidential.
-        guard case .found(let file, let view) = lookup else {
-            throw WireError.noSuchIncident(reference: parameters.reference.rawValue)
-        }
-        return file.reply(as: view)
+        try await caseFileReply(parameters.reference, caller, call)
     }
 
     func list(
