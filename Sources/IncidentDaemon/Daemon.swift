@@ -94,19 +94,8 @@ public struct Daemon: Sendable {
             )
         }
         let doorbell = Doorbell()
-        let hooks = configuration.hooks
         let outbox = Outbox(
-            route: { event, data, incident, playbook, actor in
-                HookRouting.route(
-                    event: event,
-                    data: data,
-                    incident: incident,
-                    playbook: playbook,
-                    actor: actor,
-                    hooks: hooks,
-                    now: Date()
-                )
-            },
+            hooks: configuration.hooks,
             wake: { doorbell.ringSoon() },
             cipher: cipher,
             coalesceWindow: configuration.hookCoalesceWindow

@@ -4,11 +4,9 @@ import Postgres
 
 /// Where events become hook deliveries: inside the transaction of the change that caused them.
 public struct Outbox: Sendable {
-    /// Which hooks hear an event, with what payload.
-    public var route:
-        @Sendable (
-            _ event: String, _ data: [String: String], _ incident: Incident, _ playbook: Playbook?, _ actor: String?
-        ) -> [OutboxEntry]
+    /// The configured hooks: ``HookRouting`` decides from them which hear an event, with
+    /// what payload. A value, so the store asks nothing of the daemon inside its transaction.
+    public var hooks: [HookDefinition]
     /// Called after a transaction that queued deliveries committed, to wake the local dispatcher.
     public var wake: @Sendable () -> Void
     /// Seals payloads that carry personal data (for hooks configured to receive it).
@@ -22,12 +20,12 @@ public struct Outbox: Sendable {
     public static let coalescedEvents: Set<String> = [IncidentEvent.Kind.reportFolded.rawValue]
 
     public init(
-        route: @escaping @Sendable (String, [String: String], Incident, Playbook?, String?) -> [OutboxEntry],
+        hooks: [HookDefinition],
         wake: @escaping @Sendable () -> Void,
         cipher: CipherBox = CipherBox(nil),
         coalesceWindow: Duration = .seconds(300)
     ) {
-        self.route = route
+        self.hooks = hooks
         self.wake = wake
         self.cipher = cipher
         self.coalesceWindow = coalesceWindow
@@ -52,7 +50,16 @@ public struct Outbox: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         for event in events {
-            for entry in route(event.kind.rawValue, event.data, incident, playbook, actor) {
+            let entries = HookRouting.route(
+                event: event.kind.rawValue,
+                data: event.data,
+                incident: incident,
+                playbook: playbook,
+                actor: actor,
+                hooks: hooks,
+                now: Date()
+            )
+            for entry in entries {
                 var text = String(decoding: try encoder.encode(entry.payload), as: UTF8.self)
                 if entry.payload.incident.description != nil || entry.payload.data["text"] != nil, cipher.current != nil
                 {
