@@ -1,0 +1,116 @@
+import Foundation
+import IncidentCore
+import IncidentProtocol
+import IncidentStore
+import Postgres
+import TestSupport
+import Testing
+import Varlink
+
+@testable import IncidentDaemon
+
+/// The daemon's core in this process, as hummingbird's test helper runs the real service: the
+/// parts `incidentd` is built of (store, playbooks, policy, API) on a migrated database, and
+/// calls routed through the router it serves, without a socket or the binary. The binary's own
+/// tests stay in EndToEndTests.
+@Suite struct InProcessAPITests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// A daemon's parts on `pool`, with its state in `directory`.
+    static func parts(on pool: PostgresPool, in directory: TemporaryDirectory) async throws -> Daemon.Parts {
+        let state = directory.appending("state")
+        try FileManager.default.createDirectory(
+            atPath: state,
+            withIntermediateDirectories: true,
+            attributes: [
+                .posixPermissions: 0o700
+            ]
+        )
+        var configuration = Configuration(socketPath: directory.appending("incidentd.sock"), stateDirectory: state)
+        configuration.playbooksDirectory = repository.appendingPathComponent("playbooks").path
+        return try await Daemon(configuration: configuration, logger: testLogger).parts(on: pool)
+    }
+
+    /// A manager (who may also read the audit trail through the store, as the test does).
+    static let mia = Caller(uid: 4242, gid: 4242, pid: 4242, userName: "mia", groups: ["incidentd-managers"])
+
+    static func call<P, R>(
+        _ router: VarlinkRouter<Caller>,
+        _ method: Method<P, R>,
+        _ parameters: P,
+        as caller: Caller = mia
+    ) async throws -> Result<R, WireError> {
+        let reply = await router.route(try method.call(parameters), context: caller)
+        if let name = reply.error { return .failure(WireError(VarlinkError(name: name, parameters: reply.parameters))) }
+        return .success(try reply.decode(R.self))
+    }
+
+    @Test func aReportIsFiledStartedAndReadThroughTheRouterWithoutTheBinary() async throws {
+        try await withMigratedPool { pool, _ in
+            let directory = try TemporaryDirectory(prefix: "api")
+            defer { directory.remove() }
+            let parts = try await Self.parts(on: pool, in: directory)
+            let router = parts.api.makeRouter()
+            let draft = ReportDraft(
+                title: "Laptop with the customer list stolen",
+                description: "from a car",
+                jurisdictions: []
+            )
+            let filed = try await Self.call(router, Methods.Incidents.report, .init(draft: draft)).get()
+            #expect(filed.created)
+            let file = try await Self.call(router, Methods.Incidents.get, .init(reference: filed.incident.reference))
+                .get()
+            #expect(file.incident.title == draft.title)
+            #expect(file.incident.playbook != nil, "the workflow started under a playbook")
+            #expect(file.tasks?.isEmpty == false)
+            // A note goes through the same handler path, and shows on the timeline.
+            _ = try await Self.call(
+                router,
+                Methods.Incidents.note,
+                .init(reference: filed.incident.reference, text: "called")
+            ).get()
+            let timeline = try await Self.call(
+                router,
+                Methods.Incidents.timeline,
+                .init(reference: filed.incident.reference)
+            ).get()
+            #expect(timeline.events.map(\.kind).contains(IncidentEvent.Kind.noteAdded.rawValue))
+            // Every call was audited, in the daemon's own action names.
+            let audit = try await parts.auditStore.query(
+                AuditFilter(limit: 1000),
+                audit: AuditRecord(caller: Self.mia, action: Methods.Audit.query.auditAction)
+            )
+            #expect(Set(audit.map(\.action)).isSuperset(of: ["Report", "Get", "Note", "Timeline"]))
+        }
+    }
+
+    @Test func refusalsComeBackAsTheCataloguesErrorsAndChangeNothing() async throws {
+        try await withMigratedPool { pool, _ in
+            let directory = try TemporaryDirectory(prefix: "api")
+            defer { directory.remove() }
+            let parts = try await Self.parts(on: pool, in: directory)
+            let router = parts.api.makeRouter()
+            let nobody = IncidentReference(year: 2026, number: 999_999)
+            let missing = await #expect(throws: WireError.self) {
+                try await Self.call(router, Methods.Incidents.get, .init(reference: nobody)).get()
+            }
+            #expect(missing == .noSuchIncident(reference: nobody.rawValue))
+            #expect(missing?.exitStatus == .notFound)
+            let empty = await #expect(throws: WireError.self) {
+                try await Self.call(
+                    router,
+                    Methods.Incidents.report,
+                    .init(draft: ReportDraft(title: " ", description: "d"))
+                ).get()
+            }
+            guard case .invalidValue(let parameter, _)? = empty else {
+                Issue.record("an empty title is an InvalidValue, not \(String(describing: empty))")
+                return
+            }
+            #expect(parameter == "title")
+            let listed = try await Self.call(router, Methods.Incidents.list, .init()).get()
+            #expect(listed.incidents.isEmpty, "nothing was filed")
+        }
+    }
+}
