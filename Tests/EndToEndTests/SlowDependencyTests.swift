@@ -61,7 +61,9 @@ import Varlink
                     + "max \(String(format: "%.1f", latencies[19])) ms"
             )
             #expect(filed == 12, "the slow calls complete")
-            #expect(latencies[10] < 100, "the socket is not blocked by the database")
+            // Blocked, it would wait about a second (one report's time); alone it answers in a few
+            // milliseconds, and under the full suite's load on 2 cores once in about 100.
+            #expect(latencies[10] < 500, "the socket is not blocked by the database")
         }
     }
 }
