@@ -86,91 +86,123 @@ public struct IncidentStore: Sendable {
                 case .hidden: draft.dedupKey = nil
                 }
             }
-            let aware = draft.aware ?? Date()
-            let uid = UUID()
-            let sealedDescription = cipher.seal(
-                draft.description,
-                context: FieldCipher.context(incident: uid, field: "description")
-            )
-            let rows = try connection.query(
-                """
-                WITH inserted AS (
-                    INSERT INTO incidents (
-                        reference, title, description, severity, category, data_categories,
-                        people_affected, records_affected, jurisdictions, reporter_uid, reporter_name,
-                        aware_at, discovered_at, idempotency_key, dedup_key, uid)
-                    VALUES (
-                        'INC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-'
-                            || lpad(nextval('incident_number')::text, 6, '0'),
-                        \(draft.title), \(sealedDescription), \(draft.severity.rawValue),
-                        \(draft.category?.rawValue), \(draft.dataCategories.map(\.rawValue)),
-                        \(draft.peopleAffected), \(draft.recordsAffected),
-                        \(draft.jurisdictions.map(\.rawValue)), \(Int64(reporter.uid)), \(reporter.userName),
-                        \(aware), \(draft.discovered), \(draft.idempotencyKey), \(draft.dedupKey), \(uid))
-                    ON CONFLICT (reporter_uid, idempotency_key) DO NOTHING
-                    RETURNING *
-                ), event AS (
-                    INSERT INTO events (incident_id, kind, actor_uid, actor_name)
-                    SELECT id, \(IncidentEvent.Kind.incidentReported.rawValue)::text, reporter_uid, reporter_name FROM inserted
-                ), audit AS (
-                    INSERT INTO audit_log (uid, user_name, pid, action, incident_ref, outcome)
-                    SELECT reporter_uid, reporter_name, \(reporter.pid), 'Report', reference, 'created'
-                    FROM inserted
-                )
-                SELECT id, \(unsafeSQL: Self.incidentColumns) FROM inserted
-                """
-            )
-            if let row = rows.first {
-                var incident = try Incident(row: row, cipher: cipher)
-                let id = try row.decode(Int64.self, "id")
-                let playbook = Playbook.choose(for: incident, from: playbooks)
-                var queued = 0
-                var startedUnder: String?
-                if let playbook {
-                    queued += try Self.startWorkflow(
-                        connection,
-                        incidentID: id,
-                        incident: &incident,
-                        playbook: playbook,
-                        actor: reporter,
-                        outbox: outbox,
-                        cipher: cipher,
-                        playbookStored: storedPlaybooks.contains(playbook.digest)
-                    )
-                    startedUnder = playbook.digest
-                }
-                queued +=
-                    try outbox?.enqueue(
-                        connection,
-                        incidentID: id,
-                        events: [IncidentEvent(.incidentReported)],
-                        incident: incident,
-                        playbook: playbook,
-                        actor: reporter.userName
-                    ) ?? 0
-                return (ReportResult(incident: incident, created: true), queued, startedUnder)
+            if let filed = try self.insertReport(
+                connection,
+                draft,
+                by: reporter,
+                playbooks: playbooks,
+                outbox: outbox,
+                playbookStored: { storedPlaybooks.contains($0) }
+            ) {
+                return filed
             }
-            // The key was used before (perhaps by a retry of this very call): return that incident.
-            let existing = try connection.query(
-                """
-                SELECT \(unsafeSQL: Self.incidentColumns) FROM incidents
-                WHERE reporter_uid = \(Int64(reporter.uid)) AND idempotency_key = \(draft.idempotencyKey)
-                """
-            )
-            guard let row = existing.first else {
-                throw PostgresError(code: .server, serverMessage: "idempotency conflict without a row")
-            }
-            let incident = try Incident(row: row, cipher: cipher)
-            try connection.query(
-                AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate)
-                    .insert
-            )
-            return (ReportResult(incident: incident, created: false), 0, nil)
+            return try self.retriedReport(connection, draft, by: reporter)
         }
         // Only once the transaction committed is the playbook version surely stored.
         if let digest = result.startedUnder { storedPlaybooks.insert(digest) }
         if result.1 > 0 { outbox?.wake() }
         return result.0
+    }
+
+    /// Files the report as a new incident, its first event and audit record in one statement,
+    /// and starts its workflow; nil when its idempotency key filed an incident before.
+    private func insertReport(
+        _ connection: PostgresConnection,
+        _ draft: ReportDraft,
+        by reporter: Caller,
+        playbooks: [Playbook],
+        outbox: Outbox?,
+        playbookStored: (String) -> Bool
+    ) throws -> (ReportResult, Int, startedUnder: String?)? {
+        let aware = draft.aware ?? Date()
+        let uid = UUID()
+        let sealedDescription = cipher.seal(
+            draft.description,
+            context: FieldCipher.context(incident: uid, field: "description")
+        )
+        let rows = try connection.query(
+            """
+            WITH inserted AS (
+                INSERT INTO incidents (
+                    reference, title, description, severity, category, data_categories,
+                    people_affected, records_affected, jurisdictions, reporter_uid, reporter_name,
+                    aware_at, discovered_at, idempotency_key, dedup_key, uid)
+                VALUES (
+                    'INC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-'
+                        || lpad(nextval('incident_number')::text, 6, '0'),
+                    \(draft.title), \(sealedDescription), \(draft.severity.rawValue),
+                    \(draft.category?.rawValue), \(draft.dataCategories.map(\.rawValue)),
+                    \(draft.peopleAffected), \(draft.recordsAffected),
+                    \(draft.jurisdictions.map(\.rawValue)), \(Int64(reporter.uid)), \(reporter.userName),
+                    \(aware), \(draft.discovered), \(draft.idempotencyKey), \(draft.dedupKey), \(uid))
+                ON CONFLICT (reporter_uid, idempotency_key) DO NOTHING
+                RETURNING *
+            ), event AS (
+                INSERT INTO events (incident_id, kind, actor_uid, actor_name)
+                SELECT id, \(IncidentEvent.Kind.incidentReported.rawValue)::text, reporter_uid, reporter_name FROM inserted
+            ), audit AS (
+                INSERT INTO audit_log (uid, user_name, pid, action, incident_ref, outcome)
+                SELECT reporter_uid, reporter_name, \(reporter.pid), 'Report', reference, 'created'
+                FROM inserted
+            )
+            SELECT id, \(unsafeSQL: Self.incidentColumns) FROM inserted
+            """
+        )
+        if let row = rows.first {
+            var incident = try Incident(row: row, cipher: cipher)
+            let id = try row.decode(Int64.self, "id")
+            let playbook = Playbook.choose(for: incident, from: playbooks)
+            var queued = 0
+            var startedUnder: String?
+            if let playbook {
+                queued += try Self.startWorkflow(
+                    connection,
+                    incidentID: id,
+                    incident: &incident,
+                    playbook: playbook,
+                    actor: reporter,
+                    outbox: outbox,
+                    cipher: cipher,
+                    playbookStored: playbookStored(playbook.digest)
+                )
+                startedUnder = playbook.digest
+            }
+            queued +=
+                try outbox?.enqueue(
+                    connection,
+                    incidentID: id,
+                    events: [IncidentEvent(.incidentReported)],
+                    incident: incident,
+                    playbook: playbook,
+                    actor: reporter.userName
+                ) ?? 0
+            return (ReportResult(incident: incident, created: true), queued, startedUnder)
+        }
+        return nil
+    }
+
+    /// The incident a retried idempotency key filed, with the retry audited as a duplicate.
+    private func retriedReport(
+        _ connection: PostgresConnection,
+        _ draft: ReportDraft,
+        by reporter: Caller
+    ) throws -> (ReportResult, Int, startedUnder: String?) {
+        // The key was used before (perhaps by a retry of this very call).
+        let existing = try connection.query(
+            """
+            SELECT \(unsafeSQL: Self.incidentColumns) FROM incidents
+            WHERE reporter_uid = \(Int64(reporter.uid)) AND idempotency_key = \(draft.idempotencyKey)
+            """
+        )
+        guard let row = existing.first else {
+            throw PostgresError(code: .server, serverMessage: "idempotency conflict without a row")
+        }
+        let incident = try Incident(row: row, cipher: cipher)
+        try connection.query(
+            AuditRecord(caller: reporter, action: "Report", incident: incident.reference, outcome: .duplicate)
+                .insert
+        )
+        return (ReportResult(incident: incident, created: false), 0, nil)
     }
 
     /// Folds a report into the open incident with its dedup key: counts it, keeps its facts as

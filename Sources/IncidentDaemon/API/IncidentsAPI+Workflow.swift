@@ -9,6 +9,12 @@ import Varlink
 /// version-checked, run through the pure engine, and saved with its events and audit record.
 extension IncidentsAPI {
     func registerWorkflow(_ router: inout VarlinkRouter<Caller>) {
+        registerTasks(&router)
+        registerMoves(&router)
+    }
+
+    /// Updating the facts, and completing or skipping a task.
+    private func registerTasks(_ router: inout VarlinkRouter<Caller>) {
         serve(Methods.Incidents.update, on: &router) { parameters, call, caller in
             let changes = parameters.factValues
             let estimates = Set(parameters.estimated ?? [])
@@ -56,6 +62,11 @@ extension IncidentsAPI {
                 _ in .success(.skipTask(id: parameters.task, reason: parameters.reason))
             }
         }
+    }
+
+    /// Moving the incident: approving a gate, advancing, pausing and resuming its clocks,
+    /// closing and reopening it.
+    private func registerMoves(_ router: inout VarlinkRouter<Caller>) {
         serve(Methods.Incidents.approve, on: &router) { parameters, call, caller in
             try await workflow(call, caller, parameters.reference, parameters.version, .approveGate, gate: true) {
                 _,
