@@ -68,24 +68,8 @@ extension Workflow {
             guard let details, !details.recipient.isEmpty, !details.channel.isEmpty else {
                 return .failure(.notificationDetailsRequired(task: id))
             }
-            state.notifications.append(
-                NotificationRecord(
-                    task: id,
-                    kind: kind,
-                    recipient: details.recipient,
-                    channel: details.channel,
-                    sentAt: now,
-                    by: actor,
-                    reference: details.reference,
-                    contentDigest: details.contentDigest,
-                    lateReason: late ? trimmedReason : nil
-                )
-            )
             events.append(
-                IncidentEvent(
-                    .notificationRecorded,
-                    ["task": id, "kind": kind.rawValue, "late": late ? "true" : "false"]
-                )
+                recordNotification(kind, of: id, details, late: late ? trimmedReason : nil, in: &state, context)
             )
         }
         if let refusal = record(estimates, of: captures, in: &state.facts, playbook: playbook) {
@@ -119,6 +103,34 @@ extension Workflow {
         }
         events.append(IncidentEvent(.taskCompleted, ["task": id, "late": late ? "true" : "false"]))
         return .success((state, events))
+    }
+
+    /// Adds a notification made to the ledger; `lateReason` when it was past its deadline.
+    static func recordNotification(
+        _ kind: NotificationRecipient,
+        of task: String,
+        _ details: WorkflowCommand.NotificationDetails,
+        late lateReason: String?,
+        in state: inout CaseState,
+        _ context: Context
+    ) -> IncidentEvent {
+        state.notifications.append(
+            NotificationRecord(
+                task: task,
+                kind: kind,
+                recipient: details.recipient,
+                channel: details.channel,
+                sentAt: context.now,
+                by: context.actor,
+                reference: details.reference,
+                contentDigest: details.contentDigest,
+                lateReason: lateReason
+            )
+        )
+        return IncidentEvent(
+            .notificationRecorded,
+            ["task": task, "kind": kind.rawValue, "late": lateReason != nil ? "true" : "false"]
+        )
     }
 
     /// The captures a task is completed with: each one the task's, each of its field's type,
