@@ -193,22 +193,39 @@ extension Workflow {
         var state = evaluated
         var events: [IncidentEvent] = []
         if let force {
-            let reason = force.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !reason.isEmpty else { return .failure(.reasonRequired("forcing the move")) }
-            events.append(IncidentEvent(.phaseForced, ["from": state.phase.rawValue]))
-            events += leaveBehind(
-                &state,
-                playbook: context.playbook,
-                actor: context.actor,
-                now: context.now,
-                reason: reason
-            )
+            switch forced(force, "forcing the move", &state, context) {
+            case .failure(let refusal): return .failure(refusal)
+            case .success(let forcedEvents): events += forcedEvents
+            }
         }
         state.phase = next
         state.gateApproved = false
         state.facts.instants["phase:\(next.rawValue)"] = context.now
         events.append(IncidentEvent(.phaseEntered, ["phase": next.rawValue]))
         return .success((state, events))
+    }
+
+    /// A manager's move past what is missing (`what` names it in the refusal): it needs a
+    /// reason, and every task left behind is skipped with that reason.
+    static func forced(
+        _ force: String,
+        _ what: String,
+        _ state: inout CaseState,
+        _ context: Context,
+        closing: Bool = false
+    ) -> Result<[IncidentEvent], WorkflowRefusal> {
+        let reason = force.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { return .failure(.reasonRequired(what)) }
+        let from = IncidentEvent(.phaseForced, ["from": state.phase.rawValue])
+        let skipped = leaveBehind(
+            &state,
+            playbook: context.playbook,
+            actor: context.actor,
+            now: context.now,
+            reason: reason,
+            closing: closing
+        )
+        return .success([from] + skipped)
     }
 
     static func pauseClocks(_ request: PauseRequest, _ state: CaseState, _ context: Context) -> Outcome {
@@ -273,17 +290,10 @@ extension Workflow {
         var state = evaluated
         var events: [IncidentEvent] = []
         if let force {
-            let reason = force.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !reason.isEmpty else { return .failure(.reasonRequired("forcing the close")) }
-            events.append(IncidentEvent(.phaseForced, ["from": state.phase.rawValue]))
-            events += leaveBehind(
-                &state,
-                playbook: context.playbook,
-                actor: context.actor,
-                now: context.now,
-                reason: reason,
-                closing: true
-            )
+            switch forced(force, "forcing the close", &state, context, closing: true) {
+            case .failure(let refusal): return .failure(refusal)
+            case .success(let forcedEvents): events += forcedEvents
+            }
         } else {
             guard state.phase == .notify else { return .failure(.closeOnlyFromNotify(state.phase)) }
             if let refusal = blockers(evaluated, playbook: context.playbook) { return .failure(refusal) }
