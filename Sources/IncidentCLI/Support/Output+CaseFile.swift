@@ -38,70 +38,83 @@ extension Output {
                     }).joined(separator: "\n")
             )
         }
-        if let tasks = file.tasks {
-            for phase in Phase.allCases where phase != .closed {
-                let inPhase = tasks.filter { $0.phase == phase }
-                guard !inPhase.isEmpty else { continue }
-                var lines = [
-                    "Tasks: \(phase.rawValue)"
-                        + (phase == file.incident.phase && file.gatePending != nil
-                            ? "   (gate: needs a \(file.gatePending!.rawValue)'s approval)" : "")
-                ]
-                for task in inPhase {
-                    lines.append("  \(mark(task)) \(task.id)  \(task.title)")
-                    var details = ["\(task.role.rawValue)", status(task)]
-                    if !task.required { details.append("optional") }
-                    if !task.captures.isEmpty, task.status == .open || task.status == .possiblyOwed {
-                        details.append("needs \(task.captures.joined(separator: ", "))")
-                    }
-                    lines.append("      " + details.joined(separator: " · "))
-                }
-                sections.append(lines.joined(separator: "\n"))
-            }
-        }
-        if let tasks = file.tasks {
-            let owed = tasks.filter { $0.notification != nil && ($0.status == .open || $0.status == .possiblyOwed) }
-            let made = file.notifications ?? []
-            if !owed.isEmpty || !made.isEmpty {
-                var lines = ["Notifications"]
-                for record in made {
-                    lines.append(
-                        "  made  \(record.kind.rawValue) — \(record.recipient) by \(record.channel), \(time(record.sentAt))"
-                            + (record.reference.map { ", ref \($0)" } ?? "")
-                            + (record.lateReason.map { " (late: \($0))" } ?? "")
-                    )
-                }
-                for task in owed {
-                    lines.append("  owed  \(task.notification!.rawValue) — \(task.id), \(status(task))")
-                }
-                sections.append(lines.joined(separator: "\n"))
-            }
-        }
-        if let pauses = file.pauses, !pauses.isEmpty {
-            var lines = ["Clock pauses"]
-            for pause in pauses {
-                let end: String
-                if let ended = pause.endedAt {
-                    end = "ended \(time(ended))" + (pause.endedBy.map { " by \($0)" } ?? "")
-                } else if let until = pause.until {
-                    end = until > now ? paint("running", .yellow) + " until \(time(until))" : "ended \(time(until))"
-                } else {
-                    end = paint("running", .yellow) + " until resumed"
-                }
-                lines.append(
-                    "  \(pause.regime ?? "every clock") — \(pause.basis), from \(time(pause.since)) by \(pause.by), \(end)"
-                )
-                if !pause.reason.isEmpty { lines.append("      \(pause.reason)") }
-            }
-            let paused = Set(pauses.filter { $0.isRunning(at: now) }.compactMap(\.regime))
-            let running = (file.runningRegimes ?? []).filter { !paused.contains($0) }
-            if !paused.isEmpty, !running.isEmpty { lines.append("  Still running: \(running.joined(separator: ", "))") }
-            sections.append(lines.joined(separator: "\n"))
-        }
+        sections += taskSections(file)
+        if let notifications = notificationSection(file) { sections.append(notifications) }
+        if let pauses = pauseSection(file) { sections.append(pauses) }
         if let resolution = file.resolution {
             sections.append("Resolution\n  \(resolution)\nLessons learned\n  \(file.lessonsLearned ?? "")")
         }
         return sections.joined(separator: "\n\n")
+    }
+
+    /// The tasks, one section per phase entered.
+    func taskSections(_ file: WorkflowWire.CaseFileReply) -> [String] {
+        guard let tasks = file.tasks else { return [] }
+        var sections: [String] = []
+        for phase in Phase.allCases where phase != .closed {
+            let inPhase = tasks.filter { $0.phase == phase }
+            guard !inPhase.isEmpty else { continue }
+            var lines = [
+                "Tasks: \(phase.rawValue)"
+                    + (phase == file.incident.phase && file.gatePending != nil
+                        ? "   (gate: needs a \(file.gatePending!.rawValue)'s approval)" : "")
+            ]
+            for task in inPhase {
+                lines.append("  \(mark(task)) \(task.id)  \(task.title)")
+                var details = ["\(task.role.rawValue)", status(task)]
+                if !task.required { details.append("optional") }
+                if !task.captures.isEmpty, task.status == .open || task.status == .possiblyOwed {
+                    details.append("needs \(task.captures.joined(separator: ", "))")
+                }
+                lines.append("      " + details.joined(separator: " · "))
+            }
+            sections.append(lines.joined(separator: "\n"))
+        }
+        return sections
+    }
+
+    /// The notification ledger: made, and still owed.
+    func notificationSection(_ file: WorkflowWire.CaseFileReply) -> String? {
+        guard let tasks = file.tasks else { return nil }
+        let owed = tasks.filter { $0.notification != nil && ($0.status == .open || $0.status == .possiblyOwed) }
+        let made = file.notifications ?? []
+        guard !owed.isEmpty || !made.isEmpty else { return nil }
+        var lines = ["Notifications"]
+        for record in made {
+            lines.append(
+                "  made  \(record.kind.rawValue) — \(record.recipient) by \(record.channel), \(time(record.sentAt))"
+                    + (record.reference.map { ", ref \($0)" } ?? "")
+                    + (record.lateReason.map { " (late: \($0))" } ?? "")
+            )
+        }
+        for task in owed {
+            lines.append("  owed  \(task.notification!.rawValue) — \(task.id), \(status(task))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Every pause of the clocks, and which keep running.
+    func pauseSection(_ file: WorkflowWire.CaseFileReply) -> String? {
+        guard let pauses = file.pauses, !pauses.isEmpty else { return nil }
+        var lines = ["Clock pauses"]
+        for pause in pauses {
+            let end: String
+            if let ended = pause.endedAt {
+                end = "ended \(time(ended))" + (pause.endedBy.map { " by \($0)" } ?? "")
+            } else if let until = pause.until {
+                end = until > now ? paint("running", .yellow) + " until \(time(until))" : "ended \(time(until))"
+            } else {
+                end = paint("running", .yellow) + " until resumed"
+            }
+            lines.append(
+                "  \(pause.regime ?? "every clock") — \(pause.basis), from \(time(pause.since)) by \(pause.by), \(end)"
+            )
+            if !pause.reason.isEmpty { lines.append("      \(pause.reason)") }
+        }
+        let paused = Set(pauses.filter { $0.isRunning(at: now) }.compactMap(\.regime))
+        let running = (file.runningRegimes ?? []).filter { !paused.contains($0) }
+        if !paused.isEmpty, !running.isEmpty { lines.append("  Still running: \(running.joined(separator: ", "))") }
+        return lines.joined(separator: "\n")
     }
 
     func mark(_ task: WorkflowWire.Task) -> String {
