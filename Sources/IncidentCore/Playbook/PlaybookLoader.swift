@@ -373,26 +373,7 @@ private struct Parser {
                 problem(instantsNode, "instant '\(instant)' is built in; declare only instants tasks record")
             }
         }
-        // What the included regimes declare joins the playbook's own; a field two of them
-        // declare must mean the same in both.
-        for regime in regimes {
-            let playbookFile = file
-            file = regime.path
-            for field in regime.fields {
-                if let existing = fields.first(where: { $0.name == field.name }) {
-                    if existing != field {
-                        problem(
-                            regime.root,
-                            "field '\(field.name)' is declared differently here and in \(playbookFile) or another regime"
-                        )
-                    }
-                } else {
-                    fields.append(field)
-                }
-            }
-            for instant in regime.instants where !instants.contains(instant) { instants.append(instant) }
-            file = playbookFile
-        }
+        join(regimes, fields: &fields, instants: &instants)
         let hooks = node("hooks").map { strings($0, "hooks") } ?? []
         if let knownHooks, let hooksNode = node("hooks") {
             for hook in hooks where !knownHooks.contains(hook) {
@@ -410,14 +391,7 @@ private struct Parser {
         checkInstantCycles(phases.flatMap(\.tasks), declared: instants, node: node("phases"))
         checkDeclaredInstantsAreRecorded(instants, tasks: phases.flatMap(\.tasks), node: node("instants"))
 
-        var retentionDays: Int?
-        if let days = node("retentionDays") {
-            if let value = days.int, (1...36_500).contains(value) {
-                retentionDays = value
-            } else {
-                problem(days, "retentionDays must be a whole number of days, 1 to 36500")
-            }
-        }
+        let retentionDays = node("retentionDays").flatMap { parseRetentionDays($0) }
 
         let digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
         var playbook = Playbook(
@@ -437,6 +411,38 @@ private struct Parser {
         playbook.retentionDays = retentionDays
         playbook.regimes = regimes.map(\.summary)
         return playbook
+    }
+
+    /// What the included regimes declare joins the playbook's own; a field two of them declare
+    /// must mean the same in both.
+    mutating func join(_ regimes: [Regime], fields: inout [FieldDeclaration], instants: inout [String]) {
+        for regime in regimes {
+            let playbookFile = file
+            file = regime.path
+            for field in regime.fields {
+                if let existing = fields.first(where: { $0.name == field.name }) {
+                    if existing != field {
+                        problem(
+                            regime.root,
+                            "field '\(field.name)' is declared differently here and in \(playbookFile) or another regime"
+                        )
+                    }
+                } else {
+                    fields.append(field)
+                }
+            }
+            for instant in regime.instants where !instants.contains(instant) { instants.append(instant) }
+            file = playbookFile
+        }
+    }
+
+    /// `retentionDays`: a whole number of days, 1 to 36500.
+    mutating func parseRetentionDays(_ days: Node) -> Int? {
+        guard let value = days.int, (1...36_500).contains(value) else {
+            problem(days, "retentionDays must be a whole number of days, 1 to 36500")
+            return nil
+        }
+        return value
     }
 
     /// One law's part of a playbook: its fields, instants and tasks, from its own file.

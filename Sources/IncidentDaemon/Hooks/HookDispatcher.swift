@@ -125,6 +125,31 @@ struct HookDispatcher: Service {
             )
             return
         }
+        let (outcome, output) = await run(hook, delivery, payload: payload, http: http)
+        switch outcome {
+        case .delivered:
+            logger.info("hook delivered")
+        case .failed(let error, _):
+            let dead = delivery.attempt >= delivery.maxAttempts
+            logger.log(
+                level: dead ? .error : .warning,
+                dead ? "hook failed for the last time; delivery is dead" : "hook failed; will retry",
+                metadata: ["hook.error": "\(error)"]
+            )
+        case .disableHook(let reason):
+            logger.error("the receiver asked to stop; hook disabled", metadata: ["hook.error": "\(reason)"])
+        }
+        await finish(delivery, started: started, outcome: outcome, output: output, logger: logger)
+    }
+
+    /// Runs `hook` once with `payload`: a webhook request, or its program. Returns the outcome
+    /// to record and what the receiver said.
+    private func run(
+        _ hook: HookDefinition,
+        _ delivery: ClaimedDelivery,
+        payload: String,
+        http: WebhookSender
+    ) async -> (HookStore.Outcome, String) {
         let outcome: HookStore.Outcome
         let output: String
         switch hook.kind {
@@ -165,20 +190,7 @@ struct HookDispatcher: Service {
             output = result.output
             outcome = result.succeeded ? .delivered : .failed(error: result.error, retryAfter: backoff(delivery))
         }
-        switch outcome {
-        case .delivered:
-            logger.info("hook delivered")
-        case .failed(let error, _):
-            let dead = delivery.attempt >= delivery.maxAttempts
-            logger.log(
-                level: dead ? .error : .warning,
-                dead ? "hook failed for the last time; delivery is dead" : "hook failed; will retry",
-                metadata: ["hook.error": "\(error)"]
-            )
-        case .disableHook(let reason):
-            logger.error("the receiver asked to stop; hook disabled", metadata: ["hook.error": "\(reason)"])
-        }
-        await finish(delivery, started: started, outcome: outcome, output: output, logger: logger)
+        return (outcome, output)
     }
 
     /// The payload as the hook reads it: opened, if it was sealed for carrying personal data.
