@@ -30,7 +30,17 @@ struct StatusCommand: ParsableCommand {
     static func render(_ reply: IncidentsWire.StatusReply, output: Output) -> String {
         var lines = ["Open incidents: \(reply.open)"]
         guard reply.open > 0 else { return lines.joined(separator: "\n") }
-        lines.append("")
+        lines += counts(reply, output: output)
+        lines += section("Overdue", reply.overdue, output: output)
+        lines += section("Due in the next 24 h", reply.dueSoon, output: output)
+        lines += legalClocks(reply.owedNotifications ?? [], output: output)
+        lines += section("Your tasks", reply.myTasks, output: output)
+        return lines.joined(separator: "\n")
+    }
+
+    /// Open incidents by phase and by severity, and the oldest one.
+    static func counts(_ reply: IncidentsWire.StatusReply, output: Output) -> [String] {
+        var lines = [""]
         var rows: [[String]] = [["PHASE", "OPEN"]]
         for phase in Phase.allCases where phase.isOpen {
             rows.append([phase.rawValue, String(reply.byPhase[phase.rawValue] ?? 0)])
@@ -48,69 +58,74 @@ struct StatusCommand: ParsableCommand {
                 "Oldest open: \(oldest.reference) \(oldest.title) (reported \(output.relative(oldest.reported)))"
             )
         }
-        /// Where a task's clock stands, 18 columns: paused (yellow), overdue (red), or due.
-        func clock(_ task: IncidentsWire.DueTask) -> String {
-            let when: String
-            if task.paused == true {
-                when = task.pausedUntil.map { "paused, \(output.time($0).prefix(10))" } ?? "paused"
-            } else if let due = task.due {
-                when =
-                    due < output.now
-                    ? "overdue \(output.relative(due).replacingOccurrences(of: " ago", with: ""))"
-                    : "due \(output.relative(due))"
-            } else {
-                when = "no deadline"
-            }
-            let cell = output.fit(when, 18)
-            if task.paused == true { return output.paint(cell, .yellow) }
-            return task.due.map { $0 < output.now } == true ? output.paint(cell, .red) : cell
+        return lines
+    }
+
+    /// Where a task's clock stands, 18 columns: paused (yellow), overdue (red), or due.
+    static func clock(_ task: IncidentsWire.DueTask, output: Output) -> String {
+        let when: String
+        if task.paused == true {
+            when = task.pausedUntil.map { "paused, \(output.time($0).prefix(10))" } ?? "paused"
+        } else if let due = task.due {
+            when =
+                due < output.now
+                ? "overdue \(output.relative(due).replacingOccurrences(of: " ago", with: ""))"
+                : "due \(output.relative(due))"
+        } else {
+            when = "no deadline"
         }
-        func section(_ title: String, _ tasks: [IncidentsWire.DueTask]?, limit: Int = 10) {
-            guard let tasks, !tasks.isEmpty else { return }
-            lines.append("")
-            lines.append(output.paint("\(title) (\(tasks.count))", .bold))
-            for task in tasks.prefix(limit) {
-                let label = "\(task.reference)  \(task.task)"
-                let title =
-                    task.settledBy.map { "possibly owed, settled by \($0.joined(separator: ", ")): " + task.title }
-                    ?? task.title
+        let cell = output.fit(when, 18)
+        if task.paused == true { return output.paint(cell, .yellow) }
+        return task.due.map { $0 < output.now } == true ? output.paint(cell, .red) : cell
+    }
+
+    /// A titled list of tasks, at most `limit` of them.
+    static func section(
+        _ title: String,
+        _ tasks: [IncidentsWire.DueTask]?,
+        limit: Int = 10,
+        output: Output
+    ) -> [String] {
+        guard let tasks, !tasks.isEmpty else { return [] }
+        var lines = ["", output.paint("\(title) (\(tasks.count))", .bold)]
+        for task in tasks.prefix(limit) {
+            let label = "\(task.reference)  \(task.task)"
+            let title =
+                task.settledBy.map { "possibly owed, settled by \($0.joined(separator: ", ")): " + task.title }
+                ?? task.title
+            lines.append(
+                ("  " + output.fit(label, 34) + "  " + clock(task, output: output) + "  " + output.fit(title, 42))
+                    .trimmingTrailingSpaces()
+            )
+        }
+        if tasks.count > limit { lines.append("  … and \(tasks.count - limit) more") }
+        return lines
+    }
+
+    /// Every running legal clock, per incident: its task, where it stands, and its title,
+    /// possibly owed ones with the facts that settle them; 80 columns.
+    static func legalClocks(_ clocks: [IncidentsWire.DueTask], output: Output) -> [String] {
+        guard !clocks.isEmpty else { return [] }
+        var lines = ["", output.paint("Legal clocks running (\(clocks.count))", .bold)]
+        var order: [IncidentReference] = []
+        for clock in clocks where !order.contains(clock.reference) { order.append(clock.reference) }
+        for reference in order.prefix(10) {
+            let own = clocks.filter { $0.reference == reference }
+            lines.append("  " + output.fit("\(reference)  \(own[0].incidentTitle)", 76).trimmingTrailingSpaces())
+            for task in own {
+                let what = task.settledBy.map { "possibly owed, needs \($0.joined(separator: ", "))" } ?? task.title
                 lines.append(
-                    ("  " + output.fit(label, 34) + "  " + clock(task) + "  " + output.fit(title, 42))
+                    ("    " + output.fit(task.task, 20) + "  " + clock(task, output: output) + "  "
+                        + output.fit(what, 34))
                         .trimmingTrailingSpaces()
                 )
             }
-            if tasks.count > limit { lines.append("  … and \(tasks.count - limit) more") }
         }
-        section("Overdue", reply.overdue)
-        section("Due in the next 24 h", reply.dueSoon)
-        legalClocks(reply.owedNotifications ?? [])
-        section("Your tasks", reply.myTasks)
-        return lines.joined(separator: "\n")
-
-        /// Every running legal clock, per incident: its task, where it stands, and its title,
-        /// possibly owed ones with the facts that settle them; 80 columns.
-        func legalClocks(_ clocks: [IncidentsWire.DueTask]) {
-            guard !clocks.isEmpty else { return }
-            lines.append("")
-            lines.append(output.paint("Legal clocks running (\(clocks.count))", .bold))
-            var order: [IncidentReference] = []
-            for clock in clocks where !order.contains(clock.reference) { order.append(clock.reference) }
-            for reference in order.prefix(10) {
-                let own = clocks.filter { $0.reference == reference }
-                lines.append("  " + output.fit("\(reference)  \(own[0].incidentTitle)", 76).trimmingTrailingSpaces())
-                for task in own {
-                    let what = task.settledBy.map { "possibly owed, needs \($0.joined(separator: ", "))" } ?? task.title
-                    lines.append(
-                        ("    " + output.fit(task.task, 20) + "  " + clock(task) + "  " + output.fit(what, 34))
-                            .trimmingTrailingSpaces()
-                    )
-                }
-            }
-            if order.count > 10 {
-                lines.append(
-                    "  … and \(order.count - 10) more incidents: incidentctl list --overdue, incidentctl show REF"
-                )
-            }
+        if order.count > 10 {
+            lines.append(
+                "  … and \(order.count - 10) more incidents: incidentctl list --overdue, incidentctl show REF"
+            )
         }
+        return lines
     }
 }

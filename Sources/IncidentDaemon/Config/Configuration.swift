@@ -455,8 +455,7 @@ extension Configuration {
         guard let items = node.sequence else { throw fail(node, "hooks must be a list") }
         let keys = [
             "name", "exec", "url", "secretFile", "events", "severities", "playbooks", "phases", "timeoutSeconds",
-            "maxAttempts",
-            "personalData", "restricted",
+            "maxAttempts", "personalData", "restricted",
         ]
         var hooks: [HookDefinition] = []
         for item in items {
@@ -503,32 +502,44 @@ extension Configuration {
                 playbooks: list("playbooks"),
                 phases: phases
             )
-            if let timeout = values["timeoutSeconds"] {
-                guard let seconds = timeout.int, (1...3600).contains(seconds) else {
-                    throw fail(timeout, "timeoutSeconds must be 1 to 3600")
-                }
-                hook.timeout = .seconds(seconds)
-            }
-            if let attempts = values["maxAttempts"] {
-                guard let count = attempts.int, (1...100).contains(count) else {
-                    throw fail(attempts, "maxAttempts must be 1 to 100")
-                }
-                hook.maxAttempts = count
-            }
-            if let restricted = values["restricted"] {
-                guard let text = restricted.string, let content = HookDefinition.RestrictedContent(rawValue: text)
-                else {
-                    throw fail(restricted, "restricted must be none, reference or full")
-                }
-                hook.restricted = content
-            }
-            if let personal = values["personalData"] {
-                guard let flag = personal.bool else { throw fail(personal, "personalData must be true or false") }
-                hook.personalData = flag
-            }
+            try applyLimits(values, to: &hook, file: file)
             hooks.append(hook)
         }
         return hooks
+    }
+
+    /// A hook's limits and what it hears: timeoutSeconds, maxAttempts, restricted, personalData.
+    private static func applyLimits(
+        _ values: [String: Node],
+        to hook: inout HookDefinition,
+        file: String
+    ) throws(ConfigurationError) {
+        func fail(_ node: Node, _ message: String) -> ConfigurationError {
+            ConfigurationError(file: file, line: node.mark?.line, message: message)
+        }
+        if let timeout = values["timeoutSeconds"] {
+            guard let seconds = timeout.int, (1...3600).contains(seconds) else {
+                throw fail(timeout, "timeoutSeconds must be 1 to 3600")
+            }
+            hook.timeout = .seconds(seconds)
+        }
+        if let attempts = values["maxAttempts"] {
+            guard let count = attempts.int, (1...100).contains(count) else {
+                throw fail(attempts, "maxAttempts must be 1 to 100")
+            }
+            hook.maxAttempts = count
+        }
+        if let restricted = values["restricted"] {
+            guard let text = restricted.string, let content = HookDefinition.RestrictedContent(rawValue: text)
+            else {
+                throw fail(restricted, "restricted must be none, reference or full")
+            }
+            hook.restricted = content
+        }
+        if let personal = values["personalData"] {
+            guard let flag = personal.bool else { throw fail(personal, "personalData must be true or false") }
+            hook.personalData = flag
+        }
     }
 
     /// What a hook runs: a program (`exec`) or a webhook (`url` and its `secretFile`).
