@@ -76,26 +76,7 @@ public struct CaseFileExport: Sendable {
                 + (redacted ? "; personal data masked for sharing outside the team." : "; contains personal data.")
         )
         lines += ["", "## Summary", "", "| | |", "| --- | --- |"]
-        var summary: [(String, String)] = [
-            ("Phase", "\(incident.phase.rawValue) (since \(Self.utc(incident.phaseEntered)))"),
-            ("Severity", incident.severity.rawValue),
-        ]
-        if let category = incident.category { summary.append(("Category", category.rawValue)) }
-        if !incident.dataCategories.isEmpty {
-            summary.append(("Data", incident.dataCategories.map(\.rawValue).joined(separator: ", ")))
-        }
-        if let people = incident.peopleAffected { summary.append(("People affected", String(people))) }
-        if let records = incident.recordsAffected { summary.append(("Records affected", String(records))) }
-        if !incident.jurisdictions.isEmpty {
-            summary.append(("Jurisdictions", incident.jurisdictions.map(\.rawValue).joined(separator: ", ")))
-        }
-        summary.append(("Aware", Self.utc(incident.aware)))
-        summary.append(("Reported", "\(Self.utc(incident.reported)) by \(incident.reporter.name)"))
-        if let playbook = incident.playbook {
-            summary.append(("Playbook", "\(playbook) \(incident.playbookVersion ?? "")"))
-        }
-        if let closed = incident.closed { summary.append(("Closed", Self.utc(closed))) }
-        lines += summary.map { "| \($0.0) | \(cell($0.1)) |" }
+        lines += Self.summary(of: incident).map { "| \($0.0) | \(cell($0.1)) |" }
         lines += ["", "## Description", "", shown(incident.description)]
         if let facts = file.facts, !facts.isEmpty {
             lines += ["", "## Facts", ""]
@@ -107,27 +88,7 @@ public struct CaseFileExport: Sendable {
                 "- **\($0.name)**: \($0.value ? "yes" : "no") — \(shown($0.by)), \(Self.utc($0.at)): \(shown($0.reason))"
             }
         }
-        if let tasks = file.tasks, !tasks.isEmpty {
-            lines += ["", "## Tasks"]
-            for phase in Phase.allCases where tasks.contains(where: { $0.phase == phase }) {
-                lines += ["", "### \(phase.rawValue)", ""]
-                for task in tasks where task.phase == phase {
-                    let state: String
-                    switch task.status {
-                    case .done:
-                        state = "done by \(shown(task.completedBy ?? "?")), \(task.completedAt.map(Self.utc) ?? "")"
-                    case .skipped: state = "skipped: \(shown(task.reason ?? ""))"
-                    case .notApplicable: state = "not applicable"
-                    case .open: state = task.due.map { "open, due \(Self.utc($0))" } ?? "open"
-                    case .possiblyOwed:
-                        state =
-                            "possibly owed (settled by \((task.settledBy ?? []).joined(separator: ", ")))"
-                            + (task.due.map { ", due \(Self.utc($0))" } ?? "")
-                    }
-                    lines.append("- \(task.status == .done ? "[x]" : "[ ]") **\(task.id)** \(task.title) — \(state)")
-                }
-            }
-        }
+        if let tasks = file.tasks, !tasks.isEmpty { lines += Self.tasks(tasks, shown: shown) }
         if let notifications = file.notifications, !notifications.isEmpty {
             lines += ["", "## Notifications", ""]
             lines += notifications.map {
@@ -148,6 +109,54 @@ public struct CaseFileExport: Sendable {
             lines.append("| \(Self.utc(event.at)) | \(cell(event.actor ?? "-")) | \(event.kind) | \(cell(details)) |")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The summary table's rows: what is known of the incident, as label and value.
+    static func summary(of incident: Incident) -> [(String, String)] {
+        var summary: [(String, String)] = [
+            ("Phase", "\(incident.phase.rawValue) (since \(Self.utc(incident.phaseEntered)))"),
+            ("Severity", incident.severity.rawValue),
+        ]
+        if let category = incident.category { summary.append(("Category", category.rawValue)) }
+        if !incident.dataCategories.isEmpty {
+            summary.append(("Data", incident.dataCategories.map(\.rawValue).joined(separator: ", ")))
+        }
+        if let people = incident.peopleAffected { summary.append(("People affected", String(people))) }
+        if let records = incident.recordsAffected { summary.append(("Records affected", String(records))) }
+        if !incident.jurisdictions.isEmpty {
+            summary.append(("Jurisdictions", incident.jurisdictions.map(\.rawValue).joined(separator: ", ")))
+        }
+        summary.append(("Aware", Self.utc(incident.aware)))
+        summary.append(("Reported", "\(Self.utc(incident.reported)) by \(incident.reporter.name)"))
+        if let playbook = incident.playbook {
+            summary.append(("Playbook", "\(playbook) \(incident.playbookVersion ?? "")"))
+        }
+        if let closed = incident.closed { summary.append(("Closed", Self.utc(closed))) }
+        return summary
+    }
+
+    /// The tasks, one list per phase, each with where it stands.
+    static func tasks(_ tasks: [WorkflowWire.Task], shown: (String) -> String) -> [String] {
+        var lines = ["", "## Tasks"]
+        for phase in Phase.allCases where tasks.contains(where: { $0.phase == phase }) {
+            lines += ["", "### \(phase.rawValue)", ""]
+            for task in tasks where task.phase == phase {
+                let state: String
+                switch task.status {
+                case .done:
+                    state = "done by \(shown(task.completedBy ?? "?")), \(task.completedAt.map(Self.utc) ?? "")"
+                case .skipped: state = "skipped: \(shown(task.reason ?? ""))"
+                case .notApplicable: state = "not applicable"
+                case .open: state = task.due.map { "open, due \(Self.utc($0))" } ?? "open"
+                case .possiblyOwed:
+                    state =
+                        "possibly owed (settled by \((task.settledBy ?? []).joined(separator: ", ")))"
+                        + (task.due.map { ", due \(Self.utc($0))" } ?? "")
+                }
+                lines.append("- \(task.status == .done ? "[x]" : "[ ]") **\(task.id)** \(task.title) — \(state)")
+            }
+        }
+        return lines
     }
 
     /// The same as one JSON object: `caseFile` (as `show --json`), `events`, and who exported it when.

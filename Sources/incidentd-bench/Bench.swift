@@ -45,35 +45,13 @@ struct Bench: ParsableCommand {
                     var latencies: [Double] = []
                     var count = 0
                     while Date() < deadline {
-                        let message: VarlinkCall
-                        switch call {
-                        case "status": message = VarlinkCall(method: Methods.Incidents.status.name)
-                        case "list":
-                            message = VarlinkCall(
-                                method: Methods.Incidents.list.name,
-                                parameters: ["openOnly": .bool(true), "limit": .integer(50)]
-                            )
-                        case "get":
-                            message = VarlinkCall(
-                                method: Methods.Incidents.get.name,
-                                parameters: ["reference": .string(reference ?? "")]
-                            )
-                        case "audit":
-                            message = VarlinkCall(
-                                method: Methods.Audit.query.name,
-                                parameters: ["incident": .string(reference ?? ""), "limit": .integer(100)]
-                            )
-                        default:
-                            message = VarlinkCall(
-                                method: Methods.Incidents.report.name,
-                                parameters: [
-                                    "title": .string("Benchmark report \(client)-\(count)"),
-                                    "description": .string("Filed by incidentd-bench to measure throughput."),
-                                    "dataCategories": .array([.string("contact")]),
-                                    "idempotencyKey": .string("bench-\(runID)-\(client)-\(count)"),
-                                ]
-                            )
-                        }
+                        let message = Self.callToSend(
+                            call,
+                            number: count,
+                            client: client,
+                            run: runID,
+                            reference: reference
+                        )
                         // Like pgbench's client, spend as little as possible beside the server:
                         // the reply is read whole but decoded only when it is an error.
                         let bytes = try message.encoded()
@@ -118,6 +96,44 @@ struct Bench: ParsableCommand {
                     percentile(0.5),
                     percentile(0.99)
                 )
+            )
+        }
+    }
+
+    /// The call one client sends as its `number`th: the kind asked for, or a report.
+    static func callToSend(
+        _ call: String,
+        number count: Int,
+        client: Int,
+        run runID: Substring,
+        reference: String?
+    ) -> VarlinkCall {
+        switch call {
+        case "status": return VarlinkCall(method: Methods.Incidents.status.name)
+        case "list":
+            return VarlinkCall(
+                method: Methods.Incidents.list.name,
+                parameters: ["openOnly": .bool(true), "limit": .integer(50)]
+            )
+        case "get":
+            return VarlinkCall(
+                method: Methods.Incidents.get.name,
+                parameters: ["reference": .string(reference ?? "")]
+            )
+        case "audit":
+            return VarlinkCall(
+                method: Methods.Audit.query.name,
+                parameters: ["incident": .string(reference ?? ""), "limit": .integer(100)]
+            )
+        default:
+            return VarlinkCall(
+                method: Methods.Incidents.report.name,
+                parameters: [
+                    "title": .string("Benchmark report \(client)-\(count)"),
+                    "description": .string("Filed by incidentd-bench to measure throughput."),
+                    "dataCategories": .array([.string("contact")]),
+                    "idempotencyKey": .string("bench-\(runID)-\(client)-\(count)"),
+                ]
             )
         }
     }

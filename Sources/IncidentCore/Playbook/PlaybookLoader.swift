@@ -492,29 +492,7 @@ private struct Parser {
             }
             let title = value("title").flatMap { string($0, "title") }
             if title == nil { problem(root, "the regime has no 'title'") }
-            if let reviewed = value("reviewed")?.scalar?.string {
-                if (try? Date.ISO8601FormatStyle().year().month().day().parse(reviewed)) == nil {
-                    problem(
-                        value("reviewed"),
-                        "reviewed must be the date the regime was last checked against the law, as 2026-12-01"
-                    )
-                }
-            } else {
-                problem(root, "the regime has no 'reviewed' date: say when it was last checked against the law")
-            }
-            if let sources = value("sources")?.sequence, !sources.isEmpty {
-                for source in sources {
-                    guard let spec = entries(source, "a source", allowed: ["cite", "url", "sure"]) else { continue }
-                    if !spec.contains(where: { $0.key == "cite" }) || !spec.contains(where: { $0.key == "url" }) {
-                        problem(source, "a source needs 'cite' (the article) and 'url'")
-                    }
-                }
-            } else {
-                problem(
-                    value("sources") ?? root,
-                    "the regime needs 'sources': the articles it encodes, each with its URL"
-                )
-            }
+            checkProvenance(root, reviewed: value("reviewed"), sources: value("sources"))
             let fields = value("fields").map { parseFields($0) } ?? []
             let instants = value("instants").map { strings($0, "instants") } ?? []
             var tasks: [(Phase, Node)] = []
@@ -545,6 +523,34 @@ private struct Parser {
             )
         }
         return regimes
+    }
+
+    /// A regime says when it was last checked against the law (`reviewed`) and which articles
+    /// it encodes, each with its URL (`sources`).
+    mutating func checkProvenance(_ root: Node, reviewed reviewedNode: Node?, sources sourcesNode: Node?) {
+        if let reviewed = reviewedNode?.scalar?.string {
+            if (try? Date.ISO8601FormatStyle().year().month().day().parse(reviewed)) == nil {
+                problem(
+                    reviewedNode,
+                    "reviewed must be the date the regime was last checked against the law, as 2026-12-01"
+                )
+            }
+        } else {
+            problem(root, "the regime has no 'reviewed' date: say when it was last checked against the law")
+        }
+        if let sources = sourcesNode?.sequence, !sources.isEmpty {
+            for source in sources {
+                guard let spec = entries(source, "a source", allowed: ["cite", "url", "sure"]) else { continue }
+                if !spec.contains(where: { $0.key == "cite" }) || !spec.contains(where: { $0.key == "url" }) {
+                    problem(source, "a source needs 'cite' (the article) and 'url'")
+                }
+            }
+        } else {
+            problem(
+                sourcesNode ?? root,
+                "the regime needs 'sources': the articles it encodes, each with its URL"
+            )
+        }
     }
 
     /// The delays a regime's law allows: `pauses: []` (or none) when it allows none.
