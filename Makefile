@@ -106,7 +106,7 @@ uninstall:
 	@echo "Left $(SYSCONFDIR)/incidentd and /var/lib/incidentd in place: they hold your configuration and data."
 
 lint:
-	$(SWIFT) format lint --strict --parallel -r Sources Tests
+	$(SWIFT) format lint --strict --parallel -r Package.swift Sources Tests
 
 clean:
 	rm -rf .build .state

@@ -150,7 +150,8 @@ let package = Package(
             dependencies: ["Postgres", "Varlink"],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
-        ),        // The load generator behind `make bench`.
+        ),
+        // The load generator behind `make bench`.
         .executableTarget(
             name: "incidentd-bench",
             dependencies: [
