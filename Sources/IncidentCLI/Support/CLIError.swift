@@ -1,6 +1,5 @@
 import Foundation
 import IncidentProtocol
-import Varlink
 
 /// A failure said to the person at the terminal in one sentence, with an exit status
 /// scripts can test (documented in `incidentctl --help`).
@@ -21,9 +20,5 @@ public struct CLIError: Error, CustomStringConvertible, Sendable {
     /// sentence and exit status.
     public init(_ error: WireError) {
         self.init(error.message, status: error.exitStatus)
-    }
-
-    public init(_ error: VarlinkError) {
-        self.init(WireError(error))
     }
 }
