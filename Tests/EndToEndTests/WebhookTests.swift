@@ -135,7 +135,6 @@ import Varlink
         )
         defer { setup.directory.remove() }
         try await withDaemon(arguments: ["--config", setup.config]) { daemon, database in
-            let started = Date()
             #expect(try await daemon.ctl(["report", "--title", "Slow receiver", "--description", "d"]).status == 0)
             #expect(
                 try await HookTests().waitFor(90) { try deliveries(database, hook: "ok").first?.state == "delivered" }
@@ -144,7 +143,19 @@ import Varlink
                 try await HookTests().waitFor(90) { try deliveries(database, hook: "slow").first?.state == "dead" },
                 "\(daemon.log)"
             )
-            #expect(Date().timeIntervalSince(started) < 25, "the timeout, not the receiver's 30 s, ended the attempt")
+            let connection = try database.connect()
+            defer { connection.close() }
+            let attempt = try connection.query(
+                """
+                SELECT extract(epoch FROM finished_at - started_at)::float8 AS seconds FROM hook_attempts
+                WHERE delivery_id = (SELECT id FROM hook_deliveries WHERE hook = 'slow')
+                """
+            ).map { try $0.decode(Double.self, "seconds") }
+            #expect(attempt.count == 1)
+            #expect(
+                (attempt.first ?? .infinity) < 10,
+                "the 1 s timeout, not the receiver's 30 s, ended the attempt: \(attempt)"
+            )
             let slow = try deliveries(database, hook: "slow").first
             #expect(slow?.error?.contains("timed out") == true, "\(String(describing: slow))")
         }
