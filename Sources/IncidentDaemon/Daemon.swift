@@ -64,6 +64,7 @@ public struct Daemon: Sendable {
         let settings: LiveSettings
         let playbooks: PlaybookRegistry
         let doorbell: Doorbell
+        let events: EventBell
         let store: IncidentStore
         let hookStore: HookStore
         let hookAccount: ExecHookRunner.Account?
@@ -94,6 +95,7 @@ public struct Daemon: Sendable {
             )
         }
         let doorbell = Doorbell()
+        let events = EventBell()
         let outbox = Outbox(
             hooks: configuration.hooks,
             wake: { doorbell.ringSoon() },
@@ -115,6 +117,8 @@ public struct Daemon: Sendable {
             hookStore: hookStore,
             signer: signer,
             logger: logger,
+            events: events,
+            watchPollInterval: configuration.watchPollInterval,
             watchKeepAlive: min(.seconds(10), configuration.idleTimeout / 2)
         )
         return Parts(
@@ -124,6 +128,7 @@ public struct Daemon: Sendable {
             settings: settings,
             playbooks: playbooks,
             doorbell: doorbell,
+            events: events,
             store: store,
             hookStore: hookStore,
             hookAccount: hookAccount,
@@ -197,6 +202,14 @@ public struct Daemon: Sendable {
         let api = parts.api
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: sealer), .init(service: dispatcher), .init(service: scheduler),
+            .init(
+                service: WakeUpListener(
+                    target: pool.configuration.target,
+                    doorbell: parts.doorbell,
+                    events: parts.events,
+                    logger: logger
+                )
+            ),
             .init(service: Rekeyer(store: parts.store, requests: rekeyRequests, logger: logger)),
             .init(
                 service: Purger(
@@ -276,7 +289,8 @@ public struct Daemon: Sendable {
     static let daemonID: String = {
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count)
-        return "\(String(cString: name))/\(getpid())/\(UUID().uuidString.prefix(8).lowercased())"
+        return
+            "\(String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))/\(getpid())/\(UUID().uuidString.prefix(8).lowercased())"
     }()
 
     /// The playbook set; a set with any problem stops start-up with every problem listed.

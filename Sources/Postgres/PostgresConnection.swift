@@ -98,6 +98,37 @@ public final class PostgresConnection: @unchecked Sendable {
         handle = nil
     }
 
+    /// The channels notified on this connection (each once, however often it was notified),
+    /// waiting up to `timeout` for the first when none has arrived yet. The connection must
+    /// have run `LISTEN` on them, outside a transaction.
+    public func notifications(waitingUpTo timeout: Duration) throws(PostgresError) -> Set<String> {
+        guard let handle, !broken else {
+            throw PostgresError(code: .connectionLost, serverMessage: "connection is closed")
+        }
+        var channels = drainNotifications(handle)
+        guard channels.isEmpty else { return channels }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(
+            clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        )
+        guard poll(&descriptor, 1, milliseconds) > 0 else { return [] }
+        guard PQconsumeInput(handle) == 1 else {
+            broken = true
+            throw PostgresError(code: .connectionLost, serverMessage: String(cString: PQerrorMessage(handle)))
+        }
+        channels = drainNotifications(handle)
+        return channels
+    }
+
+    private func drainNotifications(_ handle: OpaquePointer) -> Set<String> {
+        var channels: Set<String> = []
+        while let notification = PQnotifies(handle) {
+            channels.insert(String(cString: notification.pointee.relname))
+            PQfreemem(notification)
+        }
+        return channels
+    }
+
     /// Runs one parameterised statement and copies out its rows.
     @discardableResult
     public func query(_ query: PostgresQuery) throws(PostgresError) -> PostgresRows {

@@ -13,12 +13,12 @@ import Varlink
         let directory: TemporaryDirectory
         let config: String
 
-        init(hooks: String, extra: String = "") throws {
+        init(hooks: String, extra: String = "", pollMilliseconds: Int = 50) throws {
             directory = try TemporaryDirectory(prefix: "ihook")
             config = directory.appending("incidentd.yaml")
             let text = """
                 hookRetryBaseMilliseconds: 50
-                hookPollIntervalMilliseconds: 50
+                hookPollIntervalMilliseconds: \(pollMilliseconds)
                 hookLeaseMarginMilliseconds: 500
                 schedulerIntervalMilliseconds: 100
                 hookUser: root

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import Synchronization
 import TestSupport
 import Testing
 
@@ -230,6 +231,57 @@ import Testing
             #expect(backends <= 4)
             await pool.shutdown()
             await #expect(throws: (any Error).self) { try await pool.transaction { _ in 1 } }
+        }
+    }
+}
+
+/// The listener behind the daemon's wake-ups.
+@Suite struct PostgresListenerTests {
+    final class Heard: Sendable {
+        let channels = Mutex<[Set<String>]>([])
+        func count(of channel: String) -> Int { channels.withLock { $0.filter { $0.contains(channel) }.count } }
+    }
+
+    @Test func notificationsArriveAndSurviveALostConnection() async throws {
+        try await withTestDatabase { database in
+            let listener = PostgresListener(
+                target: .conninfo(database.conninfo),
+                channels: ["wake_a", "wake_b"],
+                applicationName: "listener test",
+                logger: Logger(label: "test")
+            )
+            let heard = Heard()
+            let task = Task { await listener.run { channels in heard.channels.withLock { $0.append(channels) } } }
+            defer { task.cancel() }
+            func waitUntil(_ condition: () -> Bool) async -> Bool {
+                for _ in 0..<600 {
+                    if condition() { return true }
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+                return condition()
+            }
+            // Connecting reports every channel once: whatever came before was not heard.
+            #expect(await waitUntil { heard.count(of: "wake_a") == 1 && heard.count(of: "wake_b") == 1 })
+            let connection = try database.connect()
+            defer { connection.close() }
+            // Two notifications in one transaction are one; it arrives at commit.
+            _ = try connection.transaction { connection in
+                try connection.execute("NOTIFY wake_a; NOTIFY wake_a")
+            }
+            #expect(await waitUntil { heard.count(of: "wake_a") == 2 })
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(heard.count(of: "wake_a") == 2)
+            #expect(heard.count(of: "wake_b") == 1)
+            // The server ends the listening session: the listener reconnects and says so.
+            try connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'listener test'"
+            )
+            #expect(await waitUntil { heard.count(of: "wake_b") == 2 }, "reconnected, every channel reported")
+            try connection.execute("NOTIFY wake_b")
+            #expect(await waitUntil { heard.count(of: "wake_b") == 3 })
+            #expect(heard.count(of: "unknown") == 0)
+            task.cancel()
+            await task.value
         }
     }
 }

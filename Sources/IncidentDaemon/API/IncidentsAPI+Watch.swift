@@ -7,9 +7,10 @@ import Varlink
 
 extension IncidentsAPI {
     /// `Watch`: streams events on the incidents the caller may see, filtered as `List` is,
-    /// until the caller leaves or the daemon stops. Polls the event log (a cursor with gaps, so
-    /// a transaction that commits late is not missed); sends a keep-alive while nothing
-    /// happens, so the connection's idle timeout does not end a quiet watch.
+    /// until the caller leaves or the daemon stops. Reads the event log whenever the event bell
+    /// rings (any daemon's commit of events notifies), and at the poll interval otherwise, with
+    /// a cursor with gaps so a transaction that commits late is not missed; sends a keep-alive
+    /// while nothing happens, so the connection's idle timeout does not end a quiet watch.
     func watch(
         _ parameters: IncidentsWire.WatchParameters,
         _ call: VarlinkCall,
@@ -34,6 +35,7 @@ extension IncidentsAPI {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             // Roles may be reloaded while a watch runs: decide what the caller sees each time.
             let principal = settings.roles.principal(for: caller)
+            let rings = await self.events.rings
             let scope = AccessPolicy.visibility(of: principal)
             let read = try await store.events(after: cursor, matching: filter, visibleTo: scope, limit: batch)
             let fresh = cursor.advance(over: read.ids, now: clock())
@@ -49,9 +51,33 @@ extension IncidentsAPI {
                 lastSent = .now
             }
             if read.ids.count < batch {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: watchPollInterval) }
+                try await waitForEvents(after: rings, lastSent: &lastSent) {
+                    try await send(IncidentsWire.WatchReply(events: [], position: cursor.position))
+                }
             }
         }
         throw WireError.shuttingDown
+    }
+
+    /// Waits until the event bell has rung since `rings`, or the poll interval has passed, or
+    /// the daemon stops; sends a keep-alive through `keepAlive` whenever one is due meanwhile.
+    private func waitForEvents(
+        after rings: Int,
+        lastSent: inout ContinuousClock.Instant,
+        keepAlive: () async throws -> Void
+    ) async throws {
+        let pollDue = ContinuousClock.now + watchPollInterval
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let keepAliveDue = lastSent + watchKeepAlive
+            let until = min(pollDue, keepAliveDue)
+            await cancelWhenGracefulShutdown {
+                await self.events.wait(after: rings, timeout: ContinuousClock.now.duration(to: until))
+            }
+            if await self.events.rings != rings || ContinuousClock.now >= pollDue { return }
+            if ContinuousClock.now >= keepAliveDue {
+                try await keepAlive()
+                lastSent = .now
+            }
+        }
     }
 }

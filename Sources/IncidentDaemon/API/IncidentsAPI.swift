@@ -17,7 +17,10 @@ public struct IncidentsAPI: Sendable {
     let signer: AuditSigner
     let logger: Logger
     let clock: @Sendable () -> Date
-    /// How often `Watch` looks for new events, and sends a keep-alive when there were none.
+    /// Rung when any daemon added events; `Watch` then looks at once.
+    let events: EventBell
+    /// How often `Watch` looks for new events when the bell does not ring (the fallback while
+    /// this daemon cannot listen for notifications), and sends a keep-alive when there were none.
     let watchPollInterval: Duration
     let watchKeepAlive: Duration
     let rateLimiter: RateLimiter
@@ -32,11 +35,13 @@ public struct IncidentsAPI: Sendable {
         signer: AuditSigner,
         logger: Logger,
         clock: @escaping @Sendable () -> Date = { Date() },
-        watchPollInterval: Duration = .milliseconds(250),
+        events: EventBell = EventBell(),
+        watchPollInterval: Duration = .seconds(2),
         watchKeepAlive: Duration = .seconds(10)
     ) {
         self.rateLimiter = RateLimiter(limits: { settings.rateLimits })
         self.backgroundAudit = BackgroundAudit(store: store, logger: logger)
+        self.events = events
         self.watchPollInterval = watchPollInterval
         self.watchKeepAlive = watchKeepAlive
         self.store = store

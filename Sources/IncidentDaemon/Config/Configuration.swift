@@ -58,8 +58,11 @@ public struct Configuration: Sendable, Equatable {
     public var hookConcurrency: Int = 4
     /// The wait before the second attempt; doubles with each failure (with jitter), up to an hour.
     public var hookRetryBase: Duration = .seconds(10)
-    /// How often an idle dispatcher looks for due deliveries another daemon queued.
+    /// How often an idle dispatcher looks for deliveries when no notification wakes it:
+    /// retries falling due, and what other daemons queued while it could not listen.
     public var hookPollInterval: Duration = .seconds(1)
+    /// How often `Watch` looks for events when no notification wakes it.
+    public var watchPollInterval: Duration = .seconds(2)
     /// A delivery's lease is its hook's timeout plus this; a daemon that died loses it then.
     public var hookLeaseMargin: Duration = .seconds(30)
     /// A hook hears a repeated event of one incident (a folded report) at most once in this long.
@@ -134,7 +137,7 @@ extension Configuration {
         "roles", "auditSealIntervalMilliseconds", "auditSigningKeyFile", "playbooksDirectory", "hooks",
         "hookConcurrency",
         "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "dueSoonLeadMinutes",
-        "schedulerIntervalMilliseconds",
+        "schedulerIntervalMilliseconds", "watchPollIntervalMilliseconds",
         "hookLeaseMarginMilliseconds", "keyFile", "encryption", "retentionDays", "databaseStartTimeoutSeconds",
         "maximumConnectionsPerUser", "rateLimits", "maximumBytesPerIncident", "hookCoalesceSeconds", "organisation",
     ]
@@ -266,7 +269,7 @@ extension Configuration {
             }
             hookConcurrency = count
         case "hookRetryBaseMilliseconds", "hookPollIntervalMilliseconds", "schedulerIntervalMilliseconds",
-            "hookLeaseMarginMilliseconds":
+            "hookLeaseMarginMilliseconds", "watchPollIntervalMilliseconds":
             guard let milliseconds = Int(scalar), milliseconds >= 10 else {
                 throw fail("\(key) must be a whole number, at least 10")
             }
@@ -274,6 +277,7 @@ extension Configuration {
             case "hookRetryBaseMilliseconds": hookRetryBase = .milliseconds(milliseconds)
             case "hookPollIntervalMilliseconds": hookPollInterval = .milliseconds(milliseconds)
             case "hookLeaseMarginMilliseconds": hookLeaseMargin = .milliseconds(milliseconds)
+            case "watchPollIntervalMilliseconds": watchPollInterval = .milliseconds(milliseconds)
             default: schedulerInterval = .milliseconds(milliseconds)
             }
         case "dueSoonLeadMinutes":

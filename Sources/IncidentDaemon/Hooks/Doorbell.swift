@@ -1,5 +1,6 @@
-/// Wakes an idle dispatcher when this daemon queued deliveries; other daemons' deliveries are
-/// found by polling at a bounded interval.
+/// Wakes an idle dispatcher when deliveries were queued: at once by this daemon, and through a
+/// PostgreSQL notification by any daemon (``WakeUpListener``). The dispatcher also looks at its
+/// poll interval, for retries falling due and while it cannot listen.
 actor Doorbell {
     /// Rung while nobody waited: the next wait returns at once.
     private var rung = false

@@ -37,8 +37,9 @@ struct HookDispatcher: Service {
     /// Keeps up to `concurrency` deliveries running: a slot that frees is filled at once, so a
     /// hook that hangs until its timeout holds its slot, not the others. No hook holds every
     /// slot while other hooks are configured (`shareLimit`), so one hook's backlog of hanging
-    /// deliveries cannot starve the rest. New work is found when this daemon rings the doorbell
-    /// or at the poll interval (other daemons' deliveries, retries falling due).
+    /// deliveries cannot starve the rest. New work is found when the doorbell rings (this
+    /// daemon's deliveries, and any daemon's through a notification) or at the poll interval
+    /// (retries falling due, and other daemons' while this one cannot listen).
     private func dispatch(_ http: WebhookSender) async {
         enum Finished {
             case delivery(hook: String)
@@ -77,7 +78,8 @@ struct HookDispatcher: Service {
                 if total < concurrency, !waiting {
                     waiting = true
                     group.addTask {
-                        await doorbell.wait(timeout: pollInterval)
+                        // A stop does not wait out the poll interval.
+                        await cancelWhenGracefulShutdown { await doorbell.wait(timeout: pollInterval) }
                         return .wakeUp
                     }
                 }
