@@ -278,3 +278,24 @@ public enum ReporterTimeline {
         return data.filter { dataKeys.contains($0.key) }
     }
 }
+
+/// A read of one incident, as a value the store decides on inside the read's transaction (so
+/// the decision and its audit record see the incident as read): who reads, and whether the
+/// read allows the reporter's view at all.
+public struct ReadAccess: Sendable {
+    public var principal: Principal
+    /// When set, a caller who may see only the reporter's view is refused with this reason
+    /// (an export is a document of the whole case file, which a reporter may not have).
+    public var reporterViewRefusal: String?
+
+    public init(_ principal: Principal, reporterViewRefusal: String? = nil) {
+        self.principal = principal
+        self.reporterViewRefusal = reporterViewRefusal
+    }
+
+    public func decide(_ incident: Incident) -> AccessDecision {
+        let decision = AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts)
+        if let reporterViewRefusal, decision == .allow(.reporter) { return .deny(reason: reporterViewRefusal) }
+        return decision
+    }
+}

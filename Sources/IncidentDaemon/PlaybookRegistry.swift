@@ -9,17 +9,15 @@ import Synchronization
 /// with: their playbook is found by digest — in the running set, in a cache, or parsed from
 /// the source the database kept.
 public final class PlaybookRegistry: Sendable {
-    private struct State {
-        var current: [Playbook]
-        var byDigest: [String: Playbook]
-    }
 
     public let directory: URL
     /// The configured hooks' names; playbooks may only name these.
     public let knownHooks: Set<String>?
     /// The organisation's facts (the `organisation` setting), as text, for every new incident.
     public let organisation: [String: String]
-    private let state: Mutex<State>
+    private let running: Mutex<[Playbook]>
+    /// Every version this daemon has loaded or parsed, for the store to find incidents' playbooks.
+    public let versions: PlaybookVersions
 
     /// Loads the set in `directory`; throws the set's problems if any file is invalid, or if an
     /// organisation fact is no playbook's field or a value its field refuses.
@@ -32,7 +30,8 @@ public final class PlaybookRegistry: Sendable {
         self.knownHooks = knownHooks
         self.organisation = organisation
         let playbooks = try Self.load(directory, knownHooks: knownHooks, organisation: organisation)
-        state = Mutex(State(current: playbooks, byDigest: Dictionary(playbooks.map { ($0.digest, $0) }) { a, _ in a }))
+        running = Mutex(playbooks)
+        versions = PlaybookVersions(playbooks)
     }
 
     private static func load(
@@ -72,36 +71,18 @@ public final class PlaybookRegistry: Sendable {
         return playbooks
     }
 
-    public var current: [Playbook] { state.withLock { $0.current } }
+    public var current: [Playbook] { running.withLock { $0 } }
 
     /// Loads the directory again; on failure the running set stays and the problems are thrown.
     public func reload() throws(PlaybookSetError) -> [Playbook] {
         let playbooks = try Self.load(directory, knownHooks: knownHooks, organisation: organisation)
-        state.withLock { state in
-            state.current = playbooks
-            for playbook in playbooks { state.byDigest[playbook.digest] = playbook }
-        }
+        versions.add(playbooks)
+        running.withLock { $0 = playbooks }
         return playbooks
     }
 
     public func choose(for incident: Incident) -> Playbook? {
         Playbook.choose(for: incident, from: current)
-    }
-
-    /// The playbook version with `digest` if this daemon has loaded or parsed it already.
-    public func cached(digest: String) -> Playbook? {
-        state.withLock { $0.byDigest[digest] }
-    }
-
-    /// The playbook version with `digest`, parsing `source` the first time it is needed.
-    public func resolve(digest: String, source: String) -> Playbook? {
-        if let known = state.withLock({ $0.byDigest[digest] }) { return known }
-        guard case .success(let playbook) = PlaybookLoader.load(source, file: "stored playbook \(digest.prefix(12))")
-        else {
-            return nil
-        }
-        state.withLock { $0.byDigest[digest] = playbook }
-        return playbook
     }
 
     /// Where the shipped playbooks are when none is configured: installed beside the binary

@@ -14,47 +14,54 @@ public enum ChangeRefusal: Error, Sendable, Equatable {
     case tooMuchData(IncidentReference, limit: Int)
 }
 
+/// An incident read to decide a change of its own fields on, and the row the change is
+/// written to if the incident is still at the version read.
+public struct IncidentBasis: Sendable {
+    public let incident: Incident
+    let id: Int64
+    let uid: UUID
+}
+
 extension IncidentStore {
-    /// Applies `change` to the incident under a row lock, in one transaction with its events and
-    /// its audit record. `authorize` sees the incident as it is and returns nil to allow the
-    /// change, or the refusal (`.hidden` when the caller may not even see it, `.denied` when
-    /// they may see but not change it). `expectedVersion`, when given, must match or the
-    /// change is refused as a conflict. Refusals are audited too.
-    public func change(
-        _ reference: IncidentReference,
-        expectedVersion: Int?,
-        audit: AuditRecord,
-        adding bytes: Int = 0,
-        authorize: @escaping @Sendable (Incident) -> ChangeRefusal?,
-        change: @escaping @Sendable (inout Incident) throws -> [IncidentEvent]
-    ) async throws -> Incident {
-        let outbox = self.outbox
-        let (incident, queued) = try await pool.transaction { connection -> Result<(Incident, Int), ChangeRefusal> in
-            var record = audit
-            record.incident = reference
+    /// The incident with `reference` as stored, to decide a change on; nil when there is none.
+    /// Not audited: the change's own record says what came of it.
+    public func incidentForChange(_ reference: IncidentReference) async throws -> IncidentBasis? {
+        try await pool.transaction { connection in
             let rows = try connection.query(
-                """
-                SELECT id, \(unsafeSQL: Self.incidentColumns) FROM incidents
-                WHERE reference = \(reference.rawValue) FOR UPDATE
-                """
+                "SELECT id, \(unsafeSQL: Self.incidentColumns) FROM incidents WHERE reference = \(reference.rawValue)"
             )
-            guard let row = rows.first else {
-                record.outcome = .notFound
-                try connection.query(record.insert)
-                return .failure(.notFound(reference))
-            }
-            let id = try row.decode(Int64.self, "id")
-            var incident = try Incident(row: row, cipher: cipher)
-            // Refusals are audited, and their audit record must commit: write it, then end the
-            // transaction normally by returning the refusal instead of throwing inside it.
-            if let refusal = try Self.refusal(authorize(incident), expectedVersion: expectedVersion, incident: incident)
-                ?? self.reserve(bytes, incidentID: id, reference, connection)
-            {
+            guard let row = rows.first else { return nil }
+            return IncidentBasis(
+                incident: try Incident(row: row, cipher: cipher),
+                id: try row.decode(Int64.self, "id"),
+                uid: try row.decode(UUID.self, "uid")
+            )
+        }
+    }
+
+    /// Writes `incident`, changed from `basis`, with its events, their hook deliveries and
+    /// `audit`, in one transaction, if the incident is still at the version `basis` read;
+    /// otherwise nothing (`.moved`: decide again on what is there now).
+    public func write(
+        _ incident: Incident,
+        events: [IncidentEvent],
+        on basis: IncidentBasis,
+        audit: AuditRecord,
+        adding bytes: Int = 0
+    ) async throws -> Written<Incident> {
+        let outbox = self.outbox
+        let (written, queued) = try await pool.transaction { connection -> (Written<Incident>, Int) in
+            let id = basis.id
+            let version = try connection.query("SELECT version FROM incidents WHERE id = \(id) FOR UPDATE")
+            guard try version.first?.decode(Int.self, "version") == basis.incident.version else { return (.moved, 0) }
+            var record = audit
+            record.incident = incident.reference
+            if let refusal = try self.reserve(bytes, incidentID: id, incident.reference, connection) {
                 try connection.query(record.refused(refusal).insert)
-                return .failure(refusal)
+                return (.refused(refusal), 0)
             }
-            let events = try change(&incident)
-            incident.version += 1
+            var incident = incident
+            incident.version = basis.incident.version + 1
             try connection.query(
                 """
                 UPDATE incidents SET
@@ -75,37 +82,35 @@ extension IncidentStore {
                     playbook: nil,
                     actor: audit.caller.userName
                 ) ?? 0
-            let uid = try row.decode(UUID.self, "uid")
-            for event in events {
-                // A note's text is sealed; the event's other details are not personal data.
-                var data = event.data
-                if let text = data["text"] {
-                    data["text"] = cipher.seal(text, context: FieldCipher.context(incident: uid, field: "note"))
-                }
-                try connection.query(
-                    """
-                    INSERT INTO events (incident_id, kind, actor_uid, actor_name, data)
-                    VALUES (\(id), \(event.kind.rawValue), \(Int64(audit.caller.uid)), \(audit.caller.userName),
-                            \(try PostgresJSON(encoding: data)))
-                    """
-                )
-            }
+            try insertEvents(events, incidentID: id, uid: basis.uid, actor: audit.caller, connection)
             try connection.query(record.insert)
-            return .success((incident, queued))
-        }.get()
-        if queued > 0 { outbox?.wake() }
-        return incident
-    }
-}
-
-extension IncidentStore {
-    /// The refusal a change meets: the caller's authorisation first, then a stale version.
-    static func refusal(_ denied: ChangeRefusal?, expectedVersion: Int?, incident: Incident) -> ChangeRefusal? {
-        if let denied { return denied }
-        if let expectedVersion, expectedVersion != incident.version {
-            return .conflict(incident.reference, current: incident.version)
+            return (.written(incident), queued)
         }
-        return nil
+        if queued > 0 { outbox?.wake() }
+        return written
+    }
+
+    private func insertEvents(
+        _ events: [IncidentEvent],
+        incidentID id: Int64,
+        uid: UUID,
+        actor: Caller,
+        _ connection: PostgresConnection
+    ) throws {
+        for event in events {
+            // A note's text is sealed; the event's other details are not personal data.
+            var data = event.data
+            if let text = data["text"] {
+                data["text"] = cipher.seal(text, context: FieldCipher.context(incident: uid, field: "note"))
+            }
+            try connection.query(
+                """
+                INSERT INTO events (incident_id, kind, actor_uid, actor_name, data)
+                VALUES (\(id), \(event.kind.rawValue), \(Int64(actor.uid)), \(actor.userName),
+                        \(try PostgresJSON(encoding: data)))
+                """
+            )
+        }
     }
 }
 
@@ -137,7 +142,7 @@ extension IncidentStore {
 
 extension AuditRecord {
     /// This record, for a change refused for `refusal`.
-    func refused(_ refusal: ChangeRefusal) -> AuditRecord {
+    public func refused(_ refusal: ChangeRefusal) -> AuditRecord {
         var record = self
         switch refusal {
         case .notFound: record.outcome = .notFound

@@ -8,9 +8,9 @@ extension IncidentStore {
     /// `task_alerts` key remembers). A task whose regime is paused fires none. Each alert
     /// becomes a timeline event and its hook deliveries, in one transaction. Returns how many
     /// alerts fired.
-    public func fireDueAlerts(dueSoonLead: Duration, resolve: @escaping PlaybookResolver) async throws -> Int {
+    public func fireDueAlerts(dueSoonLead: Duration, playbooks: PlaybookVersions) async throws -> Int {
         let leadSeconds = Double(dueSoonLead.components.seconds)
-        return try await recordSchedulerEvents(resolve: resolve) { connection in
+        return try await recordSchedulerEvents(playbooks: playbooks) { connection in
             try connection.query(
                 """
                 INSERT INTO task_alerts (incident_id, task, threshold, due_at)
@@ -43,8 +43,8 @@ extension IncidentStore {
     /// Ends each clock pause that has reached its end (its law's cap, or the period the request
     /// stated), once however many daemons scan, with a `clock.pause_ended` event. The clocks
     /// already count the pause to that end, so no due date changes. Returns how many ended.
-    public func endLapsedPauses(resolve: @escaping PlaybookResolver) async throws -> Int {
-        try await recordSchedulerEvents(resolve: resolve) { connection in
+    public func endLapsedPauses(playbooks: PlaybookVersions) async throws -> Int {
+        try await recordSchedulerEvents(playbooks: playbooks) { connection in
             try connection.query(
                 """
                 UPDATE clock_pauses SET ended_at = until, ended_by = 'incidentd'
@@ -71,7 +71,7 @@ extension IncidentStore {
     /// Runs `claim` (which marks what it returns as handled) and records each event it returns
     /// on the timeline, with its hook deliveries, in the same transaction.
     private func recordSchedulerEvents(
-        resolve: @escaping PlaybookResolver,
+        playbooks: PlaybookVersions,
         _ claim: @escaping @Sendable (PostgresConnection) throws -> [(incident: Int64, event: IncidentEvent)]
     ) async throws -> Int {
         let outbox = self.outbox
@@ -95,7 +95,7 @@ extension IncidentStore {
                 guard let row = rows.first else { continue }
                 let incident = try Incident(row: row, cipher: cipher)
                 let playbook = try row.decode(String?.self, "playbook_digest").flatMap { digest in
-                    try row.decode(String?.self, "source").flatMap { resolve(digest, $0) }
+                    try row.decode(String?.self, "source").flatMap { playbooks.resolve(digest: digest, source: $0) }
                 }
                 queued += try outbox.enqueue(
                     connection,

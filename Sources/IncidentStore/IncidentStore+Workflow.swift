@@ -9,23 +9,46 @@ public struct CaseFile: Sendable {
     public var playbook: Playbook
 }
 
-/// Turns a stored playbook (digest and source) into a `Playbook`, from a cache or by parsing.
-public typealias PlaybookResolver = @Sendable (_ digest: String, _ source: String) -> Playbook?
+/// A case file read to decide a change on: its state as stored, and the row the change is
+/// written to, if the incident is still at the version read.
+public struct CaseBasis: Sendable {
+    public let file: CaseFile
+    let id: Int64
+}
+
+/// What reading a case file to change it found.
+public enum CaseRead: Sendable {
+    case notFound
+    /// Filed before playbooks existed, or its stored playbook no longer parses.
+    case noPlaybook
+    case found(CaseBasis)
+}
+
+/// What came of writing a change decided on what was read.
+public enum Written<Value: Sendable>: Sendable {
+    case written(Value)
+    /// The incident changed after it was read; nothing was written.
+    case moved
+    /// Refused, and audited as such; nothing else was written.
+    case refused(ChangeRefusal)
+}
 
 extension IncidentStore {
     /// Stores a playbook version (unless `playbookStored`: a committed transaction stored it
-    /// before) and starts `incident`'s workflow under it, in the transaction that filed the report.
+    /// before) and writes the start of `incident`'s workflow under it, in the transaction that
+    /// filed the report.
     @discardableResult
     static func startWorkflow(
         _ connection: PostgresConnection,
         incidentID: Int64,
         incident: inout Incident,
-        playbook: Playbook,
+        _ start: WorkflowStart,
         actor: Caller,
         outbox: Outbox?,
         cipher: CipherBox,
         playbookStored: Bool = false
     ) throws -> Int {
+        let playbook = start.playbook
         if !playbookStored {
             try connection.query(
                 """
@@ -35,16 +58,6 @@ extension IncidentStore {
                 """
             )
         }
-        let initial = CaseState(facts: CaseFacts(incident: incident))
-        guard
-            case .success(let (state, events)) = Workflow.apply(
-                .start,
-                to: initial,
-                playbook: playbook,
-                actor: actor.userName,
-                now: incident.reported
-            )
-        else { throw PostgresError(code: .server, serverMessage: "the workflow refused to start") }
         incident.playbook = playbook.name
         incident.playbookVersion = playbook.version
         return try save(
@@ -52,8 +65,8 @@ extension IncidentStore {
             incidentID: incidentID,
             incident: &incident,
             previous: nil,
-            state: state,
-            events: events,
+            state: start.state,
+            events: start.events,
             actor: actor,
             playbook: playbook,
             isNewPlaybook: true,
@@ -69,13 +82,13 @@ extension IncidentStore {
         case found(CaseFile, IncidentView)
     }
 
-    /// The case file of `reference`, if it exists and `authorize` allows reading it; audited
+    /// The case file of `reference`, if it exists and `access` allows reading it; audited
     /// either way. An incident filed before playbooks existed has an empty workflow.
     public func caseFile(
         _ reference: IncidentReference,
         audit: AuditRecord,
-        resolve: @escaping PlaybookResolver,
-        authorize: @escaping @Sendable (Incident) -> AccessDecision
+        playbooks: PlaybookVersions,
+        access: ReadAccess
     ) async throws -> Lookup {
         try await pool.transaction { connection in
             var record = audit
@@ -86,7 +99,7 @@ extension IncidentStore {
                 try connection.query(record.insert)
                 return .notFound
             }
-            let decision = authorize(incident)
+            let decision = access.decide(incident)
             guard case .allow(let view) = decision else {
                 if case .deny(let reason) = decision {
                     record.outcome = .denied
@@ -97,7 +110,9 @@ extension IncidentStore {
                 return .notFound
             }
             try connection.query(record.insert)
-            let playbook = digest.flatMap { digest in source.flatMap { resolve(digest, $0) } } ?? Self.noPlaybook
+            let playbook =
+                digest.flatMap { digest in source.flatMap { playbooks.resolve(digest: digest, source: $0) } }
+                ?? Self.noPlaybook
             let state = try Self.loadState(connection, incidentID: id, incident: incident, cipher: cipher)
             return .found(
                 CaseFile(
@@ -110,72 +125,62 @@ extension IncidentStore {
         }
     }
 
-    /// Runs one workflow command on an incident: lock, authorise, check the version, apply
-    /// the pure engine, and save the new state, its events and the audit record together.
-    public func applyWorkflow(
-        _ reference: IncidentReference,
-        expectedVersion: Int?,
-        audit: AuditRecord,
-        adding bytes: Int = 0,
-        resolve: @escaping PlaybookResolver,
-        authorize: @escaping @Sendable (Incident, CaseState, Playbook) -> ChangeRefusal?,
-        command: @escaping @Sendable (Incident, CaseState, Playbook) -> Workflow.Outcome
-    ) async throws -> CaseFile {
-        let outbox = self.outbox
-        let (file, queued) = try await pool.transaction { connection -> Result<(CaseFile, Int), any Error> in
-            var record = audit
-            record.incident = reference
-            guard let (id, incident, digest, source) = try self.lockedIncident(connection, reference, lock: true) else {
-                record.outcome = .notFound
-                try connection.query(record.insert)
-                return .failure(ChangeRefusal.notFound(reference))
-            }
-            guard let digest, let source, let playbook = resolve(digest, source) else {
-                record.outcome = .failed
-                record.detail = "no playbook"
-                try connection.query(record.insert)
-                return .failure(WorkflowStoreError.noPlaybook(reference))
+    /// The case file of `reference` as stored, to decide a workflow command on; not audited
+    /// (the command's own record says what came of it).
+    public func caseForChange(_ reference: IncidentReference, playbooks: PlaybookVersions) async throws -> CaseRead {
+        try await pool.transaction { connection in
+            guard let (id, incident, digest, source) = try self.lockedIncident(connection, reference, lock: false)
+            else { return .notFound }
+            guard let digest, let source, let playbook = playbooks.resolve(digest: digest, source: source) else {
+                return .noPlaybook
             }
             let state = try Self.loadState(connection, incidentID: id, incident: incident, cipher: cipher)
-            if let refusal = Self.refusal(
-                authorize(incident, state, playbook),
-                expectedVersion: expectedVersion,
-                incident: incident
-            ) {
+            return .found(CaseBasis(file: CaseFile(incident: incident, state: state, playbook: playbook), id: id))
+        }
+    }
+
+    /// Writes what the workflow made of `basis`: the new state, its events, their hook
+    /// deliveries and `audit`, in one transaction, if the incident is still at the version
+    /// `basis` read; otherwise nothing (`.moved`: decide again on what is there now).
+    public func write(
+        _ state: CaseState,
+        events: [IncidentEvent],
+        on basis: CaseBasis,
+        audit: AuditRecord,
+        adding bytes: Int = 0
+    ) async throws -> Written<CaseFile> {
+        let outbox = self.outbox
+        let (written, queued) = try await pool.transaction { connection -> (Written<CaseFile>, Int) in
+            let reference = basis.file.incident.reference
+            let version = try connection.query("SELECT version FROM incidents WHERE id = \(basis.id) FOR UPDATE")
+            guard try version.first?.decode(Int.self, "version") == basis.file.incident.version else {
+                return (.moved, 0)
+            }
+            var record = audit
+            record.incident = reference
+            if let refusal = try self.reserve(bytes, incidentID: basis.id, reference, connection) {
                 try connection.query(record.refused(refusal).insert)
-                return .failure(refusal)
+                return (.refused(refusal), 0)
             }
-            switch command(incident, state, playbook) {
-            case .failure(let refusal):
-                record.outcome = .refused
-                record.detail = "refused by the workflow"
-                try connection.query(record.insert)
-                return .failure(refusal)
-            case .success(let (next, events)):
-                if let refusal = try self.reserve(bytes, incidentID: id, reference, connection) {
-                    try connection.query(record.refused(refusal).insert)
-                    return .failure(refusal)
-                }
-                var updated = incident
-                let queued = try Self.save(
-                    connection,
-                    incidentID: id,
-                    incident: &updated,
-                    previous: state,
-                    state: next,
-                    events: events,
-                    actor: audit.caller,
-                    playbook: playbook,
-                    isNewPlaybook: false,
-                    outbox: outbox,
-                    cipher: cipher
-                )
-                try connection.query(record.insert)
-                return .success((CaseFile(incident: updated, state: next, playbook: playbook), queued))
-            }
-        }.get()
+            var incident = basis.file.incident
+            let queued = try Self.save(
+                connection,
+                incidentID: basis.id,
+                incident: &incident,
+                previous: basis.file.state,
+                state: state,
+                events: events,
+                actor: audit.caller,
+                playbook: basis.file.playbook,
+                isNewPlaybook: false,
+                outbox: outbox,
+                cipher: cipher
+            )
+            try connection.query(record.insert)
+            return (.written(CaseFile(incident: incident, state: state, playbook: basis.file.playbook)), queued)
+        }
         if queued > 0 { outbox?.wake() }
-        return file
+        return written
     }
 
     /// The incident row (locked for update when asked) with its playbook's digest and source.

@@ -62,7 +62,8 @@ public struct IncidentStore: Sendable {
         _ draft: ReportDraft,
         by reporter: Caller,
         visibleTo scope: VisibilityScope = .all,
-        playbooks: [Playbook] = []
+        reported: Date = Date(),
+        start: WorkflowStart? = nil
     ) async throws -> ReportResult {
         let outbox = self.outbox
         let storedPlaybooks = self.storedPlaybooks
@@ -90,7 +91,8 @@ public struct IncidentStore: Sendable {
                 connection,
                 draft,
                 by: reporter,
-                playbooks: playbooks,
+                reported: reported,
+                start: start,
                 outbox: outbox,
                 playbookStored: { storedPlaybooks.contains($0) }
             ) {
@@ -105,16 +107,17 @@ public struct IncidentStore: Sendable {
     }
 
     /// Files the report as a new incident, its first event and audit record in one statement,
-    /// and starts its workflow; nil when its idempotency key filed an incident before.
+    /// and writes the start of its workflow; nil when its idempotency key filed an incident before.
     private func insertReport(
         _ connection: PostgresConnection,
         _ draft: ReportDraft,
         by reporter: Caller,
-        playbooks: [Playbook],
+        reported: Date,
+        start: WorkflowStart?,
         outbox: Outbox?,
         playbookStored: (String) -> Bool
     ) throws -> (ReportResult, Int, startedUnder: String?)? {
-        let aware = draft.aware ?? Date()
+        let aware = draft.aware ?? reported
         let uid = UUID()
         let sealedDescription = cipher.seal(
             draft.description,
@@ -126,7 +129,7 @@ public struct IncidentStore: Sendable {
                 INSERT INTO incidents (
                     reference, title, description, severity, category, data_categories,
                     people_affected, records_affected, jurisdictions, reporter_uid, reporter_name,
-                    aware_at, discovered_at, idempotency_key, dedup_key, uid)
+                    reported_at, phase_entered_at, aware_at, discovered_at, idempotency_key, dedup_key, uid)
                 VALUES (
                     'INC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-'
                         || lpad(nextval('incident_number')::text, 6, '0'),
@@ -134,7 +137,8 @@ public struct IncidentStore: Sendable {
                     \(draft.category?.rawValue), \(draft.dataCategories.map(\.rawValue)),
                     \(draft.peopleAffected), \(draft.recordsAffected),
                     \(draft.jurisdictions.map(\.rawValue)), \(Int64(reporter.uid)), \(reporter.userName),
-                    \(aware), \(draft.discovered), \(draft.idempotencyKey), \(draft.dedupKey), \(uid))
+                    \(reported), \(reported), \(aware), \(draft.discovered), \(draft.idempotencyKey), \(draft.dedupKey),
+                    \(uid))
                 ON CONFLICT (reporter_uid, idempotency_key) DO NOTHING
                 RETURNING *
             ), event AS (
@@ -151,21 +155,18 @@ public struct IncidentStore: Sendable {
         if let row = rows.first {
             var incident = try Incident(row: row, cipher: cipher)
             let id = try row.decode(Int64.self, "id")
-            let playbook = Playbook.choose(for: incident, from: playbooks)
             var queued = 0
-            var startedUnder: String?
-            if let playbook {
+            if let start {
                 queued += try Self.startWorkflow(
                     connection,
                     incidentID: id,
                     incident: &incident,
-                    playbook: playbook,
+                    start,
                     actor: reporter,
                     outbox: outbox,
                     cipher: cipher,
-                    playbookStored: playbookStored(playbook.digest)
+                    playbookStored: playbookStored(start.playbook.digest)
                 )
-                startedUnder = playbook.digest
             }
             queued +=
                 try outbox?.enqueue(
@@ -173,10 +174,10 @@ public struct IncidentStore: Sendable {
                     incidentID: id,
                     events: [IncidentEvent(.incidentReported)],
                     incident: incident,
-                    playbook: playbook,
+                    playbook: start?.playbook,
                     actor: reporter.userName
                 ) ?? 0
-            return (ReportResult(incident: incident, created: true), queued, startedUnder)
+            return (ReportResult(incident: incident, created: true), queued, start?.playbook.digest)
         }
         return nil
     }
@@ -286,12 +287,12 @@ public struct IncidentStore: Sendable {
         return .folded(ReportResult(incident: incident, created: false, folded: true), queued: queued)
     }
 
-    /// The incident with `reference`, if it exists and `authorize` allows it; the read is
+    /// The incident with `reference`, if it exists and `access` allows it; the read is
     /// audited either way, with its outcome (ok, not-found or denied), in the same transaction.
     public func incident(
         _ reference: IncidentReference,
         audit: AuditRecord,
-        authorize: @escaping @Sendable (Incident) -> AccessDecision
+        access: ReadAccess
     ) async throws -> (Incident, AccessDecision)? {
         try await pool.transaction { connection in
             let rows = try connection.query(
@@ -300,7 +301,7 @@ public struct IncidentStore: Sendable {
             var record = audit
             record.incident = reference
             let found = try rows.first.map { try Incident(row: $0, cipher: cipher) }
-            let decision = found.map(authorize)
+            let decision = found.map(access.decide)
             switch decision {
             case nil: record.outcome = .notFound
             case .deny(let reason)?:

@@ -14,7 +14,7 @@ import Testing
         let breach = try #require(WorkflowFixtures.breach)
         try await withMigratedPool { pool, _ in
             let store = IncidentStore(pool: pool)
-            let resolve: PlaybookResolver = { digest, _ in digest == breach.digest ? breach : nil }
+            let playbooks = PlaybookVersions([breach])
             let draft = try ReportDraft(
                 title: "Patient portal exposed",
                 description: "lab results",
@@ -35,16 +35,14 @@ import Testing
             )
             _ = try await store.applyWorkflow(
                 reference,
-                expectedVersion: nil,
                 audit: AuditRecord(caller: mia, action: "PauseClock"),
-                resolve: resolve,
-                authorize: { _, _, _ in nil },
-                command: { _, state, playbook in
+                playbooks: playbooks,
+                command: { state, playbook in
                     Workflow.apply(.pauseClocks(request), to: state, playbook: playbook, actor: "mia", now: since)
                 }
             )
-            #expect(try await store.endLapsedPauses(resolve: resolve) == 1)
-            #expect(try await store.endLapsedPauses(resolve: resolve) == 0, "a second scan ends nothing more")
+            #expect(try await store.endLapsedPauses(playbooks: playbooks) == 1)
+            #expect(try await store.endLapsedPauses(playbooks: playbooks) == 0, "a second scan ends nothing more")
             let events = try await pool.withConnection { connection in
                 try connection.query("SELECT data->>'regimes' AS regimes FROM events WHERE kind = 'clock.pause_ended'")
                     .map { try $0.decode(String.self, "regimes") }
@@ -54,8 +52,8 @@ import Testing
                 case .found(let file, _) = try await store.caseFile(
                     reference,
                     audit: AuditRecord(caller: mia, action: "Get"),
-                    resolve: resolve,
-                    authorize: { _ in .allow(.full) }
+                    playbooks: playbooks,
+                    access: .full
                 )
             else {
                 Issue.record("the incident is gone")
@@ -84,7 +82,7 @@ import Testing
         let breach = try #require(WorkflowFixtures.breach)
         try await withMigratedPool { pool, _ in
             let store = IncidentStore(pool: pool)
-            let resolve: PlaybookResolver = { digest, _ in digest == breach.digest ? breach : nil }
+            let playbooks = PlaybookVersions([breach])
             let draft = try ReportDraft(
                 title: "Card numbers in a log",
                 description: "a debug log",
@@ -102,11 +100,9 @@ import Testing
             let now = Date()
             _ = try await store.applyWorkflow(
                 reference,
-                expectedVersion: nil,
                 audit: AuditRecord(caller: mia, action: "PauseClock"),
-                resolve: resolve,
-                authorize: { _, _, _ in nil },
-                command: { _, state, playbook in
+                playbooks: playbooks,
+                command: { state, playbook in
                     Workflow.apply(.pauseClocks(request), to: state, playbook: playbook, actor: "mia", now: now)
                 }
             )
@@ -120,7 +116,7 @@ import Testing
             #expect(soon.contains { $0.task == "triage" }, "the playbook's own tasks keep their clocks")
             let all = try await store.openTasks(visibleTo: .all, dueBefore: nil, assignee: nil, limit: 100)
             #expect(all.first { $0.task == "us-state-residents" }?.pausedUntil != nil)
-            #expect(try await store.endLapsedPauses(resolve: resolve) == 0, "not yet at its end")
+            #expect(try await store.endLapsedPauses(playbooks: playbooks) == 0, "not yet at its end")
         }
     }
 }

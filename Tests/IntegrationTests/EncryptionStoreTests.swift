@@ -22,7 +22,7 @@ import Testing
             )
             #expect(first.incident.description == "secret one", "the reply carries plaintext")
             let audit = AuditRecord(caller: alice, action: "Get")
-            let read = try await store.incident(second.incident.reference, audit: audit) { _ in .allow(.full) }
+            let read = try await store.incident(second.incident.reference, audit: audit, access: .full)
             #expect(read?.0.description == "secret two")
 
             let stored = try await pool.withConnection {
@@ -41,11 +41,11 @@ import Testing
                 )
             }
             await #expect(throws: CipherError.self) {
-                _ = try await store.incident(second.incident.reference, audit: audit) { _ in .allow(.full) }
+                _ = try await store.incident(second.incident.reference, audit: audit, access: .full)
             }
             let plain = IncidentStore(pool: pool)
             await #expect(throws: CipherError.unknownKey("k1"), "no key, no plaintext") {
-                _ = try await plain.incident(first.incident.reference, audit: audit) { _ in .allow(.full) }
+                _ = try await plain.incident(first.incident.reference, audit: audit, access: .full)
             }
         }
     }
@@ -93,8 +93,8 @@ import Testing
                 case .found(let file, _) = try await store.caseFile(
                     filed.incident.reference,
                     audit: audit,
-                    resolve: { _, _ in nil },
-                    authorize: { _ in .allow(.full) }
+                    playbooks: PlaybookVersions(),
+                    access: .full
                 )
             else {
                 Issue.record("the case file reads")

@@ -113,4 +113,90 @@ import Varlink
             #expect(listed.incidents.isEmpty, "nothing was filed")
         }
     }
+
+    @Test func changesCheckTheVersionAndAuditRefusals() async throws {
+        try await withMigratedPool { pool, _ in
+            let directory = try TemporaryDirectory(prefix: "api")
+            defer { directory.remove() }
+            let parts = try await Self.parts(on: pool, in: directory)
+            let router = parts.api.makeRouter()
+            let rita = Caller(uid: 5151, gid: 5151, pid: 5151, userName: "rita")
+            let draft = ReportDraft(title: "Wrong recipient", description: "d", jurisdictions: [])
+            let filed = try await Self.call(router, Methods.Incidents.report, .init(draft: draft), as: rita).get()
+            let reference = filed.incident.reference
+            let version = filed.incident.version
+            let assign = Methods.Incidents.assign
+            let assigned = try await Self.call(
+                router,
+                assign,
+                .init(reference: reference, assignee: "bob", version: version)
+            ).get()
+            #expect(assigned.incident.version == version + 1)
+            let stale = await #expect(throws: WireError.self) {
+                try await Self.call(router, assign, .init(reference: reference, assignee: "eve", version: version))
+                    .get()
+            }
+            #expect(stale == .conflict(reference: reference.rawValue, version: version + 1))
+            let denied = await #expect(throws: WireError.self) {
+                try await Self.call(router, assign, .init(reference: reference, assignee: "rita"), as: rita).get()
+            }
+            guard case .permissionDenied? = denied else {
+                Issue.record("a reporter may not assign: \(String(describing: denied))")
+                return
+            }
+            let nobody = IncidentReference(year: 2026, number: 999_999)
+            let missing = await #expect(throws: WireError.self) {
+                try await Self.call(router, assign, .init(reference: nobody, assignee: "bob")).get()
+            }
+            #expect(missing == .noSuchIncident(reference: nobody.rawValue))
+            let file = try await Self.call(router, Methods.Incidents.get, .init(reference: reference)).get()
+            #expect(file.incident.assignee == "bob", "refused changes changed nothing")
+            #expect(file.incident.version == version + 1)
+            let audit = try await parts.auditStore.query(
+                AuditFilter(action: "Assign", limit: 100),
+                audit: AuditRecord(caller: Self.mia, action: Methods.Audit.query.auditAction)
+            )
+            #expect(audit.map(\.outcome).sorted() == ["denied", "not-found", "ok", "refused"], "\(audit)")
+        }
+    }
+
+    /// Changes decided on the same version race to be written; the losers decide again on what
+    /// the winner wrote, so every one lands once, and none is lost or applied twice.
+    @Test func concurrentChangesOfOneIncidentEachLandOnce() async throws {
+        try await withMigratedPool { pool, _ in
+            let directory = try TemporaryDirectory(prefix: "api")
+            defer { directory.remove() }
+            let parts = try await Self.parts(on: pool, in: directory)
+            let router = parts.api.makeRouter()
+            let draft = ReportDraft(title: "Shared drive open", description: "d", jurisdictions: [])
+            let filed = try await Self.call(router, Methods.Incidents.report, .init(draft: draft)).get()
+            let reference = filed.incident.reference
+            let changes = 12
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<changes {
+                    group.addTask {
+                        _ = try await Self.call(
+                            router,
+                            Methods.Incidents.assign,
+                            .init(reference: reference, assignee: "user\(index)")
+                        ).get()
+                    }
+                    group.addTask {
+                        _ = try await Self.call(
+                            router,
+                            Methods.Incidents.note,
+                            .init(reference: reference, text: "note \(index)")
+                        ).get()
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let file = try await Self.call(router, Methods.Incidents.get, .init(reference: reference)).get()
+            #expect(file.incident.version == filed.incident.version + 2 * changes)
+            let timeline = try await Self.call(router, Methods.Incidents.timeline, .init(reference: reference)).get()
+            let kinds = timeline.events.map(\.kind)
+            #expect(kinds.filter { $0 == IncidentEvent.Kind.noteAdded.rawValue }.count == changes)
+            #expect(kinds.filter { $0 == IncidentEvent.Kind.incidentAssigned.rawValue }.count == changes)
+        }
+    }
 }

@@ -23,12 +23,7 @@ import Testing
                     peopleAffected: 3
                 ).validated(now: Date())
                 filed[title] = try await store.report(draft, by: admin).incident.reference
-                _ = try await store.change(
-                    filed[title]!,
-                    expectedVersion: nil,
-                    audit: AuditRecord(caller: admin, action: "Note"),
-                    authorize: { _ in nil }
-                ) { _ in
+                _ = try await store.change(filed[title]!, audit: AuditRecord(caller: admin, action: "Note")) { _ in
                     [IncidentEvent(.noteAdded, ["text": "called Alice"])]
                 }
             }
@@ -92,7 +87,7 @@ import Testing
 
             for title in ["old", "old-vendor"] {
                 let incident = try #require(
-                    try await store.incident(refs[title]!, audit: audit) { _ in .allow(.full) }?.0
+                    try await store.incident(refs[title]!, audit: audit, access: .full)?.0
                 )
                 #expect(incident.title == "Purged incident" && incident.description.isEmpty && incident.purged != nil)
                 #expect(incident.peopleAffected == 3 && incident.phase == .closed, "the skeleton stays")

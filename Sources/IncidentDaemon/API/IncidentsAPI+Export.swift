@@ -26,15 +26,9 @@ extension IncidentsAPI {
                 incident: parameters.reference,
                 detail: "format \(parameters.format.rawValue), \(redact ? "redacted" : "not redacted")"
             ),
-            resolve: { playbooks.resolve(digest: $0, source: $1) },
-            authorize: { incident in
-                switch AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts) {
-                case .allow(.reporter): return .deny(reason: Self.reporterMayNotExport)
-                case .allow(let view): return .allow(view)
-                // Not readable at all: answered below as NoSuchIncident, exactly as Get answers.
-                case .deny(let reason): return .deny(reason: reason)
-                }
-            }
+            playbooks: playbooks.versions,
+            // Not readable at all: answered below as NoSuchIncident, exactly as Get answers.
+            access: ReadAccess(principal, reporterViewRefusal: Self.reporterMayNotExport)
         )
         switch lookup {
         case .notFound: throw WireError.noSuchIncident(reference: parameters.reference.rawValue)

@@ -192,8 +192,8 @@ extension IncidentsAPI {
         let lookup = try await store.caseFile(
             reference,
             audit: AuditRecord(caller: caller, action: call.auditAction, incident: reference),
-            resolve: { playbooks.resolve(digest: $0, source: $1) },
-            authorize: { AccessPolicy.decide(principal, .readIncident, incident: $0.accessFacts) }
+            playbooks: playbooks.versions,
+            access: ReadAccess(principal)
         )
         guard case .found(let file, let view) = lookup else {
             throw WireError.noSuchIncident(reference: reference.rawValue)
@@ -201,7 +201,9 @@ extension IncidentsAPI {
         return (file, view)
     }
 
-    /// The shared path of every workflow command.
+    /// The shared path of every workflow command: read the case file, decide on it here (the
+    /// access policy, the version the caller expects, the pure workflow), and have the store
+    /// write the result if nobody changed the incident meanwhile; otherwise decide again.
     /// - Parameters:
     ///   - task: for task commands, the task whose role the caller must hold (or be a manager).
     ///   - gate: for approvals, the caller must hold the gate's role.
@@ -216,45 +218,73 @@ extension IncidentsAPI {
         _ command: @escaping @Sendable (Incident, CaseState, Playbook) -> Result<WorkflowCommand, WorkflowRefusal>
     ) async throws -> WorkflowWire.CaseFileReply {
         let principal = settings.roles.principal(for: caller)
-        let playbooks = self.playbooks
         let now = clock()
-        do {
-            let file = try await store.applyWorkflow(
-                reference,
-                expectedVersion: version,
-                audit: AuditRecord(caller: caller, action: call.auditAction),
-                adding: call.parameterBytes,
-                resolve: { playbooks.resolve(digest: $0, source: $1) },
-                authorize: { incident, state, playbook in
-                    let facts = incident.accessFacts
-                    guard AccessPolicy.decide(principal, .readIncident, incident: facts).isAllowed else {
-                        return .hidden(reference)
-                    }
-                    if case .deny(let reason) = AccessPolicy.decide(principal, action, incident: facts) {
-                        return .denied(reason: reason)
-                    }
-                    if let task, let plan = playbook.task(task), !principal.has(plan.role), !principal.has(.manager) {
-                        return .denied(reason: "task \(task) is for a \(plan.role.rawValue)")
-                    }
-                    if gate, let role = playbook.plan(for: state.phase)?.gate, !principal.has(role) {
-                        return .denied(reason: "the \(state.phase.rawValue) gate needs a \(role.rawValue)'s approval")
-                    }
-                    return nil
-                },
-                command: { incident, state, playbook in
-                    command(incident, state, playbook).flatMap { command in
-                        Workflow.apply(command, to: state, playbook: playbook, actor: caller.userName, now: now)
-                    }
-                }
-            )
-            return file.reply(as: .full)
-        } catch let refusal as ChangeRefusal {
-            throw WireError(refusal)
-        } catch let refusal as WorkflowRefusal {
-            throw WireError(refusal)
-        } catch let error as WorkflowStoreError {
-            throw WireError.moveNotAllowed(reason: error.description)
+        var record = AuditRecord(caller: caller, action: call.auditAction, incident: reference)
+        var seen = 0
+        for _ in 0..<Self.decisionsPerChange {
+            let basis: CaseBasis
+            switch try await store.caseForChange(reference, playbooks: playbooks.versions) {
+            case .notFound:
+                try await store.recordAudit(record.refused(.notFound(reference)))
+                throw WireError(ChangeRefusal.notFound(reference))
+            case .noPlaybook:
+                record.outcome = .failed
+                record.detail = "no playbook"
+                try await store.recordAudit(record)
+                throw WireError.moveNotAllowed(reason: WorkflowStoreError.noPlaybook(reference).description)
+            case .found(let found): basis = found
+            }
+            let file = basis.file
+            seen = file.incident.version
+            if let refusal = Self.refusal(principal, action, task: task, gate: gate, file, expectedVersion: version) {
+                try await store.recordAudit(record.refused(refusal))
+                throw WireError(refusal)
+            }
+            let outcome = command(file.incident, file.state, file.playbook).flatMap { command in
+                Workflow.apply(command, to: file.state, playbook: file.playbook, actor: caller.userName, now: now)
+            }
+            guard case .success(let (next, events)) = outcome else {
+                record.outcome = .refused
+                record.detail = "refused by the workflow"
+                try await store.recordAudit(record)
+                if case .failure(let refusal) = outcome { throw WireError(refusal) }
+                preconditionFailure("an outcome is a success or a failure")
+            }
+            switch try await store.write(next, events: events, on: basis, audit: record, adding: call.parameterBytes) {
+            case .written(let file): return file.reply(as: .full)
+            case .refused(let refusal): throw WireError(refusal)
+            case .moved: continue
+            }
         }
+        try await store.recordAudit(record.refused(.conflict(reference, current: seen)))
+        throw WireError(ChangeRefusal.conflict(reference, current: seen))
+    }
+
+    /// How many times a change is decided again because the incident changed under it,
+    /// before the caller is told to try again. Every round, one of the changes racing on an
+    /// incident is written, so this bounds a storm of that many concurrent changes.
+    static let decisionsPerChange = 64
+
+    /// Why `principal` may not run a workflow command on `file`, if they may not.
+    static func refusal(
+        _ principal: Principal,
+        _ action: Action,
+        task: String?,
+        gate: Bool,
+        _ file: CaseFile,
+        expectedVersion: Int?
+    ) -> ChangeRefusal? {
+        if let refusal = refusal(principal, action, file.incident, expectedVersion: nil) { return refusal }
+        if let task, let plan = file.playbook.task(task), !principal.has(plan.role), !principal.has(.manager) {
+            return .denied(reason: "task \(task) is for a \(plan.role.rawValue)")
+        }
+        if gate, let role = file.playbook.plan(for: file.state.phase)?.gate, !principal.has(role) {
+            return .denied(reason: "the \(file.state.phase.rawValue) gate needs a \(role.rawValue)'s approval")
+        }
+        if let expectedVersion, expectedVersion != file.incident.version {
+            return .conflict(file.incident.reference, current: file.incident.version)
+        }
+        return nil
     }
 }
 

@@ -179,15 +179,21 @@ public struct IncidentsAPI: Sendable {
         let draft = try await validate(call, caller) { () throws(ValidationError) in
             try parameters.draft.validated(now: clock())
         }
-        let playbooks = self.playbooks
         let principal = settings.roles.principal(for: caller)
-        // The running set of playbooks goes down as a value; the store chooses among them (a
-        // pure function of the incident) inside its transaction.
+        // The pure engine chooses the playbook and starts the workflow; the store writes the
+        // result with the incident, unless the report folds into one already open.
+        let reported = clock()
         let result = try await store.report(
             draft,
             by: caller,
             visibleTo: AccessPolicy.visibility(of: principal),
-            playbooks: playbooks.current
+            reported: reported,
+            start: WorkflowStart(
+                draft,
+                by: Incident.Person(uid: caller.uid, name: caller.userName),
+                reported: reported,
+                playbooks: playbooks.current
+            )
         )
         // The reply carries no more than the caller may see: their view of the incident, or —
         // when it is hidden from them now — only what they sent and its reference.
@@ -291,14 +297,15 @@ public struct IncidentsAPI: Sendable {
         // the sources of versions this daemon has not parsed yet, once each.
         let playbooks = self.playbooks
         let unknown = Set((upcoming + open + mine).compactMap(\.playbookDigest)).filter {
-            playbooks.cached(digest: $0) == nil
+            playbooks.versions.cached(digest: $0) == nil
         }
         for (digest, source) in try await store.playbookSources(digests: unknown.sorted()) {
-            _ = playbooks.resolve(digest: digest, source: source)
+            _ = playbooks.versions.resolve(digest: digest, source: source)
         }
         func resolve(_ rows: [OpenTaskRow]) -> [IncidentsWire.DueTask] {
             rows.compactMap { row in
-                guard let digest = row.playbookDigest, let plan = playbooks.cached(digest: digest)?.task(row.task)
+                guard let digest = row.playbookDigest,
+                    let plan = playbooks.versions.cached(digest: digest)?.task(row.task)
                 else { return nil }
                 return IncidentsWire.DueTask(
                     reference: row.reference,
@@ -318,7 +325,7 @@ public struct IncidentsAPI: Sendable {
         reply.dueSoon = due.filter { ($0.due ?? .distantFuture) >= now }
         // Every legal clock that runs, owed or possibly owed, from the moment it starts.
         let obligations = open.filter { row in
-            row.playbookDigest.flatMap { playbooks.cached(digest: $0)?.task(row.task)?.isObligation } ?? false
+            row.playbookDigest.flatMap { playbooks.versions.cached(digest: $0)?.task(row.task)?.isObligation } ?? false
         }
         reply.owedNotifications = Array(resolve(obligations).prefix(50))
         reply.myTasks = resolve(mine)
@@ -446,36 +453,65 @@ public struct IncidentsAPI: Sendable {
         throw WireError.permissionDenied(reason: reason)
     }
 
-    /// Runs a change of one incident through the policy, the version check and the store.
+    /// Runs a change of one incident's own fields: read it, decide here (the access policy, the
+    /// version the caller expects, `body`), and have the store write the result if nobody
+    /// changed the incident meanwhile; otherwise decide again.
     func change(
         _ reference: IncidentReference,
         _ action: Action,
         version: Int?,
         _ call: VarlinkCall,
         _ caller: Caller,
-        _ body: @escaping @Sendable (inout Incident) throws -> [IncidentEvent]
+        _ body: @Sendable (inout Incident) throws -> [IncidentEvent]
     ) async throws -> Incident {
         let principal = settings.roles.principal(for: caller)
-        do {
-            return try await store.change(
-                reference,
-                expectedVersion: version,
-                audit: AuditRecord(caller: caller, action: call.auditAction),
-                adding: call.parameterBytes,
-                authorize: { incident in
-                    guard AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts).isAllowed else {
-                        return .hidden(reference)
-                    }
-                    if case .deny(let reason) = AccessPolicy.decide(principal, action, incident: incident.accessFacts) {
-                        return .denied(reason: reason)
-                    }
-                    return nil
-                },
-                change: body
-            )
-        } catch let refusal as ChangeRefusal {
-            throw WireError(refusal)
+        let record = AuditRecord(caller: caller, action: call.auditAction, incident: reference)
+        var seen = 0
+        for _ in 0..<Self.decisionsPerChange {
+            guard let basis = try await store.incidentForChange(reference) else {
+                try await store.recordAudit(record.refused(.notFound(reference)))
+                throw WireError(ChangeRefusal.notFound(reference))
+            }
+            seen = basis.incident.version
+            if let refusal = Self.refusal(principal, action, basis.incident, expectedVersion: version) {
+                try await store.recordAudit(record.refused(refusal))
+                throw WireError(refusal)
+            }
+            var incident = basis.incident
+            let events = try body(&incident)
+            switch try await store.write(
+                incident,
+                events: events,
+                on: basis,
+                audit: record,
+                adding: call.parameterBytes
+            ) {
+            case .written(let incident): return incident
+            case .refused(let refusal): throw WireError(refusal)
+            case .moved: continue
+            }
         }
+        try await store.recordAudit(record.refused(.conflict(reference, current: seen)))
+        throw WireError(ChangeRefusal.conflict(reference, current: seen))
+    }
+
+    /// Why `principal` may not take `action` on `incident`, if they may not.
+    static func refusal(
+        _ principal: Principal,
+        _ action: Action,
+        _ incident: Incident,
+        expectedVersion: Int?
+    ) -> ChangeRefusal? {
+        guard AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts).isAllowed else {
+            return .hidden(incident.reference)
+        }
+        if case .deny(let reason) = AccessPolicy.decide(principal, action, incident: incident.accessFacts) {
+            return .denied(reason: reason)
+        }
+        if let expectedVersion, expectedVersion != incident.version {
+            return .conflict(incident.reference, current: incident.version)
+        }
+        return nil
     }
 
     // MARK: Decoding, validation and errors

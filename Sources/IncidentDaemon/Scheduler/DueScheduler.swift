@@ -15,15 +15,13 @@ struct DueScheduler: Service {
         let playbooks = self.playbooks
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                let fired = try await store.fireDueAlerts(dueSoonLead: lead) {
-                    playbooks.resolve(digest: $0, source: $1)
-                }
+                let fired = try await store.fireDueAlerts(dueSoonLead: lead, playbooks: playbooks.versions)
                 if fired > 0 { logger.info("deadline alerts fired", metadata: ["alerts.count": "\(fired)"]) }
             } catch {
                 logger.warning("cannot scan deadlines; will retry", metadata: ["error": "\(error)"])
             }
             do {
-                let ended = try await store.endLapsedPauses { playbooks.resolve(digest: $0, source: $1) }
+                let ended = try await store.endLapsedPauses(playbooks: playbooks.versions)
                 if ended > 0 { logger.info("clock pauses ended at their end", metadata: ["pauses.count": "\(ended)"]) }
             } catch {
                 logger.warning("cannot end lapsed clock pauses; will retry", metadata: ["error": "\(error)"])
