@@ -96,6 +96,11 @@ public enum IncidentInterfaces {
         .init("decisions", .optional(.array(.named("Decision")))),
         .init("notifications", .optional(.array(.named("Notification"))), doc: "The notification ledger."),
         .init("facts", .optional(.map(.string)), doc: "Captured facts, as text."),
+        .init(
+            "fieldTypes",
+            .optional(.map(.named("FieldType"))),
+            doc: "The type of every field of the playbook: how CompleteTask takes a capture of it."
+        ),
         .init("estimated", .optional(.array(.string)), doc: "The counts whose value is an estimate."),
         .init("gatePending", .optional(.named("Role")), doc: "The role that must approve the current phase's gate."),
         .init("clocksPaused", .optional(.bool), doc: "True while any clock of the incident is paused."),
@@ -142,6 +147,22 @@ public enum IncidentInterfaces {
             .init("Category", category, doc: "What kind of event caused the incident."),
             .init("Person", .structure([.init("uid", .int), .init("name", .string)])),
             .init("Role", role),
+            .init(
+                "FieldType",
+                .enumeration(CaptureType.allCases.map(\.rawValue)),
+                doc:
+                    "How a field is captured: integer, boolean; text, instant and choice as text; categories as a list; counts by jurisdiction."
+            ),
+            .init(
+                "Capture",
+                .structure([
+                    .init("integer", .optional(.int)), .init("boolean", .optional(.bool)),
+                    .init("text", .optional(.string), doc: "Also instants (RFC 3339) and choices."),
+                    .init("list", .optional(.array(.string)), doc: "Such as data categories."),
+                    .init("counts", .optional(.map(.int)), doc: "People per jurisdiction, such as CN."),
+                ]),
+                doc: "A captured field's value: exactly one member, of the field's type."
+            ),
             .init("TaskStatus", taskStatus),
             .init("Recipient", recipient, doc: "Who a notification goes to."),
             .init(
@@ -452,9 +473,16 @@ public enum IncidentInterfaces {
                 [
                     .init("task", .string),
                     .init(
+                        "values",
+                        .optional(.map(.named("Capture"))),
+                        doc: "The task's fields, each a value of its type (fieldTypes)."
+                    ),
+                    .init("estimated", .optional(.array(.string)), doc: "The captured counts that are estimates."),
+                    .init(
                         "captures",
                         .optional(.map(.string)),
-                        doc: "The task's fields, as text; ~1200 marks a count as an estimate."
+                        doc:
+                            "Deprecated (use values), accepted until 2.0: the fields as text, parsed by type; ~1200 is an estimate."
                     ),
                     .init("reason", .optional(.string), doc: "Why: needed for decisions and for late notifications."),
                     .init("notification", .optional(.named("NotificationDetails"))),

@@ -58,6 +58,9 @@ public enum WorkflowWire {
         public var notifications: [NotificationRecord]?
         /// Captured facts beyond the incident's own attributes, as text.
         public var facts: [String: String]?
+        /// The type of each field the playbook declares, its own and the built-in ones: how a
+        /// capture of it is sent (`CompleteTask`).
+        public var fieldTypes: [String: CaptureType]?
         /// The counts whose value is an estimate (`peopleAffected`, `peopleAffectedIn`…).
         public var estimated: [String]?
         /// The role that must approve the current phase's gate, if it has one and it is not yet approved.
@@ -117,7 +120,12 @@ public enum WorkflowWire {
     public struct CompleteTaskParameters: Codable, Sendable, Equatable {
         public var reference: IncidentReference
         public var task: String
-        /// Captured fields as text, parsed by the field's declared type.
+        /// Captured fields, each a value of its type (the case file's `fieldTypes`).
+        public var values: [String: CaptureValue]?
+        /// The captured counts that are estimates.
+        public var estimated: [String]?
+        /// Deprecated, accepted until 2.0: captured fields as text, parsed by each field's type
+        /// (`~1200` an estimate), as 0.x sent them.
         public var captures: [String: String]?
         public var reason: String?
         public var notification: NotificationParameters?
@@ -126,6 +134,8 @@ public enum WorkflowWire {
         public init(
             reference: IncidentReference,
             task: String,
+            values: [String: CaptureValue]? = nil,
+            estimated: [String]? = nil,
             captures: [String: String]? = nil,
             reason: String? = nil,
             notification: NotificationParameters? = nil,
@@ -133,6 +143,8 @@ public enum WorkflowWire {
         ) {
             self.reference = reference
             self.task = task
+            self.values = values
+            self.estimated = estimated
             self.captures = captures
             self.reason = reason
             self.notification = notification

@@ -28,6 +28,37 @@ import Testing
         #expect(result.status == 0, "\(what): \(result)")
     }
 
+    /// `task done --set` types each value by its field, from the case file, before sending: a
+    /// value of the wrong type is refused by incidentctl, says the form it takes, and sends
+    /// nothing; the right ones arrive typed.
+    @Test func taskDoneTypesEachCaptureAndRefusesAWrongOneBeforeSending() async throws {
+        try await withWorkflowDaemon { daemon in
+            let filed = try json(
+                try await daemon.ctl(["report", "--title", "Invoices misdirected", "--description", "d", "--json"])
+            )
+            let ref = try #require((filed["incident"] as? [String: Any])?["reference"] as? String)
+            let triage = [
+                "task", "done", ref, "triage", "--set", "severity=high", "--set", "dataCategories=contact,financial",
+                "--set", "jurisdictions=DE", "--set", "secRegistrant=no", "--set", "doraFinancialEntity=no",
+                "--set", "ftcFinancialInstitution=no",
+            ]
+            let wrong = try await daemon.ctl(triage + ["--set", "nis2Entity=maybe"])
+            #expect(wrong.status == 2, "a usage error: \(wrong)")
+            #expect(
+                wrong.stderr.contains("--set nis2Entity=maybe is not a value of nis2Entity: give true or false."),
+                "\(wrong)"
+            )
+            let unchanged = try tasks(try await daemon.ctl(["show", ref, "--json"]))
+            #expect(unchanged["triage"]?["status"] as? String == "open", "nothing was sent")
+            let done = try await daemon.ctl(triage + ["--set", "nis2Entity=no", "--json"])
+            ok(done, "typed triage")
+            let file = try json(done)
+            #expect((file["incident"] as? [String: Any])?["severity"] as? String == "high")
+            #expect((file["incident"] as? [String: Any])?["dataCategories"] as? [String] == ["contact", "financial"])
+            #expect((file["fieldTypes"] as? [String: String])?["peopleAffectedIn"] == "counts")
+        }
+    }
+
     @Test func anEUBreachOf1200GoesFromReportToClosed() async throws {
         try await withWorkflowDaemon { daemon in
             let aware = "2026-11-02T08:00:00Z"

@@ -199,4 +199,55 @@ import Varlink
             #expect(kinds.filter { $0 == IncidentEvent.Kind.incidentAssigned.rawValue }.count == changes)
         }
     }
+
+    /// `CompleteTask` takes each capture as JSON of its field's type, which the case file says;
+    /// a value of another type is refused naming the field; the 0.x strings still work.
+    @Test func capturesAreTypedByTheirFieldsOnTheWire() async throws {
+        try await withMigratedPool { pool, _ in
+            let directory = try TemporaryDirectory(prefix: "api")
+            defer { directory.remove() }
+            let parts = try await Self.parts(on: pool, in: directory)
+            let router = parts.api.makeRouter()
+            let draft = ReportDraft(title: "Invoices to the wrong customer", description: "d", jurisdictions: [])
+            let filed = try await Self.call(router, Methods.Incidents.report, .init(draft: draft)).get()
+            let reference = filed.incident.reference
+            let file = try await Self.call(router, Methods.Incidents.get, .init(reference: reference)).get()
+            let types = try #require(file.fieldTypes)
+            #expect(types["nis2Entity"] == .boolean)
+            #expect(types["peopleAffectedIn"] == .counts)
+            #expect(types["peopleAffected"] == .integer)
+            #expect(types["dataCategories"] == .categories)
+            #expect(types["containment"] == .text)
+            var values: [String: CaptureValue] = [
+                "severity": .text("high"), "dataCategories": .list(["contact", "financial"]),
+                "jurisdictions": .list(["DE"]), "nis2Entity": .integer(3), "secRegistrant": .boolean(false),
+                "doraFinancialEntity": .boolean(false),
+            ]
+            let complete = Methods.Incidents.completeTask
+            let refused = await #expect(throws: WireError.self) {
+                try await Self.call(router, complete, .init(reference: reference, task: "triage", values: values)).get()
+            }
+            #expect(refused == .invalidValue(parameter: "captures.nis2Entity", reason: "must be true or false"))
+            let untouched = try await Self.call(router, Methods.Incidents.get, .init(reference: reference)).get()
+            #expect(untouched.incident.severity == filed.incident.severity, "the refused capture changed nothing")
+            // A 0.x client sends text in captures; the daemon types it, as before. One request
+            // may mix both forms, one field in each.
+            values["nis2Entity"] = .boolean(false)
+            let done = try await Self.call(
+                router,
+                complete,
+                .init(
+                    reference: reference,
+                    task: "triage",
+                    values: values,
+                    captures: ["ftcFinancialInstitution": "no"]
+                )
+            ).get()
+            #expect(done.tasks?.first { $0.id == "triage" }?.status == .done)
+            #expect(done.incident.severity == .high)
+            #expect(done.incident.dataCategories == [.contact, .financial])
+            #expect(done.facts?["nis2Entity"] == "no")
+            #expect(done.facts?["ftcFinancialInstitution"] == "no")
+        }
+    }
 }

@@ -8,9 +8,10 @@ private func sendWorkflow<P>(
     _ global: GlobalOptions,
     _ method: Method<P, WorkflowWire.CaseFileReply>,
     _ parameters: P,
-    done: String
+    done: String,
+    on open: DaemonConnection? = nil
 ) throws {
-    var connection = global.connection()
+    var connection = open ?? global.connection()
     let reply = try connection.call(method, parameters)
     if global.json {
         printOut(try Output.json(reply))
@@ -71,13 +72,7 @@ struct TaskDoneCommand: ParsableCommand {
     var ifVersion: Int?
 
     func run() throws {
-        var fields: [String: String] = [:]
-        for capture in captures {
-            guard let equals = capture.firstIndex(of: "="), equals != capture.startIndex else {
-                throw CLIError("--set \(capture) must look like name=value.", status: .usage)
-            }
-            fields[String(capture[..<equals])] = String(capture[capture.index(after: equals)...])
-        }
+        let given = try CaptureArguments(captures)
         var notification: WorkflowWire.NotificationParameters?
         if recipient != nil || channel != nil {
             guard let recipient, let channel else {
@@ -91,18 +86,27 @@ struct TaskDoneCommand: ParsableCommand {
             )
         }
         let reference = try IncidentReference.parse(reference)
+        var connection = global.connection()
+        var typed: (captures: [String: CaptureValue], estimated: [String]) = ([:], [])
+        if !given.isEmpty {
+            // The case file says each field's type, so each capture goes as JSON of it.
+            let file = try connection.call(Methods.Incidents.get, .init(reference: reference))
+            typed = try given.typed(by: file.fieldTypes ?? [:])
+        }
         try sendWorkflow(
             global,
             Methods.Incidents.completeTask,
             WorkflowWire.CompleteTaskParameters(
                 reference: reference,
                 task: task,
-                captures: fields.isEmpty ? nil : fields,
+                values: typed.captures.isEmpty ? nil : typed.captures,
+                estimated: typed.estimated.isEmpty ? nil : typed.estimated,
                 reason: reason,
                 notification: notification,
                 version: ifVersion
             ),
-            done: "Completed \(task) of \(reference)."
+            done: "Completed \(task) of \(reference).",
+            on: connection
         )
     }
 }
@@ -138,7 +142,7 @@ struct UpdateCommand: ParsableCommand {
         discussion: """
             Examples:
               incidentctl update INC-2026-000123 --severity high --people 1200
-              incidentctl update INC-2026-000123 --people-in US-CA=600 --people-in US-NV=40
+              incidentctl update INC-2026-000123 --people-in US-CA:600 --people-in US-NV:40
               incidentctl update INC-2026-000123 --people 5000 --estimate
             """
     )
@@ -156,7 +160,7 @@ struct UpdateCommand: ParsableCommand {
         help: "An ISO code, EU or a US state (US-CA); repeatable (replaces the list)."
     )
     var jurisdictions: [String] = []
-    @Option(name: .customLong("people-in"), help: "People affected in one jurisdiction, as CODE=count; repeatable.")
+    @Option(name: .customLong("people-in"), help: "People affected in one jurisdiction, as CODE:count; repeatable.")
     var peopleIn: [String] = []
     @Flag(name: .long, help: "The counts given (--people, --records, --people-in) are estimates.") var estimate = false
     @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
@@ -183,12 +187,14 @@ struct UpdateCommand: ParsableCommand {
         if !peopleIn.isEmpty {
             var counts: [String: Int64] = [:]
             for entry in peopleIn {
-                let parts = entry.split(separator: "=")
-                guard parts.count == 2, let count = Int64(parts[1]), let code = Jurisdiction(rawValue: String(parts[0]))
+                // CODE:count, as --set peopleAffectedIn takes it; CODE=count is the deprecated form.
+                let pair = entry.contains(":") ? entry : entry.replacingOccurrences(of: "=", with: ":")
+                guard case .counts(let given)? = CaptureValue.parse(pair, as: .counts)?.value, given.count == 1,
+                    let (code, count) = given.first, let jurisdiction = Jurisdiction(rawValue: code)
                 else {
-                    throw CLIError("--people-in \(entry) must look like US-CA=600.", status: .usage)
+                    throw CLIError("--people-in \(entry) must look like US-CA:600.", status: .usage)
                 }
-                counts[code.rawValue] = count
+                counts[jurisdiction.rawValue] = count
             }
             parameters.peopleAffectedIn = counts
         }

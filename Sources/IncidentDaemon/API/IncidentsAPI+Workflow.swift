@@ -37,7 +37,13 @@ extension IncidentsAPI {
                 _,
                 _,
                 playbook in
-                Self.captures(parameters.captures ?? [:], of: playbook).map { captures, estimates in
+                Self.captures(
+                    parameters.values ?? [:],
+                    deprecatedText: parameters.captures ?? [:],
+                    estimated: parameters.estimated ?? [],
+                    of: playbook,
+                    logger: logger
+                ).map { captures, estimates in
                     .completeTask(
                         id: parameters.task,
                         captures: captures,
@@ -149,23 +155,46 @@ extension IncidentsAPI {
         }
     }
 
-    /// The captures of a completed task, typed by the playbook's fields; a value given as an
-    /// estimate (`~5000`) is marked so.
+    /// The captures of a completed task as the workflow takes them, each checked against its
+    /// field's declared type, with the counts that are estimates. `deprecatedText` is 0.x's
+    /// `captures`: text parsed by each field's type, `~1200` an estimate; its use is logged.
     static func captures(
-        _ texts: [String: String],
-        of playbook: Playbook
+        _ values: [String: CaptureValue],
+        deprecatedText: [String: String],
+        estimated: [String],
+        of playbook: Playbook,
+        logger: Logger
     ) -> Result<([String: FactValue], Set<String>), WorkflowRefusal> {
+        if let both = Set(values.keys).intersection(deprecatedText.keys).sorted().first {
+            return .failure(.invalidCapture(field: both, reason: "is given both in values and in captures"))
+        }
+        if !deprecatedText.isEmpty {
+            logger.notice(
+                "CompleteTask's captures (text) is deprecated since 1.0; clients should send values",
+                metadata: ["capture.fields": "\(deprecatedText.keys.sorted().joined(separator: ","))"]
+            )
+        }
+        let given =
+            values.map { ($0.key, $0.value, false) }
+            + deprecatedText.map { ($0.key, CaptureValue.text($0.value), true) }
         var captures: [String: FactValue] = [:]
-        var estimates: Set<String> = []
-        for (field, text) in texts {
+        var estimates = Set(estimated)
+        for field in estimates.subtracting(given.map(\.0)).sorted() {
+            return .failure(.invalidCapture(field: field, reason: "is marked an estimate but not captured"))
+        }
+        for (field, capture, parsingText) in given.sorted(by: { $0.0 < $1.0 }) {
             guard let declaration = playbook.field(field) else {
                 return .failure(.invalidCapture(field: field, reason: "is not a field of playbook \(playbook.name)"))
             }
-            guard let (value, estimate) = FactValue.parseEstimate(text, as: declaration.type) else {
-                return .failure(.invalidCapture(field: field, reason: "cannot be \"\(text.prefix(40))\""))
+            switch capture.fact(as: declaration.type, parsingText: parsingText) {
+            case .failure(let error): return .failure(.invalidCapture(field: field, reason: error.description))
+            case .success(let (value, estimate)):
+                captures[field] = value
+                if estimate { estimates.insert(field) }
             }
-            captures[field] = value
-            if estimate { estimates.insert(field) }
+            if estimates.contains(field), ![.integer, .counts].contains(CaptureType(declaration.type)) {
+                return .failure(.invalidCapture(field: field, reason: "is not a count, so it cannot be an estimate"))
+            }
         }
         return .success((captures, estimates))
     }
@@ -305,6 +334,9 @@ extension CaseFile {
         let builtIn = Set(FieldDeclaration.builtIn.map(\.name)).subtracting(["peopleAffectedIn"])
         let facts = state.facts.values.filter { !builtIn.contains($0.key) }.mapValues(\.display)
         reply.facts = facts.isEmpty ? nil : facts
+        let fields = FieldDeclaration.builtIn + playbook.fields
+        reply.fieldTypes =
+            fields.isEmpty ? nil : Dictionary(fields.map { ($0.name, CaptureType($0.type)) }) { _, own in own }
         reply.estimated = state.facts.estimated.isEmpty ? nil : state.facts.estimated.sorted()
         if let gate = playbook.plan(for: state.phase)?.gate, !state.gateApproved { reply.gatePending = gate }
         reply.clocksPaused = state.runningPauses(at: now).isEmpty ? nil : true
