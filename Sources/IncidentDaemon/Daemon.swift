@@ -165,14 +165,9 @@ public struct Daemon: Sendable {
         )
     }
 
-    /// The services beside the server: the sealer, the hook dispatcher, the scheduler, the
-    /// re-keyer, the purger, and with systemd the watchdog and reloading on SIGHUP.
-    func backgroundServices(
-        _ parts: Parts,
-        pool: PostgresPool,
-        notifier: SystemdNotifier
-    ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        let dispatcher = HookDispatcher(
+    /// The hook dispatcher, delivering what the parts' outbox queues.
+    func dispatcher(_ parts: Parts) -> HookDispatcher {
+        HookDispatcher(
             store: parts.hookStore,
             hooks: configuration.hooks,
             daemonID: Self.daemonID,
@@ -185,6 +180,16 @@ public struct Daemon: Sendable {
             logger: logger,
             runner: ExecHookRunner(account: parts.hookAccount)
         )
+    }
+
+    /// The services beside the server: the sealer, the hook dispatcher, the scheduler, the
+    /// re-keyer, the purger, and with systemd the watchdog and reloading on SIGHUP.
+    func backgroundServices(
+        _ parts: Parts,
+        pool: PostgresPool,
+        notifier: SystemdNotifier
+    ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let dispatcher = dispatcher(parts)
         let scheduler = DueScheduler(
             store: parts.store,
             playbooks: parts.playbooks,

@@ -19,6 +19,12 @@ import Varlink
 
     /// A daemon's parts on `pool`, with its state in `directory`.
     static func parts(on pool: PostgresPool, in directory: TemporaryDirectory) async throws -> Daemon.Parts {
+        try await daemon(in: directory).parts(on: pool)
+    }
+
+    /// A daemon configured as `incidentd --config FILE` would be, with `file` as the file's
+    /// text, its state in `directory` and the shipped playbooks; not started.
+    static func daemon(in directory: TemporaryDirectory, file: String? = nil) throws -> Daemon {
         let state = directory.appending("state")
         try FileManager.default.createDirectory(
             atPath: state,
@@ -29,7 +35,12 @@ import Varlink
         )
         var configuration = Configuration(socketPath: directory.appending("incidentd.sock"), stateDirectory: state)
         configuration.playbooksDirectory = repository.appendingPathComponent("playbooks").path
-        return try await Daemon(configuration: configuration, logger: testLogger).parts(on: pool)
+        if let file {
+            let path = directory.appending("incidentd.yaml")
+            try file.write(toFile: path, atomically: true, encoding: .utf8)
+            configuration = try configuration.applying(file: path)
+        }
+        return Daemon(configuration: configuration, logger: testLogger)
     }
 
     /// A manager (who may also read the audit trail through the store, as the test does).
@@ -248,6 +259,56 @@ import Varlink
             #expect(done.incident.dataCategories == [.contact, .financial])
             #expect(done.facts?["nis2Entity"] == "no")
             #expect(done.facts?["ftcFinancialInstitution"] == "no")
+        }
+    }
+
+    /// The dispatcher of a daemon configured from its file, in this process: a report's hook
+    /// is queued in the report's transaction and delivered with the payload the hook reads.
+    @Test func theDispatcherDeliversAReportsHookInProcess() async throws {
+        try await withMigratedPool { pool, _ in
+            let directory = try TemporaryDirectory(prefix: "api")
+            defer { directory.remove() }
+            let script = directory.appending("record.sh")
+            try "#!/bin/sh\ncat >> \(directory.appending("payloads"))\necho >> \(directory.appending("payloads"))\n"
+                .write(toFile: script, atomically: true, encoding: .utf8)
+            chmod(script, 0o755)
+            let daemon = try Self.daemon(
+                in: directory,
+                file: """
+                    hookUser: root
+                    hookPollIntervalMilliseconds: 50
+                    hooks:
+                      - name: record
+                        exec: [\(script)]
+                        events: [incident.reported]
+                    """
+            )
+            let parts = try await daemon.parts(on: pool)
+            let dispatcher = daemon.dispatcher(parts)
+            let running = Task { try await dispatcher.run() }
+            let draft = ReportDraft(title: "Payroll file on a public share", description: "d", jurisdictions: [])
+            let filed = try await Self.call(parts.api.makeRouter(), Methods.Incidents.report, .init(draft: draft))
+                .get()
+            // Delivered once the dispatcher recorded the attempt, not merely when the hook ran.
+            var state: [String] = []
+            for _ in 0..<600 where state != ["delivered"] {
+                try await Task.sleep(for: .milliseconds(50))
+                state = try await pool.withConnection { connection in
+                    try connection.query("SELECT state FROM hook_deliveries").map {
+                        try $0.decode(String.self, "state")
+                    }
+                }
+            }
+            running.cancel()
+            _ = await running.result
+            let text = (try? String(contentsOfFile: directory.appending("payloads"), encoding: .utf8)) ?? ""
+            let line = try #require(text.split(separator: "\n").first, "the hook ran")
+            let payload = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(payload["event"] as? String == IncidentEvent.Kind.incidentReported.rawValue)
+            #expect(
+                (payload["incident"] as? [String: Any])?["reference"] as? String == filed.incident.reference.rawValue
+            )
+            #expect(state == ["delivered"])
         }
     }
 }
