@@ -147,7 +147,11 @@ let package = Package(
         // Shared by the live tests: throwaway databases, temporary directories, processes.
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "Varlink"],
+            dependencies: [
+                "Postgres", "Varlink",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),

@@ -26,7 +26,7 @@ import Varlink
                 atomically: true,
                 encoding: .utf8
             )
-            let daemon = try DaemonProcess(database: database, arguments: ["--migrations-dir", migrations.path])
+            let daemon = try await DaemonProcess(database: database, arguments: ["--migrations-dir", migrations.path])
             defer { daemon.cleanUp() }
             await #expect(throws: TestSetupError.self) { try await daemon.waitUntilReady(timeout: .seconds(30)) }
             #expect(daemon.log.contains("0002_broken.sql"))
@@ -54,7 +54,7 @@ import Varlink
         try TestDatabase.requireServer()  // PostgreSQL's programs are installed
         var environment = ProcessInfo.processInfo.environment
         for name in ["PGHOST", "PGDATABASE", "PGUSER", "PGPORT", "PGSERVICE"] { environment[name] = nil }
-        let daemon = try DaemonProcess(database: nil, environment: environment)
+        let daemon = try await DaemonProcess(database: nil, environment: environment)
         defer { daemon.cleanUp() }
         try await daemon.waitUntilReady(timeout: .seconds(120))
         let report = try await daemon.ctl(["report", "--title", "Embedded", "--description", "works"])

@@ -8,7 +8,7 @@ import Varlink
     @Test func incidentdWaitsForAnUnreachableDatabaseAndIsReadyOnlyOnceConnected() async throws {
         let database = try TestDatabase.named(prefix: "late")
         defer { database.drop() }
-        let daemon = try DaemonProcess(database: database)
+        let daemon = try await DaemonProcess(database: database)
         defer { daemon.cleanUp() }
         // The database does not exist yet: incidentd says so, keeps trying, and is not ready.
         let deadline = Date().addingTimeInterval(60)
@@ -34,7 +34,7 @@ import Varlink
         defer { directory.remove() }
         let config = directory.appending("incidentd.yaml")
         try "databaseStartTimeoutSeconds: 1\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let daemon = try DaemonProcess(database: database, arguments: ["--config", config])
+        let daemon = try await DaemonProcess(database: database, arguments: ["--config", config])
         defer { daemon.cleanUp() }
         let deadline = Date().addingTimeInterval(60)
         while daemon.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }

@@ -77,7 +77,7 @@ import Varlink
     func incidentdSurvivesFastAndImmediateRestartsUnderLoad() async throws {
         let cluster = try await Cluster()
         defer { cluster.stop() }
-        let daemon = try DaemonProcess(database: nil, arguments: ["--database", cluster.conninfo])
+        let daemon = try await DaemonProcess(database: nil, arguments: ["--database", cluster.conninfo])
         defer { daemon.cleanUp() }
         try await daemon.waitUntilReady()
         let tally = Tally()

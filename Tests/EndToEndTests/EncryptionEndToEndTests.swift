@@ -27,7 +27,7 @@ import Testing
         try await withTestDatabase { database in
             let state = try TemporaryDirectory(prefix: "ikeys")
             defer { state.remove() }
-            let daemon = try DaemonProcess(
+            let daemon = try await DaemonProcess(
                 database: database,
                 arguments: ["--config", config, "--state-dir", state.path]
             )
@@ -189,7 +189,7 @@ import Testing
             let state = try TemporaryDirectory(prefix: "ikeys")
             defer { state.remove() }
             let keys = state.appending("keys")
-            let first = try DaemonProcess(database: database, arguments: ["--state-dir", state.path])
+            let first = try await DaemonProcess(database: database, arguments: ["--state-dir", state.path])
             try await first.waitUntilReady()
             #expect(try await first.ctl(["report", "--title", "Sealed", "--description", Self.marker]).status == 0)
             await first.stop()
@@ -198,7 +198,7 @@ import Testing
 
             func start(_ prepare: () throws -> Void) async throws -> String {
                 try prepare()
-                let daemon = try DaemonProcess(database: database, arguments: ["--state-dir", state.path])
+                let daemon = try await DaemonProcess(database: database, arguments: ["--state-dir", state.path])
                 defer { daemon.cleanUp() }
                 let deadline = Date().addingTimeInterval(60)
                 while daemon.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
@@ -240,7 +240,7 @@ import Testing
 
             // With the right file back, the data is readable again: nothing was lost.
             try restore()
-            let daemon = try DaemonProcess(database: database, arguments: ["--state-dir", state.path])
+            let daemon = try await DaemonProcess(database: database, arguments: ["--state-dir", state.path])
             defer { daemon.cleanUp() }
             try await daemon.waitUntilReady()
             let show = try await daemon.ctl([
@@ -257,7 +257,7 @@ import Testing
             defer { state.remove() }
             let config = state.appending("incidentd.yaml")
             try Self.roles.write(toFile: config, atomically: true, encoding: .utf8)
-            let daemon = try DaemonProcess(
+            let daemon = try await DaemonProcess(
                 database: database,
                 arguments: ["--state-dir", state.path, "--config", config]
             )

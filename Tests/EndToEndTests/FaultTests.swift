@@ -92,7 +92,11 @@ import Varlink
               - {name: count, exec: [\(hook)], events: [incident.reported], timeoutSeconds: 5, maxAttempts: 20}
             """.write(toFile: config, atomically: true, encoding: .utf8)
             let socket = directory.appending("incidentd.sock")
-            var daemon = try DaemonProcess(database: database, arguments: ["--config", config], socketPath: socket)
+            var daemon = try await DaemonProcess(
+                database: database,
+                arguments: ["--config", config],
+                socketPath: socket
+            )
             try await daemon.waitUntilReady()
 
             let clients = (0..<Self.clients).map { Client(index: $0, socket: socket) }
@@ -102,7 +106,11 @@ import Varlink
                 try await Task.sleep(for: .milliseconds(700))
                 kill(daemon.pid, SIGKILL)
                 daemon.cleanUp()
-                daemon = try DaemonProcess(database: database, arguments: ["--config", config], socketPath: socket)
+                daemon = try await DaemonProcess(
+                    database: database,
+                    arguments: ["--config", config],
+                    socketPath: socket
+                )
                 try await daemon.waitUntilReady()
             }
             while threads.contains(where: { !$0.isFinished }) { try await Task.sleep(for: .milliseconds(100)) }

@@ -180,7 +180,7 @@ import Varlink
         )
         FileManager.default.createFile(atPath: setup.directory.appending("hold"), contents: nil)
         try await withTestDatabase { database in
-            let first = try DaemonProcess(database: database, arguments: ["--config", setup.config])
+            let first = try await DaemonProcess(database: database, arguments: ["--config", setup.config])
             defer { first.cleanUp() }
             try await first.waitUntilReady()
             #expect(try await first.ctl(["report", "--title", "Killed mid-hook", "--description", "d"]).status == 0)
@@ -207,7 +207,7 @@ import Varlink
             // however long this test process is kept off the CPU.
             try FileManager.default.removeItem(atPath: setup.directory.appending("hold"))
 
-            let second = try DaemonProcess(database: database, arguments: ["--config", setup.config])
+            let second = try await DaemonProcess(database: database, arguments: ["--config", setup.config])
             defer { second.cleanUp() }
             try await second.waitUntilReady()
             // Once the dead daemon's lease expires, the new one runs the delivery again.
@@ -231,9 +231,9 @@ import Varlink
         defer { setup.directory.remove() }
         try setup.script("count.sh", "echo \"$INCIDENTD_DELIVERY_ID\" >> $DIR/seen\n")
         try await withTestDatabase { database in
-            let first = try DaemonProcess(database: database, arguments: ["--config", setup.config])
+            let first = try await DaemonProcess(database: database, arguments: ["--config", setup.config])
             defer { first.cleanUp() }
-            let second = try DaemonProcess(database: database, arguments: ["--config", setup.config])
+            let second = try await DaemonProcess(database: database, arguments: ["--config", setup.config])
             defer { second.cleanUp() }
             try await first.waitUntilReady()
             try await second.waitUntilReady()
@@ -296,9 +296,9 @@ import Varlink
         """.write(toFile: playbooks + "/quick.yaml", atomically: true, encoding: .utf8)
         try await withTestDatabase { database in
             let arguments = ["--config", setup.config, "--playbooks-dir", playbooks]
-            let first = try DaemonProcess(database: database, arguments: arguments)
+            let first = try await DaemonProcess(database: database, arguments: arguments)
             defer { first.cleanUp() }
-            let second = try DaemonProcess(database: database, arguments: arguments)
+            let second = try await DaemonProcess(database: database, arguments: arguments)
             defer { second.cleanUp() }
             try await first.waitUntilReady()
             try await second.waitUntilReady()
@@ -308,7 +308,7 @@ import Varlink
             )
             #expect(await waitFor(20) { !setup.lines("pages").isEmpty }, "\(first.log)")
             _ = await second.stop()
-            let third = try DaemonProcess(database: database, arguments: arguments)
+            let third = try await DaemonProcess(database: database, arguments: arguments)
             defer { third.cleanUp() }
             try await third.waitUntilReady()
             try await Task.sleep(for: .milliseconds(1500))  // several scheduler rounds on both daemons

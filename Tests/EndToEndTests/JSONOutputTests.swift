@@ -31,7 +31,10 @@ import Varlink
             encoding: .utf8
         )
         try await withDaemon(arguments: ["--config", config]) { daemon, _ in
-            let watch = try BackgroundCommand(Binaries.incidentctl, ["watch", "--json", "--socket", daemon.socketPath])
+            let watch = try await BackgroundCommand(
+                Binaries.incidentctl,
+                ["watch", "--json", "--socket", daemon.socketPath]
+            )
             defer { watch.stop() }
             try await Task.sleep(for: .milliseconds(500))
 

@@ -543,7 +543,7 @@ enum PlaybookLoaderPaths {
         }
         try write(version: "1", title: "Old task")
         try await withTestDatabase { database in
-            var daemon = try DaemonProcess(database: database, arguments: ["--playbooks-dir", directory.path])
+            var daemon = try await DaemonProcess(database: database, arguments: ["--playbooks-dir", directory.path])
             try await daemon.waitUntilReady()
             func taskTitle(_ ref: String) async throws -> String? {
                 let shown = try await daemon.ctl(["show", ref, "--json"])
@@ -570,7 +570,7 @@ enum PlaybookLoaderPaths {
             // After a restart with yet another version, both keep theirs.
             try write(version: "3", title: "Newest task")
             daemon.cleanUp()
-            daemon = try DaemonProcess(database: database, arguments: ["--playbooks-dir", directory.path])
+            daemon = try await DaemonProcess(database: database, arguments: ["--playbooks-dir", directory.path])
             defer { daemon.cleanUp() }
             try await daemon.waitUntilReady()
             #expect(try await taskTitle(old) == "Old task")

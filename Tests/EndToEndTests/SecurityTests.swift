@@ -139,7 +139,7 @@ struct SecurityTests {
     /// Mallory's fake server at `socket`, recording every byte it receives in `record`.
     func impostor(at socket: String, recordingTo record: String) async throws -> BackgroundCommand {
         let script = Self.resources.appendingPathComponent("fake_server.py").path
-        let fake = try BackgroundCommand(
+        let fake = try await BackgroundCommand(
             "/usr/sbin/runuser",
             ["-u", Self.mallory, "--", "python3", script, socket, record]
         )
@@ -150,7 +150,7 @@ struct SecurityTests {
     // 3. The embedded cluster admits only incidentd; it runs as its own account.
     @Test func theEmbeddedClusterAdmitsOnlyIncidentd() async throws {
         try Self.accounts.get()
-        let daemon = try DaemonProcess(database: nil, environment: Self.withoutDatabase)
+        let daemon = try await DaemonProcess(database: nil, environment: Self.withoutDatabase)
         defer { daemon.cleanUp() }
         try await daemon.waitUntilReady()
         let data = daemon.directory.appending("state/postgres/data")
@@ -204,7 +204,7 @@ struct SecurityTests {
         try? FileManager.default.removeItem(atPath: predictable)
         _ = try await runCommand("/bin/mkdir", ["-m", "777", predictable], asUser: Self.mallory)
         defer { try? FileManager.default.removeItem(atPath: predictable) }
-        let daemon = try DaemonProcess(
+        let daemon = try await DaemonProcess(
             database: nil,
             arguments: ["--state-dir", state],
             environment: Self.withoutDatabase
@@ -236,7 +236,7 @@ struct SecurityTests {
                 "CREATE ROLE \(owner) LOGIN; CREATE ROLE \(runtime) LOGIN; ALTER DATABASE \(database.name) OWNER TO \(owner)"
             )
             try admin.execute("ALTER SCHEMA public OWNER TO \(owner)")
-            let daemon = try DaemonProcess(
+            let daemon = try await DaemonProcess(
                 database: nil,
                 arguments: [
                     "--database", "\(database.conninfo) user=\(runtime)", "--key-file", database.keyFile,

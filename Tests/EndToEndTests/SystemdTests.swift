@@ -51,7 +51,7 @@ import Varlink
             var environment = ProcessInfo.processInfo.environment
             environment["NOTIFY_SOCKET"] = listener.path
             environment["WATCHDOG_USEC"] = "1000000"
-            let daemon = try DaemonProcess(database: database, environment: environment)
+            let daemon = try await DaemonProcess(database: database, environment: environment)
             defer { daemon.cleanUp() }
             let started = try await onThread {
                 listener.collect(timeout: .seconds(60)) { messages in
@@ -135,7 +135,7 @@ import Varlink
             let config = "/tmp/incidentd-hup-\(UUID().uuidString).yaml"
             defer { try? FileManager.default.removeItem(atPath: config) }
             try "logLevel: debug\n".write(toFile: config, atomically: true, encoding: .utf8)
-            let daemon = try DaemonProcess(database: database, arguments: ["--config", config])
+            let daemon = try await DaemonProcess(database: database, arguments: ["--config", config])
             defer { daemon.cleanUp() }
             try await daemon.waitUntilReady()
             let reported = try await daemon.ctl(["report", "--title", "t", "--description", "d", "--json"])

@@ -48,7 +48,7 @@ import Testing
             encoding: .utf8
         )
         try await withDaemon(arguments: ["--config", config]) { daemon, _ in
-            let watch = try BackgroundCommand(Binaries.incidentctl, ["watch", "--socket", daemon.socketPath])
+            let watch = try await BackgroundCommand(Binaries.incidentctl, ["watch", "--socket", daemon.socketPath])
             defer { watch.stop() }
             #expect(await watch.waitFor { _, stderr in stderr.contains("Watching events") }, "\(watch.stderr)")
             // Past the idle timeout with nothing to show: the keep-alives, not the poll, wake the watch.

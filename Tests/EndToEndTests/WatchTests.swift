@@ -8,14 +8,17 @@ import Varlink
 @Suite struct WatchTests {
     @Test func watchShowsEventsFiledByAnotherClientAndResumesAfterARestart() async throws {
         try await withTestDatabase { database in
-            let daemon = try DaemonProcess(database: database, arguments: ["--log-level", "info"])
+            let daemon = try await DaemonProcess(database: database, arguments: ["--log-level", "info"])
             defer { daemon.cleanUp() }
             try await daemon.waitUntilReady()
             _ = try await daemon.ctl(["report", "--title", "Before the watch", "--description", "d"])
 
-            let everything = try BackgroundCommand(Binaries.incidentctl, ["watch", "--socket", daemon.socketPath])
+            let everything = try await BackgroundCommand(
+                Binaries.incidentctl,
+                ["watch", "--socket", daemon.socketPath]
+            )
             defer { everything.stop() }
-            let critical = try BackgroundCommand(
+            let critical = try await BackgroundCommand(
                 Binaries.incidentctl,
                 ["watch", "--severity", "critical", "--json", "--socket", daemon.socketPath]
             )
@@ -60,7 +63,7 @@ import Varlink
                 await everything.waitFor { _, stderr in stderr.contains("Lost the connection") },
                 "\(everything.stderr)"
             )
-            let restarted = try DaemonProcess(database: database, socketPath: daemon.socketPath)
+            let restarted = try await DaemonProcess(database: database, socketPath: daemon.socketPath)
             defer { restarted.cleanUp() }
             try await restarted.waitUntilReady()
             #expect(
@@ -82,7 +85,7 @@ import Varlink
         let config = directory.appending("incidentd.yaml")
         try "idleTimeoutSeconds: 1\n".write(toFile: config, atomically: true, encoding: .utf8)
         try await withDaemon(arguments: ["--config", config]) { daemon, _ in
-            let watch = try BackgroundCommand(Binaries.incidentctl, ["watch", "--socket", daemon.socketPath])
+            let watch = try await BackgroundCommand(Binaries.incidentctl, ["watch", "--socket", daemon.socketPath])
             defer { watch.stop() }
             #expect(await watch.waitFor { _, stderr in stderr.contains("Watching events") })
             try await Task.sleep(for: .seconds(3))

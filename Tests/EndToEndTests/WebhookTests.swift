@@ -10,8 +10,8 @@ import Varlink
     static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
     /// The Python receiver in Resources/, on 127.0.0.1 and a port of its choosing.
-    final class Receiver: @unchecked Sendable {
-        let process = Process()
+    final class Receiver: Sendable {
+        let program: RunningProgram
         let directory: TemporaryDirectory
         let port: Int
 
@@ -19,11 +19,12 @@ import Varlink
             self.directory = directory
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .appendingPathComponent("Resources/webhook_receiver.py").path
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [
-                "python3", script, WebhookTests.secret, directory.appending("port"), directory.appending("requests"),
-            ]
-            try process.runSerially()
+            program = try await RunningProgram(
+                "/usr/bin/env",
+                ["python3", script, WebhookTests.secret, directory.appending("port"), directory.appending("requests")],
+                output: directory.appending("receiver.log"),
+                error: directory.appending("receiver.log")
+            )
             let deadline = Date().addingTimeInterval(120)
             var port: Int?
             while port == nil, Date() < deadline {
@@ -31,7 +32,7 @@ import Varlink
                 if port == nil { try await Task.sleep(for: .milliseconds(50)) }
             }
             guard let port else {
-                kill(process.processIdentifier, SIGKILL)
+                program.send(SIGKILL)
                 throw TestSetupError("the webhook receiver did not start")
             }
             self.port = port
@@ -48,9 +49,9 @@ import Varlink
             requests.filter { $0["path"] as? String == path }
         }
 
-        /// SIGKILL, not waited for: Foundation reaps it, and waiting would block a test thread.
+        /// SIGKILL, not waited for: its task reaps it, and waiting would block a test thread.
         func stop() {
-            kill(process.processIdentifier, SIGKILL)
+            program.send(SIGKILL)
         }
     }
 

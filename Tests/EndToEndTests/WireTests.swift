@@ -131,7 +131,10 @@ import Varlink
 
     @Test func aStalledHalfMessageTimesOut() async throws {
         try await withTestDatabase { database in
-            let daemon = try DaemonProcess(database: database, arguments: ["--config", try Self.shortIdleConfig()])
+            let daemon = try await DaemonProcess(
+                database: database,
+                arguments: ["--config", try Self.shortIdleConfig()]
+            )
             defer { daemon.cleanUp() }
             try await daemon.waitUntilReady()
             let client = try VarlinkClient(path: daemon.socketPath)

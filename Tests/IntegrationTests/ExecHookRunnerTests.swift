@@ -7,6 +7,10 @@ import Testing
 /// it ends, and that nothing it was given stays open in the daemon.
 @Suite(.serialized) struct ExecHookRunnerTests {
     let runner = ExecHookRunner(account: nil)
+    /// Long enough that only a hang reaches it: the full suite can starve this process's
+    /// threads for a minute (CI once timed `read; echo` out at 30 s), and these tests are not
+    /// about the timeout.
+    static let patience = Duration.seconds(600)
 
     /// The payload files this process holds open (the suite runs serially, so none belongs to
     /// a run still going).
@@ -23,7 +27,7 @@ import Testing
             argv: ["/bin/sh", "-c", "read line; echo \"$INCIDENTD_EVENT:$line\""],
             environment: ["INCIDENTD_EVENT": "incident.reported", "PATH": "/usr/bin:/bin"],
             input: "{\"kind\":\"x\"}\n",
-            timeout: .seconds(30)
+            timeout: Self.patience
         )
         #expect(run.ending == .exited(0))
         #expect(run.output == "incident.reported:{\"kind\":\"x\"}\n")
@@ -34,7 +38,7 @@ import Testing
     @Test func aHookThatNeverReadsItsPayloadEndsCleanly() async {
         let payload = String(repeating: "x", count: 256 * 1024)
         for _ in 0..<20 {
-            let run = await runner.run(argv: ["/bin/true"], environment: [:], input: payload, timeout: .seconds(30))
+            let run = await runner.run(argv: ["/bin/true"], environment: [:], input: payload, timeout: Self.patience)
             #expect(run.ending == .exited(0))
         }
         #expect(Self.openPayloads() == 0, "a payload file stayed open")
@@ -45,7 +49,7 @@ import Testing
             argv: ["/bin/sh", "-c", "head -c 300000 /dev/zero | tr '\\0' a; echo done >&2"],
             environment: ["PATH": "/usr/bin:/bin"],
             input: "",
-            timeout: .seconds(30)
+            timeout: Self.patience
         )
         #expect(run.ending == .exited(0))
         #expect(run.output.utf8.count == ExecHookRunner.outputLimit)

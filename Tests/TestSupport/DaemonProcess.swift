@@ -2,11 +2,11 @@ import Foundation
 import Varlink
 
 /// The real `incidentd` binary, started for one test on its own socket and database.
-public final class DaemonProcess: @unchecked Sendable {
+public final class DaemonProcess: Sendable {
     public let directory: TemporaryDirectory
     public let socketPath: String
     public let logPath: String
-    private let process: Process
+    private let program: RunningProgram
 
     /// Starts incidentd. With `database` nil it runs its embedded PostgreSQL in `state/`.
     /// `socketPath` lets a restarted daemon take over its predecessor's socket.
@@ -15,14 +15,10 @@ public final class DaemonProcess: @unchecked Sendable {
         arguments: [String] = [],
         environment: [String: String]? = nil,
         socketPath: String? = nil
-    ) throws {
+    ) async throws {
         directory = try TemporaryDirectory(prefix: "idd")
         self.socketPath = socketPath ?? directory.appending("incidentd.sock")
         logPath = directory.appending("incidentd.log")
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Binaries.incidentd)
         var allArguments = [
             "--socket", self.socketPath, "--state-dir", directory.appending("state"), "--log-level", "debug",
         ]
@@ -33,25 +29,26 @@ public final class DaemonProcess: @unchecked Sendable {
                 allArguments += ["--key-file", database.keyFile]
             }
         }
-        process.arguments = allArguments + arguments
-        if let environment { process.environment = environment }
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.runSerially()
+        program = try await RunningProgram(
+            Binaries.incidentd,
+            allArguments + arguments,
+            environment: environment,
+            output: logPath,
+            error: logPath
+        )
     }
 
-    public var pid: Int32 { process.processIdentifier }
-    public var isRunning: Bool { process.isRunning }
+    public var pid: Int32 { program.pid }
+    public var isRunning: Bool { program.isRunning }
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Waits until the socket answers `GetInfo`; fails with the daemon's log if it does not.
     public func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if !process.isRunning {
+            if !program.isRunning {
                 throw TestSetupError(
-                    "incidentd exited with status \(process.terminationStatus) during start-up:\n\(log)"
+                    "incidentd exited with status \(program.terminationStatus) during start-up:\n\(log)"
                 )
             }
             if let client = try? VarlinkClient(path: socketPath),
@@ -67,20 +64,24 @@ public final class DaemonProcess: @unchecked Sendable {
     /// Sends SIGTERM and waits for the exit status.
     @discardableResult
     public func stop() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: self.stopBlocking()) }.start()
-        }
+        program.send(SIGTERM)
+        return await program.waitForExit()
     }
 
-    /// `stop` for synchronous callers (clean-up in `defer`).
-    @discardableResult
-    public func stopBlocking() -> Int32 {
-        if process.isRunning {
-            process.terminate()
-            // Not waitUntilExit: on a plain thread it spins its run loop at full speed.
-            while process.isRunning { usleep(10_000) }
-        }
-        return process.terminationStatus
+    /// `stop` for synchronous callers (clean-up in `defer`): sends SIGTERM and waits until the
+    /// process has ended, watching /proc rather than the task that reaps it, so the wait never
+    /// depends on a thread of the pool this may be blocking.
+    public func stopBlocking() {
+        program.send(SIGTERM)
+        while program.isRunning, Self.isAlive(program.pid) { usleep(10_000) }
+    }
+
+    /// Alive and not a zombie waiting to be reaped.
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        return stat[stat.index(close, offsetBy: 2)] != "Z"
     }
 
     /// Stops the daemon and removes its directory.
@@ -105,7 +106,7 @@ public func withDaemon<R>(
     _ body: (DaemonProcess, TestDatabase) async throws -> R
 ) async throws -> R {
     try await withTestDatabase { database in
-        let daemon = try DaemonProcess(database: database, arguments: arguments)
+        let daemon = try await DaemonProcess(database: database, arguments: arguments)
         defer { daemon.cleanUp() }
         try await daemon.waitUntilReady()
         return try await body(daemon, database)
@@ -113,26 +114,23 @@ public func withDaemon<R>(
 }
 
 /// A long-running command (`incidentctl watch`, say) whose output is read while it runs.
-public final class BackgroundCommand: @unchecked Sendable {
-    private let process = Process()
+public final class BackgroundCommand: Sendable {
+    private let program: RunningProgram
     private let directory: TemporaryDirectory
 
-    public init(_ executable: String, _ arguments: [String]) throws {
+    public init(_ executable: String, _ arguments: [String]) async throws {
         directory = try TemporaryDirectory(prefix: "ibg")
-        for name in ["stdout", "stderr"] {
-            _ = FileManager.default.createFile(atPath: directory.appending(name), contents: nil)
-        }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.appending("stdout")))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.appending("stderr")))
-        process.standardInput = FileHandle.nullDevice
-        try process.runSerially()
+        program = try await RunningProgram(
+            executable,
+            arguments,
+            output: directory.appending("stdout"),
+            error: directory.appending("stderr")
+        )
     }
 
     public var stdout: String { (try? String(contentsOfFile: directory.appending("stdout"), encoding: .utf8)) ?? "" }
     public var stderr: String { (try? String(contentsOfFile: directory.appending("stderr"), encoding: .utf8)) ?? "" }
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { program.isRunning }
 
     /// Waits until `condition` holds of the output, up to `seconds`.
     public func waitFor(_ seconds: Double = 60, _ condition: (_ stdout: String, _ stderr: String) -> Bool) async -> Bool
@@ -145,9 +143,9 @@ public final class BackgroundCommand: @unchecked Sendable {
         return condition(stdout, stderr)
     }
 
-    /// Kills it (not waited for: Foundation reaps it) and removes its output.
+    /// Kills it (not waited for: its task reaps it) and removes its output.
     public func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        program.send(SIGKILL)
         directory.remove()
     }
 }

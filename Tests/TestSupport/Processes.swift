@@ -1,4 +1,6 @@
 import Foundation
+import Subprocess
+import SystemPackage
 
 /// Foundation's `Process.run()` on Linux is not safe to call from several threads at once (a
 /// parallel CI run crashed inside it, in `memcpy`); the suites start processes from many
@@ -52,8 +54,9 @@ public enum Binaries {
     public static var incidentctl: String { directory.appendingPathComponent("incidentctl").path }
 }
 
-/// Runs a program to completion, feeding `input` on standard input. The waiting happens on a
-/// thread of its own, so tests running in parallel never starve the concurrency pool.
+/// Runs a program to completion through swift-subprocess, feeding `input` on standard input
+/// (from an unlinked file, so a program that exits without reading it cannot break the pipe),
+/// and keeps what it prints, up to 64 MiB of each.
 public func runCommand(
     _ executable: String,
     _ arguments: [String],
@@ -61,14 +64,57 @@ public func runCommand(
     environment: [String: String]? = nil,
     asUser user: String? = nil
 ) async throws -> CommandResult {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            continuation.resume(
-                with: Result {
-                    try runCommandBlocking(executable, arguments, input: input, environment: environment, asUser: user)
-                }
-            )
-        }.start()
+    let (path, argv) =
+        user.map { ("/usr/sbin/runuser", ["-u", $0, "--", executable] + arguments) } ?? (executable, arguments)
+    let variables = environment.map { environment in
+        Environment.custom(
+            Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) })
+        )
+    }
+    if let input {
+        let file = try InputFile(input)
+        return try await run(path, argv, variables, .fileDescriptor(file.descriptor, closeAfterSpawningProcess: true))
+    }
+    return try await run(path, argv, variables, .none)
+}
+
+private func run(
+    _ path: String,
+    _ argv: [String],
+    _ environment: Environment?,
+    _ input: some InputProtocol
+) async throws -> CommandResult {
+    let limit = 64 << 20
+    let result = try await Subprocess.run(
+        .path(FilePath(path)),
+        arguments: Arguments(argv),
+        environment: environment ?? .inherit,
+        input: input,
+        output: .string(limit: limit),
+        error: .string(limit: limit)
+    )
+    let status: Int32
+    switch result.terminationStatus {
+    case .exited(let code): status = code
+    case .signaled(let signal): status = 128 + signal
+    }
+    return CommandResult(status: status, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
+}
+
+/// A program's standard input, in a file unlinked at once: open for reading, at its start.
+private struct InputFile {
+    let descriptor: FileDescriptor
+
+    init(_ text: String) throws {
+        var template = Array("/tmp/incidentd-input-XXXXXX".utf8CString)
+        let written = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard written >= 0 else { throw Errno(rawValue: errno) }
+        let path = String(cString: template)
+        unlink(path)
+        let writer = FileDescriptor(rawValue: written)
+        defer { try? writer.close() }
+        _ = try writer.writeAll(Array(text.utf8))
+        descriptor = try FileDescriptor.open(FilePath("/proc/self/fd/\(written)"), .readOnly)
     }
 }
 
