@@ -22,6 +22,16 @@ import Varlink
         try await daemon(in: directory).parts(on: pool)
     }
 
+    /// A daemon's parts on a fresh migrated database, and the router they serve, for one test.
+    static func withParts(_ body: (Daemon.Parts, VarlinkRouter<Caller>) async throws -> Void) async throws {
+        try await withMigratedPool { pool, _ in
+            let directory = try TemporaryDirectory(prefix: "api")
+            defer { directory.remove() }
+            let parts = try await parts(on: pool, in: directory)
+            try await body(parts, parts.api.makeRouter())
+        }
+    }
+
     /// A daemon configured as `incidentd --config FILE` would be, with `file` as the file's
     /// text, its state in `directory` and the shipped playbooks; not started.
     static func daemon(in directory: TemporaryDirectory, file: String? = nil) throws -> Daemon {
@@ -58,11 +68,7 @@ import Varlink
     }
 
     @Test func aReportIsFiledStartedAndReadThroughTheRouterWithoutTheBinary() async throws {
-        try await withMigratedPool { pool, _ in
-            let directory = try TemporaryDirectory(prefix: "api")
-            defer { directory.remove() }
-            let parts = try await Self.parts(on: pool, in: directory)
-            let router = parts.api.makeRouter()
+        try await Self.withParts { parts, router in
             let draft = ReportDraft(
                 title: "Laptop with the customer list stolen",
                 description: "from a car",
@@ -97,11 +103,7 @@ import Varlink
     }
 
     @Test func refusalsComeBackAsTheCataloguesErrorsAndChangeNothing() async throws {
-        try await withMigratedPool { pool, _ in
-            let directory = try TemporaryDirectory(prefix: "api")
-            defer { directory.remove() }
-            let parts = try await Self.parts(on: pool, in: directory)
-            let router = parts.api.makeRouter()
+        try await Self.withParts { parts, router in
             let nobody = IncidentReference(year: 2026, number: 999_999)
             let missing = await #expect(throws: WireError.self) {
                 try await Self.call(router, Methods.Incidents.get, .init(reference: nobody)).get()
@@ -126,11 +128,7 @@ import Varlink
     }
 
     @Test func changesCheckTheVersionAndAuditRefusals() async throws {
-        try await withMigratedPool { pool, _ in
-            let directory = try TemporaryDirectory(prefix: "api")
-            defer { directory.remove() }
-            let parts = try await Self.parts(on: pool, in: directory)
-            let router = parts.api.makeRouter()
+        try await Self.withParts { parts, router in
             let rita = Caller(uid: 5151, gid: 5151, pid: 5151, userName: "rita")
             let draft = ReportDraft(title: "Wrong recipient", description: "d", jurisdictions: [])
             let filed = try await Self.call(router, Methods.Incidents.report, .init(draft: draft), as: rita).get()
@@ -174,11 +172,7 @@ import Varlink
     /// Changes decided on the same version race to be written; the losers decide again on what
     /// the winner wrote, so every one lands once, and none is lost or applied twice.
     @Test func concurrentChangesOfOneIncidentEachLandOnce() async throws {
-        try await withMigratedPool { pool, _ in
-            let directory = try TemporaryDirectory(prefix: "api")
-            defer { directory.remove() }
-            let parts = try await Self.parts(on: pool, in: directory)
-            let router = parts.api.makeRouter()
+        try await Self.withParts { parts, router in
             let draft = ReportDraft(title: "Shared drive open", description: "d", jurisdictions: [])
             let filed = try await Self.call(router, Methods.Incidents.report, .init(draft: draft)).get()
             let reference = filed.incident.reference
@@ -214,11 +208,7 @@ import Varlink
     /// `CompleteTask` takes each capture as JSON of its field's type, which the case file says;
     /// a value of another type is refused naming the field; the 0.x strings still work.
     @Test func capturesAreTypedByTheirFieldsOnTheWire() async throws {
-        try await withMigratedPool { pool, _ in
-            let directory = try TemporaryDirectory(prefix: "api")
-            defer { directory.remove() }
-            let parts = try await Self.parts(on: pool, in: directory)
-            let router = parts.api.makeRouter()
+        try await Self.withParts { parts, router in
             let draft = ReportDraft(title: "Invoices to the wrong customer", description: "d", jurisdictions: [])
             let filed = try await Self.call(router, Methods.Incidents.report, .init(draft: draft)).get()
             let reference = filed.incident.reference

@@ -440,32 +440,24 @@ import Testing
             let incident = try await file(store, "to assign", by: alice)
             let audit = AuditRecord(caller: bob, action: "Assign")
             let basis = try #require(try await store.incidentForChange(incident.reference))
-            var toBob = basis.incident
-            toBob.assignee = "bob"
-            guard
-                case .written(let assigned) = try await store.write(
-                    toBob,
-                    events: [IncidentEvent(.incidentAssigned, ["to": "bob"])],
+            func assign(_ name: String) async throws -> Written<Incident> {
+                var changed = basis.incident
+                changed.assignee = name
+                return try await store.write(
+                    changed,
+                    events: [IncidentEvent(.incidentAssigned, ["to": name])],
                     on: basis,
                     audit: audit
                 )
-            else {
+            }
+            guard case .written(let assigned) = try await assign("bob") else {
                 Issue.record("the first change is written")
                 return
             }
             #expect(assigned.version == 2)
             #expect(assigned.assignee == "bob")
             // A second change decided on what the first one read finds the incident moved on.
-            var toMallory = basis.incident
-            toMallory.assignee = "mallory"
-            guard
-                case .moved = try await store.write(
-                    toMallory,
-                    events: [IncidentEvent(.incidentAssigned, ["to": "mallory"])],
-                    on: basis,
-                    audit: audit
-                )
-            else {
+            guard case .moved = try await assign("mallory") else {
                 Issue.record("a change on a stale read is not written")
                 return
             }
