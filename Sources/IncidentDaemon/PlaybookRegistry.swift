@@ -81,10 +81,6 @@ public final class PlaybookRegistry: Sendable {
         return playbooks
     }
 
-    public func choose(for incident: Incident) -> Playbook? {
-        Playbook.choose(for: incident, from: current)
-    }
-
     /// Where the shipped playbooks are when none is configured: installed beside the binary
     /// (`PREFIX/share/incidentd/playbooks`), else the source tree this binary was built from.
     public static func defaultDirectory(executable: URL = URL(fileURLWithPath: CommandLine.arguments[0])) -> URL {

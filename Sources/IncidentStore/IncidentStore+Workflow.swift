@@ -93,7 +93,7 @@ extension IncidentStore {
         try await pool.transaction { connection in
             var record = audit
             record.incident = reference
-            guard let (id, incident, digest, source) = try self.lockedIncident(connection, reference, lock: false)
+            guard let (id, incident, digest, source) = try self.incidentRow(connection, reference)
             else {
                 record.outcome = .notFound
                 try connection.query(record.insert)
@@ -129,7 +129,7 @@ extension IncidentStore {
     /// (the command's own record says what came of it).
     public func caseForChange(_ reference: IncidentReference, playbooks: PlaybookVersions) async throws -> CaseRead {
         try await pool.transaction { connection in
-            guard let (id, incident, digest, source) = try self.lockedIncident(connection, reference, lock: false)
+            guard let (id, incident, digest, source) = try self.incidentRow(connection, reference)
             else { return .notFound }
             guard let digest, let source, let playbook = playbooks.resolve(digest: digest, source: source) else {
                 return .noPlaybook
@@ -183,11 +183,11 @@ extension IncidentStore {
         return written
     }
 
-    /// The incident row (locked for update when asked) with its playbook's digest and source.
-    func lockedIncident(
+    /// The incident row with its playbook's digest and source. Nothing reads it under a lock:
+    /// a change is written only if the incident is still at the version read (`write`).
+    func incidentRow(
         _ connection: PostgresConnection,
-        _ reference: IncidentReference,
-        lock: Bool
+        _ reference: IncidentReference
     ) throws
         -> (Int64, Incident, String?, String?)?
     {
@@ -196,7 +196,7 @@ extension IncidentStore {
             SELECT i.id, \(unsafeSQL: Self.qualifiedIncidentColumns),
                    i.playbook_digest, p.source
             FROM incidents i LEFT JOIN playbooks p ON p.digest = i.playbook_digest
-            WHERE i.reference = \(reference.rawValue) \(unsafeSQL: lock ? "FOR UPDATE OF i" : "")
+            WHERE i.reference = \(reference.rawValue)
             """
         )
         guard let row = rows.first else { return nil }
