@@ -152,7 +152,7 @@ struct SecurityTests {
         try Self.accounts.get()
         let daemon = try await DaemonProcess(database: nil, environment: Self.withoutDatabase)
         defer { daemon.cleanUp() }
-        try await daemon.waitUntilReady()
+        try await daemon.waitUntilReady(timeout: .seconds(120))  // initdb first, as in DaemonTests
         let data = daemon.directory.appending("state/postgres/data")
         let hba = try String(contentsOfFile: data + "/pg_hba.conf", encoding: .utf8)
         let rules = hba.split(separator: "\n").filter {
@@ -210,7 +210,7 @@ struct SecurityTests {
             environment: Self.withoutDatabase
         )
         defer { daemon.cleanUp() }
-        try await daemon.waitUntilReady()
+        try await daemon.waitUntilReady(timeout: .seconds(120))  // initdb first, as in DaemonTests
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: predictable).isEmpty,
             "the prepared directory stays unused"

@@ -98,7 +98,7 @@ private func run(
     case .exited(let code): status = code
     case .signaled(let signal): status = 128 + signal
     }
-    return CommandResult(status: status, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
+    return CommandResult(status: status, stdout: result.standardOutput, stderr: result.standardError)
 }
 
 /// A program's standard input, in a file unlinked at once: open for reading, at its start.
@@ -109,7 +109,7 @@ private struct InputFile {
         var template = Array("/tmp/incidentd-input-XXXXXX".utf8CString)
         let written = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard written >= 0 else { throw Errno(rawValue: errno) }
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         unlink(path)
         let writer = FileDescriptor(rawValue: written)
         defer { try? writer.close() }
