@@ -73,6 +73,17 @@ import Testing
         let call = try VarlinkCall(decoding: Array(#"{"method":"a.B","parameters":{"n":9007199254740993}}"#.utf8))
         #expect(call.parameters["n"] == JSONValue.integer(9_007_199_254_740_993))
     }
+
+    @Test func everyKindOfValueDecodesAsItself() throws {
+        let text =
+            #"{"method":"a.B","parameters":{"s":"1","t":true,"i":1,"d":1.5,"z":null,"a":[1,"x",false],"o":{"k":[{}]}}}"#
+        let call = try VarlinkCall(decoding: Array(text.utf8))
+        let expected: [String: JSONValue] = [
+            "s": .string("1"), "t": .bool(true), "i": .integer(1), "d": .double(1.5), "z": .null,
+            "a": .array([.integer(1), .string("x"), .bool(false)]), "o": .object(["k": .array([.object([:])])]),
+        ]
+        #expect(call.parameters == expected)
+    }
 }
 
 @Suite struct NestingLimitTests {
