@@ -73,7 +73,7 @@ import Varlink
         var stopped: Bool { lock.withLock { stop } }
     }
 
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(10)))
     func incidentdSurvivesFastAndImmediateRestartsUnderLoad() async throws {
         let cluster = try await Cluster()
         defer { cluster.stop() }

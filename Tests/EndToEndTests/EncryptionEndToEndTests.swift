@@ -250,7 +250,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(10)))
     func keyRotationReencryptsEveryValueWhileTheDaemonServes() async throws {
         try await withTestDatabase { database in
             let state = try TemporaryDirectory(prefix: "ikeys")

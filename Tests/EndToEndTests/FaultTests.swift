@@ -73,7 +73,7 @@ import Varlink
         }
     }
 
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(10)))
     func killingTheDaemonUnderLoadLosesNoAcknowledgedReport() async throws {
         try await withTestDatabase { database in
             let directory = try TemporaryDirectory(prefix: "ichaos")

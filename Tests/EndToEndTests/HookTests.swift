@@ -199,7 +199,10 @@ import Varlink
             }
             #expect(started, "the hook started")
             _ = await first.stop()
-            #expect(try deliveries(database).first?.state == "running", "acknowledged but not yet delivered")
+            // Running when it was killed, or waiting to retry if a starved test let the attempt
+            // time out first; never delivered, since the hook was still held.
+            let state = try deliveries(database).first?.state
+            #expect(state == "running" || state == "pending", "acknowledged but not yet delivered: \(state ?? "none")")
             // On a loaded machine the first attempt may already have timed out and a second
             // begun before the kill: count what the dead daemon started.
             let startedBefore = setup.lines("log").filter { $0.hasPrefix("start") }.count
@@ -332,7 +335,7 @@ import Varlink
                   - name: stuck
                     exec: [$DIR/stuck.sh]
                     events: [incident.reported]
-                    timeoutSeconds: 120
+                    timeoutSeconds: 3600
                   - name: quick
                     exec: [$DIR/quick.sh]
                     events: [incident.reported]
@@ -344,8 +347,7 @@ import Varlink
             "stuck.sh",
             """
             echo "$INCIDENTD_INCIDENT" >> $DIR/stuck
-            for i in $(seq 1 1200); do [ -f $DIR/release ] && exit 0; sleep 0.1; done
-            exit 1
+            until [ -f $DIR/release ]; do sleep 0.1; done
             """
         )
         try setup.script("quick.sh", "echo \"$INCIDENTD_INCIDENT\" >> $DIR/quick\n")
@@ -356,7 +358,9 @@ import Varlink
             }
             let served = await waitFor(60) { setup.lines("quick").count == 6 }
             #expect(served, "quick ran \(setup.lines("quick").count) of 6 times")
-            // The stuck hook holds one of the two slots: its first delivery, and no more.
+            // The stuck hook holds one of the two slots: its first delivery, and no more. It hangs
+            // until released, longer than any loaded machine takes to get here: a timeout would
+            // retry it and run it twice.
             #expect(setup.lines("stuck").count == 1)
             #expect(try deliveries(database, "hook = 'stuck' AND state = 'pending'").count == 5)
             FileManager.default.createFile(atPath: setup.directory.appending("release"), contents: nil)
