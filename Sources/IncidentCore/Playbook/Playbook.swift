@@ -241,6 +241,8 @@ public struct TaskPlan: Sendable, Equatable {
     /// The regime file the task comes from; nil for the playbook's own tasks. A clock pause
     /// moves only the tasks of the regimes it names.
     public var regime: String? = nil
+    /// For notification tasks: what the notice must hold and how it is written.
+    public var notice: NoticePlan? = nil
 
     /// A legal duty: it opens from its trigger in any phase, its clock visible from the start.
     public var isObligation: Bool { obligation || notification != nil }

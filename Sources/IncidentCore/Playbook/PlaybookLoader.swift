@@ -225,7 +225,7 @@ public enum PlaybookLoader {
     }
 }
 
-private struct Parser {
+struct Parser {
     /// The file problems are reported in: the playbook's, or a regime file's while it is read.
     var file: String
     let knownHooks: Set<String>?
@@ -805,7 +805,7 @@ private struct Parser {
     mutating func parseTask(_ node: Node, phase: Phase, _ context: Context) -> TaskPlan? {
         let keys = [
             "id", "title", "description", "role", "required", "when", "due", "captures", "records", "notification",
-            "hooks", "obligation",
+            "hooks", "obligation", "notice",
         ]
         guard let spec = entries(node, "a task", allowed: keys) else { return nil }
         let get = { (key: String) in spec.first { $0.key == key }?.value }
@@ -864,6 +864,12 @@ private struct Parser {
                 )
             }
             task.notification = recipient
+        }
+        if let notice = get("notice") {
+            if task.notification == nil {
+                problem(notice, "task '\(id)' has a notice but makes no notification; give it 'notification'")
+            }
+            task.notice = parseNotice(notice, task: id, context)
         }
         if let obligation = get("obligation") {
             guard let flag = obligation.bool else {

@@ -1,0 +1,278 @@
+import Foundation
+import Testing
+
+@testable import IncidentCore
+
+/// Notices: each shipped notice's legal elements, resolved from a constructed case file, and
+/// rendered in English and Chinese.
+@Suite struct NoticeTests {
+    static var breach: Playbook { WorkflowTests.breach }
+
+    static let profile = OrganisationProfile(
+        legalName: "Example Shop GmbH",
+        contact: "Data Protection Officer: Jana Richter",
+        address: "Beispielstraße 1, 10115 Berlin",
+        telephone: "+49 30 1234567",
+        email: "privacy@example.com",
+        website: "https://example.com/privacy",
+        authorities: ["DE": .init(name: "BfDI", channel: "https://www.bfdi.bund.de")]
+    )
+
+    static func notice(_ task: String, in playbook: Playbook = breach) throws -> NoticePlan {
+        try #require(playbook.task(task)?.notice, "task \(task) has a notice")
+    }
+
+    /// A breach of contact data of 1,200 people in Germany and China, with these extra facts.
+    static func file(
+        _ facts: [String: FactValue] = [:],
+        estimated: Set<String> = [],
+        profile: OrganisationProfile = profile
+    )
+        -> NoticeCase
+    {
+        var incident = WorkflowTests.incident(jurisdictions: ["DE", "CN"], people: 1200, data: [.contact, .identity])
+        incident.description = "A spreadsheet of customers was e-mailed to the wrong supplier."
+        var state = CaseState(facts: CaseFacts(incident: incident))
+        state.facts.values.merge(facts) { _, new in new }
+        state.facts.estimated = estimated
+        return NoticeCase(incident: incident, state: state, playbook: breach, profile: profile)
+    }
+
+    static let complete: [String: FactValue] = [
+        "likelyConsequences": .text("Phishing aimed at the customers named."),
+        "containment": .text("The supplier deleted the file and confirmed it in writing."),
+        "prevention": .text("Outgoing attachments with customer data now need a second pair of eyes."),
+        "rootCause": .text("An address was completed automatically to the wrong recipient."),
+        "adviceToPeople": .text("Be wary of e-mails that ask for your password."),
+        "subjectCategories": .text("customers"),
+        "recordsAffected": .number(1300),
+    ]
+
+    @Test func everyNotificationTaskWithANoticeHasEnglishAndCitesTheLawForEachElement() throws {
+        for playbook in WorkflowTests.playbooks {
+            for task in playbook.phases.flatMap(\.tasks) {
+                guard let notice = task.notice else { continue }
+                #expect(task.notification != nil)
+                #expect(notice.templates[NoticeLanguage.english] != nil, "\(task.id) has an English template")
+                for element in notice.elements {
+                    #expect(!element.article.isEmpty, "\(task.id).\(element.id) cites its article")
+                }
+            }
+        }
+    }
+
+    @Test func theGDPRAuthorityNoticeHoldsArticle33ThreesList() throws {
+        let notice = try Self.notice("gdpr-authority")
+        let articles = Set(notice.elements.map(\.article))
+        for letter in ["a", "b", "c", "d"] {
+            #expect(articles.contains("GDPR Art. 33(3)(\(letter))"), "Art. 33(3)(\(letter))")
+        }
+        // Counts and measures may follow in phases (Art. 33(4)); the likely consequences may not.
+        #expect(notice.element("peopleAffected")?.later == "GDPR Art. 33(4)")
+        #expect(notice.element("likelyConsequences")?.later == nil)
+        #expect(notice.element("contact")?.source == .profile(.contactDetails))
+    }
+
+    @Test func thePIPLNoticesHoldArticle57sListInEnglishAndChinese() throws {
+        for task in ["pipl-notify", "pipl-individuals"] {
+            let notice = try Self.notice(task)
+            #expect(notice.languages == ["en", "zh-CN"])
+            let articles = notice.elements.map(\.article).joined(separator: " ")
+            for item in ["57(1)", "57(2)", "57(3)"] {
+                #expect(articles.contains("PIPL Art. \(item)"), "\(task) \(item)")
+            }
+            // PIPL allows nothing to follow later.
+            #expect(notice.elements.allSatisfy { $0.later == nil })
+            #expect(notice.element("cause")?.label(in: "zh-CN") == "原因")
+        }
+    }
+
+    @Test func elementsArePresentMissingWithTheirSupplyOrDeferrable() throws {
+        let checks = try Self.notice("gdpr-authority").check(Self.file())
+        func status(_ id: String) -> ElementCheck? { checks.first { $0.element.id == id } }
+        #expect(status("nature")?.status == .present)
+        #expect(status("nature")?.value == "A spreadsheet of customers was e-mailed to the wrong supplier.")
+        #expect(status("peopleAffected")?.value == "1,200")
+        #expect(status("dataCategories")?.value == "contact details, identity data")
+        #expect(status("aware")?.value == "2 March 2026, 09:00 UTC")
+        #expect(status("contact")?.value?.hasPrefix("Data Protection Officer: Jana Richter\nBeispielstraße 1") == true)
+        #expect(status("likelyConsequences")?.status == .missing)
+        #expect(status("likelyConsequences")?.supply?.contains("incidentctl update") == true)
+        #expect(status("measuresTaken")?.status == .deferrable)
+        #expect(status("measuresTaken")?.supply?.contains("contain") == true, "the task that captures it")
+        #expect(status("recordsAffected")?.status == .deferrable)
+
+        let done = try Self.notice("gdpr-authority").check(Self.file(Self.complete))
+        #expect(done.allSatisfy { $0.status == .present }, "\(done.filter { $0.status != .present }.map(\.element.id))")
+    }
+
+    @Test func aMissingProfileSaysWhichSettingSuppliesIt() throws {
+        let checks = try Self.notice("gdpr-authority").check(Self.file(profile: OrganisationProfile()))
+        let contact = try #require(checks.first { $0.element.id == "contact" })
+        #expect(contact.status == .missing)
+        #expect(contact.supply?.contains("profile.") == true)
+    }
+
+    @Test func estimatesAreWrittenAsEstimates() throws {
+        let checks = try Self.notice("gdpr-authority").check(Self.file(estimated: ["peopleAffected"]))
+        #expect(checks.first { $0.element.id == "peopleAffected" }?.value == "about 1,200")
+        let chinese = try Self.notice("pipl-notify").check(Self.file(estimated: ["peopleAffected"]), language: "zh-CN")
+        #expect(chinese.first { $0.element.id == "dataCategories" }?.value == "联系方式、身份信息")
+    }
+
+    @Test func aDraftShowsAPlaceholderForWhatIsNotKnownAndNeverFails() throws {
+        let draft = try Self.notice("gdpr-authority").draft(Self.file()).get()
+        #expect(draft.contains("[to be completed: The likely consequences of the breach]"))
+        #expect(draft.contains("Controller: Example Shop GmbH"), "bold marks are gone from plain text")
+        #expect(!draft.contains("#"))
+        let markdown = try Self.notice("gdpr-authority").draft(Self.file(), format: .markdown).get()
+        #expect(markdown.contains("# Notification of a personal data breach"))
+        #expect(markdown.contains("\\[to be completed: The likely consequences of the breach\\]"))
+    }
+
+    @Test func valuesComeBackExactlyInPlainTextAndEscapedInMarkdown() throws {
+        let tricky = "**Not bold** # not a heading \\ [not a link](x) <b>"
+        let file = Self.file(["likelyConsequences": .text(tricky)])
+        let text = try Self.notice("gdpr-authority").draft(file).get()
+        #expect(text.contains(tricky))
+        let markdown = try Self.notice("gdpr-authority").draft(file, format: .markdown).get()
+        #expect(markdown.contains("\\*\\*Not bold\\*\\* \\# not a heading \\\\ \\[not a link\\](x) \\<b\\>"))
+    }
+
+    @Test func theChineseNoticeToIndividualsWritesChineseLabelsAndDates() throws {
+        let notice = try Self.notice("pipl-individuals")
+        var facts = Self.complete
+        facts["likelyConsequences"] = .text("可能收到冒充我司的诈骗电话。")
+        let draft = try notice.draft(Self.file(facts), language: "zh-CN").get()
+        #expect(draft.contains("尊敬的用户："))
+        #expect(draft.contains("联系方式、身份信息"))
+        #expect(draft.contains("可能收到冒充我司的诈骗电话。"))
+        #expect(draft.contains("INC-2026-000001"))
+        #expect(!draft.contains("【待补充"), "\(draft)")
+    }
+
+    @Test func chineseDatesAreWrittenAsChineseReadersExpect() {
+        let date = ISO8601DateFormatter().date(from: "2026-12-01T01:30:00Z")!
+        #expect(NoticeWriter(language: "zh-CN", timeZone: "Asia/Shanghai").write(date) == "2026年12月1日 09:30")
+        #expect(NoticeWriter(language: "zh-CN", timeZone: nil).write(date) == "2026年12月1日 01:30（UTC）")
+        #expect(
+            NoticeWriter(language: "en", timeZone: "Europe/Berlin").write(date) == "1 December 2026, 02:30 UTC+01:00"
+        )
+        #expect(NoticeWriter(language: "zh-CN", timeZone: nil).count(1200, estimated: true) == "约1200")
+    }
+
+    @Test func anUnknownLanguageNamesTheLanguagesTheNoticeHas() throws {
+        let result = try Self.notice("gdpr-authority").draft(Self.file(), language: "fr")
+        #expect(throws: NoticeError.unknownLanguage("fr", available: ["en"])) { try result.get() }
+        #expect(NoticeError.unknownLanguage("fr", available: ["en"]).description.contains("it has en"))
+    }
+
+    // MARK: - Bad notices in a regime file
+
+    static func load(notice: String) -> [PlaybookProblem] {
+        let playbook = """
+            playbook: p
+            version: "1"
+            title: P
+            default: true
+            include: [r]
+            phases:
+              report:
+                tasks:
+                  - {id: triage, title: Triage, role: investigator}
+            """
+        let regime = """
+            regime: r
+            title: R
+            reviewed: 2026-12-01
+            sources:
+              - {cite: "A law", url: "https://example.org/law", sure: "primary text"}
+            fields:
+              harm: {type: text}
+            tasks:
+              notify:
+                - id: r-authority
+                  title: Tell the authority
+                  role: manager
+                  notification: authority
+                  notice:
+            \(notice)
+            """
+        let (bundled, problems) = PlaybookLoader.bundle(playbook, file: "/p/p.yaml") { name in
+            name == "r" ? ("/p/regimes/r.yaml", regime) : nil
+        }
+        guard problems.isEmpty else { return problems }
+        switch PlaybookLoader.load(bundled, file: "/p/p.yaml") {
+        case .success: return []
+        case .failure(let error): return error.problems
+        }
+    }
+
+    @Test func aGoodNoticeLoads() {
+        let problems = Self.load(
+            notice: """
+                        elements:
+                          - {id: harm, article: "Art. 1", from: field.harm}
+                        templates:
+                          en: |
+                            Harm: {{harm}} ({{reference}}, {{organisation}}){{#known.harm}} known{{/known.harm}}
+                """
+        )
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
+    @Test func aTemplateThatIsNotMustacheIsRefusedWithItsLineAndColumn() throws {
+        let problems = Self.load(
+            notice: """
+                        elements:
+                          - {id: harm, article: "Art. 1", from: field.harm}
+                        templates:
+                          en: |
+                            First line
+                            Harm: {{#harm}} never closed
+                """
+        )
+        let problem = try #require(problems.first)
+        #expect(problem.file.hasSuffix("regimes/r.yaml"))
+        #expect(problem.message.contains("not valid Mustache"), "\(problem)")
+        // Mustache finds the section unclosed at the template's end, the line after its last.
+        #expect(problem.line == 21, "\(problem)")
+    }
+
+    @Test func aTemplateNamingAnUnknownElementIsRefusedWhereItIsUsed() throws {
+        let problems = Self.load(
+            notice: """
+                        elements:
+                          - {id: harm, article: "Art. 1", from: field.harm}
+                        templates:
+                          en: |
+                            Harm: {{harm}}
+                            Cause: {{cause}} and {{known.cause}}
+                """
+        )
+        #expect(problems.count == 2, "\(problems)")
+        let cause = try #require(problems.first { $0.message.contains("'cause'") })
+        #expect(cause.line == 20 && cause.column == 20, "\(cause)")
+        #expect(problems.contains { $0.message.contains("'known.cause'") })
+    }
+
+    @Test func anElementFromAnUnknownSourceOrWithoutItsArticleIsRefused() {
+        let problems = Self.load(
+            notice: """
+                        elements:
+                          - {id: harm, article: "Art. 1", from: field.nothing}
+                          - {id: when, article: "Art. 1", from: instant.never}
+                          - {id: who, article: "Art. 1", from: profile.shoeSize}
+                          - {id: what, from: incident.title}
+                        templates:
+                          zh-CN: "{{harm}}"
+                """
+        )
+        let messages = problems.map(\.message).joined(separator: "\n")
+        #expect(messages.contains("unknown field 'nothing'"))
+        #expect(messages.contains("unknown instant 'never'"))
+        #expect(messages.contains("'profile.shoeSize' is not a source"))
+        #expect(messages.contains("cites no 'article'"))
+        #expect(messages.contains("no English template"))
+    }
+}
