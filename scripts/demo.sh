@@ -16,6 +16,15 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 # only the admin role, and everyone else only the reporter role).
 config=$(mktemp "${TMPDIR:-/tmp}/incidentd-demo.XXXXXX.yaml")
 printf 'roles:\n  users:\n    %s: [manager, investigator, auditor]\n' "$(id -un)" >"$config"
+# The organisation's profile: the contact point every notice gives.
+cat >>"$config" <<'PROFILE'
+profile:
+  legalName: Example Shop GmbH
+  contact: "Data Protection Officer: Jana Richter"
+  address: Beispielstrasse 1, 10115 Berlin, Germany
+  email: privacy@example.com
+  timeZone: Europe/Berlin
+PROFILE
 
 echo "Starting incidentd (embedded PostgreSQL; log in $log) ..."
 incidentd --config "$config" >"$log" 2>&1 &
@@ -66,6 +75,11 @@ step incidentctl task done "$ref" triage --set severity=high --set dataCategorie
     --set jurisdictions=DE,EU --set nis2Entity=false --set secRegistrant=false \
     --set doraFinancialEntity=false --set ftcFinancialInstitution=false
 step incidentctl advance "$ref"
+# The GDPR authority notice, checked against Art. 33(3), then drafted from the case file.
+step incidentctl notice check "$ref" gdpr-authority || true
+step incidentctl update "$ref" \
+    --set likelyConsequences="Phishing e-mails to the customers named, using their order history."
+step incidentctl notice draft "$ref" gdpr-authority
 step incidentctl status
 step incidentctl stats --since "$(date -u +%Y-01-01)"
 step incidentctl playbook list

@@ -83,7 +83,8 @@ public struct Daemon: Sendable {
         let settings = LiveSettings(
             roles: configuration.roles,
             retentionDays: configuration.retentionDays,
-            rateLimits: configuration.rateLimits
+            rateLimits: configuration.rateLimits,
+            profile: configuration.profile
         )
         let playbooks = try loadPlaybooks()
         let hookAccount = try ExecHookRunner.account(named: configuration.hookUser)

@@ -465,6 +465,11 @@ public enum IncidentInterfaces {
                         .optional(.array(.string)),
                         doc: "The counts given here that are estimates, such as peopleAffected."
                     ),
+                    .init(
+                        "values",
+                        .optional(.map(.named("Capture"))),
+                        doc: "Other fields of the playbook, not decisions, each a value of its type (fieldTypes)."
+                    ),
                 ],
                 doc: "Update triage facts; the tasks that apply are re-evaluated."
             ),
@@ -804,5 +809,51 @@ public enum IncidentInterfaces {
         ]
     )
 
-    public static let all: [VarlinkInterface] = [.service, errors, incidents, audit, playbooks, hooks]
+    public static let notices = VarlinkInterface(
+        name: "io.incidentd.Notices",
+        doc: "Each notification task's notice: drafted from the case file, checked against the law's elements.",
+        types: [
+            .init(
+                "Element",
+                .structure([
+                    .init("id", .string), .init("label", .string),
+                    .init("article", .string, doc: "The provision the element comes from."),
+                    .init("status", .enumeration(["present", "missing", "deferrable"])),
+                    .init("value", .optional(.string), doc: "As the notice writes it, when known."),
+                    .init("supply", .optional(.string), doc: "What supplies a value not yet known."),
+                    .init("later", .optional(.string), doc: "The provision that lets it follow in a later notice."),
+                ]),
+                doc: "One thing the law requires the notice to hold."
+            )
+        ],
+        methods: [
+            .init(
+                "Draft",
+                input: [
+                    .init("reference", .string), .init("task", .string),
+                    .init("language", .optional(.string), doc: "A language the notice has (en, zh-CN); en by default."),
+                    .init("format", .optional(.enumeration(["text", "markdown"]))),
+                ],
+                output: [
+                    .init("task", .string), .init("recipient", recipient), .init("language", .string),
+                    .init("format", .string), .init("text", .string), .init("elements", .array(.named("Element"))),
+                    .init("complete", .bool, doc: "Every element the first notice must hold is present."),
+                ],
+                doc: "The notice written from the current case file; a value not yet known shows as a placeholder."
+            ),
+            .init(
+                "Check",
+                input: [
+                    .init("reference", .string), .init("task", .string), .init("language", .optional(.string)),
+                ],
+                output: [
+                    .init("task", .string), .init("recipient", recipient), .init("languages", .array(.string)),
+                    .init("elements", .array(.named("Element"))), .init("complete", .bool),
+                ],
+                doc: "Each element the law requires: present, missing (and what supplies it), or deferrable."
+            ),
+        ]
+    )
+
+    public static let all: [VarlinkInterface] = [.service, errors, incidents, audit, playbooks, hooks, notices]
 }

@@ -51,6 +51,7 @@ public enum Methods {
     static let auditInterface = "io.incidentd.Audit"
     static let playbooksInterface = "io.incidentd.Playbooks"
     static let hooksInterface = "io.incidentd.Hooks"
+    static let noticesInterface = "io.incidentd.Notices"
 
     /// `io.incidentd.Incidents`: reports, case files and the workflow.
     public enum Incidents {
@@ -161,8 +162,24 @@ public enum Methods {
         public static let all: [any WireMethod] = [deliveries, enable, retry]
     }
 
+    /// `io.incidentd.Notices`: notices drafted from the case file and checked against the law.
+    public enum Notices {
+        public static let draft = Method<NoticesWire.DraftParameters, NoticesWire.DraftReply>(
+            noticesInterface,
+            "Draft",
+            readsOnly: true
+        )
+        public static let check = Method<NoticesWire.CheckParameters, NoticesWire.CheckReply>(
+            noticesInterface,
+            "Check",
+            readsOnly: true
+        )
+
+        public static let all: [any WireMethod] = [draft, check]
+    }
+
     /// Every method incidentd serves (not `org.varlink.service`, which the router answers).
-    public static let all: [any WireMethod] = Incidents.all + Audit.all + Playbooks.all + Hooks.all
+    public static let all: [any WireMethod] = Incidents.all + Audit.all + Playbooks.all + Hooks.all + Notices.all
 
     /// The names of the methods that change nothing, which no rate limit holds back.
     public static let readingNames: Set<String> = Set(all.filter(\.readsOnly).map(\.name))

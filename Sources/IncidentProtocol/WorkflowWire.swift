@@ -95,6 +95,9 @@ public enum WorkflowWire {
         public var peopleAffectedIn: [String: Int64]?
         /// The counts given here that are estimates (`peopleAffected`, `recordsAffected`, `peopleAffectedIn`).
         public var estimated: [String]?
+        /// Any other field of the playbook that is not a decision, each a value of its type
+        /// (the case file's `fieldTypes`): what a notice needs, such as `likelyConsequences`.
+        public var values: [String: CaptureValue]?
 
         public init(reference: IncidentReference, version: Int? = nil) {
             self.reference = reference

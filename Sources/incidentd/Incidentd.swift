@@ -98,6 +98,12 @@ struct Incidentd: AsyncParsableCommand {
             switch PlaybookLoader.loadDirectory(directory, knownHooks: Set(configuration.hooks.map(\.name))) {
             case .success(let playbooks):
                 print("playbooks: \(playbooks.count) valid in \(directory.path)")
+                // The same regime is included by many playbooks: say each gap once.
+                var seen = Set<String>()
+                for gap in playbooks.flatMap({ $0.profileGaps(configuration.profile) })
+                where seen.insert(gap.description).inserted {
+                    print("warning: \(gap); set it under profile: in the configuration")
+                }
             case .failure(let error):
                 for problem in error.problems { printError(problem.description) }
                 printError("incidentd: the playbooks in \(directory.path) have \(error.problems.count) problem(s)")

@@ -233,6 +233,9 @@ import Varlink
             ["--check-config", "--config", destination.appending("etc/incidentd/incidentd.yaml")]
         )
         #expect(check.status == 0, "\(check)")
+        // The shipped file names no profile: the notices' contact point is said to be missing, once.
+        let gap = "warning: regime gdpr, task gdpr-authority: the notice needs profile.contactDetails"
+        #expect(check.stdout.components(separatedBy: gap).count == 2, "\(check.stdout)")
         let uninstall = try await runCommand(
             "/usr/bin/make",
             ["-C", Self.repository.path, "uninstall", "DESTDIR=\(destination.path)", "PREFIX=/usr"]

@@ -144,6 +144,8 @@ struct UpdateCommand: ParsableCommand {
               incidentctl update INC-2026-000123 --severity high --people 1200
               incidentctl update INC-2026-000123 --people-in US-CA:600 --people-in US-NV:40
               incidentctl update INC-2026-000123 --people 5000 --estimate
+              incidentctl update INC-2026-000123 \\
+                  --set likelyConsequences="phishing aimed at the customers named"
             """
     )
 
@@ -163,6 +165,11 @@ struct UpdateCommand: ParsableCommand {
     @Option(name: .customLong("people-in"), help: "People affected in one jurisdiction, as CODE:count; repeatable.")
     var peopleIn: [String] = []
     @Flag(name: .long, help: "The counts given (--people, --records, --people-in) are estimates.") var estimate = false
+    @Option(
+        name: .customLong("set"),
+        help: "Another field of the playbook, not a decision, as name=value; repeatable."
+    )
+    var values: [String] = []
     @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
 
     func run() throws {
@@ -211,7 +218,16 @@ struct UpdateCommand: ParsableCommand {
             }
             parameters.estimated = given
         }
-        try sendWorkflow(global, Methods.Incidents.update, parameters, done: "Updated \(reference).")
+        let given = try CaptureArguments(values)
+        var connection = global.connection()
+        if !given.isEmpty {
+            // Typed by the case file's field types, as task done types its captures.
+            let file = try connection.call(Methods.Incidents.get, .init(reference: reference))
+            let typed = try given.typed(by: file.fieldTypes ?? [:])
+            parameters.values = typed.captures
+            if !typed.estimated.isEmpty { parameters.estimated = (parameters.estimated ?? []) + typed.estimated }
+        }
+        try sendWorkflow(global, Methods.Incidents.update, parameters, done: "Updated \(reference).", on: connection)
     }
 }
 

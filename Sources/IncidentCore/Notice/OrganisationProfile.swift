@@ -109,3 +109,35 @@ public struct OrganisationProfile: Sendable, Equatable, Codable {
         return codes.filter { seen.insert($0).inserted }
     }
 }
+
+/// A profile entry a notice needs that the organisation's profile does not give.
+public struct ProfileGap: Sendable, Equatable, CustomStringConvertible {
+    /// The regime whose notice needs it; nil for a playbook's own task.
+    public var regime: String?
+    public var task: String
+    public var key: OrganisationProfile.Key
+
+    public var description: String {
+        "\(regime.map { "regime \($0), " } ?? "")task \(task): the notice needs profile.\(key.rawValue)"
+    }
+}
+
+extension Playbook {
+    /// What the notices of this playbook need from `profile` and it does not give: the legal
+    /// name every template may write, and each element taken from the profile. An authority
+    /// depends on the incident's jurisdictions, so only a profile naming none is a gap.
+    public func profileGaps(_ profile: OrganisationProfile) -> [ProfileGap] {
+        var gaps: [ProfileGap] = []
+        for task in phases.flatMap(\.tasks) {
+            guard let notice = task.notice else { continue }
+            var keys: [OrganisationProfile.Key] = profile.value(.legalName) == nil ? [.legalName] : []
+            for element in notice.elements {
+                guard case .profile(let key) = element.source, !keys.contains(key) else { continue }
+                let missing = key == .authority ? profile.authorities.isEmpty : profile.value(key) == nil
+                if missing { keys.append(key) }
+            }
+            gaps += keys.map { ProfileGap(regime: task.regime, task: task.id, key: $0) }
+        }
+        return gaps
+    }
+}

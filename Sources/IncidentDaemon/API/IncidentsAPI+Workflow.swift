@@ -16,13 +16,12 @@ extension IncidentsAPI {
     /// Updating the facts, and completing or skipping a task.
     private func registerTasks(_ router: inout VarlinkRouter<Caller>) {
         serve(Methods.Incidents.update, on: &router) { parameters, call, caller in
-            let changes = parameters.factValues
-            let estimates = Set(parameters.estimated ?? [])
+            let logger = self.logger
             return try await workflow(call, caller, parameters.reference, parameters.version, .updateIncident) {
                 _,
                 _,
-                _ in
-                .success(.update(changes, estimates: estimates))
+                playbook in
+                Self.updateCommand(parameters, of: playbook, logger: logger)
             }
         }
         serve(Methods.Incidents.completeTask, on: &router) { parameters, call, caller in
@@ -197,6 +196,41 @@ extension IncidentsAPI {
             }
         }
         return .success((captures, estimates))
+    }
+
+    /// What an Update asks the workflow: the triage facts it names, and its other `values`
+    /// typed by the playbook. A decision is not among them: it is taken by its task, with a reason.
+    static func updateCommand(
+        _ parameters: WorkflowWire.UpdateParameters,
+        of playbook: Playbook,
+        logger: Logger
+    ) -> Result<WorkflowCommand, WorkflowRefusal> {
+        var changes = parameters.factValues
+        var estimates = Set(parameters.estimated ?? [])
+        let values = parameters.values ?? [:]
+        guard !values.isEmpty else { return .success(.update(changes, estimates: estimates)) }
+        for field in values.keys.sorted() {
+            if changes[field] != nil {
+                return .failure(
+                    .invalidCapture(field: field, reason: "is given twice, as its own parameter and in values")
+                )
+            }
+            if playbook.field(field)?.isDecision == true {
+                return .failure(
+                    .invalidCapture(
+                        field: field,
+                        reason: "is a decision: record it by completing its task, with a reason"
+                    )
+                )
+            }
+        }
+        switch captures(values, deprecatedText: [:], estimated: [], of: playbook, logger: logger) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let (typed, estimated)):
+            changes.merge(typed) { given, _ in given }
+            estimates.formUnion(estimated)
+            return .success(.update(changes, estimates: estimates))
+        }
     }
 
     /// Reads the case file as `caller` may see it.

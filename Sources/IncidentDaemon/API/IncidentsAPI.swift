@@ -125,6 +125,7 @@ public struct IncidentsAPI: Sendable {
         registerWorkflow(&router)
         registerTimeline(&router)
         registerHooks(&router)
+        registerNotices(&router)
         registerPlaybooks(&router)
         return router
     }

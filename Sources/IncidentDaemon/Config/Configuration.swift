@@ -46,6 +46,8 @@ public struct Configuration: Sendable, Equatable {
     /// Facts about the organisation every incident starts with (`nis2Entity: true`,
     /// `secRegistrant: false`), as text; each must be a field some playbook declares.
     public var organisation: [String: String] = [:]
+    /// Who the organisation is and how people reach it, for the notices (`profile:`).
+    public var profile = OrganisationProfile()
     /// The most bytes callers may send to one incident in notes, captures, reasons and updates.
     public var maximumBytesPerIncident: Int = 16 * 1024 * 1024
     /// How users and groups map to roles.
@@ -140,6 +142,7 @@ extension Configuration {
         "schedulerIntervalMilliseconds", "watchPollIntervalMilliseconds",
         "hookLeaseMarginMilliseconds", "keyFile", "encryption", "retentionDays", "databaseStartTimeoutSeconds",
         "maximumConnectionsPerUser", "rateLimits", "maximumBytesPerIncident", "hookCoalesceSeconds", "organisation",
+        "profile",
     ]
 
     /// Applies the YAML config file at `path` on top of `self`.
@@ -196,6 +199,7 @@ extension Configuration {
                 organisation[name] = text
             }
             self.organisation = organisation
+        case "profile": profile = try Self.profile(from: value, fail: fail)
         default:
             guard let scalar = value.scalar?.string else { throw fail("\(key) must be a single value") }
             if try !applyText(key, scalar, fail: fail) { try applyNumber(key, scalar, fail: fail) }
@@ -605,5 +609,65 @@ extension Configuration {
             throw fail("the secret of webhook \(hook) at \(path) is empty, or starts with whsec_ but is not base64")
         }
         return secret
+    }
+}
+
+extension Configuration {
+    /// `profile:` — legalName, contact, address, telephone, tollFreeTelephone, email, website,
+    /// timeZone, and `authorities:` by jurisdiction, each `{name, channel}`.
+    static func profile(
+        from node: Node,
+        fail: (String) -> ConfigurationError
+    ) throws(ConfigurationError)
+        -> OrganisationProfile
+    {
+        let texts = [
+            "legalName", "contact", "address", "telephone", "tollFreeTelephone", "email", "website", "timeZone",
+        ]
+        guard let mapping = node.mapping else {
+            throw fail("profile must be a mapping, such as legalName: Example Shop GmbH")
+        }
+        var profile = OrganisationProfile()
+        var given: [String: String] = [:]
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string, texts.contains(key) || key == "authorities" else {
+                throw fail(
+                    "unknown profile key \(keyNode.string ?? "?"); known keys are \((texts + ["authorities"]).joined(separator: ", "))"
+                )
+            }
+            if key == "authorities" {
+                guard let authorities = value.mapping else {
+                    throw fail("profile.authorities must map a jurisdiction to its authority, such as DE: {name: BfDI}")
+                }
+                for (code, entry) in authorities {
+                    guard let code = code.string, Jurisdiction(rawValue: code) != nil || code == "EU" else {
+                        throw fail(
+                            "profile.authorities: \(code.string ?? "?") is not a country code, EU or a US state such as US-CA"
+                        )
+                    }
+                    guard let name = entry.mapping?["name"]?.string, !name.isEmpty,
+                        entry.mapping?.keys.allSatisfy({ ["name", "channel"].contains($0.string ?? "") }) == true
+                    else {
+                        throw fail("profile.authorities.\(code) must be {name: …, channel: …} (channel optional)")
+                    }
+                    profile.authorities[code] = .init(name: name, channel: entry.mapping?["channel"]?.string)
+                }
+                continue
+            }
+            guard let text = value.scalar?.string else { throw fail("profile.\(key) must be a single text") }
+            given[key] = text
+        }
+        if let zone = given["timeZone"], TimeZone(identifier: zone) == nil {
+            throw fail("profile.timeZone \(zone) is not a time zone; give an IANA name such as Europe/Berlin")
+        }
+        profile.legalName = given["legalName"]
+        profile.contact = given["contact"]
+        profile.address = given["address"]
+        profile.telephone = given["telephone"]
+        profile.tollFreeTelephone = given["tollFreeTelephone"]
+        profile.email = given["email"]
+        profile.website = given["website"]
+        profile.timeZone = given["timeZone"]
+        return profile
     }
 }

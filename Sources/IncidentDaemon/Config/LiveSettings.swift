@@ -8,12 +8,23 @@ public final class LiveSettings: Sendable {
         var roles: RoleAssignments
         var retentionDays: Int?
         var rateLimits: RateLimits
+        var profile: OrganisationProfile
     }
 
     private let state: Mutex<State>
 
-    public init(roles: RoleAssignments, retentionDays: Int? = nil, rateLimits: RateLimits = RateLimits()) {
-        state = Mutex(State(roles: roles, retentionDays: retentionDays, rateLimits: rateLimits))
+    public init(
+        roles: RoleAssignments,
+        retentionDays: Int? = nil,
+        rateLimits: RateLimits = RateLimits(),
+        profile: OrganisationProfile = OrganisationProfile()
+    ) {
+        state = Mutex(State(roles: roles, retentionDays: retentionDays, rateLimits: rateLimits, profile: profile))
+    }
+
+    /// Who the organisation is, for the notices.
+    public var profile: OrganisationProfile {
+        state.withLock { $0.profile }
     }
 
     /// How many changes each user may make.
@@ -35,7 +46,8 @@ public final class LiveSettings: Sendable {
             $0 = State(
                 roles: configuration.roles,
                 retentionDays: configuration.retentionDays,
-                rateLimits: configuration.rateLimits
+                rateLimits: configuration.rateLimits,
+                profile: configuration.profile
             )
         }
     }

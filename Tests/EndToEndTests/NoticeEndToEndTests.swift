@@ -1,0 +1,59 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Notices through incidentctl and the real daemon: checked, supplied with update --set, and
+/// drafted in English and Chinese.
+@Suite struct NoticeEndToEndTests {
+    @Test func aGDPRNoticeLacksItsConsequencesUntilGivenAndAPIPLNoticeIsDraftedInChinese() async throws {
+        let user = String(cString: getpwuid(getuid()).pointee.pw_name)
+        let directory = try TemporaryDirectory(prefix: "notice")
+        defer { directory.remove() }
+        let config = directory.appending("incidentd.yaml")
+        try """
+        roles:
+          users:
+            \(user): [manager, investigator]
+        profile:
+          legalName: 示例科技有限公司
+          contact: 数据保护负责人 王芳
+          email: privacy@example.cn
+          timeZone: Asia/Shanghai
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        try await withDaemon(arguments: ["--config", config]) { daemon, _ in
+            let filed = try await daemon.ctl([
+                "report", "--title", "客户名单误发", "--description", "一份客户名单被发送给了错误的供应商。",
+                "--jurisdiction", "DE", "--jurisdiction", "CN",
+            ])
+            #expect(filed.status == 0, "\(filed)")
+            let reference = try #require(filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
+
+            let lacking = try await daemon.ctl(["notice", "check", reference, "gdpr-authority"])
+            #expect(lacking.status == 1, "a missing element fails the check: \(lacking)")
+            #expect(lacking.stdout.contains("MISSING likelyConsequences"), "\(lacking.stdout)")
+            #expect(lacking.stdout.contains("→ give likelyConsequences with incidentctl update"))
+            #expect(lacking.stdout.split(separator: "\n").allSatisfy { $0.count <= 80 }, "fits 80 columns")
+
+            let given = try await daemon.ctl([
+                "update", reference, "--set", "likelyConsequences=Phishing aimed at the customers named.",
+            ])
+            #expect(given.status == 0, "\(given)")
+            let complete = try await daemon.ctl(["notice", "check", reference, "gdpr-authority"])
+            #expect(complete.status == 0, "\(complete)")
+            let draft = try await daemon.ctl(["notice", "draft", reference, "gdpr-authority"])
+            #expect(draft.status == 0)
+            #expect(draft.stdout.contains("Phishing aimed at the customers named."))
+            #expect(draft.stdout.contains("Controller: 示例科技有限公司"))
+
+            let chinese = try await daemon.ctl(["notice", "draft", reference, "pipl-individuals", "--lang", "zh-CN"])
+            #expect(chinese.status == 0, "\(chinese)")
+            #expect(chinese.stdout.contains("尊敬的用户："))
+            #expect(chinese.stdout.contains("一份客户名单被发送给了错误的供应商。"))
+            #expect(chinese.stderr.contains("the notice lacks cause"), "says what is missing: \(chinese.stderr)")
+
+            let french = try await daemon.ctl(["notice", "draft", reference, "gdpr-authority", "--lang", "fr"])
+            #expect(french.status == 2)
+            #expect(french.stderr.contains("fr is not one of the notice's languages: en"), "\(french)")
+        }
+    }
+}
