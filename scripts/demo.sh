@@ -80,6 +80,13 @@ step incidentctl notice check "$ref" gdpr-authority || true
 step incidentctl update "$ref" \
     --set likelyConsequences="Phishing e-mails to the customers named, using their order history."
 step incidentctl notice draft "$ref" gdpr-authority
+# Sent as drafted: the text is kept sealed, its SHA-256 in the ledger; what is not yet known
+# follows later (GDPR Art. 33(4)), each with its reason.
+step incidentctl task done "$ref" gdpr-authority --recipient BfDI --channel portal \
+    --set regulatorReference=BfDI-2026-4411 --as-drafted \
+    --defer subjectCategories="being established" --defer measuresTaken="recall under way" \
+    --defer measuresProposed="review of the partner process not finished"
+step incidentctl notice show "$ref" gdpr-authority
 step incidentctl status
 step incidentctl stats --since "$(date -u +%Y-01-01)"
 step incidentctl playbook list

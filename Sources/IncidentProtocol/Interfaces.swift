@@ -78,6 +78,12 @@ public enum IncidentInterfaces {
                 parameters: [.init("reference", .string), .init("limit", .int)],
                 doc: "The incident already holds the most text allowed (maximumBytesPerIncident); nothing was stored."
             ),
+            .init(
+                "NoticeIncomplete",
+                parameters: [.init("task", .string), .init("missing", .array(.string))],
+                doc:
+                    "The task's notice lacks these elements, which its law requires in the first notice; nothing was done."
+            ),
         ]
     )
 
@@ -233,7 +239,22 @@ public enum IncidentInterfaces {
                     .init("recipient", .string, doc: "Who was told: the authority's name, the customers."),
                     .init("channel", .string, doc: "How: portal, e-mail, letter."),
                     .init("reference", .optional(.string), doc: "The regulator's case number."),
-                    .init("contentDigest", .optional(.string), doc: "A digest of what was sent."),
+                    .init(
+                        "contentDigest",
+                        .optional(.string),
+                        doc: "SHA-256 of what was sent, hex; computed from text when that is given."
+                    ),
+                    .init(
+                        "text",
+                        .optional(.string),
+                        doc: "For a task with a notice (io.incidentd.Notices): the exact text sent, kept sealed."
+                    ),
+                    .init("language", .optional(.string), doc: "The language of text; en when absent."),
+                    .init(
+                        "deferred",
+                        .optional(.map(.string)),
+                        doc: "Elements of the notice left to a later one (GDPR Art. 33(4)), each with the reason."
+                    ),
                 ])
             ),
             .init(
@@ -851,6 +872,20 @@ public enum IncidentInterfaces {
                     .init("elements", .array(.named("Element"))), .init("complete", .bool),
                 ],
                 doc: "Each element the law requires: present, missing (and what supplies it), or deferrable."
+            ),
+            .init(
+                "Show",
+                input: [.init("reference", .string), .init("task", .string)],
+                output: [
+                    .init("task", .string), .init("recipient", recipient), .init("sentAt", .string),
+                    .init("by", .string), .init("language", .string),
+                    .init("text", .string, doc: "The exact text sent."),
+                    .init("digest", .string, doc: "The ledger's content digest: SHA-256 of the text, hex."),
+                    .init("intact", .bool, doc: "The text read back hashes to the digest."),
+                    .init("elements", .array(.string), doc: "The elements the case file held when it was sent."),
+                    .init("deferred", .map(.string), doc: "Elements left to a later notice, with the reasons."),
+                ],
+                doc: "The notice a completed notification task sent, byte for byte."
             ),
         ]
     )

@@ -175,7 +175,13 @@ public enum Methods {
             readsOnly: true
         )
 
-        public static let all: [any WireMethod] = [draft, check]
+        public static let show = Method<NoticesWire.ShowParameters, NoticesWire.ShowReply>(
+            noticesInterface,
+            "Show",
+            readsOnly: true
+        )
+
+        public static let all: [any WireMethod] = [draft, check, show]
     }
 
     /// Every method incidentd serves (not `org.varlink.service`, which the router answers).

@@ -1,3 +1,4 @@
+import Foundation
 import IncidentCore
 
 /// `io.incidentd.Notices`: each notification task's notice, drafted from the case file and
@@ -104,6 +105,59 @@ public enum NoticesWire {
             self.text = text
             self.elements = elements
             self.complete = complete
+        }
+    }
+
+    public struct ShowParameters: Codable, Sendable, Equatable {
+        public var reference: IncidentReference
+        public var task: String
+
+        public init(reference: IncidentReference, task: String) {
+            self.reference = reference
+            self.task = task
+        }
+    }
+
+    /// A notice as it was sent, with the check of its text against the ledger's digest.
+    public struct ShowReply: Codable, Sendable, Equatable {
+        public var task: String
+        public var recipient: NotificationRecipient
+        public var sentAt: Date
+        public var by: String
+        public var language: String
+        /// The exact text sent.
+        public var text: String
+        /// The ledger's content digest: SHA-256 of the text, hex.
+        public var digest: String
+        /// The text read back hashes to the digest.
+        public var intact: Bool
+        /// The elements the case file held when it was sent.
+        public var elements: [String]
+        /// The elements left to a later notice, with the reasons given.
+        public var deferred: [String: String]
+
+        public init(
+            task: String,
+            recipient: NotificationRecipient,
+            sentAt: Date,
+            by: String,
+            language: String,
+            text: String,
+            digest: String,
+            intact: Bool,
+            elements: [String],
+            deferred: [String: String]
+        ) {
+            self.task = task
+            self.recipient = recipient
+            self.sentAt = sentAt
+            self.by = by
+            self.language = language
+            self.text = text
+            self.digest = digest
+            self.intact = intact
+            self.elements = elements
+            self.deferred = deferred
         }
     }
 }

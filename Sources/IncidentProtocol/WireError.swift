@@ -31,6 +31,8 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooManyConnections(limit: Int)
     case tooManyRequests(retryAfterSeconds: Double, limit: String)
     case tooMuchData(reference: String, limit: Int)
+    /// A notification task's notice lacks elements its law requires in the first notice.
+    case noticeIncomplete(task: String, missing: [String])
     /// An `org.varlink.service` error: the interface, method or a parameter is unknown or
     /// refused by the interface itself, or a stream was asked for without `more`.
     case service(VarlinkError)
@@ -53,6 +55,7 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
         case tooManyConnections = "io.incidentd.TooManyConnections"
         case tooManyRequests = "io.incidentd.TooManyRequests"
         case tooMuchData = "io.incidentd.TooMuchData"
+        case noticeIncomplete = "io.incidentd.NoticeIncomplete"
 
         /// The last word, as the interface description declares it (`NoSuchIncident`).
         public var declared: String { String(rawValue.split(separator: ".").last ?? "") }
@@ -91,6 +94,8 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
             return named(.tooManyRequests, ["retryAfterSeconds": .double(retryAfter), "limit": .string(limit)])
         case .tooMuchData(let reference, let limit):
             return named(.tooMuchData, ["reference": .string(reference), "limit": .integer(Int64(limit))])
+        case .noticeIncomplete(let task, let missing):
+            return named(.noticeIncomplete, ["task": .string(task), "missing": .array(missing.map(JSONValue.string))])
         case .service(let error), .unknown(let error): return error
         }
     }
@@ -134,6 +139,10 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
             let wait = error.parameters["retryAfterSeconds"]?.doubleValue ?? 1
             self = .tooManyRequests(retryAfterSeconds: wait, limit: text("limit"))
         case .tooMuchData: self = .tooMuchData(reference: text("reference"), limit: number("limit"))
+        case .noticeIncomplete:
+            var missing: [String] = []
+            if case .array(let values)? = error.parameters["missing"] { missing = values.compactMap(\.stringValue) }
+            self = .noticeIncomplete(task: text("task"), missing: missing)
         }
     }
 
@@ -146,7 +155,7 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
         case .conflict: return .conflict
         case .databaseUnavailable, .tooManyConnections, .tooManyRequests, .shuttingDown: return .unavailable
         case .malformedMessage, .messageTooLarge, .moveNotAllowed, .playbookProblems, .internalError, .tooMuchData,
-            .unknown:
+            .noticeIncomplete, .unknown:
             return .failure
         case .service(let error):
             switch error.name {
@@ -188,6 +197,9 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(reference.isEmpty ? "The incident" : reference) already holds the most text an incident may "
                 + "(\(limit) bytes); nothing was stored. Attach large material as evidence files, or ask an "
                 + "administrator to raise maximumBytesPerIncident."
+        case .noticeIncomplete(let task, let missing):
+            return "The notice of \(task) lacks \(missing.joined(separator: ", ")), which the law requires in the "
+                + "first notice; 'incidentctl notice check' says what supplies each."
         case .databaseUnavailable:
             return "incidentd cannot reach its database right now; nothing was changed, so try again shortly."
         case .shuttingDown:

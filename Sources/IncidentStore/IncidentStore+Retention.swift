@@ -72,6 +72,14 @@ extension IncidentStore {
                 try connection.query(
                     "UPDATE notifications SET late_reason = \(SealedText.purged) WHERE incident_id = \(id) AND late_reason IS NOT NULL"
                 )
+                // A sent notice's text names what happened to people: it goes; its digest stays.
+                try connection.query(
+                    """
+                    UPDATE notifications SET notice_text = \(SealedText.purged),
+                        notice_deferred = CASE WHEN notice_deferred IS NULL THEN NULL ELSE \(SealedText.purged) END
+                    WHERE incident_id = \(id) AND notice_text IS NOT NULL
+                    """
+                )
                 try connection.query("UPDATE hook_deliveries SET payload = '{}' WHERE incident_id = \(id)")
                 try connection.query(
                     "UPDATE hook_attempts SET output = '' WHERE delivery_id IN (SELECT id FROM hook_deliveries WHERE incident_id = \(id))"

@@ -360,11 +360,35 @@ extension IncidentStore {
     ) throws -> [NotificationRecord] {
         try connection.query(
             """
-            SELECT task, kind, recipient, channel, sent_at, sent_by, reference, content_digest, late_reason
+            SELECT task, kind, recipient, channel, sent_at, sent_by, reference, content_digest, late_reason,
+                   notice_text, notice_language, notice_elements, notice_deferred
             FROM notifications WHERE incident_id = \(id) ORDER BY id
             """
         ).map { row in
-            NotificationRecord(
+            let task = try row.decode(String.self, "task")
+            var notice: SentNotice?
+            if let text = try SealedText.noticeText.open(
+                try row.decode(String?.self, "notice_text"),
+                incident: uid,
+                qualifier: task,
+                cipher: cipher
+            ) {
+                let deferred = try SealedText.noticeDeferrals.open(
+                    try row.decode(String?.self, "notice_deferred"),
+                    incident: uid,
+                    qualifier: task,
+                    cipher: cipher
+                )
+                notice = SentNotice(
+                    text: text,
+                    language: try row.decode(String?.self, "notice_language") ?? NoticeLanguage.english,
+                    elements: try row.decode([String]?.self, "notice_elements") ?? [],
+                    // Purged, the reasons are gone; the elements left to later stay known.
+                    deferred: deferred.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
+                        ?? [:]
+                )
+            }
+            return NotificationRecord(
                 task: try row.decode(String.self, "task"),
                 kind: try row.decodeEnum(NotificationRecipient.self, "kind"),
                 recipient: try SealedText.recipient.open(
@@ -383,7 +407,8 @@ extension IncidentStore {
                     incident: uid,
                     qualifier: try row.decode(String.self, "task"),
                     cipher: cipher
-                )
+                ),
+                notice: notice
             )
         }
     }
@@ -538,15 +563,27 @@ extension IncidentStore {
             try connection.query(
                 """
                 INSERT INTO notifications (incident_id, task, kind, recipient, channel, sent_at, sent_by, reference,
-                                           content_digest, late_reason)
+                                           content_digest, late_reason, notice_text, notice_language, notice_elements,
+                                           notice_deferred)
                 VALUES (\(id), \(notification.task), \(notification.kind.rawValue),
                         \(try sealer.seal(notification.recipient, .recipient, notification.task)),
                         \(notification.channel), \(notification.sentAt), \(notification.by), \(notification.reference),
                         \(notification.contentDigest),
-                        \(try sealer.seal(notification.lateReason, .lateReason, notification.task)))
+                        \(try sealer.seal(notification.lateReason, .lateReason, notification.task)),
+                        \(try sealer.seal(notification.notice?.text, .noticeText, notification.task)),
+                        \(notification.notice?.language), \(notification.notice?.elements),
+                        \(try sealer.seal(try Self.deferrals(of: notification.notice), .noticeDeferrals, notification.task)))
                 """
             )
         }
+    }
+
+    /// A sent notice's deferrals as the JSON object sealed in `notice_deferred`; nil when none.
+    static func deferrals(of notice: SentNotice?) throws -> String? {
+        guard let deferred = notice?.deferred, !deferred.isEmpty else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(deferred), as: UTF8.self)
     }
 
     /// Stands in for the playbook of incidents filed before playbooks existed: no tasks.

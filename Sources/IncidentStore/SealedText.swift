@@ -7,6 +7,8 @@ import IncidentCore
 /// has several, the task or decision it belongs to), and opened only when the case is read.
 enum SealedText: CaseIterable {
     case taskReason, decisionReason, lateReason, recipient, resolution, lessonsLearned, legalHoldReason, pauseReason
+    /// A sent notice's exact text, and the reasons given for the elements it left to later (JSON).
+    case noticeText, noticeDeferrals
 
     /// What purging leaves in place of a value; never sealed, nothing to protect.
     static let purged = "[purged]"
@@ -15,7 +17,7 @@ enum SealedText: CaseIterable {
         switch self {
         case .taskReason: "tasks"
         case .decisionReason: "decisions"
-        case .lateReason, .recipient: "notifications"
+        case .lateReason, .recipient, .noticeText, .noticeDeferrals: "notifications"
         case .resolution, .lessonsLearned, .legalHoldReason: "incidents"
         case .pauseReason: "clock_pauses"
         }
@@ -26,6 +28,8 @@ enum SealedText: CaseIterable {
         case .taskReason, .decisionReason, .pauseReason: "reason"
         case .lateReason: "late_reason"
         case .recipient: "recipient"
+        case .noticeText: "notice_text"
+        case .noticeDeferrals: "notice_deferred"
         case .resolution: "resolution"
         case .lessonsLearned: "lessons_learned"
         case .legalHoldReason: "legal_hold_reason"
@@ -37,7 +41,7 @@ enum SealedText: CaseIterable {
         switch self {
         case .taskReason: "key"
         case .decisionReason: "name"
-        case .lateReason, .recipient: "task"
+        case .lateReason, .recipient, .noticeText, .noticeDeferrals: "task"
         case .pauseReason: "number::text"
         case .resolution, .lessonsLearned, .legalHoldReason: nil
         }
@@ -53,6 +57,8 @@ enum SealedText: CaseIterable {
         case .lessonsLearned: "lessons-learned"
         case .legalHoldReason: "legal-hold-reason"
         case .pauseReason: "pause-reason"
+        case .noticeText: "notice-text"
+        case .noticeDeferrals: "notice-deferred"
         }
     }
 

@@ -107,7 +107,7 @@ import Testing
                     exec: [/bin/true]
                     events: [incident.closed]
                 """,
-            extra: Self.roles
+            extra: Self.roles + "\nprofile:\n  legalName: Example Shop GmbH\n  email: privacy@example.com\n"
         )
         defer { setup.directory.remove() }
         func personal(_ place: String) -> String {
@@ -115,8 +115,12 @@ import Testing
         }
         let places = [
             "Description", "Note", "Containment", "Rootcause", "Prevention", "Decision", "Recipient", "Late", "Skip",
-            "Hold", "Resolution", "Lessons",
+            "Hold", "Resolution", "Lessons", "Consequences", "Notice", "Deferral",
         ]
+        // The notice sent and the reason for what it leaves to later are read with notice show.
+        let sentOnly = ["Hold", "Notice", "Deferral"]
+        let noticeFile = setup.directory.appending("notice.txt")
+        try "Dear BfDI,\n\(personal("Notice"))\n".write(toFile: noticeFile, atomically: true, encoding: .utf8)
         try await withKeyedDaemon(config: setup.config) { daemon, database, state in
             let filed = try await daemon.ctl([
                 "report", "--title", "Customer list sent to the wrong partner", "--description",
@@ -151,11 +155,13 @@ import Testing
                 ],
                 ["approve", reference],
                 ["advance", reference],
+                ["update", reference, "--set", "likelyConsequences=\(personal("Consequences"))"],
                 // Aware in January: the 72 hours are long over, so the notification needs its reason.
                 [
                     "task", "done", reference, "gdpr-authority", "--recipient", personal("Recipient"), "--channel",
                     "portal",
                     "--set", "regulatorReference=BfDI-2026-1", "--reason", personal("Late"),
+                    "--text-file", noticeFile, "--defer", "subjectCategories=\(personal("Deferral"))",
                 ],
                 ["task", "skip", reference, "customers", "--reason", personal("Skip")],
                 ["hold", reference, "--reason", personal("Hold")],
@@ -167,7 +173,11 @@ import Testing
             // Those who may read the case read every value back.
             let file = try await daemon.ctl(["show", reference, "--json"])
             let timeline = try await daemon.ctl(["timeline", reference, "--json"])
-            for place in places where place != "Hold" {
+            let sent = try await daemon.ctl(["notice", "show", reference, "gdpr-authority", "--json"])
+            for place in ["Notice", "Deferral"] {
+                #expect(sent.stdout.contains("wang.\(place.lowercased())@example.cn"), "\(place) reads back: \(sent)")
+            }
+            for place in places where !sentOnly.contains(place) {
                 #expect(
                     (file.stdout + timeline.stdout).contains("wang.\(place.lowercased())@example.cn"),
                     "\(place) reads back"

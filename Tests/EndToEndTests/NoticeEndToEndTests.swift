@@ -51,6 +51,37 @@ import Testing
             #expect(chinese.stdout.contains("一份客户名单被发送给了错误的供应商。"))
             #expect(chinese.stderr.contains("the notice lacks cause"), "says what is missing: \(chinese.stderr)")
 
+            // Sent in Chinese, and shown again byte for byte. A draft that still holds a
+            // placeholder is unfinished: refused.
+            func drafted() async throws -> String {
+                let reply = try await daemon.ctl([
+                    "notice", "draft", reference, "pipl-individuals", "--lang", "zh-CN", "--json",
+                ])
+                return try #require(
+                    (try JSONSerialization.jsonObject(with: Data(reply.stdout.utf8)) as? [String: Any])?["text"]
+                        as? String
+                )
+            }
+            let send = [
+                "task", "done", reference, "pipl-individuals", "--recipient", "客户", "--channel", "e-mail",
+                "--text-file", "-", "--lang", "zh-CN",
+            ]
+            let unfinished = try await daemon.ctl(send, input: try await drafted())
+            #expect(unfinished.status == 2 && unfinished.stderr.contains("placeholder"), "\(unfinished)")
+            for (field, value) in [
+                ("rootCause", "邮件地址自动补全出错。"), ("containment", "供应商已删除该文件。"),
+                ("adviceToPeople", "请警惕要求提供密码的邮件。"),
+            ] {
+                #expect(try await daemon.ctl(["update", reference, "--set", "\(field)=\(value)"]).status == 0)
+            }
+            let text = try await drafted()
+            let sent = try await daemon.ctl(send, input: text)
+            #expect(sent.status == 0, "\(sent)")
+            let shown = try await daemon.ctl(["notice", "show", reference, "pipl-individuals"])
+            #expect(shown.status == 0, "\(shown)")
+            #expect(shown.stdout == text, "shown byte for byte")
+            #expect(shown.stderr.contains("sha256 "))
+
             let french = try await daemon.ctl(["notice", "draft", reference, "gdpr-authority", "--lang", "fr"])
             #expect(french.status == 2)
             #expect(french.stderr.contains("fr is not one of the notice's languages: en"), "\(french)")

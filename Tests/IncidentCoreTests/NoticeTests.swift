@@ -167,6 +167,53 @@ import Testing
         #expect(NoticeError.unknownLanguage("fr", available: ["en"]).description.contains("it has en"))
     }
 
+    @Test func sendingANoticeKeepsItsTextDigestAndElementsOrSaysWhatIsLacking() throws {
+        let notice = try Self.notice("gdpr-authority")
+        let details = WorkflowCommand.NotificationDetails(recipient: "BfDI", channel: "portal", text: "The notice.")
+        #expect(
+            notice.sending(details, task: "gdpr-authority", in: Self.file())
+                == .failure(.noticeIncomplete(task: "gdpr-authority", missing: ["likelyConsequences"]))
+        )
+        var partial = Self.complete
+        partial["containment"] = nil
+        let file = Self.file(partial)
+        #expect(
+            notice.sending(details, task: "gdpr-authority", in: file)
+                == .failure(.deferralReasonRequired(task: "gdpr-authority", elements: ["measuresTaken"]))
+        )
+        var deferring = details
+        deferring.deferred = ["measuresTaken": "  "]
+        #expect(
+            notice.sending(deferring, task: "gdpr-authority", in: file)
+                == .failure(.deferralReasonRequired(task: "gdpr-authority", elements: ["measuresTaken"]))
+        )
+        deferring.deferred = ["measuresTaken": "under way", "nature": "later"]
+        guard case .failure(.invalidDeferral("nature", _)) = notice.sending(deferring, task: "gdpr-authority", in: file)
+        else {
+            Issue.record("a known element cannot be left to later")
+            return
+        }
+        deferring.deferred = ["measuresTaken": " under way "]
+        let sent = try notice.sending(deferring, task: "gdpr-authority", in: file).get()
+        #expect(sent.contentDigest == SentNotice.digest(of: "The notice."))
+        #expect(sent.contentDigest?.count == 64)
+        #expect(sent.notice?.deferred == ["measuresTaken": "under way"])
+        #expect(sent.notice?.elements.contains("likelyConsequences") == true)
+        #expect(sent.notice?.elements.contains("measuresTaken") == false)
+        var mismatched = deferring
+        mismatched.contentDigest = String(repeating: "0", count: 64)
+        #expect(
+            notice.sending(mismatched, task: "gdpr-authority", in: file)
+                == .failure(.noticeDigestMismatch(task: "gdpr-authority"))
+        )
+        var unfinished = deferring
+        unfinished.text = "Consequences: [to be completed: The likely consequences of the breach]"
+        #expect(notice.sending(unfinished, task: "t", in: file) == .failure(.noticeTextUnfinished(task: "t")))
+        var blank = details
+        blank.text = " \n"
+        #expect(notice.sending(blank, task: "t", in: file) == .failure(.noticeTextRequired(task: "t")))
+    }
+
     // MARK: - Bad notices in a regime file
 
     static func load(notice: String) -> [PlaybookProblem] {

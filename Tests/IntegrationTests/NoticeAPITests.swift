@@ -172,4 +172,88 @@ import Varlink
             #expect(refused?.exitStatus == .permissionDenied)
         }
     }
+
+    /// Completing a notification task sends its notice: refused, naming the elements, while the
+    /// case file lacks one the law requires first; then kept byte for byte, its digest in the
+    /// ledger, and shown again identical.
+    @Test func aNoticeIsRefusedWhileIncompleteThenKeptByteForByte() async throws {
+        try await withRouter { _, router in
+            let reference = try await file(router)
+            let complete = Methods.Incidents.completeTask
+            // Sent byte for byte: trailing spaces, a tab, Chinese, no final newline. (Control
+            // characters other than tab and newline are refused in every text, as elsewhere.)
+            let text = "Dear BfDI,\n\twe report a breach.  \n数据保护负责人 王芳 "
+            func send(
+                _ details: WorkflowWire.NotificationParameters
+            ) async throws -> Result<
+                WorkflowWire.CaseFileReply, WireError
+            > {
+                try await call(
+                    router,
+                    complete,
+                    .init(
+                        reference: reference,
+                        task: "gdpr-authority",
+                        values: ["regulatorReference": .text("BfDI-1")],
+                        notification: details
+                    )
+                )
+            }
+            let noText = await #expect(throws: WireError.self) {
+                try await send(.init(recipient: "BfDI", channel: "portal")).get()
+            }
+            guard case .invalidValue("notification.text", _)? = noText else {
+                Issue.record("a notice needs its text: \(String(describing: noText))")
+                return
+            }
+            let incomplete = await #expect(throws: WireError.self) {
+                try await send(.init(recipient: "BfDI", channel: "portal", text: text)).get()
+            }
+            #expect(incomplete == .noticeIncomplete(task: "gdpr-authority", missing: ["likelyConsequences"]))
+            #expect(incomplete?.message.contains("likelyConsequences, which the law requires") == true)
+
+            var update = WorkflowWire.UpdateParameters(reference: reference)
+            update.values = ["likelyConsequences": .text("Phishing of the customers named.")]
+            _ = try await call(router, Methods.Incidents.update, update).get()
+            let unexplained = await #expect(throws: WireError.self) {
+                try await send(.init(recipient: "BfDI", channel: "portal", text: text)).get()
+            }
+            guard case .invalidValue("notification.deferred", let reason)? = unexplained else {
+                Issue.record("a deferral needs its reason: \(String(describing: unexplained))")
+                return
+            }
+            #expect(reason.contains("measuresTaken"), "\(reason)")
+            let deferred = [
+                "subjectCategories": "being counted", "recordsAffected": "being counted",
+                "peopleAffected": "being counted",
+                "measuresTaken": "containment under way", "measuresProposed": "review not finished",
+            ]
+            let wrongDigest = await #expect(throws: WireError.self) {
+                try await send(
+                    .init(recipient: "BfDI", channel: "portal", contentDigest: "00", text: text, deferred: deferred)
+                ).get()
+            }
+            #expect(wrongDigest?.exitStatus == .usage)
+            let done = try await send(.init(recipient: "BfDI", channel: "portal", text: text, deferred: deferred)).get()
+            let ledger = try #require(done.notifications?.first { $0.task == "gdpr-authority" })
+            #expect(ledger.contentDigest == SentNotice.digest(of: text))
+
+            let shown = try await call(
+                router,
+                Methods.Notices.show,
+                .init(reference: reference, task: "gdpr-authority")
+            )
+            .get()
+            #expect(shown.text == text && Array(shown.text.utf8) == Array(text.utf8), "byte for byte")
+            #expect(shown.intact && shown.digest == ledger.contentDigest)
+            #expect(shown.deferred == deferred)
+            #expect(shown.elements.contains("likelyConsequences") && !shown.elements.contains("measuresTaken"))
+            #expect(shown.language == "en")
+
+            let nothingSent = await #expect(throws: WireError.self) {
+                try await call(router, Methods.Notices.show, .init(reference: reference, task: "pipl-notify")).get()
+            }
+            #expect(nothingSent?.exitStatus == .usage)
+        }
+    }
 }

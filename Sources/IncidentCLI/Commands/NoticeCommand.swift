@@ -13,8 +13,9 @@ struct NoticeCommand: ParsableCommand {
               incidentctl notice draft INC-2026-000123 gdpr-authority
               incidentctl notice draft INC-2026-000123 pipl-individuals --lang zh-CN
               incidentctl notice draft INC-2026-000123 gdpr-authority --format markdown
+              incidentctl notice show INC-2026-000123 gdpr-authority
             """,
-        subcommands: [NoticeCheckCommand.self, NoticeDraftCommand.self]
+        subcommands: [NoticeCheckCommand.self, NoticeDraftCommand.self, NoticeShowCommand.self]
     )
 }
 
@@ -140,5 +141,48 @@ extension Output {
         }
         lines.append(line)
         return lines
+    }
+}
+
+struct NoticeShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Print the notice a notification task sent, byte for byte, checked against its digest.",
+        discussion: """
+            The text goes to standard output exactly as it was sent; what it held goes to
+            standard error. Exits 1 when the text no longer matches the ledger's digest.
+
+            Example:
+              incidentctl notice show INC-2026-000123 gdpr-authority > sent.txt
+            """
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The notification task.") var task: String
+
+    func run() throws {
+        let reference = try IncidentReference.parse(reference)
+        var connection = global.connection()
+        let reply = try connection.call(
+            Methods.Notices.show,
+            NoticesWire.ShowParameters(reference: reference, task: task),
+            retries: 2
+        )
+        if global.json { return printOut(try Output.json(reply)) }
+        guard reply.intact else {
+            throw CLIError(
+                "The notice \(task) of \(reference) no longer matches its digest \(reply.digest); "
+                    + "report it to the incidentd administrator.",
+                status: .failure
+            )
+        }
+        FileHandle.standardOutput.write(Data(reply.text.utf8))
+        var about = [
+            "Sent to the \(reply.recipient.rawValue) by \(reply.by), \(reply.language), sha256 \(reply.digest)."
+        ]
+        if !reply.deferred.isEmpty {
+            about.append("Left to a later notice: \(reply.deferred.keys.sorted().joined(separator: ", ")).")
+        }
+        printError(about.joined(separator: "\n"))
     }
 }

@@ -42,7 +42,10 @@ struct TaskDoneCommand: ParsableCommand {
               incidentctl task done INC-2026-000123 scope --set peopleAffectedIn=DE:900,FR:300
               incidentctl task done INC-2026-000123 scope --set peopleAffected=~5000   (an estimate)
               incidentctl task done INC-2026-000123 gdpr-authority --recipient BfDI --channel portal \\
-                  --regulator-ref BfDI-2026-4411 --set regulatorReference=BfDI-2026-4411
+                  --regulator-ref BfDI-2026-4411 --set regulatorReference=BfDI-2026-4411 \\
+                  --text-file notice.txt --defer measuresProposed="review not finished"
+              incidentctl task done INC-2026-000123 pipl-individuals --recipient customers \\
+                  --channel e-mail --as-drafted --lang zh-CN
             """
     )
 
@@ -68,6 +71,21 @@ struct TaskDoneCommand: ParsableCommand {
     @Option(name: .long, help: "For notification tasks: a digest of what was sent.")
     var contentDigest: String?
 
+    @Option(name: .long, help: "For tasks with a notice: the file holding the exact text sent (- for stdin).")
+    var textFile: String?
+
+    @Flag(name: .long, help: "For tasks with a notice: the text sent is the draft, as notice draft writes it.")
+    var asDrafted = false
+
+    @Option(name: .customLong("lang"), help: "For tasks with a notice: the language of the text sent (en, zh-CN).")
+    var language: String?
+
+    @Option(
+        name: .customLong("defer"),
+        help: "For tasks with a notice: an element left to a later notice, as element=reason; repeatable."
+    )
+    var deferrals: [String] = []
+
     @Option(name: .long, help: "Refuse if the incident changed since this version.")
     var ifVersion: Int?
 
@@ -87,6 +105,14 @@ struct TaskDoneCommand: ParsableCommand {
         }
         let reference = try IncidentReference.parse(reference)
         var connection = global.connection()
+        if textFile != nil || asDrafted || language != nil || !deferrals.isEmpty {
+            guard notification != nil else {
+                throw CLIError("A notice is sent with a notification: give --recipient and --channel.", status: .usage)
+            }
+            notification?.text = try noticeText(reference, on: &connection)
+            notification?.language = language
+            notification?.deferred = try Self.deferred(deferrals)
+        }
         var typed: (captures: [String: CaptureValue], estimated: [String]) = ([:], [])
         if !given.isEmpty {
             // The case file says each field's type, so each capture goes as JSON of it.
@@ -108,6 +134,44 @@ struct TaskDoneCommand: ParsableCommand {
             done: "Completed \(task) of \(reference).",
             on: connection
         )
+    }
+
+    /// The exact text sent: the file's bytes, standard input's, or the draft as it stands.
+    private func noticeText(_ reference: IncidentReference, on connection: inout DaemonConnection) throws -> String? {
+        switch (textFile, asDrafted) {
+        case (.some, true):
+            throw CLIError("Give the text sent either with --text-file or --as-drafted, not both.", status: .usage)
+        case (let path?, false):
+            let data: Data?
+            data =
+                path == "-"
+                ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path)
+            guard let data else { throw CLIError("Cannot read --text-file \(path); check the path.", status: .usage) }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw CLIError("--text-file \(path) is not UTF-8 text.", status: .usage)
+            }
+            return text
+        case (nil, true):
+            return try connection.call(
+                Methods.Notices.draft,
+                NoticesWire.DraftParameters(reference: reference, task: task, language: language)
+            ).text
+        case (nil, false):
+            return nil
+        }
+    }
+
+    /// `--defer element=reason`, each element once.
+    static func deferred(_ arguments: [String]) throws -> [String: String]? {
+        guard !arguments.isEmpty else { return nil }
+        var deferred: [String: String] = [:]
+        for argument in arguments {
+            guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
+                throw CLIError("--defer \(argument) must look like element=reason.", status: .usage)
+            }
+            deferred[String(argument[..<equals])] = String(argument[argument.index(after: equals)...])
+        }
+        return deferred
     }
 }
 

@@ -86,6 +86,11 @@ extension Output {
                     + (record.reference.map { ", ref \($0)" } ?? "")
                     + (record.lateReason.map { " (late: \($0))" } ?? "")
             )
+            if let digest = record.contentDigest {
+                lines.append(
+                    "        sha256 \(digest.prefix(16))…  incidentctl notice show \(file.incident.reference) \(record.task)"
+                )
+            }
         }
         for task in owed {
             lines.append("  owed  \(task.notification!.rawValue) — \(task.id), \(status(task))")

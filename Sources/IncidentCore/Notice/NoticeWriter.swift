@@ -94,6 +94,9 @@ struct NoticeWriter {
         isChinese ? "【待补充：\(label)】" : "[to be completed: \(label)]"
     }
 
+    /// How every placeholder starts: a text sent with one is unfinished.
+    static let placeholderMarks = ["【待补充：", "[to be completed: "]
+
     var organisationLabel: String { isChinese ? "单位名称" : "the organisation's legal name" }
 
     /// A value made safe to stand in Markdown: its punctuation cannot start emphasis, a

@@ -86,6 +86,13 @@ public struct NotificationRecord: Sendable, Equatable, Codable {
     public var contentDigest: String?
     /// Why it was late, when it was.
     public var lateReason: String?
+    /// The notice sent, for a task that has one: the exact text and what it held. Not part of
+    /// the ledger's wire form: `io.incidentd.Notices.Show` gives it to those who may read it.
+    public var notice: SentNotice?
+
+    enum CodingKeys: String, CodingKey {
+        case task, kind, recipient, channel, sentAt, by, reference, contentDigest, lateReason
+    }
 
     public init(
         task: String,
@@ -96,8 +103,10 @@ public struct NotificationRecord: Sendable, Equatable, Codable {
         by: String,
         reference: String? = nil,
         contentDigest: String? = nil,
-        lateReason: String? = nil
+        lateReason: String? = nil,
+        notice: SentNotice? = nil
     ) {
+        self.notice = notice
         self.task = task
         self.kind = kind
         self.recipient = recipient

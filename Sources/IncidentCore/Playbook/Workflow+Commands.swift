@@ -124,7 +124,8 @@ extension Workflow {
                 by: context.actor,
                 reference: details.reference,
                 contentDigest: details.contentDigest,
-                lateReason: lateReason
+                lateReason: lateReason,
+                notice: details.notice
             )
         )
         return IncidentEvent(

@@ -29,13 +29,38 @@ public enum WorkflowCommand: Sendable, Equatable {
         public var recipient: String
         public var channel: String
         public var reference: String?
+        /// SHA-256 of what was sent; computed from `text` when that is given.
         public var contentDigest: String?
+        /// For a task with a notice: the exact text sent, kept sealed with the ledger entry.
+        public var text: String?
+        /// The language of `text`, one the notice has; English when not given.
+        public var language: String?
+        /// Elements of the notice left to a later one, each with the reason.
+        public var deferred: [String: String]?
+        /// The notice as sent, once checked against its elements (``NoticePlan/sending(_:task:in:)``);
+        /// never on the wire.
+        public var notice: SentNotice?
 
-        public init(recipient: String, channel: String, reference: String? = nil, contentDigest: String? = nil) {
+        enum CodingKeys: String, CodingKey {
+            case recipient, channel, reference, contentDigest, text, language, deferred
+        }
+
+        public init(
+            recipient: String,
+            channel: String,
+            reference: String? = nil,
+            contentDigest: String? = nil,
+            text: String? = nil,
+            language: String? = nil,
+            deferred: [String: String]? = nil
+        ) {
             self.recipient = recipient
             self.channel = channel
             self.reference = reference
             self.contentDigest = contentDigest
+            self.text = text
+            self.language = language
+            self.deferred = deferred
         }
     }
 }

@@ -32,6 +32,17 @@ public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible
     case closeToLeaveNotify
     /// `close` (unforced) before the notify phase.
     case closeOnlyFromNotify(Phase)
+    /// A task with a notice is completed with the text sent.
+    case noticeTextRequired(task: String)
+    /// The text still holds a placeholder of the draft.
+    case noticeTextUnfinished(task: String)
+    /// The case file lacks these elements, which the first notice must hold.
+    case noticeIncomplete(task: String, missing: [String])
+    /// These elements are not yet known and may follow later, but no reason was given.
+    case deferralReasonRequired(task: String, elements: [String])
+    case invalidDeferral(element: String, reason: String)
+    case noticeDigestMismatch(task: String)
+    case unknownNoticeLanguage(String, available: [String])
 
     public var description: String {
         switch self {
@@ -77,6 +88,22 @@ public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible
         case .pauseEndNotAfterStart: return "a pause must end after it starts"
         case .closeToLeaveNotify:
             return "notify is the last phase: close the incident, with its resolution and lessons learned"
+        case .noticeTextRequired(let task):
+            return "'\(task)' sends a notice: give the exact text sent"
+        case .noticeTextUnfinished(let task):
+            return "the text for '\(task)' still holds a placeholder of the draft ([to be completed: …]); "
+                + "complete it, or draft it again once the case file holds the value"
+        case .noticeIncomplete(let task, let missing):
+            return
+                "the notice of '\(task)' lacks \(missing.joined(separator: ", ")), which the law requires in the first notice"
+        case .deferralReasonRequired(let task, let elements):
+            return
+                "the notice of '\(task)' leaves \(elements.joined(separator: ", ")) to a later notice: give the reason for each"
+        case .invalidDeferral(let element, let reason): return "\(element) \(reason)"
+        case .noticeDigestMismatch(let task):
+            return "the digest given for '\(task)' is not the SHA-256 of the text sent"
+        case .unknownNoticeLanguage(let language, let available):
+            return "\(language) is not one of the notice's languages: \(available.joined(separator: ", "))"
         case .closeOnlyFromNotify(let phase):
             return
                 "an incident closes from the notify phase; it is in \(phase.rawValue): advance it, or force the close with a reason"

@@ -9,6 +9,7 @@ import Varlink
 /// such; they need the team's full view, since a notice holds what a reporter does not see.
 extension IncidentsAPI {
     func registerNotices(_ router: inout VarlinkRouter<Caller>) {
+        registerSentNotices(&router)
         serve(Methods.Notices.check, on: &router) { parameters, call, caller in
             let (task, notice, file) = try await noticeCase(parameters.reference, parameters.task, call, caller)
             let language = try Self.language(parameters.language, of: notice)
@@ -41,6 +42,34 @@ extension IncidentsAPI {
                 text: text,
                 elements: elements.map { NoticesWire.Element($0, language: language) },
                 complete: !elements.contains { $0.status == .missing }
+            )
+        }
+    }
+
+    /// Show: a sent notice, byte for byte, checked against the ledger's digest.
+    private func registerSentNotices(_ router: inout VarlinkRouter<Caller>) {
+        serve(Methods.Notices.show, on: &router) { parameters, call, caller in
+            let (task, _, file) = try await noticeCase(parameters.reference, parameters.task, call, caller)
+            guard let sent = file.state.notifications.last(where: { $0.task == task.id && $0.notice != nil }),
+                let notice = sent.notice
+            else {
+                throw WireError.invalidValue(
+                    parameter: "task",
+                    reason: "has sent no notice yet; incidentctl notice draft writes one from the case file"
+                )
+            }
+            let digest = sent.contentDigest ?? ""
+            return NoticesWire.ShowReply(
+                task: task.id,
+                recipient: sent.kind,
+                sentAt: sent.sentAt,
+                by: sent.by,
+                language: notice.language,
+                text: notice.text,
+                digest: digest,
+                intact: notice.digest == digest,
+                elements: notice.elements,
+                deferred: notice.deferred
             )
         }
     }

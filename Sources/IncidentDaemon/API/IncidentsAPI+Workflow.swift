@@ -25,7 +25,8 @@ extension IncidentsAPI {
             }
         }
         serve(Methods.Incidents.completeTask, on: &router) { parameters, call, caller in
-            try await workflow(
+            let profile = settings.profile
+            return try await workflow(
                 call,
                 caller,
                 parameters.reference,
@@ -33,10 +34,19 @@ extension IncidentsAPI {
                 .completeTask,
                 task: parameters.task
             ) {
-                _,
-                _,
+                incident,
+                state,
                 playbook in
-                Self.captures(
+                // A task with a notice sends it: checked against its elements on the case file as read.
+                var notification = parameters.notification
+                if let details = notification, let notice = playbook.task(parameters.task)?.notice {
+                    let file = NoticeCase(incident: incident, state: state, playbook: playbook, profile: profile)
+                    switch notice.sending(details, task: parameters.task, in: file) {
+                    case .failure(let refusal): return .failure(refusal)
+                    case .success(let checked): notification = checked
+                    }
+                }
+                return Self.captures(
                     parameters.values ?? [:],
                     deprecatedText: parameters.captures ?? [:],
                     estimated: parameters.estimated ?? [],
@@ -47,7 +57,7 @@ extension IncidentsAPI {
                         id: parameters.task,
                         captures: captures,
                         reason: parameters.reason,
-                        notification: parameters.notification,
+                        notification: notification,
                         estimates: estimates
                     )
                 }

@@ -38,6 +38,20 @@ extension WireError {
             self = .invalidValue(parameter: "until", reason: "is too late: \(refusal)")
         case .pauseEndNotAfterStart:
             self = .invalidValue(parameter: "until", reason: "must be in the future: \(refusal)")
+        case .noticeTextRequired:
+            self = .invalidValue(parameter: "notification.text", reason: "is required: \(refusal)")
+        case .noticeTextUnfinished:
+            self = .invalidValue(parameter: "notification.text", reason: "is unfinished: \(refusal)")
+        case .noticeIncomplete(let task, let missing):
+            self = .noticeIncomplete(task: task, missing: missing)
+        case .deferralReasonRequired:
+            self = .invalidValue(parameter: "notification.deferred", reason: "needs a reason: \(refusal)")
+        case .invalidDeferral(let element, let reason):
+            self = .invalidValue(parameter: "notification.deferred.\(element)", reason: reason)
+        case .noticeDigestMismatch:
+            self = .invalidValue(parameter: "notification.contentDigest", reason: "is not the SHA-256 of the text sent")
+        case .unknownNoticeLanguage:
+            self = .invalidValue(parameter: "notification.language", reason: "must be one the notice has: \(refusal)")
         case .taskNotInCurrentPhase, .taskNotOpen, .noGate, .closed, .notClosed, .alreadyPaused, .notPaused,
             .closeToLeaveNotify, .closeOnlyFromNotify, .pauseNotAllowed:
             self = .moveNotAllowed(reason: refusal.description)
