@@ -11,19 +11,53 @@ public struct CaseFileExport: Sendable {
     public var exportedAt: Date
     public var exportedBy: String
     public var redacted: Bool
+    /// Every notice sent, with its text; redacted, its digest and elements only.
+    public var notices: [Notice]
+
+    /// A notice as sent, as an export carries it.
+    public struct Notice: Codable, Sendable, Equatable {
+        public var task: String
+        public var kind: NotificationRecipient
+        public var sentAt: Date
+        public var language: String
+        public var digest: String
+        public var elements: [String]
+        /// The elements left to a later notice.
+        public var deferredElements: [String]
+        /// The reasons for leaving them; not in a redacted export.
+        public var deferred: [String: String]?
+        /// The exact text; not in a redacted export.
+        public var text: String?
+
+        /// The ledger entry's notice, whole, or (`redacted`) its digest and elements only.
+        public init?(_ record: NotificationRecord, redacted: Bool) {
+            guard let notice = record.notice else { return nil }
+            task = record.task
+            kind = record.kind
+            sentAt = record.sentAt
+            language = notice.language
+            digest = record.contentDigest ?? notice.digest
+            elements = notice.elements
+            deferredElements = notice.deferred.keys.sorted()
+            deferred = redacted ? nil : notice.deferred
+            text = redacted ? nil : notice.text
+        }
+    }
 
     public init(
         file: WorkflowWire.CaseFileReply,
         events: [WorkflowWire.TimelineReply.Event],
         exportedAt: Date,
         exportedBy: String,
-        redacted: Bool
+        redacted: Bool,
+        notices: [Notice] = []
     ) {
         self.file = file
         self.events = events
         self.exportedAt = exportedAt
         self.exportedBy = exportedBy
         self.redacted = redacted
+        self.notices = notices
     }
 
     /// Everyone the case file names: masked wherever they appear when redacting.
@@ -97,6 +131,7 @@ public struct CaseFileExport: Sendable {
                     + ($0.lateReason.map { "; late: \(shown($0))" } ?? "")
             }
         }
+        if !notices.isEmpty { lines += noticeSection(shown: shown) }
         if let resolution = file.resolution {
             lines += [
                 "", "## Resolution", "", shown(resolution), "", "## Lessons learned", "",
@@ -159,7 +194,31 @@ public struct CaseFileExport: Sendable {
         return lines
     }
 
-    /// The same as one JSON object: `caseFile` (as `show --json`), `events`, and who exported it when.
+    /// Each notice sent: what it held and left to later, its digest, and its text, indented
+    /// four spaces so Markdown keeps it as it was.
+    func noticeSection(shown: (String) -> String) -> [String] {
+        var lines = ["", "## Notices sent"]
+        for notice in notices {
+            lines += [
+                "", "### \(notice.task) (to the \(notice.kind.rawValue)), \(Self.utc(notice.sentAt))", "",
+                "- language: \(notice.language)", "- sha256: `\(notice.digest)`",
+                "- elements: \(notice.elements.joined(separator: ", "))",
+            ]
+            for element in notice.deferredElements {
+                lines.append(
+                    "- left to a later notice: \(element)" + (notice.deferred?[element].map { ": \(shown($0))" } ?? "")
+                )
+            }
+            if let text = notice.text {
+                lines.append("")
+                lines += text.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
+            }
+        }
+        return lines
+    }
+
+    /// The same as one JSON object: `caseFile` (as `show --json`), `events`, `notices` and who
+    /// exported it when.
     public func json() throws -> String {
         struct Document: Encodable {
             var exportedAt: Date
@@ -167,11 +226,19 @@ public struct CaseFileExport: Sendable {
             var redacted: Bool
             var caseFile: WorkflowWire.CaseFileReply
             var events: [WorkflowWire.TimelineReply.Event]
+            var notices: [Notice]
         }
         let encoder = VarlinkJSON.encoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let data = try encoder.encode(
-            Document(exportedAt: exportedAt, exportedBy: exportedBy, redacted: redacted, caseFile: file, events: events)
+            Document(
+                exportedAt: exportedAt,
+                exportedBy: exportedBy,
+                redacted: redacted,
+                caseFile: file,
+                events: events,
+                notices: notices
+            )
         )
         guard redacted else { return String(decoding: data, as: UTF8.self) }
         // Mask every string in the document; the redactor keeps instants, references and enum words.

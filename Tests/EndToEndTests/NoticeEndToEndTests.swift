@@ -81,10 +81,29 @@ import Testing
             #expect(shown.status == 0, "\(shown)")
             #expect(shown.stdout == text, "shown byte for byte")
             #expect(shown.stderr.contains("sha256 "))
+            // The export carries the text sent; a redacted one its digest and elements only.
+            let digest = SentNoticeDigest.of(text)
+            let export = try await daemon.ctl(["export", reference])
+            #expect(export.stdout.contains("## Notices sent") && export.stdout.contains("    尊敬的用户："), "\(export)")
+            #expect(export.stdout.contains(digest))
+            let redacted = try await daemon.ctl(["export", reference, "--redact", "--format", "json"])
+            #expect(redacted.status == 0, "\(redacted)")
+            #expect(redacted.stdout.contains(digest) && !redacted.stdout.contains("尊敬的用户"), "\(redacted.stdout)")
 
             let french = try await daemon.ctl(["notice", "draft", reference, "gdpr-authority", "--lang", "fr"])
             #expect(french.status == 2)
             #expect(french.stderr.contains("fr is not one of the notice's languages: en"), "\(french)")
         }
+    }
+}
+
+/// SHA-256 of a text as the ledger writes it, computed here without the daemon's code.
+enum SentNoticeDigest {
+    static func of(_ text: String) -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("digest-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: file.path, contents: Data(text.utf8))
+        defer { try? FileManager.default.removeItem(at: file) }
+        let output = (try? runCommandBlocking("/usr/bin/sha256sum", [file.path]).stdout) ?? ""
+        return String(output.prefix(64))
     }
 }

@@ -123,6 +123,7 @@ import Testing
     @Test func aDraftShowsAPlaceholderForWhatIsNotKnownAndNeverFails() throws {
         let draft = try Self.notice("gdpr-authority").draft(Self.file()).get()
         #expect(draft.contains("[to be completed: The likely consequences of the breach]"))
+        #expect(draft.contains("Taken: to follow in a later notice"), "what may follow says so: \(draft)")
         #expect(draft.contains("Controller: Example Shop GmbH"), "bold marks are gone from plain text")
         #expect(!draft.contains("#"))
         let markdown = try Self.notice("gdpr-authority").draft(Self.file(), format: .markdown).get()

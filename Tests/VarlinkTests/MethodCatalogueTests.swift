@@ -75,6 +75,7 @@ import Varlink
         .tooManyConnections(limit: 64),
         .tooManyRequests(retryAfterSeconds: 3, limit: "60 changes a minute, bursts of 20"),
         .tooMuchData(reference: "INC-2026-000001", limit: 16_777_216),
+        .noticeIncomplete(task: "gdpr-authority", missing: ["likelyConsequences", "contact"]),
     ]
 
     @Test func everyDeclaredErrorIsACaseOfTheCatalogue() {

@@ -70,9 +70,10 @@ extension NoticePlan {
         }
     }
 
-    /// The notice written from the case file in `language`. A value not yet known is written
-    /// as a placeholder naming it, so a draft can always be read; ``check(_:language:)`` says
-    /// what is missing.
+    /// The notice written from the case file in `language`. A value the first notice must hold
+    /// and the case file lacks is written as a placeholder naming it, so a draft can always be
+    /// read (and cannot be sent); one the law lets follow says it will. ``check(_:language:)``
+    /// says what is missing.
     public func draft(
         _ file: NoticeCase,
         language: String = NoticeLanguage.english,
@@ -87,9 +88,10 @@ extension NoticePlan {
         for check in check(file, language: language) {
             // Escaped for Markdown in both formats: the plain text is the Markdown with its
             // marks taken out, which gives each value back exactly as it was.
-            values[check.element.id] = NoticeWriter.escapeMarkdown(
-                check.value ?? writer.placeholder(check.element.label(in: language))
-            )
+            // What the law lets follow later says so; what must be there shows as a gap.
+            let stand =
+                check.status == .deferrable ? writer.toFollow : writer.placeholder(check.element.label(in: language))
+            values[check.element.id] = NoticeWriter.escapeMarkdown(check.value ?? stand)
             known[check.element.id] = check.value != nil
         }
         values["reference"] = file.incident.reference.rawValue

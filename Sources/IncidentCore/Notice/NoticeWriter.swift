@@ -94,6 +94,9 @@ struct NoticeWriter {
         isChinese ? "【待补充：\(label)】" : "[to be completed: \(label)]"
     }
 
+    /// What stands for a value the law lets follow in a later notice (GDPR Art. 33(4)).
+    var toFollow: String { isChinese ? "（将在后续报告中补充）" : "to follow in a later notice" }
+
     /// How every placeholder starts: a text sent with one is unfinished.
     static let placeholderMarks = ["【待补充：", "[to be completed: "]
 

@@ -42,7 +42,9 @@ extension IncidentsAPI {
                 events: timeline.events.map { .init(at: $0.at, kind: $0.kind, actor: $0.actor, data: $0.data) },
                 exportedAt: clock(),
                 exportedBy: caller.userName,
-                redacted: redact
+                redacted: redact,
+                notices: view == .full
+                    ? file.state.notifications.compactMap { CaseFileExport.Notice($0, redacted: redact) } : []
             )
             let document = parameters.format == .markdown ? export.markdown() : try export.json()
             return IncidentsWire.ExportReply(format: parameters.format, redacted: redact, document: document)
