@@ -31,7 +31,7 @@ import Testing
             let lacking = try await daemon.ctl(["notice", "check", reference, "gdpr-authority"])
             #expect(lacking.status == 1, "a missing element fails the check: \(lacking)")
             #expect(lacking.stdout.contains("MISSING likelyConsequences"), "\(lacking.stdout)")
-            #expect(lacking.stdout.contains("→ give likelyConsequences with incidentctl update"))
+            #expect(lacking.stdout.contains("→ give it with incidentctl update --set likelyConsequences=…"))
             #expect(lacking.stdout.split(separator: "\n").allSatisfy { $0.count <= 80 }, "fits 80 columns")
 
             let given = try await daemon.ctl([

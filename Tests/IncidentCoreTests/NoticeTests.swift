@@ -152,6 +152,41 @@ import Testing
         #expect(!draft.contains("【待补充"), "\(draft)")
     }
 
+    @Test func theChinaFirstReportIsWrittenInChineseWithItsLevelAndTimes() throws {
+        let notice = try Self.notice("cn-first-report")
+        #expect(notice.languages == ["en", "zh-CN"])
+        // The first report's items come first; development, cause and planned measures may follow.
+        #expect(notice.elements.filter { $0.later != nil }.map(\.id) == ["development", "cause", "plannedMeasures"])
+        #expect(notice.elements.allSatisfy { $0.article.contains("article not confirmed") }, "as LEGAL.md marks it")
+        var facts = Self.complete
+        facts["cnIncidentLevel"] = .text("relativelyMajor")
+        facts["category"] = .text("accidental_disclosure")
+        facts["cnAffectedSystem"] = .text("客户关系管理系统")
+        facts["cnIncidentPlace"] = .text("上海")
+        facts["harmSoFar"] = .text("约120万条客户记录外泄。")
+        let profile = OrganisationProfile(legalName: "示例科技有限公司", email: "privacy@example.cn", timeZone: "Asia/Shanghai")
+        let draft = try notice.draft(Self.file(facts, profile: profile), language: "zh-CN").get()
+        #expect(draft.contains("事件级别：较大"), "\(draft)")
+        #expect(draft.contains("事件类型：意外泄露"))
+        #expect(draft.contains("发现时间：2026年3月2日 17:00"), "the awareness instant in Beijing time: \(draft)")
+        #expect(draft.contains("报告单位：示例科技有限公司"))
+        #expect(notice.check(Self.file(facts, profile: profile)).allSatisfy { $0.status == .present })
+        for task in ["cn-first-report-cii", "cn-first-report-state", "cn-summary-report"] {
+            #expect(try Self.notice(task).templates["zh-CN"] != nil, "\(task) in Chinese")
+        }
+    }
+
+    @Test func theHIPAANoticeToIndividualsHolds164404c() throws {
+        let notice = try Self.notice("hipaa-individuals")
+        let articles = notice.elements.map(\.article).joined(separator: " ")
+        for item in ["A", "B", "C", "D", "E"] {
+            #expect(articles.contains("164.404(c)(1)(\(item))"), "item \(item)")
+        }
+        let checks = notice.check(Self.file(Self.complete))
+        #expect(checks.first { $0.element.id == "tollFree" }?.status == .missing, "a toll-free number is asked for")
+        #expect(checks.first { $0.element.id == "breachDate" }?.status == .deferrable, "the breach date if known")
+    }
+
     @Test func chineseDatesAreWrittenAsChineseReadersExpect() {
         let date = ISO8601DateFormatter().date(from: "2026-12-01T01:30:00Z")!
         #expect(NoticeWriter(language: "zh-CN", timeZone: "Asia/Shanghai").write(date) == "2026年12月1日 09:30")

@@ -130,9 +130,10 @@ extension NoticePlan {
         switch source {
         case .field(let name):
             let capturing = tasks.filter { $0.captures.contains(name) }.map(\.id)
+            let update = "incidentctl update --set \(name)=…"
             return capturing.isEmpty
-                ? "give \(name) with incidentctl update"
-                : "captured by task \(capturing.joined(separator: ", ")); or give \(name) with incidentctl update"
+                ? "give it with \(update)"
+                : "captured by task \(capturing.joined(separator: ", ")); or give it with \(update)"
         case .instant(let name):
             let recording = tasks.filter { $0.records == name }.map(\.id)
             return recording.isEmpty

@@ -15,7 +15,7 @@ struct NoticeWriter {
 
     func write(_ value: FactValue, field: String, estimated: Bool) -> String {
         switch value {
-        case .text(let text): return text
+        case .text(let text): return choiceLabel(text, of: field) ?? text
         case .number(let number): return count(number, estimated: estimated)
         case .bool(let flag): return isChinese ? (flag ? "是" : "否") : (flag ? "yes" : "no")
         case .instant(let date): return write(date)
@@ -86,6 +86,27 @@ struct NoticeWriter {
             .other: ("other personal information", "其他个人信息"),
         ]
         guard let category = DataCategory(rawValue: raw), let label = labels[category] else { return raw }
+        return isChinese ? label.zh : label.en
+    }
+
+    /// The words for a choice the notices write: an incident's category, China's levels.
+    func choiceLabel(_ value: String, of field: String) -> String? {
+        let labels: [String: [String: (en: String, zh: String)]] = [
+            "category": [
+                IncidentCategory.externalAttack.rawValue: ("an external attack", "外部攻击"),
+                IncidentCategory.accidentalDisclosure.rawValue: ("an accidental disclosure", "意外泄露"),
+                IncidentCategory.lostOrStolenDevice.rawValue: ("a lost or stolen device", "设备丢失或被盗"),
+                IncidentCategory.vendorExposure.rawValue: ("an exposure at a vendor", "供应商处的数据暴露"),
+                IncidentCategory.insiderMisuse.rawValue: ("misuse by an insider", "内部人员滥用"),
+                IncidentCategory.other.rawValue: ("other", "其他"),
+            ],
+            // 国家网络安全事件报告管理办法's four levels.
+            "cnIncidentLevel": [
+                "ordinary": ("ordinary (一般)", "一般"), "relativelyMajor": ("relatively major (较大)", "较大"),
+                "major": ("major (重大)", "重大"), "especiallyMajor": ("especially major (特别重大)", "特别重大"),
+            ],
+        ]
+        guard let label = labels[field]?[value] else { return nil }
         return isChinese ? label.zh : label.en
     }
 
