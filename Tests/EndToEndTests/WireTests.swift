@@ -23,79 +23,82 @@ import Varlink
         return try connection.query("SELECT count(*) AS n FROM incidents").first!.decode(Int.self, "n")
     }
 
-    @Test(
-        arguments: [
-            ("{not json", "io.incidentd.MalformedMessage", nil),
-            ("[]", "io.incidentd.MalformedMessage", nil),
-            (
-                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","x":"#
-                    + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}}",
-                "io.incidentd.MalformedMessage", nil
-            ),
-            (#"{"parameters":{}}"#, "io.incidentd.MalformedMessage", nil),
-            (
-                "{\"method\":\"io.incidentd.Incidents.Report\",\"parameters\":{\"title\":\"\u{FF}\"",
-                "io.incidentd.MalformedMessage", nil
-            ),
-            (#"{"method":"io.incidentd.Nothing.Here"}"#, "org.varlink.service.InterfaceNotFound", nil),
-            (#"{"method":"io.incidentd.Incidents.Delete"}"#, "org.varlink.service.MethodNotFound", nil),
-            (
-                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t"}}"#,
-                "org.varlink.service.InvalidParameter", "description"
-            ),
-            (
-                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":7,"description":"d"}}"#,
-                "org.varlink.service.InvalidParameter", "title"
-            ),
-            (
-                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","severity":"apocalyptic"}}"#,
-                "org.varlink.service.InvalidParameter", "severity"
-            ),
-            (
-                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","reporter":"mallory"}}"#,
-                "org.varlink.service.InvalidParameter", "reporter"
-            ),
-            (
-                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","peopleAffected":1.5}}"#,
-                "org.varlink.service.InvalidParameter", "peopleAffected"
-            ),
-            (
-                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","dataCategories":["dna"]}}"#,
-                "org.varlink.service.InvalidParameter", "dataCategories[0]"
-            ),
-            (
-                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","jurisdictions":["XX"]}}"#,
-                "io.incidentd.InvalidValue", "jurisdictions[0]"
-            ),
-            (
-                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","aware":"yesterday"}}"#,
-                "io.incidentd.InvalidValue", "aware"
-            ),
-            (
-                #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"a\u0000b","description":"d"}}"#,
-                "io.incidentd.InvalidValue", "title"
-            ),
-            (
-                #"{"method":"io.incidentd.Incidents.Get","parameters":{"reference":"INC-1"}}"#,
-                "io.incidentd.InvalidValue", "reference"
-            ),
-            (
-                #"{"method":"io.incidentd.Incidents.List","parameters":{"limit":100000}}"#,
-                "io.incidentd.InvalidValue", "limit"
-            ),
-        ] as [(String, String, String?)]
-    )
-    func badMessagesGetNamedErrorsAndStoreNothing(message: String, error: String, parameter: String?) async throws {
+    /// Each bad message, the error it gets, and the parameter that error names.
+    static let badMessages: [(message: String, error: String, parameter: String?)] = [
+        ("{not json", "io.incidentd.MalformedMessage", nil),
+        ("[]", "io.incidentd.MalformedMessage", nil),
+        (
+            #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","x":"#
+                + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}}",
+            "io.incidentd.MalformedMessage", nil
+        ),
+        (#"{"parameters":{}}"#, "io.incidentd.MalformedMessage", nil),
+        (
+            "{\"method\":\"io.incidentd.Incidents.Report\",\"parameters\":{\"title\":\"\u{FF}\"",
+            "io.incidentd.MalformedMessage", nil
+        ),
+        (#"{"method":"io.incidentd.Nothing.Here"}"#, "org.varlink.service.InterfaceNotFound", nil),
+        (#"{"method":"io.incidentd.Incidents.Delete"}"#, "org.varlink.service.MethodNotFound", nil),
+        (
+            #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t"}}"#,
+            "org.varlink.service.InvalidParameter", "description"
+        ),
+        (
+            #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":7,"description":"d"}}"#,
+            "org.varlink.service.InvalidParameter", "title"
+        ),
+        (
+            #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","severity":"apocalyptic"}}"#,
+            "org.varlink.service.InvalidParameter", "severity"
+        ),
+        (
+            #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","reporter":"mallory"}}"#,
+            "org.varlink.service.InvalidParameter", "reporter"
+        ),
+        (
+            #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","peopleAffected":1.5}}"#,
+            "org.varlink.service.InvalidParameter", "peopleAffected"
+        ),
+        (
+            #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","dataCategories":["dna"]}}"#,
+            "org.varlink.service.InvalidParameter", "dataCategories[0]"
+        ),
+        (
+            #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","jurisdictions":["XX"]}}"#,
+            "io.incidentd.InvalidValue", "jurisdictions[0]"
+        ),
+        (
+            #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"t","description":"d","aware":"yesterday"}}"#,
+            "io.incidentd.InvalidValue", "aware"
+        ),
+        (
+            #"{"method":"io.incidentd.Incidents.Report","parameters":{"title":"a\u0000b","description":"d"}}"#,
+            "io.incidentd.InvalidValue", "title"
+        ),
+        (
+            #"{"method":"io.incidentd.Incidents.Get","parameters":{"reference":"INC-1"}}"#,
+            "io.incidentd.InvalidValue", "reference"
+        ),
+        (
+            #"{"method":"io.incidentd.Incidents.List","parameters":{"limit":100000}}"#,
+            "io.incidentd.InvalidValue", "limit"
+        ),
+    ]
+
+    /// One daemon takes every bad message in turn (a daemon each started 18 at once).
+    @Test func badMessagesGetNamedErrorsAndStoreNothing() async throws {
         try await withDaemon { daemon, database in
-            let reply = try send(daemon, message)
-            #expect(reply.error == error, "\(reply)")
-            if let parameter {
-                #expect(reply.parameters["parameter"]?.stringValue == parameter)
+            for (index, bad) in Self.badMessages.enumerated() {
+                let reply = try send(daemon, bad.message)
+                #expect(reply.error == bad.error, "\(bad.message.prefix(120)): \(reply)")
+                if let parameter = bad.parameter {
+                    #expect(reply.parameters["parameter"]?.stringValue == parameter, "\(bad.message.prefix(120))")
+                }
+                #expect(try incidentCount(database) == index, "nothing partial is stored")
+                // A connection is still usable after a recoverable error; and everyone else is served.
+                #expect(try send(daemon, Self.validReport).error == nil)
+                #expect(try incidentCount(database) == index + 1)
             }
-            #expect(try incidentCount(database) == 0, "nothing partial is stored")
-            // The same connection is still usable after a recoverable error; and everyone else is served.
-            #expect(try send(daemon, Self.validReport).error == nil)
-            #expect(try incidentCount(database) == 1)
         }
     }
 

@@ -55,7 +55,9 @@ import Testing
         let empty = breach.profileGaps(OrganisationProfile())
         #expect(empty.contains { $0.regime == "gdpr" && $0.task == "gdpr-authority" && $0.key == .contactDetails })
         #expect(empty.contains { $0.key == .legalName })
-        let complete = breach.profileGaps(OrganisationProfile(legalName: "Example", email: "privacy@example.com"))
+        let complete = breach.profileGaps(
+            OrganisationProfile(legalName: "Example", tollFreeTelephone: "800-555-0100", email: "privacy@example.com")
+        )
         #expect(complete.isEmpty, "\(complete)")
     }
 }

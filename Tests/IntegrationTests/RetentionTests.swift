@@ -46,6 +46,16 @@ import Testing
                     try connection.query(
                         "INSERT INTO decisions (incident_id, name, value, reason, decided_by, decided_at, task) VALUES (\(id), 'notifiable', true, 'Alice is at risk', 'mia', now(), 't')"
                     )
+                    // A notice sent: its text and the reason for what it left to later name Alice.
+                    try connection.query(
+                        """
+                        INSERT INTO notifications (incident_id, task, kind, recipient, channel, sent_at, sent_by,
+                                                   content_digest, notice_text, notice_language, notice_elements,
+                                                   notice_deferred)
+                        VALUES (\(id), 'gdpr-authority', 'authority', 'BfDI', 'portal', now(), 'mia', 'd1gest',
+                                'Dear BfDI, Alice was affected', 'en', '{nature}', '{"measuresTaken": "Alice asked"}')
+                        """
+                    )
                 }
                 try connection.query(
                     "UPDATE incidents SET playbook_name = 'vendor' WHERE reference = \(refs["old-vendor"]!.rawValue)"
@@ -111,6 +121,25 @@ import Testing
                 "\(rows)"
             )
             #expect(rows.filter { $0.contains("Alice") }.count == 2, "held and recent are whole: \(rows)")
+            let notices = try await pool.withConnection { connection in
+                try connection.query(
+                    """
+                    SELECT i.title, n.notice_text, n.notice_deferred, n.content_digest, n.notice_elements::text AS elements
+                    FROM incidents i JOIN notifications n ON n.incident_id = i.id ORDER BY i.id
+                    """
+                ).map {
+                    try "\($0.decode(String.self, "title")) \($0.decode(String.self, "notice_text")) "
+                        + "\($0.decode(String.self, "notice_deferred")) \($0.decode(String.self, "content_digest")) "
+                        + $0.decode(String.self, "elements")
+                }
+            }
+            // A purged notice keeps its digest and elements, the proof it was sent; not its words.
+            let purgedNotices = notices.filter { $0.hasPrefix("Purged incident") }
+            #expect(purgedNotices.count == 2, "\(notices)")
+            #expect(
+                purgedNotices.allSatisfy { !$0.contains("Alice") && $0.contains("d1gest") && $0.contains("nature") }
+            )
+            #expect(notices.filter { $0.contains("Dear BfDI, Alice") }.count == 2, "held and recent keep theirs")
 
             let statsAfter = try await store.statistics(
                 since: Date(timeIntervalSince1970: 0),

@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import Synchronization
 
 /// What a notice is drafted from: the case file as the caller may read it, and the
 /// organisation's profile.
@@ -159,12 +160,29 @@ enum NoticeTemplate {
 
     /// The problems of a template, each at its line and column within the template: a
     /// parse error, or a name that is neither an element nor one of ``NoticeVocabulary``.
-    static func problems(
+    static func problems(in source: String, vocabulary: Set<String>, elements: Set<String>) -> [Problem] {
+        // A regime's notices are checked once, however many playbooks include the regime.
+        let key = ([source] + vocabulary.sorted() + ["|"] + elements.sorted()).joined(separator: "\u{1F}")
+        if let known = checked.withLock({ $0[key] }) { return known }
+        let found = uncheckedProblems(in: source, vocabulary: vocabulary, elements: elements)
+        checked.withLock { $0[key] = found }
+        return found
+    }
+
+    struct Problem: Sendable, Equatable {
+        var line: Int
+        var column: Int
+        var message: String
+    }
+
+    private static let checked = Mutex<[String: [Problem]]>([:])
+
+    private static func uncheckedProblems(
         in source: String,
         vocabulary: Set<String>,
         elements: Set<String>
     )
-        -> [(line: Int, column: Int, message: String)]
+        -> [Problem]
     {
         let template: MustacheTemplate
         do {
@@ -173,9 +191,15 @@ enum NoticeTemplate {
             let column =
                 error.context.lineNumber == 1
                 ? max(1, error.context.columnNumber - pragma.count) : error.context.columnNumber
-            return [(error.context.lineNumber, column, "the template is not valid Mustache: \(error.error)")]
+            return [
+                Problem(
+                    line: error.context.lineNumber,
+                    column: column,
+                    message: "the template is not valid Mustache: \(error.error)"
+                )
+            ]
         } catch {
-            return [(1, 1, "the template is not valid Mustache: \(error)")]
+            return [Problem(line: 1, column: 1, message: "the template is not valid Mustache: \(error)")]
         }
         // Rendered twice, every known name true and then false, so that every section is entered.
         var unknown: [String] = []
@@ -186,9 +210,11 @@ enum NoticeTemplate {
         }
         return unknown.map { name in
             let (line, column) = position(of: name, in: source)
-            return (
-                line, column,
-                "the template uses '\(name)', which is not an element of the notice nor one of \(NoticeVocabulary.builtIn.sorted().joined(separator: ", "))"
+            return Problem(
+                line: line,
+                column: column,
+                message:
+                    "the template uses '\(name)', which is not an element of the notice nor one of \(NoticeVocabulary.builtIn.sorted().joined(separator: ", "))"
             )
         }
     }

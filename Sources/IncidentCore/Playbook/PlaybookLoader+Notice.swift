@@ -107,7 +107,7 @@ extension Parser {
     /// A template problem at its place in the file: a block scalar's text starts on the line
     /// after its key, indented past it.
     func locate(
-        _ found: (line: Int, column: Int, message: String),
+        _ found: NoticeTemplate.Problem,
         inTemplate value: Node,
         key: Node
     ) -> PlaybookProblem {
