@@ -46,6 +46,12 @@ public enum NoticesWire {
         /// The provision that lets it follow in a later notice.
         public var later: String?
 
+        /// Each check as the wire gives it, and whether every element the first notice must
+        /// hold is present.
+        public static func checked(_ checks: [ElementCheck], language: String) -> (elements: [Self], complete: Bool) {
+            (checks.map { Self($0, language: language) }, !checks.contains { $0.status == .missing })
+        }
+
         public init(_ check: ElementCheck, language: String) {
             id = check.element.id
             label = check.element.label(in: language)

@@ -13,13 +13,13 @@ extension IncidentsAPI {
         serve(Methods.Notices.check, on: &router) { parameters, call, caller in
             let (task, notice, file) = try await noticeCase(parameters.reference, parameters.task, call, caller)
             let language = try Self.language(parameters.language, of: notice)
-            let elements = notice.check(file, language: language)
+            let checked = NoticesWire.Element.checked(notice.check(file, language: language), language: language)
             return NoticesWire.CheckReply(
                 task: task.id,
                 recipient: task.notification ?? .authority,
                 languages: notice.languages,
-                elements: elements.map { NoticesWire.Element($0, language: language) },
-                complete: !elements.contains { $0.status == .missing }
+                elements: checked.elements,
+                complete: checked.complete
             )
         }
         serve(Methods.Notices.draft, on: &router) { parameters, call, caller in
@@ -33,15 +33,15 @@ extension IncidentsAPI {
             case .success(let drafted): text = drafted
             case .failure: throw Self.unknownLanguage(language, of: notice)
             }
-            let elements = notice.check(file, language: language)
+            let checked = NoticesWire.Element.checked(notice.check(file, language: language), language: language)
             return NoticesWire.DraftReply(
                 task: task.id,
                 recipient: task.notification ?? .authority,
                 language: language,
                 format: format.rawValue,
                 text: text,
-                elements: elements.map { NoticesWire.Element($0, language: language) },
-                complete: !elements.contains { $0.status == .missing }
+                elements: checked.elements,
+                complete: checked.complete
             )
         }
     }
