@@ -25,11 +25,13 @@ import Varlink
         defer { directory.remove() }
         let config = directory.appending("incidentd.yaml")
         let user = String(cString: getpwuid(getuid())!.pointee.pw_name)
-        try "roles:\n  users:\n    \(user): [admin, manager, investigator, auditor]\n".write(
-            toFile: config,
-            atomically: true,
-            encoding: .utf8
-        )
+        try
+            "roles:\n  users:\n    \(user): [admin, manager, investigator, auditor]\nprofile: {email: privacy@example.com}\n"
+            .write(
+                toFile: config,
+                atomically: true,
+                encoding: .utf8
+            )
         try await withDaemon(arguments: ["--config", config]) { daemon, _ in
             let watch = try await BackgroundCommand(
                 Binaries.incidentctl,
@@ -70,6 +72,12 @@ import Varlink
             _ = try await json(["hooks"], Methods.Hooks.deliveries.name)
             _ = try await json(["audit", "query", "--limit", "5"], Methods.Audit.query.name)
             _ = try await json(["audit", "verify"], Methods.Audit.verify.name)
+            _ = try await json(
+                ["update", reference, "--set", "likelyConsequences=phishing"],
+                Methods.Incidents.update.name
+            )
+            _ = try await json(["notice", "check", reference, "gdpr-authority"], Methods.Notices.check.name)
+            _ = try await json(["notice", "draft", reference, "gdpr-authority"], Methods.Notices.draft.name)
 
             // watch --json: one Event per line.
             #expect(await watch.waitFor { stdout, _ in stdout.contains("note.added") }, "\(watch.stdout)")
