@@ -80,13 +80,24 @@ extension NoticePlan {
         language: String = NoticeLanguage.english,
         format: NoticeFormat = .text
     ) -> Result<String, NoticeError> {
+        draft(file, checked: check(file, language: language), language: language, format: format)
+    }
+
+    /// The same, from `checks`, the notice's ``check(_:language:)`` of `file` in `language`,
+    /// for a caller that answers with both.
+    public func draft(
+        _ file: NoticeCase,
+        checked checks: [ElementCheck],
+        language: String,
+        format: NoticeFormat
+    ) -> Result<String, NoticeError> {
         guard let source = templates[language], let template = try? NoticeTemplate.compile(source) else {
             return .failure(.unknownLanguage(language, available: languages))
         }
         let writer = NoticeWriter(language: language, timeZone: file.profile.timeZone)
         var values: [String: Any] = [:]
         var known: [String: Bool] = [:]
-        for check in check(file, language: language) {
+        for check in checks {
             // Escaped for Markdown in both formats: the plain text is the Markdown with its
             // marks taken out, which gives each value back exactly as it was.
             // What the law lets follow later says so; what must be there shows as a gap.

@@ -76,50 +76,55 @@ struct NoticeWriter {
     ]
 
     func categoryLabel(_ raw: String) -> String {
-        let labels: [DataCategory: (en: String, zh: String)] = [
-            .identity: ("identity data", "身份信息"),
-            .contact: ("contact details", "联系方式"),
-            .transactions: ("transaction records", "交易记录"),
-            .financial: ("financial information", "财产信息"),
-            .credentials: ("account credentials", "账户凭证"),
-            .health: ("health information", "健康信息"),
-            .other: ("other personal information", "其他个人信息"),
-        ]
-        guard let category = DataCategory(rawValue: raw), let label = labels[category] else { return raw }
+        guard let category = DataCategory(rawValue: raw), let label = Self.categoryLabels[category] else { return raw }
         return isChinese ? label.zh : label.en
     }
+
+    static let categoryLabels: [DataCategory: (en: String, zh: String)] = [
+        .identity: ("identity data", "身份信息"),
+        .contact: ("contact details", "联系方式"),
+        .transactions: ("transaction records", "交易记录"),
+        .financial: ("financial information", "财产信息"),
+        .credentials: ("account credentials", "账户凭证"),
+        .health: ("health information", "健康信息"),
+        .other: ("other personal information", "其他个人信息"),
+    ]
 
     /// The words for a choice the notices write: an incident's category, China's levels.
     func choiceLabel(_ value: String, of field: String) -> String? {
-        let labels: [String: [String: (en: String, zh: String)]] = [
-            "category": [
-                IncidentCategory.externalAttack.rawValue: ("an external attack", "外部攻击"),
-                IncidentCategory.accidentalDisclosure.rawValue: ("an accidental disclosure", "意外泄露"),
-                IncidentCategory.lostOrStolenDevice.rawValue: ("a lost or stolen device", "设备丢失或被盗"),
-                IncidentCategory.vendorExposure.rawValue: ("an exposure at a vendor", "供应商处的数据暴露"),
-                IncidentCategory.insiderMisuse.rawValue: ("misuse by an insider", "内部人员滥用"),
-                IncidentCategory.other.rawValue: ("other", "其他"),
-            ],
-            // 国家网络安全事件报告管理办法's four levels.
-            "cnIncidentLevel": [
-                "ordinary": ("ordinary (一般)", "一般"), "relativelyMajor": ("relatively major (较大)", "较大"),
-                "major": ("major (重大)", "重大"), "especiallyMajor": ("especially major (特别重大)", "特别重大"),
-            ],
-        ]
-        guard let label = labels[field]?[value] else { return nil }
+        guard let label = Self.choiceLabels[field]?[value] else { return nil }
         return isChinese ? label.zh : label.en
     }
 
+    static let choiceLabels: [String: [String: (en: String, zh: String)]] = [
+        "category": [
+            IncidentCategory.externalAttack.rawValue: ("an external attack", "外部攻击"),
+            IncidentCategory.accidentalDisclosure.rawValue: ("an accidental disclosure", "意外泄露"),
+            IncidentCategory.lostOrStolenDevice.rawValue: ("a lost or stolen device", "设备丢失或被盗"),
+            IncidentCategory.vendorExposure.rawValue: ("an exposure at a vendor", "供应商处的数据暴露"),
+            IncidentCategory.insiderMisuse.rawValue: ("misuse by an insider", "内部人员滥用"),
+            IncidentCategory.other.rawValue: ("other", "其他"),
+        ],
+        // 国家网络安全事件报告管理办法's four levels.
+        "cnIncidentLevel": [
+            "ordinary": ("ordinary (一般)", "一般"), "relativelyMajor": ("relatively major (较大)", "较大"),
+            "major": ("major (重大)", "重大"), "especiallyMajor": ("especially major (特别重大)", "特别重大"),
+        ],
+    ]
+
     /// What stands in a draft for a value not yet known.
     func placeholder(_ label: String) -> String {
-        isChinese ? "【待补充：\(label)】" : "[to be completed: \(label)]"
+        isChinese ? "\(Self.chineseMark)\(label)】" : "\(Self.englishMark)\(label)]"
     }
+
+    private static let chineseMark = "【待补充："
+    private static let englishMark = "[to be completed: "
 
     /// What stands for a value the law lets follow in a later notice (GDPR Art. 33(4)).
     var toFollow: String { isChinese ? "（将在后续报告中补充）" : "to follow in a later notice" }
 
     /// How every placeholder starts: a text sent with one is unfinished.
-    static let placeholderMarks = ["【待补充：", "[to be completed: "]
+    static let placeholderMarks = [chineseMark, englishMark]
 
     var organisationLabel: String { isChinese ? "单位名称" : "the organisation's legal name" }
 

@@ -28,12 +28,10 @@ extension IncidentsAPI {
             guard let format = NoticeFormat(rawValue: parameters.format ?? NoticeFormat.text.rawValue) else {
                 throw WireError.invalidValue(parameter: "format", reason: "must be text or markdown")
             }
-            let text: String
-            switch notice.draft(file, language: language, format: format) {
-            case .success(let drafted): text = drafted
-            case .failure: throw Self.unknownLanguage(language, of: notice)
-            }
-            let checked = NoticesWire.Element.checked(notice.check(file, language: language), language: language)
+            let checks = notice.check(file, language: language)
+            guard case .success(let text) = notice.draft(file, checked: checks, language: language, format: format)
+            else { throw Self.unknownLanguage(language, of: notice) }
+            let checked = NoticesWire.Element.checked(checks, language: language)
             return NoticesWire.DraftReply(
                 task: task.id,
                 recipient: task.notification ?? .authority,
