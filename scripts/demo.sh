@@ -87,6 +87,8 @@ step incidentctl task done "$ref" gdpr-authority --recipient BfDI --channel port
     --defer subjectCategories="being established" --defer measuresTaken="recall under way" \
     --defer measuresProposed="review of the partner process not finished"
 step incidentctl notice show "$ref" gdpr-authority
+# What was deferred is owed in a supplementary notice; check says what it still lacks.
+step incidentctl notice check "$ref" gdpr-authority-supplement || true
 # The same case file drafts the PIPL notice to individuals in Chinese; what it still lacks
 # shows as 【待补充：…】.
 step incidentctl notice draft "$ref" pipl-individuals --lang zh-CN

@@ -163,6 +163,12 @@ import Testing
                     "--set", "regulatorReference=BfDI-2026-1", "--reason", personal("Late"),
                     "--text-file", noticeFile, "--defer", "subjectCategories=\(personal("Deferral"))",
                 ],
+                // What was deferred follows in the supplementary notice.
+                ["update", reference, "--set", "subjectCategories=customers"],
+                [
+                    "task", "done", reference, "gdpr-authority-supplement", "--recipient", personal("Recipient"),
+                    "--channel", "portal", "--text-file", noticeFile,
+                ],
                 ["task", "skip", reference, "customers", "--reason", personal("Skip")],
                 ["hold", reference, "--reason", personal("Hold")],
                 ["close", reference, "--resolution", personal("Resolution"), "--lessons", personal("Lessons")],

@@ -171,6 +171,32 @@ import Testing
                     "authority"
                 )
             }
+            // What the first notice left to later follows in the supplementary notice, owed
+            // until everything is given.
+            let supplement = try #require(
+                tasks(try await daemon.ctl(["show", ref, "--json"]))["gdpr-authority-supplement"]
+            )
+            #expect(supplement["status"] as? String == "open", "\(supplement)")
+            let tooEarly = try await daemon.ctl(["close", ref, "--resolution", "r", "--lessons", "l"])
+            #expect(tooEarly.status == 1 && tooEarly.stderr.contains("gdpr-authority-supplement"), "\(tooEarly)")
+            ok(
+                try await daemon.ctl([
+                    "update", ref, "--set", "subjectCategories=customers", "--set", "prevention=a second check",
+                    "--set", "containment=partner deleted the file", "--records", "1300",
+                ]),
+                "what was deferred"
+            )
+            let checked = try await daemon.ctl(["notice", "check", ref, "gdpr-authority-supplement"])
+            #expect(checked.status == 0, "every element is there: \(checked)")
+            ok(
+                try await daemon.ctl([
+                    "task", "done", ref, "gdpr-authority-supplement", "--recipient", "BfDI", "--channel", "portal",
+                    "--as-drafted",
+                ]),
+                "supplement"
+            )
+            let supplementary = try await daemon.ctl(["notice", "show", ref, "gdpr-authority-supplement"])
+            #expect(supplementary.stdout.hasPrefix("Supplementary notification"), "\(supplementary)")
             ok(
                 try await daemon.ctl(["task", "skip", ref, "customers", "--reason", "no risk to them"]),
                 "skip customers"
@@ -305,10 +331,11 @@ import Testing
             ])
             ok(pause, "pause")
             #expect(pause.stdout.contains("us-states paused until"), "\(pause.stdout)")
-            // GDPR's clocks are settled (notified; no high risk); those of NIS2, PIPL and China run on.
+            // GDPR still owes the supplementary notice of what the first one deferred; it, NIS2,
+            // PIPL and China's measures allow no such delay.
             #expect(
                 pause.stdout.contains(
-                    "No such delay under nis2, pipl, cn-incident-reporting: their clocks keep running."
+                    "No such delay under gdpr, nis2, pipl, cn-incident-reporting: their clocks keep running."
                 ),
                 "\(pause.stdout)"
             )

@@ -250,9 +250,104 @@ import Testing
         #expect(notice.sending(blank, task: "t", in: file) == .failure(.noticeTextRequired(task: "t")))
     }
 
+    @Test func aNoticeSentWithDeferralsLeavesASupplementaryNoticeOwedThatNeedsEveryElement() throws {
+        let playbook = Self.breach
+        let supplement = try #require(playbook.task("gdpr-authority-supplement"))
+        #expect(supplement.notification == .authority && supplement.isObligation && supplement.regime == "gdpr")
+        #expect(supplement.due == nil, "GDPR Art. 33(4) sets no time, only 'without undue further delay'")
+        #expect(supplement.description.contains("GDPR Art. 33(4)"))
+        let notice = try #require(supplement.notice)
+        #expect(notice.isSupplement && notice.elements.allSatisfy { $0.later == nil })
+        #expect(playbook.task("gdpr-data-subjects-supplement") == nil, "nothing of an Art. 34 notice may follow")
+
+        var incident = WorkflowTests.incident(jurisdictions: ["DE", "EU"], people: 1200)
+        incident.description = "A spreadsheet of customers was e-mailed to the wrong supplier."
+        let assessed = try WorkflowTests.throughInvestigation(
+            WorkflowTests.started(incident),
+            notifiable: true,
+            highRisk: false,
+            also: [.update(["likelyConsequences": .text("Phishing aimed at the customers named.")])]
+        )
+        #expect(assessed.task("gdpr-authority-supplement")?.status == .notApplicable)
+        func send(_ task: String, deferred: [String: String], in state: CaseState) throws -> CaseState {
+            var details = WorkflowCommand.NotificationDetails(recipient: "BfDI", channel: "portal", text: "Notice.")
+            details.notice = SentNotice(text: "Notice.", language: "en", elements: [], deferred: deferred)
+            return try WorkflowTests.run(
+                [
+                    .completeTask(
+                        id: task,
+                        captures: ["regulatorReference": .text("B-1")],
+                        reason: nil,
+                        notification: details
+                    )
+                ],
+                from: state
+            )
+        }
+        let sentWhole = try send("gdpr-authority", deferred: [:], in: assessed)
+        #expect(sentWhole.task("gdpr-authority-supplement")?.status == .notApplicable, "nothing was deferred")
+
+        let sentInPart = try send("gdpr-authority", deferred: ["subjectCategories": "being counted"], in: assessed)
+        let owed = try #require(sentInPart.task("gdpr-authority-supplement"))
+        #expect(owed.status == .open, "the supplementary notice is owed")
+        #expect(sentInPart.facts.instants[TaskPlan.deferralInstant(of: "gdpr-authority")] == WorkflowTests.reported)
+        let file = NoticeCase(incident: incident, state: sentInPart, playbook: playbook, profile: Self.profile)
+        #expect(
+            notice.check(file).filter { $0.status == .missing }.map(\.element.id) == ["subjectCategories"],
+            "what was deferred is now required"
+        )
+        let drafted = try notice.draft(file).get()
+        #expect(drafted.hasPrefix("Supplementary notification of a personal data breach"), "\(drafted)")
+        #expect(!drafted.contains("provide it in phases"))
+    }
+
+    @Test func aSupplementsClockCountsFromTheFirstNoticeWhereTheLawSetsOne() throws {
+        let playbook = try Self.loading(
+            notice: """
+                        elements:
+                          - {id: harm, article: "Art. 1", from: field.harm}
+                          - {id: counts, article: "Art. 2", from: field.peopleAffected, later: "Art. 3"}
+                        supplement: {due: 30d after sent}
+                        templates: {en: "{{harm}} {{counts}}"}
+                """
+        ).get()
+        let supplement = try #require(playbook.task("r-authority-supplement"))
+        #expect(supplement.due?.description == "30d after deferred:r-authority")
+        #expect(supplement.description.contains("due 30d after the first notice"), "\(supplement.description)")
+        for (notice, message) in [
+            (
+                """
+                        elements: [{id: harm, article: A, from: field.harm}]
+                        supplement: {due: 30d after sent}
+                        templates: {en: x}
+                """,
+                "has a supplement but no element with 'later'"
+            ),
+            (
+                """
+                        elements: [{id: harm, article: A, from: field.harm, later: B}]
+                        supplement: {due: 30d after nowhere}
+                        templates: {en: x}
+                """,
+                "unknown instant 'nowhere'"
+            ),
+        ] {
+            let problems = Self.load(notice: notice)
+            #expect(problems.contains { $0.message.contains(message) }, "\(problems)")
+        }
+    }
+
     // MARK: - Bad notices in a regime file
 
     static func load(notice: String) -> [PlaybookProblem] {
+        switch loading(notice: notice) {
+        case .success: return []
+        case .failure(let error): return error.problems
+        }
+    }
+
+    /// The playbook with regime `r`, whose task `r-authority` has `notice` (indented 8 spaces).
+    static func loading(notice: String) -> Result<Playbook, PlaybookSetError> {
         let playbook = """
             playbook: p
             version: "1"
@@ -284,11 +379,8 @@ import Testing
         let (bundled, problems) = PlaybookLoader.bundle(playbook, file: "/p/p.yaml") { name in
             name == "r" ? ("/p/regimes/r.yaml", regime) : nil
         }
-        guard problems.isEmpty else { return problems }
-        switch PlaybookLoader.load(bundled, file: "/p/p.yaml") {
-        case .success: return []
-        case .failure(let error): return error.problems
-        }
+        guard problems.isEmpty else { return .failure(PlaybookSetError(problems: problems)) }
+        return PlaybookLoader.load(bundled, file: "/p/p.yaml")
     }
 
     @Test func aGoodNoticeLoads() {

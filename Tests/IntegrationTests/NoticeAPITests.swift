@@ -250,6 +250,33 @@ import Varlink
             #expect(shown.elements.contains("likelyConsequences") && !shown.elements.contains("measuresTaken"))
             #expect(shown.language == "en")
 
+            // What was deferred is owed in a supplementary notice, which must hold every element.
+            let supplementID = "gdpr-authority-supplement"
+            #expect(done.tasks?.first { $0.id == supplementID }?.status == .open, "\(done.tasks ?? [])")
+            let check = try await call(router, Methods.Notices.check, .init(reference: reference, task: supplementID))
+                .get()
+            #expect(
+                Set(check.elements.filter { $0.status == "missing" }.map(\.id)) == Set(deferred.keys),
+                "\(check.elements)"
+            )
+            let stillIncomplete = await #expect(throws: WireError.self) {
+                try await call(
+                    router,
+                    complete,
+                    .init(
+                        reference: reference,
+                        task: supplementID,
+                        notification: .init(recipient: "BfDI", channel: "portal", text: "More.", deferred: deferred)
+                    )
+                )
+                .get()
+            }
+            guard case .noticeIncomplete(supplementID, let missing)? = stillIncomplete else {
+                Issue.record("a supplementary notice cannot defer again: \(String(describing: stillIncomplete))")
+                return
+            }
+            #expect(Set(missing) == Set(deferred.keys))
+
             let nothingSent = await #expect(throws: WireError.self) {
                 try await call(router, Methods.Notices.show, .init(reference: reference, task: "pipl-notify")).get()
             }

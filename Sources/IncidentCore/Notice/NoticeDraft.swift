@@ -111,6 +111,7 @@ extension NoticePlan {
             file.profile.value(.legalName) ?? writer.placeholder(writer.organisationLabel)
         )
         values["known"] = known
+        values["supplement"] = isSupplement
         let rendered = template.render(values)
         return .success(format == .markdown ? rendered : NoticeWriter.plainText(fromMarkdown: rendered))
     }

@@ -7,6 +7,11 @@ public struct NoticePlan: Sendable, Equatable {
     public var elements: [NoticeElement]
     /// The template's source by language tag (`en`, `zh-CN`), checked when the file loads.
     public var templates: [String: String]
+    /// When the supplementary notice is due, where the law sets a time for it (`supplement:
+    /// {due: 30d after sent}`); nil when the law says only "without undue further delay".
+    public var supplementDue: Clock? = nil
+    /// Whether this is the supplementary notice that gives what a first notice deferred.
+    public var isSupplement = false
 
     public init(elements: [NoticeElement], templates: [String: String]) {
         self.elements = elements
@@ -31,8 +36,9 @@ public struct NoticePlan: Sendable, Equatable {
 /// The names every template may use besides its elements.
 public enum NoticeVocabulary {
     /// `reference`: the incident's; `organisation`: the profile's legal name; `known`: a map of
-    /// each element's id to whether its value is known, for sections (`{{#known.peopleAffected}}`).
-    public static let builtIn: Set<String> = ["reference", "organisation", "known"]
+    /// each element's id to whether its value is known, for sections (`{{#known.peopleAffected}}`);
+    /// `supplement`: whether this is the supplementary notice (`{{#supplement}}`).
+    public static let builtIn: Set<String> = ["reference", "organisation", "known", "supplement"]
 }
 
 /// The language tags incidentd ships templates for.

@@ -25,6 +25,9 @@ public indirect enum Condition: Sendable, Equatable {
     /// Some single jurisdiction of a counts field reaches this number; `within: US` looks only
     /// at US states (`peopleAffectedIn: {anyAtLeast: 500, within: US}` — HIPAA's media rule).
     case anyCountAtLeast(field: String, value: Int64, within: String?)
+    /// The instant is on the timeline; never unknown. Not written in playbooks: a supplementary
+    /// notice's task opens with it (``TaskPlan/supplement``).
+    case recorded(instant: String)
 
     /// Every field the condition reads, for the loader to check.
     public var fields: [String] {
@@ -35,6 +38,7 @@ public indirect enum Condition: Sendable, Equatable {
             .atLeast(let field, _), .below(let field, _), .isBool(let field, _), .known(let field),
             .anyCountAtLeast(let field, _, _):
             return [field]
+        case .recorded: return []
         }
     }
 
@@ -73,6 +77,7 @@ public indirect enum Condition: Sendable, Equatable {
             guard case .counts(let counts)? = facts.value(of: field) else { return .unknown }
             return counts.contains { key, count in count >= value && (within.map { key.hasPrefix($0 + "-") } ?? true) }
                 ? .true : .false
+        case .recorded(let instant): return facts.instants[instant] != nil ? .true : .false
         }
     }
 

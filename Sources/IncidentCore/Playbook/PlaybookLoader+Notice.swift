@@ -5,7 +5,9 @@ extension Parser {
     /// A notification task's `notice:`: its elements, each with the article it comes from and
     /// where its value comes from, and a Mustache template per language.
     mutating func parseNotice(_ node: Node, task: String, _ context: Context) -> NoticePlan? {
-        guard let spec = entries(node, "a notice", allowed: ["elements", "templates"]) else { return nil }
+        guard let spec = entries(node, "a notice", allowed: ["elements", "templates", "supplement"]) else {
+            return nil
+        }
         let get = { (key: String) in spec.first { $0.key == key }?.value }
         var elements: [NoticeElement] = []
         if let list = get("elements") {
@@ -49,8 +51,39 @@ extension Parser {
         if templates[NoticeLanguage.english] == nil {
             problem(templatesNode, "the notice of task '\(task)' has no English template ('en')")
         }
-        return NoticePlan(elements: elements, templates: templates)
+        var notice = NoticePlan(elements: elements, templates: templates)
+        if let supplement = get("supplement") {
+            notice.supplementDue = parseSupplementDue(supplement, task: task, elements: elements, context)
+        }
+        return notice
     }
+
+    /// `supplement: {due: 30d after sent}`: when the supplementary notice is due, where the law
+    /// sets a time; `sent` is the moment the first notice went with elements deferred.
+    mutating func parseSupplementDue(
+        _ node: Node,
+        task: String,
+        elements: [NoticeElement],
+        _ context: Context
+    ) -> Clock? {
+        guard let spec = entries(node, "a notice's supplement", allowed: ["due"]) else { return nil }
+        guard !elements.allSatisfy({ $0.later == nil }) else {
+            problem(node, "the notice of task '\(task)' has a supplement but no element with 'later'")
+            return nil
+        }
+        guard let due = spec.first(where: { $0.key == "due" })?.value else {
+            problem(node, "the supplement of task '\(task)' needs 'due', such as '30d after sent'")
+            return nil
+        }
+        var scoped = context
+        scoped.instants.append(Self.sentInstant)
+        guard var clock = parseClock(due, scoped) else { return nil }
+        if clock.after == Self.sentInstant { clock.after = TaskPlan.deferralInstant(of: task) }
+        return clock
+    }
+
+    /// What a supplement's clock may count from besides the playbook's instants.
+    static let sentInstant = "sent"
 
     /// The language tags a template may be given in: BCP 47 tags incidentd writes dates and
     /// categories for.

@@ -386,6 +386,7 @@ struct Parser {
         let context = Context(fields: fields, instants: Clock.builtInInstants + instants, hooks: hooks)
         var phases = node("phases").map { parsePhases($0, context) } ?? []
         for regime in regimes { addTasks(of: regime, to: &phases, context) }
+        phases = addSupplements(to: phases, node: node("phases"))
         let escalations =
             node("escalations").map { parseEscalations($0, context, tasks: phases.flatMap(\.tasks)) } ?? []
         checkInstantCycles(phases.flatMap(\.tasks), declared: instants, node: node("phases"))
@@ -637,6 +638,18 @@ struct Parser {
                 phases.sort { $0.phase < $1.phase }
             }
         }
+    }
+
+    /// Each notice that lets elements follow later brings the task of its supplementary notice.
+    mutating func addSupplements(to phases: [PhasePlan], node: Node?) -> [PhasePlan] {
+        let ids = Set(phases.flatMap(\.tasks).map(\.id))
+        for supplement in phases.flatMap(\.tasks).compactMap(\.supplement) where ids.contains(supplement.id) {
+            problem(
+                node,
+                "task id '\(supplement.id)' is taken by the supplementary notice of a notice that lets elements follow; rename the task"
+            )
+        }
+        return phases.map(\.withSupplements)
     }
 
     struct Context {

@@ -94,6 +94,9 @@ extension Workflow {
             }
         }
         if let instant = plan.records { state.facts.instants[instant] = now }
+        if details?.notice?.deferred.isEmpty == false, plan.supplement != nil {
+            state.facts.instants[TaskPlan.deferralInstant(of: id)] = now
+        }
         state.tasks = evaluated.tasks
         state.updateTask(id) {
             $0.status = .done
