@@ -48,17 +48,148 @@ import Testing
         "recordsAffected": .number(1300),
     ]
 
-    @Test func everyNotificationTaskWithANoticeHasEnglishAndCitesTheLawForEachElement() throws {
+    @Test func everyNotificationTaskHasANoticeInEnglishCitingTheLawForEachElement() throws {
         for playbook in WorkflowTests.playbooks {
-            for task in playbook.phases.flatMap(\.tasks) {
-                guard let notice = task.notice else { continue }
-                #expect(task.notification != nil)
+            for task in playbook.phases.flatMap(\.tasks) where task.notification != nil {
+                guard let notice = task.notice else {
+                    Issue.record("notification task \(task.id) of \(playbook.name) has no notice")
+                    continue
+                }
                 #expect(notice.templates[NoticeLanguage.english] != nil, "\(task.id) has an English template")
                 for element in notice.elements {
                     #expect(!element.article.isEmpty, "\(task.id).\(element.id) cites its article")
                 }
             }
         }
+    }
+
+    static let wholeProfile = OrganisationProfile(
+        legalName: "Example Shop GmbH",
+        contact: "Data Protection Officer: Jana Richter",
+        address: "Beispielstraße 1, 10115 Berlin",
+        telephone: "+49 30 1234567",
+        tollFreeTelephone: "1-800-555-0100",
+        email: "privacy@example.com",
+        website: "https://example.com/privacy",
+        authorities: ["DE": .init(name: "BfDI", channel: "https://www.bfdi.bund.de")]
+    )
+
+    /// The case file with a value for every element `notice` takes from a field or an instant.
+    static func whole(for notice: NoticePlan, in playbook: Playbook = breach) -> NoticeCase {
+        var file = Self.file(profile: wholeProfile)
+        for element in notice.elements {
+            switch element.source {
+            case .field(let name) where file.state.facts.value(of: name) == nil:
+                let value: FactValue =
+                    switch playbook.field(name)?.type {
+                    case .integer?: .number(7)
+                    case .boolean?: .bool(true)
+                    case .instant?: .instant(WorkflowTests.aware)
+                    case .choice(let values)?: .text(values[0])
+                    case .categories(let values)?: .set(Array(values.prefix(1)))
+                    case .counts?: .counts(["US-CA": 600])
+                    case .text?, nil: .text("the \(name)")
+                    }
+                file.state.facts.values[name] = value
+            case .instant(let name) where file.state.facts.instants[name] == nil:
+                file.state.facts.instants[name] = WorkflowTests.reported
+            default: break
+            }
+        }
+        return file
+    }
+
+    @Test func everyShippedNoticeDraftsWholeFromAWholeCaseFileAndNamesEachGapOfAnEmptyOne() throws {
+        for playbook in WorkflowTests.playbooks {
+            for task in playbook.phases.flatMap(\.tasks) {
+                guard let notice = task.notice else { continue }
+                for language in notice.languages {
+                    let file = Self.whole(for: notice, in: playbook)
+                    let checks = notice.check(file, language: language)
+                    #expect(
+                        checks.allSatisfy { $0.status == .present },
+                        "\(task.id): \(checks.filter { $0.status != .present })"
+                    )
+                    let drafted = try notice.draft(file, language: language).get()
+                    #expect(!NoticeWriter.placeholderMarks.contains(where: drafted.contains), "\(task.id) \(language)")
+                    #expect(!drafted.contains("{{") && !drafted.contains("to follow in a later notice"), "\(task.id)")
+                    for check in checks where check.element.source != .profile(.contactDetails) {
+                        #expect(
+                            drafted.contains(check.value ?? "\u{0}"),
+                            "\(task.id) \(language) writes \(check.element.id)"
+                        )
+                    }
+                }
+                // With nothing known, every element from a field is missing or may follow, and
+                // the draft shows a placeholder or says it follows; it never fails.
+                var empty = Self.file(profile: Self.wholeProfile)
+                empty.state.facts.values = [:]
+                for check in notice.check(empty) {
+                    if case .field(let name) = check.element.source, playbook.field(name)?.isDecision != true,
+                        !FieldDeclaration.builtIn.contains(where: { $0.name == name })
+                    {
+                        #expect(check.status != .present, "\(task.id).\(check.element.id) is not yet known")
+                        #expect(check.supply != nil, "\(task.id).\(check.element.id) says what supplies it")
+                    }
+                }
+                #expect(throws: Never.self) { try notice.draft(empty).get() }
+            }
+        }
+    }
+
+    /// Each shipped notice cites every item of its law's list (LEGAL.md, "What each notice must contain").
+    @Test(arguments: [
+        ("uk-ico", ["UK GDPR Art. 33(3)(a)", "33(3)(b)", "33(3)(c)", "33(3)(d)"]),
+        ("uk-data-subjects", ["UK GDPR Art. 34(2)"]),
+        ("nis2-early-warning", ["NIS2 Art. 23(4)(a)"]),
+        ("nis2-notification", ["NIS2 Art. 23(4)(b)"]),
+        ("nis2-final-report", ["23(4)(d)(i)", "23(4)(d)(ii)", "23(4)(d)(iii)", "23(4)(d)(iv)"]),
+        ("nis2-final-after-handling", ["23(4)(d)(i)", "23(4)(d)(ii)", "23(4)(d)(iii)", "23(4)(d)(iv)"]),
+        ("dora-initial", ["DORA Art. 19(4)(a)"]),
+        ("dora-intermediate", ["DORA Art. 19(4)(b)"]),
+        ("dora-final", ["DORA Art. 19(4)(c)"]),
+        ("sec-8k", ["Form 8-K Item 1.05(a)"]),
+        ("sec-8k-amendment", ["Form 8-K Item 1.05(a)"]),
+        ("ftc-notice", ["314.4(j)(1)(i)", "(j)(1)(ii)", "(j)(1)(iii)", "(j)(1)(iv)", "(j)(1)(v)", "(j)(1)(vi)"]),
+        ("hipaa-media", ["164.404(c)(1)(A)", "(c)(1)(B)", "(c)(1)(C)", "(c)(1)(D)", "(c)(1)(E)"]),
+        ("hipaa-hhs", ["45 CFR 164.408"]),
+        ("hipaa-hhs-annual-log", ["45 CFR 164.408"]),
+        ("hipaa-covered-entity-notice", ["164.410(c)(1)", "164.410(c)(2)"]),
+        ("us-state-residents", ["Cal. Civ. Code 1798.82(d)"]),
+        ("ca-attorney-general", ["Cal. Civ. Code 1798.82(f)"]),
+        ("vt-attorney-general", ["9 V.S.A. 2435(b)(3)"]),
+        ("pdpa-commission", ["reg 5"]),
+        ("pdpa-individuals", ["reg 6"]),
+        ("au-oaic", ["26WK(3)(a)", "26WK(3)(b)", "26WK(3)(c)", "26WK(3)(d)"]),
+        ("au-individuals", ["26WL(2)"]),
+        ("jp-final", (1...8).map { "Art. 8(1)(\(["i", "ii", "iii", "iv", "v", "vi", "vii", "viii"][$0 - 1]))" }),
+        ("jp-individuals", ["Rules Art. 10"]),
+        ("br-anpd", ["Art. 48 §1 I", "§1 II", "§1 III", "§1 IV", "§1 VI"]),
+        ("br-data-subjects", ["Art. 48 §1 I", "§1 IV", "§1 VI"]),
+        ("in-cert-in", ["CERT-In Directions 2022"]),
+        ("ca-commissioner", ["s. 2(1)(a)", "2(1)(b)", "2(1)(c)", "2(1)(d)", "2(1)(e)", "2(1)(f)", "2(1)(g)"]),
+        ("ca-individuals", ["s. 3(a)", "3(b)", "3(c)", "3(d)", "3(e)", "3(f)", "3(g)"]),
+    ])
+    func eachNoticeCitesEveryItemOfItsLawsList(task: String, items: [String]) throws {
+        let notice = try Self.notice(task)
+        let articles = notice.elements.map(\.article).joined(separator: " | ")
+        for item in items {
+            #expect(articles.contains(item), "\(task) cites \(item): \(articles)")
+        }
+    }
+
+    @Test func aLaterReportOfTheLawsOwnTakesWhatTheFirstDeferredAndBrazilsSupplementHasItsClock() throws {
+        let playbook = Self.breach
+        for (first, later) in [
+            ("nis2-notification", "nis2-final-report"), ("jp-preliminary", "jp-final"),
+            ("sec-8k", "sec-8k-amendment"), ("dora-initial", "dora-intermediate"), ("dora-intermediate", "dora-final"),
+        ] {
+            #expect(try Self.notice(first).supplementedBy == later)
+            #expect(playbook.task(TaskPlan.supplementID(of: first)) == nil, "no task beside \(later)")
+        }
+        let brazil = try #require(playbook.task("br-anpd-supplement"))
+        #expect(brazil.due?.description == "20bd-br after deferred:br-anpd", "Res. CD/ANPD 15/2024: 20 business days")
+        #expect(brazil.notification == .authority && brazil.notice?.isSupplement == true)
     }
 
     @Test func theGDPRAuthorityNoticeHoldsArticle33ThreesList() throws {
@@ -330,6 +461,22 @@ import Testing
                         templates: {en: x}
                 """,
                 "unknown instant 'nowhere'"
+            ),
+            (
+                """
+                        elements: [{id: harm, article: A, from: field.harm, later: B}]
+                        supplement: {by: triage}
+                        templates: {en: x}
+                """,
+                "is supplemented by 'triage', which is not a task with a notice"
+            ),
+            (
+                """
+                        elements: [{id: harm, article: A, from: field.harm, later: B}]
+                        supplement: {}
+                        templates: {en: x}
+                """,
+                "needs either 'due'"
             ),
         ] {
             let problems = Self.load(notice: notice)

@@ -55,8 +55,14 @@ import Testing
         let empty = breach.profileGaps(OrganisationProfile())
         #expect(empty.contains { $0.regime == "gdpr" && $0.task == "gdpr-authority" && $0.key == .contactDetails })
         #expect(empty.contains { $0.key == .legalName })
+        #expect(!empty.contains { $0.task.hasSuffix("-supplement") }, "a supplement needs what its first notice does")
         let complete = breach.profileGaps(
-            OrganisationProfile(legalName: "Example", tollFreeTelephone: "800-555-0100", email: "privacy@example.com")
+            OrganisationProfile(
+                legalName: "Example",
+                contact: "Data Protection Officer: Jana Richter",
+                tollFreeTelephone: "800-555-0100",
+                email: "privacy@example.com"
+            )
         )
         #expect(complete.isEmpty, "\(complete)")
     }

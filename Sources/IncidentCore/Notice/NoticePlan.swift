@@ -10,6 +10,10 @@ public struct NoticePlan: Sendable, Equatable {
     /// When the supplementary notice is due, where the law sets a time for it (`supplement:
     /// {due: 30d after sent}`); nil when the law says only "without undue further delay".
     public var supplementDue: Clock? = nil
+    /// The task whose notice gives what this one deferred, where the law has its own later
+    /// report (`supplement: {by: jp-final}`): NIS2's final report, Japan's final report, the
+    /// 8-K/A. No supplementary task is added then.
+    public var supplementedBy: String? = nil
     /// Whether this is the supplementary notice that gives what a first notice deferred.
     public var isSupplement = false
 

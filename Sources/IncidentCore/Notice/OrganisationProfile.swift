@@ -129,7 +129,8 @@ extension Playbook {
     public func profileGaps(_ profile: OrganisationProfile) -> [ProfileGap] {
         var gaps: [ProfileGap] = []
         for task in phases.flatMap(\.tasks) {
-            guard let notice = task.notice else { continue }
+            // A supplementary notice needs what its first notice does: told once, for that one.
+            guard let notice = task.notice, !notice.isSupplement else { continue }
             var keys: [OrganisationProfile.Key] = profile.value(.legalName) == nil ? [.legalName] : []
             for element in notice.elements {
                 guard case .profile(let key) = element.source, !keys.contains(key) else { continue }

@@ -4,7 +4,8 @@ import Foundation
 /// supplementary reports) leaves a supplementary notice owed. The loader adds, beside each
 /// notification task whose notice has such elements, the task that sends it: it opens when
 /// the first notice is sent with deferrals, every element is then required, and its clock is
-/// the regime's `supplement: {due: …}` where the law sets one.
+/// the regime's `supplement: {due: …}` where the law sets one. Where the law has its own later
+/// report, `supplement: {by: TASK}` names it instead.
 extension TaskPlan {
     /// The instant recorded when the task's notice is sent with elements deferred; a
     /// supplement's `due: … after sent` counts from it.
@@ -13,9 +14,10 @@ extension TaskPlan {
     /// The id of the supplementary notice's task.
     public static func supplementID(of task: String) -> String { "\(task)-supplement" }
 
-    /// The task that sends the supplementary notice; nil when nothing of the notice may follow.
+    /// The task that sends the supplementary notice; nil when nothing of the notice may follow,
+    /// or when a later report of the law's own gives it (``NoticePlan/supplementedBy``).
     public var supplement: TaskPlan? {
-        guard let notice, let notification else { return nil }
+        guard let notice, let notification, notice.supplementedBy == nil else { return nil }
         var provisions: [String] = []
         for provision in notice.elements.compactMap(\.later) where !provisions.contains(provision) {
             provisions.append(provision)

@@ -53,33 +53,36 @@ extension Parser {
         }
         var notice = NoticePlan(elements: elements, templates: templates)
         if let supplement = get("supplement") {
-            notice.supplementDue = parseSupplementDue(supplement, task: task, elements: elements, context)
+            parseSupplement(supplement, of: &notice, task: task, context)
         }
         return notice
     }
 
     /// `supplement: {due: 30d after sent}`: when the supplementary notice is due, where the law
-    /// sets a time; `sent` is the moment the first notice went with elements deferred.
-    mutating func parseSupplementDue(
-        _ node: Node,
-        task: String,
-        elements: [NoticeElement],
-        _ context: Context
-    ) -> Clock? {
-        guard let spec = entries(node, "a notice's supplement", allowed: ["due"]) else { return nil }
-        guard !elements.allSatisfy({ $0.later == nil }) else {
+    /// sets a time (`sent` is the moment the first notice went with elements deferred); or
+    /// `supplement: {by: TASK}`: the law's own later report gives what was deferred.
+    mutating func parseSupplement(_ node: Node, of notice: inout NoticePlan, task: String, _ context: Context) {
+        guard let spec = entries(node, "a notice's supplement", allowed: ["due", "by"]) else { return }
+        guard !notice.elements.allSatisfy({ $0.later == nil }) else {
             problem(node, "the notice of task '\(task)' has a supplement but no element with 'later'")
-            return nil
+            return
         }
-        guard let due = spec.first(where: { $0.key == "due" })?.value else {
-            problem(node, "the supplement of task '\(task)' needs 'due', such as '30d after sent'")
-            return nil
+        let get = { (key: String) in spec.first { $0.key == key }?.value }
+        switch (get("due"), get("by")) {
+        case (let due?, nil):
+            var scoped = context
+            scoped.instants.append(Self.sentInstant)
+            guard var clock = parseClock(due, scoped) else { return }
+            if clock.after == Self.sentInstant { clock.after = TaskPlan.deferralInstant(of: task) }
+            notice.supplementDue = clock
+        case (nil, let by?):
+            notice.supplementedBy = string(by, "the supplement's task")
+        default:
+            problem(
+                node,
+                "the supplement of task '\(task)' needs either 'due' (such as '30d after sent') or 'by' (the task of the later report)"
+            )
         }
-        var scoped = context
-        scoped.instants.append(Self.sentInstant)
-        guard var clock = parseClock(due, scoped) else { return nil }
-        if clock.after == Self.sentInstant { clock.after = TaskPlan.deferralInstant(of: task) }
-        return clock
     }
 
     /// What a supplement's clock may count from besides the playbook's instants.

@@ -642,7 +642,17 @@ struct Parser {
 
     /// Each notice that lets elements follow later brings the task of its supplementary notice.
     mutating func addSupplements(to phases: [PhasePlan], node: Node?) -> [PhasePlan] {
-        let ids = Set(phases.flatMap(\.tasks).map(\.id))
+        let tasks = phases.flatMap(\.tasks)
+        let ids = Set(tasks.map(\.id))
+        for task in tasks {
+            guard let by = task.notice?.supplementedBy else { continue }
+            if tasks.first(where: { $0.id == by })?.notice == nil {
+                problem(
+                    node,
+                    "the notice of task '\(task.id)' is supplemented by '\(by)', which is not a task with a notice"
+                )
+            }
+        }
         for supplement in phases.flatMap(\.tasks).compactMap(\.supplement) where ids.contains(supplement.id) {
             problem(
                 node,
