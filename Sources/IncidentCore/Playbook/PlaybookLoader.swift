@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import Yams
 
 /// One problem in a playbook, located to file, line and column, said in a sentence.
@@ -317,6 +318,27 @@ struct Parser {
         return parse(root: root, top: top, node: node, regimes: regimes, source: source)
     }
 
+    /// A regime file's root. Every playbook bundles the regimes it includes, so a set of
+    /// playbooks holds each regime's text several times: it is parsed once.
+    mutating func composeRegime(_ text: String) -> Node? {
+        if let known = Self.regimeNodes.withLock({ $0[text] }) { return known.root }
+        guard let root = compose(text) else { return nil }
+        Self.regimeNodes.withLock { nodes in
+            // Bounded: a daemon that reloads changed regimes many times keeps only recent ones.
+            if nodes.count >= 64 { nodes.removeAll() }
+            nodes[text] = ParsedRegime(root: root)
+        }
+        return root
+    }
+
+    /// A parsed document, never changed after parsing. Yams does not mark `Node` Sendable
+    /// because its tags are classes; they are not mutated once composed.
+    private struct ParsedRegime: @unchecked Sendable {
+        let root: Node
+    }
+
+    private static let regimeNodes = Mutex<[String: ParsedRegime]>([:])
+
     /// A YAML document's root, or nil with the problem recorded.
     mutating func compose(_ text: String) -> Node? {
         let root: Node?
@@ -479,7 +501,7 @@ struct Parser {
             }
             let directory = (playbookFile as NSString).deletingLastPathComponent
             file = playbookFile.hasPrefix("/") && !directory.isEmpty ? directory + "/" + bundled.path : bundled.path
-            guard let root = compose(bundled.text) else { continue }
+            guard let root = composeRegime(bundled.text) else { continue }
             let keys = [
                 "regime", "title", "reviewed", "sources", "notes", "fields", "instants", "pauses", "tasks", "include",
             ]
