@@ -110,6 +110,9 @@ public enum Workflow {
             for plan in playbook.plan(for: phase)?.tasks ?? []
             where entered || plan.isObligation || state.task(plan.id) != nil {
                 let truth = plan.when?.evaluate(state.facts) ?? .true
+                // A supplementary notice is listed only once it is owed: before that, it would be
+                // one "not applicable" line for every notice that lets something follow.
+                if plan.notice?.isSupplement == true, truth != .true, state.task(plan.id) == nil { continue }
                 let status: TaskState.Status =
                     switch truth {
                     case .true: .open
