@@ -32,7 +32,7 @@ extension FuzzTarget {
     /// Bytes from a socket: framing on NUL, the nesting pre-scan, then the call decoder.
     private static func varlinkDecoder(_ bytes: UnsafeRawBufferPointer) {
         var buffer = ByteBuffer(bytes: bytes)
-        let framer = VarlinkFrameDecoder(maximumMessageSize: 4096)
+        var framer = VarlinkFrameDecoder(maximumMessageSize: 4096)
         while true {
             let message: ByteBuffer?
             do { message = try framer.nextMessage(&buffer) } catch { return }

@@ -34,6 +34,8 @@ public final class VarlinkClient {
     public let path: String
     private var descriptor: Int32
     private var buffer: [UInt8] = []
+    /// How many bytes of `buffer` are known to hold no terminator.
+    private var searched = 0
 
     /// Connects to the Unix socket at `path`.
     public init(path: String) throws(ConnectionError) {
@@ -114,11 +116,13 @@ public final class VarlinkClient {
     /// Reads bytes up to the next NUL; throws `.io` with `ECONNRESET` when the peer closes first.
     public func readMessage() throws(ConnectionError) -> [UInt8] {
         while true {
-            if let end = buffer.firstIndex(of: 0) {
+            if let end = buffer[searched...].firstIndex(of: 0) {
                 let message = Array(buffer[..<end])
                 buffer.removeSubrange(...end)
+                searched = 0
                 return message
             }
+            searched = buffer.count
             var chunk = [UInt8](repeating: 0, count: 64 * 1024)
             let count = chunk.withUnsafeMutableBytes { raw in
                 recv(descriptor, raw.baseAddress, raw.count, 0)

@@ -5,12 +5,17 @@ import NIOCore
 /// A message longer than `maximumMessageSize` is a protocol error: the decoder throws
 /// ``VarlinkProtocolError`` with code `messageTooLarge` as soon as it has seen that many bytes
 /// without a terminator, so a client cannot make the server buffer without bound.
+///
+/// The search for the terminator resumes where the last read left off: a peer that sends a
+/// large message in many small pieces costs one pass over its bytes, not one per piece.
 public struct VarlinkFrameDecoder: ByteToMessageDecoder {
     public typealias InboundOut = ByteBuffer
 
     public static let defaultMaximumMessageSize = 1 << 20
 
     public let maximumMessageSize: Int
+    /// How many of the buffer's readable bytes are known to hold no terminator.
+    private(set) var searched = 0
 
     public init(maximumMessageSize: Int = Self.defaultMaximumMessageSize) {
         self.maximumMessageSize = maximumMessageSize
@@ -36,12 +41,17 @@ public struct VarlinkFrameDecoder: ByteToMessageDecoder {
     }
 
     /// The next complete message in `buffer` (without its NUL), consuming it; nil if incomplete.
-    public func nextMessage(_ buffer: inout ByteBuffer) throws(VarlinkProtocolError) -> ByteBuffer? {
+    /// `buffer` must be the same one each time, only ever appended to between calls, as a
+    /// channel's cumulation buffer is.
+    public mutating func nextMessage(_ buffer: inout ByteBuffer) throws(VarlinkProtocolError) -> ByteBuffer? {
         let view = buffer.readableBytesView
-        guard let terminator = view.firstIndex(of: 0) else {
+        let start = view.index(view.startIndex, offsetBy: min(searched, view.count))
+        guard let terminator = view[start...].firstIndex(of: 0) else {
+            searched = view.count
             if view.count > maximumMessageSize { throw Self.tooLarge(maximumMessageSize) }
             return nil
         }
+        searched = 0
         let length = terminator - view.startIndex
         if length > maximumMessageSize { throw Self.tooLarge(maximumMessageSize) }
         let message = buffer.readSlice(length: length)!
