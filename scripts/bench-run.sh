@@ -178,8 +178,8 @@ cpu_before=$(awk '{print $14 + $15}' "/proc/$daemon/stat")
 read -r hp50 hp99 hworst hseconds < <(python3 "$(dirname "$0")/bench-hostile.py" "$sock")
 cpu_after=$(awk '{print $14 + $15}' "/proc/$daemon/stat")
 hcpu=$(python3 -c "print(f'{($cpu_after - $cpu_before) / $(getconf CLK_TCK):.2f}')")
-row "good call ms under 400 MiB unterminated, p50 / p99" "$hp50 / $hp99" "-" "-"
-row "good call worst ms; daemon CPU s for 400 MiB" "$hworst; ${hcpu}" "-" "-"
+row "hostile 400 MiB: good call p50 / p99 ms" "$hp50 / $hp99" "-" "-"
+row "hostile 400 MiB: worst ms; daemon CPU s" "$hworst; ${hcpu}" "-" "-"
 stop_daemon
 start_daemon "$work/plain.yaml"
 
