@@ -60,17 +60,24 @@ public struct IncidentAccessFacts: Sendable, Equatable {
     public var reporterUID: UInt32
     public var assignee: String?
     public var restricted: Bool
+    public var closed: Bool
 
-    public init(reporterUID: UInt32, assignee: String?, restricted: Bool) {
+    public init(reporterUID: UInt32, assignee: String?, restricted: Bool, closed: Bool = false) {
         self.reporterUID = reporterUID
         self.assignee = assignee
         self.restricted = restricted
+        self.closed = closed
     }
 }
 
 extension Incident {
     public var accessFacts: IncidentAccessFacts {
-        IncidentAccessFacts(reporterUID: reporter.uid, assignee: assignee, restricted: restricted)
+        IncidentAccessFacts(
+            reporterUID: reporter.uid,
+            assignee: assignee,
+            restricted: restricted,
+            closed: phase == .closed
+        )
     }
 }
 
@@ -150,7 +157,8 @@ public struct VisibilityScope: Sendable, Equatable {
 
 /// Who may do what: one pure function of (caller, action, incident), tested as a table.
 ///
-/// - Reporters see only the incidents they filed, in the reporter view.
+/// - Reporters see only the incidents they filed, in the reporter view. While one is open they
+///   may add a note to it and add facts (``reporterFacts``), in the reporter view; nothing else.
 /// - Restricted incidents are seen only by their assignee, managers and auditors.
 /// - Investigators see and work every unrestricted incident, and restricted ones assigned to them.
 /// - Managers see and do everything about incidents.
@@ -199,6 +207,13 @@ public enum AccessPolicy {
         case .updateIncident, .addNote, .completeTask, .advance:
             guard let incident else { return .deny(reason: "no incident") }
             if roles.contains(.manager) { return .allow(.full) }
+            if action == .updateIncident || action == .addNote, !roles.contains(.investigator),
+                roles.contains(.reporter), !incident.restricted, incident.reporterUID == principal.caller.uid
+            {
+                return incident.closed
+                    ? .deny(reason: "the incident is closed; its reporter may add to it only while it is open")
+                    : .allow(.reporter)
+            }
             guard roles.contains(.investigator) else {
                 return .deny(reason: "only investigators and managers may \(verb(action))")
             }
@@ -297,5 +312,44 @@ public struct ReadAccess: Sendable {
         let decision = AccessPolicy.decide(principal, .readIncident, incident: incident.accessFacts)
         if let reporterViewRefusal, decision == .allow(.reporter) { return .deny(reason: reporterViewRefusal) }
         return decision
+    }
+}
+
+extension AccessPolicy {
+    /// What a reporter may add to an open incident they reported: the counts and when it was
+    /// discovered while they are not yet known, and data categories beside those known.
+    /// Nothing investigators decided or changed: severity, phase, decisions, other fields.
+    public static let reporterFacts: Set<String> = [
+        "peopleAffected", "recordsAffected", "peopleAffectedIn", "dataCategories", CaseFacts.discovered,
+    ]
+
+    /// Why a reporter may not make this update of `incident`, whose case has `facts`, or nil
+    /// when they may.
+    public static func reporterUpdateRefusal(
+        _ values: [String: FactValue],
+        of incident: Incident,
+        facts: CaseFacts
+    ) -> String? {
+        for field in values.keys.sorted() {
+            guard reporterFacts.contains(field) else {
+                return
+                    "a reporter may add only the people and records affected, data categories and when it was discovered; \(field) is for investigators"
+            }
+        }
+        if case .set(let given)? = values["dataCategories"],
+            !incident.dataCategories.map(\.rawValue).allSatisfy(given.contains)
+        {
+            return "a reporter may add data categories, not take any away; an investigator can"
+        }
+        let known: [String: Bool] = [
+            "peopleAffected": incident.peopleAffected != nil,
+            "recordsAffected": incident.recordsAffected != nil,
+            "peopleAffectedIn": facts.values["peopleAffectedIn"] != nil,
+            CaseFacts.discovered: incident.discovered != nil,
+        ]
+        for (field, isKnown) in known.sorted(by: { $0.key < $1.key }) where isKnown && values[field] != nil {
+            return "\(field) is already known; ask an investigator to change it"
+        }
+        return nil
     }
 }

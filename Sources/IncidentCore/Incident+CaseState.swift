@@ -17,6 +17,12 @@ extension Incident {
         }
         if case .number(let people)? = facts.values["peopleAffected"] { peopleAffected = people }
         if case .number(let records)? = facts.values["recordsAffected"] { recordsAffected = records }
+        // Discovery defaults to awareness in the facts: only an update that gave it changes it.
+        if let previous, let given = facts.instants[CaseFacts.discovered],
+            given != previous.facts.instants[CaseFacts.discovered]
+        {
+            discovered = given
+        }
         if let previous, previous.phase != state.phase {
             phase = state.phase
             phaseEntered = facts.instants["phase:\(state.phase.rawValue)"] ?? Date()

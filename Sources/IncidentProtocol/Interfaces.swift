@@ -482,6 +482,11 @@ public enum IncidentInterfaces {
                         doc: "People affected per jurisdiction, such as US-CA."
                     ),
                     .init(
+                        "discovered",
+                        .optional(.string),
+                        doc: "When the breach was first known to anyone in the organisation; not in the future."
+                    ),
+                    .init(
                         "estimated",
                         .optional(.array(.string)),
                         doc: "The counts given here that are estimates, such as peopleAffected."

@@ -93,6 +93,8 @@ public enum WorkflowWire {
         public var jurisdictions: [Jurisdiction]?
         /// People affected per jurisdiction (`{"US-CA": 600}`).
         public var peopleAffectedIn: [String: Int64]?
+        /// When the breach was first known to anyone in the organisation.
+        public var discovered: Date?
         /// The counts given here that are estimates (`peopleAffected`, `recordsAffected`, `peopleAffectedIn`).
         public var estimated: [String]?
         /// Any other field of the playbook that is not a decision, each a value of its type
@@ -114,6 +116,7 @@ public enum WorkflowWire {
             if let recordsAffected { values["recordsAffected"] = .number(recordsAffected) }
             if let jurisdictions { values["jurisdictions"] = .set(jurisdictions.map(\.rawValue)) }
             if let peopleAffectedIn { values["peopleAffectedIn"] = .counts(peopleAffectedIn) }
+            if let discovered { values[CaseFacts.discovered] = .instant(discovered) }
             return values
         }
     }

@@ -493,6 +493,7 @@ extension IncidentStore {
                 severity = \(incident.severity.rawValue), category = \(incident.category?.rawValue),
                 data_categories = \(incident.dataCategories.map(\.rawValue)), jurisdictions = \(incident.jurisdictions.map(\.rawValue)),
                 people_affected = \(incident.peopleAffected), records_affected = \(incident.recordsAffected),
+                discovered_at = \(incident.discovered),
                 facts = \(factsJSON), instants = \(instantsJSON), estimated = \(facts.estimated.sorted())::text[],
                 gate_approved = \(state.gateApproved),
                 paused_seconds = \(state.pausedSeconds),

@@ -122,6 +122,87 @@ struct AccessControlTests {
         }
     }
 
+    /// A reporter adds what they learn to their own open report (a note, the people affected,
+    /// another data category, when it was discovered), as real users against a real daemon:
+    /// never to someone else's, never what investigators decided, never once it is closed.
+    @Test func aReporterAddsFactsToTheirOwnOpenReportAndNothingElse() async throws {
+        try await withSharedDaemon { daemon, database in
+            let own = try reference(
+                try await daemon.ctl(
+                    [
+                        "report", "--title", "Laptop left on a train", "--description", "d", "--data", "contact",
+                        "--json",
+                    ],
+                    asUser: "idt-rep1"
+                )
+            )
+            let others = try reference(
+                try await daemon.ctl(["report", "--title", "B", "--description", "d", "--json"], asUser: "idt-rep2")
+            )
+            let noted = try await daemon.ctl(["note", own, "It was the 08:12 to Leeds."], asUser: "idt-rep1")
+            #expect(noted.status == 0, "\(noted)")
+            let added = try await daemon.ctl(
+                [
+                    "update", own, "--people", "40", "--data", "contact", "--data", "financial",
+                    "--discovered", "2026-01-05T08:00:00Z", "--json",
+                ],
+                asUser: "idt-rep1"
+            )
+            #expect(added.status == 0, "\(added)")
+            // The reply is the reporter's view: no tasks, no notes, no decisions.
+            let reply = try #require(try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])
+            #expect(reply["tasks"] == nil && reply["decisions"] == nil, "\(reply.keys.sorted())")
+
+            for (arguments, expected) in [
+                (["update", own, "--severity", "low"], "severity is for investigators"),
+                (["update", own, "--people", "4"], "peopleAffected is already known"),
+                (["update", own, "--data", "financial"], "not take any away"),
+                (["task", "done", own, "acknowledge"], "only investigators and managers"),
+            ] {
+                let refused = try await daemon.ctl(arguments, asUser: "idt-rep1")
+                #expect(refused.status == 4 && refused.stderr.contains(expected), "\(arguments): \(refused)")
+            }
+            // Someone else's report does not exist for them.
+            #expect(try await daemon.ctl(["note", others, "mine now"], asUser: "idt-rep1").status == 3)
+            #expect(try await daemon.ctl(["update", others, "--people", "1"], asUser: "idt-rep1").status == 3)
+
+            let file =
+                try JSONSerialization.jsonObject(
+                    with: Data(try await daemon.ctl(["show", own, "--json"], asUser: "idt-mgr").stdout.utf8)
+                ) as? [String: Any]
+            let incident = try #require(file?["incident"] as? [String: Any])
+            #expect(incident["peopleAffected"] as? Int == 40)
+            #expect(incident["dataCategories"] as? [String] == ["contact", "financial"])
+            #expect(incident["discovered"] as? String == "2026-01-05T08:00:00Z")
+            #expect(incident["severity"] as? String == "untriaged", "nothing refused was stored")
+            let timeline = try await daemon.ctl(["timeline", own, "--json"], asUser: "idt-mgr").stdout
+            #expect(timeline.contains("It was the 08:12 to Leeds."), "the reporter's note is in the case file")
+
+            #expect(
+                try await daemon.ctl(
+                    ["close", own, "--resolution", "found", "--lessons", "l", "--force", "returned by the railway"],
+                    asUser: "idt-mgr"
+                ).status == 0
+            )
+            let closed = try await daemon.ctl(["note", own, "one more thing"], asUser: "idt-rep1")
+            #expect(closed.status == 4 && closed.stderr.contains("closed"), "\(closed)")
+            let audit = try await daemon.ctl(
+                ["audit", "--outcome", "denied", "--json", "--limit", "100"],
+                asUser: "idt-aud"
+            )
+            let records = try #require(
+                (try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [String: Any])?["records"]
+                    as? [[String: Any]],
+                "\(audit)"
+            )
+            let refusedOwn = records.filter {
+                $0["userName"] as? String == "idt-rep1" && $0["incident"] as? String == own
+            }
+            #expect(refusedOwn.count >= 5, "every refusal is audited: \(refusedOwn)")
+            _ = database
+        }
+    }
+
     @Test func theSocketBelongsToTheConfiguredGroup() async throws {
         try await withSharedDaemon { daemon, _ in
             var info = stat()

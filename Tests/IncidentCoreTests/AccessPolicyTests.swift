@@ -70,7 +70,7 @@ import Testing
         #expect(
             !AccessPolicy.decide(Self.principal([.reporter]), .readIncident, incident: Self.othersIncident).isAllowed
         )
-        #expect(!AccessPolicy.decide(Self.principal([.reporter]), .addNote, incident: own).isAllowed)
+        #expect(AccessPolicy.decide(Self.principal([.reporter]), .addNote, incident: own) == .allow(.reporter))
     }
 
     @Test func restrictedIncidentsAreForAssigneesManagersAndAuditors() {
@@ -142,5 +142,54 @@ import Testing
         #expect(closed.roles(for: Caller(uid: 5, gid: 5, pid: 1, userName: "eve")).isEmpty)
         closed.users["eve"] = [.investigator]
         #expect(closed.roles(for: Caller(uid: 5, gid: 5, pid: 1, userName: "eve")) == [.investigator])
+    }
+
+    /// A reporter adds what they know to their own open report, in the reporter view; they
+    /// never work the case, nor touch anyone else's or a closed one.
+    @Test func reportersAddNotesAndFactsToTheirOwnOpenReportOnly() {
+        let reporter = Self.principal([.reporter])
+        let own = IncidentAccessFacts(reporterUID: Self.alice.uid, assignee: "bob", restricted: false)
+        for action in [Action.updateIncident, .addNote] {
+            #expect(AccessPolicy.decide(reporter, action, incident: own) == .allow(.reporter), "\(action)")
+            for (facts, why) in [
+                (Self.othersIncident, "someone else's"),
+                (IncidentAccessFacts(reporterUID: Self.alice.uid, assignee: nil, restricted: true), "restricted"),
+                (
+                    IncidentAccessFacts(reporterUID: Self.alice.uid, assignee: nil, restricted: false, closed: true),
+                    "closed"
+                ),
+            ] {
+                #expect(!AccessPolicy.decide(reporter, action, incident: facts).isAllowed, "\(action) on \(why)")
+            }
+        }
+        for action in Action.allCases where action.isChange && ![.updateIncident, .addNote, .report].contains(action) {
+            #expect(!AccessPolicy.decide(reporter, action, incident: own).isAllowed, "\(action)")
+        }
+        // An investigator who also reports works the case in full.
+        #expect(
+            AccessPolicy.decide(Self.principal([.reporter, .investigator]), .updateIncident, incident: own)
+                == .allow(.full)
+        )
+    }
+
+    @Test func aReporterAddsUnknownCountsAndCategoriesButChangesNothingDecided() {
+        var incident = WorkflowTests.incident(jurisdictions: ["DE"], people: nil, data: [.contact])
+        let facts = CaseFacts(incident: incident)
+        func refusal(_ values: [String: FactValue]) -> String? {
+            AccessPolicy.reporterUpdateRefusal(values, of: incident, facts: facts)
+        }
+        #expect(refusal(["peopleAffected": .number(40), "dataCategories": .set(["contact", "financial"])]) == nil)
+        #expect(refusal([CaseFacts.discovered: .instant(WorkflowTests.aware)]) == nil)
+        #expect(refusal(["peopleAffectedIn": .counts(["DE": 40])]) == nil)
+        #expect(refusal(["severity": .text("low")])?.contains("severity is for investigators") == true)
+        #expect(refusal(["likelyConsequences": .text("x")])?.contains("is for investigators") == true)
+        #expect(refusal(["dataCategories": .set(["financial"])])?.contains("not take any away") == true)
+        incident.peopleAffected = 1200
+        incident.discovered = WorkflowTests.aware
+        #expect(
+            refusal(["peopleAffected": .number(40)])
+                == "peopleAffected is already known; ask an investigator to change it"
+        )
+        #expect(refusal([CaseFacts.discovered: .instant(WorkflowTests.aware)])?.contains("already known") == true)
     }
 }

@@ -121,6 +121,27 @@ import Testing
         )
     }
 
+    /// An update may give when the breach was discovered; the HIPAA and US state clocks follow.
+    @Test func anUpdateGivesTheDiscoveryInstantButNotOneInTheFuture() throws {
+        var incident = Self.incident(jurisdictions: ["US"], people: 10)
+        let state = try Self.started(incident)
+        let discovered = Self.aware.addingTimeInterval(-86_400)
+        let updated = try Self.run([.update([CaseFacts.discovered: .instant(discovered)])], from: state)
+        #expect(updated.facts.instants[CaseFacts.discovered] == discovered)
+        incident.project(updated, previous: state)
+        #expect(incident.discovered == discovered)
+        let future = Workflow.apply(
+            .update([CaseFacts.discovered: .instant(Self.reported.addingTimeInterval(3600))]),
+            to: state,
+            playbook: Self.breach,
+            actor: "mia",
+            now: Self.reported
+        )
+        #expect(throws: WorkflowRefusal.invalidCapture(field: "discovered", reason: "must not be in the future")) {
+            try future.get()
+        }
+    }
+
     @Test func anEUBreachOwesTheAuthorityWithin72HoursOfAwareness() throws {
         var state = try Self.started(Self.incident(jurisdictions: ["DE", "EU"], people: 1200))
         #expect(state.phase == .report)

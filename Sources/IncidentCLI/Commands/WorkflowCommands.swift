@@ -230,6 +230,12 @@ struct UpdateCommand: ParsableCommand {
     var peopleIn: [String] = []
     @Flag(name: .long, help: "The counts given (--people, --records, --people-in) are estimates.") var estimate = false
     @Option(
+        name: .long,
+        help:
+            "When the breach was first known to anyone in the organisation (2026-05-01T09:30:00Z, or a local date and time)."
+    )
+    var discovered: String?
+    @Option(
         name: .customLong("set"),
         help: "Another field of the playbook, not a decision, as name=value; repeatable."
     )
@@ -244,6 +250,7 @@ struct UpdateCommand: ParsableCommand {
         parameters.dataCategories = dataCategories.isEmpty ? nil : dataCategories
         parameters.peopleAffected = peopleAffected
         parameters.recordsAffected = recordsAffected
+        parameters.discovered = try discovered.map { try ReportCommand.instant($0, flag: "--discovered") }
         if !jurisdictions.isEmpty {
             parameters.jurisdictions = try jurisdictions.map { code in
                 guard let jurisdiction = Jurisdiction(rawValue: code) else {

@@ -213,6 +213,10 @@ public struct CaseFacts: Sendable, Equatable {
         self.instants = instants
     }
 
+    /// The instant an update may give besides the fields: when the breach was first known to
+    /// anyone in the organisation (HIPAA's and the US states' clocks run from it).
+    public static let discovered = "discovered"
+
     /// A field's value. `peopleAffectedIn.US` reads one jurisdiction of a counts field; a count
     /// for `EU` adds up the member states, and one for a country its states (`US-CA`, …), when
     /// no figure for the whole was given. A jurisdiction a given breakdown leaves out counts 0,

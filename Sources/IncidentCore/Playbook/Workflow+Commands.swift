@@ -21,6 +21,16 @@ extension Workflow {
     ) -> Outcome {
         var state = state
         for (field, value) in values.sorted(by: { $0.key < $1.key }) {
+            if field == CaseFacts.discovered {
+                guard case .instant(let discovered) = value else {
+                    return .failure(.invalidCapture(field: field, reason: "must be an instant"))
+                }
+                guard discovered <= context.now.addingTimeInterval(ReportDraft.allowedClockSkew) else {
+                    return .failure(.invalidCapture(field: field, reason: "must not be in the future"))
+                }
+                state.facts.instants[field] = discovered
+                continue
+            }
             if let problem = check(value, for: field, in: context.playbook) {
                 return .failure(.invalidCapture(field: field, reason: problem))
             }

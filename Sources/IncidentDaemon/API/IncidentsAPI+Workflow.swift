@@ -313,7 +313,18 @@ extension IncidentsAPI {
                 try await store.recordAudit(record.refused(refusal))
                 throw WireError(refusal)
             }
-            let outcome = command(file.incident, file.state, file.playbook).flatMap { command in
+            // A reporter works in the reporter view: they may add only what they know, and the
+            // reply shows them no more than Get would.
+            let decision = AccessPolicy.decide(principal, action, incident: file.incident.accessFacts)
+            let view: IncidentView = if case .allow(let allowed) = decision { allowed } else { .full }
+            let made = command(file.incident, file.state, file.playbook)
+            if view == .reporter, case .success(.update(let values, _)) = made,
+                let reason = AccessPolicy.reporterUpdateRefusal(values, of: file.incident, facts: file.state.facts)
+            {
+                try await store.recordAudit(record.refused(.denied(reason: reason)))
+                throw WireError(ChangeRefusal.denied(reason: reason))
+            }
+            let outcome = made.flatMap { command in
                 Workflow.apply(command, to: file.state, playbook: file.playbook, actor: caller.userName, now: now)
             }
             guard case .success(let (next, events)) = outcome else {
@@ -324,7 +335,7 @@ extension IncidentsAPI {
                 preconditionFailure("an outcome is a success or a failure")
             }
             switch try await store.write(next, events: events, on: basis, audit: record, adding: call.parameterBytes) {
-            case .written(let file): return file.reply(as: .full)
+            case .written(let file): return file.reply(as: view)
             case .refused(let refusal): throw WireError(refusal)
             case .moved: continue
             }
