@@ -29,7 +29,7 @@ public struct IncidentCtl: ParsableCommand {
     /// command prints goes to standard output, errors to standard error.
     public static func run(arguments: [String]) -> Int32 {
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(GlobalOptions.hoisted(arguments))
             try command.run()
             return 0
         } catch let error as CLIError {
@@ -61,6 +61,36 @@ struct GlobalOptions: ParsableArguments {
 
     func connection() -> DaemonConnection {
         DaemonConnection(path: DaemonConnection.socketPath(option: socket))
+    }
+
+    /// `incidentctl --socket PATH --json status` as `incidentctl status --socket PATH --json`,
+    /// as git, systemctl and kubectl take them: the options every command takes, given before
+    /// the command, are moved to just after its name (`task done`, `notice check`).
+    static func hoisted(_ arguments: [String]) -> [String] {
+        var global: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            if first == "--json" || first.hasPrefix("--socket=") {
+                global.append(first)
+                rest = rest.dropFirst()
+            } else if first == "--socket", rest.count >= 2 {
+                global += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else {
+                break
+            }
+        }
+        guard !global.isEmpty else { return arguments }
+        var path: [String] = []
+        var commands = IncidentCtl.configuration.subcommands
+        while let word = rest.first,
+            let command = commands.first(where: { $0.configuration.commandName == word })
+        {
+            path.append(word)
+            rest = rest.dropFirst()
+            commands = command.configuration.subcommands
+        }
+        return path + global + rest
     }
 }
 

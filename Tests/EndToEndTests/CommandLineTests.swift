@@ -56,6 +56,13 @@ import Varlink
             let counted = try json(try await daemon.ctl(["status", "--json"]).stdout)
             #expect(counted["open"] as? Int == 1)
             #expect((counted["bySeverity"] as? [String: Int])?["high"] == 1)
+            // The options every command takes may come before it, as in git and systemctl.
+            let before = try await runCommand(
+                Binaries.incidentctl,
+                ["--socket", daemon.socketPath, "--json", "status"]
+            )
+            #expect(before.status == 0, "\(before)")
+            #expect(try json(before.stdout)["open"] as? Int == 1)
         }
     }
 
