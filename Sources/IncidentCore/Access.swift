@@ -341,13 +341,13 @@ extension AccessPolicy {
         {
             return "a reporter may add data categories, not take any away; an investigator can"
         }
-        let known: [String: Bool] = [
-            "peopleAffected": incident.peopleAffected != nil,
-            "recordsAffected": incident.recordsAffected != nil,
-            "peopleAffectedIn": facts.values["peopleAffectedIn"] != nil,
-            CaseFacts.discovered: incident.discovered != nil,
+        let known = [
+            (CaseFacts.discovered, incident.discovered != nil),
+            ("peopleAffected", incident.peopleAffected != nil),
+            ("peopleAffectedIn", facts.values["peopleAffectedIn"] != nil),
+            ("recordsAffected", incident.recordsAffected != nil),
         ]
-        for (field, isKnown) in known.sorted(by: { $0.key < $1.key }) where isKnown && values[field] != nil {
+        for (field, isKnown) in known where isKnown && values[field] != nil {
             return "\(field) is already known; ask an investigator to change it"
         }
         return nil

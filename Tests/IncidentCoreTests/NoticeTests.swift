@@ -478,6 +478,14 @@ import Testing
                 """,
                 "needs either 'due'"
             ),
+            (
+                """
+                        elements: [{id: harm, article: A, from: field.harm, later: B}]
+                        templates: {en: x}
+                    - {id: r-authority-supplement, title: Taken, role: manager}
+                """,
+                "is taken by the supplementary notice"
+            ),
         ] {
             let problems = Self.load(notice: notice)
             #expect(problems.contains { $0.message.contains(message) }, "\(problems)")

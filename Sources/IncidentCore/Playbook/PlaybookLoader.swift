@@ -675,13 +675,15 @@ struct Parser {
                 )
             }
         }
-        for supplement in phases.flatMap(\.tasks).compactMap(\.supplement) where ids.contains(supplement.id) {
+        let supplemented = phases.map(\.withSupplements)
+        for supplement in supplemented.flatMap(\.tasks) where supplement.notice?.isSupplement == true {
+            guard ids.contains(supplement.id) else { continue }
             problem(
                 node,
                 "task id '\(supplement.id)' is taken by the supplementary notice of a notice that lets elements follow; rename the task"
             )
         }
-        return phases.map(\.withSupplements)
+        return supplemented
     }
 
     struct Context {

@@ -104,9 +104,8 @@ extension Workflow {
             }
         }
         if let instant = plan.records { state.facts.instants[instant] = now }
-        if details?.notice?.deferred.isEmpty == false, plan.supplement != nil {
-            state.facts.instants[TaskPlan.deferralInstant(of: id)] = now
-        }
+        // When the notice left elements to later: a supplementary notice opens from it.
+        if details?.notice?.deferred.isEmpty == false { state.facts.instants[TaskPlan.deferralInstant(of: id)] = now }
         state.tasks = evaluated.tasks
         state.updateTask(id) {
             $0.status = .done
