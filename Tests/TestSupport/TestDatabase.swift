@@ -16,8 +16,9 @@ public struct TestDatabase: Sendable {
 
     /// The conninfo for this database; host, port and user come from the environment.
     public var conninfo: String { "dbname=\(name)" }
-    /// The key file every daemon on this database uses.
-    public var keyFile: String { "/tmp/incidentd-test-keys/\(name).keys" }
+    /// The key file every daemon on this database uses, in a directory of the user's own: one
+    /// left in /tmp by another user's run (root's, on a shared machine) is not writable.
+    public var keyFile: String { "/tmp/incidentd-test-keys-\(getuid())/\(name).keys" }
 
     public static func requireServer() throws {
         let environment = ProcessInfo.processInfo.environment
