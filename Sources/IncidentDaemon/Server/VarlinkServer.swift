@@ -55,7 +55,9 @@ public actor VarlinkServer: Service {
         case shutdown
     }
 
-    private typealias Connection = (channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, credentials: PeerCredentials)
+    private typealias Connection = (
+        channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, credentials: PeerCredentials, closer: IdleConnectionCloser
+    )
 
     private let settings: Settings
     private let router: VarlinkRouter<Caller>
@@ -121,13 +123,14 @@ public actor VarlinkServer: Service {
         let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
             PeerCredentials.of(channel).flatMapThrowing { credentials -> Connection in
                 let handlers = channel.pipeline.syncOperations
+                let closer = IdleConnectionCloser()
                 try handlers.addHandler(IdleStateHandler(allTimeout: .nanoseconds(settings.idleTimeout.nanoseconds)))
-                try handlers.addHandler(IdleConnectionCloser())
+                try handlers.addHandler(closer)
                 try handlers.addHandler(
                     ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: settings.maximumMessageSize))
                 )
                 let asyncChannel = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                return (asyncChannel, credentials)
+                return (asyncChannel, credentials, closer)
             }
         }
         let bootstrap = ServerBootstrap(group: eventLoopGroup)
@@ -271,8 +274,13 @@ public actor VarlinkServer: Service {
                             continue
                         }
                         // A `more` call streams on this connection until it ends; calls
-                        // pipelined behind it wait, as Varlink has it.
+                        // pipelined behind it wait, as Varlink has it. The idle timeout
+                        // does not count the time the daemon spends on the call before
+                        // its first reply: only the time it waits on the peer.
+                        connection.closer.callStarted()
+                        defer { connection.closer.callAnswered() }
                         try await router.route(call, context: caller) { reply in
+                            connection.closer.callAnswered()
                             if !call.oneway {
                                 try await outbound.write(ByteBuffer(bytes: try reply.encoded()))
                             }
@@ -299,12 +307,21 @@ struct ServerError: Error, CustomStringConvertible {
 /// Closes a connection on which nothing was read or written within the idle timeout: idle
 /// clients, clients that sent half a message and stalled, and clients that stopped reading
 /// their replies all lose their connection. A `Watch` stream's keep-alives keep it open.
+/// A call the daemon is still working on is not idleness: a report that takes longer than
+/// the timeout on a loaded database keeps its connection and gets its reply.
 final class IdleConnectionCloser: ChannelInboundHandler, Sendable {
     typealias InboundIn = NIOAny
 
+    /// Whether a call has been read and not yet answered.
+    private let working = Atomic<Bool>(false)
+
+    func callStarted() { working.store(true, ordering: .releasing) }
+    func callAnswered() { working.store(false, ordering: .releasing) }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? IdleStateHandler.IdleStateEvent, event == .all {
-            context.close(promise: nil)
+            // IdleStateHandler checks again a whole timeout later.
+            if !working.load(ordering: .acquiring) { context.close(promise: nil) }
         } else {
             context.fireUserInboundEventTriggered(event)
         }
