@@ -19,7 +19,8 @@ public struct IncidentCtl: ParsableCommand {
             TimelineCommand.self,
             UpdateCommand.self, AssignCommand.self, RestrictCommand.self, NoteCommand.self, TaskCommand.self,
             ApproveCommand.self, AdvanceCommand.self, PauseCommand.self, ResumeCommand.self, CloseCommand.self,
-            ReopenCommand.self, NoticeCommand.self, PlaybookCommand.self, HooksCommand.self, AuditCommand.self,
+            ReopenCommand.self, NoticeCommand.self, EvidenceCommand.self, PlaybookCommand.self, HooksCommand.self,
+            AuditCommand.self,
         ]
     )
 

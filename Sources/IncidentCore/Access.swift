@@ -25,6 +25,8 @@ public enum Action: String, CaseIterable, Codable, Sendable {
     case assign
     case restrict
     case addNote
+    /// Attaching an evidence file.
+    case addEvidence
     case completeTask
     case approveGate
     case advance
@@ -38,8 +40,8 @@ public enum Action: String, CaseIterable, Codable, Sendable {
     /// Actions on one incident (the policy needs its facts).
     public var concernsIncident: Bool {
         switch self {
-        case .readIncident, .updateIncident, .assign, .restrict, .addNote, .completeTask, .approveGate, .advance,
-            .close, .reopen, .pauseClock:
+        case .readIncident, .updateIncident, .assign, .restrict, .addNote, .addEvidence, .completeTask, .approveGate,
+            .advance, .close, .reopen, .pauseClock:
             return true
         case .report, .listIncidents, .status, .queryAudit, .verifyAudit, .reloadPlaybooks, .retryHook, .purge:
             return false
@@ -158,7 +160,8 @@ public struct VisibilityScope: Sendable, Equatable {
 /// Who may do what: one pure function of (caller, action, incident), tested as a table.
 ///
 /// - Reporters see only the incidents they filed, in the reporter view. While one is open they
-///   may add a note to it and add facts (``reporterFacts``), in the reporter view; nothing else.
+///   may add a note to it, add facts (``reporterFacts``) and attach evidence, in the reporter
+///   view (they see only the evidence they attached); nothing else.
 /// - Restricted incidents are seen only by their assignee, managers and auditors.
 /// - Investigators see and work every unrestricted incident, and restricted ones assigned to them.
 /// - Managers see and do everything about incidents.
@@ -204,10 +207,10 @@ public enum AccessPolicy {
         case .assign, .restrict, .approveGate, .close, .reopen, .pauseClock:
             return roles.contains(.manager) ? .allow(.full) : .deny(reason: "only managers may \(verb(action))")
 
-        case .updateIncident, .addNote, .completeTask, .advance:
+        case .updateIncident, .addNote, .addEvidence, .completeTask, .advance:
             guard let incident else { return .deny(reason: "no incident") }
             if roles.contains(.manager) { return .allow(.full) }
-            if action == .updateIncident || action == .addNote, !roles.contains(.investigator),
+            if [.updateIncident, .addNote, .addEvidence].contains(action), !roles.contains(.investigator),
                 roles.contains(.reporter), !incident.restricted, incident.reporterUID == principal.caller.uid
             {
                 return incident.closed
@@ -265,6 +268,7 @@ public enum AccessPolicy {
         case .pauseClock: "pause or resume clocks"
         case .updateIncident: "update incidents"
         case .addNote: "add notes"
+        case .addEvidence: "add evidence"
         case .completeTask: "complete tasks"
         case .advance: "advance incidents"
         default: action.rawValue

@@ -84,7 +84,8 @@ public struct Daemon: Sendable {
             roles: configuration.roles,
             retentionDays: configuration.retentionDays,
             rateLimits: configuration.rateLimits,
-            profile: configuration.profile
+            profile: configuration.profile,
+            evidenceLimits: configuration.evidenceLimits
         )
         let playbooks = try loadPlaybooks()
         let hookAccount = try ExecHookRunner.account(named: configuration.hookUser)
@@ -120,7 +121,8 @@ public struct Daemon: Sendable {
             logger: logger,
             events: events,
             watchPollInterval: configuration.watchPollInterval,
-            watchKeepAlive: min(.seconds(10), configuration.idleTimeout / 2)
+            watchKeepAlive: min(.seconds(10), configuration.idleTimeout / 2),
+            maximumMessageSize: configuration.maximumMessageSize
         )
         return Parts(
             cipher: cipher,
@@ -225,6 +227,9 @@ public struct Daemon: Sendable {
                     interval: .seconds(3600),
                     logger: logger
                 )
+            ),
+            .init(
+                service: UploadSweeper(store: parts.store, timeout: configuration.evidenceUploadTimeout, logger: logger)
             ),
         ]
         if let interval = SystemdNotifier.watchdogInterval() {

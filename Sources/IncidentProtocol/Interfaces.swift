@@ -84,6 +84,16 @@ public enum IncidentInterfaces {
                 doc:
                     "The task's notice lacks these elements, which its law requires in the first notice; nothing was done."
             ),
+            .init(
+                "EvidenceDamaged",
+                parameters: [.init("reference", .string), .init("number", .int), .init("reason", .string)],
+                doc: "An evidence file's stored content does not open or no longer hashes to its SHA-256."
+            ),
+            .init(
+                "EvidenceTooLarge",
+                parameters: [.init("what", .enumeration(["chunk", "file", "incident"])), .init("limit", .int)],
+                doc: "The chunk, the file or the incident's evidence would pass its limit in bytes; nothing was stored."
+            ),
         ]
     )
 
@@ -895,5 +905,104 @@ public enum IncidentInterfaces {
         ]
     )
 
-    public static let all: [VarlinkInterface] = [.service, errors, incidents, audit, playbooks, hooks, notices]
+    public static let evidence = VarlinkInterface(
+        name: "io.incidentd.Evidence",
+        doc: "Files attached to an incident: uploaded in chunks, sealed at rest, hashed, and audited at every access.",
+        types: [
+            .init(
+                "Evidence",
+                .structure([
+                    .init("number", .int, doc: "3 for E3, in the order files were stored."),
+                    .init("name", .string), .init("description", .optional(.string)),
+                    .init("kind", .enumeration(EvidenceKind.allCases.map(\.rawValue))),
+                    .init("mediaType", .string, doc: "Detected from the content."),
+                    .init("size", .int), .init("sha256", .string, doc: "SHA-256 of the content, lowercase hex."),
+                    .init("addedBy", .string), .init("addedByUID", .int), .init("addedAt", .string),
+                    .init("purgedAt", .optional(.string), doc: "When retention purged the content; the manifest stays."),
+                ]),
+                doc: "An evidence file's manifest."
+            ),
+            .init(
+                "Verification",
+                .structure([
+                    .init("number", .int), .init("name", .string), .init("sha256", .string), .init("intact", .bool),
+                    .init("problem", .optional(.string)),
+                ])
+            ),
+            .init(
+                "Access",
+                .structure([
+                    .init("at", .string), .init("user", .string), .init("uid", .int),
+                    .init("action", .string), .init("outcome", .string),
+                ]),
+                doc: "One audited access to a file."
+            ),
+        ],
+        methods: [
+            .init(
+                "Begin",
+                input: [
+                    .init("reference", .string),
+                    .init("name", .string, doc: "The file's own name: no directory, no control characters."),
+                    .init("kind", .optional(.enumeration(EvidenceKind.allCases.map(\.rawValue)))),
+                    .init("description", .optional(.string)),
+                    .init("size", .optional(.int), doc: "The size in bytes, when known; Commit checks it."),
+                ],
+                output: [
+                    .init("upload", .string), .init("chunkSize", .int, doc: "The most bytes one Upload may carry."),
+                ],
+                doc: "Begin adding a file to an open incident (investigators and managers; reporters to their own)."
+            ),
+            .init(
+                "Upload",
+                input: [
+                    .init("upload", .string), .init("position", .int, doc: "0, 1, 2, …: chunks come in order."),
+                    .init("data", .string, doc: "The chunk's bytes, base64."),
+                ],
+                output: [.init("received", .int)],
+                doc: "Store the next chunk of an upload, sealed under the file's id and the chunk's position."
+            ),
+            .init(
+                "Commit",
+                input: [
+                    .init("upload", .string),
+                    .init("sha256", .string, doc: "SHA-256 of the whole file; the daemon hashes what it stored."),
+                ],
+                output: [.init("evidence", .named("Evidence"))],
+                doc: "Finish an upload: the file gets its number once its size and SHA-256 match what was stored."
+            ),
+            .init(
+                "List",
+                input: [.init("reference", .string)],
+                output: [.init("evidence", .array(.named("Evidence")))],
+                doc: "The incident's evidence; a reporter sees only the files they added."
+            ),
+            .init(
+                "Get",
+                input: [.init("reference", .string), .init("number", .int)],
+                output: [
+                    .init("evidence", .optional(.named("Evidence")), doc: "In the first reply only."),
+                    .init("position", .optional(.int)),
+                    .init("data", .optional(.string), doc: "One chunk's bytes, base64, in each reply after the first."),
+                ],
+                doc: "Stream a file back (call with more): the manifest, then its chunks in order."
+            ),
+            .init(
+                "Verify",
+                input: [.init("reference", .string)],
+                output: [.init("files", .array(.named("Verification")))],
+                doc: "Re-hash every stored file of the incident and say whether each is intact."
+            ),
+            .init(
+                "Custody",
+                input: [.init("reference", .string), .init("number", .int)],
+                output: [.init("evidence", .named("Evidence")), .init("accesses", .array(.named("Access")))],
+                doc: "Who added the file and every audited access since: its chain of custody."
+            ),
+        ]
+    )
+
+    public static let all: [VarlinkInterface] = [
+        .service, errors, incidents, audit, playbooks, hooks, notices, evidence,
+    ]
 }

@@ -15,12 +15,22 @@ public struct Method<Parameters: Codable & Sendable, Reply: Codable & Sendable>:
     public let streams: Bool
     /// Whether the method changes nothing, so no rate limit applies to it.
     public let readsOnly: Bool
+    /// Whether a call continues one the rate limit already admitted (an evidence upload's
+    /// chunks and commit after its Begin), so the limit does not apply to it again.
+    public let continuesAdmittedCall: Bool
 
-    init(_ interface: String, _ method: String, streams: Bool = false, readsOnly: Bool = false) {
+    init(
+        _ interface: String,
+        _ method: String,
+        streams: Bool = false,
+        readsOnly: Bool = false,
+        continuesAdmittedCall: Bool = false
+    ) {
         self.interface = interface
         self.method = method
         self.streams = streams
         self.readsOnly = readsOnly
+        self.continuesAdmittedCall = continuesAdmittedCall
     }
 
     /// A call of this method with `parameters`.
@@ -35,6 +45,7 @@ public protocol WireMethod: Sendable {
     var method: String { get }
     var streams: Bool { get }
     var readsOnly: Bool { get }
+    var continuesAdmittedCall: Bool { get }
 }
 
 extension WireMethod {
@@ -52,6 +63,7 @@ public enum Methods {
     static let playbooksInterface = "io.incidentd.Playbooks"
     static let hooksInterface = "io.incidentd.Hooks"
     static let noticesInterface = "io.incidentd.Notices"
+    static let evidenceInterface = "io.incidentd.Evidence"
 
     /// `io.incidentd.Incidents`: reports, case files and the workflow.
     public enum Incidents {
@@ -184,11 +196,57 @@ public enum Methods {
         public static let all: [any WireMethod] = [draft, check, show]
     }
 
-    /// Every method incidentd serves (not `org.varlink.service`, which the router answers).
-    public static let all: [any WireMethod] = Incidents.all + Audit.all + Playbooks.all + Hooks.all + Notices.all
+    /// `io.incidentd.Evidence`: files attached to an incident, in chunks, sealed and hashed.
+    public enum Evidence {
+        public static let begin = Method<EvidenceWire.BeginParameters, EvidenceWire.BeginReply>(
+            evidenceInterface,
+            "Begin"
+        )
+        /// Chunks are not rate-limited one by one: the Begin they belong to was.
+        public static let upload = Method<EvidenceWire.UploadParameters, EvidenceWire.UploadReply>(
+            evidenceInterface,
+            "Upload",
+            continuesAdmittedCall: true
+        )
+        public static let commit = Method<EvidenceWire.CommitParameters, EvidenceWire.EvidenceReply>(
+            evidenceInterface,
+            "Commit",
+            continuesAdmittedCall: true
+        )
+        public static let list = Method<EvidenceWire.ListParameters, EvidenceWire.ListReply>(
+            evidenceInterface,
+            "List",
+            readsOnly: true
+        )
+        public static let get = Method<EvidenceWire.FileParameters, EvidenceWire.GetReply>(
+            evidenceInterface,
+            "Get",
+            streams: true,
+            readsOnly: true
+        )
+        public static let verify = Method<EvidenceWire.ListParameters, EvidenceWire.VerifyReply>(
+            evidenceInterface,
+            "Verify",
+            readsOnly: true
+        )
+        public static let custody = Method<EvidenceWire.FileParameters, EvidenceWire.CustodyReply>(
+            evidenceInterface,
+            "Custody",
+            readsOnly: true
+        )
 
-    /// The names of the methods that change nothing, which no rate limit holds back.
-    public static let readingNames: Set<String> = Set(all.filter(\.readsOnly).map(\.name))
+        public static let all: [any WireMethod] = [begin, upload, commit, list, get, verify, custody]
+    }
+
+    /// Every method incidentd serves (not `org.varlink.service`, which the router answers).
+    public static let all: [any WireMethod] =
+        Incidents.all + Audit.all + Playbooks.all + Hooks.all + Notices.all + Evidence.all
+
+    /// The names of the methods no rate limit holds back: those that change nothing, and those
+    /// that continue a call it admitted.
+    public static let unlimitedNames: Set<String> = Set(
+        all.filter { $0.readsOnly || $0.continuesAdmittedCall }.map(\.name)
+    )
 
     /// The action audit records carry for a call: the method for `io.incidentd.Incidents`
     /// (`Get`, `Report`), else the interface's last word and the method (`AuditQuery`). Also

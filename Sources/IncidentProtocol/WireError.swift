@@ -33,6 +33,10 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooMuchData(reference: String, limit: Int)
     /// A notification task's notice lacks elements its law requires in the first notice.
     case noticeIncomplete(task: String, missing: [String])
+    /// An evidence file's stored content does not open or no longer hashes to its SHA-256.
+    case evidenceDamaged(reference: String, number: Int, reason: String)
+    /// An evidence file, or an incident's evidence, would pass its limit (`what`: file, incident, chunk).
+    case evidenceTooLarge(what: String, limit: Int64)
     /// An `org.varlink.service` error: the interface, method or a parameter is unknown or
     /// refused by the interface itself, or a stream was asked for without `more`.
     case service(VarlinkError)
@@ -56,6 +60,8 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
         case tooManyRequests = "io.incidentd.TooManyRequests"
         case tooMuchData = "io.incidentd.TooMuchData"
         case noticeIncomplete = "io.incidentd.NoticeIncomplete"
+        case evidenceDamaged = "io.incidentd.EvidenceDamaged"
+        case evidenceTooLarge = "io.incidentd.EvidenceTooLarge"
 
         /// The last word, as the interface description declares it (`NoSuchIncident`).
         public var declared: String { String(rawValue.split(separator: ".").last ?? "") }
@@ -96,6 +102,13 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
             return named(.tooMuchData, ["reference": .string(reference), "limit": .integer(Int64(limit))])
         case .noticeIncomplete(let task, let missing):
             return named(.noticeIncomplete, ["task": .string(task), "missing": .array(missing.map(JSONValue.string))])
+        case .evidenceDamaged(let reference, let number, let reason):
+            return named(
+                .evidenceDamaged,
+                ["reference": .string(reference), "number": .integer(Int64(number)), "reason": .string(reason)]
+            )
+        case .evidenceTooLarge(let what, let limit):
+            return named(.evidenceTooLarge, ["what": .string(what), "limit": .integer(limit)])
         case .service(let error), .unknown(let error): return error
         }
     }
@@ -143,6 +156,10 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
             var missing: [String] = []
             if case .array(let values)? = error.parameters["missing"] { missing = values.compactMap(\.stringValue) }
             self = .noticeIncomplete(task: text("task"), missing: missing)
+        case .evidenceDamaged:
+            self = .evidenceDamaged(reference: text("reference"), number: number("number"), reason: text("reason"))
+        case .evidenceTooLarge:
+            self = .evidenceTooLarge(what: text("what"), limit: error.parameters["limit"]?.integerValue ?? 0)
         }
     }
 
@@ -155,7 +172,7 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
         case .conflict: return .conflict
         case .databaseUnavailable, .tooManyConnections, .tooManyRequests, .shuttingDown: return .unavailable
         case .malformedMessage, .messageTooLarge, .moveNotAllowed, .playbookProblems, .internalError, .tooMuchData,
-            .noticeIncomplete, .unknown:
+            .noticeIncomplete, .evidenceDamaged, .evidenceTooLarge, .unknown:
             return .failure
         case .service(let error):
             switch error.name {
@@ -200,6 +217,15 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noticeIncomplete(let task, let missing):
             return "The notice of \(task) lacks \(missing.joined(separator: ", ")), which the law requires in the "
                 + "first notice; 'incidentctl notice check' says what supplies each."
+        case .evidenceDamaged(let reference, let number, let reason):
+            return "Evidence E\(number) of \(reference) is damaged (\(reason)); do not rely on "
+                + "it, and restore it from a backup of the database or from its source."
+        case .evidenceTooLarge(let what, let limit):
+            let whose =
+                what == "incident" ? "the incident's evidence would pass its limit" : "the \(what) passes the limit"
+            return "Nothing was stored: \(whose) of \(limit) bytes; ask an administrator to raise "
+                + (what == "incident" ? "maximumEvidenceBytesPerIncident" : "maximumEvidenceFileBytes")
+                + " or split the material."
         case .databaseUnavailable:
             return "incidentd cannot reach its database right now; nothing was changed, so try again shortly."
         case .shuttingDown:

@@ -14,7 +14,7 @@ extension IncidentStore {
         return try await pool.transaction { connection in
             let steps = [
                 Self.reencryptDescriptions, Self.reencryptNotes, Self.reencryptFacts, Self.reencryptSealedColumns,
-                Self.reencryptPayloads,
+                Self.reencryptPayloads, Self.reencryptEvidence,
             ]
             return try steps.reduce(0) { changed, step in
                 changed + (try step(connection, cipher, box, prefix, batch))
@@ -195,5 +195,41 @@ extension IncidentStore {
             changed += 1
         }
         return changed
+    }
+
+    /// Evidence chunks sealed under an older key (or, from while encryption was off, not at
+    /// all): at most 16 a batch, since each holds up to 256 KiB.
+    private static func reencryptEvidence(
+        _ connection: PostgresConnection,
+        _ cipher: FieldCipher,
+        _ box: CipherBox,
+        prefix: String,
+        batch: Int
+    ) throws -> Int {
+        let current = cipher.ring.current.id
+        let chunks = try connection.query(
+            """
+            SELECT c.evidence_id, c.position, c.key_id, c.data, e.uid FROM evidence_chunks c
+            JOIN evidence e ON e.id = c.evidence_id
+            WHERE c.key_id IS DISTINCT FROM \(current)
+            LIMIT \(min(batch, 16)) FOR UPDATE OF c SKIP LOCKED
+            """
+        )
+        for row in chunks {
+            let evidence = try row.decode(UUID.self, "uid")
+            let position = try row.decode(Int.self, "position")
+            var plain = try row.decode(PostgresBytes.self, "data").bytes
+            if let keyID = try row.decode(String?.self, "key_id") {
+                plain = try EvidenceSeal.open(plain, keyID: keyID, evidence: evidence, position: position, cipher: cipher)
+            }
+            let (keyID, sealed) = EvidenceSeal.seal(plain, evidence: evidence, position: position, cipher: cipher)
+            try connection.query(
+                """
+                UPDATE evidence_chunks SET key_id = \(keyID), data = \(PostgresBytes(sealed))
+                WHERE evidence_id = \(try row.decode(Int64.self, "evidence_id")) AND position = \(position)
+                """
+            )
+        }
+        return chunks.count
     }
 }

@@ -80,6 +80,18 @@ extension IncidentStore {
                     WHERE incident_id = \(id) AND notice_text IS NOT NULL
                     """
                 )
+                // Evidence content goes; its manifest (name, size, hash, dates) stays.
+                try connection.query(
+                    "DELETE FROM evidence_chunks WHERE evidence_id IN (SELECT id FROM evidence WHERE incident_id = \(id))"
+                )
+                try connection.query("DELETE FROM evidence WHERE incident_id = \(id) AND stored_at IS NULL")
+                try connection.query(
+                    """
+                    UPDATE evidence SET purged_at = now(),
+                        description = CASE WHEN description IS NULL THEN NULL ELSE \(SealedText.purged) END
+                    WHERE incident_id = \(id)
+                    """
+                )
                 try connection.query("UPDATE hook_deliveries SET payload = '{}' WHERE incident_id = \(id)")
                 try connection.query(
                     "UPDATE hook_attempts SET output = '' WHERE delivery_id IN (SELECT id FROM hook_deliveries WHERE incident_id = \(id))"

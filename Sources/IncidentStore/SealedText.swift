@@ -9,6 +9,8 @@ enum SealedText: CaseIterable {
     case taskReason, decisionReason, lateReason, recipient, resolution, lessonsLearned, legalHoldReason, pauseReason
     /// A sent notice's exact text, and the reasons given for the elements it left to later (JSON).
     case noticeText, noticeDeferrals
+    /// An evidence file's name and description (each under its file's id).
+    case evidenceName, evidenceDescription
 
     /// What purging leaves in place of a value; never sealed, nothing to protect.
     static let purged = "[purged]"
@@ -20,6 +22,7 @@ enum SealedText: CaseIterable {
         case .lateReason, .recipient, .noticeText, .noticeDeferrals: "notifications"
         case .resolution, .lessonsLearned, .legalHoldReason: "incidents"
         case .pauseReason: "clock_pauses"
+        case .evidenceName, .evidenceDescription: "evidence"
         }
     }
 
@@ -33,6 +36,8 @@ enum SealedText: CaseIterable {
         case .resolution: "resolution"
         case .lessonsLearned: "lessons_learned"
         case .legalHoldReason: "legal_hold_reason"
+        case .evidenceName: "name"
+        case .evidenceDescription: "description"
         }
     }
 
@@ -43,6 +48,7 @@ enum SealedText: CaseIterable {
         case .decisionReason: "name"
         case .lateReason, .recipient, .noticeText, .noticeDeferrals: "task"
         case .pauseReason: "number::text"
+        case .evidenceName, .evidenceDescription: "uid::text"
         case .resolution, .lessonsLearned, .legalHoldReason: nil
         }
     }
@@ -59,6 +65,8 @@ enum SealedText: CaseIterable {
         case .pauseReason: "pause-reason"
         case .noticeText: "notice-text"
         case .noticeDeferrals: "notice-deferred"
+        case .evidenceName: "evidence-name"
+        case .evidenceDescription: "evidence-description"
         }
     }
 

@@ -97,11 +97,16 @@ public struct PostgresBytes: PostgresEncodable, PostgresDecodable, Hashable {
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     public var postgresText: String {
-        "\\x"
-            + bytes.map { byte in
-                let hex = String(byte, radix: 16)
-                return byte < 16 ? "0" + hex : hex
-            }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 2 + bytes.count * 2) { buffer in
+            buffer[0] = UInt8(ascii: "\\")
+            buffer[1] = UInt8(ascii: "x")
+            for (index, byte) in bytes.enumerated() {
+                buffer[2 + index * 2] = digits[Int(byte >> 4)]
+                buffer[3 + index * 2] = digits[Int(byte & 0x0F)]
+            }
+            return 2 + bytes.count * 2
+        }
     }
 
     public init(postgresText text: String) throws(PostgresError) {

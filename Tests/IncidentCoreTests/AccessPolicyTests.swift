@@ -22,6 +22,7 @@ import Testing
         .assign: [.manager],
         .restrict: [.manager],
         .addNote: [.investigator, .manager],
+        .addEvidence: [.investigator, .manager],
         .completeTask: [.investigator, .manager],
         .approveGate: [.manager],
         .advance: [.investigator, .manager],
@@ -146,10 +147,10 @@ import Testing
 
     /// A reporter adds what they know to their own open report, in the reporter view; they
     /// never work the case, nor touch anyone else's or a closed one.
-    @Test func reportersAddNotesAndFactsToTheirOwnOpenReportOnly() {
+    @Test func reportersAddNotesFactsAndEvidenceToTheirOwnOpenReportOnly() {
         let reporter = Self.principal([.reporter])
         let own = IncidentAccessFacts(reporterUID: Self.alice.uid, assignee: "bob", restricted: false)
-        for action in [Action.updateIncident, .addNote] {
+        for action in [Action.updateIncident, .addNote, .addEvidence] {
             #expect(AccessPolicy.decide(reporter, action, incident: own) == .allow(.reporter), "\(action)")
             for (facts, why) in [
                 (Self.othersIncident, "someone else's"),
@@ -162,7 +163,8 @@ import Testing
                 #expect(!AccessPolicy.decide(reporter, action, incident: facts).isAllowed, "\(action) on \(why)")
             }
         }
-        for action in Action.allCases where action.isChange && ![.updateIncident, .addNote, .report].contains(action) {
+        for action in Action.allCases
+        where action.isChange && ![.updateIncident, .addNote, .addEvidence, .report].contains(action) {
             #expect(!AccessPolicy.decide(reporter, action, incident: own).isAllowed, "\(action)")
         }
         // An investigator who also reports works the case in full.

@@ -40,8 +40,18 @@ import Varlink
         }
     }
 
-    @Test func onlyWatchStreams() {
-        #expect(Methods.all.filter(\.streams).map(\.name) == [Methods.Incidents.watch.name])
+    @Test func onlyWatchAndEvidenceGetStream() {
+        #expect(
+            Methods.all.filter(\.streams).map(\.name) == [Methods.Incidents.watch.name, Methods.Evidence.get.name]
+        )
+    }
+
+    @Test func onlyAnUploadsChunksAndCommitSkipTheRateLimitBesideTheReads() {
+        #expect(
+            Methods.all.filter(\.continuesAdmittedCall).map(\.name)
+                == [Methods.Evidence.upload.name, Methods.Evidence.commit.name]
+        )
+        #expect(!Methods.unlimitedNames.contains(Methods.Evidence.begin.name), "Begin is rate-limited")
     }
 
     @Test func readingMethodsAreTheOnesThatChangeNothing() {
@@ -76,6 +86,8 @@ import Varlink
         .tooManyRequests(retryAfterSeconds: 3, limit: "60 changes a minute, bursts of 20"),
         .tooMuchData(reference: "INC-2026-000001", limit: 16_777_216),
         .noticeIncomplete(task: "gdpr-authority", missing: ["likelyConsequences", "contact"]),
+        .evidenceDamaged(reference: "INC-2026-000001", number: 2, reason: "chunk 3 is missing"),
+        .evidenceTooLarge(what: "file", limit: 268_435_456),
     ]
 
     @Test func everyDeclaredErrorIsACaseOfTheCatalogue() {

@@ -25,6 +25,8 @@ public struct IncidentsAPI: Sendable {
     let watchKeepAlive: Duration
     let rateLimiter: RateLimiter
     let backgroundAudit: BackgroundAudit
+    /// The most bytes one evidence Upload carries: what fits the message size limit in base64.
+    let evidenceChunkSize: Int
 
     public init(
         store: IncidentStore,
@@ -37,8 +39,12 @@ public struct IncidentsAPI: Sendable {
         clock: @escaping @Sendable () -> Date = { Date() },
         events: EventBell = EventBell(),
         watchPollInterval: Duration = .seconds(2),
-        watchKeepAlive: Duration = .seconds(10)
+        watchKeepAlive: Duration = .seconds(10),
+        maximumMessageSize: Int = 1 << 20
     ) {
+        // Base64 makes 3 bytes 4; leave room for the rest of the call.
+        let fitting = (maximumMessageSize - 1024) / 4 * 3 / 256 * 256
+        self.evidenceChunkSize = max(256, min(EvidenceLimits.chunkSize, fitting))
         self.rateLimiter = RateLimiter(limits: { settings.rateLimits })
         self.backgroundAudit = BackgroundAudit(store: store, logger: logger)
         self.events = events
@@ -126,6 +132,7 @@ public struct IncidentsAPI: Sendable {
         registerTimeline(&router)
         registerHooks(&router)
         registerNotices(&router)
+        registerEvidence(&router)
         registerPlaybooks(&router)
         return router
     }

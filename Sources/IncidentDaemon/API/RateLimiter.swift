@@ -33,8 +33,8 @@ final class RateLimiter: Sendable {
     /// What a call from `caller` meets: admitted, or refused — with whether to audit this refusal.
     func admit(_ call: VarlinkCall, _ caller: Caller) -> (error: VarlinkError, refusedInARow: Int, limit: RateLimit)? {
         // The calls that change nothing are never limited; a method is limited unless its
-        // catalogue entry says it only reads.
-        guard !Methods.readingNames.contains(call.method) else { return nil }
+        // catalogue entry says it only reads or continues an admitted call.
+        guard !Methods.unlimitedNames.contains(call.method) else { return nil }
         let limit = limits().limit(for: caller, trustedUID: trustedUID)
         guard !limit.isUnlimited else { return nil }
         let now = clock()

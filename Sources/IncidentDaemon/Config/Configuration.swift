@@ -50,6 +50,10 @@ public struct Configuration: Sendable, Equatable {
     public var profile = OrganisationProfile()
     /// The most bytes callers may send to one incident in notes, captures, reasons and updates.
     public var maximumBytesPerIncident: Int = 16 * 1024 * 1024
+    /// The limits on evidence files: each file, and all of one incident's.
+    public var evidenceLimits = EvidenceLimits()
+    /// An evidence upload nothing arrived for in this long is abandoned and removed.
+    public var evidenceUploadTimeout: Duration = .seconds(3600)
     /// How users and groups map to roles.
     public var roles: RoleAssignments = .defaults
     /// How often committed audit records are sealed into the hash chain.
@@ -142,7 +146,7 @@ extension Configuration {
         "schedulerIntervalMilliseconds", "watchPollIntervalMilliseconds",
         "hookLeaseMarginMilliseconds", "keyFile", "encryption", "retentionDays", "databaseStartTimeoutSeconds",
         "maximumConnectionsPerUser", "rateLimits", "maximumBytesPerIncident", "hookCoalesceSeconds", "organisation",
-        "profile",
+        "profile", "maximumEvidenceFileBytes", "maximumEvidenceBytesPerIncident", "evidenceUploadTimeoutSeconds",
     ]
 
     /// Applies the YAML config file at `path` on top of `self`.
@@ -304,6 +308,21 @@ extension Configuration {
                 throw fail("maximumBytesPerIncident must be a whole number of bytes, at least 65536")
             }
             maximumBytesPerIncident = bytes
+        case "maximumEvidenceFileBytes":
+            guard let bytes = Int64(scalar), bytes >= 1 else {
+                throw fail("maximumEvidenceFileBytes must be a whole number of bytes, at least 1")
+            }
+            evidenceLimits.maximumFileBytes = bytes
+        case "maximumEvidenceBytesPerIncident":
+            guard let bytes = Int64(scalar), bytes >= 1 else {
+                throw fail("maximumEvidenceBytesPerIncident must be a whole number of bytes, at least 1")
+            }
+            evidenceLimits.maximumBytesPerIncident = bytes
+        case "evidenceUploadTimeoutSeconds":
+            guard let seconds = Int(scalar), (1...604_800).contains(seconds) else {
+                throw fail("evidenceUploadTimeoutSeconds must be a whole number of seconds, 1 to 604800")
+            }
+            evidenceUploadTimeout = .seconds(seconds)
         case "databaseStartTimeoutSeconds":
             guard let seconds = Int(scalar), (0...86_400).contains(seconds) else {
                 throw fail("databaseStartTimeoutSeconds must be a whole number of seconds, 0 to 86400")

@@ -9,6 +9,7 @@ public final class LiveSettings: Sendable {
         var retentionDays: Int?
         var rateLimits: RateLimits
         var profile: OrganisationProfile
+        var evidenceLimits: EvidenceLimits
     }
 
     private let state: Mutex<State>
@@ -17,9 +18,23 @@ public final class LiveSettings: Sendable {
         roles: RoleAssignments,
         retentionDays: Int? = nil,
         rateLimits: RateLimits = RateLimits(),
-        profile: OrganisationProfile = OrganisationProfile()
+        profile: OrganisationProfile = OrganisationProfile(),
+        evidenceLimits: EvidenceLimits = EvidenceLimits()
     ) {
-        state = Mutex(State(roles: roles, retentionDays: retentionDays, rateLimits: rateLimits, profile: profile))
+        state = Mutex(
+            State(
+                roles: roles,
+                retentionDays: retentionDays,
+                rateLimits: rateLimits,
+                profile: profile,
+                evidenceLimits: evidenceLimits
+            )
+        )
+    }
+
+    /// How large evidence files and an incident's evidence may be.
+    public var evidenceLimits: EvidenceLimits {
+        state.withLock { $0.evidenceLimits }
     }
 
     /// Who the organisation is, for the notices.
@@ -47,7 +62,8 @@ public final class LiveSettings: Sendable {
                 roles: configuration.roles,
                 retentionDays: configuration.retentionDays,
                 rateLimits: configuration.rateLimits,
-                profile: configuration.profile
+                profile: configuration.profile,
+                evidenceLimits: configuration.evidenceLimits
             )
         }
     }
