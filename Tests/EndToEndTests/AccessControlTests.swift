@@ -125,6 +125,52 @@ struct AccessControlTests {
     /// A reporter adds what they learn to their own open report (a note, the people affected,
     /// another data category, when it was discovered), as real users against a real daemon:
     /// never to someone else's, never what investigators decided, never once it is closed.
+    /// Evidence follows the incident's view: a reporter attaches a screenshot to their own
+    /// report and sees only what they attached; nobody else's report, nor the team's files,
+    /// nor custody. Each user is a real account reaching the real daemon.
+    @Test func aReporterAttachesEvidenceToTheirOwnReportAndSeesOnlyThat() async throws {
+        try await withSharedDaemon { daemon, _ in
+            let files = try TemporaryDirectory(prefix: "idt-evidence")
+            defer { files.remove() }
+            chmod(files.path, 0o1777)
+            let screenshot = files.appending("what-i-saw.png")
+            try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3]).write(to: URL(fileURLWithPath: screenshot))
+            chmod(screenshot, 0o644)
+            let own = try reference(
+                try await daemon.ctl(["report", "--title", "Odd e-mail", "--description", "d", "--json"], asUser: "idt-rep1")
+            )
+            let others = try reference(
+                try await daemon.ctl(["report", "--title", "B", "--description", "d", "--json"], asUser: "idt-rep2")
+            )
+            let attached = try await daemon.ctl(["evidence", "add", own, screenshot], asUser: "idt-rep1")
+            #expect(attached.status == 0 && attached.stdout.contains("Added E1 what-i-saw.png"), "\(attached)")
+            let teamFile = try await daemon.ctl(
+                ["evidence", "add", own, "-", "--name", "mail-log.txt", "--kind", "log"],
+                input: "relay log of the investigation\n",
+                asUser: "idt-inv"
+            )
+            #expect(teamFile.status == 0, "\(teamFile)")
+
+            let seen = try await daemon.ctl(["evidence", "list", own], asUser: "idt-rep1")
+            #expect(seen.stdout.contains("what-i-saw.png") && !seen.stdout.contains("mail-log.txt"), "\(seen)")
+            let back = files.appending("back.png")
+            #expect(try await daemon.ctl(["evidence", "get", own, "E1", "-o", back], asUser: "idt-rep1").status == 0)
+            let theTeams = try await daemon.ctl(["evidence", "get", own, "E2", "-o", back + "2"], asUser: "idt-rep1")
+            #expect(theTeams.status == 2 && theTeams.stderr.contains("names no evidence you may see"), "\(theTeams)")
+            #expect(!FileManager.default.fileExists(atPath: back + "2"))
+            let custody = try await daemon.ctl(["evidence", "custody", own, "E1"], asUser: "idt-rep1")
+            #expect(custody.status == 4, "custody is the team's: \(custody)")
+            // Someone else's report, for attaching or reading, does not exist for them.
+            #expect(try await daemon.ctl(["evidence", "add", others, screenshot], asUser: "idt-rep1").status == 3)
+            #expect(try await daemon.ctl(["evidence", "list", others], asUser: "idt-rep1").status == 3)
+            // The manager sees both files, and the reporter's reads in the chain of custody.
+            let all = try await daemon.ctl(["evidence", "list", own], asUser: "idt-mgr")
+            #expect(all.stdout.contains("what-i-saw.png") && all.stdout.contains("mail-log.txt"), "\(all)")
+            let chain = try await daemon.ctl(["evidence", "custody", own, "E1"], asUser: "idt-mgr")
+            #expect(chain.stdout.contains("idt-rep1") && chain.stdout.contains("added"), "\(chain)")
+        }
+    }
+
     @Test func aReporterAddsFactsToTheirOwnOpenReportAndNothingElse() async throws {
         try await withSharedDaemon { daemon, database in
             let own = try reference(

@@ -291,6 +291,12 @@ import Testing
                     ])
                 }
             }
+            // An evidence file of three chunks, and its name, go under the new key too.
+            let evidence = (0..<(600 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+            let evidenceFile = state.appending("capture.bin")
+            try Data(evidence).write(to: URL(fileURLWithPath: evidenceFile))
+            let first = "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-000001"
+            #expect(try await daemon.ctl(["evidence", "add", first, evidenceFile]).status == 0)
             let rotate = try await runCommand(Binaries.incidentd, ["--state-dir", state.path, "keys", "rotate"])
             #expect(rotate.status == 0 && rotate.stdout.contains("Added key k2"), "\(rotate)")
             kill(daemon.pid, SIGHUP)
@@ -301,7 +307,9 @@ import Testing
                 try connection.query(
                     """
                     SELECT (SELECT count(*) FROM incidents WHERE description NOT LIKE 'enc1:k2:%')
-                         + (SELECT count(*) FROM events WHERE data ? 'text' AND data->>'text' NOT LIKE 'enc1:k2:%') AS n
+                         + (SELECT count(*) FROM events WHERE data ? 'text' AND data->>'text' NOT LIKE 'enc1:k2:%')
+                         + (SELECT count(*) FROM evidence_chunks WHERE key_id <> 'k2')
+                         + (SELECT count(*) FROM evidence WHERE name NOT LIKE 'enc1:k2:%') AS n
                     """
                 ).first!.decode(Int.self, "n")
             }
@@ -323,6 +331,9 @@ import Testing
                 "show", "INC-\(Calendar(identifier: .gregorian).component(.year, from: Date()))-000001",
             ])
             #expect(show.stdout.contains("\(Self.marker) 0"), "old incidents still read: \(show)")
+            let back = state.appending("capture.out")
+            #expect(try await daemon.ctl(["evidence", "get", first, "E1", "-o", back]).status == 0)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: back)) == Data(evidence), "evidence reads back whole")
             let keys = try String(contentsOfFile: state.appending("keys"), encoding: .utf8)
             #expect(keys.contains("\nk1 ") && keys.contains("\nk2 "))
         }
