@@ -13,6 +13,8 @@ public struct CaseFileExport: Sendable {
     public var redacted: Bool
     /// Every notice sent, with its text; redacted, its digest and elements only.
     public var notices: [Notice]
+    /// The manifest of every evidence file: what the bundle's files are checked against.
+    public var evidence: [EvidenceItem]
 
     /// A notice as sent, as an export carries it.
     public struct Notice: Codable, Sendable, Equatable {
@@ -50,7 +52,8 @@ public struct CaseFileExport: Sendable {
         exportedAt: Date,
         exportedBy: String,
         redacted: Bool,
-        notices: [Notice] = []
+        notices: [Notice] = [],
+        evidence: [EvidenceItem] = []
     ) {
         self.file = file
         self.events = events
@@ -58,6 +61,7 @@ public struct CaseFileExport: Sendable {
         self.exportedBy = exportedBy
         self.redacted = redacted
         self.notices = notices
+        self.evidence = evidence
     }
 
     /// Everyone the case file names: masked wherever they appear when redacting.
@@ -68,6 +72,7 @@ public struct CaseFileExport: Sendable {
         names += (file.tasks ?? []).compactMap(\.completedBy)
         names += (file.decisions ?? []).map(\.by)
         names += (file.notifications ?? []).map(\.by)
+        names += evidence.map(\.addedBy)
         return names.filter { $0 != "incidentd" }
     }
 
@@ -80,6 +85,7 @@ public struct CaseFileExport: Sendable {
         texts += (file.notifications ?? []).flatMap { [$0.recipient] + ($0.lateReason.map { [$0] } ?? []) }
         texts += [file.resolution, file.lessonsLearned].compactMap { $0 }
         texts += events.flatMap(\.data.values)
+        texts += evidence.flatMap { [$0.name] + ($0.description.map { [$0] } ?? []) }
         return texts
     }
 
@@ -132,6 +138,7 @@ public struct CaseFileExport: Sendable {
             }
         }
         if !notices.isEmpty { lines += noticeSection(shown: shown) }
+        if !evidence.isEmpty { lines += evidenceSection(cell: cell) }
         if let resolution = file.resolution {
             lines += [
                 "", "## Resolution", "", shown(resolution), "", "## Lessons learned", "",
@@ -194,6 +201,23 @@ public struct CaseFileExport: Sendable {
         return lines
     }
 
+    /// The evidence manifest: each file's number, name, kind, type, size, SHA-256 and who
+    /// added it when (the content is in a bundle, `incidentctl export --bundle`).
+    func evidenceSection(cell: (String) -> String) -> [String] {
+        var lines = [
+            "", "## Evidence", "", "| File | Name | Kind | Type | Bytes | SHA-256 | Added |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for item in evidence {
+            let added = "\(cell(item.addedBy)), \(Self.utc(item.addedAt))" + (item.purgedAt == nil ? "" : "; content purged")
+            lines.append(
+                "| \(item.label) | \(cell(item.name)) | \(item.kind.rawValue) | \(item.mediaType) | \(item.size) | "
+                    + "`\(item.sha256)` | \(added) |"
+            )
+        }
+        return lines
+    }
+
     /// Each notice sent: what it held and left to later, its digest, and its text, indented
     /// four spaces so Markdown keeps it as it was.
     func noticeSection(shown: (String) -> String) -> [String] {
@@ -227,6 +251,7 @@ public struct CaseFileExport: Sendable {
             var caseFile: WorkflowWire.CaseFileReply
             var events: [WorkflowWire.TimelineReply.Event]
             var notices: [Notice]
+            var evidence: [EvidenceItem]
         }
         let encoder = VarlinkJSON.encoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -237,7 +262,8 @@ public struct CaseFileExport: Sendable {
                 redacted: redacted,
                 caseFile: file,
                 events: events,
-                notices: notices
+                notices: notices,
+                evidence: evidence
             )
         )
         guard redacted else { return String(decoding: data, as: UTF8.self) }

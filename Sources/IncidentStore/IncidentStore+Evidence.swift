@@ -319,17 +319,18 @@ extension IncidentStore {
 
     /// Reads an incident's evidence under `access`: all of it in the full view, only what the
     /// caller added in the reporter view. With `number`, that one file. Audited with the hash
-    /// of every file returned (chain of custody), or as refused.
+    /// of every file returned (chain of custody), or as refused; with no `audit`, the caller
+    /// audits the read itself.
     public func evidence(
         _ reference: IncidentReference,
         number: Int?,
         access: ReadAccess,
-        audit: AuditRecord
+        audit: AuditRecord?
     ) async throws -> Result<[StoredEvidence], EvidenceRefusal> {
         try await pool.transaction { connection in
-            var record = audit
-            record.incident = reference
             let result = try self.readEvidence(connection, reference, number, access)
+            guard var record = audit else { return result }
+            record.incident = reference
             switch result {
             case .success(let files):
                 record.detail =

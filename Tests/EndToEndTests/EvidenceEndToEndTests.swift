@@ -116,6 +116,52 @@ import Varlink
         }
     }
 
+    /// The bundle: case file, evidence and SHA256SUMS in one tar that tar extracts and
+    /// sha256sum checks; redacted, no evidence content at all.
+    @Test func anExportBundleHoldsTheCaseFileAndEveryFileAndChecksOut() async throws {
+        let directory = try TemporaryDirectory(prefix: "evidence")
+        defer { directory.remove() }
+        try await withDaemon(arguments: ["--config", try config(directory)]) { daemon, _ in
+            let reference = try reference(try await daemon.ctl(["report", "--title", "Leak", "--description", "d"]))
+            let longName = String(repeating: "long-name-", count: 12) + "log.txt"
+            let contents: [(String, [UInt8])] = [
+                ("capture.bin", Self.randomBytes(700_000)), (longName, Array("log line\n".utf8)), ("empty.txt", []),
+            ]
+            for (name, bytes) in contents {
+                #expect(try await daemon.ctl(["evidence", "add", reference, try file(directory, name, bytes)]).status == 0)
+            }
+            for redact in [false, true] {
+                let archive = directory.appending(redact ? "redacted.tar" : "bundle.tar")
+                let exported = try await daemon.ctl(
+                    ["export", reference, "--bundle", archive] + (redact ? ["--redact"] : [])
+                )
+                #expect(exported.status == 0, "\(exported)")
+                let mode = try FileManager.default.attributesOfItem(atPath: archive)[.posixPermissions] as? Int
+                #expect(mode == 0o600)
+                let unpacked = directory.appending(redact ? "redacted" : "unpacked")
+                try FileManager.default.createDirectory(atPath: unpacked, withIntermediateDirectories: true)
+                let untar = try await runCommand("/usr/bin/env", ["tar", "-xf", archive, "-C", unpacked])
+                #expect(untar.status == 0, "\(untar)")
+                let root = unpacked + "/" + reference
+                let check = try await runCommand("/usr/bin/env", ["sh", "-c", "cd '\(root)' && sha256sum -c SHA256SUMS"])
+                #expect(check.status == 0, "\(check)")
+                let listed = try FileManager.default.subpathsOfDirectory(atPath: root).sorted()
+                if redact {
+                    #expect(listed == ["SHA256SUMS", "case-file.json", "case-file.md"], "\(listed)")
+                } else {
+                    for (number, (name, bytes)) in contents.enumerated() {
+                        let path = root + "/evidence/E\(number + 1)-\(name)"
+                        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes), "\(name)")
+                    }
+                    let markdown = try String(contentsOfFile: root + "/case-file.md", encoding: .utf8)
+                    #expect(markdown.contains("## Evidence") && markdown.contains("capture.bin"))
+                }
+            }
+            let custody = try await daemon.ctl(["evidence", "custody", reference, "E1"])
+            #expect(custody.stdout.contains("exported"), "the export is in the chain of custody: \(custody.stdout)")
+        }
+    }
+
     @Test func aDamagedOrSwappedChunkIsFoundAndNothingIsWrittenOut() async throws {
         let directory = try TemporaryDirectory(prefix: "evidence")
         defer { directory.remove() }
@@ -150,6 +196,10 @@ import Varlink
                 #expect(got.stderr.contains("Evidence E\(number) of \(reference) is damaged"), "\(got.stderr)")
                 #expect(!FileManager.default.fileExists(atPath: out), "nothing left under the name asked for")
             }
+            let bundle = directory.appending("bundle.tar")
+            let exported = try await daemon.ctl(["export", reference, "--bundle", bundle])
+            #expect(exported.status == 1 && exported.stderr.contains("damaged"), "\(exported)")
+            #expect(!FileManager.default.fileExists(atPath: bundle), "no bundle with a damaged file in it")
             let verified = try await daemon.ctl(["evidence", "verify", reference])
             #expect(verified.status == 1, "\(verified)")
             #expect(verified.stdout.contains("E1  DAMAGED  a.bin: chunk 1"), "\(verified.stdout)")
@@ -157,7 +207,7 @@ import Varlink
             let failed = try connection.query(
                 "SELECT count(*)::int AS n FROM audit_log WHERE action IN ('EvidenceGet', 'EvidenceVerify') AND outcome = 'failed'"
             ).first!.decode(Int.self, "n")
-            #expect(failed == 4, "every damaged read is audited")
+            #expect(failed == 5, "every damaged read is audited")
         }
     }
 

@@ -209,7 +209,13 @@ struct EvidenceGetCommand: ParsableCommand {
         }
         let sink = try Sink(path: output == "-" ? nil : output)
         do {
-            let item = try fetch(reference, number, into: sink)
+            let item = try EvidenceDownload.stream(
+                socket: global.socket,
+                reference,
+                number,
+                start: { _ in },
+                chunk: sink.write
+            )
             try sink.keep()
             if let path = output, path != "-" {
                 printError("Wrote \(item.label) \(item.name) to \(path) (\(Output.bytes(item.size))), sha256 \(item.sha256) verified.")
@@ -217,47 +223,6 @@ struct EvidenceGetCommand: ParsableCommand {
         } catch {
             sink.discard()
             throw error
-        }
-    }
-
-    private func fetch(_ reference: IncidentReference, _ number: Int, into sink: Sink) throws -> EvidenceItem {
-        let path = DaemonConnection.socketPath(option: global.socket)
-        do {
-            let client = try DaemonConnection.open(path)
-            var reply = try client.call(
-                try Methods.Evidence.get.call(EvidenceWire.FileParameters(reference: reference, number: number), more: true)
-            )
-            guard let item = try reply.terminalSafe().decode(EvidenceWire.GetReply.self).evidence else {
-                throw CLIError("incidentd sent a file without its manifest; are incidentctl and incidentd the same version?")
-            }
-            var hasher = ContentHasher()
-            var received: Int64 = 0
-            var progress = Progress(label: "Receiving \(item.name)", total: item.size)
-            while reply.continues {
-                reply = try client.nextReply()
-                let part = try reply.decode(EvidenceWire.GetReply.self)
-                guard let text = part.data, let data = Data(base64Encoded: text) else { continue }
-                hasher.update(data)
-                try sink.write(data)
-                received += Int64(data.count)
-                progress.update(received)
-            }
-            progress.finish()
-            let digest = hasher.hex()
-            guard digest == item.sha256, received == item.size else {
-                throw CLIError(
-                    WireError.evidenceDamaged(
-                        reference: reference.rawValue,
-                        number: number,
-                        reason: "what arrived hashes to \(digest), not \(item.sha256)"
-                    )
-                )
-            }
-            return item
-        } catch let error as VarlinkError {
-            throw CLIError(WireError(error))
-        } catch let error as VarlinkClient.ConnectionError {
-            throw DaemonConnection.explain(error)
         }
     }
 
@@ -388,6 +353,62 @@ struct EvidenceCustodyCommand: ParsableCommand {
         case Methods.Evidence.custody.auditAction: "viewed custody"
         case Methods.Incidents.export.auditAction: "exported"
         default: action
+        }
+    }
+}
+
+/// Reads an evidence file back from the daemon, chunk by chunk, checking its SHA-256 and
+/// size against its manifest: a mismatch throws `EvidenceDamaged` after the last chunk, so
+/// whoever consumed the chunks must throw away what they made of them.
+enum EvidenceDownload {
+    static func stream(
+        socket: String?,
+        _ reference: IncidentReference,
+        _ number: Int,
+        start: (EvidenceItem) throws -> Void,
+        chunk: (Data) throws -> Void
+    ) throws -> EvidenceItem {
+        let path = DaemonConnection.socketPath(option: socket)
+        do {
+            let client = try DaemonConnection.open(path)
+            var reply = try client.call(
+                try Methods.Evidence.get.call(EvidenceWire.FileParameters(reference: reference, number: number), more: true)
+            )
+            guard let item = try reply.terminalSafe().decode(EvidenceWire.GetReply.self).evidence else {
+                throw CLIError("incidentd sent a file without its manifest; are incidentctl and incidentd the same version?")
+            }
+            try start(item)
+            var hasher = ContentHasher()
+            var received: Int64 = 0
+            var progress = Progress(label: "Receiving \(item.name)", total: item.size)
+            defer { progress.finish() }
+            while reply.continues {
+                reply = try client.nextReply()
+                let part = try reply.decode(EvidenceWire.GetReply.self)
+                guard let text = part.data, let data = Data(base64Encoded: text) else { continue }
+                received += Int64(data.count)
+                guard received <= item.size else { break }
+                hasher.update(data)
+                try chunk(data)
+                progress.update(received)
+            }
+            let digest = hasher.hex()
+            guard digest == item.sha256, received == item.size else {
+                throw CLIError(
+                    WireError.evidenceDamaged(
+                        reference: reference.rawValue,
+                        number: number,
+                        reason: received == item.size
+                            ? "what arrived hashes to \(digest), not \(item.sha256)"
+                            : "\(received) bytes arrived, not \(item.size)"
+                    )
+                )
+            }
+            return item
+        } catch let error as VarlinkError {
+            throw CLIError(WireError(error))
+        } catch let error as VarlinkClient.ConnectionError {
+            throw DaemonConnection.explain(error)
         }
     }
 }

@@ -37,6 +37,27 @@ extension IncidentsAPI {
         case .denied: throw WireError.noSuchIncident(reference: parameters.reference.rawValue)
         case .found(let file, let view):
             let timeline = try await store.timeline(parameters.reference)
+            // The evidence manifest; audited (as this export) with each file's hash, so the
+            // export shows in every file's chain of custody.
+            let evidence = try Self.unwrap(
+                try await store.evidence(
+                    parameters.reference,
+                    number: nil,
+                    access: ReadAccess(principal, reporterViewRefusal: Self.reporterMayNotExport),
+                    audit: nil
+                ),
+                parameters.reference
+            )
+            if !evidence.isEmpty {
+                try await store.recordAudit(
+                    AuditRecord(
+                        caller: caller,
+                        action: call.auditAction,
+                        incident: parameters.reference,
+                        detail: "evidence manifest: " + evidence.map(\.item.auditDetail).joined(separator: ", ")
+                    )
+                )
+            }
             let export = CaseFileExport(
                 file: file.reply(as: view),
                 events: timeline.events.map { .init(at: $0.at, kind: $0.kind, actor: $0.actor, data: $0.data) },
@@ -44,7 +65,8 @@ extension IncidentsAPI {
                 exportedBy: caller.userName,
                 redacted: redact,
                 notices: view == .full
-                    ? file.state.notifications.compactMap { CaseFileExport.Notice($0, redacted: redact) } : []
+                    ? file.state.notifications.compactMap { CaseFileExport.Notice($0, redacted: redact) } : [],
+                evidence: evidence.map(\.item)
             )
             let document = parameters.format == .markdown ? export.markdown() : try export.json()
             return IncidentsWire.ExportReply(format: parameters.format, redacted: redact, document: document)
