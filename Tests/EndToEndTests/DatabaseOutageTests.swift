@@ -7,7 +7,16 @@ import Varlink
 @Suite struct DatabaseOutageTests {
     @Test func incidentdWaitsForAnUnreachableDatabaseAndIsReadyOnlyOnceConnected() async throws {
         let database = try TestDatabase.named(prefix: "late")
-        defer { database.drop() }
+        do {
+            try await waitsForTheDatabase(database)
+        } catch {
+            await offThePool { database.drop() }
+            throw error
+        }
+        await offThePool { database.drop() }
+    }
+
+    func waitsForTheDatabase(_ database: TestDatabase) async throws {
         let daemon = try await DaemonProcess(database: database)
         defer { daemon.cleanUp() }
         // The database does not exist yet: incidentd says so, keeps trying, and is not ready.
@@ -20,7 +29,7 @@ import Varlink
         #expect((try? VarlinkClient(path: daemon.socketPath)) == nil, "no socket before the database is reachable")
 
         let created = Date()
-        try database.createNow()
+        try await offThePool { try database.createNow() }
         try await daemon.waitUntilReady()
         print(
             "database outage at start: ready \(String(format: "%.2f", Date().timeIntervalSince(created))) s after the database appeared"

@@ -66,13 +66,32 @@ public struct TestDatabase: Sendable {
 
 /// Runs `body` with a fresh database and drops it afterwards, whatever happens.
 public func withTestDatabase<R>(_ body: (TestDatabase) async throws -> R) async throws -> R {
-    let database = try TestDatabase.create()
+    let database = try await offThePool { try TestDatabase.create() }
     do {
         let result = try await body(database)
-        database.drop()
+        await offThePool { database.drop() }
         return result
     } catch {
-        database.drop()
+        await offThePool { database.drop() }
         throw error
+    }
+}
+
+/// Runs `body` on a thread of its own, off Swift's cooperative pool. CREATE and DROP DATABASE
+/// wait for every backend of the server to absorb a barrier, and a backend blocked writing to
+/// a test's pipe (pg_dump's COPY, say) is drained only by a task that needs the pool: run on
+/// the pool, the drop would wait for itself.
+public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+public func offThePool(_ body: @escaping @Sendable () -> Void) async {
+    await withCheckedContinuation { continuation in
+        Thread {
+            body()
+            continuation.resume()
+        }.start()
     }
 }
