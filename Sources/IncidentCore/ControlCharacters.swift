@@ -19,7 +19,12 @@ public enum ControlCharacters {
 
     /// The first control character in `text`, if any.
     public static func first(in text: String, multiLine: Bool) -> Unicode.Scalar? {
-        text.unicodeScalars.first { isControl($0, multiLine: multiLine) }
+        // Printable ASCII, the common case (and all of base64), holds none: one pass over bytes.
+        let printableASCII = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        }
+        if printableASCII == true { return nil }
+        return text.unicodeScalars.first { isControl($0, multiLine: multiLine) }
     }
 
     /// `text` with every control character replaced by a visible stand-in: the Unicode control

@@ -110,21 +110,35 @@ public struct PostgresBytes: PostgresEncodable, PostgresDecodable, Hashable {
     }
 
     public init(postgresText text: String) throws(PostgresError) {
-        guard text.hasPrefix("\\x"), text.utf8.count % 2 == 0 else { throw .decoding(text, as: PostgresBytes.self) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity((text.utf8.count - 2) / 2)
-        var high: UInt8?
-        for char in text.utf8.dropFirst(2) {
-            guard let nibble = char.hexNibble else { throw .decoding(text, as: PostgresBytes.self) }
-            if let h = high {
-                bytes.append(h << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
+        var text = text
+        let decoded: [UInt8]? = text.withUTF8 { utf8 in
+            guard utf8.count >= 2, utf8.count % 2 == 0, utf8[0] == UInt8(ascii: "\\"), utf8[1] == UInt8(ascii: "x")
+            else { return nil }
+            let count = (utf8.count - 2) / 2
+            var failed = false
+            let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                let table = Self.nibbles
+                for index in 0..<count {
+                    let high = table[Int(utf8[2 + index * 2])]
+                    let low = table[Int(utf8[3 + index * 2])]
+                    guard high | low < 0x10 else {
+                        failed = true
+                        break
+                    }
+                    buffer[index] = high << 4 | low
+                    initialized = index + 1
+                }
             }
+            return failed ? nil : bytes
         }
-        self.bytes = bytes
+        guard let decoded else { throw .decoding(text, as: PostgresBytes.self) }
+        self.bytes = decoded
     }
+}
+
+extension PostgresBytes {
+    /// Each byte's value as a hex digit, 0xFF for bytes that are not one.
+    fileprivate static let nibbles: [UInt8] = (0...255).map { UInt8($0).hexNibble ?? 0xFF }
 }
 
 extension UInt8 {

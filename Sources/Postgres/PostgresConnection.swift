@@ -134,7 +134,7 @@ public final class PostgresConnection: @unchecked Sendable {
     public func query(_ query: PostgresQuery) throws(PostgresError) -> PostgresRows {
         guard let handle else { throw PostgresError(code: .connectionLost, serverMessage: "connection is closed") }
         // libpq takes C strings: a NUL would silently cut the value short, so refuse it.
-        if let index = query.binds.firstIndex(where: { $0?.utf8.contains(0) ?? false }) {
+        if let index = query.binds.firstIndex(where: { $0.map(Self.holdsNUL) ?? false }) {
             throw PostgresError(code: .invalidValue, serverMessage: "parameter $\(index + 1) contains a NUL character")
         }
         let name = try preparedName(for: query, handle)
@@ -153,6 +153,12 @@ public final class PostgresConnection: @unchecked Sendable {
             if error.sqlState == .featureNotSupported { prepared.removeAll() }
             throw error
         }
+    }
+
+    private static func holdsNUL(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.isEmpty ? false : memchr(bytes.baseAddress!, 0, bytes.count) != nil
+        } ?? text.utf8.contains(0)
     }
 
     /// The name `query`'s statement is prepared under, preparing it on first use; nil when the

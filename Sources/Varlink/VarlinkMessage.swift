@@ -59,6 +59,13 @@ public struct VarlinkCall: Sendable, Equatable {
     /// Whether objects and arrays nest deeper than `limit`, counting brackets outside strings:
     /// one pass, no allocation.
     static func nesting(of bytes: some Collection<UInt8>, exceeds limit: Int) -> Bool {
+        // Contiguous bytes (a ByteBuffer's view, an array) are scanned through a raw buffer:
+        // the generic iterator costs several times the scan on a large message.
+        if let exceeds = bytes.withContiguousStorageIfAvailable({ scan($0, exceeds: limit) }) { return exceeds }
+        return scan(Array(bytes), exceeds: limit)
+    }
+
+    private static func scan(_ bytes: some Sequence<UInt8>, exceeds limit: Int) -> Bool {
         var depth = 0
         var inString = false
         var escaped = false
