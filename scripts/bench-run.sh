@@ -170,6 +170,14 @@ ctl=$(median_ms "$bin/incidentctl" show "$ref" --socket "$sock")
 raw=$(median_ms psql -X -q -d bench -c "SELECT * FROM incidents WHERE reference = '$ref'")
 row "median ms, incidentctl show vs psql -c" "$ctl" "$raw" "$(ratio "$raw" "$ctl")"
 
+echo "Evidence: a ${BENCH_EVIDENCE_MIB:-200} MiB file added and read back, beside psql copying the same bytes ..." >&2
+read -r ev_add ev_in ev_get ev_out ev_idle ev_add_peak ev_get_peak < <(
+    scripts/bench-evidence.sh "$bin" "$sock" "$daemon" "$work" bench
+)
+row "evidence add MiB/s vs psql \\copy in" "$ev_add" "$ev_in" "$(ratio "$ev_add" "$ev_in")"
+row "evidence get MiB/s vs psql \\copy out" "$ev_get" "$ev_out" "$(ratio "$ev_get" "$ev_out")"
+row "daemon RSS MiB, idle / peak add / peak get" "$ev_idle / $ev_add_peak / $ev_get_peak" "+16" "-"
+
 echo "Hostile input: 20 peers each sending 20 MiB without a terminator ..." >&2
 stop_daemon
 printf 'hookConcurrency: 2\nmaximumConnectionsPerUser: 64\n' >"$work/hostile.yaml"
@@ -291,6 +299,12 @@ $scaling_table
   reconnects), and the daemon's CPU seconds for those 400 MiB. The frame decoder resumes its
   search for the terminator where the last read stopped (memchr), so the bytes cost one pass.
   Target: worst call under 50 ms in a release build.
+- *evidence*: \`incidentctl evidence add\` of a 200 MiB file of random bytes (the whole
+  command: chunks sealed and stored, then the commit re-reading and hashing what was stored)
+  and \`evidence get\` of it (each chunk opened, the client checking the hash), against psql
+  \`\\copy\` of the same bytes, as 256 KiB bytea rows, into and out of a table. RSS: the
+  daemon's resident set before, and its peak during each (sampled every 50 ms). Target: peak
+  within 16 MiB of idle.
 - *RSS*: the daemon's resident set after start, and its peak while 32 clients file reports
   (sampled every 100 ms). Target: under 64 MiB.
 - *Scaling*: Status (counts by phase and severity, the oldest open incident, the task lists),

@@ -75,6 +75,21 @@ step incidentctl task done "$ref" triage --set severity=high --set dataCategorie
     --set jurisdictions=DE,EU --set nis2Entity=false --set secRegistrant=false \
     --set doraFinancialEntity=false --set ftcFinancialInstitution=false
 step incidentctl advance "$ref"
+# The investigator keeps what they found: sealed, hashed, every access audited.
+evidence=$(mktemp -d "${TMPDIR:-/tmp}/incidentd-demo-evidence.XXXXXX")
+cat >"$evidence/misdirected.eml" <<'MAIL'
+From: orders@example.com
+To: partner-b@example.net
+Date: Tue, 1 Dec 2026 09:12:00 +0100
+Subject: Order export
+
+The order export is attached.
+MAIL
+step incidentctl evidence add "$ref" "$evidence/misdirected.eml" --kind email \
+    --description "The e-mail that went to partner B"
+step incidentctl evidence get "$ref" E1 -o "$evidence/back.eml"
+step incidentctl evidence custody "$ref" E1
+rm -rf "$evidence"
 # The GDPR authority notice, checked against Art. 33(3), then drafted from the case file.
 step incidentctl notice check "$ref" gdpr-authority || true
 step incidentctl update "$ref" \

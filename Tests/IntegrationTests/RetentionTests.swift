@@ -26,6 +26,30 @@ import Testing
                 _ = try await store.change(filed[title]!, audit: AuditRecord(caller: admin, action: "Note")) { _ in
                     [IncidentEvent(.noteAdded, ["text": "called Alice"])]
                 }
+                // An evidence file naming Alice, while the incident is open.
+                let audit = AuditRecord(caller: admin, action: "Evidence")
+                let upload = try await store.beginEvidence(
+                    filed[title]!,
+                    NewEvidence(name: "alice.txt", description: "Alice's letter", kind: .document, size: 5),
+                    by: Principal(caller: admin, roles: [.manager]),
+                    limits: EvidenceLimits(),
+                    audit: audit
+                ).get()
+                _ = try await store.addEvidenceChunk(
+                    upload: upload,
+                    by: admin,
+                    position: 0,
+                    bytes: Array("Alice".utf8),
+                    limits: EvidenceLimits(),
+                    audit: audit
+                ).get()
+                _ = try await store.commitEvidence(
+                    upload: upload,
+                    by: admin,
+                    sha256: ContentHasher.hex(of: Array("Alice".utf8)),
+                    limits: EvidenceLimits(),
+                    audit: audit
+                ).get()
             }
             let refs = filed
             let closedOld = Date().addingTimeInterval(-400 * 86_400)
@@ -104,6 +128,31 @@ import Testing
                 let timeline = try await store.timeline(refs[title]!)
                 #expect(!timeline.events.contains { $0.data["text"] != nil })
             }
+            // Evidence content goes with the rest; its manifest stays. Held incidents keep theirs.
+            let evidence = try await pool.withConnection { connection in
+                try connection.query(
+                    """
+                    SELECT i.title, e.sha256, e.size, e.purged_at IS NOT NULL AS purged, e.description,
+                           (SELECT count(*)::int FROM evidence_chunks c WHERE c.evidence_id = e.id) AS chunks
+                    FROM incidents i JOIN evidence e ON e.incident_id = i.id ORDER BY i.id
+                    """
+                ).map {
+                    (
+                        try $0.decode(String.self, "title"), try $0.decode(Bool.self, "purged"),
+                        try $0.decode(Int.self, "chunks"), try $0.decode(Int64.self, "size"),
+                        try $0.decode(String?.self, "description")
+                    )
+                }
+            }
+            for (title, purged, chunks, size, description) in evidence {
+                #expect(size == 5, "the manifest stays")
+                if title == "Purged incident" {
+                    #expect(purged && chunks == 0 && description == "[purged]", "\(title)")
+                } else {
+                    #expect(!purged && chunks == 1, "\(title) keeps its evidence")
+                }
+            }
+            #expect(evidence.filter { $0.1 }.count == 2)
             let rows = try await pool.withConnection { connection in
                 try connection.query(
                     """
