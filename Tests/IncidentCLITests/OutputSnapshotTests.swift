@@ -14,7 +14,7 @@ import Varlink
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     /// Two hours after the fixtures' reports were filed.
     static let now = VarlinkJSON.parseInstant("2026-11-29T08:52:55Z")!
-    static let output = Output(timeZone: TimeZone(identifier: "Europe/Berlin")!, now: now, colour: false)
+    static let output = Output(timeZone: TimeZone(identifier: "Europe/Berlin")!, now: now, colour: false, width: 100)
 
     static func fixture<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
         let data = try Data(contentsOf: directory.appendingPathComponent("Fixtures/\(name).json"))
@@ -45,6 +45,80 @@ import Varlink
         let text = StatusCommand.render(reply, output: Self.output)
         try Self.assertSnapshot(text, named: "status")
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 100 }, "fits 100 columns")
+    }
+
+    /// Titles in Latin, Chinese and emoji, at 80 and 100 columns: every line fits in display
+    /// columns, titles give way with `…`, and references and task ids stay whole.
+    static let titles = [
+        "Customer list with names, e-mail addresses and order totals sent to the wrong partner",
+        "客户名单（姓名、手机号、订单金额）误发给了错误的合作伙伴，需立即召回",
+        "🔥 Payment export 💳 left on a public share 📂 for two days",
+    ]
+
+    @Test(arguments: [80, 100])
+    func screensFitTheTerminalWithWideCharacters(width: Int) throws {
+        var output = Self.output
+        output.width = width
+        var list = try Self.fixture("list", as: IncidentsWire.ListReply.self)
+        for index in list.incidents.indices { list.incidents[index].title = Self.titles[index % Self.titles.count] }
+        var status = try Self.fixture("status", as: IncidentsWire.StatusReply.self)
+        func retitle(_ tasks: [IncidentsWire.DueTask]?) -> [IncidentsWire.DueTask]? {
+            tasks.map {
+                $0.enumerated().map { index, task in
+                    var task = task
+                    task.title = Self.titles[(index + 1) % Self.titles.count]
+                    task.incidentTitle = Self.titles[index % Self.titles.count]
+                    return task
+                }
+            }
+        }
+        status.overdue = retitle(status.overdue)
+        status.dueSoon = retitle(status.dueSoon)
+        status.myTasks = retitle(status.myTasks)
+        status.owedNotifications = retitle(status.owedNotifications)
+        status.oldestOpen?.title = Self.titles[1]
+        var file = try Self.fixture("casefile", as: WorkflowWire.CaseFileReply.self)
+        file.incident.title = Self.titles[1]
+        let screens = [
+            ("list", output.table(list.incidents)), ("status", StatusCommand.render(status, output: output)),
+            ("casefile", output.caseFile(file)),
+        ]
+        for (name, text) in screens {
+            try Self.assertSnapshot(text, named: "\(name)-wide-\(width)")
+            for line in text.split(separator: "\n") {
+                #expect(DisplayWidth.of(line) <= width, "\(name) at \(width): \(line)")
+            }
+        }
+        let ids = (status.overdue ?? []) + (status.dueSoon ?? [])
+        for task in ids {
+            #expect(screens[1].1.contains("\(task.reference)  \(task.task)"), "task ids are never shortened")
+        }
+    }
+
+    @Test(arguments: [
+        ("abc", 3), ("中文", 4), ("e\u{301}", 1), ("🔥", 2), ("👨‍👩‍👧", 2), ("☺\u{FE0F}", 2), ("ｆｕｌｌ", 8),
+        ("\u{1B}[31mred\u{1B}[0m", 3),
+        ("한국어", 6),
+    ])
+    func displayWidthsAreTheTerminals(text: String, columns: Int) {
+        #expect(DisplayWidth.of(text) == columns)
+    }
+
+    @Test func truncationEndsWithAnEllipsisAndNeverCutsACharacter() {
+        #expect(DisplayWidth.truncate("客户名单误发给了错误的供应商", to: 10) == "客户名单…")
+        #expect(DisplayWidth.truncate("short", to: 10) == "short")
+        #expect(DisplayWidth.truncate("🔥🔥🔥🔥", to: 5) == "🔥🔥…")
+        #expect(DisplayWidth.truncate("e\u{301}e\u{301}e\u{301}", to: 2) == "e\u{301}…")
+        #expect(
+            DisplayWidth.of(Self.output.fit("中文标题很长很长", 7)) == 7,
+            "padded to the column when cut on a wide character"
+        )
+    }
+
+    @Test func theWidthComesFromColumnsWhenNotATerminal() {
+        #expect(DisplayWidth.terminal(environment: ["COLUMNS": "80"]) == 80)
+        #expect(DisplayWidth.terminal(environment: [:]) == 100)
+        #expect(DisplayWidth.terminal(environment: ["COLUMNS": "junk"]) == 100)
     }
 
     @Test func caseFile() throws {
@@ -91,9 +165,23 @@ import Varlink
             actor: "mia",
             data: ["task": "contain"]
         )
+        var wide = Self.output
+        wide.width = 120
         #expect(
-            Self.output.event(event)
+            wide.event(event)
                 == "2026-11-29 09:52 GMT+1  INC-2026-000001  task.completed  by mia  task=contain  Customer list e-mailed"
+        )
+        var narrow = Self.output
+        narrow.width = 90
+        #expect(
+            narrow.event(event)
+                == "2026-11-29 09:52 GMT+1  INC-2026-000001  task.completed  by mia  task=contain  Customer l…",
+            "the title gives way"
+        )
+        narrow.width = 80
+        #expect(
+            narrow.event(event) == "2026-11-29 09:52 GMT+1  INC-2026-000001  task.completed  by mia  task=contain",
+            "and goes when there is no room for it"
         )
     }
 

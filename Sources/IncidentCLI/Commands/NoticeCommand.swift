@@ -131,7 +131,7 @@ extension Output {
         var line = first
         var empty = true
         for word in text.split(separator: " ") {
-            if !empty, line.count + 1 + word.count > width {
+            if !empty, DisplayWidth.of(line) + 1 + DisplayWidth.of(word) > width {
                 lines.append(line)
                 line = rest
                 empty = true

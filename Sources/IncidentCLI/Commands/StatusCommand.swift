@@ -54,8 +54,13 @@ struct StatusCommand: ParsableCommand {
         lines.append(output.columns(rows))
         if let oldest = reply.oldestOpen {
             lines.append("")
+            let reported = " (reported \(output.relative(oldest.reported)))"
+            let head = "Oldest open: \(oldest.reference) "
             lines.append(
-                "Oldest open: \(oldest.reference) \(oldest.title) (reported \(output.relative(oldest.reported)))"
+                head
+                    + output.fit(oldest.title, max(12, output.width - DisplayWidth.of(head + reported)))
+                    .trimmingTrailingSpaces()
+                    + reported
             )
         }
         return lines
@@ -88,14 +93,17 @@ struct StatusCommand: ParsableCommand {
     ) -> [String] {
         guard let tasks, !tasks.isEmpty else { return [] }
         var lines = ["", output.paint("\(title) (\(tasks.count))", .bold)]
+        // References and task ids are typed back, so they are never shortened: titles are.
+        let labelWidth = max(34, tasks.prefix(limit).map { DisplayWidth.of("\($0.reference)  \($0.task)") }.max() ?? 0)
         for task in tasks.prefix(limit) {
             let label = "\(task.reference)  \(task.task)"
             let title =
                 task.settledBy.map { "possibly owed, settled by \($0.joined(separator: ", ")): " + task.title }
                 ?? task.title
+            let room = max(12, output.width - 2 - labelWidth - 2 - 18 - 2)
             lines.append(
-                ("  " + output.fit(label, 34) + "  " + clock(task, output: output) + "  " + output.fit(title, 42))
-                    .trimmingTrailingSpaces()
+                ("  " + output.pad(label, labelWidth) + "  " + clock(task, output: output) + "  "
+                    + output.fit(title, room)).trimmingTrailingSpaces()
             )
         }
         if tasks.count > limit { lines.append("  … and \(tasks.count - limit) more") }
@@ -111,13 +119,18 @@ struct StatusCommand: ParsableCommand {
         for clock in clocks where !order.contains(clock.reference) { order.append(clock.reference) }
         for reference in order.prefix(10) {
             let own = clocks.filter { $0.reference == reference }
-            lines.append("  " + output.fit("\(reference)  \(own[0].incidentTitle)", 76).trimmingTrailingSpaces())
+            lines.append(
+                "  " + reference.rawValue + "  "
+                    + output.fit(own[0].incidentTitle, max(12, output.width - 4 - DisplayWidth.of(reference.rawValue)))
+                    .trimmingTrailingSpaces()
+            )
+            let idWidth = max(20, own.map { DisplayWidth.of($0.task) }.max() ?? 0)
             for task in own {
                 let what = task.settledBy.map { "possibly owed, needs \($0.joined(separator: ", "))" } ?? task.title
+                let room = max(12, output.width - 4 - idWidth - 2 - 18 - 2)
                 lines.append(
-                    ("    " + output.fit(task.task, 20) + "  " + clock(task, output: output) + "  "
-                        + output.fit(what, 34))
-                        .trimmingTrailingSpaces()
+                    ("    " + output.pad(task.task, idWidth) + "  " + clock(task, output: output) + "  "
+                        + output.fit(what, room)).trimmingTrailingSpaces()
                 )
             }
         }

@@ -33,8 +33,13 @@ extension Output {
         if let decisions = file.decisions, !decisions.isEmpty {
             sections.append(
                 (["Decisions"]
-                    + decisions.map {
-                        "  \($0.name): \($0.value ? "yes" : "no") — \($0.by), \(time($0.at)): \($0.reason)"
+                    + decisions.flatMap {
+                        Self.wrap(
+                            "\($0.name): \($0.value ? "yes" : "no") — \($0.by), \(time($0.at)): \($0.reason)",
+                            first: "  ",
+                            rest: "    ",
+                            width: width
+                        )
                     }).joined(separator: "\n")
             )
         }
@@ -60,13 +65,15 @@ extension Output {
                         ? "   (gate: needs a \(file.gatePending!.rawValue)'s approval)" : "")
             ]
             for task in inPhase {
-                lines.append("  \(mark(task)) \(task.id)  \(task.title)")
+                // The task id is typed back, so only the title is shortened to fit.
+                let head = "  \(mark(task)) \(task.id)  "
+                lines.append((head + fit(task.title, max(12, width - DisplayWidth.of(head)))).trimmingTrailingSpaces())
                 var details = ["\(task.role.rawValue)", status(task)]
                 if !task.required { details.append("optional") }
                 if !task.captures.isEmpty, task.status == .open || task.status == .possiblyOwed {
                     details.append("needs \(task.captures.joined(separator: ", "))")
                 }
-                lines.append("      " + details.joined(separator: " · "))
+                lines += Self.wrap(details.joined(separator: " · "), first: "      ", rest: "        ", width: width)
             }
             sections.append(lines.joined(separator: "\n"))
         }

@@ -9,6 +9,8 @@ struct Output {
     var timeZone: TimeZone = .current
     var now: Date = Date()
     var colour: Bool = Output.colourWanted()
+    /// The columns a screen fits: the terminal's, else `COLUMNS`, else 100.
+    var width: Int = DisplayWidth.terminal()
 
     enum Colour: String {
         case red = "31"
@@ -31,21 +33,8 @@ struct Output {
         self.colour ? "\u{1B}[\(colour.rawValue)m\(text)\u{1B}[0m" : text
     }
 
-    /// The width a string takes on screen: its characters, without colour codes.
-    static func visibleWidth(_ text: String) -> Int {
-        var width = 0
-        var inEscape = false
-        for character in text {
-            if inEscape {
-                if character == "m" { inEscape = false }
-            } else if character == "\u{1B}" {
-                inEscape = true
-            } else {
-                width += 1
-            }
-        }
-        return width
-    }
+    /// The columns a string takes on screen (``DisplayWidth``), without colour codes.
+    static func visibleWidth(_ text: String) -> Int { DisplayWidth.of(text) }
 
     func paint(_ severity: Severity) -> String {
         switch severity {
@@ -85,9 +74,11 @@ struct Output {
 
     /// `text` padded or cut to `width` characters, so a screen fits 100 columns.
     func fit(_ text: String, _ width: Int) -> String {
-        text.count > width
-            ? String(text.prefix(width - 1)) + "…" : text + String(repeating: " ", count: width - text.count)
+        DisplayWidth.pad(DisplayWidth.truncate(text, to: width), to: width)
     }
+
+    /// `text` padded to `width` columns, never shortened: for what people type back.
+    func pad(_ text: String, _ width: Int) -> String { DisplayWidth.pad(text, to: width) }
 
     func count(_ value: Int64) -> String {
         let digits = String(value)
@@ -102,7 +93,8 @@ struct Output {
     /// The case file of one incident, as people read it.
     func incident(_ incident: Incident) -> String {
         var lines: [String] = []
-        lines.append("\(incident.reference)  \(incident.title)")
+        let head = "\(incident.reference)  "
+        lines.append(head + fit(incident.title, max(12, width - DisplayWidth.of(head))).trimmingTrailingSpaces())
         var facts: [(String, String)] = [
             ("Phase", "\(incident.phase.rawValue) (since \(time(incident.phaseEntered)))"),
             ("Severity", paint(incident.severity)),
@@ -152,18 +144,28 @@ struct Output {
     }
 
     /// One line per incident, in columns.
+    /// On a narrow screen the report time is given as an age, as kubectl does, so that the
+    /// title keeps room.
     func table(_ incidents: [IncidentSummary]) -> String {
         guard !incidents.isEmpty else { return "No incidents match." }
-        var rows: [[String]] = [["REFERENCE", "PHASE", "SEVERITY", "REPORTED", "ASSIGNEE", "TITLE"]]
-        for incident in incidents {
-            rows.append([
-                incident.reference.rawValue, incident.phase.rawValue, paint(incident.severity),
-                time(incident.reported), incident.assignee ?? "-", incident.title,
-            ])
+        func rows(_ when: (Date) -> String, _ heading: String) -> [[String]] {
+            [["REFERENCE", "PHASE", "SEVERITY", heading, "ASSIGNEE", "TITLE"]]
+                + incidents.map { incident in
+                    [
+                        incident.reference.rawValue, incident.phase.rawValue, paint(incident.severity),
+                        when(incident.reported), incident.assignee ?? "-", incident.title,
+                    ]
+                }
         }
-        return columns(rows)
+        let full = rows(time, "REPORTED")
+        let fixed = (0..<5).map { column in full.map { DisplayWidth.of($0[column]) }.max() ?? 0 }.reduce(10, +)
+        return columns(width - fixed >= 24 ? full : rows(relative, "AGE"))
     }
 
+    /// Rows in columns two spaces apart, each as wide as its widest cell in display columns.
+    /// The last column is free text (a title, a detail): it is shortened with `…` to fit the
+    /// screen's width, never the columns before it, which hold what people type back
+    /// (references, task ids).
     func columns(_ rows: [[String]]) -> String {
         let count = rows.map(\.count).max() ?? 0
         var widths = [Int](repeating: 0, count: count)
@@ -172,10 +174,13 @@ struct Output {
                 widths[index] = max(widths[index], Self.visibleWidth(cell))
             }
         }
+        let fixed = widths.dropLast().reduce(0, +) + 2 * max(0, count - 1)
+        let room = max(width - fixed, 12)
         return rows.map { row in
             row.enumerated().map { index, cell in
                 index < row.count - 1
-                    ? cell + String(repeating: " ", count: widths[index] - Self.visibleWidth(cell)) : cell
+                    ? DisplayWidth.pad(cell, to: widths[index])
+                    : (index == count - 1 ? DisplayWidth.truncate(cell, to: room) : cell)
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }.joined(separator: "\n")
     }
@@ -187,7 +192,9 @@ struct Output {
         var line = "\(time(event.at))  \(event.reference)  \(event.kind)"
         if let actor = event.actor { line += "  by \(actor)" }
         if !details.isEmpty { line += "  \(details)" }
-        return line + "  " + event.title
+        // The title, last, is what gives way when the line would not fit, wholly if need be.
+        let room = width - DisplayWidth.of(line) - 2
+        return room < 8 ? line : (line + "  " + fit(event.title, room)).trimmingTrailingSpaces()
     }
 
     static func json(_ value: some Encodable) throws -> String {
