@@ -209,7 +209,8 @@ public struct CaseFileExport: Sendable {
             "| --- | --- | --- | --- | --- | --- | --- |",
         ]
         for item in evidence {
-            let added = "\(cell(item.addedBy)), \(Self.utc(item.addedAt))" + (item.purgedAt == nil ? "" : "; content purged")
+            let added =
+                "\(cell(item.addedBy)), \(Self.utc(item.addedAt))" + (item.purgedAt == nil ? "" : "; content purged")
             lines.append(
                 "| \(item.label) | \(cell(item.name)) | \(item.kind.rawValue) | \(item.mediaType) | \(item.size) | "
                     + "`\(item.sha256)` | \(added) |"

@@ -918,7 +918,11 @@ public enum IncidentInterfaces {
                     .init("mediaType", .string, doc: "Detected from the content."),
                     .init("size", .int), .init("sha256", .string, doc: "SHA-256 of the content, lowercase hex."),
                     .init("addedBy", .string), .init("addedByUID", .int), .init("addedAt", .string),
-                    .init("purgedAt", .optional(.string), doc: "When retention purged the content; the manifest stays."),
+                    .init(
+                        "purgedAt",
+                        .optional(.string),
+                        doc: "When retention purged the content; the manifest stays."
+                    ),
                 ]),
                 doc: "An evidence file's manifest."
             ),

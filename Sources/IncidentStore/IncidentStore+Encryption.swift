@@ -220,7 +220,13 @@ extension IncidentStore {
             let position = try row.decode(Int.self, "position")
             var plain = try row.decode(PostgresBytes.self, "data").bytes
             if let keyID = try row.decode(String?.self, "key_id") {
-                plain = try EvidenceSeal.open(plain, keyID: keyID, evidence: evidence, position: position, cipher: cipher)
+                plain = try EvidenceSeal.open(
+                    plain,
+                    keyID: keyID,
+                    evidence: evidence,
+                    position: position,
+                    cipher: cipher
+                )
             }
             let (keyID, sealed) = EvidenceSeal.seal(plain, evidence: evidence, position: position, cipher: cipher)
             try connection.query(

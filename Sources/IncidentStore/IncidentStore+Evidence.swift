@@ -73,7 +73,8 @@ extension IncidentStore {
             record.incident = reference
             let result = try self.beginEvidence(connection, reference, new, principal, limits)
             switch result {
-            case .success: record.detail = "upload begun, \(new.kind.rawValue)" + (new.size.map { ", \($0) bytes" } ?? "")
+            case .success:
+                record.detail = "upload begun, \(new.kind.rawValue)" + (new.size.map { ", \($0) bytes" } ?? "")
             case .failure(let refusal): record.refuse(refusal)
             }
             try connection.query(record.insert)
@@ -279,8 +280,16 @@ extension IncidentStore {
         if try row.decode(String.self, "phase") == Phase.closed.rawValue { return .failure(.closed(reference)) }
         let handle = StoredEvidence(
             item: EvidenceItem(
-                number: 0, name: "", description: nil, kind: .other, mediaType: "", size: received, sha256: sha256,
-                addedBy: caller.userName, addedByUID: caller.uid, addedAt: Date()
+                number: 0,
+                name: "",
+                description: nil,
+                kind: .other,
+                mediaType: "",
+                size: received,
+                sha256: sha256,
+                addedBy: caller.userName,
+                addedByUID: caller.uid,
+                addedAt: Date()
             ),
             chunks: try row.decode(Int.self, "chunk_count"),
             id: id,
@@ -448,7 +457,9 @@ extension IncidentStore {
             return .failure(.damaged(number: number, reason: "chunk \(position) is sealed and encryption is off"))
         }
         do {
-            return .success(try EvidenceSeal.open(data, keyID: keyID, evidence: file.uid, position: position, cipher: cipher))
+            return .success(
+                try EvidenceSeal.open(data, keyID: keyID, evidence: file.uid, position: position, cipher: cipher)
+            )
         } catch {
             return .failure(.damaged(number: number, reason: "chunk \(position): \(error.description)"))
         }
@@ -468,7 +479,9 @@ extension IncidentStore {
             case .success(let bytes):
                 hasher.update(bytes)
                 size += Int64(bytes.count)
-                if prefix.count < MediaType.prefixLength { prefix += bytes.prefix(MediaType.prefixLength - prefix.count) }
+                if prefix.count < MediaType.prefixLength {
+                    prefix += bytes.prefix(MediaType.prefixLength - prefix.count)
+                }
             case .failure(let refusal): return .failure(refusal)
             }
         }

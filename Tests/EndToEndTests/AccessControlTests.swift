@@ -134,10 +134,15 @@ struct AccessControlTests {
             defer { files.remove() }
             chmod(files.path, 0o1777)
             let screenshot = files.appending("what-i-saw.png")
-            try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3]).write(to: URL(fileURLWithPath: screenshot))
+            try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3]).write(
+                to: URL(fileURLWithPath: screenshot)
+            )
             chmod(screenshot, 0o644)
             let own = try reference(
-                try await daemon.ctl(["report", "--title", "Odd e-mail", "--description", "d", "--json"], asUser: "idt-rep1")
+                try await daemon.ctl(
+                    ["report", "--title", "Odd e-mail", "--description", "d", "--json"],
+                    asUser: "idt-rep1"
+                )
             )
             let others = try reference(
                 try await daemon.ctl(["report", "--title", "B", "--description", "d", "--json"], asUser: "idt-rep2")

@@ -108,7 +108,9 @@ import Varlink
             #expect(custody.status == 0, "\(custody)")
             let lines = custody.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             #expect(lines.first == "E5 alert.txt of \(reference)")
-            let actions = lines.dropFirst(3).compactMap { $0.split(separator: "  ").dropFirst(2).first.map(String.init) }
+            let actions = lines.dropFirst(3).compactMap {
+                $0.split(separator: "  ").dropFirst(2).first.map(String.init)
+            }
             #expect(
                 actions == ["added", "listed", "listed", "read", "verified", "viewed custody"],
                 "\(custody.stdout)"
@@ -128,7 +130,9 @@ import Varlink
                 ("capture.bin", Self.randomBytes(700_000)), (longName, Array("log line\n".utf8)), ("empty.txt", []),
             ]
             for (name, bytes) in contents {
-                #expect(try await daemon.ctl(["evidence", "add", reference, try file(directory, name, bytes)]).status == 0)
+                #expect(
+                    try await daemon.ctl(["evidence", "add", reference, try file(directory, name, bytes)]).status == 0
+                )
             }
             for redact in [false, true] {
                 let archive = directory.appending(redact ? "redacted.tar" : "bundle.tar")
@@ -143,7 +147,10 @@ import Varlink
                 let untar = try await runCommand("/usr/bin/env", ["tar", "-xf", archive, "-C", unpacked])
                 #expect(untar.status == 0, "\(untar)")
                 let root = unpacked + "/" + reference
-                let check = try await runCommand("/usr/bin/env", ["sh", "-c", "cd '\(root)' && sha256sum -c SHA256SUMS"])
+                let check = try await runCommand(
+                    "/usr/bin/env",
+                    ["sh", "-c", "cd '\(root)' && sha256sum -c SHA256SUMS"]
+                )
                 #expect(check.status == 0, "\(check)")
                 let listed = try FileManager.default.subpathsOfDirectory(atPath: root).sorted()
                 if redact {
@@ -252,7 +259,11 @@ import Varlink
             func upload(_ id: String, _ position: Int, _ bytes: String) throws -> EvidenceWire.UploadReply {
                 try client.call(
                     Methods.Evidence.upload,
-                    EvidenceWire.UploadParameters(upload: id, position: position, data: Data(bytes.utf8).base64EncodedString())
+                    EvidenceWire.UploadParameters(
+                        upload: id,
+                        position: position,
+                        data: Data(bytes.utf8).base64EncodedString()
+                    )
                 )
             }
             let ordered = try begin()

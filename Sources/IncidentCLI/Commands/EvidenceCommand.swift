@@ -31,7 +31,10 @@ struct EvidenceCommand: ParsableCommand {
 func evidenceNumber(_ text: String) throws -> Int {
     let digits = text.hasPrefix("E") || text.hasPrefix("e") ? String(text.dropFirst()) : text
     guard let number = Int(digits), number > 0 else {
-        throw CLIError("\(text) is not an evidence file: give its number as 'evidence list' shows it, such as E2.", status: .usage)
+        throw CLIError(
+            "\(text) is not an evidence file: give its number as 'evidence list' shows it, such as E2.",
+            status: .usage
+        )
     }
     return number
 }
@@ -99,7 +102,10 @@ struct EvidenceAddCommand: ParsableCommand {
                 throw CLIError("Cannot read \(path): \(String(cString: strerror(errno))).", status: .usage)
             }
             guard (status.st_mode & S_IFMT) == S_IFREG else {
-                throw CLIError("\(path) is not a regular file; give a file, or '-' to read standard input.", status: .usage)
+                throw CLIError(
+                    "\(path) is not a regular file; give a file, or '-' to read standard input.",
+                    status: .usage
+                )
             }
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw CLIError("Cannot open \(path): \(String(cString: strerror(errno))).", status: .usage)
@@ -196,7 +202,8 @@ struct EvidenceGetCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident's reference.") var reference: String
     @Argument(help: "The file's number, as 'evidence list' shows it (E1 or 1).") var number: String
-    @Option(name: .shortAndLong, help: "Write to this file ('-': standard output, even a terminal).") var output: String?
+    @Option(name: .shortAndLong, help: "Write to this file ('-': standard output, even a terminal).") var output:
+        String?
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
@@ -218,7 +225,9 @@ struct EvidenceGetCommand: ParsableCommand {
             )
             try sink.keep()
             if let path = output, path != "-" {
-                printError("Wrote \(item.label) \(item.name) to \(path) (\(Output.bytes(item.size))), sha256 \(item.sha256) verified.")
+                printError(
+                    "Wrote \(item.label) \(item.name) to \(path) (\(Output.bytes(item.size))), sha256 \(item.sha256) verified."
+                )
             }
         } catch {
             sink.discard()
@@ -241,7 +250,9 @@ struct EvidenceGetCommand: ParsableCommand {
                 return
             }
             let directory = (path as NSString).deletingLastPathComponent
-            let temporary = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).incidentctl-\(getpid())"
+            let temporary =
+                (directory.isEmpty ? "." : directory)
+                + "/.\((path as NSString).lastPathComponent).incidentctl-\(getpid())"
             let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard descriptor >= 0 else {
                 throw CLIError("Cannot write \(path): \(String(cString: strerror(errno))).", status: .usage)
@@ -372,10 +383,15 @@ enum EvidenceDownload {
         do {
             let client = try DaemonConnection.open(path)
             var reply = try client.call(
-                try Methods.Evidence.get.call(EvidenceWire.FileParameters(reference: reference, number: number), more: true)
+                try Methods.Evidence.get.call(
+                    EvidenceWire.FileParameters(reference: reference, number: number),
+                    more: true
+                )
             )
             guard let item = try reply.terminalSafe().decode(EvidenceWire.GetReply.self).evidence else {
-                throw CLIError("incidentd sent a file without its manifest; are incidentctl and incidentd the same version?")
+                throw CLIError(
+                    "incidentd sent a file without its manifest; are incidentctl and incidentd the same version?"
+                )
             }
             try start(item)
             var hasher = ContentHasher()

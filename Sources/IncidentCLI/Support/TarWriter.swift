@@ -25,10 +25,19 @@ struct TarWriter {
         let name = Array(path.utf8)
         if name.count > 100 {
             let record = Self.paxRecord("path", path)
-            try handle.write(contentsOf: Self.header(name: Array("PaxHeader".utf8), size: Int64(record.count), modified: modified, type: "x"))
+            try handle.write(
+                contentsOf: Self.header(
+                    name: Array("PaxHeader".utf8),
+                    size: Int64(record.count),
+                    modified: modified,
+                    type: "x"
+                )
+            )
             try handle.write(contentsOf: Self.padded(record))
         }
-        try handle.write(contentsOf: Self.header(name: Array(name.prefix(100)), size: size, modified: modified, type: "0"))
+        try handle.write(
+            contentsOf: Self.header(name: Array(name.prefix(100)), size: size, modified: modified, type: "0")
+        )
         pending = size
         written = 0
     }

@@ -117,7 +117,10 @@ extension IncidentsAPI {
             audit: AuditRecord(caller: caller, action: call.auditAction)
         )
         let item = try Self.unwrap(result, nil)
-        logger.info("evidence stored", metadata: ["evidence.size": "\(item.size)", "evidence.number": "\(item.number)"])
+        logger.info(
+            "evidence stored",
+            metadata: ["evidence.size": "\(item.size)", "evidence.number": "\(item.number)"]
+        )
         return EvidenceWire.EvidenceReply(evidence: item)
     }
 
@@ -262,12 +265,14 @@ extension IncidentsAPI {
         case .noSuchEvidence(let number):
             return .invalidValue(
                 parameter: "number",
-                reason: "names no evidence you may see (\(EvidenceItem.label(number))); incidentctl evidence list shows them"
+                reason:
+                    "names no evidence you may see (\(EvidenceItem.label(number))); incidentctl evidence list shows them"
             )
         case .purged(let number):
             return .invalidValue(
                 parameter: "number",
-                reason: "names \(EvidenceItem.label(number)), whose content was purged under retention; its manifest remains"
+                reason:
+                    "names \(EvidenceItem.label(number)), whose content was purged under retention; its manifest remains"
             )
         case .damaged(let number, let reason):
             return .evidenceDamaged(reference: reference?.rawValue ?? "", number: number, reason: reason)
