@@ -14,8 +14,13 @@ struct ReportCommand: ParsableCommand {
             whichever is missing. Scripts pass flags, or a JSON or YAML file with the same
             keys as the Report method (title, description, aware, category, severity,
             dataCategories, peopleAffected, recordsAffected, jurisdictions, idempotencyKey,
-            dedupKey); flags override the file. A report is sent with an idempotency key, so a
-            retry after a dropped connection never files it twice.
+            dedupKey); flags override the file. A report is sent with an idempotency key,
+            so a retry after a dropped connection never files it twice.
+
+            If incidentd cannot be reached, the report is saved in your own state
+            directory (readable by you only), and 'incidentctl report --resend' sends it
+            later with its key and the time you wrote it; the next report sent also
+            sends what was saved. INCIDENTD_CONTACT, if set, is whom to call meanwhile.
 
             Automated reporters pass a dedup key (a DLP rule and the affected system, say):
             while an incident with that key is open, further reports fold into it, counted,
@@ -79,7 +84,21 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "Read the report from a JSON or YAML file, or - for standard input.")
     var fromFile: String?
 
+    @Flag(name: .long, help: "Send the reports saved while incidentd could not be reached.")
+    var resend = false
+
+    @Flag(name: .long, help: "Do not keep a copy when incidentd cannot be reached.")
+    var noSave = false
+
+    func validate() throws {
+        if resend, title != nil || description != nil || fromFile != nil {
+            throw ValidationError("--resend sends the saved reports; file a new one without it.")
+        }
+    }
+
     func run() throws {
+        if resend { return try resendSaved(quiet: false) }
+        let written = Date()
         var parameters = try fromFile.map(Self.load) ?? ReportFile()
         try apply(to: &parameters)
         if parameters.title == nil || parameters.description == nil {
@@ -96,7 +115,19 @@ struct ReportCommand: ParsableCommand {
         var wire = try parameters.wire()
         wire.idempotencyKey = wire.idempotencyKey ?? UUID().uuidString.lowercased()
         var connection = global.connection()
-        let reply = try connection.call(Methods.Incidents.report, wire, retries: 3)
+        let sent: Result<IncidentsWire.ReportReply, CLIError>
+        do {
+            sent = .success(try connection.call(Methods.Incidents.report, wire, retries: 3))
+        } catch {
+            sent = .failure(error)
+        }
+        if case .failure(let error) = sent, error.status == .unavailable, !noSave {
+            // The moment the person wrote it is when they became aware, unless they said.
+            if wire.aware == nil { wire.aware = written }
+            throw try Self.saved(wire, because: error)
+        }
+        let reply = try sent.get()
+        defer { try? resendSaved(quiet: global.json) }
         if global.json {
             printOut(try Output.json(reply))
             return
@@ -113,6 +144,39 @@ struct ReportCommand: ParsableCommand {
             printOut("Already reported as \(incident.reference): \(incident.title)")
         }
         printOut("Follow it with: incidentctl show \(incident.reference)")
+    }
+
+    /// Saves a report incidentd could not take, and says so: where it is, whom to call, and
+    /// how to send it later.
+    static func saved(_ report: IncidentsWire.ReportParameters, because error: CLIError) throws -> CLIError {
+        let path = try SavedReports().save(report)
+        var message = error.message + "\nYour report is saved in \(path) (readable by you only); nothing is lost."
+        if let contact = ProcessInfo.processInfo.environment["INCIDENTD_CONTACT"], !contact.isEmpty {
+            message += " If it is urgent, tell \(contact) now."
+        }
+        message +=
+            " Send it with 'incidentctl report --resend' once incidentd is back; it keeps its key, so it is never filed twice."
+        return CLIError(message, status: .unavailable)
+    }
+
+    /// Sends every saved report, oldest first, deleting each once incidentd has it; stops at
+    /// the first that cannot be sent, keeping it and the rest.
+    private func resendSaved(quiet: Bool) throws {
+        let saved = SavedReports()
+        let pending = saved.all()
+        if pending.isEmpty {
+            if !quiet, resend { printOut("No saved reports to send.") }
+            return
+        }
+        var connection = global.connection()
+        for (path, report) in pending {
+            let reply = try connection.call(Methods.Incidents.report, report, retries: 3)
+            saved.remove(path)
+            let written = report.aware.map { " written \(Output().time($0))" } ?? ""
+            if !quiet {
+                printOut("Sent the saved report\(written) as \(reply.incident.reference): \(reply.incident.title)")
+            }
+        }
     }
 
     private func apply(to parameters: inout ReportFile) throws {
@@ -139,22 +203,55 @@ struct ReportCommand: ParsableCommand {
 
     private func prompt(_ parameters: inout ReportFile) throws {
         printOut("Reporting a data breach. Say what you know now; facts can be added later.")
+        // A title too long to keep is not thrown away: it starts the description.
+        var kept: [String] = []
         if parameters.title == nil {
-            parameters.title = try ask("In one line, what happened?")
+            parameters.title = try ask(
+                "In one line, what happened? (at most \(ReportDraft.maximumTitleLength) characters)"
+            ) { answer in
+                if let problem = Self.titleProblem(answer) {
+                    kept.append(answer)
+                    return problem + " What you typed is kept for the description."
+                }
+                return nil
+            }
         }
         if parameters.description == nil {
-            parameters.description = try ask("Describe it: what data, whose, how it leaked, what you did so far.")
+            let described = try ask(
+                kept.isEmpty
+                    ? "Describe it: what data, whose, how it leaked, what you did so far."
+                    : "Describe it (it starts with what you typed as a title; Enter alone keeps just that):",
+                allowEmpty: !kept.isEmpty
+            ) { _ in nil }
+            parameters.description = (kept + (described.isEmpty ? [] : [described])).joined(separator: "\n\n")
         }
     }
 
-    private func ask(_ question: String) throws -> String {
+    /// Why `title` would be refused, in a sentence, or nil: the daemon's own rules.
+    static func titleProblem(_ title: String) -> String? {
+        if title.count > ReportDraft.maximumTitleLength {
+            return "That is \(title.count) characters; a title has at most \(ReportDraft.maximumTitleLength)."
+        }
+        if let scalar = ControlCharacters.first(in: title, multiLine: false) {
+            return "A title cannot hold the control character U+\(String(scalar.value, radix: 16, uppercase: true))."
+        }
+        return nil
+    }
+
+    /// Asks until an answer passes `problem` (which says what is wrong, or nil).
+    private func ask(_ question: String, allowEmpty: Bool = false, problem: (String) -> String?) throws -> String {
         while true {
             print(question, terminator: "\n> ")
             guard let line = readLine() else {
                 throw CLIError("Nothing was reported: the input ended before the report was complete.", status: .usage)
             }
             let answer = line.trimmingCharacters(in: .whitespaces)
-            if !answer.isEmpty { return answer }
+            if answer.isEmpty, !allowEmpty { continue }
+            if let problem = problem(answer) {
+                printOut(problem)
+                continue
+            }
+            return answer
         }
     }
 
