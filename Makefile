@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CONFIGURATION ?= debug
 
-.PHONY: help deps build release test demo bench chaos fuzz install install-files manual-tool uninstall clean lint
+.PHONY: help deps build release test demo bench evidence-large chaos fuzz install install-files manual-tool uninstall clean lint
 
 help:
 	@echo "make demo     install what is missing, build, and walk a sample breach through incidentctl"
@@ -13,6 +13,7 @@ help:
 	@echo "make build    build incidentd and incidentctl (debug)"
 	@echo "make release  build optimised binaries"
 	@echo "make bench    measure throughput and latency beside raw PostgreSQL (a few minutes)"
+	@echo "make evidence-large  a 200 MiB evidence file added and read back, the daemon's memory watched"
 	@echo "make chaos    the long fault run: clients filing while incidentd is killed again and again"
 	@echo "make fuzz     libFuzzer on the Varlink decoder, playbook loader, conditions and durations (FUZZ_SECONDS each)"
 	@echo "make install  install binaries, migrations and docs under PREFIX (default /usr/local)"
@@ -39,6 +40,11 @@ demo: deps
 
 bench: deps
 	scripts/bench.sh
+
+# Evidence of 200 MiB added and read back, the daemon's memory watched (CI: 24 MiB).
+evidence-large: deps
+	$(SWIFT) build --build-tests
+	INCIDENTD_EVIDENCE_MIB=200 scripts/with-postgres.sh $(SWIFT) test --skip-build --filter aLargeFileComesBackWhole
 
 # The long fault run: more clients, more reports, more SIGKILLs than the CI version.
 chaos: deps

@@ -2,6 +2,7 @@ import Foundation
 import IncidentCore
 import IncidentProtocol
 import Postgres
+import Synchronization
 import TestSupport
 import Testing
 import Varlink
@@ -116,6 +117,73 @@ import Varlink
                 "\(custody.stdout)"
             )
         }
+    }
+
+    /// A large file streams through in chunks: it comes back identical, and the daemon's
+    /// resident memory does not grow with it. CI adds 24 MiB; `make evidence-large` 200 MiB
+    /// (INCIDENTD_EVIDENCE_MIB).
+    @Test func aLargeFileComesBackWholeWithoutTheDaemonGrowing() async throws {
+        let mib = Int(ProcessInfo.processInfo.environment["INCIDENTD_EVIDENCE_MIB"] ?? "") ?? 24
+        let directory = try TemporaryDirectory(prefix: "evidence")
+        defer { directory.remove() }
+        let path = directory.appending("large.bin")
+        var hasher = ContentHasher()
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<mib {
+            var block = [UInt8](repeating: 0, count: 1 << 20)
+            for index in stride(from: 0, to: block.count, by: 8) {
+                withUnsafeBytes(of: generator.next()) { block.replaceSubrange(index..<index + 8, with: $0) }
+            }
+            hasher.update(block)
+            try handle.write(contentsOf: block)
+        }
+        try handle.close()
+        let expected = hasher.hex()
+        try await withDaemon(arguments: ["--config", try config(directory)]) { daemon, _ in
+            let reference = try reference(try await daemon.ctl(["report", "--title", "Dump", "--description", "d"]))
+            func rss() -> Int {
+                let status = (try? String(contentsOfFile: "/proc/\(daemon.pid)/status", encoding: .utf8)) ?? ""
+                let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+                return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+            }
+            let idle = rss()
+            let peak = Peak()
+            let sampler = Task {
+                while !Task.isCancelled {
+                    peak.note(rss())
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            let started = Date()
+            let added = try await daemon.ctl(["evidence", "add", reference, path])
+            let addSeconds = Date().timeIntervalSince(started)
+            #expect(added.status == 0, "\(added)")
+            #expect(added.stdout.contains("sha256 \(expected)"), "the daemon hashed what the client sent")
+            let out = directory.appending("large.out")
+            let back = Date()
+            let got = try await daemon.ctl(["evidence", "get", reference, "E1", "-o", out])
+            let getSeconds = Date().timeIntervalSince(back)
+            sampler.cancel()
+            #expect(got.status == 0, "\(got)")
+            var check = ContentHasher()
+            let reader = try FileHandle(forReadingFrom: URL(fileURLWithPath: out))
+            while let chunk = try reader.read(upToCount: 1 << 20), !chunk.isEmpty { check.update(chunk) }
+            #expect(check.hex() == expected, "byte-identical")
+            let growth = (peak.value - idle) / 1024
+            print(
+                "evidence \(mib) MiB: add \(String(format: "%.1f", Double(mib) / addSeconds)) MiB/s, "
+                    + "get \(String(format: "%.1f", Double(mib) / getSeconds)) MiB/s, daemon RSS +\(growth) MiB"
+            )
+            #expect(growth < 24, "the daemon holds a chunk at a time, not the file (debug build: +\(growth) MiB)")
+        }
+    }
+
+    final class Peak: Sendable {
+        private let highest = Mutex(0)
+        func note(_ value: Int) { highest.withLock { $0 = max($0, value) } }
+        var value: Int { highest.withLock { $0 } }
     }
 
     /// The bundle: case file, evidence and SHA256SUMS in one tar that tar extracts and
