@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IncidentCore
 import IncidentProtocol
 
 /// incidentctl: the command-line client of incidentd.
@@ -30,7 +31,9 @@ public struct IncidentCtl: ParsableCommand {
     /// command prints goes to standard output, errors to standard error.
     public static func run(arguments: [String]) -> Int32 {
         do {
-            var command = try parseAsRoot(GlobalOptions.hoisted(arguments))
+            let arguments = GlobalOptions.hoisted(arguments)
+            if let refusal = unknownCommand(arguments) { throw refusal }
+            var command = try parseAsRoot(arguments)
             try command.run()
             return 0
         } catch let error as CLIError {
@@ -46,6 +49,24 @@ public struct IncidentCtl: ParsableCommand {
             printError(message)
             return code == .validationFailure ? CLIError.ExitStatus.usage.rawValue : code.rawValue
         }
+    }
+}
+
+extension IncidentCtl {
+    /// `'shwo' is not an incidentctl command; did you mean show?`, when the first word is not a
+    /// command; nil when it is, or is an option.
+    static func unknownCommand(_ arguments: [String]) -> CLIError? {
+        guard let word = arguments.first, !word.hasPrefix("-"), word != "help" else { return nil }
+        var names: [String] = []
+        for command in configuration.subcommands {
+            if let name = command.configuration.commandName { names.append(name) }
+        }
+        if names.contains(word) { return nil }
+        let hint = Suggestions.sentence(for: word, in: names)
+        return CLIError(
+            "'\(word)' is not an incidentctl command\(hint.isEmpty ? ";" : hint) 'incidentctl --help' lists them.",
+            status: .usage
+        )
     }
 }
 

@@ -153,6 +153,34 @@ import Varlink
         }
     }
 
+    /// A typo gets the closest valid choices, as git does; a number alone is this year's
+    /// incident.
+    @Test func typosAreAnsweredWithWhatWasMeant() async throws {
+        let user = String(cString: getpwuid(getuid()).pointee.pw_name)
+        let directory = try TemporaryDirectory(prefix: "typo")
+        defer { directory.remove() }
+        let config = directory.appending("incidentd.yaml")
+        try "roles:\n  users:\n    \(user): [manager, investigator]\n".write(
+            toFile: config,
+            atomically: true,
+            encoding: .utf8
+        )
+        try await withDaemon(arguments: ["--config", config]) { daemon, _ in
+            let command = try await daemon.ctl(["shwo"])
+            #expect(command.status == 2, "\(command)")
+            #expect(command.stderr.contains("'shwo' is not an incidentctl command; did you mean show?"), "\(command)")
+            let filed = try await daemon.ctl(["report", "--title", "t", "--description", "d"])
+            let reference = try #require(filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
+            let task = try await daemon.ctl(["task", "done", reference, "acknowlege"])
+            #expect(task.status == 2, "\(task)")
+            #expect(task.stderr.contains("did you mean acknowledge?"), "\(task.stderr)")
+            #expect(task.stderr.contains("Open tasks: acknowledge"), "lists the open tasks: \(task.stderr)")
+            let number = String(Int(reference.suffix(6))!)
+            let shown = try await daemon.ctl(["show", number])
+            #expect(shown.status == 0 && shown.stdout.hasPrefix(reference), "\(shown)")
+        }
+    }
+
     @Test func aMissingDaemonIsExplained() async throws {
         let result = try await runCommand(Binaries.incidentctl, ["status", "--socket", "/tmp/no-such-incidentd.sock"])
         #expect(result.status == 69)

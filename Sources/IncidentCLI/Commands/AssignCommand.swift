@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import IncidentCore
 import IncidentProtocol
 
@@ -93,10 +94,19 @@ struct RestrictCommand: ParsableCommand {
 
 extension IncidentReference {
     /// Parses a reference typed on the command line, or says what one looks like.
-    static func parse(_ text: String) throws(CLIError) -> IncidentReference {
-        guard let reference = IncidentReference(rawValue: text) else {
-            throw CLIError("\(text) is not a reference like INC-2026-000123.", status: .usage)
+    /// A reference as typed: in full (`INC-2026-000123`), or its number alone (`123`) for
+    /// this year's incident with that number.
+    static func parse(_ text: String, now: Date = Date()) throws(CLIError) -> IncidentReference {
+        if let reference = IncidentReference(rawValue: text) { return reference }
+        if !text.isEmpty, text.count <= 6, text.allSatisfy(\.isASCII), let number = Int(text), number > 0 {
+            let year = Calendar(identifier: .gregorian).component(.year, from: now)
+            let digits = String(number)
+            if let reference = IncidentReference(
+                rawValue: "INC-\(year)-" + String(repeating: "0", count: 6 - digits.count) + digits
+            ) {
+                return reference
+            }
         }
-        return reference
+        throw CLIError("\(text) is not a reference like INC-2026-000123 (or 123 for this year's).", status: .usage)
     }
 }

@@ -21,13 +21,11 @@ struct ShowCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The incident's reference, such as INC-2026-000123.")
+    @Argument(help: "The incident's reference, such as INC-2026-000123, or 123 for this year's.")
     var reference: String
 
     func run() throws {
-        guard let reference = IncidentReference(rawValue: reference) else {
-            throw CLIError("\(self.reference) is not a reference like INC-2026-000123.", status: .usage)
-        }
+        let reference = try IncidentReference.parse(reference)
         var connection = global.connection()
         let reply = try connection.call(
             Methods.Incidents.get,

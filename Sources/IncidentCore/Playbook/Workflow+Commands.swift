@@ -54,7 +54,7 @@ extension Workflow {
         _ context: Context
     ) -> Outcome {
         let (playbook, actor, now) = (context.playbook, context.actor, context.now)
-        guard let plan = playbook.task(id) else { return .failure(.unknownTask(id)) }
+        guard let plan = playbook.task(id) else { return .failure(unknownTask(id, state, playbook, now)) }
         let evaluated = evaluate(state, playbook: playbook, now: now)
         guard let task = evaluated.task(id), task.phase == state.phase || plan.isObligation else {
             let listed = playbook.phases.first { $0.tasks.contains(where: { $0.id == id }) }?.phase ?? .report
@@ -166,8 +166,17 @@ extension Workflow {
         return nil
     }
 
+    /// A task id the playbook does not have, with the ids closest to it and the open tasks.
+    static func unknownTask(_ id: String, _ state: CaseState, _ playbook: Playbook, _ now: Date) -> WorkflowRefusal {
+        let ids = playbook.phases.flatMap(\.tasks).map(\.id)
+        let open = evaluate(state, playbook: playbook, now: now).tasks.filter(\.isOwed).map(\.id)
+        return .unknownTask(id, suggestions: Suggestions.closest(to: id, in: ids), open: open)
+    }
+
     static func skipTask(_ id: String, reason: String, _ state: CaseState, _ context: Context) -> Outcome {
-        guard let plan = context.playbook.task(id) else { return .failure(.unknownTask(id)) }
+        guard let plan = context.playbook.task(id) else {
+            return .failure(unknownTask(id, state, context.playbook, context.now))
+        }
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return .failure(.reasonRequired("skipping '\(id)'")) }
         let evaluated = evaluate(state, playbook: context.playbook, now: context.now)

@@ -2,7 +2,9 @@ import Foundation
 
 /// Why the workflow refused a command; each says what is missing.
 public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible {
-    case unknownTask(String)
+    /// No task of that id; `suggestions` are the playbook's ids closest to it, `open` the
+    /// incident's open tasks, so the person can pick the one they meant.
+    case unknownTask(String, suggestions: [String] = [], open: [String] = [])
     case taskNotInCurrentPhase(String, Phase)
     case taskNotOpen(String, TaskState.Status)
     case missingCaptures(task: String, fields: [String])
@@ -46,7 +48,8 @@ public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case .unknownTask(let id): return "the playbook has no task '\(id)'"
+        case .unknownTask(let id, let suggestions, let open):
+            return "the playbook has no task '\(id)'" + Self.didYouMean(suggestions, open: open)
         case .taskNotInCurrentPhase(let id, let phase): return "task '\(id)' belongs to the \(phase.rawValue) phase"
         case .taskNotOpen(let id, let status):
             return "task '\(id)' is \(status.rawValue.replacingOccurrences(of: "_", with: " ")), not open"
@@ -108,5 +111,19 @@ public enum WorkflowRefusal: Error, Sendable, Equatable, CustomStringConvertible
             return
                 "an incident closes from the notify phase; it is in \(phase.rawValue): advance it, or force the close with a reason"
         }
+    }
+
+    /// `; did you mean scope? Open tasks: contain, scope`.
+    public static func didYouMean(_ suggestions: [String], open: [String]) -> String {
+        var text = ""
+        if !suggestions.isEmpty {
+            text +=
+                "; did you mean "
+                + (suggestions.count == 1
+                    ? suggestions[0] : suggestions.dropLast().joined(separator: ", ") + " or " + suggestions.last!)
+                + "?"
+        }
+        if !open.isEmpty { text += (text.isEmpty ? "; " : " ") + "Open tasks: " + open.joined(separator: ", ") }
+        return text
     }
 }

@@ -86,9 +86,11 @@ extension IncidentsAPI {
             )
         }
         guard let task = file.playbook.task(taskID) else {
+            let ids = file.playbook.phases.flatMap(\.tasks).filter { $0.notice != nil }.map(\.id)
             throw WireError.invalidValue(
                 parameter: "task",
-                reason: "is not a task of playbook \(file.playbook.name); incidentctl show lists the incident's tasks"
+                reason: "is not a task of playbook \(file.playbook.name)\(Suggestions.sentence(for: taskID, in: ids)) "
+                    + "incidentctl show lists the incident's tasks"
             )
         }
         guard let notice = task.notice else {

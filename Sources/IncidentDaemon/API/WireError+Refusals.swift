@@ -22,8 +22,12 @@ extension WireError {
             )
         case .invalidCapture(let field, let reason):
             self = .invalidValue(parameter: "captures.\(field)", reason: reason)
-        case .unknownTask(let id):
-            self = .invalidValue(parameter: "task", reason: "\(id) is not a task of this incident's playbook")
+        case .unknownTask(let id, let suggestions, let open):
+            self = .invalidValue(
+                parameter: "task",
+                reason: "\(id) is not a task of this incident's playbook"
+                    + WorkflowRefusal.didYouMean(suggestions, open: open)
+            )
         case .reasonRequired, .lateReasonRequired:
             self = .invalidValue(parameter: "reason", reason: "is required: \(refusal)")
         case .notificationDetailsRequired:
