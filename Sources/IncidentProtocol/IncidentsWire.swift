@@ -346,11 +346,14 @@ extension IncidentsWire {
         public var assignee: String?
         /// The version the caller last saw; a stale one is refused with `Conflict`.
         public var version: Int?
+        /// Assign even a user who is not an investigator or a manager.
+        public var force: Bool?
 
-        public init(reference: IncidentReference, assignee: String?, version: Int? = nil) {
+        public init(reference: IncidentReference, assignee: String?, version: Int? = nil, force: Bool? = nil) {
             self.reference = reference
             self.assignee = assignee
             self.version = version
+            self.force = force
         }
     }
 

@@ -639,9 +639,14 @@ public enum IncidentInterfaces {
                     .init("reference", .string),
                     .init("assignee", .optional(.string), doc: "A user name; absent to unassign."),
                     .init("version", .optional(.int), doc: "The version you last saw; a stale one is a Conflict."),
+                    .init(
+                        "force",
+                        .optional(.bool),
+                        doc: "Assign a user of the system who is neither an investigator nor a manager."
+                    ),
                 ],
                 output: [.init("incident", .named("Incident"))],
-                doc: "Assign an incident to an investigator (managers)."
+                doc: "Assign an incident to an investigator (managers); the assignee must be a user of the system."
             ),
             .init(
                 "Restrict",

@@ -175,6 +175,13 @@ import Varlink
             #expect(task.status == 2, "\(task)")
             #expect(task.stderr.contains("did you mean acknowledge?"), "\(task.stderr)")
             #expect(task.stderr.contains("Open tasks: acknowledge"), "lists the open tasks: \(task.stderr)")
+            // assign: a user of the system, with the role, unless forced.
+            let unknown = try await daemon.ctl(["assign", reference, "no-such-user-7f3"])
+            #expect(unknown.status == 2 && unknown.stderr.contains("is not a user of this system"), "\(unknown)")
+            let roleless = try await daemon.ctl(["assign", reference, "daemon"])
+            #expect(roleless.status == 2 && roleless.stderr.contains("--force"), "\(roleless)")
+            #expect(try await daemon.ctl(["assign", reference, "daemon", "--force"]).status == 0)
+            #expect(try await daemon.ctl(["assign", reference, user]).status == 0)
             let number = String(Int(reference.suffix(6))!)
             let shown = try await daemon.ctl(["show", number])
             #expect(shown.status == 0 && shown.stdout.hasPrefix(reference), "\(shown)")

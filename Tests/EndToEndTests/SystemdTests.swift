@@ -141,7 +141,7 @@ import Varlink
             let reported = try await daemon.ctl(["report", "--title", "t", "--description", "d", "--json"])
             let reference = try #require(reported.stdout.split(separator: "\"").first { $0.hasPrefix("INC-") })
             #expect(
-                try await daemon.ctl(["assign", String(reference), "alice"]).status == 4,
+                try await daemon.ctl(["assign", String(reference), "root"]).status == 4,
                 "root is admin, not manager"
             )
 
@@ -153,7 +153,7 @@ import Varlink
             kill(daemon.pid, SIGHUP)
             var assigned: CommandResult?
             for _ in 0..<50 {
-                let attempt = try await daemon.ctl(["assign", String(reference), "alice"])
+                let attempt = try await daemon.ctl(["assign", String(reference), "root"])
                 if attempt.status == 0 {
                     assigned = attempt
                     break
@@ -172,7 +172,7 @@ import Varlink
             #expect(daemon.log.contains("reload refused"), "\(daemon.log.suffix(2000))")
             #expect(daemon.isRunning)
             #expect(
-                try await daemon.ctl(["assign", String(reference), "bob"]).status == 0,
+                try await daemon.ctl(["assign", String(reference), "root"]).status == 0,
                 "the running roles were kept"
             )
         }

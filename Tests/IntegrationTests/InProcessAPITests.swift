@@ -138,12 +138,15 @@ import Varlink
             let assigned = try await Self.call(
                 router,
                 assign,
-                .init(reference: reference, assignee: "bob", version: version)
+                .init(reference: reference, assignee: "daemon", version: version, force: true)
             ).get()
             #expect(assigned.incident.version == version + 1)
             let stale = await #expect(throws: WireError.self) {
-                try await Self.call(router, assign, .init(reference: reference, assignee: "eve", version: version))
-                    .get()
+                try await Self.call(
+                    router,
+                    assign,
+                    .init(reference: reference, assignee: "bin", version: version, force: true)
+                ).get()
             }
             #expect(stale == .conflict(reference: reference.rawValue, version: version + 1))
             let denied = await #expect(throws: WireError.self) {
@@ -155,11 +158,11 @@ import Varlink
             }
             let nobody = IncidentReference(year: 2026, number: 999_999)
             let missing = await #expect(throws: WireError.self) {
-                try await Self.call(router, assign, .init(reference: nobody, assignee: "bob")).get()
+                try await Self.call(router, assign, .init(reference: nobody, assignee: "daemon", force: true)).get()
             }
             #expect(missing == .noSuchIncident(reference: nobody.rawValue))
             let file = try await Self.call(router, Methods.Incidents.get, .init(reference: reference)).get()
-            #expect(file.incident.assignee == "bob", "refused changes changed nothing")
+            #expect(file.incident.assignee == "daemon", "refused changes changed nothing")
             #expect(file.incident.version == version + 1)
             let audit = try await parts.auditStore.query(
                 AuditFilter(action: "Assign", limit: 100),
@@ -183,7 +186,11 @@ import Varlink
                         _ = try await Self.call(
                             router,
                             Methods.Incidents.assign,
-                            .init(reference: reference, assignee: "user\(index)")
+                            .init(
+                                reference: reference,
+                                assignee: ["root", "daemon", "bin", "sys", "nobody"][index % 5],
+                                force: true
+                            )
                         ).get()
                     }
                     group.addTask {

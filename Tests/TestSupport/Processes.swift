@@ -66,11 +66,14 @@ public func runCommand(
 ) async throws -> CommandResult {
     let (path, argv) =
         user.map { ("/usr/sbin/runuser", ["-u", $0, "--", executable] + arguments) } ?? (executable, arguments)
-    let variables = environment.map { environment in
-        Environment.custom(
-            Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) })
-        )
-    }
+    // Each run keeps reports it could not send in a state directory of its own, so that one
+    // test's saved report is never sent to another test's daemon.
+    let variables =
+        environment.map { environment in
+            Environment.custom(
+                Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) })
+            )
+        } ?? Environment.inherit.updating(["XDG_STATE_HOME": "/tmp/incidentd-test-state-\(UUID().uuidString)"])
     if let input {
         let file = try InputFile(input)
         return try await run(path, argv, variables, .fileDescriptor(file.descriptor, closeAfterSpawningProcess: true))
@@ -81,14 +84,14 @@ public func runCommand(
 private func run(
     _ path: String,
     _ argv: [String],
-    _ environment: Environment?,
+    _ environment: Environment,
     _ input: some InputProtocol
 ) async throws -> CommandResult {
     let limit = 64 << 20
     let result = try await Subprocess.run(
         .path(FilePath(path)),
         arguments: Arguments(argv),
-        environment: environment ?? .inherit,
+        environment: environment,
         input: input,
         output: .string(limit: limit),
         error: .string(limit: limit)

@@ -8,6 +8,9 @@ struct AssignCommand: ParsableCommand {
         commandName: "assign",
         abstract: "Assign an incident to an investigator (managers).",
         discussion: """
+            The assignee must be a user of the system who is an investigator or a manager
+            (--force assigns another user of the system).
+
             Examples:
               incidentctl assign INC-2026-000123 alice
               incidentctl assign INC-2026-000123 --nobody
@@ -28,6 +31,9 @@ struct AssignCommand: ParsableCommand {
     @Option(name: .long, help: "Refuse if the incident changed since this version.")
     var ifVersion: Int?
 
+    @Flag(name: .long, help: "Assign a user who is neither an investigator nor a manager.")
+    var force = false
+
     func validate() throws {
         if (assignee == nil) == !nobody {
             throw ValidationError("Name one assignee, or pass --nobody to remove the assignment.")
@@ -39,7 +45,12 @@ struct AssignCommand: ParsableCommand {
         var connection = global.connection()
         let reply = try connection.call(
             Methods.Incidents.assign,
-            IncidentsWire.AssignParameters(reference: reference, assignee: assignee, version: ifVersion)
+            IncidentsWire.AssignParameters(
+                reference: reference,
+                assignee: assignee,
+                version: ifVersion,
+                force: force ? true : nil
+            )
         )
         if global.json {
             printOut(try Output.json(reply))

@@ -124,7 +124,7 @@ struct ReportCommand: ParsableCommand {
         if case .failure(let error) = sent, error.status == .unavailable, !noSave {
             // The moment the person wrote it is when they became aware, unless they said.
             if wire.aware == nil { wire.aware = written }
-            throw try Self.saved(wire, because: error)
+            throw Self.saved(wire, because: error)
         }
         let reply = try sent.get()
         defer { try? resendSaved(quiet: global.json) }
@@ -148,9 +148,19 @@ struct ReportCommand: ParsableCommand {
 
     /// Saves a report incidentd could not take, and says so: where it is, whom to call, and
     /// how to send it later.
-    static func saved(_ report: IncidentsWire.ReportParameters, because error: CLIError) throws -> CLIError {
-        let path = try SavedReports().save(report)
-        var message = error.message + "\nYour report is saved in \(path) (readable by you only); nothing is lost."
+    static func saved(_ report: IncidentsWire.ReportParameters, because failure: CLIError) -> CLIError {
+        let saved = SavedReports()
+        let path: String
+        do {
+            path = try saved.save(report)
+        } catch {
+            return CLIError(
+                failure.message + "\nIt could not be saved in \(saved.directory) either (\(error)); "
+                    + "keep its text and report it again.",
+                status: .unavailable
+            )
+        }
+        var message = failure.message + "\nYour report is saved in \(path) (readable by you only); nothing is lost."
         if let contact = ProcessInfo.processInfo.environment["INCIDENTD_CONTACT"], !contact.isEmpty {
             message += " If it is urgent, tell \(contact) now."
         }

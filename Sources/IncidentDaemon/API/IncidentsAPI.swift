@@ -345,11 +345,29 @@ public struct IncidentsAPI: Sendable {
         _ call: VarlinkCall,
         _ caller: Caller
     ) async throws -> IncidentsWire.GetReply {
-        if let assignee = parameters.assignee {
+        // Only for a caller who may assign: the check must not tell others which accounts exist.
+        if let assignee = parameters.assignee, settings.roles.principal(for: caller).has(.manager) {
+            let roles = settings.roles
             _ = try await validate(call, caller) { () throws(ValidationError) in
                 guard !assignee.isEmpty, assignee.count <= 64,
                     !assignee.contains(where: { $0.isWhitespace || $0 == "\u{0}" })
                 else { throw ValidationError(field: "assignee", reason: "must be a user name") }
+                // Someone who cannot log in would never see the incident; someone without the
+                // role would be refused its work. `force` overrides the second, not the first.
+                guard let account = UserDirectory.account(named: assignee) else {
+                    throw ValidationError(
+                        field: "assignee",
+                        reason: "\(assignee) is not a user of this system; give their login name"
+                    )
+                }
+                let held = roles.roles(for: account)
+                if parameters.force != true, !held.contains(.investigator), !held.contains(.manager) {
+                    throw ValidationError(
+                        field: "assignee",
+                        reason: "\(assignee) is neither an investigator nor a manager (roles in the configuration); "
+                            + "pass --force to assign them anyway"
+                    )
+                }
             }
         }
         let incident = try await change(

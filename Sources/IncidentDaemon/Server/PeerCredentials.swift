@@ -74,6 +74,22 @@ final class UserDirectory: Sendable {
         )
     }
 
+    /// The account named `name` on this system, with its groups, or nil when there is none.
+    static func account(named name: String) -> Caller? {
+        var account = passwd()
+        var buffer = [CChar](repeating: 0, count: 4096)
+        var result: UnsafeMutablePointer<passwd>?
+        getpwnam_r(name, &account, &buffer, buffer.count, &result)
+        guard result != nil else { return nil }
+        return Caller(
+            uid: account.pw_uid,
+            gid: account.pw_gid,
+            pid: 0,
+            userName: String(cString: account.pw_name),
+            groups: groupNames(user: account.pw_name, primary: account.pw_gid)
+        )
+    }
+
     private static func groupNames(user: UnsafePointer<CChar>, primary: gid_t) -> [String] {
         var count: Int32 = 64
         var ids = [gid_t](repeating: 0, count: Int(count))
