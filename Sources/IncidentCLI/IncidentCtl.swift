@@ -21,7 +21,7 @@ public struct IncidentCtl: ParsableCommand {
             UpdateCommand.self, AssignCommand.self, RestrictCommand.self, NoteCommand.self, TaskCommand.self,
             ApproveCommand.self, AdvanceCommand.self, PauseCommand.self, ResumeCommand.self, CloseCommand.self,
             ReopenCommand.self, NoticeCommand.self, EvidenceCommand.self, PlaybookCommand.self, HooksCommand.self,
-            AuditCommand.self,
+            AuditCommand.self, BridgeCommand.self,
         ]
     )
 
@@ -81,8 +81,27 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
 
+    @Option(
+        name: .long,
+        help: "Reach incidentd on [USER@]HOST[:SOCKET] over SSH (default: $INCIDENTD_HOST, else this machine)."
+    )
+    var host: String?
+
+    func validate() throws {
+        let given = host ?? ProcessInfo.processInfo.environment["INCIDENTD_HOST"].flatMap { $0.isEmpty ? nil : $0 }
+        if let given, RemoteTarget(given) == nil {
+            throw ValidationError(
+                "\(host == nil ? "INCIDENTD_HOST" : "--host") \(given) is not [USER@]HOST[:SOCKET], "
+                    + "such as alice@incidents.example.com or incidents.example.com:/run/incidentd/incidentd.sock."
+            )
+        }
+    }
+
+    /// Where the daemon is: a socket here, or a host over SSH.
+    var target: String { DaemonConnection.socketPath(option: socket, host: host) }
+
     func connection() -> DaemonConnection {
-        DaemonConnection(path: DaemonConnection.socketPath(option: socket))
+        DaemonConnection(path: target)
     }
 
     /// `incidentctl --socket PATH --json status` as `incidentctl status --socket PATH --json`,
@@ -92,10 +111,10 @@ struct GlobalOptions: ParsableArguments {
         var global: [String] = []
         var rest = arguments[...]
         while let first = rest.first {
-            if first == "--json" || first.hasPrefix("--socket=") {
+            if first == "--json" || first.hasPrefix("--socket=") || first.hasPrefix("--host=") {
                 global.append(first)
                 rest = rest.dropFirst()
-            } else if first == "--socket", rest.count >= 2 {
+            } else if first == "--socket" || first == "--host", rest.count >= 2 {
                 global += rest.prefix(2)
                 rest = rest.dropFirst(2)
             } else {

@@ -70,6 +70,16 @@ public final class VarlinkClient {
         self.descriptor = fd
     }
 
+    /// A client on a connected stream socket made elsewhere (one end of a `socketpair` whose
+    /// other end a transport such as `ssh` relays); it takes ownership of `descriptor`.
+    public init(descriptor: Int32, path: String) {
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    /// The connection's socket, for relaying its bytes.
+    public var fileDescriptor: Int32 { descriptor }
+
     /// The server's process as the kernel saw it when it accepted the connection
     /// (`SO_PEERCRED`): who is really listening, whatever the socket's path suggests.
     public func peerCredentials() throws(ConnectionError) -> (pid: Int32, uid: UInt32, gid: UInt32) {

@@ -14,6 +14,8 @@ import Testing
         ),
         (["--socket=/s", "notice", "check", "4", "t"], ["notice", "check", "--socket=/s", "4", "t"]),
         (["status", "--json"], ["status", "--json"]),
+        (["--host", "alice@srv", "report", "-"], ["report", "--host", "alice@srv", "-"]),
+        (["--host=srv:/run/i.sock", "list"], ["list", "--host=srv:/run/i.sock"]),
         (["--help"], ["--help"]),
         (["--json"], ["--json"]),
     ])
@@ -27,5 +29,21 @@ import Testing
         )
         let show = try #require(parsed as? ShowCommand)
         #expect(show.global.socket == "/run/x.sock" && show.global.json)
+    }
+
+    @Test(arguments: [
+        ("srv", "srv", nil), ("alice@srv.example", "alice@srv.example", nil),
+        ("srv:/run/incidentd/incidentd.sock", "srv", "/run/incidentd/incidentd.sock"),
+    ])
+    func aHostNamesTheDestinationAndTheSocketThere(text: String, destination: String, socket: String?) throws {
+        let target = try #require(RemoteTarget(text))
+        #expect(target.destination == destination && target.socket == socket)
+        #expect(RemoteTarget(path: target.path) == target)
+        #expect(target.command(environment: [:]).prefix(4) == ["ssh", "-T", "--", destination])
+    }
+
+    @Test(arguments: ["", "-oProxyCommand=sh", "srv:relative.sock", "a b", "srv;rm"])
+    func aHostThatCouldBeAnOptionOrAShellWordIsRefused(text: String) {
+        #expect(RemoteTarget(text) == nil)
     }
 }

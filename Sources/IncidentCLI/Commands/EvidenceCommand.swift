@@ -217,7 +217,7 @@ struct EvidenceGetCommand: ParsableCommand {
         let sink = try Sink(path: output == "-" ? nil : output)
         do {
             let item = try EvidenceDownload.stream(
-                socket: global.socket,
+                socket: global.target,
                 reference,
                 number,
                 start: { _ in },
@@ -373,13 +373,13 @@ struct EvidenceCustodyCommand: ParsableCommand {
 /// whoever consumed the chunks must throw away what they made of them.
 enum EvidenceDownload {
     static func stream(
-        socket: String?,
+        socket: String,
         _ reference: IncidentReference,
         _ number: Int,
         start: (EvidenceItem) throws -> Void,
         chunk: (Data) throws -> Void
     ) throws -> EvidenceItem {
-        let path = DaemonConnection.socketPath(option: socket)
+        let path = socket
         do {
             let client = try DaemonConnection.open(path)
             var reply = try client.call(

@@ -114,7 +114,7 @@ extension ExportCommand {
                 for item in contents.evidence where item.purgedAt == nil {
                     let name = "evidence/\(item.label)-\(item.name)"
                     _ = try EvidenceDownload.stream(
-                        socket: global.socket,
+                        socket: global.target,
                         reference,
                         item.number,
                         start: { try tar.begin(directory + name, size: $0.size, modified: $0.addedAt) },

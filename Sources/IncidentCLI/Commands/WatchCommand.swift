@@ -28,7 +28,7 @@ struct WatchCommand: ParsableCommand {
     var after: Int64?
 
     func run() throws {
-        let path = DaemonConnection.socketPath(option: global.socket)
+        let path = global.target
         let filter = try self.filter.parameters()
         var position = after
         var lost: String?

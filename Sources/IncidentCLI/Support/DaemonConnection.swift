@@ -11,12 +11,21 @@ struct DaemonConnection {
 
     /// `--socket`, else `$INCIDENTD_SOCKET`, else the user's own daemon
     /// (`$XDG_RUNTIME_DIR/incidentd.sock`) if one runs, else the system daemon.
+    /// With `--host` (or `INCIDENTD_HOST`), the daemon on that machine over SSH
+    /// (``RemoteTarget``), `--socket` then naming its socket there.
     static func socketPath(
         option: String?,
+        host: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     )
         -> String
     {
+        if let host = host ?? environment["INCIDENTD_HOST"].flatMap({ $0.isEmpty ? nil : $0 }),
+            var target = RemoteTarget(host)
+        {
+            if let option { target.socket = option }
+            return target.path
+        }
         if let option { return option }
         if let path = environment["INCIDENTD_SOCKET"], !path.isEmpty { return path }
         let personal = DefaultPaths.socket(uid: getuid(), environment: environment)
@@ -53,6 +62,7 @@ struct DaemonConnection {
     ) throws
         -> VarlinkClient
     {
+        if let target = RemoteTarget(path: path) { return try target.connect(environment: environment) }
         let uid = getuid()
         if uid != 0, path == DefaultPaths.socket(uid: uid, environment: environment) {
             do {
@@ -109,6 +119,7 @@ struct DaemonConnection {
     }
 
     static func explain(_ error: VarlinkClient.ConnectionError) -> CLIError {
+        if let target = RemoteTarget(path: error.path) { return RemoteTarget.explain(target, error) }
         switch error.code {
         case .notRunning:
             return CLIError(
