@@ -59,7 +59,7 @@ struct RemoteTarget: Equatable {
         posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
         var pid: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for word in argv { free(word) } }
         let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
         Glibc.close(ends[1])
         guard spawned == 0 else {
