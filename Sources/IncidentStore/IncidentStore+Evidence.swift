@@ -72,12 +72,9 @@ extension IncidentStore {
             var record = audit
             record.incident = reference
             let result = try self.beginEvidence(connection, reference, new, principal, limits)
-            switch result {
-            case .success:
-                record.detail = "upload begun, \(new.kind.rawValue)" + (new.size.map { ", \($0) bytes" } ?? "")
-            case .failure(let refusal): record.refuse(refusal)
+            try Self.record(result, in: record, connection) { _ in
+                "upload begun, \(new.kind.rawValue)" + (new.size.map { ", \($0) bytes" } ?? "")
             }
-            try connection.query(record.insert)
             return result
         }
     }
@@ -240,11 +237,7 @@ extension IncidentStore {
         try await pool.transaction { connection in
             var record = audit
             let result = try self.commit(connection, upload, caller, sha256, limits, &record)
-            switch result {
-            case .success(let item): record.detail = item.auditDetail
-            case .failure(let refusal): record.refuse(refusal)
-            }
-            try connection.query(record.insert)
+            try Self.record(result, in: record, connection) { $0.auditDetail }
             return result
         }
     }
@@ -340,13 +333,9 @@ extension IncidentStore {
             let result = try self.readEvidence(connection, reference, number, access)
             guard var record = audit else { return result }
             record.incident = reference
-            switch result {
-            case .success(let files):
-                record.detail =
-                    files.isEmpty ? "no evidence" : files.map(\.item.auditDetail).joined(separator: ", ")
-            case .failure(let refusal): record.refuse(refusal)
+            try Self.record(result, in: record, connection) { files in
+                files.isEmpty ? "no evidence" : files.map(\.item.auditDetail).joined(separator: ", ")
             }
-            try connection.query(record.insert)
             return result
         }
     }
@@ -528,6 +517,21 @@ extension IncidentStore {
                 )
             }
         }
+    }
+
+    /// Writes `record` for `result`: its detail on success, the refusal's outcome otherwise.
+    private static func record<T>(
+        _ result: Result<T, EvidenceRefusal>,
+        in record: AuditRecord,
+        _ connection: PostgresConnection,
+        detail: (T) -> String
+    ) throws {
+        var record = record
+        switch result {
+        case .success(let value): record.detail = detail(value)
+        case .failure(let refusal): record.refuse(refusal)
+        }
+        try connection.query(record.insert)
     }
 
     /// Deletes uploads nothing arrived for since `before`, with their chunks: an upload whose
