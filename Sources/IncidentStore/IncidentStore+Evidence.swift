@@ -534,12 +534,17 @@ extension IncidentStore {
         try connection.query(record.insert)
     }
 
-    /// Deletes uploads nothing arrived for since `before`, with their chunks: an upload whose
-    /// client died or lost its connection. Returns how many.
-    public func removeAbandonedUploads(before: Date) async throws -> Int {
+    /// Deletes uploads nothing arrived for in `seconds`, by the database's clock (the one that
+    /// stamped them), with their chunks: an upload whose client died or lost its connection.
+    /// Returns how many.
+    public func removeAbandonedUploads(idleFor seconds: Int64) async throws -> Int {
         try await pool.transaction { connection in
             try connection.query(
-                "DELETE FROM evidence WHERE stored_at IS NULL AND touched_at < \(before) RETURNING id"
+                """
+                DELETE FROM evidence
+                WHERE stored_at IS NULL AND touched_at < now() - make_interval(secs => \(seconds)::double precision)
+                RETURNING id
+                """
             ).count
         }
     }

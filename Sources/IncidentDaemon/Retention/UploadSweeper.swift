@@ -19,9 +19,7 @@ struct UploadSweeper: Service, CustomStringConvertible {
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                let removed = try await store.removeAbandonedUploads(
-                    before: Date().addingTimeInterval(-Double(timeout.components.seconds))
-                )
+                let removed = try await store.removeAbandonedUploads(idleFor: timeout.components.seconds)
                 if removed > 0 {
                     logger.notice("removed abandoned evidence uploads", metadata: ["uploads.removed": "\(removed)"])
                 }
