@@ -116,9 +116,13 @@ import Varlink
     }
 
     @Test func theWidthComesFromColumnsWhenNotATerminal() {
-        #expect(DisplayWidth.terminal(environment: ["COLUMNS": "80"]) == 80)
-        #expect(DisplayWidth.terminal(environment: [:]) == 100)
-        #expect(DisplayWidth.terminal(environment: ["COLUMNS": "junk"]) == 100)
+        #expect(DisplayWidth.terminal(environment: ["COLUMNS": "80"], terminalColumns: nil) == 80)
+        #expect(DisplayWidth.terminal(environment: [:], terminalColumns: nil) == 100)
+        #expect(DisplayWidth.terminal(environment: ["COLUMNS": "junk"], terminalColumns: nil) == 100)
+        #expect(
+            DisplayWidth.terminal(environment: ["COLUMNS": "80"], terminalColumns: 120) == 120,
+            "the terminal's own"
+        )
     }
 
     @Test func caseFile() throws {

@@ -214,7 +214,7 @@ struct EvidenceGetCommand: ParsableCommand {
                 status: .usage
             )
         }
-        let sink = try Sink(path: output == "-" ? nil : output)
+        let sink = try PrivateOutput(path: output == "-" ? nil : output)
         do {
             let item = try EvidenceDownload.stream(
                 socket: global.target,
@@ -232,55 +232,6 @@ struct EvidenceGetCommand: ParsableCommand {
         } catch {
             sink.discard()
             throw error
-        }
-    }
-
-    /// Where the file goes: standard output, or a private temporary file beside the target
-    /// that takes the target's name only once the file checked out.
-    final class Sink {
-        let target: String?
-        let temporary: String?
-        let handle: FileHandle
-
-        init(path: String?) throws {
-            target = path
-            guard let path else {
-                temporary = nil
-                handle = FileHandle.standardOutput
-                return
-            }
-            let directory = (path as NSString).deletingLastPathComponent
-            let temporary =
-                (directory.isEmpty ? "." : directory)
-                + "/.\((path as NSString).lastPathComponent).incidentctl-\(getpid())"
-            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard descriptor >= 0 else {
-                throw CLIError("Cannot write \(path): \(String(cString: strerror(errno))).", status: .usage)
-            }
-            self.temporary = temporary
-            handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        }
-
-        func write(_ data: Data) throws {
-            do {
-                try handle.write(contentsOf: data)
-            } catch {
-                throw CLIError("Cannot write \(target ?? "standard output"): \(error.localizedDescription).")
-            }
-        }
-
-        func keep() throws {
-            guard let temporary, let target else { return }
-            try? handle.synchronize()
-            guard rename(temporary, target) == 0 else {
-                let reason = String(cString: strerror(errno))
-                unlink(temporary)
-                throw CLIError("Cannot write \(target): \(reason).")
-            }
-        }
-
-        func discard() {
-            if let temporary { unlink(temporary) }
         }
     }
 }

@@ -94,7 +94,7 @@ extension ExportCommand {
             var evidence: [EvidenceItem]
         }
         let contents = try VarlinkJSON.decoder().decode(Contents.self, from: Data(json.utf8))
-        let sink = try EvidenceGetCommand.Sink(path: path)
+        let sink = try PrivateOutput(path: path)
         do {
             var tar = TarWriter(handle: sink.handle)
             var sums: [String] = []

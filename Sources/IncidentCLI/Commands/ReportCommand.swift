@@ -115,6 +115,8 @@ struct ReportCommand: ParsableCommand {
         var wire = try parameters.wire()
         wire.idempotencyKey = wire.idempotencyKey ?? UUID().uuidString.lowercased()
         var connection = global.connection()
+        // A Result, not `catch let error as CLIError where …`: that form crashes Swift 6.3's
+        // compiler on this typed-throws call.
         let sent: Result<IncidentsWire.ReportReply, CLIError>
         do {
             sent = .success(try connection.call(Methods.Incidents.report, wire, retries: 3))

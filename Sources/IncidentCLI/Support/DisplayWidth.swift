@@ -85,12 +85,20 @@ enum DisplayWidth {
 
     /// The width layouts fit: the terminal's (TIOCGWINSZ on standard output), else `COLUMNS`,
     /// else 100 when standard output is not a terminal.
-    static func terminal(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
-        var size = winsize()
-        if isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 {
-            return Int(size.ws_col)
-        }
+    static func terminal(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        terminalColumns: Int? = standardOutputColumns()
+    ) -> Int {
+        if let terminalColumns { return terminalColumns }
         if let columns = environment["COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
         return 100
+    }
+
+    /// Standard output's terminal width, or nil when it is not a terminal.
+    static func standardOutputColumns() -> Int? {
+        var size = winsize()
+        guard isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0
+        else { return nil }
+        return Int(size.ws_col)
     }
 }

@@ -33,9 +33,6 @@ struct Output {
         self.colour ? "\u{1B}[\(colour.rawValue)m\(text)\u{1B}[0m" : text
     }
 
-    /// The columns a string takes on screen (``DisplayWidth``), without colour codes.
-    static func visibleWidth(_ text: String) -> Int { DisplayWidth.of(text) }
-
     func paint(_ severity: Severity) -> String {
         switch severity {
         case .critical: return paint(severity.rawValue, .red)
@@ -72,7 +69,7 @@ struct Output {
         return seconds < 0 ? "\(text) ago" : "in \(text)"
     }
 
-    /// `text` padded or cut to `width` characters, so a screen fits 100 columns.
+    /// `text` shortened or padded to `width` display columns.
     func fit(_ text: String, _ width: Int) -> String {
         DisplayWidth.pad(DisplayWidth.truncate(text, to: width), to: width)
     }
@@ -171,7 +168,7 @@ struct Output {
         var widths = [Int](repeating: 0, count: count)
         for row in rows {
             for (index, cell) in row.enumerated() where index < count - 1 {
-                widths[index] = max(widths[index], Self.visibleWidth(cell))
+                widths[index] = max(widths[index], DisplayWidth.of(cell))
             }
         }
         let fixed = widths.dropLast().reduce(0, +) + 2 * max(0, count - 1)
