@@ -118,11 +118,12 @@ public final class BackgroundCommand: Sendable {
     private let program: RunningProgram
     private let directory: TemporaryDirectory
 
-    public init(_ executable: String, _ arguments: [String]) async throws {
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws {
         directory = try TemporaryDirectory(prefix: "ibg")
         program = try await RunningProgram(
             executable,
             arguments,
+            environment: environment,
             output: directory.appending("stdout"),
             error: directory.appending("stderr")
         )

@@ -106,6 +106,11 @@ struct DaemonConnection {
                 client = nil
                 if error.code == .io, attempt < retries {
                     attempt += 1
+                    let place = RemoteTarget(path: path).map { "\($0.destination) over SSH" } ?? path
+                    printError(
+                        "The connection to \(place) dropped before incidentd answered; sending it again "
+                            + "(attempt \(attempt + 1) of \(retries + 1); it is safe to repeat)."
+                    )
                     usleep(UInt32(200_000 * attempt))
                     continue
                 }
