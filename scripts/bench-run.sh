@@ -170,6 +170,15 @@ ctl=$(median_ms "$bin/incidentctl" show "$ref" --socket "$sock")
 raw=$(median_ms psql -X -q -d bench -c "SELECT * FROM incidents WHERE reference = '$ref'")
 row "median ms, incidentctl show vs psql -c" "$ctl" "$raw" "$(ratio "$raw" "$ctl")"
 
+echo "incidentctl --host localhost show over a warm SSH connection, 100 runs each ..." >&2
+read -r over_ssh ssh_true < <(scripts/bench-ssh.sh "$bin" "$sock" "$ref" "$work")
+if [ "$over_ssh" = "-" ]; then
+    row "median ms, show over SSH vs ssh true" "-" "-" "- (no sshd)"
+else
+    row "median ms, show over SSH vs ssh true" "$over_ssh" "$ssh_true" "$(ratio "$ssh_true" "$over_ssh")"
+    row "median ms, show over SSH vs local show" "$over_ssh" "$ctl" "$(ratio "$ctl" "$over_ssh")"
+fi
+
 echo "Evidence: a ${BENCH_EVIDENCE_MIB:-200} MiB file added and read back, beside psql copying the same bytes ..." >&2
 read -r ev_add ev_in ev_get ev_out ev_idle ev_add_peak ev_get_peak < <(
     scripts/bench-evidence.sh "$bin" "$sock" "$daemon" "$work" bench
@@ -291,6 +300,10 @@ $scaling_table
   (descriptions stored as plaintext), each side on fresh databases, alternating.
 - *show vs psql*: whole-process time of \`incidentctl show REF\` against \`psql -c\` selecting
   the same row, median of 100 runs; the ratio is psql/incidentctl.
+- *show over SSH*: \`incidentctl --host localhost show REF\` through a warm OpenSSH
+  ControlMaster connection to an sshd the benchmark starts on a loopback port
+  (\`scripts/bench-ssh.sh\`), median of 100 runs, against \`ssh localhost true\` through the
+  same master (what SSH itself costs) and against the local \`incidentctl show\` above.
 - *hooks*: a trivial exec hook on every report. Latency: one report every 50 ms, time from the
   committed event to the hook's process start. Rate: 8 clients file reports for a few
   seconds, deliveries per second until the queue is empty.
