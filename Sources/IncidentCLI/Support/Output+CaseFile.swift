@@ -49,7 +49,48 @@ extension Output {
         if let resolution = file.resolution {
             sections.append("Resolution\n  \(resolution)\nLessons learned\n  \(file.lessonsLearned ?? "")")
         }
+        if let next = nextSteps(file) { sections.append(next) }
         return sections.joined(separator: "\n\n")
+    }
+
+    /// What happens next, last on the screen: the current phase's open tasks, required and
+    /// soonest due first, with who must do each and when; then the gate's approval or the move
+    /// to the next phase. Nothing once the incident is closed.
+    func nextSteps(_ file: WorkflowWire.CaseFileReply) -> String? {
+        let incident = file.incident
+        guard incident.phase.isOpen, let tasks = file.tasks else { return nil }
+        let open = tasks.filter { $0.phase == incident.phase && ($0.status == .open || $0.status == .possiblyOwed) }
+            .sorted {
+                ($0.required ? 0 : 1, $0.due ?? .distantFuture) < ($1.required ? 0 : 1, $1.due ?? .distantFuture)
+            }
+        let shown = 3
+        var steps = open.prefix(shown).map { task in
+            var who = task.role.rawValue
+            if task.role == .investigator, let assignee = incident.assignee { who += " \(assignee)" }
+            return "\(task.id) (\(who)\(when(task).map { ", " + $0 } ?? ""))"
+        }
+        if open.count > shown { steps.append("\(open.count - shown) more") }
+        let after: String
+        if let approver = file.gatePending {
+            after = "a \(approver.rawValue) approves (incidentctl approve \(incident.reference))"
+        } else if let next = Phase.allCases.first(where: { $0 > incident.phase }) {
+            after =
+                next == .closed
+                ? "close it (incidentctl close \(incident.reference))"
+                : "advance to \(next.rawValue) (incidentctl advance \(incident.reference))"
+        } else {
+            return nil
+        }
+        let text = steps.isEmpty ? "Next: \(after)." : "Next: \(steps.joined(separator: ", ")); then \(after)."
+        return Self.wrap(text, first: "", rest: "  ", width: width).joined(separator: "\n")
+    }
+
+    /// When an open task is due, in a few words: paused, overdue, due in; nil without a deadline.
+    private func when(_ task: WorkflowWire.Task) -> String? {
+        if task.paused == true { return "paused" }
+        guard let due = task.due else { return nil }
+        if due < now { return "overdue by \(relative(due).replacingOccurrences(of: " ago", with: ""))" }
+        return "due \(relative(due))"
     }
 
     /// The tasks, one section per phase entered.
