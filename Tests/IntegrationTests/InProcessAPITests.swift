@@ -127,6 +127,28 @@ import Varlink
         }
     }
 
+    /// "Your tasks" are those of the caller's roles: a manager's own (the acknowledgement),
+    /// not the investigator's triage; the assigned investigator's, not the manager's.
+    @Test func yourTasksAreTheTasksOfYourRoles() async throws {
+        try await Self.withParts { parts, router in
+            let draft = ReportDraft(title: "Wrong recipient", description: "d", jurisdictions: [])
+            let filed = try await Self.call(router, Methods.Incidents.report, .init(draft: draft)).get()
+            let managers = try await Self.call(router, Methods.Incidents.status, .init()).get()
+            #expect(managers.myTasks?.map(\.task).contains("acknowledge") == true, "\(managers.myTasks ?? [])")
+            #expect(managers.myTasks?.contains { $0.role != .manager } == false, "\(managers.myTasks ?? [])")
+            // daemon exists on every system; force, since its groups give it no role there.
+            _ = try await Self.call(
+                router,
+                Methods.Incidents.assign,
+                .init(reference: filed.incident.reference, assignee: "daemon", force: true)
+            ).get()
+            let investigator = Caller(uid: 1, gid: 1, pid: 1, userName: "daemon", groups: ["incidentd-investigators"])
+            let theirs = try await Self.call(router, Methods.Incidents.status, .init(), as: investigator).get()
+            #expect(theirs.myTasks?.map(\.task).contains("triage") == true, "\(theirs.myTasks ?? [])")
+            #expect(theirs.myTasks?.contains { $0.role != .investigator } == false, "\(theirs.myTasks ?? [])")
+        }
+    }
+
     @Test func changesCheckTheVersionAndAuditRefusals() async throws {
         try await Self.withParts { parts, router in
             let rita = Caller(uid: 5151, gid: 5151, pid: 5151, userName: "rita")

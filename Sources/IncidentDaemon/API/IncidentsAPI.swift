@@ -336,7 +336,17 @@ public struct IncidentsAPI: Sendable {
             row.playbookDigest.flatMap { playbooks.versions.cached(digest: $0)?.task(row.task)?.isObligation } ?? false
         }
         reply.owedNotifications = Array(resolve(obligations).prefix(50))
-        reply.myTasks = resolve(mine)
+        // Your tasks: those of a role you hold on incidents assigned to you, and the tasks of
+        // the roles nobody is assigned to (a manager's acknowledgement or decision) wherever
+        // they are owed.
+        let held = Set(principal.roles)
+        let assigned = resolve(mine).filter { held.contains($0.role) }
+        let unassignedRoles = resolve(open.filter { $0.assignee != caller.userName }).filter {
+            $0.role != .investigator && $0.role != .reporter && held.contains($0.role)
+        }
+        reply.myTasks = Array(
+            (assigned + unassignedRoles).sorted { ($0.due ?? .distantFuture) < ($1.due ?? .distantFuture) }.prefix(50)
+        )
         return reply
     }
 
