@@ -154,18 +154,7 @@ row "event-to-hook-start ms at idle, p50 / p99" "$p50 / $p99" "-" "-"
 
 echo "Whole-process incidentctl show vs psql -c, 100 runs each ..." >&2
 ref=$("$bin/incidentctl" list --socket "$sock" --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"][0]["reference"])')
-median_ms() {
-    python3 - "$@" <<'PY'
-import subprocess, sys, time
-times = []
-for _ in range(100):
-    start = time.perf_counter()
-    subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
-    times.append((time.perf_counter() - start) * 1000)
-times.sort()
-print(f"{times[50]:.2f}")
-PY
-}
+median_ms() { python3 "$(dirname "$0")/bench-median.py" "$@"; }
 ctl=$(median_ms "$bin/incidentctl" show "$ref" --socket "$sock")
 raw=$(median_ms psql -X -q -d bench -c "SELECT * FROM incidents WHERE reference = '$ref'")
 row "median ms, incidentctl show vs psql -c" "$ctl" "$raw" "$(ratio "$raw" "$ctl")"

@@ -47,18 +47,7 @@ for _ in $(seq 100); do
     ssh_wrapper localhost true 2>/dev/null && break
     sleep 0.1
 done
-median_ms() {
-    python3 - "$@" <<'PY'
-import subprocess, sys, time
-times = []
-for _ in range(100):
-    start = time.perf_counter()
-    subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
-    times.append((time.perf_counter() - start) * 1000)
-times.sort()
-print(f"{times[50]:.2f}")
-PY
-}
+median_ms() { python3 "$(dirname "$0")/bench-median.py" "$@"; }
 remote=$(export INCIDENTD_SSH="$dir/ssh"; median_ms "$bin/incidentctl" --host "localhost:$sock" show "$ref")
 plain=$(median_ms "$dir/ssh" localhost true)
 echo "$remote $plain"
