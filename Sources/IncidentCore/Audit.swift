@@ -71,9 +71,26 @@ public struct AuditFilter: Sendable, Equatable {
         self.after = after
     }
 
-    public func validated() throws(ValidationError) -> AuditFilter {
+    /// Refuses a limit out of range, a reversed period, and an action or outcome that no audit
+    /// record can carry (naming the valid values), so that a typo is not answered with an empty,
+    /// reassuring page.
+    public func validated(actions: Set<String>, outcomes: [String]) throws(ValidationError) -> AuditFilter {
         guard (1...10_000).contains(limit) else {
             throw ValidationError(field: "limit", reason: "must be between 1 and 10000")
+        }
+        if let outcome, !outcomes.contains(outcome) {
+            throw ValidationError(
+                field: "outcome",
+                reason: "is not an outcome audit records carry; use one of \(outcomes.joined(separator: ", "))"
+            )
+        }
+        if let action, !actions.contains(action) {
+            let close = Suggestions.closest(to: action, in: actions)
+            let hint =
+                close.isEmpty
+                ? "actions are method names such as Get, Report, Assign or AuditQuery"
+                : "did you mean \(close.joined(separator: ", "))?"
+            throw ValidationError(field: "action", reason: "is not an action audit records carry; \(hint)")
         }
         if let since, let until, until < since {
             throw ValidationError(field: "until", reason: "must not be before since")

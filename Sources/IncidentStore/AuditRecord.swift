@@ -4,7 +4,7 @@ import Postgres
 /// One line of the audit log: who did what to which incident, and how it ended.
 /// `detail` must never carry personal data: it names fields and reasons, not values.
 public struct AuditRecord: Sendable, Equatable {
-    public enum Outcome: String, Sendable, Codable {
+    public enum Outcome: String, Sendable, Codable, CaseIterable {
         case ok
         case created
         case duplicate

@@ -194,6 +194,36 @@ import Varlink
         }
     }
 
+    /// A mistyped audit filter is refused naming the valid values; an empty page would read as
+    /// "nobody did that".
+    @Test func auditFiltersWithUnknownValuesAreRefused() async throws {
+        try await Self.withParts { _, router in
+            let auditor = Caller(uid: 4343, gid: 4343, pid: 4343, userName: "ava", groups: ["incidentd-auditors"])
+            let draft = ReportDraft(title: "Wrong recipient", description: "d", jurisdictions: [])
+            _ = try await Self.call(router, Methods.Incidents.report, .init(draft: draft)).get()
+            let query = Methods.Audit.query
+            let outcome = await #expect(throws: WireError.self) {
+                try await Self.call(router, query, .init(outcome: "denid"), as: auditor).get()
+            }
+            guard case .invalidValue("outcome", let reason)? = outcome else {
+                Issue.record("an unknown outcome is an InvalidValue: \(String(describing: outcome))")
+                return
+            }
+            #expect(reason.contains("denied") && reason.contains("not-found"), "\(reason)")
+            let action = await #expect(throws: WireError.self) {
+                try await Self.call(router, query, .init(action: "Reprot"), as: auditor).get()
+            }
+            guard case .invalidValue("action", let hint)? = action else {
+                Issue.record("an unknown action is an InvalidValue: \(String(describing: action))")
+                return
+            }
+            #expect(hint.contains("did you mean Report"), "\(hint)")
+            let found = try await Self.call(router, query, .init(action: "Report", outcome: "created"), as: auditor)
+                .get()
+            #expect(found.records.count == 1, "valid values still find the records")
+        }
+    }
+
     /// Changes decided on the same version race to be written; the losers decide again on what
     /// the winner wrote, so every one lands once, and none is lost or applied twice.
     @Test func concurrentChangesOfOneIncidentEachLandOnce() async throws {

@@ -42,7 +42,10 @@ struct AuditQueryCommand: ParsableCommand {
     @Option(name: .long, help: "Only this action (a method name such as Get, Report, Assign).")
     var action: String?
 
-    @Option(name: .long, help: "Only this outcome: ok, created, duplicate, folded, not-found, denied, invalid, failed.")
+    @Option(
+        name: .long,
+        help: "Only this outcome: ok, created, duplicate, folded, not-found, denied, invalid, refused, failed."
+    )
     var outcome: String?
 
     @Option(name: .long, help: "Only records at or after this date or instant.")
@@ -66,8 +69,8 @@ struct AuditQueryCommand: ParsableCommand {
             after: after
         )
         if let incident { parameters.incident = try IncidentReference.parse(incident) }
-        if let since { parameters.since = try ReportCommand.instant(since, flag: "--since") }
-        if let until { parameters.until = try ReportCommand.instant(until, flag: "--until") }
+        if let since { parameters.since = try InstantParser.instant(since, flag: "--since") }
+        if let until { parameters.until = try InstantParser.instant(until, flag: "--until") }
         var connection = global.connection()
         let reply = try connection.call(Methods.Audit.query, parameters, retries: 2)
         if global.json {

@@ -419,7 +419,10 @@ public struct IncidentsAPI: Sendable {
     ) async throws -> AuditWire.QueryReply {
         try await authorize(.queryAudit, call, caller)
         let filter = try await validate(call, caller) { () throws(ValidationError) in
-            try parameters.filter.validated()
+            try parameters.filter.validated(
+                actions: AuditRecord.actions,
+                outcomes: AuditRecord.Outcome.allCases.map(\.rawValue)
+            )
         }
         let records = try await auditStore.query(filter, audit: AuditRecord(caller: caller, action: call.auditAction))
         let next = records.count == filter.limit ? records.last?.seq : nil
@@ -643,6 +646,14 @@ public struct IncidentsAPI: Sendable {
         return WireError.internalError(reason: "the daemon could not complete the call; nothing was changed")
             .varlinkError
     }
+}
+
+extension AuditRecord {
+    /// The action of the daily retention run's records.
+    static let purgeAction = "Purge"
+
+    /// Every action an audit record carries: one per method served, and the retention run's.
+    static let actions: Set<String> = Set(Methods.all.map(\.auditAction)).union([purgeAction])
 }
 
 extension VarlinkCall {

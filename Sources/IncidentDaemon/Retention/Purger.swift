@@ -26,7 +26,7 @@ struct Purger: Service, CustomStringConvertible {
                         let purged = try await store.purge(
                             policy: policy,
                             dryRun: false,
-                            audit: AuditRecord(caller: caller, action: "Purge")
+                            audit: AuditRecord(caller: caller, action: AuditRecord.purgeAction)
                         )
                         logger.notice("daily retention run", metadata: ["incidents.purged": "\(purged.count)"])
                     }
