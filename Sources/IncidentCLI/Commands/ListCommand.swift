@@ -86,13 +86,7 @@ struct ListCommand: ParsableCommand {
         parameters.sort = sort
         parameters.limit = limit
         if let since {
-            guard let instant = InstantParser.parse(since) else {
-                throw CLIError(
-                    "--since \(since) is not a date such as 2026-05-01 or 2026-05-01T09:30:00Z.",
-                    status: .usage
-                )
-            }
-            parameters.since = instant
+            parameters.since = try InstantParser.instant(since, flag: "--since")
         }
         if let after {
             guard let reference = IncidentReference(rawValue: after) else {

@@ -194,8 +194,8 @@ struct ReportCommand: ParsableCommand {
     private func apply(to parameters: inout ReportFile) throws {
         if let title { parameters.title = title }
         if let description { parameters.description = description }
-        if let aware { parameters.aware = try Self.instant(aware, flag: "--aware") }
-        if let discovered { parameters.discovered = try Self.instant(discovered, flag: "--discovered") }
+        if let aware { parameters.aware = try InstantParser.instant(aware, flag: "--aware") }
+        if let discovered { parameters.discovered = try InstantParser.instant(discovered, flag: "--discovered") }
         if let category { parameters.category = category }
         if let severity { parameters.severity = severity }
         if !dataCategories.isEmpty { parameters.dataCategories = dataCategories }
@@ -267,13 +267,6 @@ struct ReportCommand: ParsableCommand {
         }
     }
 
-    static func instant(_ text: String, flag: String) throws -> Date {
-        guard let date = InstantParser.parse(text) else {
-            throw CLIError("\(flag) \(text) is not a date or time such as 2026-05-01T09:30:00Z.", status: .usage)
-        }
-        return date
-    }
-
     /// Loads a report from a JSON or YAML file (JSON is YAML), refusing unknown keys.
     static func load(_ path: String) throws -> ReportFile {
         let text: String
@@ -333,8 +326,8 @@ struct ReportCommand: ParsableCommand {
         }
         file.title = try string("title")
         file.description = try string("description")
-        file.aware = try string("aware").map { try instant($0, flag: "aware") }
-        file.discovered = try string("discovered").map { try instant($0, flag: "discovered") }
+        file.aware = try string("aware").map { try InstantParser.instant($0, flag: "aware") }
+        file.discovered = try string("discovered").map { try InstantParser.instant($0, flag: "discovered") }
         file.category = try string("category").map { try choice("category", $0, IncidentCategory.self) }
         file.severity = try string("severity").map { try choice("severity", $0, Severity.self) }
         file.dataCategories = try list("dataCategories")?.map { try choice("dataCategories", $0, DataCategory.self) }

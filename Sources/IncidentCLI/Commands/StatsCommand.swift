@@ -13,34 +13,31 @@ struct StatsCommand: ParsableCommand {
             containment, to notifying the authority and to notifying the people affected; and
             the share of task deadlines met. All incidents first, then by playbook and severity.
 
+            Dates are local: 2026-05-01, 2026-05-01T09:30, or relative as git takes them: 7d
+            (days ago), 2w, yesterday, a month (2026-11) or a quarter (2026-Q3), each naming its
+            first day.
+
             Examples:
-              incidentctl stats --since 2026-01-01
-              incidentctl stats --since 2026-07-01 --until 2026-10-01 --json
+              incidentctl stats
+              incidentctl stats --since 2026-Q3 --until 2026-Q4
+              incidentctl stats --since 7d --json
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "Incidents reported at or after this date or instant.")
-    var since: String
+    @Option(name: .long, help: "Incidents reported at or after this date or instant (default: 90d, 90 days ago).")
+    var since: String = "90d"
 
     @Option(name: .long, help: "And before this date or instant (default: now).")
     var until: String?
 
     func run() throws {
-        guard let from = InstantParser.parse(since) else {
-            throw CLIError("--since \(since) is not a date such as 2026-05-01 or 2026-05-01T09:30:00Z.", status: .usage)
-        }
-        var parameters = IncidentsWire.StatsParameters(since: from)
-        if let until {
-            guard let to = InstantParser.parse(until) else {
-                throw CLIError(
-                    "--until \(until) is not a date such as 2026-05-01 or 2026-05-01T09:30:00Z.",
-                    status: .usage
-                )
-            }
-            parameters.until = to
-        }
+        let now = Date()
+        var parameters = IncidentsWire.StatsParameters(
+            since: try InstantParser.instant(since, flag: "--since", now: now)
+        )
+        if let until { parameters.until = try InstantParser.instant(until, flag: "--until", now: now) }
         var connection = global.connection()
         let reply = try connection.call(Methods.Incidents.stats, parameters, retries: 2)
         printOut(global.json ? try Output.json(reply) : Output().statistics(reply))

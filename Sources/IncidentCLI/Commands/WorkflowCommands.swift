@@ -250,7 +250,7 @@ struct UpdateCommand: ParsableCommand {
         parameters.dataCategories = dataCategories.isEmpty ? nil : dataCategories
         parameters.peopleAffected = peopleAffected
         parameters.recordsAffected = recordsAffected
-        parameters.discovered = try discovered.map { try ReportCommand.instant($0, flag: "--discovered") }
+        parameters.discovered = try discovered.map { try InstantParser.instant($0, flag: "--discovered") }
         if !jurisdictions.isEmpty {
             parameters.jurisdictions = try jurisdictions.map { code in
                 guard let jurisdiction = Jurisdiction(rawValue: code) else {
@@ -456,7 +456,7 @@ struct PauseCommand: ParsableCommand {
             reference: reference,
             basis: basis,
             regimes: regime.isEmpty ? nil : regime,
-            until: try until.map { try ReportCommand.instant($0, flag: "--until") },
+            until: try until.map { try InstantParser.instant($0, flag: "--until") },
             reason: reason,
             version: ifVersion
         )

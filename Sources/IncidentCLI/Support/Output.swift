@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import IncidentCore
+import IncidentProtocol
 import Varlink
 
 /// How incidentctl prints: times in local time with their zone, colour only on a terminal
@@ -201,26 +202,78 @@ struct Output {
     }
 }
 
-/// Parses the instants people type: RFC 3339, a date, or a date and time in local time.
+/// Parses the instants people type: RFC 3339; a date, or a date and time, in local time; and
+/// the relative forms of `git log --since`: `now`, `today`, `yesterday` (local midnight), a
+/// number of hours, days or weeks ago (`12h`, `7d`, `2w`), a month (`2026-11`) or a quarter
+/// (`2026-Q3`), each naming its first day.
 enum InstantParser {
-    static func parse(_ text: String, timeZone: TimeZone = .current) -> Date? {
+    /// The forms, for error messages and help.
+    static let forms = "2026-05-01, 2026-05-01T09:30, 7d (days ago), 2w, yesterday, 2026-11 or 2026-Q3"
+
+    static func parse(_ text: String, now: Date = Date(), timeZone: TimeZone = .current) -> Date? {
         if let date = VarlinkJSON.parseInstant(text) { return date }
-        let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" })
-        guard let datePart = parts.first else { return nil }
-        let ymd = datePart.split(separator: "-").compactMap { Int($0) }
-        guard ymd.count == 3 else { return nil }
-        var components = DateComponents(year: ymd[0], month: ymd[1], day: ymd[2], hour: 0, minute: 0)
-        if parts.count == 2 {
-            let hm = parts[1].split(separator: ":").compactMap { Int($0) }
-            guard hm.count >= 2 else { return nil }
-            components.hour = hm[0]
-            components.minute = hm[1]
-        } else if parts.count > 2 {
-            return nil
-        }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        return calendar.date(from: components)
+        let word = text.lowercased()
+        switch word {
+        case "now": return now
+        case "today": return calendar.startOfDay(for: now)
+        case "yesterday": return calendar.date(byAdding: .day, value: -1, to: calendar.startOfDay(for: now))
+        default: break
+        }
+        if let ago = ago(word) { return now.addingTimeInterval(-ago) }
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" })
+        guard let datePart = parts.first, parts.count <= 2 else { return nil }
+        let fields = datePart.split(separator: "-", omittingEmptySubsequences: false)
+        guard fields.count >= 2, let year = Int(fields[0]), fields[0].count == 4 else { return nil }
+        var components = DateComponents(year: year, month: 1, day: 1, hour: 0, minute: 0)
+        switch fields.count {
+        case 2 where parts.count == 1:
+            if let month = Int(fields[1]), (1...12).contains(month) {
+                components.month = month
+            } else if fields[1].uppercased().hasPrefix("Q"), let quarter = Int(fields[1].dropFirst()),
+                (1...4).contains(quarter)
+            {
+                components.month = 3 * (quarter - 1) + 1
+            } else {
+                return nil
+            }
+        case 3:
+            guard let month = Int(fields[1]), let day = Int(fields[2]) else { return nil }
+            components.month = month
+            components.day = day
+            if parts.count == 2 {
+                let hm = parts[1].split(separator: ":").compactMap { Int($0) }
+                guard hm.count >= 2 else { return nil }
+                components.hour = hm[0]
+                components.minute = hm[1]
+            }
+        default:
+            return nil
+        }
+        guard let date = calendar.date(from: components),
+            calendar.component(.month, from: date) == components.month
+        else { return nil }
+        return date
+    }
+
+    /// `12h`, `7d`, `2w` as seconds.
+    private static func ago(_ word: String) -> TimeInterval? {
+        guard let unit = word.last, let count = Int(word.dropLast()), count >= 0 else { return nil }
+        switch unit {
+        case "h": return TimeInterval(count) * 3600
+        case "d": return TimeInterval(count) * 86_400
+        case "w": return TimeInterval(count) * 7 * 86_400
+        default: return nil
+        }
+    }
+
+    /// `text` as an instant, or a usage error naming `flag` and the forms it takes.
+    static func instant(_ text: String, flag: String, now: Date = Date()) throws -> Date {
+        guard let date = parse(text, now: now) else {
+            throw CLIError("\(flag) \(text) is not a date or time; use \(forms).", status: .usage)
+        }
+        return date
     }
 }
 
