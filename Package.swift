@@ -113,8 +113,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: swiftSettings
+            exclude: ["Catalogs/incidentctl.pot"],
+            swiftSettings: swiftSettings,
+            plugins: ["CompileCatalogs"]
         ),
+        // Its translations: gettext catalogues (Sources/IncidentCLI/Catalogs/*.po) compiled into
+        // Swift source at build time (docs/translating.md).
+        .executableTarget(name: "compile-catalogs", swiftSettings: swiftSettings),
+        .plugin(name: "CompileCatalogs", capability: .buildTool(), dependencies: ["compile-catalogs"]),
         // The fuzz targets' bodies: run by libFuzzer (Fuzz/) and, over the committed corpus, by
         // the tests.
         .target(

@@ -134,6 +134,8 @@ public struct WatchEvent: Sendable, Equatable, Codable {
     public var actor: String?
     /// The event's details, without free text (notes stay in the case file).
     public var data: [String: String]
+    /// The incident's severity when the event was read (nil from an older daemon).
+    public var severity: Severity?
 
     public init(
         id: Int64,
@@ -142,7 +144,8 @@ public struct WatchEvent: Sendable, Equatable, Codable {
         title: String,
         kind: String,
         actor: String?,
-        data: [String: String]
+        data: [String: String],
+        severity: Severity? = nil
     ) {
         self.id = id
         self.at = at
@@ -151,6 +154,7 @@ public struct WatchEvent: Sendable, Equatable, Codable {
         self.kind = kind
         self.actor = actor
         self.data = data
+        self.severity = severity
     }
 }
 

@@ -305,6 +305,7 @@ public enum IncidentInterfaces {
                     .init("kind", .string, doc: "incident.reported, task.completed, …; see docs/hooks.md."),
                     .init("actor", .optional(.string)),
                     .init("data", .map(.string), doc: "Details, without free text."),
+                    .init("severity", .optional(.string), doc: "The incident's severity when the event was read."),
                 ])
             ),
             .init(

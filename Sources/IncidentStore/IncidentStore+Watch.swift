@@ -28,7 +28,7 @@ extension IncidentStore {
         return try await pool.withConnection { connection in
             let rows = try connection.query(
                 """
-                SELECT e.id, e.at, e.kind, e.actor_name, e.data, i.reference, i.title, i.reporter_uid, i.assignee, i.restricted,
+                SELECT e.id, e.at, e.kind, e.actor_name, e.data, i.reference, i.title, i.severity, i.reporter_uid, i.assignee, i.restricted,
                     (\(admitted)) AS admitted
                 FROM events e JOIN incidents i ON i.id = e.incident_id
                 WHERE e.id > \(cursor.position) OR e.id = ANY(\(gaps))
@@ -50,7 +50,8 @@ extension IncidentStore {
                     title: try row.decode(String.self, "title"),
                     kind: try row.decode(String.self, "kind"),
                     actor: try row.decode(String?.self, "actor_name"),
-                    data: data
+                    data: data,
+                    severity: try row.decodeEnum(Severity.self, "severity")
                 )
                 let access = IncidentAccessFacts(
                     reporterUID: UInt32(try row.decode(Int64.self, "reporter_uid")),

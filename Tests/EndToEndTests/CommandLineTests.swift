@@ -11,6 +11,58 @@ import Varlink
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
+    /// Under LANG=zh_CN.UTF-8 the screens, and errors, are in Simplified Chinese, on a machine
+    /// where that locale was never generated (this one has C.UTF-8 only); help stays English.
+    @Test func theScreensSpeakChineseUnderZhCN() async throws {
+        try await withDaemon { daemon, _ in
+            let state = try TemporaryDirectory(prefix: "zh")
+            defer { state.remove() }
+            func chinese(_ arguments: [String], socket: String? = nil) async throws -> CommandResult {
+                try await runCommand(
+                    Binaries.incidentctl,
+                    arguments + ["--socket", socket ?? daemon.socketPath],
+                    environment: ["LANG": "zh_CN.UTF-8", "COLUMNS": "80", "XDG_STATE_HOME": state.path]
+                )
+            }
+            let report = try await chinese([
+                "report", "--title", "客户名单（姓名、手机号、订单金额）误发给了错误的合作伙伴", "--description", "CSV",
+                "--severity", "high",
+            ])
+            #expect(report.status == 0 && report.stdout.hasPrefix("已报告 INC-"), "\(report)")
+            let status = try await chinese(["status"])
+            #expect(status.status == 0 && status.stdout.hasPrefix("未结事件：1"), "\(status)")
+            #expect(status.stdout.contains("严重程度") && status.stdout.contains("您的任务") == false, "\(status)")
+            for line in status.stdout.split(separator: "\n") {
+                #expect(Self.columns(line) <= 80, "fits 80 columns: \(line)")
+            }
+            let reference = try #require(report.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
+            let show = try await chinese(["show", reference])
+            for label in ["阶段", "负责人", "尚无", "任务：report", "下一步："] {
+                #expect(show.stdout.contains(label), "\(label) in\n\(show.stdout)")
+            }
+            #expect(show.stdout.contains("年") && show.stdout.contains("日 "), "Chinese dates: \(show.stdout)")
+            let missing = try await chinese(["show", "INC-2026-999999"])
+            #expect(missing.status == 3 && missing.stderr.contains("事件 INC-2026-999999 不存在"), "\(missing)")
+            let down = try await chinese(["status"], socket: state.appending("nothing.sock"))
+            #expect(down.status == 69 && down.stderr.contains("incidentd 未在"), "\(down)")
+            let help = try await chinese(["status", "--help"])
+            #expect(help.stdout.contains("OVERVIEW"), "help stays English")
+        }
+    }
+
+    /// Terminal columns, roughly as wcwidth counts them: CJK and emoji two, the rest one.
+    static func columns(_ line: Substring) -> Int {
+        line.reduce(0) { sum, character in
+            let value = character.unicodeScalars.first!.value
+            let wide =
+                (0x1100...0x115F).contains(value) || (0x2E80...0xA4CF).contains(value)
+                || (0xAC00...0xD7A3).contains(value) || (0xF900...0xFAFF).contains(value)
+                || (0xFE30...0xFE4F).contains(value) || (0xFF00...0xFF60).contains(value)
+                || (0x1F300...0x1FAFF).contains(value)
+            return sum + (wide ? 2 : 1)
+        }
+    }
+
     @Test func reportShowListAndStatus() async throws {
         try await withDaemon { daemon, _ in
             let report = try await daemon.ctl([

@@ -14,7 +14,13 @@ import Varlink
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     /// Two hours after the fixtures' reports were filed.
     static let now = VarlinkJSON.parseInstant("2026-11-29T08:52:55Z")!
-    static let output = Output(timeZone: TimeZone(identifier: "Europe/Berlin")!, now: now, colour: false, width: 100)
+    static let output = Output(
+        timeZone: TimeZone(identifier: "Europe/Berlin")!,
+        now: now,
+        colour: false,
+        width: 100,
+        language: .english
+    )
 
     static func fixture<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
         let data = try Data(contentsOf: directory.appendingPathComponent("Fixtures/\(name).json"))
@@ -55,10 +61,12 @@ import Varlink
         "🔥 Payment export 💳 left on a public share 📂 for two days",
     ]
 
-    @Test(arguments: [80, 100])
-    func screensFitTheTerminalWithWideCharacters(width: Int) throws {
+    @Test(arguments: [80, 100], [Language.english, .simplifiedChinese])
+    func screensFitTheTerminalWithWideCharacters(width: Int, language: Language) throws {
         var output = Self.output
         output.width = width
+        output.language = language
+        let suffix = language == .english ? "" : "-\(language.catalogue!)"
         var list = try Self.fixture("list", as: IncidentsWire.ListReply.self)
         for index in list.incidents.indices { list.incidents[index].title = Self.titles[index % Self.titles.count] }
         var status = try Self.fixture("status", as: IncidentsWire.StatusReply.self)
@@ -82,9 +90,10 @@ import Varlink
         let screens = [
             ("list", output.table(list.incidents)), ("status", StatusCommand.render(status, output: output)),
             ("casefile", output.caseFile(file)),
+            ("stats", output.statistics(try Self.fixture("stats", as: IncidentsWire.StatsReply.self))),
         ]
         for (name, text) in screens {
-            try Self.assertSnapshot(text, named: "\(name)-wide-\(width)")
+            try Self.assertSnapshot(text, named: "\(name)-wide-\(width)\(suffix)")
             for line in text.split(separator: "\n") {
                 #expect(DisplayWidth.of(line) <= width, "\(name) at \(width): \(line)")
             }
@@ -113,6 +122,24 @@ import Varlink
             DisplayWidth.of(Self.output.fit("中文标题很长很长", 7)) == 7,
             "padded to the column when cut on a wide character"
         )
+    }
+
+    /// Lines break at spaces, and between Chinese characters, which have none.
+    @Test func wrappingBreaksLatinAtSpacesAndChineseAnywhere() {
+        #expect(DisplayWidth.wrap("one two three", first: "", rest: "  ", width: 9) == ["one two", "  three"])
+        let wrapped = DisplayWidth.wrap(
+            "时间为中位数，其下一行为第 90 百分位：确认从报告起算，其余从知悉起算。",
+            first: "",
+            rest: "",
+            width: 20
+        )
+        #expect(wrapped.count > 1 && wrapped.allSatisfy { DisplayWidth.of($0) <= 20 }, "\(wrapped)")
+        let text = "时间为中位数，其下一行为第 90 百分位：确认从报告起算，其余从知悉起算。"
+        #expect(
+            wrapped.joined().replacingOccurrences(of: " ", with: "") == text.replacingOccurrences(of: " ", with: ""),
+            "nothing is lost"
+        )
+        #expect(DisplayWidth.wrap("批准 incidentctl", first: "", rest: "", width: 6) == ["批准", "incidentctl"])
     }
 
     @Test func theWidthComesFromColumnsWhenNotATerminal() {
@@ -167,26 +194,87 @@ import Varlink
             title: "Customer list e-mailed",
             kind: "task.completed",
             actor: "mia",
-            data: ["task": "contain"]
+            data: ["task": "contain"],
+            severity: .high
         )
         var wide = Self.output
         wide.width = 120
         #expect(
             wide.event(event)
-                == "2026-11-29 09:52 GMT+1  INC-2026-000001  task.completed  by mia  task=contain  Customer list e-mailed"
+                == "2026-11-29 09:52 GMT+1  INC-2026-000001  high  task.completed  by mia  task=contain  Customer list e-mailed"
         )
         var narrow = Self.output
-        narrow.width = 90
+        narrow.width = 96
         #expect(
             narrow.event(event)
-                == "2026-11-29 09:52 GMT+1  INC-2026-000001  task.completed  by mia  task=contain  Customer l…",
+                == "2026-11-29 09:52 GMT+1  INC-2026-000001  high  task.completed  by mia  task=contain  Customer l…",
             "the title gives way"
         )
         narrow.width = 80
         #expect(
-            narrow.event(event) == "2026-11-29 09:52 GMT+1  INC-2026-000001  task.completed  by mia  task=contain",
+            narrow.event(event)
+                == "2026-11-29 09:52 GMT+1  INC-2026-000001  high  task.completed  by mia  task=contain",
             "and goes when there is no room for it"
         )
+        var overdue = event
+        overdue.kind = "task.overdue"
+        overdue.data = ["task": "notify-authority", "due": "2026-11-29T07:29:00Z"]
+        #expect(
+            wide.event(overdue).contains("due=2026-11-29_08:29_GMT+1 task=notify-authority"),
+            "instants in the data are local times like the event's: \(wide.event(overdue))"
+        )
+        var chinese = wide
+        chinese.language = .simplifiedChinese
+        #expect(
+            chinese.event(event)
+                == "2026年11月29日 09:52 GMT+1  INC-2026-000001  high  task.completed  操作人 mia  task=contain  Customer list e-mailed"
+        )
+        var coloured = wide
+        coloured.colour = true
+        #expect(coloured.event(event).contains("\u{1B}[33mhigh\u{1B}[0m"), "the severity is coloured on a terminal")
+    }
+
+    /// The language comes from the environment as gettext reads it, without the locale
+    /// having to be generated.
+    @Test(arguments: [
+        (["LANG": "zh_CN.UTF-8"], "zh_CN"),
+        (["LANG": "zh_CN.GB18030"], "zh_CN"),
+        (["LC_ALL": "zh_SG.UTF-8", "LANG": "en_GB.UTF-8"], "zh_CN"),
+        (["LC_MESSAGES": "zh_CN.UTF-8", "LANG": "C.UTF-8"], "zh_CN"),
+        (["LC_ALL": "C.UTF-8", "LANG": "zh_CN.UTF-8"], "en"),
+        (["LANG": "de_DE.UTF-8", "LANGUAGE": "zh_CN:de"], "zh_CN"),
+        (["LANG": "C", "LANGUAGE": "zh_CN"], "en"),
+        (["LANG": "zh_TW.UTF-8"], "en"),
+        (["LANG": "zh_CN.UTF-8", "LANGUAGE": "en_US:zh_CN"], "en"),
+        (["LANG": ""], "en"),
+        ([:], "en"),
+    ])
+    func theLanguageFollowsTheEnvironment(environment: [String: String], expected: String) {
+        #expect((Language.chosen(from: environment).catalogue ?? "en") == expected, "\(environment)")
+    }
+
+    @Test func translationsFillInTheirArgumentsByOrderOrPosition() {
+        #expect(Language.format("%s of %s", ["a", "b"]) == "a of b")
+        #expect(Language.format("%2$s 项中 %1$s%%", ["80", "5"]) == "5 项中 80%")
+        #expect(Language.format("100%% %s %s", ["x"]) == "100% x ", "a missing argument is empty, not a crash")
+        #expect(Language.simplifiedChinese.text("Open incidents: %s", "3") == "未结事件：3")
+        #expect(Language.simplifiedChinese.text("not in the catalogue") == "not in the catalogue")
+        #expect(Language.english.text("Open incidents: %s", "3") == "Open incidents: 3")
+    }
+
+    /// Every message the sources pass to tr(…) or text(…) has its translation in every
+    /// catalogue, and no catalogue keeps one that is no longer used.
+    @Test func everyCatalogueTranslatesEveryMessage() throws {
+        let root = Self.directory.deletingLastPathComponent().deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", root.appendingPathComponent("scripts/extract-messages.py").path, "--check"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let report = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(report)")
     }
 
     @Test func colourOnlyOnATerminalAndNeverWithNoColor() throws {

@@ -431,14 +431,14 @@ extension Output {
         for file in files {
             lines.append("\(file.label)  \(file.name)" + (file.purgedAt == nil ? "" : "  (content purged)"))
             let label = String(repeating: " ", count: file.label.count + 2)
-            lines += Self.wrap(
+            lines += DisplayWidth.wrap(
                 "\(file.kind.rawValue), \(file.mediaType), \(Self.bytes(file.size)); "
                     + "added by \(file.addedBy) \(time(file.addedAt))",
                 first: label,
                 rest: label
             )
             if let description = file.description {
-                lines += Self.wrap(description, first: label, rest: label)
+                lines += DisplayWidth.wrap(description, first: label, rest: label)
             }
             lines.append(label + "sha256 \(file.sha256)")
         }

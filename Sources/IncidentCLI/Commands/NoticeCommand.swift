@@ -24,7 +24,8 @@ struct NoticeCheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "List each element the law requires: present, missing, or allowed to follow later.",
         discussion: """
-            Exits 1 while an element the first notice must hold is missing, so scripts can wait on it.
+            Exits 1 while an element the first notice must hold is missing, so scripts can
+            wait on it.
 
             Example:
               incidentctl notice check INC-2026-000123 gdpr-authority
@@ -112,35 +113,16 @@ extension Output {
             let head =
                 "  " + mark.padding(toLength: 8, withPad: " ", startingAt: 0)
                 + element.id.padding(toLength: width + 2, withPad: " ", startingAt: 0)
-            lines += Self.wrap(element.article, first: head, rest: String(repeating: " ", count: head.count))
+            lines += DisplayWidth.wrap(element.article, first: head, rest: String(repeating: " ", count: head.count))
             let indent = String(repeating: " ", count: 10)
             if element.status != "present", let supply = element.supply {
-                lines += Self.wrap(supply, first: indent + "→ ", rest: indent + "  ")
+                lines += DisplayWidth.wrap(supply, first: indent + "→ ", rest: indent + "  ")
             }
             if element.status == "deferrable", let later = element.later {
-                lines += Self.wrap("may follow later (\(later))", first: indent + "  ", rest: indent + "  ")
+                lines += DisplayWidth.wrap("may follow later (\(later))", first: indent + "  ", rest: indent + "  ")
             }
         }
         return lines.joined(separator: "\n")
-    }
-
-    /// `text` in lines of at most 80 columns, the first after `first`, the rest after `rest`;
-    /// a word longer than a line stands alone on it.
-    static func wrap(_ text: String, first: String, rest: String, width: Int = 80) -> [String] {
-        var lines: [String] = []
-        var line = first
-        var empty = true
-        for word in text.split(separator: " ") {
-            if !empty, DisplayWidth.of(line) + 1 + DisplayWidth.of(word) > width {
-                lines.append(line)
-                line = rest
-                empty = true
-            }
-            line += (empty ? "" : " ") + word
-            empty = false
-        }
-        lines.append(line)
-        return lines
     }
 }
 

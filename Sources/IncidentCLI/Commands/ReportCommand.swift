@@ -31,7 +31,7 @@ struct ReportCommand: ParsableCommand {
                   --description "Sent 09:12, recalled 09:40" --data contact --people 1200 \\
                   --jurisdiction DE --jurisdiction EU
               dlp-alert | incidentctl report --from-file -
-              incidentctl report --title "DLP: card numbers in outbound mail" \
+              incidentctl report --title "DLP: card numbers in outbound mail" \\
                   --description "Rule 42 matched on mx1" --dedup-key dlp-42/mx1
             """
     )
@@ -136,38 +136,53 @@ struct ReportCommand: ParsableCommand {
         }
         let incident = reply.incident
         if reply.created {
-            printOut("Reported \(incident.reference): \(incident.title)")
+            printOut(Language.current.text("Reported %s: %s", incident.reference.rawValue, incident.title))
         } else if reply.folded == true {
             printOut(
-                "Folded into the open incident \(incident.reference) with the same dedup key "
-                    + "(\(incident.reportCount) reports so far): \(incident.title)"
+                Language.current.text(
+                    "Folded into the open incident %s with the same dedup key (%s reports so far): %s",
+                    incident.reference.rawValue,
+                    String(incident.reportCount),
+                    incident.title
+                )
             )
         } else {
-            printOut("Already reported as \(incident.reference): \(incident.title)")
+            printOut(Language.current.text("Already reported as %s: %s", incident.reference.rawValue, incident.title))
         }
-        printOut("Follow it with: incidentctl show \(incident.reference)")
+        printOut(Language.current.text("Follow it with: %s", "incidentctl show \(incident.reference)"))
     }
 
     /// Saves a report incidentd could not take, and says so: where it is, whom to call, and
     /// how to send it later.
     static func saved(_ report: IncidentsWire.ReportParameters, because failure: CLIError) -> CLIError {
         let saved = SavedReports()
+        let language = Language.current
         let path: String
         do {
             path = try saved.save(report)
         } catch {
             return CLIError(
-                failure.message + "\nIt could not be saved in \(saved.directory) either (\(error)); "
-                    + "keep its text and report it again.",
+                failure.message + "\n"
+                    + language.text(
+                        "It could not be saved in %s either (%s); keep its text and report it again.",
+                        saved.directory,
+                        "\(error)"
+                    ),
                 status: .unavailable
             )
         }
-        var message = failure.message + "\nYour report is saved in \(path) (readable by you only); nothing is lost."
+        var message =
+            failure.message + "\n"
+            + language.text("Your report is saved in %s (readable by you only); nothing is lost.", path)
         if let contact = ProcessInfo.processInfo.environment["INCIDENTD_CONTACT"], !contact.isEmpty {
-            message += " If it is urgent, tell \(contact) now."
+            message += " " + language.text("If it is urgent, tell %s now.", contact)
         }
         message +=
-            " Send it with 'incidentctl report --resend' once incidentd is back; it keeps its key, so it is never filed twice."
+            " "
+            + language.text(
+                "Send it with '%s' once incidentd is back; it keeps its key, so it is never filed twice.",
+                "incidentctl report --resend"
+            )
         return CLIError(message, status: .unavailable)
     }
 
@@ -177,16 +192,26 @@ struct ReportCommand: ParsableCommand {
         let saved = SavedReports()
         let pending = saved.all()
         if pending.isEmpty {
-            if !quiet, resend { printOut("No saved reports to send.") }
+            if !quiet, resend { printOut(Language.current.text("No saved reports to send.")) }
             return
         }
         var connection = global.connection()
         for (path, report) in pending {
             let reply = try connection.call(Methods.Incidents.report, report, retries: 3)
             saved.remove(path)
-            let written = report.aware.map { " written \(Output().time($0))" } ?? ""
             if !quiet {
-                printOut("Sent the saved report\(written) as \(reply.incident.reference): \(reply.incident.title)")
+                let language = Language.current
+                let reference = reply.incident.reference.rawValue
+                printOut(
+                    report.aware.map {
+                        language.text(
+                            "Sent the saved report written %s as %s: %s",
+                            Output().time($0),
+                            reference,
+                            reply.incident.title
+                        )
+                    } ?? language.text("Sent the saved report as %s: %s", reference, reply.incident.title)
+                )
             }
         }
     }
@@ -214,25 +239,30 @@ struct ReportCommand: ParsableCommand {
     }
 
     private func prompt(_ parameters: inout ReportFile) throws {
-        printOut("Reporting a data breach. Say what you know now; facts can be added later.")
+        printOut(Language.current.text("Reporting a data breach. Say what you know now; facts can be added later."))
         // A title too long to keep is not thrown away: it starts the description.
         var kept: [String] = []
         if parameters.title == nil {
             parameters.title = try ask(
-                "In one line, what happened? (at most \(ReportDraft.maximumTitleLength) characters)"
+                Language.current.text(
+                    "In one line, what happened? (at most %s characters)",
+                    String(ReportDraft.maximumTitleLength)
+                )
             ) { answer in
                 if let problem = Self.titleProblem(answer) {
                     kept.append(answer)
-                    return problem + " What you typed is kept for the description."
+                    return problem + " " + Language.current.text("What you typed is kept for the description.")
                 }
                 return nil
             }
         }
         if parameters.description == nil {
             let described = try ask(
-                kept.isEmpty
-                    ? "Describe it: what data, whose, how it leaked, what you did so far."
-                    : "Describe it (it starts with what you typed as a title; Enter alone keeps just that):",
+                Language.current.text(
+                    kept.isEmpty
+                        ? "Describe it: what data, whose, how it leaked, what you did so far."
+                        : "Describe it (it starts with what you typed as a title; Enter alone keeps just that):"
+                ),
                 allowEmpty: !kept.isEmpty
             ) { _ in nil }
             parameters.description = (kept + (described.isEmpty ? [] : [described])).joined(separator: "\n\n")
@@ -242,10 +272,17 @@ struct ReportCommand: ParsableCommand {
     /// Why `title` would be refused, in a sentence, or nil: the daemon's own rules.
     static func titleProblem(_ title: String) -> String? {
         if title.count > ReportDraft.maximumTitleLength {
-            return "That is \(title.count) characters; a title has at most \(ReportDraft.maximumTitleLength)."
+            return Language.current.text(
+                "That is %s characters; a title has at most %s.",
+                String(title.count),
+                String(ReportDraft.maximumTitleLength)
+            )
         }
         if let scalar = ControlCharacters.first(in: title, multiLine: false) {
-            return "A title cannot hold the control character U+\(String(scalar.value, radix: 16, uppercase: true))."
+            return Language.current.text(
+                "A title cannot hold the control character U+%s.",
+                String(scalar.value, radix: 16, uppercase: true)
+            )
         }
         return nil
     }
@@ -255,7 +292,10 @@ struct ReportCommand: ParsableCommand {
         while true {
             print(question, terminator: "\n> ")
             guard let line = readLine() else {
-                throw CLIError("Nothing was reported: the input ended before the report was complete.", status: .usage)
+                throw CLIError(
+                    Language.current.text("Nothing was reported: the input ended before the report was complete."),
+                    status: .usage
+                )
             }
             let answer = line.trimmingCharacters(in: .whitespaces)
             if answer.isEmpty, !allowEmpty { continue }

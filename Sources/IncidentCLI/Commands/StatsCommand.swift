@@ -10,12 +10,13 @@ struct StatsCommand: ParsableCommand {
         discussion: """
             Over the incidents reported in the period that you may see: the median and 90th
             percentile of the time from report to acknowledgement, and from awareness to
-            containment, to notifying the authority and to notifying the people affected; and
-            the share of task deadlines met. All incidents first, then by playbook and severity.
+            containment, to notifying the authority and to notifying the people affected;
+            and the share of task deadlines met. All incidents first, then by playbook and
+            severity.
 
             Dates are local: 2026-05-01, 2026-05-01T09:30, or relative as git takes them: 7d
-            (days ago), 2w, yesterday, a month (2026-11) or a quarter (2026-Q3), each naming its
-            first day.
+            (days ago), 2w, yesterday, a month (2026-11) or a quarter (2026-Q3), each naming
+            its first day.
 
             Examples:
               incidentctl stats
@@ -45,39 +46,74 @@ struct StatsCommand: ParsableCommand {
 }
 
 extension Output {
-    /// The `stats` screen: one table, at most 100 columns.
+    /// The `stats` screen: one table, a row per group with each time as median / 90th
+    /// percentile; where that does not fit the screen, the 90th percentiles go on a line of
+    /// their own under the medians, with shorter headings.
     func statistics(_ reply: IncidentsWire.StatsReply) -> String {
         let total = reply.rows.first { $0.group == .all }?.incidents ?? 0
-        var lines = ["Incidents reported \(time(reply.since)) to \(time(reply.until)): \(total)"]
-        guard total > 0 else { return lines[0] }
-        func timing(_ timing: IncidentStatistics.Timing) -> String {
-            guard let median = timing.median, let p90 = timing.p90 else { return "-" }
-            return "\(duration(median)) / \(duration(p90))"
-        }
+        let heading = tr("Incidents reported %s to %s: %s", time(reply.since), time(reply.until), String(total))
+        guard total > 0 else { return heading }
         func deadlines(_ row: IncidentStatistics) -> String {
             guard let share = row.deadlineShare else { return "-" }
-            return "\(Int((share * 100).rounded()))% of \(row.deadlinesMet + row.deadlinesMissed)"
+            return tr(
+                "%s%% of %s",
+                String(Int((share * 100).rounded())),
+                String(row.deadlinesMet + row.deadlinesMissed)
+            )
         }
-        func cells(_ label: String, _ row: IncidentStatistics) -> [String] {
-            [
-                label, String(row.incidents), timing(row.acknowledge), timing(row.contain), timing(row.notifyAuthority),
-                timing(row.notifyIndividuals), deadlines(row),
-            ]
+        func timings(_ row: IncidentStatistics) -> [IncidentStatistics.Timing] {
+            [row.acknowledge, row.contain, row.notifyAuthority, row.notifyIndividuals]
         }
-        var rows: [[String]] = [["", "N", "ACKNOWLEDGE", "CONTAIN", "AUTHORITY", "INDIVIDUALS", "DEADLINES MET"]]
-        for row in reply.rows where row.group == .all { rows.append(cells("All", row)) }
+        func cell(_ value: Double?) -> String { value.map(duration) ?? "-" }
+        // Every group: all incidents, then by playbook and by severity, with its label.
+        var groups: [(label: String, row: IncidentStatistics?)] = []
+        for row in reply.rows where row.group == .all { groups.append((tr("All"), row)) }
         for group in [IncidentStatistics.Group.playbook, .severity] {
             let members = reply.rows.filter { $0.group == group }
             guard !members.isEmpty else { continue }
-            rows.append(["By \(group.rawValue)", "", "", "", "", "", ""])
-            for row in members {
-                rows.append(cells("  " + fit(row.key ?? "-", 22).trimmingCharacters(in: .whitespaces), row))
-            }
+            groups.append((tr(group == .playbook ? "By playbook" : "By severity"), nil))
+            for row in members { groups.append(("  " + (row.key ?? "-"), row)) }
         }
-        lines.append("")
-        lines.append(columns(rows))
-        lines.append("")
-        lines.append("Times are median / 90th percentile: acknowledge from the report; the others from awareness.")
+        func label(_ text: String, _ limit: Int) -> String {
+            DisplayWidth.truncate(text, to: limit).trimmingTrailingSpaces()
+        }
+        var rows: [[String]] = [
+            ["", "N", tr("ACKNOWLEDGE"), tr("CONTAIN"), tr("AUTHORITY"), tr("INDIVIDUALS"), tr("DEADLINES MET")]
+        ]
+        for (text, row) in groups {
+            guard let row else {
+                rows.append([text, "", "", "", "", "", ""])
+                continue
+            }
+            let times = timings(row).map { timing in
+                timing.median == nil || timing.p90 == nil ? "-" : "\(cell(timing.median)) / \(cell(timing.p90))"
+            }
+            rows.append([label(text, 24), String(row.incidents)] + times + [deadlines(row)])
+        }
+        var table = columns(rows)
+        var note = tr("Times are median / 90th percentile: acknowledge from the report; the others from awareness.")
+        if table.split(separator: "\n").contains(where: { DisplayWidth.of($0) > width }) {
+            rows = [["", "N", tr("ACK"), tr("CONTAIN"), tr("AUTHORITY"), tr("PEOPLE"), tr("ON TIME")]]
+            for (text, row) in groups {
+                guard let row else {
+                    rows.append([text, "", "", "", "", "", ""])
+                    continue
+                }
+                rows.append(
+                    [label(text, 22), String(row.incidents)] + timings(row).map { cell($0.median) } + [deadlines(row)]
+                )
+                if timings(row).contains(where: { $0.median != nil }) {
+                    rows.append(["", ""] + timings(row).map { $0.median == nil ? "" : cell($0.p90) } + [""])
+                }
+            }
+            table = columns(rows)
+            note = tr(
+                "Times are the median, and under it the 90th percentile: acknowledge from the report; the others from awareness."
+            )
+        }
+        let lines =
+            DisplayWidth.wrap(heading, first: "", rest: "  ", width: width) + ["", table, ""]
+            + DisplayWidth.wrap(note, first: "", rest: "", width: width)
         return lines.joined(separator: "\n")
     }
 
@@ -85,11 +121,14 @@ extension Output {
     func duration(_ seconds: Double) -> String {
         let whole = max(0, Int(seconds.rounded()))
         switch whole {
-        case ..<60: return "\(whole)s"
-        case ..<3600: return "\(whole / 60)m"
-        case ..<86_400: return whole % 3600 / 60 == 0 ? "\(whole / 3600)h" : "\(whole / 3600)h \(whole % 3600 / 60)m"
+        case ..<60: return tr("%ss", String(whole))
+        case ..<3600: return tr("%sm", String(whole / 60))
+        case ..<86_400:
+            let (hours, minutes) = (String(whole / 3600), String(whole % 3600 / 60))
+            return whole % 3600 / 60 == 0 ? tr("%sh", hours) : tr("%sh %sm", hours, minutes)
         default:
-            return whole % 86_400 / 3600 == 0 ? "\(whole / 86_400)d" : "\(whole / 86_400)d \(whole % 86_400 / 3600)h"
+            let (days, hours) = (String(whole / 86_400), String(whole % 86_400 / 3600))
+            return whole % 86_400 / 3600 == 0 ? tr("%sd", days) : tr("%sd %sh", days, hours)
         }
     }
 }

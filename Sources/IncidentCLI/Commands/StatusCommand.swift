@@ -28,34 +28,34 @@ struct StatusCommand: ParsableCommand {
     }
 
     static func render(_ reply: IncidentsWire.StatusReply, output: Output) -> String {
-        var lines = ["Open incidents: \(reply.open)"]
+        var lines = [output.tr("Open incidents: %s", String(reply.open))]
         guard reply.open > 0 else { return lines.joined(separator: "\n") }
         lines += counts(reply, output: output)
-        lines += section("Overdue", reply.overdue, output: output)
-        lines += section("Due in the next 24 h", reply.dueSoon, output: output)
+        lines += section(output.tr("Overdue"), reply.overdue, output: output)
+        lines += section(output.tr("Due in the next 24 h"), reply.dueSoon, output: output)
         lines += legalClocks(reply.owedNotifications ?? [], output: output)
-        lines += section("Your tasks", reply.myTasks, output: output)
+        lines += section(output.tr("Your tasks"), reply.myTasks, output: output)
         return lines.joined(separator: "\n")
     }
 
     /// Open incidents by phase and by severity, and the oldest one.
     static func counts(_ reply: IncidentsWire.StatusReply, output: Output) -> [String] {
         var lines = [""]
-        var rows: [[String]] = [["PHASE", "OPEN"]]
+        var rows: [[String]] = [[output.tr("PHASE"), output.tr("OPEN")]]
         for phase in Phase.allCases where phase.isOpen {
             rows.append([phase.rawValue, String(reply.byPhase[phase.rawValue] ?? 0)])
         }
         lines.append(output.columns(rows))
         lines.append("")
-        rows = [["SEVERITY", "OPEN"]]
+        rows = [[output.tr("SEVERITY"), output.tr("OPEN")]]
         for severity in Severity.allCases.reversed() {
             rows.append([output.paint(severity), String(reply.bySeverity[severity.rawValue] ?? 0)])
         }
         lines.append(output.columns(rows))
         if let oldest = reply.oldestOpen {
             lines.append("")
-            let reported = " (reported \(output.relative(oldest.reported)))"
-            let head = "Oldest open: \(oldest.reference) "
+            let reported = " " + output.tr("(reported %s)", output.relative(oldest.reported))
+            let head = output.tr("Oldest open: %s", oldest.reference.rawValue) + " "
             lines.append(
                 head
                     + output.fit(oldest.title, max(12, output.width - DisplayWidth.of(head + reported)))
@@ -66,20 +66,25 @@ struct StatusCommand: ParsableCommand {
         return lines
     }
 
-    /// Where a task's clock stands, 18 columns: paused (yellow), overdue (red), or due.
-    static func clock(_ task: IncidentsWire.DueTask, output: Output) -> String {
-        let when: String
+    /// Where a task's clock stands, in a few words: paused, overdue, due, or no deadline.
+    static func clockText(_ task: IncidentsWire.DueTask, output: Output) -> String {
         if task.paused == true {
-            when = task.pausedUntil.map { "paused, \(output.time($0).prefix(10))" } ?? "paused"
+            return task.pausedUntil.map { output.tr("paused, %s", output.day($0)) } ?? output.tr("paused")
         } else if let due = task.due {
-            when =
-                due < output.now
-                ? "overdue \(output.relative(due).replacingOccurrences(of: " ago", with: ""))"
-                : "due \(output.relative(due))"
-        } else {
-            when = "no deadline"
+            return due < output.now
+                ? output.tr("overdue %s", output.span(due)) : output.tr("due %s", output.relative(due))
         }
-        let cell = output.fit(when, 18)
+        return output.tr("no deadline")
+    }
+
+    /// The clock column's width for `tasks`: their widest clock, 18 to 22 columns.
+    static func clockWidth(_ tasks: some Sequence<IncidentsWire.DueTask>, output: Output) -> Int {
+        min(22, max(18, tasks.map { DisplayWidth.of(clockText($0, output: output)) }.max() ?? 0))
+    }
+
+    /// The clock, `width` columns: paused (yellow), overdue (red), or due.
+    static func clock(_ task: IncidentsWire.DueTask, width: Int, output: Output) -> String {
+        let cell = output.fit(clockText(task, output: output), width)
         if task.paused == true { return output.paint(cell, .yellow) }
         return task.due.map { $0 < output.now } == true ? output.paint(cell, .red) : cell
     }
@@ -92,21 +97,24 @@ struct StatusCommand: ParsableCommand {
         output: Output
     ) -> [String] {
         guard let tasks, !tasks.isEmpty else { return [] }
-        var lines = ["", output.paint("\(title) (\(tasks.count))", .bold)]
+        var lines = ["", output.paint(title + output.tr(" (%s)", String(tasks.count)), .bold)]
         // References and task ids are typed back, so they are never shortened: titles are.
         let labelWidth = max(34, tasks.prefix(limit).map { DisplayWidth.of("\($0.reference)  \($0.task)") }.max() ?? 0)
+        let clockWidth = clockWidth(tasks.prefix(limit), output: output)
         for task in tasks.prefix(limit) {
             let label = "\(task.reference)  \(task.task)"
             let title =
-                task.settledBy.map { "possibly owed, settled by \($0.joined(separator: ", ")): " + task.title }
+                task.settledBy.map {
+                    output.tr("possibly owed, settled by %s: ", $0.joined(separator: ", ")) + task.title
+                }
                 ?? task.title
-            let room = max(12, output.width - 2 - labelWidth - 2 - 18 - 2)
+            let room = max(12, output.width - 2 - labelWidth - 2 - clockWidth - 2)
             lines.append(
-                ("  " + output.pad(label, labelWidth) + "  " + clock(task, output: output) + "  "
+                ("  " + output.pad(label, labelWidth) + "  " + clock(task, width: clockWidth, output: output) + "  "
                     + output.fit(title, room)).trimmingTrailingSpaces()
             )
         }
-        if tasks.count > limit { lines.append("  … and \(tasks.count - limit) more") }
+        if tasks.count > limit { lines.append("  " + output.tr("… and %s more", String(tasks.count - limit))) }
         return lines
     }
 
@@ -114,7 +122,7 @@ struct StatusCommand: ParsableCommand {
     /// possibly owed ones with the facts that settle them; 80 columns.
     static func legalClocks(_ clocks: [IncidentsWire.DueTask], output: Output) -> [String] {
         guard !clocks.isEmpty else { return [] }
-        var lines = ["", output.paint("Legal clocks running (\(clocks.count))", .bold)]
+        var lines = ["", output.paint(output.tr("Legal clocks running (%s)", String(clocks.count)), .bold)]
         var order: [IncidentReference] = []
         for clock in clocks where !order.contains(clock.reference) { order.append(clock.reference) }
         for reference in order.prefix(10) {
@@ -125,18 +133,27 @@ struct StatusCommand: ParsableCommand {
                     .trimmingTrailingSpaces()
             )
             let idWidth = max(20, own.map { DisplayWidth.of($0.task) }.max() ?? 0)
+            let clockWidth = clockWidth(own, output: output)
             for task in own {
-                let what = task.settledBy.map { "possibly owed, needs \($0.joined(separator: ", "))" } ?? task.title
-                let room = max(12, output.width - 4 - idWidth - 2 - 18 - 2)
+                let what =
+                    task.settledBy.map { output.tr("possibly owed, needs %s", $0.joined(separator: ", ")) }
+                    ?? task.title
+                let room = max(12, output.width - 4 - idWidth - 2 - clockWidth - 2)
                 lines.append(
-                    ("    " + output.pad(task.task, idWidth) + "  " + clock(task, output: output) + "  "
+                    ("    " + output.pad(task.task, idWidth) + "  " + clock(task, width: clockWidth, output: output)
+                        + "  "
                         + output.fit(what, room)).trimmingTrailingSpaces()
                 )
             }
         }
         if order.count > 10 {
             lines.append(
-                "  … and \(order.count - 10) more incidents: incidentctl list --overdue, incidentctl show REF"
+                "  "
+                    + output.tr(
+                        "… and %s more incidents: %s",
+                        String(order.count - 10),
+                        "incidentctl list --overdue, incidentctl show REF"
+                    )
             )
         }
         return lines

@@ -10,9 +10,9 @@ struct WatchCommand: ParsableCommand {
         commandName: "watch",
         abstract: "Show events as they happen, on the incidents you may see, until stopped.",
         discussion: """
-            Filters are those of 'incidentctl list'. If the daemon restarts or the connection
-            breaks, watch says so, reconnects, and resumes after the last event it showed.
-            With --json, each event is one JSON object on a line of its own.
+            Filters are those of 'incidentctl list'. If the daemon restarts or the
+            connection breaks, watch says so, reconnects, and resumes after the last event
+            it showed. With --json, each event is one JSON object on a line of its own.
 
             Examples:
               incidentctl watch
@@ -43,14 +43,20 @@ struct WatchCommand: ParsableCommand {
                     if let name = reply.error {
                         let error = WireError(VarlinkError(name: name, parameters: reply.parameters))
                         guard error == .shuttingDown else { throw CLIError(error) }
-                        throw Interrupted(reason: "the daemon restarted")
+                        throw Interrupted(reason: Language.current.text("the daemon restarted"))
                     }
                     let batch = try reply.decode(IncidentsWire.WatchReply.self)
                     if let reason = lost {
-                        printError("Reconnected to incidentd after \(reason); resuming after event \(batch.position).")
+                        printError(
+                            Language.current.text(
+                                "Reconnected to incidentd after %s; resuming after event %s.",
+                                reason,
+                                String(batch.position)
+                            )
+                        )
                         lost = nil
                     } else if firstConnection, !global.json {
-                        printError("Watching events at \(path); press Ctrl-C to stop.")
+                        printError(Language.current.text("Watching events at %s; press Ctrl-C to stop.", path))
                     }
                     firstConnection = false
                     wait = 250_000
@@ -62,7 +68,12 @@ struct WatchCommand: ParsableCommand {
             } catch let interruption as Interrupted {
                 if lost == nil {
                     lost = interruption.reason
-                    printError("Lost the connection to incidentd (\(interruption.reason)); reconnecting…")
+                    printError(
+                        Language.current.text(
+                            "Lost the connection to incidentd (%s); reconnecting…",
+                            interruption.reason
+                        )
+                    )
                 }
             } catch let error as VarlinkClient.ConnectionError {
                 if error.code == .permissionDenied || error.code == .pathTooLong {
@@ -70,8 +81,10 @@ struct WatchCommand: ParsableCommand {
                 }
                 if firstConnection, error.code == .notRunning { throw DaemonConnection.explain(error) }
                 if lost == nil {
-                    lost = error.code == .notRunning ? "the daemon stopped" : "the connection broke"
-                    printError("Lost the connection to incidentd (\(lost!)); reconnecting…")
+                    lost = Language.current.text(
+                        error.code == .notRunning ? "the daemon stopped" : "the connection broke"
+                    )
+                    printError(Language.current.text("Lost the connection to incidentd (%s); reconnecting…", lost!))
                 }
             }
             usleep(wait)

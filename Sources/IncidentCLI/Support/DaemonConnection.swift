@@ -128,25 +128,37 @@ struct DaemonConnection {
         switch error.code {
         case .notRunning:
             return CLIError(
-                "incidentd is not running at \(error.path); start it (systemctl start incidentd, or run incidentd) "
-                    + "or name its socket with --socket.",
+                Language.current.text(
+                    "incidentd is not running at %s; start it (%s) or name its socket with --socket.",
+                    error.path,
+                    "systemctl start incidentd, or run incidentd"
+                ),
                 status: .unavailable
             )
         case .permissionDenied:
-            var group = "the socket's group"
+            let language = Language.current
+            var group = language.text("the socket's group")
             var info = stat()
             if stat(error.path, &info) == 0, let entry = getgrgid(info.st_gid) {
-                group = "group \(String(cString: entry.pointee.gr_name))"
+                group = language.text("group %s", String(cString: entry.pointee.gr_name))
             }
             return CLIError(
-                "You may not connect to \(error.path); ask an administrator to add you to \(group), then log in again.",
+                language.text(
+                    "You may not connect to %s; ask an administrator to add you to %s, then log in again.",
+                    error.path,
+                    group
+                ),
                 status: .permissionDenied
             )
         case .pathTooLong:
             return CLIError("The socket path \(error.path) is too long; use a shorter --socket.", status: .usage)
         case .io:
             return CLIError(
-                "The connection to incidentd at \(error.path) broke (\(error)); check that the daemon is running.",
+                Language.current.text(
+                    "The connection to incidentd at %s broke (%s); check that the daemon is running.",
+                    error.path,
+                    "\(error)"
+                ),
                 status: .unavailable
             )
         }

@@ -56,6 +56,56 @@ enum DisplayWidth {
         0x1B000...0x1B2FF, 0x1F200...0x1F2FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
     ]
 
+    /// `text` in lines of at most `width` columns, the first after `first`, the rest after
+    /// `rest`. Lines break at spaces, and on either side of a wide character as Chinese and
+    /// Japanese text breaks; a word longer than a line stands alone on it.
+    static func wrap(_ text: String, first: String, rest: String, width: Int = 80) -> [String] {
+        var lines: [String] = []
+        var line = first
+        var empty = true
+        for (unit, spaced) in breakableUnits(text) {
+            let gap = spaced && !empty ? " " : ""
+            if !empty, of(line) + of(gap) + of(unit) > width {
+                lines.append(line)
+                line = rest + unit
+            } else {
+                line += gap + unit
+            }
+            empty = false
+        }
+        lines.append(line)
+        return lines
+    }
+
+    /// The pieces a line may break between: words between spaces, and each wide character
+    /// alone; `spaced` when a space came before it.
+    private static func breakableUnits(_ text: String) -> [(unit: String, spaced: Bool)] {
+        var units: [(unit: String, spaced: Bool)] = []
+        var word = ""
+        var wordSpaced = false
+        var space = false
+        func flush() {
+            if !word.isEmpty { units.append((word, wordSpaced)) }
+            word = ""
+        }
+        for character in text {
+            if character == " " {
+                flush()
+                space = true
+            } else if of(character) == 2 {
+                flush()
+                units.append((String(character), space))
+                space = false
+            } else {
+                if word.isEmpty { wordSpaced = space }
+                word.append(character)
+                space = false
+            }
+        }
+        flush()
+        return units
+    }
+
     /// `text` cut to at most `width` columns at a character boundary, ending with `…` when cut.
     static func truncate(_ text: String, to width: Int) -> String {
         guard of(text) > width else { return text }

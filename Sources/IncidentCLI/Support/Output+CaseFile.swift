@@ -12,18 +12,18 @@ extension Output {
         var sections = [incident(file.incident)]
         if let playbook = file.incident.playbook {
             sections.append(
-                "  Playbook: \(playbook) (version \(file.incident.playbookVersion ?? "?"))"
-                    + (file.clocksPaused == true ? "   " + paint("CLOCKS PAUSED", .yellow) : "")
+                "  " + tr("Playbook: %s (version %s)", playbook, file.incident.playbookVersion ?? "?")
+                    + (file.clocksPaused == true ? "   " + paint(tr("CLOCKS PAUSED"), .yellow) : "")
             )
         }
         let estimated = Set(file.estimated ?? [])
         if !estimated.isEmpty {
-            sections.append("  Estimates, not yet figures: " + estimated.sorted().joined(separator: ", "))
+            sections.append("  " + tr("Estimates, not yet figures: %s", estimated.sorted().joined(separator: ", ")))
         }
         if let facts = file.facts, !facts.isEmpty {
             let width = facts.keys.map(\.count).max() ?? 0
             sections.append(
-                (["Facts"]
+                ([tr("Facts")]
                     + facts.keys.sorted().map {
                         "  \($0)" + String(repeating: " ", count: width - $0.count)
                             + "  \(estimated.contains($0) ? "~" : "")\(facts[$0]!)"
@@ -32,10 +32,17 @@ extension Output {
         }
         if let decisions = file.decisions, !decisions.isEmpty {
             sections.append(
-                (["Decisions"]
+                ([tr("Decisions")]
                     + decisions.flatMap {
-                        Self.wrap(
-                            "\($0.name): \($0.value ? "yes" : "no") — \($0.by), \(time($0.at)): \($0.reason)",
+                        DisplayWidth.wrap(
+                            tr(
+                                "%s: %s — %s, %s: %s",
+                                $0.name,
+                                $0.value ? tr("yes") : tr("no"),
+                                $0.by,
+                                time($0.at),
+                                $0.reason
+                            ),
                             first: "  ",
                             rest: "    ",
                             width: width
@@ -47,7 +54,9 @@ extension Output {
         if let notifications = notificationSection(file) { sections.append(notifications) }
         if let pauses = pauseSection(file) { sections.append(pauses) }
         if let resolution = file.resolution {
-            sections.append("Resolution\n  \(resolution)\nLessons learned\n  \(file.lessonsLearned ?? "")")
+            sections.append(
+                tr("Resolution") + "\n  \(resolution)\n" + tr("Lessons learned") + "\n  \(file.lessonsLearned ?? "")"
+            )
         }
         if let next = nextSteps(file) { sections.append(next) }
         return sections.joined(separator: "\n\n")
@@ -67,30 +76,31 @@ extension Output {
         var steps = open.prefix(shown).map { task in
             var who = task.role.rawValue
             if task.role == .investigator, let assignee = incident.assignee { who += " \(assignee)" }
-            return "\(task.id) (\(who)\(when(task).map { ", " + $0 } ?? ""))"
+            return task.id + tr(" (%s)", who + (when(task).map { tr(", ") + $0 } ?? ""))
         }
-        if open.count > shown { steps.append("\(open.count - shown) more") }
+        if open.count > shown { steps.append(tr("%s more", String(open.count - shown))) }
         let after: String
         if let approver = file.gatePending {
-            after = "a \(approver.rawValue) approves (incidentctl approve \(incident.reference))"
+            after = tr("a %s approves (%s)", approver.rawValue, "incidentctl approve \(incident.reference)")
         } else if let next = Phase.allCases.first(where: { $0 > incident.phase }) {
             after =
                 next == .closed
-                ? "close it (incidentctl close \(incident.reference))"
-                : "advance to \(next.rawValue) (incidentctl advance \(incident.reference))"
+                ? tr("close it (%s)", "incidentctl close \(incident.reference)")
+                : tr("advance to %s (%s)", next.rawValue, "incidentctl advance \(incident.reference)")
         } else {
             return nil
         }
-        let text = steps.isEmpty ? "Next: \(after)." : "Next: \(steps.joined(separator: ", ")); then \(after)."
-        return Self.wrap(text, first: "", rest: "  ", width: width).joined(separator: "\n")
+        let text =
+            steps.isEmpty ? tr("Next: %s.", after) : tr("Next: %s; then %s.", steps.joined(separator: tr(", ")), after)
+        return DisplayWidth.wrap(text, first: "", rest: "  ", width: width).joined(separator: "\n")
     }
 
     /// When an open task is due, in a few words: paused, overdue, due in; nil without a deadline.
     private func when(_ task: WorkflowWire.Task) -> String? {
-        if task.paused == true { return "paused" }
+        if task.paused == true { return tr("paused") }
         guard let due = task.due else { return nil }
-        if due < now { return "overdue by \(relative(due).replacingOccurrences(of: " ago", with: ""))" }
-        return "due \(relative(due))"
+        if due < now { return tr("overdue by %s", span(due)) }
+        return tr("due %s", relative(due))
     }
 
     /// The tasks, one section per phase entered.
@@ -101,20 +111,25 @@ extension Output {
             let inPhase = tasks.filter { $0.phase == phase }
             guard !inPhase.isEmpty else { continue }
             var lines = [
-                "Tasks: \(phase.rawValue)"
+                tr("Tasks: %s", phase.rawValue)
                     + (phase == file.incident.phase && file.gatePending != nil
-                        ? "   (gate: needs a \(file.gatePending!.rawValue)'s approval)" : "")
+                        ? "   " + tr("(gate: needs a %s's approval)", file.gatePending!.rawValue) : "")
             ]
             for task in inPhase {
                 // The task id is typed back, so only the title is shortened to fit.
                 let head = "  \(mark(task)) \(task.id)  "
                 lines.append((head + fit(task.title, max(12, width - DisplayWidth.of(head)))).trimmingTrailingSpaces())
                 var details = ["\(task.role.rawValue)", status(task)]
-                if !task.required { details.append("optional") }
+                if !task.required { details.append(tr("optional")) }
                 if !task.captures.isEmpty, task.status == .open || task.status == .possiblyOwed {
-                    details.append("needs \(task.captures.joined(separator: ", "))")
+                    details.append(tr("needs %s", task.captures.joined(separator: ", ")))
                 }
-                lines += Self.wrap(details.joined(separator: " · "), first: "      ", rest: "        ", width: width)
+                lines += DisplayWidth.wrap(
+                    details.joined(separator: " · "),
+                    first: "      ",
+                    rest: "        ",
+                    width: width
+                )
             }
             sections.append(lines.joined(separator: "\n"))
         }
@@ -127,12 +142,19 @@ extension Output {
         let owed = tasks.filter { $0.notification != nil && ($0.status == .open || $0.status == .possiblyOwed) }
         let made = file.notifications ?? []
         guard !owed.isEmpty || !made.isEmpty else { return nil }
-        var lines = ["Notifications"]
+        var lines = [tr("Notifications")]
         for record in made {
             lines.append(
-                "  made  \(record.kind.rawValue) — \(record.recipient) by \(record.channel), \(time(record.sentAt))"
-                    + (record.reference.map { ", ref \($0)" } ?? "")
-                    + (record.lateReason.map { " (late: \($0))" } ?? "")
+                "  " + tr("made") + "  "
+                    + tr(
+                        "%s — %s by %s, %s",
+                        record.kind.rawValue,
+                        record.recipient,
+                        record.channel,
+                        time(record.sentAt)
+                    )
+                    + (record.reference.map { tr(", ref %s", $0) } ?? "")
+                    + (record.lateReason.map { " " + tr("(late: %s)", $0) } ?? "")
             )
             if let digest = record.contentDigest {
                 lines.append(
@@ -141,7 +163,7 @@ extension Output {
             }
         }
         for task in owed {
-            lines.append("  owed  \(task.notification!.rawValue) — \(task.id), \(status(task))")
+            lines.append("  " + tr("owed") + "  \(task.notification!.rawValue) — \(task.id), \(status(task))")
         }
         return lines.joined(separator: "\n")
     }
@@ -149,24 +171,36 @@ extension Output {
     /// Every pause of the clocks, and which keep running.
     func pauseSection(_ file: WorkflowWire.CaseFileReply) -> String? {
         guard let pauses = file.pauses, !pauses.isEmpty else { return nil }
-        var lines = ["Clock pauses"]
+        var lines = [tr("Clock pauses")]
         for pause in pauses {
             let end: String
             if let ended = pause.endedAt {
-                end = "ended \(time(ended))" + (pause.endedBy.map { " by \($0)" } ?? "")
+                end = tr("ended %s", time(ended)) + (pause.endedBy.map { " " + tr("by %s", $0) } ?? "")
             } else if let until = pause.until {
-                end = until > now ? paint("running", .yellow) + " until \(time(until))" : "ended \(time(until))"
+                end =
+                    until > now
+                    ? paint(tr("running"), .yellow) + " " + tr("until %s", time(until)) : tr("ended %s", time(until))
             } else {
-                end = paint("running", .yellow) + " until resumed"
+                end = paint(tr("running"), .yellow) + " " + tr("until resumed")
             }
             lines.append(
-                "  \(pause.regime ?? "every clock") — \(pause.basis), from \(time(pause.since)) by \(pause.by), \(end)"
+                "  "
+                    + tr(
+                        "%s — %s, from %s by %s, %s",
+                        pause.regime ?? tr("every clock"),
+                        pause.basis,
+                        time(pause.since),
+                        pause.by,
+                        end
+                    )
             )
             if !pause.reason.isEmpty { lines.append("      \(pause.reason)") }
         }
         let paused = Set(pauses.filter { $0.isRunning(at: now) }.compactMap(\.regime))
         let running = (file.runningRegimes ?? []).filter { !paused.contains($0) }
-        if !paused.isEmpty, !running.isEmpty { lines.append("  Still running: \(running.joined(separator: ", "))") }
+        if !paused.isEmpty, !running.isEmpty {
+            lines.append("  " + tr("Still running: %s", running.joined(separator: ", ")))
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -184,13 +218,14 @@ extension Output {
 
     func status(_ task: WorkflowWire.Task) -> String {
         switch task.status {
-        case .done: return "done by \(task.completedBy ?? "?"), \(task.completedAt.map(time) ?? "")"
-        case .skipped: return "skipped: \(task.reason ?? "")"
-        case .notApplicable: return "not applicable"
+        case .done: return tr("done by %s, %s", task.completedBy ?? "?", task.completedAt.map(time) ?? "")
+        case .skipped: return tr("skipped: %s", task.reason ?? "")
+        case .notApplicable: return tr("not applicable")
         case .open, .possiblyOwed:
             let possibly =
                 task.status == .possiblyOwed
-                ? paint("possibly owed", .yellow) + " (settled by \((task.settledBy ?? []).joined(separator: ", "))), "
+                ? paint(tr("possibly owed"), .yellow) + " "
+                    + tr("(settled by %s), ", (task.settledBy ?? []).joined(separator: ", "))
                 : ""
             return possibly + clock(task)
         }
@@ -199,18 +234,17 @@ extension Output {
     /// Where an owed task's clock stands.
     func clock(_ task: WorkflowWire.Task) -> String {
         if task.paused == true {
-            let until = task.pausedUntil.map { "paused until \(time($0))" } ?? "paused until resumed"
+            let until = task.pausedUntil.map { tr("paused until %s", time($0)) } ?? tr("paused until resumed")
             return paint(until, .yellow)
-                + (task.due.map { task.pausedUntil == nil ? "" : ", then due \(time($0))" } ?? "")
+                + (task.due.map { task.pausedUntil == nil ? "" : tr(", then due %s", time($0)) } ?? "")
         }
-        guard let due = task.due else { return task.status == .possiblyOwed ? "no deadline" : "open, no deadline" }
-        if due < now {
-            return paint("OVERDUE \(relative(due).replacingOccurrences(of: " ago", with: ""))", .red)
-                + " (due \(time(due)))"
+        guard let due = task.due else {
+            return task.status == .possiblyOwed ? tr("no deadline") : tr("open, no deadline")
         }
+        if due < now { return paint(tr("OVERDUE %s", span(due)), .red) + " " + tr("(due %s)", time(due)) }
         if due.timeIntervalSince(now) < Self.dueSoonLead {
-            return paint("due soon: \(relative(due))", .yellow) + " (\(time(due)))"
+            return paint(tr("due soon: %s", relative(due)), .yellow) + tr(" (%s)", time(due))
         }
-        return "due \(relative(due)) (\(time(due)))"
+        return tr("due %s", relative(due)) + tr(" (%s)", time(due))
     }
 }

@@ -12,6 +12,11 @@ struct Output {
     var colour: Bool = Output.colourWanted()
     /// The columns a screen fits: the terminal's, else `COLUMNS`, else 100.
     var width: Int = DisplayWidth.terminal()
+    /// The language of labels, headers and times (``Language/current``).
+    var language: Language = .current
+
+    /// `english` in the screen's language, with its `%s` replaced by `arguments`.
+    func tr(_ english: String, _ arguments: String...) -> String { language.text(english, arguments: arguments) }
 
     enum Colour: String {
         case red = "31"
@@ -42,32 +47,46 @@ struct Output {
         }
     }
 
-    /// `2026-11-29 14:05 CET`
+    /// `2026-11-29 14:05 CET`; in Chinese `2026年11月29日 14:05 CET`.
     func time(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        func pad(_ value: Int?) -> String {
-            let text = String(value ?? 0)
-            return text.count < 2 ? "0" + text : text
-        }
+        let parts = localParts(date)
         let zone = timeZone.abbreviation(for: date) ?? timeZone.identifier
-        return
-            "\(parts.year ?? 0)-\(pad(parts.month))-\(pad(parts.day)) \(pad(parts.hour)):\(pad(parts.minute)) \(zone)"
+        return "\(day(date)) \(Self.twoDigits(parts.hour)):\(Self.twoDigits(parts.minute)) \(zone)"
     }
 
-    /// `3h 12m ago`, `in 2d 4h`
+    /// `2026-11-29`; in Chinese `2026年11月29日`.
+    func day(_ date: Date) -> String {
+        let parts = localParts(date)
+        if language.isChinese { return "\(parts.year ?? 0)年\(parts.month ?? 0)月\(parts.day ?? 0)日" }
+        return "\(parts.year ?? 0)-\(Self.twoDigits(parts.month))-\(Self.twoDigits(parts.day))"
+    }
+
+    private func localParts(_ date: Date) -> DateComponents {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+    }
+
+    private static func twoDigits(_ value: Int?) -> String {
+        let text = String(value ?? 0)
+        return text.count < 2 ? "0" + text : text
+    }
+
+    /// `3h 12m ago`, `in 2d 4h`, `just now`.
     func relative(_ date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince(now).rounded())
-        let magnitude = abs(seconds)
-        let text: String
+        let seconds = date.timeIntervalSince(now).rounded()
+        guard abs(seconds) >= 60 else { return tr("just now") }
+        return seconds < 0 ? tr("%s ago", span(date)) : tr("in %s", span(date))
+    }
+
+    /// How far `date` is from now, either way: `12m`, `3h 12m`, `2d 4h` (`2天4小时`).
+    func span(_ date: Date) -> String {
+        let magnitude = abs(Int(date.timeIntervalSince(now).rounded()))
         switch magnitude {
-        case ..<60: return "just now"
-        case ..<3600: text = "\(magnitude / 60)m"
-        case ..<86_400: text = "\(magnitude / 3600)h \(magnitude % 3600 / 60)m"
-        default: text = "\(magnitude / 86_400)d \(magnitude % 86_400 / 3600)h"
+        case ..<3600: return tr("%sm", String(magnitude / 60))
+        case ..<86_400: return tr("%sh %sm", String(magnitude / 3600), String(magnitude % 3600 / 60))
+        default: return tr("%sd %sh", String(magnitude / 86_400), String(magnitude % 86_400 / 3600))
         }
-        return seconds < 0 ? "\(text) ago" : "in \(text)"
     }
 
     /// `text` shortened or padded to `width` display columns.
@@ -94,46 +113,52 @@ struct Output {
         let head = "\(incident.reference)  "
         lines.append(head + fit(incident.title, max(12, width - DisplayWidth.of(head))).trimmingTrailingSpaces())
         var facts: [(String, String)] = [
-            ("Phase", "\(incident.phase.rawValue) (since \(time(incident.phaseEntered)))"),
-            ("Severity", paint(incident.severity)),
+            (tr("Phase"), tr("%s (since %s)", incident.phase.rawValue, time(incident.phaseEntered))),
+            (tr("Severity"), paint(incident.severity)),
         ]
-        if let category = incident.category { facts.append(("Category", category.rawValue)) }
+        if let category = incident.category { facts.append((tr("Category"), category.rawValue)) }
         if !incident.dataCategories.isEmpty {
-            facts.append(("Data", incident.dataCategories.map(\.rawValue).joined(separator: ", ")))
+            facts.append((tr("Data"), incident.dataCategories.map(\.rawValue).joined(separator: ", ")))
         }
         var affected: [String] = []
-        if let people = incident.peopleAffected { affected.append("\(count(people)) people") }
-        if let records = incident.recordsAffected { affected.append("\(count(records)) records") }
-        if !affected.isEmpty { facts.append(("Affected", affected.joined(separator: ", "))) }
+        if let people = incident.peopleAffected { affected.append(tr("%s people", count(people))) }
+        if let records = incident.recordsAffected { affected.append(tr("%s records", count(records))) }
+        if !affected.isEmpty { facts.append((tr("Affected"), affected.joined(separator: tr(", ")))) }
         if !incident.jurisdictions.isEmpty {
-            facts.append(("Jurisdictions", incident.jurisdictions.map(\.rawValue).joined(separator: ", ")))
+            facts.append((tr("Jurisdictions"), incident.jurisdictions.map(\.rawValue).joined(separator: ", ")))
         }
         facts.append(
-            ("Reported", "\(time(incident.reported)) by \(incident.reporter.name) (\(relative(incident.reported)))")
+            (
+                tr("Reported"),
+                tr("%s by %s (%s)", time(incident.reported), incident.reporter.name, relative(incident.reported))
+            )
         )
-        facts.append(("Aware", time(incident.aware)))
-        if let discovered = incident.discovered { facts.append(("Discovered", time(discovered))) }
-        facts.append(("Assignee", incident.assignee ?? "nobody yet"))
-        if incident.restricted { facts.append(("Restricted", "yes: only assignees, managers and auditors see it")) }
-        if let closed = incident.closed { facts.append(("Closed", time(closed))) }
+        facts.append((tr("Aware"), time(incident.aware)))
+        if let discovered = incident.discovered { facts.append((tr("Discovered"), time(discovered))) }
+        facts.append((tr("Assignee"), incident.assignee ?? tr("nobody yet")))
+        if incident.restricted {
+            facts.append((tr("Restricted"), tr("yes: only assignees, managers and auditors see it")))
+        }
+        if let closed = incident.closed { facts.append((tr("Closed"), time(closed))) }
         if incident.legalHold == true {
-            facts.append(("Legal hold", paint("yes: never purged until released", .yellow)))
+            facts.append((tr("Legal hold"), paint(tr("yes: never purged until released"), .yellow)))
         }
         if let purged = incident.purged {
-            facts.append(("Purged", "\(time(purged)): personal data removed after retention"))
+            facts.append((tr("Purged"), tr("%s: personal data removed after retention", time(purged))))
         }
         if incident.reportCount > 1 {
-            let last = incident.lastReported.map { ", the latest \(relative($0))" } ?? ""
+            let last = incident.lastReported.map { tr(", the latest %s", relative($0)) } ?? ""
             facts.append(
-                ("Reports", "\(count(Int64(incident.reportCount))) with dedup key \(incident.dedupKey ?? "-")\(last)")
+                (
+                    tr("Reports"),
+                    tr("%s with dedup key %s", count(Int64(incident.reportCount)), incident.dedupKey ?? "-") + last
+                )
             )
         } else if let key = incident.dedupKey {
-            facts.append(("Dedup key", key))
+            facts.append((tr("Dedup key"), key))
         }
-        let width = facts.map(\.0.count).max() ?? 0
-        for (label, value) in facts {
-            lines.append("  " + label + String(repeating: " ", count: width - label.count) + "  " + value)
-        }
+        let width = facts.map { DisplayWidth.of($0.0) }.max() ?? 0
+        for (label, value) in facts { lines.append("  " + DisplayWidth.pad(label, to: width) + "  " + value) }
         lines.append("")
         for line in incident.description.split(separator: "\n", omittingEmptySubsequences: false) {
             lines.append("  " + line)
@@ -145,9 +170,9 @@ struct Output {
     /// On a narrow screen the report time is given as an age, as kubectl does, so that the
     /// title keeps room.
     func table(_ incidents: [IncidentSummary]) -> String {
-        guard !incidents.isEmpty else { return "No incidents match." }
+        guard !incidents.isEmpty else { return tr("No incidents match.") }
         func rows(_ when: (Date) -> String, _ heading: String) -> [[String]] {
-            [["REFERENCE", "PHASE", "SEVERITY", heading, "ASSIGNEE", "TITLE"]]
+            [[tr("REFERENCE"), tr("PHASE"), tr("SEVERITY"), heading, tr("ASSIGNEE"), tr("TITLE")]]
                 + incidents.map { incident in
                     [
                         incident.reference.rawValue, incident.phase.rawValue, paint(incident.severity),
@@ -155,9 +180,9 @@ struct Output {
                     ]
                 }
         }
-        let full = rows(time, "REPORTED")
+        let full = rows(time, tr("REPORTED"))
         let fixed = (0..<5).map { column in full.map { DisplayWidth.of($0[column]) }.max() ?? 0 }.reduce(10, +)
-        return columns(width - fixed >= 24 ? full : rows(relative, "AGE"))
+        return columns(width - fixed >= 24 ? full : rows(relative, tr("AGE")))
     }
 
     /// Rows in columns two spaces apart, each as wide as its widest cell in display columns.
@@ -183,18 +208,25 @@ struct Output {
         }.joined(separator: "\n")
     }
 
-    /// Pretty, stable JSON for `--json`.
-    /// One line of `watch`: `2026-11-29 14:05 CET  INC-2026-000001  task.completed  by mia  task=contain  Title`
+    /// One line of `watch`:
+    /// `2026-11-29 14:05 CET  INC-2026-000001  high  task.completed  by mia  task=contain  Title`.
+    /// The severity is coloured on a terminal; instants in the event's data are shown as local
+    /// times like the event's own.
     func event(_ event: WatchEvent) -> String {
-        let details = event.data.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        var line = "\(time(event.at))  \(event.reference)  \(event.kind)"
-        if let actor = event.actor { line += "  by \(actor)" }
+        let details = event.data.sorted { $0.key < $1.key }.map { key, value in
+            "\(key)=\(VarlinkJSON.parseInstant(value).map { time($0).replacingOccurrences(of: " ", with: "_") } ?? value)"
+        }.joined(separator: " ")
+        var line = "\(time(event.at))  \(event.reference)"
+        if let severity = event.severity { line += "  " + paint(severity) }
+        line += "  \(event.kind)"
+        if let actor = event.actor { line += "  " + tr("by %s", actor) }
         if !details.isEmpty { line += "  \(details)" }
         // The title, last, is what gives way when the line would not fit, wholly if need be.
         let room = width - DisplayWidth.of(line) - 2
         return room < 8 ? line : (line + "  " + fit(event.title, room)).trimmingTrailingSpaces()
     }
 
+    /// Pretty, stable JSON for `--json`.
     static func json(_ value: some Encodable) throws -> String {
         let encoder = VarlinkJSON.encoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
