@@ -98,7 +98,7 @@ install-files:
 	$(BUILD_DIR)/incidentctl --generate-completion-script bash > $(DESTDIR)$(SHAREDIR)/bash-completion/completions/incidentctl
 	$(BUILD_DIR)/incidentctl --generate-completion-script zsh > $(DESTDIR)$(SHAREDIR)/zsh/site-functions/_incidentctl
 	$(BUILD_DIR)/incidentctl --generate-completion-script fish > $(DESTDIR)$(SHAREDIR)/fish/vendor_completions.d/incidentctl.fish
-	$(MANUAL_TOOL) $(BUILD_DIR)/incidentctl --multi-page --section 1 -o $(DESTDIR)$(MANDIR)/man1
+	scripts/man-pages.py $(MANUAL_TOOL) $(BUILD_DIR)/incidentctl $(DESTDIR)$(MANDIR)/man1
 	$(MANUAL_TOOL) $(BUILD_DIR)/incidentd --section 8 -o $(DESTDIR)$(MANDIR)/man8
 
 uninstall:
@@ -112,7 +112,7 @@ uninstall:
 	@echo "Left $(SYSCONFDIR)/incidentd and /var/lib/incidentd in place: they hold your configuration and data."
 
 lint:
-	$(SWIFT) format lint --strict --parallel -r Package.swift Sources Tests
+	$(SWIFT) format lint --strict --parallel -r Package.swift Plugins Sources Tests
 
 clean:
 	rm -rf .build .state

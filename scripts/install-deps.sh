@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing incidentd need, when it is missing:
-# PostgreSQL (server and libpq-dev), pkg-config, Python's varlink client for the tests, and
-# OpenSSH (the client; as root also the server the SSH tests start).
+# PostgreSQL (server and libpq-dev), pkg-config, Python's varlink client for the tests, groff
+# for the manual pages, and OpenSSH (the client; as root also the server the SSH tests start).
 set -euo pipefail
 
 missing=()
@@ -11,6 +11,8 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgre
 # runuser is in /usr/sbin, which is not on an ordinary user's PATH on Debian.
 command -v runuser >/dev/null 2>&1 || [ -x /usr/sbin/runuser ] || missing+=(util-linux)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
+# groff renders the manual pages, which the tests check.
+command -v groff >/dev/null 2>&1 || missing+=(groff-base)
 # OpenSSH, for root, whose test suite starts a server (SSHTests); others need it only to use
 # incidentctl --host, so its absence stops nothing.
 if [ "$(id -u)" = 0 ]; then

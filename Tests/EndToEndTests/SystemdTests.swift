@@ -218,7 +218,8 @@ import Varlink
             "usr/lib/sysusers.d/incidentd.conf", "usr/lib/tmpfiles.d/incidentd.conf", "etc/incidentd/incidentd.yaml",
             "usr/share/doc/incidentd/README.md", "usr/share/bash-completion/completions/incidentctl",
             "usr/share/zsh/site-functions/_incidentctl", "usr/share/fish/vendor_completions.d/incidentctl.fish",
-            "usr/share/man/man1/incidentctl.1", "usr/share/man/man1/incidentctl.report.1",
+            "usr/share/man/man1/incidentctl.1", "usr/share/man/man1/incidentctl-report.1",
+            "usr/share/man/man1/incidentctl-audit-query.1",
             "usr/share/man/man8/incidentd.8",
         ]
         for path in expected {

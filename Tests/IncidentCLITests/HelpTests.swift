@@ -38,6 +38,16 @@ import Testing
         }
     }
 
+    /// A discussion is written as it is shown, at most 80 columns a line: a longer line is a
+    /// mistake, such as a Swift `\` line continuation that joined an example's two lines.
+    @Test func everyDiscussionLineFitsEightyColumns() {
+        for (path, command) in Self.all(IncidentCtl.self) {
+            for line in command.configuration.discussion.split(separator: "\n") {
+                #expect(line.count <= 80, "\(path): a discussion line of \(line.count) columns: \(line)")
+            }
+        }
+    }
+
     /// The example command lines of a discussion: those that start with `incidentctl `, with
     /// their `\` continuations joined, up to a pipe, a redirection or a note in parentheses.
     /// Prose that names a command ("see incidentctl timeline).") is not an example.

@@ -160,8 +160,9 @@ struct AuditCheckpointCommand: ParsableCommand {
         commandName: "checkpoint",
         abstract: "Sign the audit chain's head now and print it, for an auditor to keep apart from the database.",
         discussion: """
-            With --export the checkpoint is printed as JSON, the form 'audit verify --checkpoint' reads back: keep it
-            somewhere the database's administrators cannot change, and a later rewrite of the chain up to it is found.
+            With --export the checkpoint is printed as JSON, the form 'audit verify
+            --checkpoint' reads back: keep it somewhere the database's administrators cannot
+            change, and a later rewrite of the chain up to it is found.
 
             Example:
               incidentctl audit checkpoint --export > checkpoint-2026-12-01.json

@@ -10,10 +10,10 @@ struct ExportCommand: ParsableCommand {
         abstract: "Export an incident's case file for a regulator or a third party.",
         discussion: """
             The facts, decisions with their reasons, tasks, the notification ledger and the
-            timeline, in UTC, as Markdown or JSON. With --redact, e-mail addresses, phone, card,
-            account and ID numbers and the names the case file knows are masked, for sharing
-            outside the team (pattern-based: read it before you send it). Every export is
-            audited, with whether it was redacted.
+            timeline, in UTC, as Markdown or JSON. With --redact, e-mail addresses, phone,
+            card, account and ID numbers and the names the case file knows are masked, for
+            sharing outside the team (pattern-based: read it before you send it). Every
+            export is audited, with whether it was redacted.
 
             --bundle writes one tar archive: the case file (Markdown and JSON), every notice
             sent, every evidence file and a SHA256SUMS manifest ('sha256sum -c' checks it).

@@ -9,7 +9,8 @@ struct HoldCommand: ParsableCommand {
         abstract: "Place a legal hold on an incident (admins): it is never purged until released.",
         discussion: """
             Example:
-              incidentctl hold INC-2026-000123 --reason "Litigation notice 2026-17 from Partner B"
+              incidentctl hold INC-2026-000123 \\
+                  --reason "Litigation notice 2026-17 from Partner B"
             """
     )
     @OptionGroup var global: GlobalOptions

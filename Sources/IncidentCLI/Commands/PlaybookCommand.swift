@@ -19,8 +19,9 @@ struct PlaybookValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check playbook files offline, without a daemon; every problem with file:line:column.",
         discussion: """
-            The files are checked as one set (unique names, exactly one default) unless --each.
-            A directory stands for the .yaml and .yml files in it, as the daemon reads them.
+            The files are checked as one set (unique names, exactly one default) unless
+            --each. A directory stands for the .yaml and .yml files in it, as the daemon
+            reads them.
             Examples:
               incidentctl playbook validate /etc/incidentd/playbooks/
               incidentctl playbook validate --each my-draft.yaml

@@ -35,17 +35,29 @@ struct TaskDoneCommand: ParsableCommand {
         commandName: "done",
         abstract: "Complete a task of the incident's current phase, with what it captures.",
         discussion: """
+            Each --set gives one capture as name=value, in the form of its type (as
+            'incidentctl update' takes them, and as a refused value's error says):
+              number             peopleAffected=1200, or ~1200 for an estimate
+              yes or no          notifiable=true, highRisk=false
+              counts             peopleAffectedIn=CN:1200,DE:40 (~ before one: estimate)
+              categories         a list, such as health,contact
+              instant            breachOccurred=2026-05-01T09:30:00Z
+              text or choice     containment="recalled the e-mail"
+
             Examples:
-              incidentctl task done INC-2026-000123 contain --set containment="recalled the e-mail"
-              incidentctl task done INC-2026-000123 assess-notifiability --set notifiable=true \\
-                  --set highRisk=false --reason "contact data only; no sensitive categories"
-              incidentctl task done INC-2026-000123 scope --set peopleAffectedIn=DE:900,FR:300
-              incidentctl task done INC-2026-000123 scope --set peopleAffected=~5000   (an estimate)
-              incidentctl task done INC-2026-000123 gdpr-authority --recipient BfDI --channel portal \\
-                  --regulator-ref BfDI-2026-4411 --set regulatorReference=BfDI-2026-4411 \\
-                  --text-file notice.txt --defer measuresProposed="review not finished"
-              incidentctl task done INC-2026-000123 pipl-individuals --recipient customers \\
-                  --channel e-mail --as-drafted --lang zh-CN
+              incidentctl task done INC-2026-000123 contain \\
+                  --set containment="recalled the e-mail"
+              incidentctl task done INC-2026-000123 assess-notifiability \\
+                  --set notifiable=true --set highRisk=false \\
+                  --reason "contact data only; no sensitive categories"
+              incidentctl task done INC-2026-000123 scope \\
+                  --set peopleAffectedIn=DE:900,FR:300 --set peopleAffected=~1200
+              incidentctl task done INC-2026-000123 gdpr-authority --recipient BfDI \\
+                  --channel portal --regulator-ref BfDI-2026-4411 \\
+                  --set regulatorReference=BfDI-2026-4411 --text-file notice.txt \\
+                  --defer measuresProposed="review not finished"
+              incidentctl task done INC-2026-000123 pipl-individuals \\
+                  --recipient customers --channel e-mail --as-drafted --lang zh-CN
             """
     )
 
@@ -179,7 +191,11 @@ struct TaskSkipCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skip",
         abstract: "Skip a task, saying why.",
-        discussion: "Example:\n  incidentctl task skip INC-2026-000123 customers --reason \"no customer data involved\""
+        discussion: """
+            Example:
+              incidentctl task skip INC-2026-000123 customers \\
+                  --reason "no customer data involved"
+            """
     )
 
     @OptionGroup var global: GlobalOptions
@@ -328,10 +344,12 @@ struct AdvanceCommand: ParsableCommand {
         commandName: "advance",
         abstract: "Move an incident to its next phase.",
         discussion: """
-            Refused with the missing tasks and gate named, unless a manager forces it with a reason.
+            Refused with the missing tasks and gate named, unless a manager forces it with a
+            reason.
             Examples:
               incidentctl advance INC-2026-000123
-              incidentctl advance INC-2026-000123 --force "authority asked for the notification today"
+              incidentctl advance INC-2026-000123 \\
+                  --force "authority asked for the notification today"
             """
     )
     @OptionGroup var global: GlobalOptions
@@ -356,7 +374,8 @@ struct CloseCommand: ParsableCommand {
         abstract: "Close an incident from its notify phase (managers).",
         discussion: """
             Example:
-              incidentctl close INC-2026-000123 --resolution "recalled; partner confirmed deletion" \\
+              incidentctl close INC-2026-000123 \\
+                  --resolution "recalled; partner confirmed deletion" \\
                   --lessons "confirm recipients before sending customer lists"
             """
     )
@@ -420,21 +439,25 @@ struct PauseCommand: ParsableCommand {
         commandName: "pause",
         abstract: "Pause the clocks of the regimes whose law allows a delay, such as law enforcement's (managers).",
         discussion: """
-            A pause names its basis. It moves only the clocks of the regimes whose law allows a
-            delay on that basis, for at most what the law allows; GDPR, NIS2, PIPL and China's
-            reporting measures allow none, and their clocks keep running. `show` lists each
-            regime's bases. A pause with an end ends by itself then.
+            A pause names its basis. It moves only the clocks of the regimes whose law
+            allows a delay on that basis, for at most what the law allows; GDPR, NIS2, PIPL
+            and China's reporting measures allow none, and their clocks keep running. `show`
+            lists each regime's bases. A pause with an end ends by itself then.
 
             Bases in the shipped regimes:
-              law-enforcement-written  a written request; lasts the period it states (HIPAA, US states)
-              law-enforcement-oral     an oral request; HIPAA at most 30 days (HIPAA, US states)
-              attorney-general         the US Attorney General's determination; 30 days (SEC 8-K)
+              law-enforcement-written  a written request; lasts the period it states
+                                       (HIPAA, US states)
+              law-enforcement-oral     an oral request; HIPAA at most 30 days (HIPAA, US
+                                       states)
+              attorney-general         the US Attorney General's determination; 30 days
+                                       (SEC 8-K)
 
             Examples:
               incidentctl pause INC-2026-000123 --basis law-enforcement-written \\
                   --until 2027-01-15 --reason "FBI letter of 2026-12-01, ref 77/26"
-              incidentctl pause INC-2026-000123 --basis law-enforcement-oral --regime hipaa \\
-                  --reason "call from Det. Ruiz, 2026-12-01 10:40; written request to follow"
+              incidentctl pause INC-2026-000123 --basis law-enforcement-oral \\
+                  --regime hipaa \\
+                  --reason "call from Det. Ruiz, 2026-12-01 10:40; letter to follow"
             """
     )
     @OptionGroup var global: GlobalOptions
@@ -489,8 +512,10 @@ struct ResumeCommand: ParsableCommand {
         abstract: "Lift clock pauses; deadlines move by the time paused (managers).",
         discussion: """
             Examples:
-              incidentctl resume INC-2026-000123 --reason "FBI lifted the delay by letter of 2026-12-20"
-              incidentctl resume INC-2026-000123 --regime hipaa --reason "oral request not confirmed in writing"
+              incidentctl resume INC-2026-000123 \\
+                  --reason "FBI lifted the delay by letter of 2026-12-20"
+              incidentctl resume INC-2026-000123 --regime hipaa \\
+                  --reason "oral request not confirmed in writing"
             """
     )
     @OptionGroup var global: GlobalOptions
