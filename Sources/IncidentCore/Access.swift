@@ -35,6 +35,8 @@ public enum Action: String, CaseIterable, Codable, Sendable {
     case pauseClock
     case reloadPlaybooks
     case retryHook
+    /// Reading the hook deliveries' outbox.
+    case readHookDeliveries
     case purge
 
     /// Actions on one incident (the policy needs its facts).
@@ -43,7 +45,8 @@ public enum Action: String, CaseIterable, Codable, Sendable {
         case .readIncident, .updateIncident, .assign, .restrict, .addNote, .addEvidence, .completeTask, .approveGate,
             .advance, .close, .reopen, .pauseClock:
             return true
-        case .report, .listIncidents, .status, .queryAudit, .verifyAudit, .reloadPlaybooks, .retryHook, .purge:
+        case .report, .listIncidents, .status, .queryAudit, .verifyAudit, .reloadPlaybooks, .retryHook,
+            .readHookDeliveries, .purge:
             return false
         }
     }
@@ -51,7 +54,7 @@ public enum Action: String, CaseIterable, Codable, Sendable {
     /// Actions that change something.
     public var isChange: Bool {
         switch self {
-        case .readIncident, .listIncidents, .status, .queryAudit, .verifyAudit: return false
+        case .readIncident, .listIncidents, .status, .queryAudit, .verifyAudit, .readHookDeliveries: return false
         default: return true
         }
     }
@@ -193,6 +196,10 @@ public enum AccessPolicy {
         case .queryAudit, .verifyAudit:
             return roles.contains(.auditor) || roles.contains(.admin)
                 ? .allow(.full) : .deny(reason: "only auditors and admins read the audit trail")
+
+        case .readHookDeliveries:
+            return roles.contains(.auditor) || roles.contains(.admin)
+                ? .allow(.full) : .deny(reason: "only admins and auditors see hook deliveries")
 
         case .reloadPlaybooks, .retryHook, .purge:
             return roles.contains(.admin) ? .allow(.full) : .deny(reason: "only admins run operations")

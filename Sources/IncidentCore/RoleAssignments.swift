@@ -37,6 +37,14 @@ public struct RoleAssignments: Sendable, Equatable {
         return roles
     }
 
+    /// The users and groups that grant any of `roles`, for saying whom to ask:
+    /// `group incidentd-admin, group incidentd-auditors, user root`.
+    public func holders(of roles: Set<Role>) -> [String] {
+        let groupNames = groups.filter { !$0.value.isDisjoint(with: roles) }.keys.sorted().map { "group \($0)" }
+        let userNames = users.filter { !$0.value.isDisjoint(with: roles) }.keys.sorted().map { "user \($0)" }
+        return groupNames + userNames
+    }
+
     public func principal(for caller: Caller) -> Principal {
         Principal(caller: caller, roles: roles(for: caller))
     }

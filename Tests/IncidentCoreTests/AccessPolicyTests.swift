@@ -31,6 +31,7 @@ import Testing
         .pauseClock: [.manager],
         .reloadPlaybooks: [.admin],
         .retryHook: [.admin],
+        .readHookDeliveries: [.auditor, .admin],
         .purge: [.admin],
     ]
 

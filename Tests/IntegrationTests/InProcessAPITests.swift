@@ -224,6 +224,24 @@ import Varlink
         }
     }
 
+    /// A manager asking for the hook deliveries is told what they are and who may see them,
+    /// not that the audit trail is for auditors.
+    @Test func aRefusalSaysWhoHoldsTheRoleThatMay() async throws {
+        try await Self.withParts { _, router in
+            let refused = await #expect(throws: WireError.self) {
+                try await Self.call(router, Methods.Hooks.deliveries, .init()).get()
+            }
+            guard case .permissionDenied(let reason)? = refused else {
+                Issue.record("a manager may not read the outbox: \(String(describing: refused))")
+                return
+            }
+            #expect(reason.hasPrefix("only admins and auditors see hook deliveries"), "\(reason)")
+            #expect(reason.contains("group incidentd-admin, group incidentd-auditors, user root"), "\(reason)")
+            let auditor = Caller(uid: 4343, gid: 4343, pid: 4343, userName: "ava", groups: ["incidentd-auditors"])
+            _ = try await Self.call(router, Methods.Hooks.deliveries, .init(), as: auditor).get()
+        }
+    }
+
     /// Changes decided on the same version race to be written; the losers decide again on what
     /// the winner wrote, so every one lands once, and none is lost or applied twice.
     @Test func concurrentChangesOfOneIncidentEachLandOnce() async throws {

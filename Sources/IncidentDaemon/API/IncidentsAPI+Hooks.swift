@@ -9,7 +9,7 @@ import Varlink
 extension IncidentsAPI {
     func registerHooks(_ router: inout VarlinkRouter<Caller>) {
         serve(Methods.Hooks.deliveries, on: &router) { parameters, call, caller in
-            try await authorize(.queryAudit, call, caller)
+            try await authorize(.readHookDeliveries, call, caller)
             if let state = parameters.state, !["pending", "running", "delivered", "dead"].contains(state) {
                 throw WireError.invalidValue(parameter: "state", reason: "must be pending, running, delivered or dead")
             }

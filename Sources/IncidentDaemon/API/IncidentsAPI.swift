@@ -480,7 +480,8 @@ public struct IncidentsAPI: Sendable {
 
     // MARK: Authorisation
 
-    /// Refuses, audits and throws `PermissionDenied` when the caller may not take `action`.
+    /// Refuses, audits and throws `PermissionDenied` when the caller may not take `action`,
+    /// saying which of this daemon's groups and users hold a role that may.
     func authorize(_ action: Action, _ call: VarlinkCall, _ caller: Caller) async throws {
         let principal = settings.roles.principal(for: caller)
         guard case .deny(let reason) = AccessPolicy.decide(principal, action) else { return }
@@ -489,7 +490,12 @@ public struct IncidentsAPI: Sendable {
             logger: logger,
             AuditRecord(caller: caller, action: call.auditAction, outcome: .denied, detail: reason)
         )
-        throw WireError.permissionDenied(reason: reason)
+        let allowed = Set(
+            Role.allCases.filter { AccessPolicy.decide(Principal(caller: caller, roles: [$0]), action).isAllowed }
+        )
+        let holders = settings.roles.holders(of: allowed)
+        let whom = holders.isEmpty ? "" : "; these hold a role that may: \(holders.joined(separator: ", "))"
+        throw WireError.permissionDenied(reason: reason + whom)
     }
 
     /// Runs a change of one incident's own fields: read it, decide here (the access policy, the
