@@ -35,6 +35,8 @@ public struct IncidentCtl: ParsableCommand {
             if let refusal = unknownCommand(arguments) { throw refusal }
             var command = try parseAsRoot(arguments)
             try command.run()
+            // `report` sends what was saved itself, on standard output.
+            if !(command is ReportCommand) { SavedReports.sendAfterSuccess() }
             return 0
         } catch let error as CLIError {
             printError("incidentctl: \(error.message)")

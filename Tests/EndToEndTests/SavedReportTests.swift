@@ -95,6 +95,40 @@ import Varlink
         }
     }
 
+    /// Any command that reaches incidentd sends what was saved, on standard error, so that a
+    /// script's JSON on standard output stays whole.
+    @Test func theNextSuccessfulCommandSendsWhatWasSaved() async throws {
+        let state = try TemporaryDirectory(prefix: "saved")
+        defer { state.remove() }
+        try await withTestDatabase { database in
+            let first = try await DaemonProcess(database: database)
+            try await first.waitUntilReady()
+            let socket = first.socketPath
+            _ = await first.stop()
+            let down = try await ctl(
+                ["report", "--title", "USB stick lost", "--description", "payroll export"],
+                socket: socket,
+                state: state.path
+            )
+            #expect(down.status == 69, "\(down)")
+            let refused = try await ctl(["status"], socket: socket, state: state.path)
+            #expect(refused.status == 69 && !refused.stderr.contains("Sent the saved"), "\(refused)")
+
+            let second = try await DaemonProcess(database: database, socketPath: socket)
+            defer { second.cleanUp() }
+            try await second.waitUntilReady()
+            let listed = try await ctl(["list", "--json"], socket: socket, state: state.path)
+            #expect(listed.status == 0 && listed.stderr.contains("Sent the saved report written"), "\(listed)")
+            _ = try VarlinkJSON.decoder().decode(IncidentsWire.ListReply.self, from: Data(listed.stdout.utf8))
+            let saved = try FileManager.default.contentsOfDirectory(atPath: state.appending("incidentctl/unsent"))
+            #expect(saved.isEmpty, "sent, so no longer kept")
+            let again = try await ctl(["list", "--json"], socket: socket, state: state.path)
+            #expect(!again.stderr.contains("Sent"), "sent once: \(again.stderr)")
+            let list = try VarlinkJSON.decoder().decode(IncidentsWire.ListReply.self, from: Data(again.stdout.utf8))
+            #expect(list.incidents.map(\.title) == ["USB stick lost"], "exactly one incident")
+        }
+    }
+
     /// On a terminal (a pty from script(1)), a title over the limit is re-asked, and what was
     /// typed starts the description.
     @Test func anInteractiveTitleTooLongIsAskedAgainAndKept() async throws {

@@ -19,8 +19,9 @@ struct ReportCommand: ParsableCommand {
 
             If incidentd cannot be reached, the report is saved in your own state
             directory (readable by you only), and 'incidentctl report --resend' sends it
-            later with its key and the time you wrote it; the next report sent also
-            sends what was saved. INCIDENTD_CONTACT, if set, is whom to call meanwhile.
+            later with its key and the time you wrote it; so does the next command of
+            yours that reaches incidentd. INCIDENTD_CONTACT, if set, is whom to call
+            meanwhile.
 
             Automated reporters pass a dedup key (a DLP rule and the affected system, say):
             while an incident with that key is open, further reports fold into it, counted,
@@ -186,34 +187,10 @@ struct ReportCommand: ParsableCommand {
         return CLIError(message, status: .unavailable)
     }
 
-    /// Sends every saved report, oldest first, deleting each once incidentd has it; stops at
-    /// the first that cannot be sent, keeping it and the rest.
+    /// Sends the saved reports (``SavedReports/send(to:say:)``), saying each on standard output.
     private func resendSaved(quiet: Bool) throws {
-        let saved = SavedReports()
-        let pending = saved.all()
-        if pending.isEmpty {
-            if !quiet, resend { printOut(Language.current.text("No saved reports to send.")) }
-            return
-        }
-        var connection = global.connection()
-        for (path, report) in pending {
-            let reply = try connection.call(Methods.Incidents.report, report, retries: 3)
-            saved.remove(path)
-            if !quiet {
-                let language = Language.current
-                let reference = reply.incident.reference.rawValue
-                printOut(
-                    report.aware.map {
-                        language.text(
-                            "Sent the saved report written %s as %s: %s",
-                            Output().time($0),
-                            reference,
-                            reply.incident.title
-                        )
-                    } ?? language.text("Sent the saved report as %s: %s", reference, reply.incident.title)
-                )
-            }
-        }
+        let sent = try SavedReports().send(to: global.target, say: quiet ? { _ in } : { printOut($0) })
+        if sent == 0, !quiet, resend { printOut(Language.current.text("No saved reports to send.")) }
     }
 
     private func apply(to parameters: inout ReportFile) throws {

@@ -9,6 +9,11 @@ struct DaemonConnection {
     let path: String
     private var client: VarlinkClient?
 
+    /// The daemon the last successful call of this process reached, so that reports saved
+    /// earlier are sent once a command has reached it (``SavedReports/sendAfterSuccess()``).
+    /// incidentctl runs one command, on one thread.
+    nonisolated(unsafe) static var lastReached: String?
+
     /// `--socket`, else `$INCIDENTD_SOCKET`, else the user's own daemon
     /// (`$XDG_RUNTIME_DIR/incidentd.sock`) if one runs, else the system daemon.
     /// With `--host` (or `INCIDENTD_HOST`), the daemon on that machine over SSH
@@ -93,7 +98,9 @@ struct DaemonConnection {
         while true {
             do {
                 let reply = try connected().call(try method.call(parameters)).terminalSafe()
-                return try reply.decode(R.self)
+                let decoded = try reply.decode(R.self)
+                Self.lastReached = path
+                return decoded
             } catch let error as VarlinkError {
                 let error = WireError(error)
                 if case .databaseUnavailable = error, attempt < retries {
@@ -108,8 +115,12 @@ struct DaemonConnection {
                     attempt += 1
                     let place = RemoteTarget(path: path).map { "\($0.destination) over SSH" } ?? path
                     printError(
-                        "The connection to \(place) dropped before incidentd answered; sending it again "
-                            + "(attempt \(attempt + 1) of \(retries + 1); it is safe to repeat)."
+                        Language.current.text(
+                            "The connection to %s dropped before incidentd answered; sending it again (attempt %s of %s; it is safe to repeat).",
+                            place,
+                            String(attempt + 1),
+                            String(retries + 1)
+                        )
                     )
                     usleep(UInt32(200_000 * attempt))
                     continue

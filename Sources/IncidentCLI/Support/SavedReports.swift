@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import IncidentCore
 import IncidentProtocol
 import Varlink
 
@@ -54,6 +55,52 @@ struct SavedReports {
     }
 
     func remove(_ path: String) { unlink(path) }
+
+    /// Sends every saved report to the daemon at `path`, oldest first, deleting each once
+    /// incidentd has it, and says each through `say`; stops at the first that cannot be sent,
+    /// keeping it and the rest. Returns how many were sent.
+    @discardableResult
+    func send(to path: String, say: (String) -> Void) throws(CLIError) -> Int {
+        let pending = all()
+        guard !pending.isEmpty else { return 0 }
+        var connection = DaemonConnection(path: path)
+        let language = Language.current
+        for (file, report) in pending {
+            let reply = try connection.call(Methods.Incidents.report, report, retries: 3)
+            remove(file)
+            let reference = reply.incident.reference.rawValue
+            say(
+                report.aware.map {
+                    language.text(
+                        "Sent the saved report written %s as %s: %s",
+                        Output().time($0),
+                        reference,
+                        reply.incident.title
+                    )
+                } ?? language.text("Sent the saved report as %s: %s", reference, reply.incident.title)
+            )
+        }
+        return pending.count
+    }
+
+    /// After any other command that reached incidentd: sends what was saved, saying so on
+    /// standard error (standard output may be a script's JSON); if it cannot, says how to.
+    static func sendAfterSuccess() {
+        guard let path = DaemonConnection.lastReached else { return }
+        let saved = SavedReports()
+        guard !saved.all().isEmpty else { return }
+        do {
+            try saved.send(to: path) { printError($0) }
+        } catch {
+            printError(
+                Language.current.text(
+                    "Saved reports could not be sent yet (%s); '%s' tries again.",
+                    error.message,
+                    "incidentctl report --resend"
+                )
+            )
+        }
+    }
 
     /// A file name from an idempotency key: its letters, digits and dashes.
     static func fileName(_ key: String) -> String {
