@@ -147,8 +147,11 @@ public final class VarlinkClient {
     }
 
     /// Sets a receive timeout, after which reads fail with `EAGAIN`.
-    public func setReceiveTimeout(seconds: Int) {
-        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+    public func setReceiveTimeout(seconds: Int) { setReceiveTimeout(milliseconds: seconds * 1000) }
+
+    /// Sets a receive timeout, after which reads fail with `EAGAIN`.
+    public func setReceiveTimeout(milliseconds: Int) {
+        var timeout = timeval(tv_sec: milliseconds / 1000, tv_usec: suseconds_t(milliseconds % 1000 * 1000))
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 

@@ -50,6 +50,68 @@ import Varlink
         }
     }
 
+    /// Completions ask the daemon for references and task ids, as the shells' scripts call
+    /// them (`---completion`); with the daemon silent or gone they answer nothing, quickly.
+    @Test func completionsOfferReferencesAndTaskIdsAndNothingWhenTheDaemonIsAway() async throws {
+        try await withDaemon { daemon, _ in
+            let filed = try await daemon.ctl(["report", "--title", "Laptop stolen", "--description", "d"])
+            let reference = try #require(filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
+            func complete(
+                _ words: [String],
+                command: [String],
+                argument: String,
+                socket: String
+            ) async throws
+                -> CommandResult
+            {
+                let line = ["incidentctl"] + words + ["--socket", socket]
+                return try await runCommand(
+                    Binaries.incidentctl,
+                    ["---completion"] + command + ["--", argument, String(line.count), "0"] + line + [""]
+                )
+            }
+            let references = try await complete(
+                ["show"],
+                command: ["show"],
+                argument: "positional@0",
+                socket: daemon.socketPath
+            )
+            #expect(references.status == 0 && references.stdout.contains(reference), "\(references)")
+            let tasks = try await complete(
+                ["task", "done", reference],
+                command: ["task", "done"],
+                argument: "positional@1",
+                socket: daemon.socketPath
+            )
+            let ids = tasks.stdout.split(separator: "\n").map(String.init)
+            #expect(ids.contains("acknowledge") && ids.contains("triage"), "\(tasks)")
+
+            // A socket that takes the connection and never answers, then none at all.
+            let directory = try TemporaryDirectory(prefix: "silent")
+            defer { directory.remove() }
+            let silent = directory.appending("silent.sock")
+            let listener = try makeListeningSocket(path: silent)
+            defer { close(listener) }
+            let started = ContinuousClock.now
+            let waited = try await complete(["show"], command: ["show"], argument: "positional@0", socket: silent)
+            let elapsed = ContinuousClock.now - started
+            #expect(waited.status == 0 && waited.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+            #expect(waited.stderr.isEmpty, "nothing printed into the command line: \(waited.stderr)")
+            #expect(elapsed < .seconds(2), "the 200 ms deadline holds: \(elapsed)")
+            let gone = try await complete(
+                ["show"],
+                command: ["show"],
+                argument: "positional@0",
+                socket: directory.appending("none.sock")
+            )
+            #expect(
+                gone.status == 0 && gone.stderr.isEmpty
+                    && gone.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+                "\(gone)"
+            )
+        }
+    }
+
     /// Terminal columns, roughly as wcwidth counts them: CJK and emoji two, the rest one.
     static func columns(_ line: Substring) -> Int {
         line.reduce(0) { sum, character in

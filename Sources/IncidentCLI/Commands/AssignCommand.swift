@@ -19,7 +19,7 @@ struct AssignCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The incident's reference.")
+    @Argument(help: "The incident's reference.", completion: Completions.references)
     var reference: String
 
     @Argument(help: "The user name to assign.")
@@ -75,7 +75,7 @@ struct RestrictCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The incident's reference.")
+    @Argument(help: "The incident's reference.", completion: Completions.references)
     var reference: String
 
     @Flag(name: .long, help: "Lift the restriction.")

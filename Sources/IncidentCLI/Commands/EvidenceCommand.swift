@@ -54,7 +54,7 @@ struct EvidenceAddCommand: ParsableCommand {
             """
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
     @Argument(help: "The files to attach; '-' for standard input.") var files: [String]
     @Option(help: "What the files are: email, log, screenshot, document or other.") var kind: String?
     @Option(help: "What the files are evidence of.") var description: String?
@@ -169,7 +169,7 @@ struct EvidenceListCommand: ParsableCommand {
         discussion: "A reporter sees the files they added. Example:\n  incidentctl evidence list INC-2026-000123"
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
@@ -200,7 +200,7 @@ struct EvidenceGetCommand: ParsableCommand {
             """
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
     @Argument(help: "The file's number, as 'evidence list' shows it (E1 or 1).") var number: String
     @Option(name: .shortAndLong, help: "Write to this file ('-': standard output, even a terminal).") var output:
         String?
@@ -243,7 +243,7 @@ struct EvidenceVerifyCommand: ParsableCommand {
         discussion: "Exits 1 when any file is damaged. Example:\n  incidentctl evidence verify INC-2026-000123"
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)
@@ -280,7 +280,7 @@ struct EvidenceCustodyCommand: ParsableCommand {
         discussion: "Example:\n  incidentctl evidence custody INC-2026-000123 E1"
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
     @Argument(help: "The file's number (E1 or 1).") var number: String
 
     func run() throws {

@@ -28,7 +28,7 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
 
     @Option(name: .long, help: "markdown (default) or json.") var format: IncidentsWire.ExportFormat = .markdown
 

@@ -14,7 +14,7 @@ struct HoldCommand: ParsableCommand {
             """
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
     @Option(name: .long, help: "Why it is held.") var reason: String
 
     func run() throws {
@@ -38,7 +38,7 @@ struct ReleaseCommand: ParsableCommand {
         discussion: "Example:\n  incidentctl release INC-2026-000123"
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)

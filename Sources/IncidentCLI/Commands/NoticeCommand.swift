@@ -32,8 +32,9 @@ struct NoticeCheckCommand: ParsableCommand {
             """
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
-    @Argument(help: "The notification task, as 'incidentctl show' lists it.") var task: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
+    @Argument(help: "The notification task, as 'incidentctl show' lists it.", completion: Completions.tasks) var task:
+        String
     @Option(name: .customLong("lang"), help: "Write the values in this language (en, zh-CN).") var language: String?
 
     func run() throws {
@@ -67,8 +68,9 @@ struct NoticeDraftCommand: ParsableCommand {
             """
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
-    @Argument(help: "The notification task, as 'incidentctl show' lists it.") var task: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
+    @Argument(help: "The notification task, as 'incidentctl show' lists it.", completion: Completions.tasks) var task:
+        String
     @Option(name: .customLong("lang"), help: "A language the notice has (en, zh-CN); en by default.")
     var language: String?
     @Option(name: .long, help: "text (the default) or markdown.") var format: String?
@@ -139,8 +141,8 @@ struct NoticeShowCommand: ParsableCommand {
             """
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
-    @Argument(help: "The notification task.") var task: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
+    @Argument(help: "The notification task.", completion: Completions.tasks) var task: String
 
     func run() throws {
         let reference = try IncidentReference.parse(reference)

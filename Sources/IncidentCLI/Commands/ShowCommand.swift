@@ -21,7 +21,10 @@ struct ShowCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The incident's reference, such as INC-2026-000123, or 123 for this year's.")
+    @Argument(
+        help: "The incident's reference, such as INC-2026-000123, or 123 for this year's.",
+        completion: Completions.references
+    )
     var reference: String
 
     func run() throws {

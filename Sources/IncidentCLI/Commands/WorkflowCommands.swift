@@ -62,8 +62,8 @@ struct TaskDoneCommand: ParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
-    @Argument(help: "The task's id, as 'incidentctl show' lists it.") var task: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
+    @Argument(help: "The task's id, as 'incidentctl show' lists it.", completion: Completions.tasks) var task: String
 
     @Option(name: .customLong("set"), help: "A captured field, as name=value; repeatable.")
     var captures: [String] = []
@@ -199,8 +199,8 @@ struct TaskSkipCommand: ParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
-    @Argument(help: "The task's id.") var task: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
+    @Argument(help: "The task's id.", completion: Completions.tasks) var task: String
     @Option(name: .long, help: "Why it is skipped (recorded).") var reason: String
     @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
 
@@ -230,7 +230,7 @@ struct UpdateCommand: ParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
     @Option(name: .long, help: "untriaged, low, medium, high or critical.") var severity: Severity?
     @Option(name: .long, help: "What kind of event caused it.") var category: IncidentCategory?
     @Option(name: .customLong("data"), help: "A kind of personal data involved; repeatable (replaces the list).")
@@ -325,7 +325,7 @@ struct ApproveCommand: ParsableCommand {
         discussion: "Example:\n  incidentctl approve INC-2026-000123"
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
     @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
 
     func run() throws {
@@ -353,7 +353,7 @@ struct AdvanceCommand: ParsableCommand {
             """
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
     @Option(name: .long, help: "Move anyway, for this reason (managers; recorded).") var force: String?
     @Option(name: .long, help: "Refuse if the incident changed since this version.") var ifVersion: Int?
 
@@ -380,7 +380,7 @@ struct CloseCommand: ParsableCommand {
             """
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
     @Option(name: .long, help: "How it ended.") var resolution: String
     @Option(name: .long, help: "What the organisation learned.") var lessons: String
     @Option(name: .long, help: "Close although tasks are open, for this reason (recorded).") var force: String?
@@ -429,7 +429,7 @@ struct ReopenCommand: ParsableCommand {
         discussion: "Example:\n  incidentctl reopen INC-2026-000123 --reason \"the partner found a second copy\""
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
     @Option(name: .long, help: "Why (recorded).") var reason: String
     func run() throws { try ReasonCommand.run(global, Methods.Incidents.reopen, reference, reason, done: "reopened.") }
 }
@@ -461,7 +461,7 @@ struct PauseCommand: ParsableCommand {
             """
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
     @Option(name: .long, help: "The basis the law allows (see above).") var basis: String
     @Option(
         name: .long,
@@ -519,7 +519,7 @@ struct ResumeCommand: ParsableCommand {
             """
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
     @Option(name: .long, help: "Resume only this regime (repeatable); default: every running pause.") var regime:
         [String] = []
     @Option(name: .long, help: "Why (recorded).") var reason: String
@@ -548,7 +548,7 @@ struct NoteCommand: ParsableCommand {
         discussion: "Example:\n  incidentctl note INC-2026-000123 \"Partner B confirmed deletion by phone\""
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
     @Argument(help: "The note.") var text: String
 
     func run() throws {
@@ -570,7 +570,7 @@ struct TimelineCommand: ParsableCommand {
             "Examples:\n  incidentctl timeline INC-2026-000123\n  incidentctl timeline INC-2026-000123 --latest 20"
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident's reference.") var reference: String
+    @Argument(help: "The incident's reference.", completion: Completions.references) var reference: String
     @Option(name: .long, help: "Only the latest this many events (1 to 1000).") var latest: Int?
 
     func run() throws {
