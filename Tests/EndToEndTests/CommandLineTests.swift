@@ -56,18 +56,20 @@ import Varlink
         try await withDaemon { daemon, _ in
             let filed = try await daemon.ctl(["report", "--title", "Laptop stolen", "--description", "d"])
             let reference = try #require(filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
+            // A generous deadline, as a loaded CI machine needs; the 200 ms default is timed
+            // in-process (CompletionTests).
             func complete(
                 _ words: [String],
                 command: [String],
                 argument: String,
-                socket: String
-            ) async throws
-                -> CommandResult
-            {
+                socket: String,
+                deadline: String = "20000"
+            ) async throws -> CommandResult {
                 let line = ["incidentctl"] + words + ["--socket", socket]
                 return try await runCommand(
                     Binaries.incidentctl,
-                    ["---completion"] + command + ["--", argument, String(line.count), "0"] + line + [""]
+                    ["---completion"] + command + ["--", argument, String(line.count), "0"] + line + [""],
+                    environment: ["INCIDENTD_COMPLETION_DEADLINE_MS": deadline, "PATH": "/usr/bin:/bin"]
                 )
             }
             let references = try await complete(
@@ -92,12 +94,15 @@ import Varlink
             let silent = directory.appending("silent.sock")
             let listener = try makeListeningSocket(path: silent)
             defer { close(listener) }
-            let started = ContinuousClock.now
-            let waited = try await complete(["show"], command: ["show"], argument: "positional@0", socket: silent)
-            let elapsed = ContinuousClock.now - started
+            let waited = try await complete(
+                ["show"],
+                command: ["show"],
+                argument: "positional@0",
+                socket: silent,
+                deadline: "200"
+            )
             #expect(waited.status == 0 && waited.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
             #expect(waited.stderr.isEmpty, "nothing printed into the command line: \(waited.stderr)")
-            #expect(elapsed < .seconds(2), "the 200 ms deadline holds: \(elapsed)")
             let gone = try await complete(
                 ["show"],
                 command: ["show"],

@@ -10,8 +10,11 @@ import Varlink
 /// when it is down, slow, only reachable over SSH or refuses, the answer is silently nothing,
 /// so that a tab press never hangs or prints an error into the command line.
 enum Completions {
-    /// How long a tab press may wait for the daemon.
-    static let deadlineMilliseconds = 200
+    /// How long a tab press may wait for the daemon: 200 ms, or
+    /// `INCIDENTD_COMPLETION_DEADLINE_MS` for a slow machine.
+    static func deadlineMilliseconds(_ environment: [String: String]) -> Int {
+        environment["INCIDENTD_COMPLETION_DEADLINE_MS"].flatMap(Int.init).map { max(1, $0) } ?? 200
+    }
 
     static let references = CompletionKind.custom { words, _, prefix in
         references(words: words, prefix: prefix)
@@ -62,7 +65,7 @@ enum Completions {
         let path = DaemonConnection.socketPath(option: socket, host: host, environment: environment)
         guard RemoteTarget(path: path) == nil, let client = try? DaemonConnection.open(path, environment: environment)
         else { return nil }
-        client.setReceiveTimeout(milliseconds: deadlineMilliseconds)
+        client.setReceiveTimeout(milliseconds: deadlineMilliseconds(environment))
         return client
     }
 }
