@@ -63,9 +63,10 @@ import Varlink
             _ = try await json(["show", reference], Methods.Incidents.get.name)
             _ = try await json(["status"], Methods.Incidents.status.name)
             _ = try await json(["stats", "--since", "2000-01-01"], Methods.Incidents.stats.name)
+            // Before the assignment, which would complete it (doneWhen: assigned).
+            _ = try await json(["task", "done", reference, "acknowledge"], Methods.Incidents.completeTask.name)
             _ = try await json(["assign", reference, user], Methods.Incidents.assign.name)
             _ = try await json(["note", reference, "called the partner"], Methods.Incidents.note.name)
-            _ = try await json(["task", "done", reference, "acknowledge"], Methods.Incidents.completeTask.name)
             _ = try await json(["timeline", reference], Methods.Incidents.timeline.name)
             _ = try await json(["playbook", "list"], Methods.Playbooks.list.name)
             _ = try await json(["playbook", "show", "customer-data-breach"], Methods.Playbooks.get.name)

@@ -114,6 +114,28 @@ import Testing
         #expect(problems(text).contains { $0.message.contains("a cycle between recorded instants") })
     }
 
+    /// `doneWhen: assigned` marks a manager's task that assigning completes; anything else,
+    /// or on a task that captures or notifies, is refused with the reason.
+    @Test func doneWhenAssignedIsForAManagersTaskThatCapturesNothing() throws {
+        let acknowledged = Self.minimal.replacingOccurrences(
+            of: "        role: investigator\n        due: 4h after reported",
+            with: "        role: manager\n        due: 4h after reported\n        doneWhen: assigned"
+        )
+        let playbook = try PlaybookLoader.load(acknowledged, file: "a.yaml", knownHooks: ["notify-dpo"]).get()
+        #expect(playbook.task("triage")?.doneWhenAssigned == true)
+        #expect(playbook.task("assess")?.doneWhenAssigned == false)
+        let unknown = acknowledged.replacingOccurrences(of: "doneWhen: assigned", with: "doneWhen: approved")
+        #expect(
+            problems(unknown).contains { $0.message.contains("the one event is 'assigned'") },
+            "\(problems(unknown))"
+        )
+        let capturing = Self.minimal.replacingOccurrences(
+            of: "        captures: [notifiable]",
+            with: "        captures: [notifiable]\n        doneWhen: assigned"
+        )
+        #expect(problems(capturing).contains { $0.message.contains("capture nothing") }, "\(problems(capturing))")
+    }
+
     @Test func everyProblemIsReportedNotJustTheFirst() {
         let text = Self.minimal.replacingOccurrences(of: "role: investigator", with: "role: intern")
             .replacingOccurrences(of: "due: 72h after aware", with: "due: soon")

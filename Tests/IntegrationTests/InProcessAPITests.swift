@@ -162,7 +162,8 @@ import Varlink
                 assign,
                 .init(reference: reference, assignee: "daemon", version: version, force: true)
             ).get()
-            #expect(assigned.incident.version == version + 1)
+            // The assignment, and the acknowledgement it completed (doneWhen: assigned).
+            #expect(assigned.incident.version == version + 2)
             let stale = await #expect(throws: WireError.self) {
                 try await Self.call(
                     router,
@@ -170,7 +171,7 @@ import Varlink
                     .init(reference: reference, assignee: "bin", version: version, force: true)
                 ).get()
             }
-            #expect(stale == .conflict(reference: reference.rawValue, version: version + 1))
+            #expect(stale == .conflict(reference: reference.rawValue, version: version + 2))
             let denied = await #expect(throws: WireError.self) {
                 try await Self.call(router, assign, .init(reference: reference, assignee: "rita"), as: rita).get()
             }
@@ -185,12 +186,15 @@ import Varlink
             #expect(missing == .noSuchIncident(reference: nobody.rawValue))
             let file = try await Self.call(router, Methods.Incidents.get, .init(reference: reference)).get()
             #expect(file.incident.assignee == "daemon", "refused changes changed nothing")
-            #expect(file.incident.version == version + 1)
+            #expect(file.incident.version == version + 2)
+            #expect(file.tasks?.first { $0.id == "acknowledge" }?.status == .done, "assigning acknowledged it")
+            #expect(file.tasks?.first { $0.id == "acknowledge" }?.completedBy == "mia")
             let audit = try await parts.auditStore.query(
                 AuditFilter(action: "Assign", limit: 100),
                 audit: AuditRecord(caller: Self.mia, action: Methods.Audit.query.auditAction)
             )
-            #expect(audit.map(\.outcome).sorted() == ["denied", "not-found", "ok", "refused"], "\(audit)")
+            #expect(audit.map(\.outcome).sorted() == ["denied", "not-found", "ok", "ok", "refused"], "\(audit)")
+            #expect(audit.contains { $0.detail == "completed acknowledge by assigning" }, "\(audit)")
         }
     }
 
@@ -274,9 +278,11 @@ import Varlink
                 try await group.waitForAll()
             }
             let file = try await Self.call(router, Methods.Incidents.get, .init(reference: reference)).get()
-            #expect(file.incident.version == filed.incident.version + 2 * changes)
+            // One more: the first assignment to land also completed the acknowledgement, once.
+            #expect(file.incident.version == filed.incident.version + 2 * changes + 1)
             let timeline = try await Self.call(router, Methods.Incidents.timeline, .init(reference: reference)).get()
             let kinds = timeline.events.map(\.kind)
+            #expect(kinds.filter { $0 == IncidentEvent.Kind.taskCompleted.rawValue }.count == 1, "\(kinds)")
             #expect(kinds.filter { $0 == IncidentEvent.Kind.noteAdded.rawValue }.count == changes)
             #expect(kinds.filter { $0 == IncidentEvent.Kind.incidentAssigned.rawValue }.count == changes)
         }

@@ -9,7 +9,9 @@ struct AssignCommand: ParsableCommand {
         abstract: "Assign an incident to an investigator (managers).",
         discussion: """
             The assignee must be a user of the system who is an investigator or a manager
-            (--force assigns another user of the system).
+            (--force assigns another user of the system). Assigning also completes the
+            current phase's open tasks that the playbook says assigning does (doneWhen:
+            assigned), such as the acknowledgement that asks for an investigator.
 
             Examples:
               incidentctl assign INC-2026-000123 alice

@@ -243,6 +243,9 @@ public struct TaskPlan: Sendable, Equatable {
     public var regime: String? = nil
     /// For notification tasks: what the notice must hold and how it is written.
     public var notice: NoticePlan? = nil
+    /// `doneWhen: assigned`: assigning the incident completes the task (an acknowledgement
+    /// that asks the manager to assign an investigator), by whoever assigned it.
+    public var doneWhenAssigned: Bool = false
 
     /// A legal duty: it opens from its trigger in any phase, its clock visible from the start.
     public var isObligation: Bool { obligation || notification != nil }

@@ -852,7 +852,7 @@ struct Parser {
     mutating func parseTask(_ node: Node, phase: Phase, _ context: Context) -> TaskPlan? {
         let keys = [
             "id", "title", "description", "role", "required", "when", "due", "captures", "records", "notification",
-            "hooks", "obligation", "notice",
+            "hooks", "obligation", "notice", "doneWhen",
         ]
         guard let spec = entries(node, "a task", allowed: keys) else { return nil }
         let get = { (key: String) in spec.first { $0.key == key }?.value }
@@ -911,6 +911,21 @@ struct Parser {
                 )
             }
             task.notification = recipient
+        }
+        if let doneWhen = get("doneWhen") {
+            if doneWhen.scalar?.string != "assigned" {
+                problem(
+                    doneWhen,
+                    "task '\(id)' has doneWhen '\(doneWhen.scalar?.string ?? "")'; the one event is 'assigned'"
+                )
+            } else if !task.captures.isEmpty || task.notification != nil || role != .manager {
+                problem(
+                    doneWhen,
+                    "task '\(id)' is done when assigned, so it must be a manager's (who assigns), capture nothing and notify nobody"
+                )
+            } else {
+                task.doneWhenAssigned = true
+            }
         }
         if let notice = get("notice") {
             if task.notification == nil {

@@ -288,11 +288,12 @@ extension IncidentsAPI {
         _ action: Action,
         task: String? = nil,
         gate: Bool = false,
+        detail: String = "",
         _ command: @escaping @Sendable (Incident, CaseState, Playbook) -> Result<WorkflowCommand, WorkflowRefusal>
     ) async throws -> WorkflowWire.CaseFileReply {
         let principal = settings.roles.principal(for: caller)
         let now = clock()
-        var record = AuditRecord(caller: caller, action: call.auditAction, incident: reference)
+        var record = AuditRecord(caller: caller, action: call.auditAction, incident: reference, detail: detail)
         var seen = 0
         for _ in 0..<Self.decisionsPerChange {
             let basis: CaseBasis

@@ -391,7 +391,48 @@ public struct IncidentsAPI: Sendable {
             incident.assignee = parameters.assignee
             return [IncidentEvent(.incidentAssigned, ["from": previous ?? "", "to": parameters.assignee ?? ""])]
         }
-        return IncidentsWire.GetReply(incident: incident)
+        guard parameters.assignee != nil, let completed = try await completeTasksDoneByAssigning(incident, call, caller)
+        else { return IncidentsWire.GetReply(incident: incident) }
+        return IncidentsWire.GetReply(incident: completed.incident)
+    }
+
+    /// Completes the current phase's open tasks that assigning does (`doneWhen: assigned`,
+    /// such as the acknowledgement that asks for an investigator), as the caller who assigned.
+    /// Written after the assignment, in its own transaction: if it fails, the assignment
+    /// stands and the task stays open for the manager to complete.
+    func completeTasksDoneByAssigning(
+        _ incident: Incident,
+        _ call: VarlinkCall,
+        _ caller: Caller
+    ) async throws -> WorkflowWire.CaseFileReply? {
+        guard case .found(let basis) = try await store.caseForChange(incident.reference, playbooks: playbooks.versions)
+        else { return nil }
+        let state = basis.file.state
+        let due = state.tasks.filter { task in
+            task.phase == state.phase && task.isOwed && basis.file.playbook.task(task.id)?.doneWhenAssigned == true
+        }
+        var reply: WorkflowWire.CaseFileReply?
+        for task in due {
+            do {
+                reply = try await workflow(
+                    call,
+                    caller,
+                    incident.reference,
+                    nil,
+                    .completeTask,
+                    task: task.id,
+                    detail: "completed \(task.id) by assigning"
+                ) { _, _, _ in
+                    .success(.completeTask(id: task.id, captures: [:], reason: nil, notification: nil))
+                }
+            } catch {
+                logger.warning(
+                    "assigning did not complete its task; it stays open",
+                    metadata: ["incident": "\(incident.reference)", "task": "\(task.id)", "error": "\(error)"]
+                )
+            }
+        }
+        return reply
     }
 
     func restrict(
