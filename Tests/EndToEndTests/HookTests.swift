@@ -145,12 +145,21 @@ import Varlink
             #expect(children.count == 2)
             try await Task.sleep(for: .milliseconds(200))
             for child in children { #expect(!Self.isAlive(child), "child \(child) of a killed hook survived") }
-            // An operator requeues it.
+            // An operator requeues it by the short id the list shows, as git takes a short hash.
             let id = try #require(
                 try await daemon.ctl(["hooks", "--state", "dead", "--json"]).stdout
                     .split(separator: "\"").first { $0.count == 36 && $0.filter { $0 == "-" }.count == 4 }
+                    .map { $0.lowercased() }
             )
-            #expect(try await daemon.ctl(["hooks", "retry", String(id)]).status == 0)
+            let listed = try await daemon.ctl(["hooks", "--state", "dead"])
+            #expect(listed.stdout.contains(String(id.prefix(8)) + "  hang"), "\(listed)")
+            #expect(!listed.stdout.contains(String(id)), "the list shows the short id")
+            let unknown = try await daemon.ctl(["hooks", "retry", id.first == "0" ? "1111" : "0000"])
+            #expect(unknown.status == 3 && unknown.stderr.contains("No dead delivery's id starts with"), "\(unknown)")
+            let junk = try await daemon.ctl(["hooks", "retry", "zz"])
+            #expect(junk.status == 2, "\(junk)")
+            let requeued = try await daemon.ctl(["hooks", "retry", String(id.prefix(8))])
+            #expect(requeued.status == 0 && requeued.stdout.contains("Requeued \(id)"), "\(requeued)")
             // It runs again, with a fresh set of attempts (it hangs again, so it ends at 4).
             #expect(
                 try await waitFor(90) { (try deliveries(database).first?.attempts ?? 0) >= 3 },

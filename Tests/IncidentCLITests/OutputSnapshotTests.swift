@@ -104,6 +104,83 @@ import Varlink
         }
     }
 
+    /// The operators' screens, `hooks` and `audit`, at 80 and 100 columns: ids people type
+    /// back stay whole (the short delivery id, sequence numbers, references), the rest gives way.
+    @Test(arguments: [80, 100])
+    func hooksAndAuditFitTheTerminal(width: Int) throws {
+        var output = Self.output
+        output.width = width
+        let reference = "INC-2026-000001"
+        let deliveries = HooksWire.DeliveriesReply(
+            deliveries: [
+                DeliveryInfo(
+                    id: UUID(uuidString: "3F1C2A9E-5B7D-4C1E-9A0F-2D6B8E4C7A10")!,
+                    hook: "chat-webhook",
+                    event: "incident.reported",
+                    incident: reference,
+                    state: "dead",
+                    attempts: 8,
+                    maxAttempts: 8,
+                    nextAttempt: nil,
+                    lastError: "HTTP 503 from https://chat.example.com/hooks/incidents (Service Unavailable)",
+                    createdAt: Self.now.addingTimeInterval(-7200),
+                    deliveredAt: nil
+                ),
+                DeliveryInfo(
+                    id: UUID(uuidString: "8A0B7C6D-1E2F-4A3B-8C9D-0E1F2A3B4C5D")!,
+                    hook: "log-to-file",
+                    event: "task.completed",
+                    incident: reference,
+                    state: "delivered",
+                    attempts: 1,
+                    maxAttempts: 5,
+                    nextAttempt: nil,
+                    lastError: nil,
+                    createdAt: Self.now.addingTimeInterval(-600),
+                    deliveredAt: Self.now.addingTimeInterval(-590)
+                ),
+            ],
+            disabled: [DisabledHook(name: "gone", reason: "the receiver answered 410 Gone", since: Self.now)]
+        )
+        let audit = AuditWire.QueryReply(
+            records: [
+                AuditEntry(
+                    seq: 1042,
+                    at: Self.now,
+                    uid: 1001,
+                    userName: "alice",
+                    pid: 4242,
+                    action: "Get",
+                    incident: IncidentReference(rawValue: reference),
+                    outcome: "ok",
+                    detail: "",
+                    chainPosition: 1040
+                ),
+                AuditEntry(
+                    seq: 1043,
+                    at: Self.now,
+                    uid: 1002,
+                    userName: "mallory",
+                    pid: 4243,
+                    action: "CompleteTask",
+                    incident: IncidentReference(rawValue: reference),
+                    outcome: "denied",
+                    detail: "only investigators and managers may complete tasks",
+                    chainPosition: nil
+                ),
+            ],
+            next: 1043
+        )
+        for (name, text) in [("hooks", output.deliveries(deliveries)), ("audit", output.auditRecords(audit))] {
+            try Self.assertSnapshot(text, named: "\(name)-wide-\(width)")
+            for line in text.split(separator: "\n") {
+                #expect(DisplayWidth.of(line) <= width, "\(name) at \(width): \(line)")
+            }
+        }
+        #expect(output.deliveries(deliveries).contains("3f1c2a9e  chat-webhook"), "the short id, whole")
+        #expect(output.auditRecords(audit).contains("1043"))
+    }
+
     @Test(arguments: [
         ("abc", 3), ("中文", 4), ("e\u{301}", 1), ("🔥", 2), ("👨‍👩‍👧", 2), ("☺\u{FE0F}", 2), ("ｆｕｌｌ", 8),
         ("\u{1B}[31mred\u{1B}[0m", 3),

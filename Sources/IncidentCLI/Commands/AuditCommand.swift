@@ -77,22 +77,50 @@ struct AuditQueryCommand: ParsableCommand {
             printOut(try Output.json(reply))
             return
         }
-        guard !reply.records.isEmpty else {
-            printOut("No audit records match.")
-            return
+        printOut(Output().auditRecords(reply))
+    }
+}
+
+extension Output {
+    /// The `audit` screen: a row per record, the detail last and shortened to fit. Where the
+    /// row would leave the detail too little room, times lose their zone and users their uid,
+    /// and the detail goes on a line of its own under its record.
+    func auditRecords(_ reply: AuditWire.QueryReply) -> String {
+        guard !reply.records.isEmpty else { return "No audit records match." }
+        func rows(compact: Bool) -> [[String]] {
+            [["SEQ", "TIME", "USER", "ACTION", "INCIDENT", "OUTCOME", "DETAIL"]]
+                + reply.records.map { record in
+                    [
+                        String(record.seq), compact ? String(time(record.at).prefix(16)) : time(record.at),
+                        compact ? record.userName : "\(record.userName) (\(record.uid))", record.action,
+                        record.incident?.rawValue ?? "-", record.outcome, record.detail,
+                    ]
+                }
         }
-        let output = Output()
-        var rows: [[String]] = [["SEQ", "TIME", "USER", "ACTION", "INCIDENT", "OUTCOME", "DETAIL"]]
-        for record in reply.records {
-            rows.append([
-                String(record.seq), output.time(record.at), "\(record.userName) (\(record.uid))", record.action,
-                record.incident?.rawValue ?? "-", record.outcome, record.detail,
-            ])
+        func fixed(_ rows: [[String]]) -> Int {
+            (0..<6).map { column in rows.map { DisplayWidth.of($0[column]) }.max() ?? 0 }.reduce(12, +)
         }
-        printOut(output.columns(rows))
-        if let next = reply.next {
-            printOut("More: incidentctl audit --after \(next)")
+        let full = rows(compact: false)
+        var lines: [String]
+        if width - fixed(full) >= 16 {
+            lines = [columns(full)]
+        } else {
+            let compact = rows(compact: true)
+            if width - fixed(compact) >= 16 {
+                lines = [columns(compact)]
+            } else {
+                let table = columns(compact.map { Array($0.prefix(6)) }).split(separator: "\n").map(String.init)
+                lines = [table[0]]
+                for (index, record) in reply.records.enumerated() {
+                    lines.append(table[index + 1])
+                    if !record.detail.isEmpty {
+                        lines.append("      " + DisplayWidth.truncate(record.detail, to: max(12, width - 6)))
+                    }
+                }
+            }
         }
+        if let next = reply.next { lines.append("More: incidentctl audit --after \(next)") }
+        return lines.joined(separator: "\n")
     }
 }
 
