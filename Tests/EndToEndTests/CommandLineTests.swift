@@ -117,6 +117,20 @@ import Varlink
         }
     }
 
+    /// Counts per jurisdiction take one form everywhere: `CN:1200,DE:40`, in update as in --set.
+    @Test func countsPerJurisdictionTakeTheSameFormInUpdateAsInSet() async throws {
+        try await withDaemon { daemon, _ in
+            let filed = try await daemon.ctl(["report", "--title", "Export on a share", "--description", "d"])
+            let reference = try #require(filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/).map { String($0.output) })
+            let updated = try await daemon.ctl(["update", reference, "--people-in", "CN:1200,DE:40"])
+            #expect(updated.status == 0, "\(updated)")
+            let file = try await daemon.ctl(["show", reference, "--json"])
+            #expect(file.stdout.contains(#""peopleAffectedIn" : "CN:1200,DE:40""#), "shown as typed: \(file.stdout)")
+            let bad = try await daemon.ctl(["update", reference, "--people-in", "China:1200"])
+            #expect(bad.status == 2 && bad.stderr.contains("such as CN:1200,DE:40"), "\(bad)")
+        }
+    }
+
     /// Terminal columns, roughly as wcwidth counts them: CJK and emoji two, the rest one.
     static func columns(_ line: Substring) -> Int {
         line.reduce(0) { sum, character in

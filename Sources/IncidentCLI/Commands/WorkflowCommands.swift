@@ -242,7 +242,10 @@ struct UpdateCommand: ParsableCommand {
         help: "An ISO code, EU or a US state (US-CA); repeatable (replaces the list)."
     )
     var jurisdictions: [String] = []
-    @Option(name: .customLong("people-in"), help: "People affected in one jurisdiction, as CODE:count; repeatable.")
+    @Option(
+        name: .customLong("people-in"),
+        help: "People affected per jurisdiction, as CN:1200 or CN:1200,DE:40 (as --set takes them); repeatable."
+    )
     var peopleIn: [String] = []
     @Flag(name: .long, help: "The counts given (--people, --records, --people-in) are estimates.") var estimate = false
     @Option(
@@ -283,12 +286,16 @@ struct UpdateCommand: ParsableCommand {
             for entry in peopleIn {
                 // CODE:count, as --set peopleAffectedIn takes it; CODE=count is the deprecated form.
                 let pair = entry.contains(":") ? entry : entry.replacingOccurrences(of: "=", with: ":")
-                guard case .counts(let given)? = CaptureValue.parse(pair, as: .counts)?.value, given.count == 1,
-                    let (code, count) = given.first, let jurisdiction = Jurisdiction(rawValue: code)
+                guard case .counts(let given)? = CaptureValue.parse(pair, as: .counts)?.value, !given.isEmpty,
+                    given.keys.allSatisfy({ Jurisdiction(rawValue: $0) != nil })
                 else {
-                    throw CLIError("--people-in \(entry) must look like US-CA:600.", status: .usage)
+                    throw CLIError(
+                        "--people-in \(entry) must be counts such as CN:1200,DE:40 (ISO country codes, US-CA, EU), "
+                            + "as --set peopleAffectedIn takes them.",
+                        status: .usage
+                    )
                 }
-                counts[jurisdiction.rawValue] = count
+                for (code, count) in given { counts[Jurisdiction(rawValue: code)!.rawValue] = count }
             }
             parameters.peopleAffectedIn = counts
         }

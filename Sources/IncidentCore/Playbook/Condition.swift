@@ -170,7 +170,7 @@ public enum FactValue: Sendable, Hashable {
         }
     }
 
-    /// The value as a person reads it.
+    /// The value as a person reads it; counts as they are typed (`CN:1200,DE:40`).
     public var display: String {
         switch self {
         case .text(let text): return text
@@ -178,7 +178,7 @@ public enum FactValue: Sendable, Hashable {
         case .bool(let flag): return flag ? "yes" : "no"
         case .set(let values): return values.joined(separator: ", ")
         case .instant(let date): return date.formatted(Date.ISO8601FormatStyle())
-        case .counts(let counts): return counts.keys.sorted().map { "\($0): \(counts[$0]!)" }.joined(separator: ", ")
+        case .counts(let counts): return counts.keys.sorted().map { "\($0):\(counts[$0]!)" }.joined(separator: ",")
         }
     }
 
