@@ -13,9 +13,17 @@ public struct TestSetupError: Error, CustomStringConvertible {
 /// (`scripts/with-postgres.sh` sets them; `make test` uses it), dropped afterwards.
 public struct TestDatabase: Sendable {
     public let name: String
+    /// The server's socket directory, when it is not the environment's (a restored copy).
+    public var host: String?
 
-    /// The conninfo for this database; host, port and user come from the environment.
-    public var conninfo: String { "dbname=\(name)" }
+    public init(name: String, host: String? = nil) {
+        self.name = name
+        self.host = host
+    }
+
+    /// The conninfo for this database; host, port and user come from the environment unless
+    /// `host` names another server.
+    public var conninfo: String { (host.map { "host=\($0) " } ?? "") + "dbname=\(name)" }
     /// The key file every daemon on this database uses, in a directory of the user's own: one
     /// left in /tmp by another user's run (root's, on a shared machine) is not writable.
     public var keyFile: String { "/tmp/incidentd-test-keys-\(getuid())/\(name).keys" }

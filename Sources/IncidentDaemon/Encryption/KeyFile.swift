@@ -71,8 +71,9 @@ public enum KeyFile {
             }
             guard FieldCipher.verify(checkValue: check, key: key) else {
                 throw KeyFileProblem(
-                    description: "key \(id) in \(path) is not the key this database's values were encrypted with; "
-                        + "restore the right key file from your backup"
+                    description: "key \(id) in \(path) is not the key this database's values were encrypted with "
+                        + "(its check value there begins \(check.prefix(16))…, which this key does not open); "
+                        + "restore the key file that was backed up with this database"
                 )
             }
         }
