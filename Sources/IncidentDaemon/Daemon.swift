@@ -37,6 +37,7 @@ public struct Daemon: Sendable {
         do {
             notifier.status("Applying migrations")
             try await migrate(pool, owner: ownerTarget, notifier: notifier)
+            try await checkSynchronousStandby(pool)
             let parts = try await parts(on: pool)
             let server = server(parts, notifier: notifier, listeningDescriptor: listeningDescriptor, onReady: onReady)
             // Shut down in reverse: the server stops first, the sealer seals what it left.
@@ -397,6 +398,55 @@ public struct Daemon: Sendable {
 }
 
 /// A start-up failure, said in one sentence.
+extension Daemon {
+    /// With `synchronousStandby: warn` or `require`: whether the server written to confirms
+    /// each commit on a synchronous standby, so that what incidentd acknowledges survives the
+    /// loss of that server (docs/operations.md). Refuses to start, or warns, when it does not.
+    func checkSynchronousStandby(_ pool: PostgresPool) async throws {
+        guard configuration.synchronousStandby != .off else { return }
+        let facts = try await pool.withConnection { connection in
+            let row = try connection.query(
+                """
+                SELECT current_setting('synchronous_standby_names') AS names,
+                    current_setting('synchronous_commit') AS commit,
+                    (SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')) AS connected
+                """
+            ).first!
+            return (
+                names: try row.decode(String.self, "names"), commit: try row.decode(String.self, "commit"),
+                connected: try row.decode(Int64.self, "connected")
+            )
+        }
+        let problem: String?
+        if facts.names.isEmpty {
+            problem =
+                "the database server names no synchronous standby (synchronous_standby_names is empty), so a report "
+                + "incidentd acknowledged is lost if that server is lost before its standby has it"
+        } else if ["off", "local"].contains(facts.commit) {
+            problem =
+                "synchronous_commit is \(facts.commit) for incidentd's role, so commits do not wait for the "
+                + "synchronous standby"
+        } else if facts.connected == 0 {
+            problem =
+                "no synchronous standby is connected (or this role may not see pg_stat_replication: grant it "
+                + "pg_monitor), so commits wait until one is"
+        } else {
+            problem = nil
+        }
+        guard let problem else {
+            logger.info("commits wait for a synchronous standby", metadata: ["standbys": "\(facts.connected)"])
+            return
+        }
+        if configuration.synchronousStandby == .require {
+            throw DaemonError(
+                message:
+                    "synchronousStandby is require, but \(problem); configure the standby, or set synchronousStandby: warn"
+            )
+        }
+        logger.warning("\(problem)", metadata: ["synchronousStandby": "warn"])
+    }
+}
+
 public struct DaemonError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public init(message: String) { self.message = message }

@@ -84,6 +84,14 @@ public struct Configuration: Sendable, Equatable {
     /// Days a closed incident keeps its personal data when its playbook sets no
     /// `retentionDays`; nil keeps it until purged by hand.
     public var retentionDays: Int?
+    /// Whether the server written to must confirm each commit on a synchronous standby before
+    /// incidentd acknowledges it: `require` refuses to start without one, `warn` starts and
+    /// says so, `off` (the default) does not look (a single server, or accepted risk).
+    public var synchronousStandby: SynchronousStandbyPolicy = .off
+
+    public enum SynchronousStandbyPolicy: String, Sendable {
+        case off, warn, require
+    }
 
     /// Where the key file is.
     public var keyFilePath: String { keyFile ?? (stateDirectory as NSString).appendingPathComponent("keys") }
@@ -147,6 +155,7 @@ extension Configuration {
         "hookLeaseMarginMilliseconds", "keyFile", "encryption", "retentionDays", "databaseStartTimeoutSeconds",
         "maximumConnectionsPerUser", "rateLimits", "maximumBytesPerIncident", "hookCoalesceSeconds", "organisation",
         "profile", "maximumEvidenceFileBytes", "maximumEvidenceBytesPerIncident", "evidenceUploadTimeoutSeconds",
+        "synchronousStandby",
     ]
 
     /// Applies the YAML config file at `path` on top of `self`.
@@ -328,6 +337,11 @@ extension Configuration {
                 throw fail("databaseStartTimeoutSeconds must be a whole number of seconds, 0 to 86400")
             }
             databaseStartTimeout = .seconds(seconds)
+        case "synchronousStandby":
+            guard let policy = SynchronousStandbyPolicy(rawValue: scalar) else {
+                throw fail("synchronousStandby must be off, warn or require")
+            }
+            synchronousStandby = policy
         case "retentionDays":
             guard let days = Int(scalar), (1...36_500).contains(days) else {
                 throw fail("retentionDays must be a whole number of days, 1 to 36500")
