@@ -1,11 +1,182 @@
 import Foundation
+import IncidentProtocol
+import Postgres
 import TestSupport
 import Testing
+import Varlink
 
 /// What incidentd acknowledges is durable on the server it wrote to; it survives that
 /// server's loss only with a synchronous standby. `synchronousStandby` makes the daemon check
 /// at start (docs/operations.md).
 @Suite struct ReplicationTests {
+    /// A primary and a synchronous streaming standby of its own (pg_basebackup -R), both on
+    /// Unix sockets; as root they run as postgres, as PostgreSQL requires.
+    struct Pair {
+        let work: TemporaryDirectory
+        let asOwner: [String]
+        var bindir: String { BackupRestoreTests.bindir }
+        var primary: String { work.appending("primary") }
+        var standby: String { work.appending("standby") }
+        var primarySocket: String { work.appending("p") }
+        var standbySocket: String { work.appending("s") }
+
+        init(synchronous: Bool = true) async throws {
+            work = try TemporaryDirectory(prefix: "pair")
+            asOwner = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
+            for directory in [work.path, work.appending("p"), work.appending("s")] {
+                mkdir(directory, 0o755)
+                if getuid() == 0, let user = getpwnam("postgres") {
+                    chown(directory, user.pointee.pw_uid, user.pointee.pw_gid)
+                }
+            }
+            try await run([
+                "\(bindir)/initdb", "--pgdata", primary, "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                "--no-instructions",
+            ])
+            try await start(primary, socket: primarySocket, extra: synchronous ? "-c synchronous_standby_names=*" : "")
+            try await run([
+                "\(bindir)/pg_basebackup", "--pgdata", standby, "--wal-method=stream", "--checkpoint=fast",
+                "--write-recovery-conf", "--host", primarySocket, "-U", "postgres",
+            ])
+            try await start(standby, socket: standbySocket, extra: "")
+        }
+
+        @discardableResult
+        func run(_ arguments: [String]) async throws -> CommandResult {
+            let command = asOwner + arguments
+            let result = try await runCommand(command[0], Array(command.dropFirst()))
+            guard result.status == 0 else { throw TestSetupError("\(arguments[0]) failed: \(result)") }
+            return result
+        }
+
+        func start(_ data: String, socket: String, extra: String) async throws {
+            try await run([
+                "\(bindir)/pg_ctl", "--pgdata", data, "--log", data + ".log", "--wait", "--options",
+                "-k \(socket) -c listen_addresses= -c max_connections=100 \(extra)", "start",
+            ])
+        }
+
+        func sql(_ socket: String, _ query: String, database: String = "postgres") throws -> [PostgresRow] {
+            let connection = try PostgresConnection(conninfo: "host=\(socket) dbname=\(database) user=postgres")
+            defer { connection.close() }
+            return Array(try connection.query(PostgresQuery(unsafeSQL: query)))
+        }
+
+        func stop() {
+            for data in [primary, standby] {
+                let command = asOwner + ["\(bindir)/pg_ctl", "--pgdata", data, "-m", "immediate", "stop"]
+                _ = try? runCommandBlocking(command[0], Array(command.dropFirst()))
+            }
+            work.remove()
+        }
+    }
+
+    /// The primary dies (-m immediate) while 8 clients file; the standby is promoted. The
+    /// daemon, on a multi-host connection string, reconnects to the new primary by itself;
+    /// with synchronous replication every report it acknowledged is there exactly once, the
+    /// chain verifies, and every report's hook delivery runs. With asynchronous replication
+    /// the same run counts the acknowledged reports the new primary lacks (docs/operations.md).
+    @Test(arguments: [true, false])
+    func failoverToAPromotedStandby(synchronous: Bool) async throws {
+        let pair = try await Pair(synchronous: synchronous)
+        defer { pair.stop() }
+        let name = "failover"
+        _ = try pair.sql(pair.primarySocket, "CREATE DATABASE \(name)")
+        let standbyReady = try await HookTests().waitFor(30) {
+            let rows = try pair.sql(
+                pair.primarySocket,
+                "SELECT count(*) AS n FROM pg_stat_replication WHERE sync_state = '\(synchronous ? "sync" : "async")'"
+            )
+            return try rows.first?.decode(Int64.self, "n") == 1
+        }
+        try #require(standbyReady, "the standby streams, synchronously: \(synchronous)")
+        let setup = try HookTests.Setup(
+            hooks: """
+                  - name: receiver
+                    exec: [$DIR/receive.sh]
+                    events: [incident.reported]
+                    maxAttempts: 100
+                """,
+            extra: "synchronousStandby: \(synchronous ? "require" : "off")\ndatabaseStartTimeoutSeconds: 60"
+        )
+        defer { setup.directory.remove() }
+        try setup.script("receive.sh", "cat > /dev/null; echo delivered >> $DIR/delivered")
+        let database = TestDatabase(
+            name: name,
+            host: "\(pair.primarySocket),\(pair.standbySocket) target_session_attrs=read-write user=postgres"
+        )
+        let daemon = try await DaemonProcess(database: database, arguments: ["--config", setup.config])
+        defer { daemon.cleanUp() }
+        try await daemon.waitUntilReady()
+
+        // Each client files until told to stop, retrying a report with its own idempotency
+        // key until it is acknowledged; acknowledged references and times are kept.
+        let acknowledged = Acknowledged()
+        let killed = Acknowledged.Instant()
+        let stopping = Acknowledged.Instant()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in 0..<8 {
+                group.addTask {
+                    var number = 0
+                    while stopping.value == nil {
+                        number += 1
+                        let key = "failover-\(client)-\(number)"
+                        while true {
+                            let started = Date()
+                            let filed = try await daemon.ctl([
+                                "report", "--title", "Failover \(client)-\(number)", "--description", "d",
+                                "--idempotency-key", key, "--no-save",
+                            ])
+                            if filed.status == 0, let reference = filed.stdout.firstMatch(of: /INC-\d{4}-\d{6}/) {
+                                acknowledged.add(String(reference.output), key: key, started: started)
+                                break
+                            }
+                            try await Task.sleep(for: .milliseconds(100))
+                        }
+                    }
+                }
+            }
+            group.addTask {
+                while acknowledged.count < 40 { try await Task.sleep(for: .milliseconds(20)) }
+                let stop =
+                    pair.asOwner + ["\(pair.bindir)/pg_ctl", "--pgdata", pair.primary, "-m", "immediate", "stop"]
+                _ = try runCommandBlocking(stop[0], Array(stop.dropFirst()))
+                killed.set()
+                try await pair.run(["\(pair.bindir)/pg_ctl", "--pgdata", pair.standby, "--wait", "promote"])
+                let before = acknowledged.count
+                while acknowledged.count < before + 40 { try await Task.sleep(for: .milliseconds(20)) }
+                stopping.set()
+            }
+            try await group.waitForAll()
+        }
+        let killedAt = try #require(killed.value)
+        let firstAfter = try #require(acknowledged.firstAcknowledged(after: killedAt))
+        let seconds = firstAfter.timeIntervalSince(killedAt)
+        print(
+            "failover: the first report sent after the primary died was acknowledged "
+                + "\(String(format: "%.2f", seconds)) s after its death (\(acknowledged.count) acknowledged in all)"
+        )
+
+        let rows = try pair.sql(
+            pair.standbySocket,
+            "SELECT reference, count(*) OVER (PARTITION BY idempotency_key) AS copies FROM incidents",
+            database: name
+        )
+        let stored = try Set(rows.map { try $0.decode(String.self, "reference") })
+        let references = acknowledged.references
+        let lost = references.subtracting(stored)
+        print(
+            "failover (\(synchronous ? "synchronous" : "asynchronous") replication): \(lost.count) of "
+                + "\(references.count) acknowledged reports missing on the new primary"
+        )
+        if synchronous { #expect(lost.isEmpty, "every acknowledged report is on the new primary: lost \(lost)") }
+        #expect(try rows.allSatisfy { try $0.decode(Int64.self, "copies") == 1 }, "each exactly once")
+        let verified = try await daemon.ctl(["audit", "verify"])
+        #expect(verified.status == 0, "\(verified)")
+        let delivered = try await HookTests().waitFor(90) { setup.lines("delivered").count >= stored.count }
+        #expect(delivered, "every delivery ran: \(setup.lines("delivered").count) of \(stored.count)")
+    }
+
     @Test func aMissingSynchronousStandbyIsRefusedOrWarnedAbout() async throws {
         let directory = try TemporaryDirectory(prefix: "sync")
         defer { directory.remove() }
@@ -39,5 +210,32 @@ import Testing
                 "\(check)"
             )
         }
+    }
+}
+
+/// The reports acknowledged during a run, and when; shared by the clients.
+final class Acknowledged: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [(reference: String, key: String, started: Date, at: Date)] = []
+
+    /// `reference` acknowledged now, for the attempt sent at `started`.
+    func add(_ reference: String, key: String, started: Date) {
+        lock.withLock { entries.append((reference, key, started, Date())) }
+    }
+
+    var count: Int { lock.withLock { entries.count } }
+    var references: Set<String> { lock.withLock { Set(entries.map(\.reference)) } }
+
+    /// When the first report whose attempt was sent after `instant` was acknowledged.
+    func firstAcknowledged(after instant: Date) -> Date? {
+        lock.withLock { entries.filter { $0.started > instant }.map(\.at).min() }
+    }
+
+    /// A moment set once.
+    final class Instant: @unchecked Sendable {
+        private let lock = NSLock()
+        private var moment: Date?
+        var value: Date? { lock.withLock { moment } }
+        func set() { lock.withLock { moment = moment ?? Date() } }
     }
 }
