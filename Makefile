@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CONFIGURATION ?= debug
 
-.PHONY: help deps build release test demo bench evidence-large chaos fuzz install install-files manual-tool uninstall clean lint
+.PHONY: help deps build release test demo bench evidence-large chaos soak fuzz install install-files manual-tool uninstall clean lint
 
 help:
 	@echo "make demo     install what is missing, build, and walk a sample breach through incidentctl"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench    measure throughput and latency beside raw PostgreSQL (a few minutes)"
 	@echo "make evidence-large  a 200 MiB evidence file added and read back, the daemon's memory watched"
 	@echo "make chaos    the long fault run: clients filing while incidentd is killed again and again"
+	@echo "make soak     8 clients for SOAK_SECONDS (1800), the daemon's memory and descriptors sampled"
 	@echo "make fuzz     libFuzzer on the Varlink decoder, playbook loader, conditions and durations (FUZZ_SECONDS each)"
 	@echo "make install  install binaries, migrations and docs under PREFIX (default /usr/local)"
 	@echo "make lint     check formatting with swift format (.swift-format); swift format -i -r Sources Tests fixes it"
@@ -50,6 +51,13 @@ evidence-large: deps
 chaos: deps
 	$(SWIFT) build --build-tests
 	CHAOS_CLIENTS=16 CHAOS_REPORTS=200 CHAOS_KILLS=10 scripts/with-postgres.sh $(SWIFT) test --skip-build --filter FaultTests
+
+# No slow leak: 8 clients for SOAK_SECONDS (default 30 minutes; make test runs 3), the
+# daemon's RSS and descriptors sampled every SOAK_SAMPLE_SECONDS.
+SOAK_SECONDS ?= 1800
+soak: deps
+	$(SWIFT) build --build-tests
+	SOAK_SECONDS=$(SOAK_SECONDS) scripts/with-postgres.sh $(SWIFT) test --skip-build --filter SoakTests
 
 # libFuzzer targets (Fuzz/), FUZZ_SECONDS (default 60) each; CI runs them after the tests.
 fuzz:
