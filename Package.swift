@@ -193,7 +193,7 @@ let package = Package(
         // incidentctl's screens: snapshots with a fixed clock and time zone, from recorded replies.
         .testTarget(
             name: "IncidentCLITests",
-            dependencies: ["IncidentCLI", "IncidentCore", "IncidentProtocol", "Varlink"],
+            dependencies: ["IncidentCLI", "IncidentCore", "IncidentProtocol", "Varlink", "TestSupport"],
             exclude: ["Fixtures", "Snapshots"],
             swiftSettings: swiftSettings
         ),

@@ -15,19 +15,11 @@ import Varlink
     }
 
     @Test func aPgDumpRestoredIntoAFreshDatabaseServesEverythingItHeld() async throws {
-        let setup = try HookTests.Setup(
-            hooks: """
-                  - name: receiver
-                    exec: [$DIR/receive.sh]
-                    events: [incident.reported]
-                    maxAttempts: 100
-                """
-        )
+        let setup = try HookTests.Setup.receiver()
         defer { setup.directory.remove() }
         // The receiver is down until the restore: its deliveries are pending in the backup.
         let down = setup.directory.appending("receiver-down")
         FileManager.default.createFile(atPath: down, contents: Data())
-        try setup.script("receive.sh", "[ -e $DIR/receiver-down ] && exit 1\necho delivered >> $DIR/delivered")
         let dump = setup.directory.appending("incidentd.dump")
         let reports = 12
         var references: [String] = []

@@ -29,6 +29,22 @@ import Varlink
             try text.write(toFile: config, atomically: true, encoding: .utf8)
         }
 
+        /// A hook that writes a line to `delivered` for each report's delivery, and fails while
+        /// the file `receiver-down` exists (a receiver that is down).
+        static func receiver(extra: String = "") throws -> Setup {
+            let setup = try Setup(
+                hooks: """
+                      - name: receiver
+                        exec: [$DIR/receive.sh]
+                        events: [incident.reported]
+                        maxAttempts: 100
+                    """,
+                extra: extra
+            )
+            try setup.script("receive.sh", "[ -e $DIR/receiver-down ] && exit 1\necho delivered >> $DIR/delivered")
+            return setup
+        }
+
         func script(_ name: String, _ body: String) throws {
             let path = directory.appending(name)
             try ("#!/bin/sh\n" + body.replacingOccurrences(of: "$DIR", with: directory.path))

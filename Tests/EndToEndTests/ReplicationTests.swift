@@ -90,17 +90,10 @@ import Varlink
             return try rows.first?.decode(Int64.self, "n") == 1
         }
         try #require(standbyReady, "the standby streams, synchronously: \(synchronous)")
-        let setup = try HookTests.Setup(
-            hooks: """
-                  - name: receiver
-                    exec: [$DIR/receive.sh]
-                    events: [incident.reported]
-                    maxAttempts: 100
-                """,
+        let setup = try HookTests.Setup.receiver(
             extra: "synchronousStandby: \(synchronous ? "require" : "off")\ndatabaseStartTimeoutSeconds: 60"
         )
         defer { setup.directory.remove() }
-        try setup.script("receive.sh", "cat > /dev/null; echo delivered >> $DIR/delivered")
         let database = TestDatabase(
             name: name,
             host: "\(pair.primarySocket),\(pair.standbySocket) target_session_attrs=read-write user=postgres"

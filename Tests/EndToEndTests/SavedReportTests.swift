@@ -17,7 +17,9 @@ import Varlink
         )
     }
 
-    @Test func aReportFiledWhileTheDaemonIsDownIsSavedAndSentOnceItIsBack() async throws {
+    /// A database whose daemon ran and stopped, leaving its socket path to the next one, and a
+    /// state directory for the reports incidentctl saves meanwhile.
+    func withDaemonDown(_ body: (TestDatabase, String, TemporaryDirectory) async throws -> Void) async throws {
         let state = try TemporaryDirectory(prefix: "saved")
         defer { state.remove() }
         try await withTestDatabase { database in
@@ -25,6 +27,12 @@ import Varlink
             try await first.waitUntilReady()
             let socket = first.socketPath
             _ = await first.stop()
+            try await body(database, socket, state)
+        }
+    }
+
+    @Test func aReportFiledWhileTheDaemonIsDownIsSavedAndSentOnceItIsBack() async throws {
+        try await withDaemonDown { database, socket, state in
 
             let down = try await ctl(
                 ["report", "--title", "Laptop stolen from a car", "--description", "Unencrypted, with the CRM export"],
@@ -98,13 +106,7 @@ import Varlink
     /// Any command that reaches incidentd sends what was saved, on standard error, so that a
     /// script's JSON on standard output stays whole.
     @Test func theNextSuccessfulCommandSendsWhatWasSaved() async throws {
-        let state = try TemporaryDirectory(prefix: "saved")
-        defer { state.remove() }
-        try await withTestDatabase { database in
-            let first = try await DaemonProcess(database: database)
-            try await first.waitUntilReady()
-            let socket = first.socketPath
-            _ = await first.stop()
+        try await withDaemonDown { database, socket, state in
             let down = try await ctl(
                 ["report", "--title", "USB stick lost", "--description", "payroll export"],
                 socket: socket,
