@@ -144,9 +144,10 @@ public final class BackgroundCommand: Sendable {
         return condition(stdout, stderr)
     }
 
-    /// Kills it (not waited for: its task reaps it) and removes its output.
+    /// Kills it and whatever it started (not waited for: its task reaps it), and removes its
+    /// output.
     public func stop() {
-        program.send(SIGKILL)
+        program.sendToTree(SIGKILL)
         directory.remove()
     }
 }

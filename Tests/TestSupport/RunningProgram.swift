@@ -81,6 +81,36 @@ public final class RunningProgram: Sendable {
         if isRunning { kill(pid, signal) }
     }
 
+    /// Sends `signal` to its descendants, then to it: a wrapper such as runuser does not pass
+    /// SIGKILL on, and would leave its child running as another user.
+    public func sendToTree(_ signal: Int32) {
+        guard isRunning else { return }
+        for child in Self.descendants(of: pid).reversed() { kill(child, signal) }
+        kill(pid, signal)
+    }
+
+    /// Every process whose chain of parents leads to `root`, parents first (from /proc).
+    static func descendants(of root: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var parents: [pid_t: pid_t] = [:]
+        for entry in entries {
+            guard let pid = pid_t(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = pid_t(fields[1]) { parents[pid] = parent }
+        }
+        var found: [pid_t] = []
+        var frontier = [root]
+        while let next = frontier.popLast() {
+            let children = parents.filter { $0.value == next }.map(\.key)
+            found += children
+            frontier += children
+        }
+        return found
+    }
+
     /// Waits for it to end, and returns how.
     @discardableResult
     public func waitForExit() async -> Int32 {

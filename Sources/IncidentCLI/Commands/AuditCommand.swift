@@ -91,7 +91,7 @@ extension Output {
             [["SEQ", "TIME", "USER", "ACTION", "INCIDENT", "OUTCOME", "DETAIL"]]
                 + reply.records.map { record in
                     [
-                        String(record.seq), compact ? String(time(record.at).prefix(16)) : time(record.at),
+                        String(record.seq), compact ? localTime(record.at) : time(record.at),
                         compact ? record.userName : "\(record.userName) (\(record.uid))", record.action,
                         record.incident?.rawValue ?? "-", record.outcome, record.detail,
                     ]

@@ -49,9 +49,13 @@ struct Output {
 
     /// `2026-11-29 14:05 CET`; in Chinese `2026年11月29日 14:05 CET`.
     func time(_ date: Date) -> String {
+        localTime(date) + " " + (timeZone.abbreviation(for: date) ?? timeZone.identifier)
+    }
+
+    /// `2026-11-29 14:05`, without the zone, where a column has no room for it.
+    func localTime(_ date: Date) -> String {
         let parts = localParts(date)
-        let zone = timeZone.abbreviation(for: date) ?? timeZone.identifier
-        return "\(day(date)) \(Self.twoDigits(parts.hour)):\(Self.twoDigits(parts.minute)) \(zone)"
+        return "\(day(date)) \(Self.twoDigits(parts.hour)):\(Self.twoDigits(parts.minute))"
     }
 
     /// `2026-11-29`; in Chinese `2026年11月29日`.
