@@ -34,14 +34,14 @@ def messages():
     return found
 
 
-def catalogue(path):
-    """msgid -> msgstr of a .po file (translated entries only)."""
-    entries, current, field = {}, {}, None
+def entries(path):
+    """msgid -> msgstr of a .po or .pot file, every entry (an untranslated one maps to "")."""
+    found, current, field = {}, {}, None
     for raw in path.read_text(encoding="utf-8").splitlines() + [""]:
         line = raw.strip()
         if not line:
-            if current.get("msgid") and current.get("msgstr"):
-                entries[current["msgid"]] = current["msgstr"]
+            if current.get("msgid"):
+                found[current["msgid"]] = current.get("msgstr", "")
             current, field = {}, None
         elif line.startswith("#"):
             continue
@@ -51,22 +51,7 @@ def catalogue(path):
             field, current["msgstr"] = "msgstr", line[7:].strip()[1:-1]
         elif line.startswith('"') and field:
             current[field] += line[1:-1]
-    return entries
-
-
-def catalogue_ids(path):
-    """Every msgid of a .po or .pot file, translated or not."""
-    ids, current = [], None
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if line.startswith("msgid "):
-            current = line[6:].strip()[1:-1]
-            ids.append(current)
-        elif line.startswith('"') and current is not None and ids:
-            ids[-1] += line[1:-1]
-        else:
-            current = None
-    return [i for i in ids if i]
+    return found
 
 
 def main():
@@ -74,13 +59,13 @@ def main():
     if "--check" in sys.argv:
         failed = False
         template = CATALOGUES / "incidentctl.pot"
-        if set(catalogue_ids(template)) != set(found):
+        if set(entries(template)) != set(found):
             print(f"{template.relative_to(ROOT)} is out of date; run scripts/extract-messages.py")
             failed = True
         for path in sorted(CATALOGUES.glob("*.po")):
-            entries = catalogue(path)
-            missing = [m for m in found if m not in entries]
-            stale = [m for m in entries if m and m not in found]
+            translated = {m: t for m, t in entries(path).items() if t}
+            missing = [m for m in found if m not in translated]
+            stale = [m for m in translated if m not in found]
             for message in missing:
                 print(f"{path.relative_to(ROOT)}: no translation of \"{message}\" ({found[message]})")
             for message in stale:

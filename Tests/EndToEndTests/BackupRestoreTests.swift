@@ -10,10 +10,6 @@ import Varlink
 /// checkpoints verify, and the hook deliveries pending at the backup run. Without the key file
 /// that went with it, or with another one, incidentd refuses to start and says why.
 @Suite struct BackupRestoreTests {
-    static var bindir: String {
-        ProcessInfo.processInfo.environment["INCIDENTD_TEST_PG_BINDIR"] ?? "/usr/lib/postgresql/15/bin"
-    }
-
     @Test func aPgDumpRestoredIntoAFreshDatabaseServesEverythingItHeld() async throws {
         let setup = try HookTests.Setup.receiver()
         defer { setup.directory.remove() }
@@ -46,7 +42,7 @@ import Varlink
         #expect(references.count == reports)
 
         let dumped = try await runCommand(
-            "\(Self.bindir)/pg_dump",
+            "\(PrivateServers.bindir)/pg_dump",
             ["--format=custom", "--no-owner", "--file", dump, original.name]
         )
         #expect(dumped.status == 0, "\(dumped)")
@@ -54,7 +50,7 @@ import Varlink
 
         try await withTestDatabase { restored in
             let loaded = try await runCommand(
-                "\(Self.bindir)/pg_restore",
+                "\(PrivateServers.bindir)/pg_restore",
                 ["--no-owner", "--exit-on-error", "--dbname", restored.name, dump]
             )
             #expect(loaded.status == 0, "\(loaded)")
@@ -99,15 +95,8 @@ import Varlink
     /// A physical backup (pg_basebackup), started as a server of its own: the daemon on it
     /// serves every report, decrypted, and the chain verifies.
     @Test func aBaseBackupStartedAsANewServerServesEverythingItHeld() async throws {
-        let work = try TemporaryDirectory(prefix: "base")
-        defer { work.remove() }
-        // PostgreSQL refuses to run as root: as root, the copy is made and run by postgres.
-        let asOwner: [String] = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
-        if getuid() == 0 { chown(work.path, getpwnam("postgres").pointee.pw_uid, getpwnam("postgres").pointee.pw_gid) }
-        func run(_ arguments: [String]) async throws -> CommandResult {
-            let command = asOwner + arguments
-            return try await runCommand(command[0], Array(command.dropFirst()))
-        }
+        let servers = try PrivateServers(prefix: "base")
+        defer { servers.work.remove() }
         try await withTestDatabase { database in
             var references: [String] = []
             do {
@@ -125,21 +114,11 @@ import Varlink
                 #expect(try await daemon.ctl(["audit", "checkpoint"]).status == 0)
                 #expect(await daemon.stop() == 0)
             }
-            let data = work.appending("data")
-            let copied = try await run([
-                "\(Self.bindir)/pg_basebackup", "--pgdata", data, "--wal-method=stream", "--checkpoint=fast",
-            ])
-            #expect(copied.status == 0, "\(copied)")
-            let socket = work.path
-            let started = try await run([
-                "\(Self.bindir)/pg_ctl", "--pgdata", data, "--log", work.appending("postgres.log"), "--wait",
-                "--options", "-k \(socket) -c listen_addresses= -c max_connections=50", "start",
-            ])
-            #expect(started.status == 0, "\(started)")
-            defer {
-                let stop = asOwner + ["\(Self.bindir)/pg_ctl", "--pgdata", data, "-m", "immediate", "stop"]
-                _ = try? runCommandBlocking(stop[0], Array(stop.dropFirst()))
-            }
+            let data = servers.work.appending("data")
+            try await servers.run("pg_basebackup", ["--pgdata", data, "--wal-method=stream", "--checkpoint=fast"])
+            let socket = servers.work.path
+            try await servers.start(data, socket: socket)
+            defer { servers.kill(data) }
             let copy = TestDatabase(name: database.name, host: socket)
             let daemon = try await DaemonProcess(database: copy)
             defer { daemon.cleanUp() }

@@ -9,65 +9,43 @@ import Varlink
 /// server's loss only with a synchronous standby. `synchronousStandby` makes the daemon check
 /// at start (docs/operations.md).
 @Suite struct ReplicationTests {
-    /// A primary and a synchronous streaming standby of its own (pg_basebackup -R), both on
-    /// Unix sockets; as root they run as postgres, as PostgreSQL requires.
+    /// A primary and a streaming standby of its own (pg_basebackup -R), both on Unix sockets.
     struct Pair {
-        let work: TemporaryDirectory
-        let asOwner: [String]
-        var bindir: String { BackupRestoreTests.bindir }
-        var primary: String { work.appending("primary") }
-        var standby: String { work.appending("standby") }
-        var primarySocket: String { work.appending("p") }
-        var standbySocket: String { work.appending("s") }
+        let servers: PrivateServers
+        var primary: String { servers.work.appending("primary") }
+        var standby: String { servers.work.appending("standby") }
+        var primarySocket: String { servers.work.appending("p") }
+        var standbySocket: String { servers.work.appending("s") }
 
         init(synchronous: Bool = true) async throws {
-            work = try TemporaryDirectory(prefix: "pair")
-            asOwner = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
-            for directory in [work.path, work.appending("p"), work.appending("s")] {
-                mkdir(directory, 0o755)
-                if getuid() == 0, let user = getpwnam("postgres") {
-                    chown(directory, user.pointee.pw_uid, user.pointee.pw_gid)
-                }
-            }
-            try await run([
-                "\(bindir)/initdb", "--pgdata", primary, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                "--no-instructions",
-            ])
-            try await start(primary, socket: primarySocket, extra: synchronous ? "-c synchronous_standby_names=*" : "")
-            try await run([
-                "\(bindir)/pg_basebackup", "--pgdata", standby, "--wal-method=stream", "--checkpoint=fast",
-                "--write-recovery-conf", "--host", primarySocket, "-U", "postgres",
-            ])
-            try await start(standby, socket: standbySocket, extra: "")
-        }
-
-        @discardableResult
-        func run(_ arguments: [String]) async throws -> CommandResult {
-            let command = asOwner + arguments
-            let result = try await runCommand(command[0], Array(command.dropFirst()))
-            guard result.status == 0 else { throw TestSetupError("\(arguments[0]) failed: \(result)") }
-            return result
-        }
-
-        func start(_ data: String, socket: String, extra: String) async throws {
-            try await run([
-                "\(bindir)/pg_ctl", "--pgdata", data, "--log", data + ".log", "--wait", "--options",
-                "-k \(socket) -c listen_addresses= -c max_connections=100 \(extra)", "start",
-            ])
+            servers = try PrivateServers(prefix: "pair", directories: ["p", "s"])
+            try await servers.run(
+                "initdb",
+                ["--pgdata", primary, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-instructions"]
+            )
+            try await servers.start(
+                primary,
+                socket: primarySocket,
+                extra: synchronous ? "-c synchronous_standby_names=*" : ""
+            )
+            try await servers.run(
+                "pg_basebackup",
+                [
+                    "--pgdata", standby, "--wal-method=stream", "--checkpoint=fast", "--write-recovery-conf",
+                    "--host", primarySocket, "-U", "postgres",
+                ]
+            )
+            try await servers.start(standby, socket: standbySocket)
         }
 
         func sql(_ socket: String, _ query: String, database: String = "postgres") throws -> [PostgresRow] {
-            let connection = try PostgresConnection(conninfo: "host=\(socket) dbname=\(database) user=postgres")
-            defer { connection.close() }
-            return Array(try connection.query(PostgresQuery(unsafeSQL: query)))
+            try servers.sql(socket, query, database: database)
         }
 
         func stop() {
-            for data in [primary, standby] {
-                let command = asOwner + ["\(bindir)/pg_ctl", "--pgdata", data, "-m", "immediate", "stop"]
-                _ = try? runCommandBlocking(command[0], Array(command.dropFirst()))
-            }
-            work.remove()
+            servers.kill(primary)
+            servers.kill(standby)
+            servers.work.remove()
         }
     }
 
@@ -131,11 +109,9 @@ import Varlink
             }
             group.addTask {
                 while acknowledged.count < 40 { try await Task.sleep(for: .milliseconds(20)) }
-                let stop =
-                    pair.asOwner + ["\(pair.bindir)/pg_ctl", "--pgdata", pair.primary, "-m", "immediate", "stop"]
-                _ = try runCommandBlocking(stop[0], Array(stop.dropFirst()))
+                pair.servers.kill(pair.primary)
                 killed.set()
-                try await pair.run(["\(pair.bindir)/pg_ctl", "--pgdata", pair.standby, "--wait", "promote"])
+                try await pair.servers.run("pg_ctl", ["--pgdata", pair.standby, "--wait", "promote"])
                 let before = acknowledged.count
                 while acknowledged.count < before + 40 { try await Task.sleep(for: .milliseconds(20)) }
                 stopping.set()

@@ -77,36 +77,43 @@ extension Output {
         func label(_ text: String, _ limit: Int) -> String {
             DisplayWidth.truncate(text, to: limit).trimmingTrailingSpaces()
         }
-        var rows: [[String]] = [
-            ["", "N", tr("ACKNOWLEDGE"), tr("CONTAIN"), tr("AUTHORITY"), tr("INDIVIDUALS"), tr("DEADLINES MET")]
-        ]
-        for (text, row) in groups {
-            guard let row else {
-                rows.append([text, "", "", "", "", "", ""])
-                continue
-            }
-            let times = timings(row).map { timing in
-                timing.median == nil || timing.p90 == nil ? "-" : "\(cell(timing.median)) / \(cell(timing.p90))"
-            }
-            rows.append([label(text, 24), String(row.incidents)] + times + [deadlines(row)])
-        }
-        var table = columns(rows)
-        var note = tr("Times are median / 90th percentile: acknowledge from the report; the others from awareness.")
-        if table.split(separator: "\n").contains(where: { DisplayWidth.of($0) > width }) {
-            rows = [["", "N", tr("ACK"), tr("CONTAIN"), tr("AUTHORITY"), tr("PEOPLE"), tr("ON TIME")]]
+        // The table: a row per group, each time as median / 90th percentile; `narrow`: the 90th
+        // percentiles on a line under the medians, with shorter headings.
+        func rows(narrow: Bool) -> String {
+            var rows: [[String]] = [
+                narrow
+                    ? ["", "N", tr("ACK"), tr("CONTAIN"), tr("AUTHORITY"), tr("PEOPLE"), tr("ON TIME")]
+                    : [
+                        "", "N", tr("ACKNOWLEDGE"), tr("CONTAIN"), tr("AUTHORITY"), tr("INDIVIDUALS"),
+                        tr("DEADLINES MET"),
+                    ]
+            ]
             for (text, row) in groups {
                 guard let row else {
                     rows.append([text, "", "", "", "", "", ""])
                     continue
                 }
+                let times = timings(row)
+                guard narrow else {
+                    let cells = times.map {
+                        $0.median == nil || $0.p90 == nil ? "-" : "\(cell($0.median)) / \(cell($0.p90))"
+                    }
+                    rows.append([label(text, 24), String(row.incidents)] + cells + [deadlines(row)])
+                    continue
+                }
                 rows.append(
-                    [label(text, 22), String(row.incidents)] + timings(row).map { cell($0.median) } + [deadlines(row)]
+                    [label(text, 22), String(row.incidents)] + times.map { cell($0.median) } + [deadlines(row)]
                 )
-                if timings(row).contains(where: { $0.median != nil }) {
-                    rows.append(["", ""] + timings(row).map { $0.median == nil ? "" : cell($0.p90) } + [""])
+                if times.contains(where: { $0.median != nil }) {
+                    rows.append(["", ""] + times.map { $0.median == nil ? "" : cell($0.p90) } + [""])
                 }
             }
-            table = columns(rows)
+            return columns(rows)
+        }
+        var table = rows(narrow: false)
+        var note = tr("Times are median / 90th percentile: acknowledge from the report; the others from awareness.")
+        if table.split(separator: "\n").contains(where: { DisplayWidth.of($0) > width }) {
+            table = rows(narrow: true)
             note = tr(
                 "Times are the median, and under it the 90th percentile: acknowledge from the report; the others from awareness."
             )
