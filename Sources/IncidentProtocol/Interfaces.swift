@@ -34,6 +34,11 @@ public enum IncidentInterfaces {
                 doc: "The database cannot be reached; the call changed nothing and may be retried."
             ),
             .init(
+                "StorageFull",
+                doc: "The database server's disk is full; the call changed nothing, reads still work, and "
+                    + "writes succeed again once an administrator frees space."
+            ),
+            .init(
                 "MalformedMessage",
                 parameters: [.init("reason", .string)],
                 doc: "The message is not a Varlink call (not JSON, not an object, no method)."

@@ -22,6 +22,8 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     case permissionDenied(reason: String)
     case conflict(reference: String, version: Int)
     case databaseUnavailable(reason: String)
+    /// The database server's disk is full: nothing was changed; writes work once space is freed.
+    case storageFull
     case malformedMessage(reason: String)
     case messageTooLarge(limit: Int)
     case moveNotAllowed(reason: String, missingTasks: [String] = [], gate: String? = nil)
@@ -50,6 +52,7 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
         case permissionDenied = "io.incidentd.PermissionDenied"
         case conflict = "io.incidentd.Conflict"
         case databaseUnavailable = "io.incidentd.DatabaseUnavailable"
+        case storageFull = "io.incidentd.StorageFull"
         case malformedMessage = "io.incidentd.MalformedMessage"
         case messageTooLarge = "io.incidentd.MessageTooLarge"
         case moveNotAllowed = "io.incidentd.MoveNotAllowed"
@@ -83,6 +86,7 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
         case .conflict(let reference, let version):
             return named(.conflict, ["reference": .string(reference), "version": .integer(Int64(version))])
         case .databaseUnavailable(let reason): return named(.databaseUnavailable, ["reason": .string(reason)])
+        case .storageFull: return named(.storageFull)
         case .malformedMessage(let reason): return named(.malformedMessage, ["reason": .string(reason)])
         case .messageTooLarge(let limit): return named(.messageTooLarge, ["limit": .integer(Int64(limit))])
         case .moveNotAllowed(let reason, let missingTasks, let gate):
@@ -127,6 +131,7 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
         case .permissionDenied: self = .permissionDenied(reason: text("reason"))
         case .conflict: self = .conflict(reference: text("reference"), version: number("version"))
         case .databaseUnavailable: self = .databaseUnavailable(reason: text("reason"))
+        case .storageFull: self = .storageFull
         case .malformedMessage: self = .malformedMessage(reason: text("reason"))
         case .messageTooLarge: self = .messageTooLarge(limit: number("limit"))
         case .moveNotAllowed:
@@ -170,7 +175,8 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidValue: return .usage
         case .permissionDenied: return .permissionDenied
         case .conflict: return .conflict
-        case .databaseUnavailable, .tooManyConnections, .tooManyRequests, .shuttingDown: return .unavailable
+        case .databaseUnavailable, .storageFull, .tooManyConnections, .tooManyRequests, .shuttingDown:
+            return .unavailable
         case .malformedMessage, .messageTooLarge, .moveNotAllowed, .playbookProblems, .internalError, .tooMuchData,
             .noticeIncomplete, .evidenceDamaged, .evidenceTooLarge, .unknown:
             return .failure
@@ -228,6 +234,9 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
                 + " or split the material."
         case .databaseUnavailable:
             return "incidentd cannot reach its database right now; nothing was changed, so try again shortly."
+        case .storageFull:
+            return "incidentd's database has run out of disk space, so nothing was changed (reading still works); "
+                + "ask an administrator to free space, then try again."
         case .shuttingDown:
             return "incidentd is stopping; nothing more was done, so connect again once it is back."
         case .service(let error):

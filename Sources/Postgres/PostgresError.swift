@@ -110,11 +110,14 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     /// Among others, "cached plan must not change result type": a prepared statement's table
     /// changed shape under it (a migration ran meanwhile).
     public static let featureNotSupported = SQLState(rawValue: "0A000")
+    /// The server could not extend a file: its disk (or the tablespace's) is full.
+    public static let diskFull = SQLState(rawValue: "53100")
 
-    /// Class 08 (connection exception) and the shutdown / serialization codes.
+    /// Class 08 (connection exception), the shutdown / serialization codes and a full disk
+    /// (the statement changed nothing; it succeeds once space is freed).
     public var isRetryable: Bool {
         rawValue.hasPrefix("08") || self == .serializationFailure || self == .deadlockDetected
-            || self == .adminShutdown || self == .crashShutdown || self == .cannotConnectNow
+            || self == .adminShutdown || self == .crashShutdown || self == .cannotConnectNow || self == .diskFull
     }
 
     public var description: String { rawValue }

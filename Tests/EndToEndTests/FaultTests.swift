@@ -13,66 +13,6 @@ import Varlink
     static let reportsPerClient = Int(ProcessInfo.processInfo.environment["CHAOS_REPORTS"] ?? "") ?? 25
     static let kills = Int(ProcessInfo.processInfo.environment["CHAOS_KILLS"] ?? "") ?? 3
 
-    /// One client: files its reports in order, retrying each (same key) until acknowledged.
-    final class Client: @unchecked Sendable {
-        let index: Int
-        let socket: String
-        private(set) var acknowledged: [String: String] = [:]  // key → reference
-        private(set) var retries = 0
-        private(set) var failure: String?
-
-        init(index: Int, socket: String) {
-            self.index = index
-            self.socket = socket
-        }
-
-        func run(reports: Int) {
-            var connection: VarlinkClient?
-            for number in 0..<reports {
-                let key = "chaos-\(index)-\(number)"
-                let deadline = Date().addingTimeInterval(120)
-                while acknowledged[key] == nil {
-                    guard Date() < deadline else {
-                        failure = "report \(key) was never acknowledged"
-                        return
-                    }
-                    do {
-                        if connection == nil {
-                            connection = try VarlinkClient(path: socket)
-                            connection?.setReceiveTimeout(seconds: 10)
-                        }
-                        let reply = try connection!.call(
-                            VarlinkCall(
-                                method: Methods.Incidents.report.name,
-                                parameters: [
-                                    "title": .string("Chaos \(key)"), "description": .string("d"),
-                                    "idempotencyKey": .string(key),
-                                ]
-                            )
-                        )
-                        if let error = reply.error {
-                            guard
-                                error == WireError.Name.databaseUnavailable.rawValue
-                                    || error == WireError.Name.internalError.rawValue
-                            else {
-                                failure = "\(key): \(error)"
-                                return
-                            }
-                            retries += 1
-                            usleep(100_000)
-                            continue
-                        }
-                        acknowledged[key] = reply.parameters["incident"]?["reference"]?.stringValue
-                    } catch {
-                        connection = nil
-                        retries += 1
-                        usleep(100_000)
-                    }
-                }
-            }
-        }
-    }
-
     @Test(.timeLimit(.minutes(10)))
     func killingTheDaemonUnderLoadLosesNoAcknowledgedReport() async throws {
         try await withTestDatabase { database in
@@ -99,9 +39,10 @@ import Varlink
             )
             try await daemon.waitUntilReady()
 
-            let clients = (0..<Self.clients).map { Client(index: $0, socket: socket) }
-            let threads = clients.map { client in Thread { client.run(reports: Self.reportsPerClient) } }
-            for thread in threads { thread.start() }
+            let clients = FilingClients(
+                (0..<Self.clients).map { FilingClient(index: $0, socket: socket) },
+                reports: Self.reportsPerClient
+            )
             for _ in 0..<Self.kills {
                 try await Task.sleep(for: .milliseconds(700))
                 kill(daemon.pid, SIGKILL)
@@ -113,11 +54,11 @@ import Varlink
                 )
                 try await daemon.waitUntilReady()
             }
-            while threads.contains(where: { !$0.isFinished }) { try await Task.sleep(for: .milliseconds(100)) }
+            try await clients.finish()
             defer { daemon.cleanUp() }
-            for client in clients { #expect(client.failure == nil, "\(client.failure ?? "")") }
+            #expect(clients.failures.isEmpty, "\(clients.failures)")
 
-            let acknowledged = clients.reduce(into: [String: String]()) { $0.merge($1.acknowledged) { a, _ in a } }
+            let acknowledged = clients.acknowledged
             let expected = Self.clients * Self.reportsPerClient
             #expect(acknowledged.count == expected)
             let connection = try database.connect()
@@ -127,7 +68,7 @@ import Varlink
             ).map { (try $0.decode(String.self, "idempotency_key"), try $0.decode(String.self, "reference")) }
             #expect(stored.count == expected, "every acknowledged report exists exactly once")
             for (key, reference) in stored { #expect(acknowledged[key] == reference, "\(key)") }
-            let retries = clients.map(\.retries).reduce(0, +)
+            let retries = clients.retries
             print(
                 "kill test: \(acknowledged.count) acknowledged, \(stored.count) stored, \(retries) client retries, \(Self.kills) kills"
             )

@@ -1,4 +1,5 @@
 import Foundation
+import IncidentStore
 import Logging
 import Postgres
 import Synchronization
@@ -145,6 +146,24 @@ import Testing
                 try connection.execute("SELECT * FROM no_such_table")
             } catch let error as PostgresError {
                 #expect(error.sqlState == .undefinedTable)
+            }
+        }
+    }
+
+    /// A full disk (SQLSTATE 53100, as the server raises it when it cannot extend a file)
+    /// changed nothing and is worth retrying once space is freed; the store names it apart.
+    @Test func aFullDiskIsRetryableAndNamedApart() async throws {
+        try await withConnection { connection in
+            do {
+                try connection.execute("DO $$ BEGIN RAISE EXCEPTION 'no space' USING ERRCODE = 'disk_full'; END $$")
+                Issue.record("the exception was not raised")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == .diskFull)
+                #expect(error.isRetryable)
+                guard case .storageFull? = StoreFailure(error) else {
+                    Issue.record("not a full disk to the store: \(String(describing: StoreFailure(error)))")
+                    return
+                }
             }
         }
     }

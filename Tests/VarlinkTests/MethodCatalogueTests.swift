@@ -76,6 +76,7 @@ import Varlink
         .permissionDenied(reason: "reporters may not assign"),
         .conflict(reference: "INC-2026-000001", version: 4),
         .databaseUnavailable(reason: "connection refused"),
+        .storageFull,
         .malformedMessage(reason: "not JSON"),
         .messageTooLarge(limit: 1_048_576),
         .moveNotAllowed(reason: "triage is open", missingTasks: ["triage"], gate: "manager"),
@@ -122,6 +123,7 @@ import Varlink
         #expect(WireError.invalidValue(parameter: "p", reason: "r").exitStatus == .usage)
         #expect(WireError.conflict(reference: "x", version: 1).exitStatus == .conflict)
         #expect(WireError.databaseUnavailable(reason: "r").exitStatus == .unavailable)
+        #expect(WireError.storageFull.exitStatus == .unavailable, "a full disk is retried like an outage")
         #expect(WireError(.invalidParameter("title")).exitStatus == .usage)
         #expect(WireError(.methodNotFound("io.incidentd.Incidents.Nope")).exitStatus == .unavailable)
         #expect(

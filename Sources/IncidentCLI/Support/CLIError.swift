@@ -54,6 +54,10 @@ extension WireError {
             return language.text(
                 "incidentd cannot reach its database right now; nothing was changed, so try again shortly."
             )
+        case .storageFull:
+            return language.text(
+                "incidentd's database has run out of disk space, so nothing was changed (reading still works); ask an administrator to free space, then try again."
+            )
         case .shuttingDown:
             return language.text("incidentd is stopping; nothing more was done, so connect again once it is back.")
         default:

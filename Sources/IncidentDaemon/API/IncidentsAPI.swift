@@ -678,13 +678,19 @@ public struct IncidentsAPI: Sendable {
         return error.name
     }
 
-    /// What a client is told of a failure that is no refusal: the database is away (retry),
-    /// or something broke (see the log); either way nothing was changed.
+    /// What a client is told of a failure that is no refusal: the database is away or its disk
+    /// is full (retry), or something broke (see the log); either way nothing was changed.
     static func varlinkError(for error: any Error, logger: Logger) -> VarlinkError {
         switch StoreFailure(error) {
         case .unavailable(let reason, let detail)?:
             logger.warning("database unavailable", metadata: ["error": "\(detail)"])
             return WireError.databaseUnavailable(reason: reason).varlinkError
+        case .storageFull(let detail)?:
+            logger.critical(
+                "the database server's disk is full; writes are refused until space is freed",
+                metadata: ["error": "\(detail)"]
+            )
+            return WireError.storageFull.varlinkError
         case .failed(let detail)?:
             logger.error("database error", metadata: ["error": "\(detail)"])
         case nil:
