@@ -7,13 +7,37 @@ public struct Migration: Sendable, Equatable {
     public var version: Int
     public var name: String
     public var sql: String
+    /// An expand step: a daemon that knows only the migrations before this one keeps working
+    /// on the schema it makes, so it may keep serving while it is replaced (a rolling upgrade,
+    /// docs/operations.md). Declared by the line `-- incidentd-migration: expand` in the file;
+    /// a migration without it (a contract step) makes older daemons refuse to start.
+    public var expand: Bool
 
-    public init(version: Int, name: String, sql: String) {
+    public init(version: Int, name: String, sql: String, expand: Bool = false) {
         self.version = version
         self.name = name
         self.sql = sql
+        self.expand = expand
     }
 
+    /// The directive that declares a migration's kind: `-- incidentd-migration: expand`.
+    static let directive = "-- incidentd-migration:"
+
+    /// The kind `sql` declares: expand, or contract when it says nothing; nil for a
+    /// directive naming neither.
+    static func declaresExpand(_ sql: String) -> Bool? {
+        var expand = false
+        for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = line.trimmingCharacters(in: .whitespaces)
+            guard line.lowercased().hasPrefix(directive) else { continue }
+            switch line.dropFirst(directive.count).trimmingCharacters(in: .whitespaces).lowercased() {
+            case "expand": expand = true
+            case "contract": expand = false
+            default: return nil
+            }
+        }
+        return expand
+    }
 }
 
 /// Why the schema could not be brought up to date. Start-up stops on any of these.
@@ -21,6 +45,8 @@ public struct MigrationError: Error, CustomStringConvertible, Sendable {
     public enum Code: Sendable, Equatable {
         case directoryUnreadable
         case badFileName
+        /// A `-- incidentd-migration:` line names neither expand nor contract.
+        case badDirective
         case duplicateVersion
         case migrationFailed
         case schemaTooNew
@@ -39,6 +65,9 @@ public struct MigrationError: Error, CustomStringConvertible, Sendable {
             return "cannot read the migrations directory \(file ?? ""): \(message)"
         case .badFileName:
             return "migration file \(file ?? "") is not named NNNN_description.sql"
+        case .badDirective:
+            return "migration file \(file ?? "") has a line '\(message)'; "
+                + "write '-- incidentd-migration: expand' or '-- incidentd-migration: contract'"
         case .duplicateVersion:
             return "two migration files share a version number: \(message)"
         case .migrationFailed:
@@ -76,7 +105,15 @@ extension Migration {
             if let clash = migrations.first(where: { $0.version == version }) {
                 throw MigrationError(code: .duplicateVersion, file: name, message: "\(clash.name) and \(name)")
             }
-            migrations.append(Migration(version: version, name: name, sql: sql))
+            guard let expand = Migration.declaresExpand(sql) else {
+                let line = sql.split(separator: "\n").first { $0.lowercased().contains(Migration.directive) } ?? ""
+                throw MigrationError(
+                    code: .badDirective,
+                    file: name,
+                    message: line.trimmingCharacters(in: .whitespaces)
+                )
+            }
+            migrations.append(Migration(version: version, name: name, sql: sql, expand: expand))
         }
         return migrations.sorted { $0.version < $1.version }
     }
@@ -99,6 +136,10 @@ extension Migration {
 
 /// Applies pending migrations in order, in one transaction, under an advisory lock, so two
 /// daemons starting together never race and a failing file leaves the database untouched.
+///
+/// A schema newer than the migrations it was given is served when every newer migration was
+/// an expand step (an older daemon during a rolling upgrade), with a warning; otherwise it is
+/// refused, naming the first migration that is not.
 public struct Migrator: Sendable {
     /// An arbitrary, fixed advisory-lock key that belongs to incidentd's migrations.
     static let advisoryLockKey: Int64 = 0x1AC1_DE17_0001
@@ -128,18 +169,43 @@ public struct Migrator: Sendable {
                     )
                     """
                 )
-                let done = Set(
-                    try connection.query("SELECT version FROM schema_migrations").map {
-                        try $0.decode(Int.self, "version")
+                // Added with the expand/contract policy; false for every migration before it. Only
+                // when missing: a runtime role that does not own the table may not alter it.
+                let hasExpand =
+                    try connection.query(
+                        """
+                        SELECT count(*) AS n FROM pg_attribute
+                        WHERE attrelid = 'schema_migrations'::regclass AND attname = 'expand' AND NOT attisdropped
+                        """
+                    ).first?.decode(Int64.self, "n") == 1
+                if !hasExpand {
+                    try connection.execute(
+                        "ALTER TABLE schema_migrations ADD COLUMN expand boolean NOT NULL DEFAULT false"
+                    )
+                }
+                let rows = try connection.query("SELECT version, name, expand FROM schema_migrations ORDER BY version")
+                let done = Set(try rows.map { try $0.decode(Int.self, "version") })
+                let newer = try rows.filter { try $0.decode(Int.self, "version") > known }
+                if let newest = newer.last {
+                    let newestVersion = try newest.decode(Int.self, "version")
+                    if let contract = try newer.first(where: { try !$0.decode(Bool.self, "expand") }) {
+                        throw MigrationError(
+                            code: .schemaTooNew,
+                            file: try contract.decode(String.self, "name"),
+                            message: "the database schema is at version \(newestVersion), newer than this "
+                                + "incidentd understands (\(known)), and migration "
+                                + "\(try contract.decode(String.self, "name")) is not one an older incidentd can "
+                                + "serve; run the newer incidentd, or restore a backup taken before the upgrade"
+                        )
                     }
-                )
-                if let newest = done.max(), newest > known {
-                    throw MigrationError(
-                        code: .schemaTooNew,
-                        file: nil,
-                        message: "the database schema is at version \(newest), newer than this incidentd "
-                            + "understands (\(known)); run the newer incidentd, or restore a backup taken before "
-                            + "the upgrade"
+                    logger.warning(
+                        """
+                        the database schema is newer than this incidentd; its newer migrations are expand \
+                        steps, so this daemon keeps serving it: replace it with the newer incidentd soon
+                        """,
+                        metadata: [
+                            "migration.newest": "\(newestVersion)", "migration.known": "\(known)",
+                        ]
                     )
                 }
                 for migration in migrations where done.contains(migration.version) {
@@ -164,9 +230,10 @@ public struct Migrator: Sendable {
                         try connection.execute(migration.sql)
                         try connection.query(
                             """
-                            INSERT INTO schema_migrations (version, name, checksum)
+                            INSERT INTO schema_migrations (version, name, checksum, expand)
                             VALUES (\(migration.version), \(migration.name),
-                                    encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex'))
+                                    encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex'),
+                                    \(migration.expand))
                             """
                         )
                     } catch let error as PostgresError where error.code == .server {

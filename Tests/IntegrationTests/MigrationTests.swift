@@ -83,6 +83,57 @@ import Testing
         }
     }
 
+    /// A rolling upgrade (docs/operations.md): the daemon not yet replaced keeps serving a
+    /// schema whose newer migrations are all expand steps, and refuses one with a contract
+    /// step, naming it.
+    @Test func anOlderIncidentdServesANewerSchemaOnlyThroughExpandSteps() async throws {
+        try await withPool { pool, _ in
+            let migrator = Migrator(pool: pool, logger: logger)
+            let older = [Migration(version: 1, name: "0001_a.sql", sql: "CREATE TABLE a (id int)")]
+            let expand = Migration(
+                version: 2,
+                name: "0002_add.sql",
+                sql: "-- incidentd-migration: expand\nALTER TABLE a ADD COLUMN note text",
+                expand: true
+            )
+            try await migrator.migrate(older + [expand])
+            #expect(try await migrator.migrate(older) == [], "served, with nothing applied")
+            let contract = Migration(version: 3, name: "0003_drop.sql", sql: "ALTER TABLE a DROP COLUMN id")
+            try await migrator.migrate(older + [expand, contract])
+            do {
+                try await migrator.migrate(older)
+                Issue.record("an older migration set accepted a contract step it does not know")
+            } catch let error as MigrationError {
+                #expect(error.code == .schemaTooNew)
+                #expect(error.file == "0003_drop.sql")
+                #expect(error.description.contains("version 3") && error.description.contains("0003_drop.sql"))
+            }
+            await #expect(throws: MigrationError.self, "a daemon one expand step behind a contract step refuses too") {
+                try await migrator.migrate(older + [expand])
+            }
+        }
+    }
+
+    @Test func aMigrationDeclaresItsKindOrIsRefusedByName() throws {
+        let directory = try TemporaryDirectory(prefix: "kinds")
+        defer { directory.remove() }
+        try "-- Adds a column.\n-- incidentd-migration: expand\nALTER TABLE a ADD COLUMN b int;\n"
+            .write(toFile: directory.appending("0001_add.sql"), atomically: true, encoding: .utf8)
+        try "ALTER TABLE a DROP COLUMN b;\n"
+            .write(toFile: directory.appending("0002_drop.sql"), atomically: true, encoding: .utf8)
+        let loaded = try Migration.load(from: URL(fileURLWithPath: directory.path))
+        #expect(loaded.map(\.expand) == [true, false])
+        try "-- incidentd-migration: expandable\nSELECT 1;\n"
+            .write(toFile: directory.appending("0003_odd.sql"), atomically: true, encoding: .utf8)
+        do {
+            _ = try Migration.load(from: URL(fileURLWithPath: directory.path))
+            Issue.record("an unknown kind was accepted")
+        } catch {
+            #expect(error.code == .badDirective && error.file == "0003_odd.sql")
+            #expect(error.description.contains("incidentd-migration: expandable"), "\(error)")
+        }
+    }
+
     @Test func aMigrationEditedAfterItWasAppliedIsRefusedByName() async throws {
         try await withPool { pool, _ in
             let migrator = Migrator(pool: pool, logger: logger)
