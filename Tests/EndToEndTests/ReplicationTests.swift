@@ -68,8 +68,10 @@ import Varlink
             return try rows.first?.decode(Int64.self, "n") == 1
         }
         try #require(standbyReady, "the standby streams, synchronously: \(synchronous)")
+        // The watch polls every ten minutes: only a notification shows it a report at once.
         let setup = try HookTests.Setup.receiver(
-            extra: "synchronousStandby: \(synchronous ? "require" : "off")\ndatabaseStartTimeoutSeconds: 60"
+            extra: "synchronousStandby: \(synchronous ? "require" : "off")\ndatabaseStartTimeoutSeconds: 60\n"
+                + "watchPollIntervalMilliseconds: 600000"
         )
         defer { setup.directory.remove() }
         let database = TestDatabase(
@@ -144,6 +146,19 @@ import Varlink
         #expect(verified.status == 0, "\(verified)")
         let delivered = try await HookTests().waitFor(90) { setup.lines("delivered").count >= stored.count }
         #expect(delivered, "every delivery ran: \(setup.lines("delivered").count) of \(stored.count)")
+
+        // The daemon listens again, on the new primary: a watch sees a new report within a
+        // minute although it polls only every ten.
+        let watch = try await BackgroundCommand(Binaries.incidentctl, ["watch", "--socket", daemon.socketPath])
+        defer { watch.stop() }
+        #expect(await watch.waitFor { _, stderr in stderr.contains("Watching events") }, "\(watch.stderr)")
+        try await Task.sleep(for: .seconds(1))  // past its first read: now it waits for a wake-up
+        let after = try await daemon.ctl(["report", "--title", "Heard again", "--description", "d"])
+        #expect(after.status == 0, "\(after)")
+        #expect(
+            await watch.waitFor(60) { stdout, _ in stdout.contains("Heard again") },
+            "LISTEN/NOTIFY wake-ups resumed on the new primary: \(watch.stdout)\n\(daemon.log.suffix(2000))"
+        )
     }
 
     @Test func aMissingSynchronousStandbyIsRefusedOrWarnedAbout() async throws {
