@@ -233,6 +233,54 @@ public enum IncidentsWire {
         }
     }
 
+    public struct RegisterParameters: Codable, Sendable, Equatable {
+        /// Incidents reported at or after this instant; absent: from the first.
+        public var since: Date?
+        /// And before this one; absent: now.
+        public var until: Date?
+        /// The page after this incident (a reply's `next`).
+        public var after: IncidentReference?
+        /// Incidents per page: 1 to 500, 100 when absent.
+        public var limit: Int?
+        /// The format the caller writes the register in, for the audit record.
+        public var format: BreachRegister.Format
+        public var redact: Bool?
+
+        public init(
+            since: Date? = nil,
+            until: Date? = nil,
+            after: IncidentReference? = nil,
+            limit: Int? = nil,
+            format: BreachRegister.Format,
+            redact: Bool? = nil
+        ) {
+            self.since = since
+            self.until = until
+            self.after = after
+            self.limit = limit
+            self.format = format
+            self.redact = redact
+        }
+    }
+
+    public struct RegisterReply: Codable, Sendable, Equatable {
+        /// The period, as the daemon took it: `until` is now when none was given.
+        public var since: Date?
+        public var until: Date
+        public var redacted: Bool
+        public var entries: [RegisterEntry]
+        /// Where the next page starts; absent on the last.
+        public var next: IncidentReference?
+
+        public init(since: Date?, until: Date, redacted: Bool, entries: [RegisterEntry], next: IncidentReference?) {
+            self.since = since
+            self.until = until
+            self.redacted = redacted
+            self.entries = entries
+            self.next = next
+        }
+    }
+
     public struct HoldParameters: Codable, Sendable, Equatable {
         public var reference: IncidentReference
         /// Why (a litigation or a regulator's inquiry); required to place a hold.

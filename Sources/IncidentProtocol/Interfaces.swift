@@ -164,6 +164,11 @@ public enum IncidentInterfaces {
             .init("Severity", severity),
             .init("Sort", .enumeration(IncidentFilter.Sort.allCases.map(\.rawValue)), doc: "The order of a list."),
             .init("ExportFormat", .enumeration(IncidentsWire.ExportFormat.allCases.map(\.rawValue))),
+            .init(
+                "RegisterFormat",
+                .enumeration(BreachRegister.Format.allCases.map(\.rawValue)),
+                doc: "How the caller writes the register out; recorded in the audit trail."
+            ),
             .init("DataCategory", dataCategory, doc: "Kinds of personal data involved."),
             .init("Category", category, doc: "What kind of event caused the incident."),
             .init("Person", .structure([.init("uid", .int), .init("name", .string)])),
@@ -247,6 +252,45 @@ public enum IncidentInterfaces {
                     .init("reference", .optional(.string)), .init("contentDigest", .optional(.string)),
                     .init("lateReason", .optional(.string)),
                 ])
+            ),
+            .init(
+                "RegisterEntry",
+                .structure([
+                    .init("reference", .string), .init("title", .string), .init("phase", .named("Phase")),
+                    .init("severity", .named("Severity")), .init("category", .optional(.named("Category"))),
+                    .init("dataCategories", .array(.named("DataCategory"))), .init("aware", .string),
+                    .init("reported", .string), .init("contained", .optional(.string)),
+                    .init("closed", .optional(.string)), .init("jurisdictions", .array(.string)),
+                    .init("peopleAffected", .optional(.int)), .init("recordsAffected", .optional(.int)),
+                    .init("peopleAffectedIn", .optional(.map(.int)), doc: "People affected per jurisdiction."),
+                    .init("estimated", .optional(.array(.string)), doc: "The counts that are estimates."),
+                    .init(
+                        "decisions",
+                        .array(
+                            .structure([
+                                .init("name", .string), .init("value", .bool), .init("reason", .string),
+                                .init("by", .string), .init("at", .string),
+                            ])
+                        ),
+                        doc: "Each notifiability decision with its reason."
+                    ),
+                    .init(
+                        "notifications",
+                        .array(
+                            .structure([
+                                .init("task", .string), .init("regime", .optional(.string)),
+                                .init("kind", .named("Recipient")), .init("recipient", .string),
+                                .init("sentAt", .string), .init("due", .optional(.string)),
+                                .init("onTime", .optional(.bool), doc: "Sent by its deadline; absent without one."),
+                                .init("lateReason", .optional(.string)),
+                            ])
+                        ),
+                        doc: "Each notification made."
+                    ),
+                    .init("rootCause", .optional(.string)), .init("containment", .optional(.string)),
+                    .init("prevention", .optional(.string), doc: "What was done so that it does not happen again."),
+                ]),
+                doc: "One incident of the breach register (GDPR Art. 33(5)): facts, effects and remedial action."
             ),
             .init(
                 "NotificationDetails",
@@ -413,6 +457,32 @@ public enum IncidentInterfaces {
                 ],
                 doc: "The case file for a regulator or a third party: facts, decisions with reasons, tasks, the\n"
                     + "notification ledger and the timeline. Every export is audited, with whether it was redacted."
+            ),
+            .init(
+                "Register",
+                input: [
+                    .init(
+                        "since",
+                        .optional(.string),
+                        doc: "Incidents reported at or after this instant; all when absent."
+                    ),
+                    .init("until", .optional(.string), doc: "And before this one; now when absent."),
+                    .init("after", .optional(.string), doc: "The page after this reference (a reply's next)."),
+                    .init("limit", .optional(.int), doc: "Incidents per page, 1 to 500; 100 when absent."),
+                    .init("format", .named("RegisterFormat")),
+                    .init(
+                        "redact",
+                        .optional(.bool),
+                        doc: "Mask personal data in free text, for sharing outside the team."
+                    ),
+                ],
+                output: [
+                    .init("since", .optional(.string)), .init("until", .string), .init("redacted", .bool),
+                    .init("entries", .array(.named("RegisterEntry"))), .init("next", .optional(.string)),
+                ],
+                doc:
+                    "The breach register: every incident the caller may read in full that was reported in the period,\n"
+                    + "oldest first, a page at a time. Every page is audited with the references it held."
             ),
             .init(
                 "Hold",

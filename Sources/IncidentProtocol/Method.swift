@@ -82,6 +82,8 @@ public enum Methods {
             method("Stats", readsOnly: true)
         public static let export: Method<IncidentsWire.ExportParameters, IncidentsWire.ExportReply> =
             method("Export", readsOnly: true)
+        public static let register: Method<IncidentsWire.RegisterParameters, IncidentsWire.RegisterReply> =
+            method("Register", readsOnly: true)
         public static let watch = Method<IncidentsWire.WatchParameters, IncidentsWire.WatchReply>(
             incidentsInterface,
             "Watch",
@@ -115,7 +117,7 @@ public enum Methods {
             method("Timeline", readsOnly: true)
 
         public static let all: [any WireMethod] = [
-            report, get, list, status, stats, export, watch, assign, restrict, hold, release, purge, update,
+            report, get, list, status, stats, export, register, watch, assign, restrict, hold, release, purge, update,
             completeTask, skipTask, approve, advance, pauseClock, resumeClock, close, reopen, note, timeline,
         ]
     }

@@ -121,6 +121,7 @@ public struct IncidentsAPI: Sendable {
         serve(Methods.Incidents.status, on: &router, status)
         serve(Methods.Incidents.stats, on: &router, stats)
         serve(Methods.Incidents.export, on: &router, export)
+        serve(Methods.Incidents.register, on: &router, register)
         serveStream(Methods.Incidents.watch, on: &router, watch)
         serve(Methods.Incidents.assign, on: &router, assign)
         serve(Methods.Incidents.restrict, on: &router, restrict)
