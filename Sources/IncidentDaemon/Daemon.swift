@@ -28,6 +28,8 @@ public struct Daemon: Sendable {
     public func run(onReady: @escaping @Sendable () -> Void = {}) async throws {
         let notifier = SystemdNotifier()
         let listeningDescriptor = SocketActivation.takeListeningDescriptor()
+        // Before anything makes a metric: what is made earlier reports nowhere.
+        if configuration.metricsListen != nil { _ = DaemonMetrics.processRegistry }
         notifier.status("Starting the database")
         let (target, ownerTarget, embedded) = try await startDatabase()
         let pool = PostgresPool(
@@ -233,6 +235,17 @@ public struct Daemon: Sendable {
                 service: UploadSweeper(store: parts.store, timeout: configuration.evidenceUploadTimeout, logger: logger)
             ),
         ]
+        if let listener = configuration.metricsListen {
+            let metrics = DaemonMetrics(
+                registry: DaemonMetrics.processRegistry,
+                store: parts.store,
+                playbooks: parts.playbooks,
+                pool: pool,
+                lead: configuration.dueSoonLead,
+                logger: logger
+            )
+            services.append(.init(service: MetricsServer(listener: listener, metrics: metrics, logger: logger)))
+        }
         if let interval = SystemdNotifier.watchdogInterval() {
             services.append(.init(service: Watchdog(notifier: notifier, interval: interval, logger: logger)))
         }

@@ -41,7 +41,11 @@ public final class PostgresPool: Sendable {
     public let configuration: Configuration
     private let threadPool: NIOThreadPool
     private let state = Mutex(State())
+    private let inUse = Atomic<Int>(0)
     private let logger: Logger
+
+    /// Connections a call holds right now (monitoring's gauge).
+    public var connectionsInUse: Int { inUse.load(ordering: .relaxed) }
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -73,6 +77,8 @@ public final class PostgresPool: Sendable {
     ) async throws -> R {
         try await threadPool.runIfActive { [self] in
             var connection = try checkOut()
+            // Whichever connection this ends with goes back (or, broken, is closed).
+            defer { checkIn(connection) }
             do {
                 try connection.execute("BEGIN")
             } catch let error as PostgresError where error.code == .connectionLost {
@@ -81,7 +87,6 @@ public final class PostgresPool: Sendable {
                 connection = try connect()
                 try connection.execute("BEGIN")
             }
-            defer { checkIn(connection) }
             do {
                 let result = try body(connection)
                 try connection.execute("COMMIT")
@@ -109,9 +114,14 @@ public final class PostgresPool: Sendable {
             (state.closed, state.closed ? nil : state.idle.popLast())
         }
         guard !closed else { throw PostgresError(code: .poolClosed, serverMessage: "pool is shut down") }
-        if let reused, reused.isUsable { return reused }
+        if let reused, reused.isUsable {
+            inUse.add(1, ordering: .relaxed)
+            return reused
+        }
         reused?.close()
-        return try connect()
+        let connection = try connect()
+        inUse.add(1, ordering: .relaxed)
+        return connection
     }
 
     private func connect() throws(PostgresError) -> PostgresConnection {
@@ -119,6 +129,7 @@ public final class PostgresPool: Sendable {
     }
 
     private func checkIn(_ connection: PostgresConnection) {
+        inUse.subtract(1, ordering: .relaxed)
         guard connection.isUsable, !connection.isInTransaction else {
             connection.close()
             return

@@ -146,12 +146,17 @@ public struct IncidentsAPI: Sendable {
         _ handler: @escaping @Sendable (P, VarlinkCall, Caller) async throws -> R
     ) {
         precondition(!method.streams, "\(method.name) streams: serve it with serveStream")
+        let timer = Recorded.CallTimer(method.name)
         router.register(method.name) { call, caller in
+            let started = ContinuousClock.now
+            defer { timer.record(since: started) }
             do {
                 let parameters = try await decode(P.self, call, caller)
                 return try VarlinkReply(encoding: try await handler(parameters, call, caller))
-            } catch let error as WireError {
-                throw error.varlinkError
+            } catch {
+                Recorded.callFailed(method.name, error: Self.errorName(error))
+                if let error = error as? WireError { throw error.varlinkError }
+                throw error
             }
         }
     }
@@ -171,8 +176,10 @@ public struct IncidentsAPI: Sendable {
                     try await send(VarlinkReply(encoding: reply))
                 }
                 return try VarlinkReply(encoding: last)
-            } catch let error as WireError {
-                throw error.varlinkError
+            } catch {
+                Recorded.callFailed(method.name, error: Self.errorName(error))
+                if let error = error as? WireError { throw error.varlinkError }
+                throw error
             }
         }
     }
@@ -677,6 +684,18 @@ public struct IncidentsAPI: Sendable {
         if let method = error.parameters["method"]?.stringValue { return "\(error.name): \(method)" }
         if let interface = error.parameters["interface"]?.stringValue { return "\(error.name): \(interface)" }
         return error.name
+    }
+
+    /// The name of the error a call that threw `error` answers with, as `varlinkError(for:)`
+    /// and the router name it: for the metrics.
+    static func errorName(_ error: any Error) -> String {
+        if let error = error as? WireError { return error.name }
+        if let error = error as? VarlinkError { return error.name }
+        switch StoreFailure(error) {
+        case .unavailable?: return WireError.Name.databaseUnavailable.rawValue
+        case .storageFull?: return WireError.Name.storageFull.rawValue
+        case .failed?, nil: return WireError.Name.internalError.rawValue
+        }
     }
 
     /// What a client is told of a failure that is no refusal: the database is away or its disk

@@ -93,6 +93,11 @@ public struct Configuration: Sendable, Equatable {
         case off, warn, require
     }
 
+    /// Where OpenMetrics are served (docs/monitoring.md); nil, the default: nowhere.
+    public var metricsListen: MetricsListener?
+    /// Allows `metricsListen` an address other machines can reach.
+    public var metricsAllowRemote = false
+
     /// Where the key file is.
     public var keyFilePath: String { keyFile ?? (stateDirectory as NSString).appendingPathComponent("keys") }
     /// The Ed25519 key that signs audit checkpoints; beside the key file unless set.
@@ -155,7 +160,7 @@ extension Configuration {
         "hookLeaseMarginMilliseconds", "keyFile", "encryption", "retentionDays", "databaseStartTimeoutSeconds",
         "maximumConnectionsPerUser", "rateLimits", "maximumBytesPerIncident", "hookCoalesceSeconds", "organisation",
         "profile", "maximumEvidenceFileBytes", "maximumEvidenceBytesPerIncident", "evidenceUploadTimeoutSeconds",
-        "synchronousStandby",
+        "synchronousStandby", "metricsListen", "metricsAllowRemote",
     ]
 
     /// Applies the YAML config file at `path` on top of `self`.
@@ -185,6 +190,13 @@ extension Configuration {
                 throw fail("unknown key \(key); known keys are \(Self.fileKeys.sorted().joined(separator: ", "))")
             }
             try configuration.apply(key, value, file: path, fail: fail)
+        }
+        if let listener = configuration.metricsListen, !listener.isLocal, !configuration.metricsAllowRemote {
+            throw ConfigurationError(
+                file: path,
+                message: "metricsListen \(listener) is reachable from other machines; listen on a loopback address "
+                    + "(127.0.0.1) or a Unix socket, or set metricsAllowRemote: true if you mean it"
+            )
         }
         return configuration
     }
@@ -253,6 +265,14 @@ extension Configuration {
         case "encryption":
             guard let flag = Bool(scalar) else { throw fail("encryption must be true or false") }
             encryption = flag
+        case "metricsListen":
+            guard case .success(let listener) = MetricsListener.parse(scalar) else {
+                throw fail("metricsListen must be HOST:PORT (such as 127.0.0.1:9464) or a socket path starting with /")
+            }
+            metricsListen = listener
+        case "metricsAllowRemote":
+            guard let flag = Bool(scalar) else { throw fail("metricsAllowRemote must be true or false") }
+            metricsAllowRemote = flag
         default: return false
         }
         return true

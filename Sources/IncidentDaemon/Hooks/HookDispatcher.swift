@@ -131,14 +131,21 @@ struct HookDispatcher: Service {
         switch outcome {
         case .delivered:
             logger.info("hook delivered")
+            Recorded.delivery(
+                delivery.hook,
+                outcome: "delivered",
+                latency: .milliseconds(Int64(Date().timeIntervalSince(delivery.createdAt) * 1000))
+            )
         case .failed(let error, _):
             let dead = delivery.attempt >= delivery.maxAttempts
+            Recorded.delivery(delivery.hook, outcome: dead ? "dead" : "failed", latency: nil)
             logger.log(
                 level: dead ? .error : .warning,
                 dead ? "hook failed for the last time; delivery is dead" : "hook failed; will retry",
                 metadata: ["hook.error": "\(error)"]
             )
         case .disableHook(let reason):
+            Recorded.delivery(delivery.hook, outcome: "disabled", latency: nil)
             logger.error("the receiver asked to stop; hook disabled", metadata: ["hook.error": "\(reason)"])
         }
         await finish(delivery, started: started, outcome: outcome, output: output, logger: logger)
