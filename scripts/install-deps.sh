@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing incidentd need, when it is missing:
 # PostgreSQL (server and libpq-dev), pkg-config, Python's varlink client for the tests, groff
-# for the manual pages, and OpenSSH (the client; as root also the server the SSH tests start).
+# for the manual pages, and OpenSSH (the client; as root also the server the SSH tests start)
+# and Chromium (as root: the board report's rendering test).
 set -euo pipefail
 
 missing=()
@@ -18,6 +19,8 @@ command -v groff >/dev/null 2>&1 || missing+=(groff-base)
 if [ "$(id -u)" = 0 ]; then
     command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
     [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+    # Headless Chromium renders the board report to a PNG in its test (BoardTests).
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

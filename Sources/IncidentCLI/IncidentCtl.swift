@@ -16,7 +16,7 @@ public struct IncidentCtl: ParsableCommand {
         subcommands: [
             ReportCommand.self, ShowCommand.self, ListCommand.self, StatusCommand.self, WatchCommand.self,
             StatsCommand.self,
-            ExportCommand.self, RegisterCommand.self, HoldCommand.self, ReleaseCommand.self,
+            ExportCommand.self, RegisterCommand.self, BoardCommand.self, HoldCommand.self, ReleaseCommand.self,
             TimelineCommand.self,
             UpdateCommand.self, AssignCommand.self, RestrictCommand.self, NoteCommand.self, TaskCommand.self,
             ApproveCommand.self, AdvanceCommand.self, PauseCommand.self, ResumeCommand.self, CloseCommand.self,

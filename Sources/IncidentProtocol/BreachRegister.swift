@@ -32,6 +32,16 @@ public struct RegisterEntry: Codable, Sendable, Equatable {
     public var containment: String?
     /// What was done so that it does not happen again.
     public var prevention: String?
+    /// When it entered each phase it reached (`report`, `investigate`, `notify`, `closed`).
+    public var phases: [String: Date]?
+    /// While it is open: the owed task with the earliest deadline.
+    public var nextDeadline: Deadline?
+
+    public struct Deadline: Codable, Sendable, Equatable {
+        public var task: String
+        public var regime: String?
+        public var due: Date
+    }
 
     public struct Decision: Codable, Sendable, Equatable {
         /// The decision's field: `notifiable`, `highRisk`…
@@ -107,6 +117,20 @@ public struct RegisterEntry: Codable, Sendable, Equatable {
         rootCause = text("rootCause").map(shown)
         containment = text("containment").map(shown)
         prevention = text("prevention").map(shown)
+        var entered: [String: Date] = [:]
+        for phase in Phase.allCases {
+            if let at = facts.instants["phase:\(phase.rawValue)"] { entered[phase.rawValue] = at }
+        }
+        entered[Phase.report.rawValue] = entered[Phase.report.rawValue] ?? incident.reported
+        if let closed = incident.closed { entered[Phase.closed.rawValue] = closed }
+        phases = entered
+        if incident.phase != .closed,
+            let next = state.tasks.filter({ $0.isOwed && $0.pausedUntil == nil }).compactMap({ task in
+                task.due.map { (task, $0) }
+            }).min(by: { $0.1 < $1.1 })
+        {
+            nextDeadline = Deadline(task: next.0.id, regime: playbook.task(next.0.id)?.regime, due: next.1)
+        }
     }
 }
 

@@ -233,6 +233,12 @@ public enum IncidentsWire {
         }
     }
 
+    /// What the caller makes of the register: a document in one of its formats, or the board
+    /// report. Recorded in the audit trail.
+    public enum RegisterFormat: String, Codable, Sendable, CaseIterable {
+        case csv, json, markdown, board
+    }
+
     public struct RegisterParameters: Codable, Sendable, Equatable {
         /// Incidents reported at or after this instant; absent: from the first.
         public var since: Date?
@@ -242,8 +248,8 @@ public enum IncidentsWire {
         public var after: IncidentReference?
         /// Incidents per page: 1 to 500, 100 when absent.
         public var limit: Int?
-        /// The format the caller writes the register in, for the audit record.
-        public var format: BreachRegister.Format
+        /// What the caller makes of it, for the audit record.
+        public var format: RegisterFormat
         public var redact: Bool?
 
         public init(
@@ -251,7 +257,7 @@ public enum IncidentsWire {
             until: Date? = nil,
             after: IncidentReference? = nil,
             limit: Int? = nil,
-            format: BreachRegister.Format,
+            format: RegisterFormat,
             redact: Bool? = nil
         ) {
             self.since = since

@@ -166,8 +166,8 @@ public enum IncidentInterfaces {
             .init("ExportFormat", .enumeration(IncidentsWire.ExportFormat.allCases.map(\.rawValue))),
             .init(
                 "RegisterFormat",
-                .enumeration(BreachRegister.Format.allCases.map(\.rawValue)),
-                doc: "How the caller writes the register out; recorded in the audit trail."
+                .enumeration(IncidentsWire.RegisterFormat.allCases.map(\.rawValue)),
+                doc: "What the caller makes of the register (a document, or the board report); audited."
             ),
             .init("DataCategory", dataCategory, doc: "Kinds of personal data involved."),
             .init("Category", category, doc: "What kind of event caused the incident."),
@@ -289,6 +289,16 @@ public enum IncidentInterfaces {
                     ),
                     .init("rootCause", .optional(.string)), .init("containment", .optional(.string)),
                     .init("prevention", .optional(.string), doc: "What was done so that it does not happen again."),
+                    .init("phases", .optional(.map(.string)), doc: "When it entered each phase it reached."),
+                    .init(
+                        "nextDeadline",
+                        .optional(
+                            .structure([
+                                .init("task", .string), .init("regime", .optional(.string)), .init("due", .string),
+                            ])
+                        ),
+                        doc: "While open: the owed task with the earliest deadline."
+                    ),
                 ]),
                 doc: "One incident of the breach register (GDPR Art. 33(5)): facts, effects and remedial action."
             ),

@@ -47,28 +47,15 @@ struct RegisterCommand: ParsableCommand {
 
     func run() throws {
         let now = Date()
-        var parameters = IncidentsWire.RegisterParameters(format: format, redact: redact)
-        if let since { parameters.since = try InstantParser.instant(since, flag: "--since", now: now) }
-        if let until { parameters.until = try InstantParser.instant(until, flag: "--until", now: now) }
-        var connection = global.connection()
-        var entries: [RegisterEntry] = []
-        var reply: IncidentsWire.RegisterReply
-        repeat {
-            reply = try connection.call(Methods.Incidents.register, parameters, retries: 2)
-            entries += reply.entries
-            parameters.after = reply.next
-            // Every page against the same end, so an incident filed meanwhile does not slip in.
-            parameters.until = reply.until
-        } while reply.next != nil
-        let register = BreachRegister(
-            entries: entries,
-            since: reply.since,
-            until: reply.until,
-            exportedAt: now,
-            exportedBy: NSUserName(),
-            redacted: reply.redacted
+        let format = global.json ? .json : format
+        let register = try Self.fetch(
+            since: since.map { try InstantParser.instant($0, flag: "--since", now: now) },
+            until: until.map { try InstantParser.instant($0, flag: "--until", now: now) },
+            format: IncidentsWire.RegisterFormat(rawValue: format.rawValue) ?? .json,
+            redact: redact,
+            global: global
         )
-        let document = Data(try register.document(global.json ? .json : format).utf8)
+        let document = Data(try register.document(format).utf8)
         let sink = try PrivateOutput(path: output)
         do {
             try sink.write(document)
@@ -81,11 +68,42 @@ struct RegisterCommand: ParsableCommand {
             printError(
                 Language.current.text(
                     "Wrote the breach register (%s incidents) to %s.",
-                    String(entries.count),
+                    String(register.entries.count),
                     output
                 )
             )
         }
+    }
+}
+
+extension RegisterCommand {
+    /// The register of the period, every page of it, each page against the same end so an
+    /// incident filed meanwhile does not slip in.
+    static func fetch(
+        since: Date?,
+        until: Date?,
+        format: IncidentsWire.RegisterFormat,
+        redact: Bool,
+        global: GlobalOptions
+    ) throws -> BreachRegister {
+        var parameters = IncidentsWire.RegisterParameters(since: since, until: until, format: format, redact: redact)
+        var connection = global.connection()
+        var entries: [RegisterEntry] = []
+        var reply: IncidentsWire.RegisterReply
+        repeat {
+            reply = try connection.call(Methods.Incidents.register, parameters, retries: 2)
+            entries += reply.entries
+            parameters.after = reply.next
+            parameters.until = reply.until
+        } while reply.next != nil
+        return BreachRegister(
+            entries: entries,
+            since: reply.since,
+            until: reply.until,
+            exportedAt: Date(),
+            exportedBy: NSUserName(),
+            redacted: reply.redacted
+        )
     }
 }
 
