@@ -110,6 +110,10 @@ step incidentctl notice draft "$ref" pipl-individuals --lang zh-CN
 step incidentctl status
 step incidentctl stats --since "$(date -u +%Y-01-01)"
 step incidentctl playbook list
+# The breach register (GDPR Art. 33(5)) and the board's page, written beside the log.
+step incidentctl register --output "${log%.log}-register.csv"
+head -c 400 "${log%.log}-register.csv"; echo
+step incidentctl board --output "${log%.log}-board.html"
 step incidentctl audit verify
 
 cat <<EOF2
