@@ -45,4 +45,27 @@ import Testing
     func aDurationThatIsNotALawsIsRefused(text: String) {
         #expect(ClockDuration(parsing: text) == nil, "\(text)")
     }
+
+    /// The arithmetic day business-day clocks count with agrees with Foundation's calendar
+    /// on every day from 1900 to 2200, at every hour of the day, either side of the epoch.
+    @Test func aUTCDayIsTheCalendarsDay() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var date = Self.at("1900-01-01T00:30:00Z")
+        let end = Self.at("2200-01-01T00:00:00Z")
+        var checked = 0
+        while date < end {
+            let day = UTCDay(date)
+            let parts = calendar.dateComponents([.year, .month, .day], from: date)
+            guard day.year == parts.year, day.month == parts.month, day.day == parts.day,
+                day.isWeekend == calendar.isDateInWeekend(date), day.start == calendar.startOfDay(for: date)
+            else {
+                Issue.record("\(date): \(day.year)-\(day.month)-\(day.day), weekend \(day.isWeekend)")
+                return
+            }
+            checked += 1
+            date = date.addingTimeInterval(86_400 + 3_607)  // a day and a bit: every hour in turn
+        }
+        #expect(checked > 100_000)
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A deadline's length as the laws count it: minutes, hours, calendar days, calendar months
 /// (clamped at a month's end), or business days (weekends skipped, and the holidays of a named
@@ -64,13 +65,15 @@ public struct ClockDuration: Sendable, Hashable, CustomStringConvertible {
             // Foundation clamps to the month's last day and keeps the time of day.
             return Self.utc.date(byAdding: .month, value: value, to: start) ?? start
         case .businessDays:
-            let calendar = Self.utc
+            // Days in UTC by arithmetic, not Calendar: a report's workflow counts these for
+            // every clock of every regime, and Calendar's components cost most of that.
             func isWorkingDay(_ date: Date) -> Bool {
-                !calendar.isDateInWeekend(date) && !holidays.contains(date, calendar: calendar)
+                let day = UTCDay(date)
+                return !day.isWeekend && !holidays.contains(day)
             }
             var date = start
             if !isWorkingDay(date) {
-                date = calendar.startOfDay(for: date)
+                date = UTCDay(date).start
                 while !isWorkingDay(date) { date = date.addingTimeInterval(86_400) }
             }
             var remaining = value
@@ -89,6 +92,37 @@ public struct ClockDuration: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// A day in UTC, from an instant by arithmetic (days since 1970-01-01, then the civil date by
+/// Howard Hinnant's days-to-civil algorithm): what a business-day count asks of each day.
+struct UTCDay {
+    let days: Int
+    let year: Int
+    let month: Int
+    let day: Int
+
+    init(_ date: Date) {
+        days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthPrime = (5 * dayOfYear + 2) / 153
+        day = dayOfYear - (153 * monthPrime + 2) / 5 + 1
+        month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
+        year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+    }
+
+    /// Saturday or Sunday (1970-01-01 was a Thursday).
+    var isWeekend: Bool {
+        let weekday = ((days + 3) % 7 + 7) % 7  // 0 Monday … 6 Sunday
+        return weekday >= 5
+    }
+
+    /// Its 00:00 UTC.
+    var start: Date { Date(timeIntervalSince1970: Double(days) * 86_400) }
+}
+
 /// The public holidays a business-day clock skips.
 public enum HolidayCalendar: String, Sendable, Hashable, CaseIterable {
     case none
@@ -103,10 +137,24 @@ public enum HolidayCalendar: String, Sendable, Hashable, CaseIterable {
     /// days. Whether ANPD counts state and municipal holidays is not confirmed.
     case br
 
-    func contains(_ date: Date, calendar: Calendar) -> Bool {
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        guard let year = parts.year, let month = parts.month, let day = parts.day else { return false }
-        return holidays(in: year, calendar: calendar).contains { $0.month == month && $0.day == day }
+    /// Whether `day` (in UTC) is one of these holidays.
+    func contains(_ day: UTCDay) -> Bool {
+        guard self != .none else { return false }
+        return Self.known.holidays(of: self, in: day.year).contains(day.month * 100 + day.day)
+    }
+
+    /// Each calendar's holidays, worked out once per year asked for (month × 100 + day).
+    private static let known = Known()
+
+    private final class Known: Sendable {
+        private let years = Mutex<[HolidayCalendar: [Int: Set<Int>]]>([:])
+
+        func holidays(of calendar: HolidayCalendar, in year: Int) -> Set<Int> {
+            if let days = years.withLock({ $0[calendar]?[year] }) { return days }
+            let days = Set(calendar.holidays(in: year, calendar: ClockDuration.utc).map { $0.month * 100 + $0.day })
+            years.withLock { $0[calendar, default: [:]][year] = days }
+            return days
+        }
     }
 
     private func holidays(in year: Int, calendar: Calendar) -> [(month: Int, day: Int)] {
