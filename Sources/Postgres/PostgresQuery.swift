@@ -81,33 +81,47 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
 }
 
 extension String {
-    /// `$1` … `$count` become `$(1 + offset)` …, in one pass; other text, `$0` and numbers past
-    /// `count` stay as they are.
+    /// `$1` … `$count` become `$(1 + offset)` …, in one pass over the bytes; other text, `$0`
+    /// and numbers past `count` stay as they are. (A multi-row VALUES list splices a fragment
+    /// per row, so this runs for every row of every such statement.)
     fileprivate func renumberingPlaceholders(count: Int, by offset: Int) -> String {
-        var result: [UInt8] = []
-        result.reserveCapacity(utf8.count + count * 2)
-        var bytes = utf8.makeIterator()
-        var pending = bytes.next()
-        while let byte = pending {
-            pending = bytes.next()
-            guard byte == UInt8(ascii: "$"), let first = pending,
-                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
-            else {
-                result.append(byte)
-                continue
+        var source = self
+        return source.withUTF8 { bytes in
+            let zero = UInt8(ascii: "0")
+            let nine = UInt8(ascii: "9")
+            let dollar = UInt8(ascii: "$")
+            var result: [UInt8] = []
+            result.reserveCapacity(bytes.count + count * 2)
+            var decimal: [UInt8] = []
+            decimal.reserveCapacity(20)
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                guard byte == dollar, index < bytes.count, (zero...nine).contains(bytes[index]) else {
+                    result.append(byte)
+                    continue
+                }
+                let digitsStart = index
+                var number = 0
+                while index < bytes.count, (zero...nine).contains(bytes[index]), number <= Int.max / 10 - 10 {
+                    number = number * 10 + Int(bytes[index] - zero)
+                    index += 1
+                }
+                result.append(dollar)
+                guard number >= 1, number <= count else {
+                    result.append(contentsOf: bytes[digitsStart..<index])
+                    continue
+                }
+                var value = number + offset
+                decimal.removeAll(keepingCapacity: true)
+                repeat {
+                    decimal.append(zero + UInt8(value % 10))
+                    value /= 10
+                } while value > 0
+                result.append(contentsOf: decimal.reversed())
             }
-            var digits: [UInt8] = []
-            while let digit = pending, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) {
-                digits.append(digit)
-                pending = bytes.next()
-            }
-            result.append(byte)
-            if let number = Int(String(decoding: digits, as: UTF8.self)), number >= 1, number <= count {
-                result.append(contentsOf: String(number + offset).utf8)
-            } else {
-                result.append(contentsOf: digits)
-            }
+            return String(decoding: result, as: UTF8.self)
         }
-        return String(decoding: result, as: UTF8.self)
     }
 }
