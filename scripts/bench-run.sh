@@ -62,6 +62,28 @@ read -r captured_id captured_uid captured_key <<<"$(psql -X -At -F ' ' -d bench 
     "SELECT id, uid, idempotency_key FROM incidents WHERE title = 'Captured for pgbench'")"
 python3 scripts/bench-capture.py "$capture_log" "Captured for pgbench" "$captured_id" "$captured_uid" "$captured_key" \
     >"$work/report.sql"
+# The same statements in pipeline mode (\startpipeline … \endpipeline: sent without waiting
+# for each result), the other baseline. \gset cannot wait for a result there, so the new
+# incident's id is the sequence's current value instead.
+python3 - "$work/report.sql" >"$work/report-pipeline.sql" <<'PIPELINE'
+import re, sys
+lines = open(sys.argv[1]).read().rstrip("\n").split("\n")
+out = []
+for line in lines:
+    if line.startswith("\\gset"):
+        out[-1] += ";"
+        continue
+    # As an uncorrelated subquery, evaluated once: a bare currval() is volatile, and would
+    # make "WHERE id = currval(…)" scan the whole table.
+    out.append(re.sub(r":incident_id\b", "(SELECT currval('incidents_id_seq'))", line))
+left = [name for line in out for name in re.findall(r":incident_\w+", line)]
+if left:
+    sys.exit(f"bench: the pipeline script would need {left} from a result")
+print(out[0])
+print("\\startpipeline")
+print("\n".join(out[1:]))
+print("\\endpipeline")
+PIPELINE
 # BENCH_CAPTURE_OUTPUT=FILE keeps a copy of the captured script, to read what pgbench replays.
 [ -z "${BENCH_CAPTURE_OUTPUT:-}" ] || cp "$work/report.sql" "$BENCH_CAPTURE_OUTPUT"
 start_daemon "$work/plain.yaml"
@@ -94,6 +116,10 @@ for clients in 1 8 32; do
         | awk '/^tps/ {print int($3)}')
     [ -n "$theirs" ] || { echo "pgbench failed:" >&2; cat "$work/pgbench.log" >&2; exit 1; }
     row "reports/s, $clients client(s), vs pgbench same SQL" "$ours" "$theirs" "$(ratio "$ours" "$theirs")"
+    piped=$(pgbench -n -M prepared -T "$seconds" -c $clients -j $((clients < 2 ? 1 : 2)) -f "$work/report-pipeline.sql" bench \
+        2>"$work/pgbench.log" | awk '/^tps/ {print int($3)}')
+    [ -n "$piped" ] || { echo "pgbench (pipeline) failed:" >&2; cat "$work/pgbench.log" >&2; exit 1; }
+    row "reports/s, $clients client(s), vs pgbench pipelined" "$ours" "$piped" "$(ratio "$ours" "$piped")"
 done
 
 row "daemon RSS MiB, idle / peak at 32 clients" "$idle_rss / $load_rss" "64" "-"
@@ -151,6 +177,51 @@ read -r delivered rate <<<"$(psql -X -At -F ' ' -d bench -c "
     FROM hook_deliveries d JOIN hook_attempts a ON a.delivery_id = d.id AND a.attempt = 1")"
 row "hook deliveries/s (of $delivered), exec hook" "$rate" "-" "-"
 row "event-to-hook-start ms at idle, p50 / p99" "$p50 / $p99" "-" "-"
+
+# Deliveries keeping up with reports: a webhook hook to a local receiver on every report while
+# 8 clients file; reports/s beside deliveries/s over the same seconds, and the time from each
+# committed event to its delivery under that load.
+hooks_under_load() {
+    psql_q -c "TRUNCATE hook_attempts, hook_deliveries"
+    local filed
+    filed=$(rate "$("$bin/incidentd-bench" --socket "$sock" --clients 8 --seconds "$seconds" --json)")
+    for _ in $(seq 1 600); do
+        [ "$(psql -X -At -d bench -c "SELECT count(*) FROM hook_deliveries WHERE state <> 'delivered'")" = 0 ] && break
+        sleep 0.5
+    done
+    read -r n per lp50 lp99 <<<"$(psql -X -At -F ' ' -d bench -c "
+        SELECT count(*), round(count(*) / greatest(extract(epoch FROM max(a.finished_at) - min(d.created_at)), 0.001)),
+               round(1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.finished_at - d.created_at))::numeric, 1),
+               round(1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM a.finished_at - d.created_at))::numeric, 1)
+        FROM hook_deliveries d JOIN hook_attempts a ON a.delivery_id = d.id AND a.attempt = 1 AND a.outcome = 'delivered'")"
+    echo "$filed $n $per $lp50 $lp99"
+}
+stop_daemon
+python3 "$(dirname "$0")/bench-webhook.py" >"$work/receiver.port" &
+receiver=$!
+for _ in $(seq 1 50); do [ -s "$work/receiver.port" ] && break; sleep 0.1; done
+head -c 48 /dev/urandom | base64 >"$work/webhook.secret"
+chmod 600 "$work/webhook.secret"
+cat >"$work/webhook.yaml" <<YAML
+hookConcurrency: 8
+hooks:
+  - name: receiver
+    url: http://127.0.0.1:$(cat "$work/receiver.port")/incidentd
+    secretFile: $work/webhook.secret
+    events: [incident.reported]
+YAML
+start_daemon "$work/webhook.yaml"
+echo "Webhook deliveries under load (8 clients filing for ${seconds}s, a local receiver) ..." >&2
+read -r filed n per lp50 lp99 <<<"$(hooks_under_load)"
+row "webhook deliveries/s vs reports/s, 8 clients" "$per" "$filed" "$(ratio "$per" "$filed")"
+row "event-to-delivery ms under load, p50 / p99" "$lp50 / $lp99" "500" "-"
+stop_daemon
+kill "$receiver" 2>/dev/null || true
+start_daemon "$work/incidentd.yaml"
+echo "Exec hook deliveries under load ..." >&2
+read -r filed n per lp50 lp99 <<<"$(hooks_under_load)"
+row "exec hook deliveries/s vs reports/s, 8 clients" "$per" "$filed" "$(ratio "$per" "$filed")"
+row "exec event-to-delivery ms under load, p50 / p99" "$lp50 / $lp99" "500" "-"
 
 echo "Whole-process incidentctl show vs psql -c, 100 runs each ..." >&2
 ref=$("$bin/incidentctl" list --socket "$sock" --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"][0]["reference"])')
@@ -282,8 +353,12 @@ $scaling_table
   Reading it: on a machine with few cores both sides are bound by CPU, so the ratio is one of
   CPU per report. pgbench's client costs next to nothing; incidentd adds the socket, the JSON
   of the call and the reply, the access check, the workflow, sealing the description and a
-  thread hop to the pool. To see where it goes: \`perf record -g -p \$(pidof incidentd)\`
+  thread hop to the pool. To see where it goes: \`perf record -e cpu-clock -g -p \$(pidof incidentd)\`
   while \`incidentd-bench --clients 8\` runs.
+- *vs pgbench pipelined*: the same statements sent in pipeline mode (\`\\startpipeline\` …
+  \`\\endpipeline\`, no waiting for each result; the new incident's id read from the
+  sequence instead of the insert's result): what PostgreSQL does when the client's round
+  trips cost nothing.
 - *chain on vs off*: the same load with the audit chain's queueing trigger disabled.
 - *encryption on vs off*: the same load with the daemon restarted with \`encryption: false\`
   (descriptions stored as plaintext), each side on fresh databases, alternating.
@@ -296,6 +371,12 @@ $scaling_table
 - *hooks*: a trivial exec hook on every report. Latency: one report every 50 ms, time from the
   committed event to the hook's process start. Rate: 8 clients file reports for a few
   seconds, deliveries per second until the queue is empty.
+- *hooks under load*: 8 clients file reports for the run's seconds, each report queueing a
+  delivery, with \`hookConcurrency: 8\`: a webhook hook to a local receiver
+  (\`scripts/bench-webhook.py\`, answering 204 at once over keep-alive connections), then the
+  trivial exec hook. Deliveries per second from the first event to the last delivery, beside
+  the reports per second filed; and from each committed event to its delivery (p50 / p99).
+  Targets: deliveries keep up (ratio 1), p99 under 500 ms.
 - *hostile input*: one client's GetInfo calls on its own connection while 20 peers each send
   20 MiB without a message terminator (the daemon refuses each at 1 MiB and the peer
   reconnects), and the daemon's CPU seconds for those 400 MiB. The frame decoder resumes its
