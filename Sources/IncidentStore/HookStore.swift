@@ -139,6 +139,47 @@ public struct HookStore: Sendable {
         }
     }
 
+    /// A delivered attempt, to record with others (`finishDelivered`).
+    public struct Delivered: Sendable, Equatable {
+        public var delivery: ClaimedDelivery
+        public var started: Date
+        public var output: String
+
+        public init(_ delivery: ClaimedDelivery, started: Date, output: String) {
+            self.delivery = delivery
+            self.started = started
+            self.output = output
+        }
+    }
+
+    /// Records delivered attempts together, in one statement and one commit: what `finish`
+    /// does for `.delivered`, for every one whose lease this daemon still holds.
+    public func finishDelivered(_ attempts: [Delivered], daemon: String) async throws {
+        guard !attempts.isEmpty else { return }
+        let ids = attempts.map(\.delivery.id)
+        let numbers = attempts.map { Int64($0.delivery.attempt) }
+        let started = attempts.map(\.started)
+        let outputs = attempts.map(\.output)
+        try await pool.transaction { connection in
+            try connection.query(
+                """
+                WITH done AS (
+                    UPDATE hook_deliveries SET state = 'delivered', delivered_at = now(), lease_until = NULL,
+                        last_error = NULL
+                    WHERE id = ANY(\(ids)::uuid[]) AND leased_by = \(daemon) AND state = 'running'
+                    RETURNING id
+                )
+                INSERT INTO hook_attempts (delivery_id, attempt, daemon, started_at, finished_at, outcome, output)
+                SELECT a.id, a.attempt, \(daemon), a.started, now(), 'delivered', a.output
+                FROM unnest(\(ids)::uuid[], \(numbers)::integer[], \(started)::timestamptz[], \(outputs)::text[])
+                    AS a(id, attempt, started, output)
+                JOIN done ON done.id = a.id
+                ON CONFLICT (delivery_id, attempt) DO NOTHING
+                """
+            )
+        }
+    }
+
     public func list(state: String?, limit: Int, audit: AuditRecord) async throws -> [DeliveryInfo] {
         try await pool.transaction { connection in
             let condition: PostgresQuery = state.map { "d.state = \($0)" } ?? "true"

@@ -30,7 +30,8 @@ struct HookDispatcher: Service {
 
     func run() async throws {
         let http = WebhookSender()
-        await dispatch(http)
+        let delivered = DeliveredBatch(store: store, daemonID: daemonID, logger: logger)
+        await dispatch(http, delivered)
         await http.shutdown()
     }
 
@@ -40,7 +41,7 @@ struct HookDispatcher: Service {
     /// deliveries cannot starve the rest. New work is found when the doorbell rings (this
     /// daemon's deliveries, and any daemon's through a notification) or at the poll interval
     /// (retries falling due, and other daemons' while this one cannot listen).
-    private func dispatch(_ http: WebhookSender) async {
+    private func dispatch(_ http: WebhookSender, _ delivered: DeliveredBatch) async {
         enum Finished {
             case delivery(hook: String)
             case wakeUp
@@ -67,7 +68,7 @@ struct HookDispatcher: Service {
                         running[delivery.hook, default: 0] += 1
                         total += 1
                         group.addTask {
-                            await deliver(delivery, http: http)
+                            await deliver(delivery, http: http, delivered: delivered)
                             return .delivery(hook: delivery.hook)
                         }
                     }
@@ -94,7 +95,7 @@ struct HookDispatcher: Service {
         }
     }
 
-    private func deliver(_ delivery: ClaimedDelivery, http: WebhookSender) async {
+    private func deliver(_ delivery: ClaimedDelivery, http: WebhookSender, delivered: DeliveredBatch) async {
         var logger = self.logger
         logger[metadataKey: "hook.name"] = "\(delivery.hook)"
         logger[metadataKey: "hook.delivery"] = "\(delivery.id.uuidString.lowercased())"
@@ -148,7 +149,12 @@ struct HookDispatcher: Service {
             Recorded.delivery(delivery.hook, outcome: "disabled", latency: nil)
             logger.error("the receiver asked to stop; hook disabled", metadata: ["hook.error": "\(reason)"])
         }
-        await finish(delivery, started: started, outcome: outcome, output: output, logger: logger)
+        if case .delivered = outcome {
+            // The common case, recorded with the others that finish meanwhile.
+            await delivered.record(HookStore.Delivered(delivery, started: started, output: output))
+        } else {
+            await finish(delivery, started: started, outcome: outcome, output: output, logger: logger)
+        }
     }
 
     /// Runs `hook` once with `payload`: a webhook request, or its program. Returns the outcome
