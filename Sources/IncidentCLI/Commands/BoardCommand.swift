@@ -50,14 +50,7 @@ struct BoardCommand: ParsableCommand {
             global: global
         )
         let page = BoardReport(register: register, since: start, output: Output()).html()
-        let sink = try PrivateOutput(path: output)
-        do {
-            try sink.write(Data(page.utf8))
-            try sink.keep()
-        } catch {
-            sink.discard()
-            throw error
-        }
+        try PrivateOutput.write(Data(page.utf8), to: output)
         if let output {
             printError(
                 Language.current.text(

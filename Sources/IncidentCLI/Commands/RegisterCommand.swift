@@ -56,14 +56,7 @@ struct RegisterCommand: ParsableCommand {
             global: global
         )
         let document = Data(try register.document(format).utf8)
-        let sink = try PrivateOutput(path: output)
-        do {
-            try sink.write(document)
-            try sink.keep()
-        } catch {
-            sink.discard()
-            throw error
-        }
+        try PrivateOutput.write(document, to: output)
         if let output {
             printError(
                 Language.current.text(

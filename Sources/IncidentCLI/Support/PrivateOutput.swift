@@ -50,4 +50,16 @@ final class PrivateOutput {
     func discard() {
         if let temporary { unlink(temporary) }
     }
+
+    /// Writes `data` whole to `path` (readable by its owner only), or to standard output.
+    static func write(_ data: Data, to path: String?) throws {
+        let sink = try PrivateOutput(path: path)
+        do {
+            try sink.write(data)
+            try sink.keep()
+        } catch {
+            sink.discard()
+            throw error
+        }
+    }
 }
