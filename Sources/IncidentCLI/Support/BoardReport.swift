@@ -185,7 +185,8 @@ struct BoardReport {
         for (row, (colour, dash, shape)) in styles.enumerated() {
             var points: [String] = []
             for index in weeks.indices {
-                let x = chart.left + slot * (Double(index) + 0.5)
+                // Each series a little apart, so equal counts do not hide one another's marker.
+                let x = chart.left + slot * (Double(index) + 0.5) + Double(row - 1) * 5
                 let y = chart.bottom - chart.scale(Double(counts[row][index]))
                 points.append("\(Self.f(x)),\(Self.f(y))")
                 let label =
