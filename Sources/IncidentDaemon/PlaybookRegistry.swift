@@ -1,5 +1,6 @@
 import Foundation
 import IncidentCore
+import IncidentStore
 import Logging
 import Synchronization
 
@@ -89,5 +90,16 @@ public final class PlaybookRegistry: Sendable {
         if FileManager.default.fileExists(atPath: installed.path) { return installed }
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("playbooks")
+    }
+}
+
+extension PlaybookRegistry {
+    /// Parses the versions among `digests` this daemon has not met yet, from the sources the
+    /// database kept, once each: so `versions.cached(digest:)` finds every one afterwards.
+    func resolve(_ digests: some Sequence<String>, from store: IncidentStore) async throws {
+        let unknown = Set(digests).filter { versions.cached(digest: $0) == nil }
+        for (digest, source) in try await store.playbookSources(digests: unknown.sorted()) {
+            _ = versions.resolve(digest: digest, source: source)
+        }
     }
 }

@@ -279,10 +279,14 @@ public struct BreachRegister: Sendable {
         return (lines + [""]).joined(separator: "\n")
     }
 
-    static func utc(_ date: Date) -> String {
+    /// `2026-05-01T09:30:00Z`, as spreadsheets and RFC 3339 read it.
+    static func utc(_ date: Date) -> String { utcSeconds(date) + "Z" }
+
+    /// `2026-05-01T09:30:00` in UTC: what both spellings of an instant start from.
+    static func utcSeconds(_ date: Date) -> String {
         date.formatted(
             Date.ISO8601FormatStyle().year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
                 .timeSeparator(.colon)
-        ) + "Z"
+        )
     }
 }

@@ -97,11 +97,9 @@ public struct CaseFileExport: Sendable {
         return { redactor.redact($0) }
     }
 
+    /// `2026-05-01 09:30:00 UTC`, as a person reads it.
     static func utc(_ date: Date) -> String {
-        date.formatted(
-            Date.ISO8601FormatStyle().year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
-                .timeSeparator(.colon)
-        ).replacingOccurrences(of: "T", with: " ") + " UTC"
+        BreachRegister.utcSeconds(date).replacingOccurrences(of: "T", with: " ") + " UTC"
     }
 
     public func markdown() -> String {

@@ -23,9 +23,9 @@ public struct Migration: Sendable, Equatable {
     /// The directive that declares a migration's kind: `-- incidentd-migration: expand`.
     static let directive = "-- incidentd-migration:"
 
-    /// The kind `sql` declares: expand, or contract when it says nothing; nil for a
-    /// directive naming neither.
-    static func declaresExpand(_ sql: String) -> Bool? {
+    /// Whether `sql` declares itself an expand step (contract when it says nothing); a
+    /// directive naming neither is refused, quoting its line.
+    static func declaresExpand(_ sql: String, file: String) throws(MigrationError) -> Bool {
         var expand = false
         for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = line.trimmingCharacters(in: .whitespaces)
@@ -33,7 +33,7 @@ public struct Migration: Sendable, Equatable {
             switch line.dropFirst(directive.count).trimmingCharacters(in: .whitespaces).lowercased() {
             case "expand": expand = true
             case "contract": expand = false
-            default: return nil
+            default: throw MigrationError(code: .badDirective, file: file, message: line)
             }
         }
         return expand
@@ -105,14 +105,7 @@ extension Migration {
             if let clash = migrations.first(where: { $0.version == version }) {
                 throw MigrationError(code: .duplicateVersion, file: name, message: "\(clash.name) and \(name)")
             }
-            guard let expand = Migration.declaresExpand(sql) else {
-                let line = sql.split(separator: "\n").first { $0.lowercased().contains(Migration.directive) } ?? ""
-                throw MigrationError(
-                    code: .badDirective,
-                    file: name,
-                    message: line.trimmingCharacters(in: .whitespaces)
-                )
-            }
+            let expand = try Migration.declaresExpand(sql, file: name)
             migrations.append(Migration(version: version, name: name, sql: sql, expand: expand))
         }
         return migrations.sorted { $0.version < $1.version }

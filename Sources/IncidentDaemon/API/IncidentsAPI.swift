@@ -312,12 +312,7 @@ public struct IncidentsAPI: Sendable {
         // Task titles, roles and notifications come from each incident's playbook version: read
         // the sources of versions this daemon has not parsed yet, once each.
         let playbooks = self.playbooks
-        let unknown = Set((upcoming + open + mine).compactMap(\.playbookDigest)).filter {
-            playbooks.versions.cached(digest: $0) == nil
-        }
-        for (digest, source) in try await store.playbookSources(digests: unknown.sorted()) {
-            _ = playbooks.versions.resolve(digest: digest, source: source)
-        }
+        try await playbooks.resolve((upcoming + open + mine).compactMap(\.playbookDigest), from: store)
         func resolve(_ rows: [OpenTaskRow]) -> [IncidentsWire.DueTask] {
             rows.compactMap { row in
                 guard let digest = row.playbookDigest,
@@ -691,33 +686,36 @@ public struct IncidentsAPI: Sendable {
     static func errorName(_ error: any Error) -> String {
         if let error = error as? WireError { return error.name }
         if let error = error as? VarlinkError { return error.name }
-        switch StoreFailure(error) {
-        case .unavailable?: return WireError.Name.databaseUnavailable.rawValue
-        case .storageFull?: return WireError.Name.storageFull.rawValue
-        case .failed?, nil: return WireError.Name.internalError.rawValue
+        return wireError(for: StoreFailure(error)).name
+    }
+
+    /// The error a failure that is no refusal is answered with.
+    static func wireError(for failure: StoreFailure?) -> WireError {
+        switch failure {
+        case .unavailable(let reason, _)?: return .databaseUnavailable(reason: reason)
+        case .storageFull?: return .storageFull
+        case .failed?, nil: return .internalError(reason: "the daemon could not complete the call; nothing was changed")
         }
     }
 
     /// What a client is told of a failure that is no refusal: the database is away or its disk
     /// is full (retry), or something broke (see the log); either way nothing was changed.
     static func varlinkError(for error: any Error, logger: Logger) -> VarlinkError {
-        switch StoreFailure(error) {
-        case .unavailable(let reason, let detail)?:
+        let failure = StoreFailure(error)
+        switch failure {
+        case .unavailable(_, let detail)?:
             logger.warning("database unavailable", metadata: ["error": "\(detail)"])
-            return WireError.databaseUnavailable(reason: reason).varlinkError
         case .storageFull(let detail)?:
             logger.critical(
                 "the database server's disk is full; writes are refused until space is freed",
                 metadata: ["error": "\(detail)"]
             )
-            return WireError.storageFull.varlinkError
         case .failed(let detail)?:
             logger.error("database error", metadata: ["error": "\(detail)"])
         case nil:
             logger.error("unexpected error", metadata: ["error": "\(error)"])
         }
-        return WireError.internalError(reason: "the daemon could not complete the call; nothing was changed")
-            .varlinkError
+        return wireError(for: failure).varlinkError
     }
 }
 

@@ -41,17 +41,11 @@ actor DeliveredBatch {
     }
 
     private func write(_ attempts: [HookStore.Delivered]) async {
-        for attempt in 1...5 {
-            do {
-                try await store.finishDelivered(attempts, daemon: daemonID)
-                return
-            } catch {
-                logger.warning(
-                    "cannot record delivered hooks; retrying",
-                    metadata: ["error": "\(error)", "hook.batch": "\(attempts.count)"]
-                )
-                try? await Task.sleep(for: .milliseconds(200 * attempt))
-            }
+        var logger = self.logger
+        logger[metadataKey: "hook.batch"] = "\(attempts.count)"
+        let (store, daemonID) = (self.store, self.daemonID)
+        await HookDispatcher.recording(logger: logger) {
+            try await store.finishDelivered(attempts, daemon: daemonID)
         }
     }
 }

@@ -229,16 +229,23 @@ struct HookDispatcher: Service {
         output: String,
         logger: Logger
     ) async {
+        await Self.recording(logger: logger) {
+            try await store.finish(delivery, daemon: daemonID, started: started, outcome: outcome, output: output)
+        }
+    }
+
+    /// Records an outcome through `write`, trying five times with a growing pause. If all
+    /// fail, the lease expires and the delivery runs again: at least once, never lost.
+    static func recording(logger: Logger, _ write: @Sendable () async throws -> Void) async {
         for attempt in 1...5 {
             do {
-                try await store.finish(delivery, daemon: daemonID, started: started, outcome: outcome, output: output)
+                try await write()
                 return
             } catch {
                 logger.warning("cannot record the hook's outcome; retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200 * attempt))
             }
         }
-        // The lease will expire and the delivery run again: at least once, never lost.
     }
 }
 

@@ -93,11 +93,8 @@ final class DaemonMetrics: Sendable {
             }
         }
         // Each owed task's regime comes from its incident's playbook version.
+        try await playbooks.resolve(counts.owed.map(\.playbookDigest), from: store)
         let versions = playbooks.versions
-        let unknown = Set(counts.owed.map(\.playbookDigest)).filter { versions.cached(digest: $0) == nil }
-        for (digest, source) in try await store.playbookSources(digests: unknown.sorted()) {
-            _ = versions.resolve(digest: digest, source: source)
-        }
         var overdue: [String: Int64] = [:]
         var dueSoon: [String: Int64] = [:]
         for task in counts.owed {
