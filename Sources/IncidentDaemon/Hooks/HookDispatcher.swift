@@ -4,6 +4,7 @@ import IncidentCore
 import IncidentStore
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Claims due hook deliveries under a lease and runs them, up to a concurrency limit; records
 /// every attempt; retries failures with exponential backoff and jitter until the hook's limit,
@@ -30,8 +31,9 @@ struct HookDispatcher: Service {
 
     func run() async throws {
         let http = WebhookSender()
-        let delivered = DeliveredBatch(store: store, daemonID: daemonID, logger: logger)
+        let delivered = DeliveredBatch(store: store, daemonID: daemonID, logger: logger, backlog: 4 * concurrency)
         await dispatch(http, delivered)
+        await delivered.drain()
         await http.shutdown()
     }
 
@@ -43,21 +45,26 @@ struct HookDispatcher: Service {
     /// (retries falling due, and other daemons' while this one cannot listen).
     private func dispatch(_ http: WebhookSender, _ delivered: DeliveredBatch) async {
         enum Finished {
-            case delivery(hook: String)
+            case delivery
             case wakeUp
         }
         let shareLimit = hooks.count > 1 ? max(1, concurrency - 1) : concurrency
+        // A delivery frees its slot the moment it ends, not when this loop next takes its
+        // result: the deliveries that end while one claim runs are all refilled by the next,
+        // in one statement. (Counted by results, a claim under load took one delivery at a
+        // time, and the claims, one after another, paced every delivery.)
+        let running = RunningDeliveries()
         // A claimed delivery finishes even during shutdown: each hook is bounded by its timeout.
         await withTaskGroup(of: Finished.self) { group in
-            var running: [String: Int] = [:]
-            var total = 0
             var waiting = false
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
                 var claimed: [ClaimedDelivery] = []
+                let byHook = running.byHook
+                let total = byHook.values.reduce(0, +)
                 if total < concurrency {
-                    let full = running.filter { $0.value >= shareLimit }.map(\.key)
+                    let full = byHook.filter { $0.value >= shareLimit }.map(\.key)
                     // However the batch falls, no hook goes past its share.
-                    let busiest = running.values.filter { $0 < shareLimit }.max() ?? 0
+                    let busiest = byHook.values.filter { $0 < shareLimit }.max() ?? 0
                     let limit = min(concurrency - total, shareLimit - busiest)
                     do {
                         claimed = try await store.claim(limit: limit, daemon: daemonID, lease: lease, skipping: full)
@@ -65,18 +72,18 @@ struct HookDispatcher: Service {
                         logger.warning("cannot claim hook deliveries; will retry", metadata: ["error": "\(error)"])
                     }
                     for delivery in claimed {
-                        running[delivery.hook, default: 0] += 1
-                        total += 1
+                        running.start(delivery.hook)
                         group.addTask {
                             await deliver(delivery, http: http, delivered: delivered)
-                            return .delivery(hook: delivery.hook)
+                            running.end(delivery.hook)
+                            return .delivery
                         }
                     }
                 }
                 // Claim again at once while there was work and room; otherwise wait for a slot
                 // to free or for new work, whichever comes first.
-                if !claimed.isEmpty, total < concurrency { continue }
-                if total < concurrency, !waiting {
+                if !claimed.isEmpty, running.total < concurrency { continue }
+                if running.total < concurrency, !waiting {
                     waiting = true
                     group.addTask {
                         // A stop does not wait out the poll interval.
@@ -84,13 +91,7 @@ struct HookDispatcher: Service {
                         return .wakeUp
                     }
                 }
-                switch await group.next() {
-                case .delivery(let hook)?:
-                    running[hook, default: 1] -= 1
-                    total -= 1
-                case .wakeUp?: waiting = false
-                case nil: break
-                }
+                if case .wakeUp? = await group.next() { waiting = false }
             }
         }
     }
@@ -247,6 +248,18 @@ struct HookDispatcher: Service {
             }
         }
     }
+}
+
+/// The deliveries running now, by hook: started by the dispatcher's loop, ended by each
+/// delivery's own task as it finishes.
+private final class RunningDeliveries: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    var byHook: [String: Int] { counts.withLock { $0 } }
+    var total: Int { counts.withLock { $0.values.reduce(0, +) } }
+
+    func start(_ hook: String) { counts.withLock { $0[hook, default: 0] += 1 } }
+    func end(_ hook: String) { counts.withLock { $0[hook, default: 1] -= 1 } }
 }
 
 extension HookDispatcher: CustomStringConvertible {
