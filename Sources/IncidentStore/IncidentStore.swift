@@ -153,7 +153,7 @@ public struct IncidentStore: Sendable {
             """
         )
         if let row = rows.first {
-            var incident = try Incident(row: row, cipher: cipher)
+            var incident = try Incident(row: row, cipher: cipher, description: draft.description)
             let id = try row.decode(Int64.self, "id")
             var queued = 0
             if let start {
@@ -540,15 +540,18 @@ extension PostgresRow {
 
 extension Incident {
     /// An incident from its row, its description opened with `cipher`.
-    init(row: PostgresRow, cipher: CipherBox) throws {
+    /// The incident a row holds; `description` when the caller sealed it itself a moment ago
+    /// (a new report), so it is not opened again.
+    init(row: PostgresRow, cipher: CipherBox, description: String? = nil) throws {
         let uid = try row.decode(UUID.self, "uid")
         self.init(
             reference: try row.decodeEnum(IncidentReference.self, "reference"),
             title: try row.decode(String.self, "title"),
-            description: try cipher.open(
-                try row.decode(String.self, "description"),
-                context: FieldCipher.context(incident: uid, field: "description")
-            ),
+            description: try description
+                ?? cipher.open(
+                    try row.decode(String.self, "description"),
+                    context: FieldCipher.context(incident: uid, field: "description")
+                ),
             phase: try row.decodeEnum(Phase.self, "phase"),
             severity: try row.decodeEnum(Severity.self, "severity"),
             category: try row.decode(String?.self, "category").flatMap(IncidentCategory.init(rawValue:)),

@@ -47,6 +47,28 @@ import Testing
         }
     }
 
+    /// The parameters of one statement travel to libpq in one buffer: hundreds of them, NULL,
+    /// empty, non-ASCII and long ones side by side, each arrive whole and in their own place.
+    @Test func hundredsOfParametersOfEveryLengthArriveIntact() async throws {
+        try await withConnection { connection in
+            let values: [String?] = (0..<600).map { index in
+                switch index % 5 {
+                case 0: nil
+                case 1: ""
+                case 2: "个人信息泄露 \(index)"
+                case 3: String(repeating: "x", count: index * 7)
+                default: "'\(index)' \"\\"
+                }
+            }
+            let columns = PostgresQuery.list(
+                values.enumerated().map { index, value in "\(value)::text AS \(unsafeSQL: "c\(index)")" }
+            )
+            let row = try #require(try connection.query("SELECT \(columns)").first)
+            let back = try values.indices.map { try row.decode(String?.self, "c\($0)") }
+            #expect(back == values)
+        }
+    }
+
     @Test func timestampsBeforeTheEpochAndWithOffsetsDecode() async throws {
         try await withConnection { connection in
             let row = try #require(

@@ -56,12 +56,27 @@ public indirect enum Condition: Sendable, Equatable {
             return test(value) ? .true : .false
         }
         switch self {
+        // Evaluated for every task on every pass of the workflow: no array per evaluation.
         case .all(let conditions):
-            let values = conditions.map { $0.evaluate(facts) }
-            return values.contains(.false) ? .false : values.contains(.unknown) ? .unknown : .true
+            var result = Truth.true
+            for condition in conditions {
+                switch condition.evaluate(facts) {
+                case .false: return .false
+                case .unknown: result = .unknown
+                case .true: break
+                }
+            }
+            return result
         case .any(let conditions):
-            let values = conditions.map { $0.evaluate(facts) }
-            return values.contains(.true) ? .true : values.contains(.unknown) ? .unknown : .false
+            var result = Truth.false
+            for condition in conditions {
+                switch condition.evaluate(facts) {
+                case .true: return .true
+                case .unknown: result = .unknown
+                case .false: break
+                }
+            }
+            return result
         case .not(let condition): return condition.evaluate(facts).negated
         case .isIn(let field, let values): return known(facts.value(of: field)?.text) { values.contains($0) }
         case .includes(let field, let value): return known(facts.value(of: field)?.set) { $0.contains(value) }
@@ -201,16 +216,28 @@ public enum FactValue: Sendable, Hashable {
 /// What the workflow knows about an incident: its triage facts, the facts and decisions
 /// tasks captured, and the instants clocks start from.
 public struct CaseFacts: Sendable, Equatable {
-    public var values: [String: FactValue]
+    public var values: [String: FactValue] {
+        didSet { expandedJurisdictions = Self.expanded(values) }
+    }
     public var instants: [String: Date]
     /// The counts whose value is an estimate (`~1200`). An estimate meets a threshold like a
     /// figure does (the laws' thresholds are "likely", "reasonably believed", "approximate"),
     /// and the case file says it is one until a figure replaces it.
     public var estimated: Set<String> = []
 
+    /// `jurisdictions` with what each implies (``expand(jurisdictions:)``), kept with the
+    /// values: conditions read it for every task on every pass of the workflow.
+    private var expandedJurisdictions: FactValue?
+
     public init(values: [String: FactValue] = [:], instants: [String: Date] = [:]) {
         self.values = values
         self.instants = instants
+        self.expandedJurisdictions = Self.expanded(values)
+    }
+
+    private static func expanded(_ values: [String: FactValue]) -> FactValue? {
+        guard case .set(let codes)? = values["jurisdictions"] else { return nil }
+        return .set(expand(jurisdictions: codes))
     }
 
     /// The instant an update may give besides the fields: when the breach was first known to
@@ -223,12 +250,11 @@ public struct CaseFacts: Sendable, Equatable {
     /// unless the breakdown gives only the whole it belongs to. Before any breakdown, an incident
     /// of one jurisdiction has all its people there; otherwise the count is unknown.
     public func value(of field: String) -> FactValue? {
-        if field == "jurisdictions", case .set(let codes)? = values[field] {
-            return .set(Self.expand(jurisdictions: codes))
-        }
+        if field == "jurisdictions", let expandedJurisdictions { return expandedJurisdictions }
         if let value = values[field] { return value }
-        let parts = field.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return nil }
+        guard let dot = field.utf8.firstIndex(of: UInt8(ascii: ".")) else { return nil }
+        let parts = [String(field[..<dot]), String(field[field.index(after: dot)...])]
+        guard !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
         guard case .counts(let counts)? = values[parts[0]] else { return peopleInOnlyJurisdiction(parts) }
         if let count = counts[parts[1]] { return .number(count) }
         let members = counts.filter { key, _ in
