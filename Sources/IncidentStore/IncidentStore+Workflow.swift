@@ -517,20 +517,24 @@ extension IncidentStore {
         state: CaseState,
         _ sealer: IncidentSealer
     ) throws {
-        // Changed tasks, and below the events, each in one statement: one round trip, not one per row.
+        // Changed tasks, and below the events, each in one statement: one round trip, not one per
+        // row. The tasks go as one array per column (a new incident has dozens of tasks): one
+        // statement text whatever their number, prepared once, and ten parameters, not hundreds.
         let changedTasks = state.tasks.filter { $0 != previous?.task($0.id) }
         if !changedTasks.isEmpty {
-            let rows = try changedTasks.map { task -> PostgresQuery in
-                """
-                (\(id), \(task.id), \(task.phase.rawValue), \(task.status.rawValue), \(task.due)::timestamptz, \(task.completedBy),
-                 \(task.completedAt)::timestamptz, \(try sealer.seal(task.reason, .taskReason, task.id)), \(task.undecided)::text[],
-                 \(task.pausedUntil)::timestamptz)
-                """
-            }
+            let reasons = try changedTasks.map { try sealer.seal($0.reason, .taskReason, $0.id) }
             try connection.query(
                 """
                 INSERT INTO tasks (incident_id, key, phase, status, due_at, completed_by, completed_at, reason, undecided, paused_until)
-                VALUES \(PostgresQuery.list(rows))
+                SELECT \(id), t.key, t.phase, t.status, t.due_at, t.completed_by, t.completed_at, t.reason, t.undecided::text[],
+                       t.paused_until
+                FROM unnest(\(changedTasks.map(\.id))::text[], \(changedTasks.map(\.phase.rawValue))::text[],
+                            \(changedTasks.map(\.status.rawValue))::text[], \(PostgresNullableArray(changedTasks.map(\.due)))::timestamptz[],
+                            \(PostgresNullableArray(changedTasks.map(\.completedBy)))::text[],
+                            \(PostgresNullableArray(changedTasks.map(\.completedAt)))::timestamptz[],
+                            \(PostgresNullableArray(reasons))::text[], \(changedTasks.map(\.undecided.postgresText))::text[],
+                            \(PostgresNullableArray(changedTasks.map(\.pausedUntil)))::timestamptz[])
+                    AS t(key, phase, status, due_at, completed_by, completed_at, reason, undecided, paused_until)
                 ON CONFLICT (incident_id, key) DO UPDATE SET
                     phase = EXCLUDED.phase, status = EXCLUDED.status, due_at = EXCLUDED.due_at,
                     completed_by = EXCLUDED.completed_by, completed_at = EXCLUDED.completed_at, reason = EXCLUDED.reason,

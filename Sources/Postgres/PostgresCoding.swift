@@ -202,8 +202,28 @@ extension Array: PostgresDecodable where Element: PostgresDecodable {
     }
 }
 
+/// A one-dimensional array whose elements may be NULL, for the columns of rows sent together
+/// (`INSERT … SELECT … FROM unnest($1::text[], $2::timestamptz[], …)`): one parameter per
+/// column rather than one per value.
+public struct PostgresNullableArray<Element: PostgresEncodable>: PostgresEncodable {
+    public var elements: [Element?]
+
+    public init(_ elements: [Element?]) {
+        self.elements = elements
+    }
+
+    public var postgresText: String {
+        "{" + elements.map { $0.map { PostgresArrayLiteral.quote($0.postgresText) } ?? "NULL" }.joined(separator: ",") + "}"
+    }
+}
+
 enum PostgresArrayLiteral {
     static func quote(_ element: String) -> String {
+        let utf8 = element.utf8
+        // Most elements (keys, phases, base64 of sealed text) need no escape at all.
+        guard utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            return "\"" + element + "\""
+        }
         var out = "\""
         for char in element {
             if char == "\"" || char == "\\" { out.append("\\") }
