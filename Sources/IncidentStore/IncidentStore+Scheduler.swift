@@ -6,19 +6,30 @@ extension IncidentStore {
     /// Fires due-soon and overdue alerts for open tasks: each exactly once per task, threshold
     /// and deadline, however many daemons scan and however often they restart (the
     /// `task_alerts` key remembers). A task whose regime is paused fires none. Each alert
-    /// becomes a timeline event and its hook deliveries, in one transaction. Returns how many
-    /// alerts fired.
-    public func fireDueAlerts(dueSoonLead: Duration, playbooks: PlaybookVersions) async throws -> Int {
+    /// becomes a timeline event and its hook deliveries, in the transaction that claims it:
+    /// at most `batch` alerts a transaction, so a burst of thousands of reports is worked
+    /// through in bounded memory rather than read whole. Returns how many alerts fired.
+    public func fireDueAlerts(dueSoonLead: Duration, playbooks: PlaybookVersions, batch: Int = 200) async throws -> Int
+    {
         let leadSeconds = Double(dueSoonLead.components.seconds)
         return try await recordSchedulerEvents(playbooks: playbooks) { connection in
             try connection.query(
                 """
                 INSERT INTO task_alerts (incident_id, task, threshold, due_at)
-                SELECT t.incident_id, t.key, CASE WHEN t.due_at <= now() THEN 'overdue' ELSE 'due_soon' END, t.due_at
+                SELECT t.incident_id, t.key, alert.threshold, t.due_at
                 FROM tasks t JOIN incidents i ON i.id = t.incident_id
+                CROSS JOIN LATERAL (
+                    SELECT CASE WHEN t.due_at <= now() THEN 'overdue' ELSE 'due_soon' END AS threshold
+                ) alert
                 WHERE t.status IN ('open', 'possibly_owed') AND i.phase <> 'closed'
                   AND (t.paused_until IS NULL OR t.paused_until <= now())
                   AND t.due_at <= now() + make_interval(secs => \(leadSeconds))
+                  AND NOT EXISTS (
+                      SELECT 1 FROM task_alerts fired
+                      WHERE fired.incident_id = t.incident_id AND fired.task = t.key
+                        AND fired.threshold = alert.threshold AND fired.due_at = t.due_at
+                  )
+                LIMIT \(batch)
                 ON CONFLICT DO NOTHING
                 RETURNING incident_id, task, threshold, due_at
                 """
@@ -43,13 +54,19 @@ extension IncidentStore {
     /// Ends each clock pause that has reached its end (its law's cap, or the period the request
     /// stated), once however many daemons scan, with a `clock.pause_ended` event. The clocks
     /// already count the pause to that end, so no due date changes. Returns how many ended.
-    public func endLapsedPauses(playbooks: PlaybookVersions) async throws -> Int {
+    public func endLapsedPauses(playbooks: PlaybookVersions, batch: Int = 200) async throws -> Int {
         try await recordSchedulerEvents(playbooks: playbooks) { connection in
             try connection.query(
                 """
-                UPDATE clock_pauses SET ended_at = until, ended_by = 'incidentd'
-                WHERE ended_at IS NULL AND until IS NOT NULL AND until <= now()
-                RETURNING incident_id, regime, basis, until
+                UPDATE clock_pauses p SET ended_at = p.until, ended_by = 'incidentd'
+                FROM (
+                    SELECT incident_id, number FROM clock_pauses
+                    WHERE ended_at IS NULL AND until IS NOT NULL AND until <= now()
+                    LIMIT \(batch)
+                    FOR UPDATE SKIP LOCKED
+                ) lapsed
+                WHERE p.incident_id = lapsed.incident_id AND p.number = lapsed.number
+                RETURNING p.incident_id, p.regime, p.basis, p.until
                 """
             ).map { row in
                 let until = try row.decode(Date.self, "until")
@@ -68,9 +85,22 @@ extension IncidentStore {
         }
     }
 
-    /// Runs `claim` (which marks what it returns as handled) and records each event it returns
-    /// on the timeline, with its hook deliveries, in the same transaction.
+    /// Runs `claim` (which marks what it returns as handled, a bounded batch at a time) and
+    /// records each event it returns on the timeline, with its hook deliveries, in the same
+    /// transaction; again, until a claim returns nothing. Returns how many events it recorded.
     private func recordSchedulerEvents(
+        playbooks: PlaybookVersions,
+        _ claim: @escaping @Sendable (PostgresConnection) throws -> [(incident: Int64, event: IncidentEvent)]
+    ) async throws -> Int {
+        var total = 0
+        while true {
+            let recorded = try await recordSchedulerBatch(playbooks: playbooks, claim)
+            if recorded == 0 { return total }
+            total += recorded
+        }
+    }
+
+    private func recordSchedulerBatch(
         playbooks: PlaybookVersions,
         _ claim: @escaping @Sendable (PostgresConnection) throws -> [(incident: Int64, event: IncidentEvent)]
     ) async throws -> Int {
@@ -88,14 +118,17 @@ extension IncidentStore {
                 guard let outbox else { continue }
                 let rows = try connection.query(
                     """
-                    SELECT \(unsafeSQL: Self.qualifiedIncidentColumns), i.playbook_digest, p.source
-                    FROM incidents i LEFT JOIN playbooks p ON p.digest = i.playbook_digest WHERE i.id = \(id)
+                    SELECT \(unsafeSQL: Self.qualifiedIncidentColumns), i.playbook_digest
+                    FROM incidents i WHERE i.id = \(id)
                     """
                 )
                 guard let row = rows.first else { continue }
                 let incident = try Incident(row: row, cipher: cipher)
+                // The playbook's source is read only for a version this daemon has not parsed.
                 let playbook = try row.decode(String?.self, "playbook_digest").flatMap { digest in
-                    try row.decode(String?.self, "source").flatMap { playbooks.resolve(digest: digest, source: $0) }
+                    try playbooks.cached(digest: digest)
+                        ?? connection.query("SELECT source FROM playbooks WHERE digest = \(digest)").first
+                        .flatMap { try playbooks.resolve(digest: digest, source: $0.decode(String.self, "source")) }
                 }
                 queued += try outbox.enqueue(
                     connection,
