@@ -6,9 +6,10 @@ extension IncidentStore {
     /// Fires due-soon and overdue alerts for open tasks: each exactly once per task, threshold
     /// and deadline, however many daemons scan and however often they restart (the
     /// `task_alerts` key remembers). A task whose regime is paused fires none. Each alert
-    /// becomes a timeline event and its hook deliveries, in the transaction that claims it:
-    /// at most `batch` alerts a transaction, so a burst of thousands of reports is worked
-    /// through in bounded memory rather than read whole. Returns how many alerts fired.
+    /// becomes a timeline event and its hook deliveries, in the transaction that claims it.
+    /// One call fires at most `batch` alerts, so a burst of thousands of reports is worked
+    /// through in bounded memory, and a stopping daemon stops between batches: call again while
+    /// it returns `batch`. Returns how many alerts fired.
     public func fireDueAlerts(dueSoonLead: Duration, playbooks: PlaybookVersions, batch: Int = 200) async throws -> Int
     {
         let leadSeconds = Double(dueSoonLead.components.seconds)
@@ -53,7 +54,8 @@ extension IncidentStore {
 
     /// Ends each clock pause that has reached its end (its law's cap, or the period the request
     /// stated), once however many daemons scan, with a `clock.pause_ended` event. The clocks
-    /// already count the pause to that end, so no due date changes. Returns how many ended.
+    /// already count the pause to that end, so no due date changes. At most `batch` a call;
+    /// returns how many ended.
     public func endLapsedPauses(playbooks: PlaybookVersions, batch: Int = 200) async throws -> Int {
         try await recordSchedulerEvents(playbooks: playbooks) { connection in
             try connection.query(
@@ -85,22 +87,10 @@ extension IncidentStore {
         }
     }
 
-    /// Runs `claim` (which marks what it returns as handled, a bounded batch at a time) and
-    /// records each event it returns on the timeline, with its hook deliveries, in the same
-    /// transaction; again, until a claim returns nothing. Returns how many events it recorded.
+    /// Runs `claim` (which marks what it returns as handled, a bounded batch) and records each
+    /// event it returns on the timeline, with its hook deliveries, in the same transaction.
+    /// Returns how many events it recorded.
     private func recordSchedulerEvents(
-        playbooks: PlaybookVersions,
-        _ claim: @escaping @Sendable (PostgresConnection) throws -> [(incident: Int64, event: IncidentEvent)]
-    ) async throws -> Int {
-        var total = 0
-        while true {
-            let recorded = try await recordSchedulerBatch(playbooks: playbooks, claim)
-            if recorded == 0 { return total }
-            total += recorded
-        }
-    }
-
-    private func recordSchedulerBatch(
         playbooks: PlaybookVersions,
         _ claim: @escaping @Sendable (PostgresConnection) throws -> [(incident: Int64, event: IncidentEvent)]
     ) async throws -> Int {

@@ -37,9 +37,13 @@ import Testing
                 ).first!.decode(Int64.self, "n")
             }
             try #require(due > 12, "every incident has tasks falling due: \(due)")
-            // Seven at a time: many transactions, every alert once.
-            let fired = try await store.fireDueAlerts(dueSoonLead: lead, playbooks: playbooks, batch: 7)
-            #expect(Int64(fired) == due)
+            // Seven a call: many transactions, each a whole batch until the last, every alert once.
+            var batches: [Int] = []
+            while batches.last.map({ $0 == 7 }) ?? true {
+                batches.append(try await store.fireDueAlerts(dueSoonLead: lead, playbooks: playbooks, batch: 7))
+            }
+            #expect(Int64(batches.reduce(0, +)) == due, "\(batches)")
+            #expect(batches.dropLast().allSatisfy { $0 == 7 } && batches.count > 2, "\(batches)")
             #expect(try await store.fireDueAlerts(dueSoonLead: lead, playbooks: playbooks, batch: 7) == 0)
             let (alerts, events) = try await pool.withConnection { connection in
                 (
