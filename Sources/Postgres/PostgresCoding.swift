@@ -213,7 +213,8 @@ public struct PostgresNullableArray<Element: PostgresEncodable>: PostgresEncodab
     }
 
     public var postgresText: String {
-        "{" + elements.map { $0.map { PostgresArrayLiteral.quote($0.postgresText) } ?? "NULL" }.joined(separator: ",") + "}"
+        "{" + elements.map { $0.map { PostgresArrayLiteral.quote($0.postgresText) } ?? "NULL" }.joined(separator: ",")
+            + "}"
     }
 }
 
