@@ -48,17 +48,7 @@ import Testing
                     .map { try $0.decode(String.self, "regimes") }
             }
             #expect(events == ["us-states"])
-            guard
-                case .found(let file, _) = try await store.caseFile(
-                    reference,
-                    audit: AuditRecord(caller: mia, action: "Get"),
-                    playbooks: playbooks,
-                    access: .full
-                )
-            else {
-                Issue.record("the incident is gone")
-                return
-            }
+            let file = try await store.fullCaseFile(reference, by: mia, playbooks: playbooks)
             let pause = try #require(file.state.pauses.first)
             #expect(
                 pause.regime == "us-states" && pause.reason == "call from Det. Ruiz" && pause.endedBy == "incidentd"

@@ -88,18 +88,7 @@ import Testing
             }
             #expect(stored.count == 7 && stored.allSatisfy { $0.hasPrefix("enc1:k1:") }, "\(stored)")
 
-            let audit = AuditRecord(caller: alice, action: "Get")
-            guard
-                case .found(let file, _) = try await store.caseFile(
-                    filed.incident.reference,
-                    audit: audit,
-                    playbooks: PlaybookVersions(),
-                    access: .full
-                )
-            else {
-                Issue.record("the case file reads")
-                return
-            }
+            let file = try await store.fullCaseFile(filed.incident.reference, by: alice)
             #expect(file.state.resolution == "Zhang Wei resolved")
             #expect(file.state.lessonsLearned == "Zhang Wei learned")
             #expect(file.state.decisions.map(\.reason) == ["Zhang Wei decided"])

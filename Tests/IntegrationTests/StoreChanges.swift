@@ -39,6 +39,25 @@ extension IncidentStore {
         return written
     }
 
+    struct NotFound: Error {}
+
+    /// The whole case file of `reference` as `caller` reads it with full access (a Get).
+    func fullCaseFile(
+        _ reference: IncidentReference,
+        by caller: Caller,
+        playbooks: PlaybookVersions = PlaybookVersions()
+    ) async throws -> CaseFile {
+        guard
+            case .found(let file, _) = try await caseFile(
+                reference,
+                audit: AuditRecord(caller: caller, action: "Get"),
+                playbooks: playbooks,
+                access: .full
+            )
+        else { throw NotFound() }
+        return file
+    }
+
     func applyWorkflow(
         _ reference: IncidentReference,
         audit: AuditRecord,

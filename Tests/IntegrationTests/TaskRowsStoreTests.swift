@@ -41,17 +41,7 @@ import Testing
                     )
                 }
             )
-            guard
-                case .found(let read, _) = try await store.caseFile(
-                    reference,
-                    audit: AuditRecord(caller: mia, action: "Get"),
-                    playbooks: playbooks,
-                    access: .full
-                )
-            else {
-                Issue.record("the incident is gone")
-                return
-            }
+            let read = try await store.fullCaseFile(reference, by: mia, playbooks: playbooks)
             #expect(written.state.tasks.count > 10, "a breach has many tasks: \(written.state.tasks.count)")
             #expect(written.state.tasks.contains { $0.reason == reason })
             #expect(written.state.tasks.contains { $0.due == nil } && written.state.tasks.contains { $0.due != nil })

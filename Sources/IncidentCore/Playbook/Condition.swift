@@ -56,27 +56,8 @@ public indirect enum Condition: Sendable, Equatable {
             return test(value) ? .true : .false
         }
         switch self {
-        // Evaluated for every task on every pass of the workflow: no array per evaluation.
-        case .all(let conditions):
-            var result = Truth.true
-            for condition in conditions {
-                switch condition.evaluate(facts) {
-                case .false: return .false
-                case .unknown: result = .unknown
-                case .true: break
-                }
-            }
-            return result
-        case .any(let conditions):
-            var result = Truth.false
-            for condition in conditions {
-                switch condition.evaluate(facts) {
-                case .true: return .true
-                case .unknown: result = .unknown
-                case .false: break
-                }
-            }
-            return result
+        case .all(let conditions): return Self.combine(conditions, facts, decidedBy: .false, otherwise: .true)
+        case .any(let conditions): return Self.combine(conditions, facts, decidedBy: .true, otherwise: .false)
         case .not(let condition): return condition.evaluate(facts).negated
         case .isIn(let field, let values): return known(facts.value(of: field)?.text) { values.contains($0) }
         case .includes(let field, let value): return known(facts.value(of: field)?.set) { $0.contains(value) }
@@ -94,6 +75,23 @@ public indirect enum Condition: Sendable, Equatable {
                 ? .true : .false
         case .recorded(let instant): return facts.instants[instant] != nil ? .true : .false
         }
+    }
+
+    /// `decidedBy` as soon as one condition gives it; else unknown if one is, else `otherwise`.
+    /// Evaluated for every task on every pass of the workflow: no array per evaluation.
+    private static func combine(
+        _ conditions: [Condition],
+        _ facts: CaseFacts,
+        decidedBy deciding: Truth,
+        otherwise: Truth
+    ) -> Truth {
+        var result = otherwise
+        for condition in conditions {
+            let value = condition.evaluate(facts)
+            if value == deciding { return deciding }
+            if value == .unknown { result = .unknown }
+        }
+        return result
     }
 
     /// The facts still unknown that the condition's value waits on: what would settle it.
